@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs ../shared/bench/proxy-bench against Sluice on examples/bench (listener 127.0.0.1:18090 ->
+# upstream 127.0.0.1:18080). Arguments pass through, e.g. --path /1k --rounds 5 --warmup 60.
+#
+# The gateway runs as the harness pins it: alone on one core. The JVM then sees one CPU, so the
+# flags are chosen for that: one event loop, SerialGC (no GC threads to compete with the loop),
+# a fixed 256 MiB heap touched up front, and one pooled-buffer arena.
+set -euo pipefail
+root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+bench="${PROXY_BENCH:-$root/../shared/bench/proxy-bench}"
+[ -x "$bench" ] || { echo "proxy-bench.sh: $bench not found (set PROXY_BENCH)" >&2; exit 1; }
+source "$root/bin/find-java"
+JAVA_HOME=$(find_jdk) || exit 1
+export JAVA_HOME
+(cd "$root" && ./mvnw -q -B -DskipTests -pl sluice-server -am package)
+jar=$(ls "$root"/sluice-server/target/sluice-server-*.jar | grep -v -- '-tests.jar' | head -n 1)
+cmd="$JAVA_HOME/bin/java -XX:+UseSerialGC -Xms256m -Xmx256m -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED \
+ -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1 \
+ -cp $jar:$root/sluice-server/target/lib/* io.sluice.server.Main serve --event-loops 1 --config-dir $root/examples/bench"
+exec "$bench" --gateway-cmd "$cmd" "$@"

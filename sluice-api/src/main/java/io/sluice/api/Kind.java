@@ -1,0 +1,50 @@
+package io.sluice.api;
+
+import io.sluice.api.listener.ListenerSpec;
+import io.sluice.api.route.RouteSpec;
+import io.sluice.api.upstream.UpstreamSpec;
+
+/**
+ * The kinds of configuration object, each with the class its {@code spec} binds to.
+ *
+ * <p>The declaration order is the dependency order in which a change set is applied (DESIGN §2): an
+ * object only refers to kinds declared before it, so no request ever sees a route whose upstream is
+ * not there yet.
+ */
+public enum Kind {
+  UPSTREAM("Upstream", UpstreamSpec.class),
+  ROUTE("Route", RouteSpec.class),
+  LISTENER("Listener", ListenerSpec.class);
+
+  private final String displayName;
+  private final Class<? extends Spec> specClass;
+
+  Kind(String displayName, Class<? extends Spec> specClass) {
+    this.displayName = displayName;
+    this.specClass = specClass;
+  }
+
+  /** The name used in the {@code kind} field of an object, e.g. {@code Route}. */
+  public String displayName() {
+    return displayName;
+  }
+
+  public Class<? extends Spec> specClass() {
+    return specClass;
+  }
+
+  /** Returns the kind named {@code name} (as written in {@code kind:}), or null when there is none. */
+  public static @org.jspecify.annotations.Nullable Kind fromName(String name) {
+    for (Kind k : values()) {
+      if (k.displayName.equals(name)) {
+        return k;
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public String toString() {
+    return displayName;
+  }
+}

@@ -1,0 +1,66 @@
+package io.sluice.api.listener;
+
+import io.sluice.api.ByteSize;
+import io.sluice.api.Spec;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A port the gateway accepts HTTP/1.1 connections on.
+ *
+ * <pre>{@code
+ * spec:
+ *   address: 127.0.0.1:8080
+ *   limits: {maxHeaderSize: 16KiB, maxUriLength: 8192, maxBodySize: 10MiB, maxConnections: 10000}
+ *   timeouts: {idle: 60s, headerRead: 10s, drain: 30s}
+ * }</pre>
+ *
+ * @param address {@code host:port} to bind; IPv6 as {@code [::1]:8080}; required
+ * @param limits request limits; defaults apply to what is left out
+ * @param timeouts connection timeouts; defaults apply to what is left out
+ */
+public record ListenerSpec(String address, Limits limits, Timeouts timeouts) implements Spec {
+  public ListenerSpec {
+    limits = limits == null ? Limits.DEFAULT : limits;
+    timeouts = timeouts == null ? Timeouts.DEFAULT : timeouts;
+  }
+
+  /**
+   * @param maxHeaderSize the request line and header block together, beyond it 431 (default 16KiB)
+   * @param maxUriLength the request target, beyond it 414 (default 8192)
+   * @param maxBodySize the request body, beyond it 413; left out means no limit (bodies are streamed)
+   * @param maxConnections open downstream connections; beyond it new connections are closed at once (default 10000)
+   * @param maxHeaderCount header fields in one request, beyond it 431 (default 100)
+   */
+  public record Limits(
+      ByteSize maxHeaderSize,
+      Integer maxUriLength,
+      @Nullable ByteSize maxBodySize,
+      Integer maxConnections,
+      Integer maxHeaderCount) {
+    public static final Limits DEFAULT = new Limits(null, null, null, null, null);
+
+    public Limits {
+      maxHeaderSize = maxHeaderSize == null ? ByteSize.ofKiB(16) : maxHeaderSize;
+      maxUriLength = maxUriLength == null ? 8192 : maxUriLength;
+      maxConnections = maxConnections == null ? 10_000 : maxConnections;
+      maxHeaderCount = maxHeaderCount == null ? 100 : maxHeaderCount;
+    }
+  }
+
+  /**
+   * @param idle a keep-alive connection with no request in progress is closed after this (default 60s)
+   * @param headerRead a request head must arrive completely within this from its first byte, else 408
+   *     and close: the slow-loris guard (default 10s)
+   * @param drain on shutdown, in-flight requests get this long to finish (default 30s)
+   */
+  public record Timeouts(Duration idle, Duration headerRead, Duration drain) {
+    public static final Timeouts DEFAULT = new Timeouts(null, null, null);
+
+    public Timeouts {
+      idle = idle == null ? Duration.ofSeconds(60) : idle;
+      headerRead = headerRead == null ? Duration.ofSeconds(10) : headerRead;
+      drain = drain == null ? Duration.ofSeconds(30) : drain;
+    }
+  }
+}

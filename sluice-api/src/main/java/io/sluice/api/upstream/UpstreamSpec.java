@@ -1,0 +1,76 @@
+package io.sluice.api.upstream;
+
+import io.sluice.api.Spec;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A set of endpoints that serve the same thing, and how requests are spread over them.
+ *
+ * <pre>{@code
+ * spec:
+ *   endpoints:
+ *     - {address: 127.0.0.1:9001, weight: 3}
+ *     - {address: 127.0.0.1:9002}
+ *   loadBalancer: {policy: weighted-round-robin}
+ *   timeouts: {connect: 2s, response: 30s}
+ *   pool: {maxConnectionsPerEndpoint: 1024, idleTimeout: 60s}
+ * }</pre>
+ *
+ * @param endpoints at least one; addresses unique within the upstream
+ * @param loadBalancer the policy; default round-robin
+ * @param timeouts connect and response timeouts
+ * @param pool the keep-alive connection pool
+ */
+public record UpstreamSpec(
+    List<Endpoint> endpoints, LoadBalancer loadBalancer, Timeouts timeouts, Pool pool) implements Spec {
+
+  public UpstreamSpec {
+    endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
+    loadBalancer = loadBalancer == null ? LoadBalancer.DEFAULT : loadBalancer;
+    timeouts = timeouts == null ? Timeouts.DEFAULT : timeouts;
+    pool = pool == null ? Pool.DEFAULT : pool;
+  }
+
+  /**
+   * @param address {@code host:port}; a host name is resolved when the upstream is applied
+   * @param weight relative share for the weighted policies, 1 to 1000 (default 1)
+   */
+  public record Endpoint(String address, Integer weight) {
+    public Endpoint {
+      weight = weight == null ? 1 : weight;
+    }
+
+    public static Endpoint of(String address) {
+      return new Endpoint(address, 1);
+    }
+  }
+
+  /**
+   * @param connect a connection to an endpoint must be established within this, else 502 (default 5s)
+   * @param response the response head must arrive within this after the request head was sent,
+   *     else 504 (default 60s)
+   */
+  public record Timeouts(Duration connect, Duration response) {
+    public static final Timeouts DEFAULT = new Timeouts(null, null);
+
+    public Timeouts {
+      connect = connect == null ? Duration.ofSeconds(5) : connect;
+      response = response == null ? Duration.ofSeconds(60) : response;
+    }
+  }
+
+  /**
+   * @param maxConnectionsPerEndpoint open connections to one endpoint from this gateway, idle and
+   *     busy together; a request that needs one more gets 503 (default 1024)
+   * @param idleTimeout an idle pooled connection is closed after this (default 60s)
+   */
+  public record Pool(Integer maxConnectionsPerEndpoint, Duration idleTimeout) {
+    public static final Pool DEFAULT = new Pool(null, null);
+
+    public Pool {
+      maxConnectionsPerEndpoint = maxConnectionsPerEndpoint == null ? 1024 : maxConnectionsPerEndpoint;
+      idleTimeout = idleTimeout == null ? Duration.ofSeconds(60) : idleTimeout;
+    }
+  }
+}

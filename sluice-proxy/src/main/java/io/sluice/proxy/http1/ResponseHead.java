@@ -1,0 +1,273 @@
+package io.sluice.proxy.http1;
+
+import io.netty.buffer.ByteBuf;
+import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The head of an upstream's HTTP/1.x response, read incrementally from the upstream connection.
+ * An upstream that breaks the grammar gets its response refused with 502 rather than passed on.
+ *
+ * <p>Threading and lifetime: one instance per upstream connection, reused for each response; values
+ * are valid until the next response head is read.
+ */
+public final class ResponseHead {
+  private static final int SLOTS = RequestHead.SLOTS;
+
+  byte[] bytes = new byte[512];
+  int length;
+  int status;
+  boolean http10;
+  /** Offset of the status code in the status line. */
+  int statusStart;
+  /** Offset of the CR that ends the status line. */
+  int statusLineEnd;
+  int headerCount;
+  int[] fields = new int[16 * SLOTS];
+  long contentLength;
+  boolean chunked;
+  boolean transferEncoded;
+  boolean closeRequested;
+  boolean keepAliveRequested;
+  String @Nullable [] connectionTokens;
+  private int scanned;
+
+  /** Length in bytes of the head as received. */
+  public int length() {
+    return length;
+  }
+
+  public int status() {
+    return status;
+  }
+
+  public boolean isHttp10() {
+    return http10;
+  }
+
+  public long contentLength() {
+    return contentLength;
+  }
+
+  public boolean isChunked() {
+    return chunked;
+  }
+
+  /** Transfer-Encoding other than chunked last: the body ends when the connection closes. */
+  public boolean isTransferEncodedUntilClose() {
+    return transferEncoded && !chunked;
+  }
+
+  /** True when the upstream will keep the connection open after this response. */
+  public boolean upstreamKeepsAlive() {
+    return http10 ? keepAliveRequested && !closeRequested : !closeRequested;
+  }
+
+  /** The first value of a header (name in lower case), or null. */
+  public @Nullable String header(String lowerCaseName) {
+    for (int i = 0, n = headerCount * SLOTS; i < n; i += SLOTS) {
+      int ns = fields[i];
+      if (fields[i + 1] - ns == lowerCaseName.length() && Ascii.equalsIgnoreCase(bytes, ns, lowerCaseName)) {
+        return Ascii.latin1(bytes, fields[i + 2], fields[i + 3]);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Reads the next response head from {@code in}, consuming it; returns false when more bytes are
+   * needed.
+   *
+   * @throws HttpParseException with status 502 when the response is malformed or too large
+   */
+  public boolean read(ByteBuf in, int maxSize) {
+    int start = in.readerIndex();
+    int end = in.writerIndex();
+    int pos = start + scanned;
+    while (pos < end) {
+      int lf = in.indexOf(pos, end, (byte) '\n');
+      if (lf < 0) break;
+      if (lf == start || in.getByte(lf - 1) != '\r') throw bad("bare LF in response head");
+      if (lf - start >= 3 && in.getByte(lf - 2) == '\n') {
+        int total = lf + 1 - start;
+        if (total > maxSize) throw bad("response head larger than " + maxSize + " bytes");
+        if (bytes.length < total) bytes = new byte[Math.max(total, bytes.length * 2)];
+        in.getBytes(start, bytes, 0, total);
+        in.readerIndex(lf + 1);
+        scanned = 0;
+        parse(total);
+        return true;
+      }
+      pos = lf + 1;
+    }
+    scanned = end - start;
+    if (scanned > maxSize) throw bad("response head larger than " + maxSize + " bytes");
+    return false;
+  }
+
+  private void parse(int len) {
+    byte[] b = bytes;
+    length = len;
+    headerCount = 0;
+    contentLength = -1;
+    chunked = false;
+    transferEncoded = false;
+    closeRequested = false;
+    keepAliveRequested = false;
+    connectionTokens = null;
+    if (len < 14 || b[0] != 'H' || b[1] != 'T' || b[2] != 'T' || b[3] != 'P' || b[4] != '/' || b[5] != '1'
+        || b[6] != '.' || (b[7] != '1' && b[7] != '0') || b[8] != ' ') {
+      throw bad("invalid status line");
+    }
+    http10 = b[7] == '0';
+    statusStart = 9;
+    int s = 0;
+    for (int i = 9; i < 12; i++) {
+      if (b[i] < '0' || b[i] > '9') throw bad("invalid status code");
+      s = s * 10 + (b[i] - '0');
+    }
+    if (s < 100) throw bad("invalid status code");
+    status = s;
+    int i = 12;
+    if (b[i] != ' ' && b[i] != '\r') throw bad("invalid status line");
+    while (b[i] != '\r') {
+      if (!Ascii.isFieldValueOctet(b[i])) throw bad("invalid reason phrase");
+      i++;
+    }
+    statusLineEnd = i;
+    if (b[i + 1] != '\n') throw bad("bare CR in status line");
+    i += 2;
+    while (b[i] != '\r') {
+      int ns = i;
+      while (Ascii.isTchar(b[i])) i++;
+      if (i == ns || b[i] != ':') throw bad("invalid header field name in response");
+      int ne = i++;
+      while (b[i] == ' ' || b[i] == '\t') i++;
+      int vs = i;
+      while (b[i] != '\r') {
+        if (!Ascii.isFieldValueOctet(b[i])) throw bad("invalid header field value in response");
+        i++;
+      }
+      int ve = i;
+      while (ve > vs && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) ve--;
+      if (b[i + 1] != '\n') throw bad("bare CR in response head");
+      i += 2;
+      int code = HeaderName.classify(b, ns, ne);
+      int at = headerCount * SLOTS;
+      if (at + SLOTS > fields.length) fields = Arrays.copyOf(fields, fields.length * 2);
+      fields[at] = ns;
+      fields[at + 1] = ne;
+      fields[at + 2] = vs;
+      fields[at + 3] = ve;
+      fields[at + 4] = code;
+      headerCount++;
+      switch (code) {
+        case HeaderName.CONTENT_LENGTH -> contentLength = contentLength(b, vs, ve, contentLength);
+        case HeaderName.TRANSFER_ENCODING -> {
+          transferEncoded = true;
+          // RFC 9112 §6.3: chunked must be the final coding for the length to be known.
+          int ts = ve - 7;
+          chunked = ts >= vs && Ascii.equalsIgnoreCase(b, ts, "chunked") && (ts == vs || b[ts - 1] == ' '
+              || b[ts - 1] == ',' || b[ts - 1] == '\t');
+        }
+        case HeaderName.CONNECTION -> connectionTokens(b, vs, ve);
+        default -> {}
+      }
+    }
+    if (b[i + 1] != '\n' || i + 2 != len) throw bad("bare CR in response head");
+  }
+
+  private void connectionTokens(byte[] b, int vs, int ve) {
+    int i = vs;
+    while (i < ve) {
+      while (i < ve && (b[i] == ' ' || b[i] == '\t' || b[i] == ',')) i++;
+      int s = i;
+      while (i < ve && b[i] != ',' && b[i] != ' ' && b[i] != '\t') i++;
+      if (i == s) continue;
+      String token = Ascii.lowerLatin1(b, s, i);
+      switch (token) {
+        case "close" -> closeRequested = true;
+        case "keep-alive" -> keepAliveRequested = true;
+        default -> {
+          String[] t = connectionTokens;
+          t = t == null ? new String[1] : Arrays.copyOf(t, t.length + 1);
+          t[t.length - 1] = token;
+          connectionTokens = t;
+        }
+      }
+    }
+  }
+
+  /**
+   * Writes the head to send downstream: status line as HTTP/1.1 with the upstream's code and reason,
+   * hop-by-hop fields and those named in Connection removed, framing as decided by the caller.
+   *
+   * @param chunked the body is forwarded chunked
+   * @param close the gateway closes the client connection after this response
+   * @param keepAliveHeader announce keep-alive (for an HTTP/1.0 client that asked for it)
+   */
+  public void encodeForDownstream(ByteBuf out, boolean chunked, boolean close, boolean keepAliveHeader) {
+    byte[] b = bytes;
+    out.writeBytes(HTTP11_SP);
+    out.writeBytes(b, statusStart, statusLineEnd - statusStart);
+    out.writeShort(RequestHead.CRLF);
+    for (int i = 0, n = headerCount * SLOTS; i < n; i += SLOTS) {
+      int code = fields[i + 4];
+      if (code == HeaderName.CONNECTION || code == HeaderName.HOP_BY_HOP
+          || (code == HeaderName.TRANSFER_ENCODING && this.chunked)
+          || (code == HeaderName.CONTENT_LENGTH && (chunked || transferEncoded))) {
+        continue;
+      }
+      if (connectionTokens != null && isConnectionNominated(i / SLOTS)) continue;
+      out.writeBytes(b, fields[i], fields[i + 1] - fields[i]);
+      out.writeShort(RequestHead.COLON_SP);
+      out.writeBytes(b, fields[i + 2], fields[i + 3] - fields[i + 2]);
+      out.writeShort(RequestHead.CRLF);
+    }
+    if (chunked) out.writeBytes(RequestHead.TE_CHUNKED);
+    if (close) {
+      out.writeBytes(CONNECTION_CLOSE);
+    } else if (keepAliveHeader) {
+      out.writeBytes(CONNECTION_KEEP_ALIVE);
+    }
+    out.writeShort(RequestHead.CRLF);
+  }
+
+  private static final byte[] HTTP11_SP = RequestHead.bytes("HTTP/1.1 ");
+  private static final byte[] CONNECTION_CLOSE = RequestHead.bytes("Connection: close\r\n");
+  private static final byte[] CONNECTION_KEEP_ALIVE = RequestHead.bytes("Connection: keep-alive\r\n");
+
+  boolean isConnectionNominated(int i) {
+    String[] tokens = connectionTokens;
+    if (tokens == null) return false;
+    int at = i * SLOTS;
+    int ns = fields[at];
+    int len = fields[at + 1] - ns;
+    for (String t : tokens) {
+      if (t.length() == len && Ascii.equalsIgnoreCase(bytes, ns, t)) return true;
+    }
+    return false;
+  }
+
+  private static long contentLength(byte[] b, int vs, int ve, long previous) {
+    long v = 0;
+    int i = vs;
+    while (i < ve && b[i] >= '0' && b[i] <= '9') {
+      if (i - vs >= 18) throw bad("Content-Length too large in response");
+      v = v * 10 + (b[i] - '0');
+      i++;
+    }
+    if (i == vs || i != ve) throw bad("invalid Content-Length in response");
+    if (previous >= 0 && previous != v) throw bad("differing Content-Length values in response");
+    return v;
+  }
+
+  private static HttpParseException bad(String message) {
+    return new HttpParseException(502, message);
+  }
+
+  /** Forgets a partly scanned head. */
+  public void reset() {
+    scanned = 0;
+  }
+}

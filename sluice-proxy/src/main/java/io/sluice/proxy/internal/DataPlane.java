@@ -1,0 +1,193 @@
+package io.sluice.proxy.internal;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.util.concurrent.EventExecutor;
+import io.sluice.api.ConfigObject;
+import io.sluice.api.ConfigSet;
+import io.sluice.api.listener.ListenerSpec;
+import io.sluice.proxy.upstream.Endpoint;
+import io.sluice.proxy.upstream.HostPort;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running data plane: event loops, bound listeners, and the current {@link RuntimeSnapshot}.
+ * The public face is {@link io.sluice.proxy.Gateway}.
+ *
+ * <p>Threading: {@link #apply} and {@link #close} are serialised by this object's monitor and run
+ * on the caller's thread; the event loops only ever read {@link #snapshot()}.
+ */
+public final class DataPlane {
+  private static final Logger log = LoggerFactory.getLogger(DataPlane.class);
+  /** Per-connection outbound buffering before back-pressure stops the other side from reading. */
+  private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
+
+  private final EventLoopGroup bossGroup;
+  private final EventLoopGroup workerGroup;
+  private final int loops;
+  private final Map<String, ListenerRuntime> listeners = new HashMap<>();
+  private volatile RuntimeSnapshot snapshot = RuntimeSnapshot.EMPTY;
+  private boolean closed;
+
+  public DataPlane(int eventLoops) {
+    if (eventLoops < 1) throw new IllegalArgumentException("eventLoops must be >= 1, got " + eventLoops);
+    this.loops = eventLoops;
+    this.bossGroup = new MultiThreadIoEventLoopGroup(1, LoopThread.factory("sluice-accept"), Transport.ioHandlerFactory());
+    this.workerGroup = new MultiThreadIoEventLoopGroup(eventLoops, LoopThread.factory("sluice-loop"), Transport.ioHandlerFactory());
+    for (EventExecutor loop : workerGroup) {
+      loop.scheduleAtFixedRate(() -> LoopThread.current().context().sweep(System.nanoTime()), 1, 1, TimeUnit.SECONDS);
+    }
+  }
+
+  RuntimeSnapshot snapshot() {
+    return snapshot;
+  }
+
+  /** The configuration now in force. */
+  public ConfigSet config() {
+    return snapshot.config();
+  }
+
+  /**
+   * Applies {@code config}: compiles it, binds new or moved listeners, swaps the snapshot in, then
+   * unbinds listeners that are gone and closes idle connections to endpoints that are gone. If a
+   * listener cannot bind, nothing changes and the exception names the listener and address.
+   */
+  public synchronized void apply(ConfigSet config) {
+    if (closed) throw new IllegalStateException("data plane is closed");
+    RuntimeSnapshot previous = snapshot;
+    RuntimeSnapshot next = RuntimeSnapshot.compile(config, previous, loops);
+    Map<String, InetSocketAddress> wanted = new HashMap<>();
+    for (ConfigObject<ListenerSpec> l : config.listeners()) {
+      wanted.put(l.name(), HostPort.parse(l.spec().address()).toSocketAddress());
+    }
+    List<Runnable> commit = new ArrayList<>();
+    List<Channel> bound = new ArrayList<>();
+    try {
+      for (Map.Entry<String, InetSocketAddress> w : wanted.entrySet()) {
+        ListenerRuntime existing = listeners.get(w.getKey());
+        if (existing != null && existing.address.equals(w.getValue())) continue;
+        ListenerRuntime runtime = existing != null ? existing : new ListenerRuntime(w.getKey(), this, w.getValue());
+        Channel ch = bind(runtime, w.getValue());
+        bound.add(ch);
+        commit.add(() -> {
+          Channel old = runtime.serverChannel;
+          runtime.serverChannel = ch;
+          runtime.address = w.getValue();
+          listeners.put(runtime.name, runtime);
+          if (old != null) old.close();
+        });
+      }
+    } catch (RuntimeException e) {
+      for (Channel ch : bound) ch.close();
+      throw e;
+    }
+    snapshot = next;
+    commit.forEach(Runnable::run);
+    for (ListenerRuntime l : List.copyOf(listeners.values())) {
+      if (!wanted.containsKey(l.name)) {
+        listeners.remove(l.name);
+        Channel sc = l.serverChannel;
+        if (sc != null) sc.close();
+        // Its connections see no config any more and close; in-flight exchanges finish first.
+        drain(l);
+      }
+    }
+    for (Endpoint e : previous.endpointsDroppedBy(next)) {
+      for (EventExecutor loop : workerGroup) {
+        loop.execute(() -> LoopThread.current().context().retire(e));
+      }
+    }
+  }
+
+  private Channel bind(ListenerRuntime runtime, InetSocketAddress address) {
+    ServerBootstrap b = new ServerBootstrap()
+        .group(bossGroup, workerGroup)
+        .channel(Transport.serverChannelClass())
+        .option(ChannelOption.SO_BACKLOG, 4096)
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+        .childHandler(new ChannelInitializer<>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            ch.pipeline().addLast(new DownstreamHandler(runtime));
+          }
+        });
+    try {
+      return b.bind(address).syncUninterruptibly().channel();
+    } catch (Exception e) {
+      throw new IllegalStateException("Listener/" + runtime.name + ": cannot bind " + address + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The address a listener is bound to (with the actual port), or null when it is not bound. */
+  public InetSocketAddress boundAddress(String listener) {
+    ListenerRuntime l;
+    synchronized (this) {
+      l = listeners.get(listener);
+    }
+    if (l == null || l.serverChannel == null) return null;
+    return (InetSocketAddress) l.serverChannel.localAddress();
+  }
+
+  private static void drain(ListenerRuntime l) {
+    for (Channel c : l.connections()) {
+      c.eventLoop().execute(() -> {
+        DownstreamHandler h = c.pipeline().get(DownstreamHandler.class);
+        if (h != null) h.drain();
+      });
+    }
+  }
+
+  /**
+   * Stops accepting, lets in-flight exchanges finish for up to the longest listener drain timeout
+   * (idle keep-alive connections close at once), then closes what is left and stops the loops.
+   */
+  public synchronized void close() {
+    if (closed) return;
+    closed = true;
+    Duration drainTimeout = Duration.ZERO;
+    for (ListenerRuntime l : listeners.values()) {
+      Channel sc = l.serverChannel;
+      if (sc != null) sc.close().syncUninterruptibly();
+      ListenerConfig c = snapshot.listeners().get(l.name);
+      if (c != null && c.spec.timeouts().drain().compareTo(drainTimeout) > 0) drainTimeout = c.spec.timeouts().drain();
+      drain(l);
+    }
+    long deadline = System.nanoTime() + drainTimeout.toNanos();
+    while (System.nanoTime() < deadline && listeners.values().stream().anyMatch(l -> !l.connections().isEmpty())) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    int forced = 0;
+    for (ListenerRuntime l : listeners.values()) {
+      for (Channel c : l.connections()) {
+        forced++;
+        c.close();
+      }
+    }
+    if (forced > 0) log.warn("closed {} connection(s) still busy after the drain timeout of {}", forced, drainTimeout);
+    workerGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+    bossGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+}

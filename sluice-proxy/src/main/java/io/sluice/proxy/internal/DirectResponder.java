@@ -1,0 +1,67 @@
+package io.sluice.proxy.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.sluice.api.route.DirectResponse;
+import io.sluice.proxy.http1.RequestHead;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * Writes a route's {@code directResponse}. A fixed response is encoded once, at apply time, up to
+ * the Connection header; an echo response is built per request (it is for demos and smoke tests).
+ */
+final class DirectResponder {
+  private final byte[] head;
+  private final byte[] body;
+  private final boolean echo;
+
+  DirectResponder(DirectResponse spec) {
+    this.echo = spec.echo();
+    StringBuilder h = new StringBuilder(128);
+    h.append("HTTP/1.1 ").append(spec.status()).append(' ').append(Responses.reasonPhrase(spec.status())).append("\r\n");
+    boolean contentType = false;
+    for (Map.Entry<String, String> e : spec.headers().entrySet()) {
+      h.append(e.getKey()).append(": ").append(e.getValue()).append("\r\n");
+      contentType |= e.getKey().equalsIgnoreCase("content-type");
+    }
+    if (!contentType) {
+      h.append("Content-Type: ").append(echo ? "application/json" : "text/plain; charset=utf-8").append("\r\n");
+    }
+    this.head = h.toString().getBytes(StandardCharsets.ISO_8859_1);
+    this.body = spec.body() == null ? new byte[0] : spec.body().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Encodes the response to {@code request}; the caller writes it and owns the buffer. */
+  ByteBuf encode(ByteBufAllocator alloc, RequestHead request, boolean close) {
+    byte[] b = echo ? echoBody(request) : body;
+    ByteBuf out = alloc.ioBuffer(head.length + b.length + 64);
+    out.writeBytes(head);
+    out.writeCharSequence("Content-Length: " + b.length + "\r\n", StandardCharsets.ISO_8859_1);
+    if (close) out.writeCharSequence("Connection: close\r\n", StandardCharsets.ISO_8859_1);
+    out.writeShort(0x0d0a);
+    if (!request.method().equals("HEAD")) out.writeBytes(b);
+    return out;
+  }
+
+  private static byte[] echoBody(RequestHead r) {
+    StringBuilder j = new StringBuilder(256);
+    j.append("{\"method\":");
+    Responses.jsonString(j, r.method());
+    j.append(",\"path\":");
+    Responses.jsonString(j, r.path());
+    j.append(",\"query\":");
+    if (r.query() == null) j.append("null"); else Responses.jsonString(j, r.query());
+    j.append(",\"clientIp\":");
+    Responses.jsonString(j, r.clientIp());
+    j.append(",\"headers\":{");
+    for (int i = 0; i < r.headerCount(); i++) {
+      if (i > 0) j.append(',');
+      Responses.jsonString(j, r.headerName(i));
+      j.append(':');
+      Responses.jsonString(j, r.headerValue(i));
+    }
+    j.append("}}\n");
+    return j.toString().getBytes(StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,550 @@
+package io.sluice.proxy.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.proxy.http1.ChunkedParser;
+import io.sluice.proxy.http1.HttpParseException;
+import io.sluice.proxy.http1.RequestHead;
+import io.sluice.proxy.http1.RequestHeadReader;
+import io.sluice.proxy.upstream.Endpoint;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One client connection: reads requests, routes each, and streams it to an upstream connection on
+ * the same event loop (or answers it directly); the response comes back through
+ * {@link UpstreamConnection}, which writes to this connection.
+ *
+ * <p>One exchange at a time. Pipelined requests wait, unread, in the buffer (auto-read off) until
+ * the current response is complete: this is the safe way to support pipelining, since responses
+ * must come back in order and nothing of a later request may reach an upstream early.
+ *
+ * <p>Back-pressure: while the upstream socket is not writable this connection stops reading, and
+ * while this socket is not writable the upstream connection stops reading, so neither a slow
+ * client nor a slow upstream makes the gateway hold more than a few buffers.
+ *
+ * <p>Threading: everything runs on the channel's event loop.
+ */
+final class DownstreamHandler extends ChannelInboundHandlerAdapter {
+  private static final int HEAD = 0;
+  /** Streaming the request body to the upstream. */
+  private static final int BODY = 1;
+  /** Reading and dropping the body of a request that was answered without an upstream. */
+  private static final int DISCARD = 2;
+  /** The request is complete; waiting for the response to complete. */
+  private static final int AWAIT_RESPONSE = 3;
+  private static final int CLOSED = 4;
+
+  private final ListenerRuntime listener;
+  private final RequestHeadReader reader = new RequestHeadReader();
+  private final ChunkedParser requestChunks = new ChunkedParser(400);
+  private ChannelHandlerContext ctx;
+  private Channel channel;
+  private String clientIp = "";
+  private @Nullable ByteBuf cumulation;
+  private int state = HEAD;
+  private long lastActivity;
+  private long headStart;
+  private @Nullable ScheduledFuture<?> timer;
+  private boolean draining;
+  private boolean readPaused;
+
+  // The current exchange.
+  private @Nullable RequestHead request;
+  private @Nullable ListenerConfig config;
+  private long bodyRemaining;
+  private @Nullable UpstreamConnection upstream;
+  private boolean upstreamNeedsFlush;
+  private boolean requestComplete;
+  private boolean responseStarted;
+  private boolean closeAfterResponse;
+
+  DownstreamHandler(ListenerRuntime listener) {
+    this.listener = listener;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    this.channel = ctx.channel();
+    if (!listener.connectionOpened(channel)) {
+      channel.close();
+      return;
+    }
+    if (channel.remoteAddress() instanceof InetSocketAddress a) {
+      clientIp = a.getAddress().getHostAddress();
+    }
+    lastActivity = System.nanoTime();
+    ListenerConfig c = listener.config();
+    scheduleTimer(c == null ? TimeUnit.SECONDS.toNanos(10) : c.headerReadTimeoutNanos);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    listener.connectionClosed(channel);
+    state = CLOSED;
+    if (timer != null) timer.cancel(false);
+    UpstreamConnection up = upstream;
+    if (up != null) {
+      upstream = null;
+      up.downstreamClosed();
+    }
+    releaseCumulation();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    ByteBuf in = (ByteBuf) msg;
+    if (state == CLOSED) {
+      in.release();
+      return;
+    }
+    lastActivity = System.nanoTime();
+    cumulate(in);
+    if (state == AWAIT_RESPONSE) {
+      // A pipelined request: keep it unread, but do not let a client pile up an unbounded backlog.
+      if (cumulation.readableBytes() > PIPELINE_BACKLOG) pauseReading();
+      return;
+    }
+    process();
+  }
+
+  /** Bytes of pipelined requests buffered while a response is in progress before reading pauses. */
+  private static final int PIPELINE_BACKLOG = 64 * 1024;
+
+  /*
+   * Toggling auto-read costs a system call (epoll_ctl) each way, so it is done only when there is
+   * pressure to relieve, never per request.
+   */
+  private void pauseReading() {
+    if (!readPaused) {
+      readPaused = true;
+      channel.config().setAutoRead(false);
+    }
+  }
+
+  private void resumeReading() {
+    if (readPaused) {
+      readPaused = false;
+      channel.config().setAutoRead(true);
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    flushUpstream();
+    ByteBuf c = cumulation;
+    if (c != null && !c.isReadable()) {
+      c.release();
+      cumulation = null;
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    UpstreamConnection up = upstream;
+    if (up != null && channel.isWritable()) {
+      up.resumeReading();
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    // Resets and broken pipes are the client's business; the connection is done either way.
+    channel.close();
+  }
+
+  private void cumulate(ByteBuf in) {
+    ByteBuf c = cumulation;
+    if (c == null) {
+      cumulation = in;
+    } else if (c.refCnt() == 1 && c.writableBytes() >= in.readableBytes()) {
+      c.writeBytes(in);
+      in.release();
+    } else {
+      // Slices of the old buffer may still be on their way upstream; copy rather than touch it.
+      ByteBuf merged = ctx.alloc().ioBuffer(c.readableBytes() + in.readableBytes());
+      merged.writeBytes(c).writeBytes(in);
+      c.release();
+      in.release();
+      cumulation = merged;
+    }
+  }
+
+  private void releaseCumulation() {
+    ByteBuf c = cumulation;
+    if (c != null) {
+      cumulation = null;
+      c.release();
+    }
+  }
+
+  /** Advances the connection's state machine over the buffered bytes as far as it can go. */
+  private void process() {
+    try {
+      while (true) {
+        ByteBuf in = cumulation;
+        switch (state) {
+          case HEAD -> {
+            if (in == null || !in.isReadable()) return;
+            if (headStart == 0) headStart = System.nanoTime();
+            ListenerConfig c = listener.config();
+            if (c == null) {
+              channel.close();
+              return;
+            }
+            RequestHead h = reader.read(in, c.maxHeaderSize, c.maxUriLength, c.maxHeaderCount);
+            if (h == null) return;
+            headStart = 0;
+            dispatch(h, c);
+          }
+          case BODY -> {
+            UpstreamConnection up = upstream;
+            if (up == null || !up.isReady() || in == null || !in.isReadable()) return;
+            forwardBody(in, up);
+            if (!requestComplete) return;
+          }
+          case DISCARD -> {
+            if (in == null || !in.isReadable()) return;
+            discardBody(in);
+            if (!requestComplete) return;
+            state = HEAD;
+            if (closeAfterResponse) {
+              closeAfterFlush();
+              return;
+            }
+          }
+          default -> {
+            return;
+          }
+        }
+      }
+    } catch (HttpParseException e) {
+      badRequest(e);
+    }
+  }
+
+  private void dispatch(RequestHead h, ListenerConfig c) {
+    request = h;
+    config = c;
+    h.setClientIp(clientIp);
+    requestComplete = !h.hasBody();
+    responseStarted = false;
+    closeAfterResponse = !h.keepAlive() || draining;
+    bodyRemaining = h.contentLength() > 0 ? h.contentLength() : 0;
+    if (h.isChunked()) requestChunks.reset(c.maxBodySize);
+    if (h.contentLength() > c.maxBodySize) {
+      closeAfterResponse = true;
+      respondError(413, "request_body_too_large", "request body larger than " + c.maxBodySize + " bytes");
+      return;
+    }
+    if (h.method().equals("CONNECT")) {
+      closeAfterResponse = true;
+      respondError(405, "method_not_allowed", "CONNECT is not supported");
+      return;
+    }
+    RuntimeRoute route = h.path().equals("*") ? null : c.routes.match(h);
+    if (route == null) {
+      respondError(404, "no_route", "no route matches the request");
+      return;
+    }
+    DirectResponder direct = route.direct();
+    if (direct != null) {
+      if (h.expectsContinue() && h.hasBody()) closeAfterResponse = true;
+      responseStarted = true;
+      ctx.write(direct.encode(ctx.alloc(), h, closeAfterResponse));
+      endDirectExchange();
+      return;
+    }
+    UpstreamRuntime u = route.upstream();
+    LoopThread loop = LoopThread.current();
+    Endpoint endpoint = u.balancer(loop).pick(h);
+    if (endpoint == null) {
+      respondError(503, "no_healthy_upstream", "no endpoint of upstream " + u.name + " is available");
+      return;
+    }
+    ByteBuf head = ctx.alloc().ioBuffer(h.length() + 256);
+    String upstreamPath = route.stripPrefix() == null ? null : route.rewritePath(h.path());
+    h.encodeForUpstream(head, upstreamPath, route.hostRewrite(), "http");
+    UpstreamConnection up = UpstreamConnection.acquire(this, loop, u, endpoint, head);
+    if (up == null) {
+      head.release();
+      respondError(503, "upstream_overflow", "connection limit reached for " + endpoint.address());
+      return;
+    }
+    state = requestComplete ? AWAIT_RESPONSE : BODY;
+    upstream = up;
+    if (!up.isReady()) {
+      // Connecting: the body waits in the socket until the request can be written.
+      if (!requestComplete) pauseReading();
+    } else {
+      upstreamReady();
+    }
+  }
+
+  /** Called when the upstream connection has the request head and can take the body. */
+  void upstreamReady() {
+    RequestHead h = request;
+    if (h != null && h.expectsContinue() && !requestComplete && !responseStarted) {
+      ctx.writeAndFlush(Unpooled.wrappedBuffer(Responses.CONTINUE));
+    }
+    if (state == BODY) {
+      resumeReading();
+      process();
+      flushUpstream();
+    }
+  }
+
+  private void forwardBody(ByteBuf in, UpstreamConnection up) {
+    int from = in.readerIndex();
+    int to = in.writerIndex();
+    int end;
+    if (request.isChunked()) {
+      end = requestChunks.scan(in, from, to, null);
+      requestComplete = requestChunks.isDone();
+    } else {
+      end = from + (int) Math.min(bodyRemaining, to - from);
+      bodyRemaining -= end - from;
+      requestComplete = bodyRemaining == 0;
+    }
+    if (end > from) {
+      up.write(in.retainedSlice(from, end - from));
+      in.readerIndex(end);
+      upstreamNeedsFlush = true;
+    }
+    if (requestComplete) {
+      state = AWAIT_RESPONSE;
+      flushUpstream();
+      up.requestSent();
+    } else if (!up.isWritable()) {
+      pauseReading();
+    }
+  }
+
+  private void discardBody(ByteBuf in) {
+    int from = in.readerIndex();
+    int to = in.writerIndex();
+    if (request.isChunked()) {
+      in.readerIndex(requestChunks.scan(in, from, to, null));
+      requestComplete = requestChunks.isDone();
+    } else {
+      int n = (int) Math.min(bodyRemaining, to - from);
+      in.skipBytes(n);
+      bodyRemaining -= n;
+      requestComplete = bodyRemaining == 0;
+    }
+  }
+
+  /** Resumes reading the request body once the upstream socket has drained. */
+  void upstreamWritable() {
+    if (state == BODY) {
+      resumeReading();
+    }
+  }
+
+  private void flushUpstream() {
+    if (upstreamNeedsFlush) {
+      upstreamNeedsFlush = false;
+      UpstreamConnection up = upstream;
+      if (up != null) up.flush();
+    }
+  }
+
+  // ---- called by UpstreamConnection, on this loop ----
+
+  ChannelHandlerContext context() {
+    return ctx;
+  }
+
+  RequestHead request() {
+    return request;
+  }
+
+  boolean requestComplete() {
+    return requestComplete;
+  }
+
+  /**
+   * Decides, as the response head goes out, whether the connection closes after it: it does when
+   * the client or the gateway asked for it, or when the request body is not all read yet (the
+   * remainder can't be told apart from a next request without reading it).
+   */
+  boolean closeAfterResponse(boolean bodyUntilClose) {
+    responseStarted = true;
+    if (!requestComplete || bodyUntilClose || draining) closeAfterResponse = true;
+    return closeAfterResponse;
+  }
+
+  void writeResponse(ByteBuf buf) {
+    ctx.write(buf);
+  }
+
+  void flushResponse() {
+    ctx.flush();
+  }
+
+  boolean isWritable() {
+    return channel.isWritable();
+  }
+
+  /** A retry moved the exchange to a new upstream connection. */
+  void upstreamReplaced(UpstreamConnection up) {
+    upstream = up;
+  }
+
+  /** The exchange ended with a complete response; the upstream connection has been released. */
+  void exchangeComplete() {
+    upstream = null;
+    request = null;
+    if (closeAfterResponse || state == CLOSED) {
+      closeAfterFlush();
+      return;
+    }
+    state = HEAD;
+    lastActivity = System.nanoTime();
+    resumeReading();
+    if (cumulation != null && cumulation.isReadable()) process();
+  }
+
+  /**
+   * The upstream failed. Before any response byte went out the client gets the gateway's error;
+   * after, the response cannot be completed and the connection is closed.
+   */
+  void upstreamFailed(int status, String reason, String message) {
+    upstream = null;
+    if (state == CLOSED) return;
+    if (responseStarted) {
+      channel.close();
+      return;
+    }
+    closeAfterResponse = true;
+    respondError(status, reason, message);
+  }
+
+  private void endDirectExchange() {
+    if (requestComplete) {
+      if (closeAfterResponse) {
+        closeAfterFlush();
+      } else {
+        ctx.flush();
+        state = HEAD;
+      }
+    } else if (closeAfterResponse) {
+      closeAfterFlush();
+    } else {
+      ctx.flush();
+      state = DISCARD;
+    }
+  }
+
+  private void respondError(int status, String reason, String message) {
+    RequestHead h = request;
+    if (h != null && h.expectsContinue() && !requestComplete) closeAfterResponse = true;
+    responseStarted = true;
+    boolean head = h != null && h.method().equals("HEAD");
+    ctx.write(Responses.error(ctx.alloc(), status, reason, message, closeAfterResponse, head));
+    resumeReading();
+    endDirectExchange();
+  }
+
+  private void badRequest(HttpParseException e) {
+    if (state == CLOSED) return;
+    if (responseStarted) {
+      channel.close();
+      return;
+    }
+    UpstreamConnection up = upstream;
+    if (up != null) {
+      upstream = null;
+      up.abort();
+    }
+    state = CLOSED;
+    releaseCumulation();
+    reader.reset();
+    String reason = switch (e.status()) {
+      case 413 -> "request_body_too_large";
+      case 414 -> "uri_too_long";
+      case 417 -> "expectation_failed";
+      case 431 -> "request_header_too_large";
+      case 501 -> "not_implemented";
+      case 505 -> "http_version_not_supported";
+      default -> "bad_request";
+    };
+    ctx.writeAndFlush(Responses.error(ctx.alloc(), e.status(), reason, e.getMessage(), true, false))
+        .addListener(ChannelFutureListener.CLOSE);
+  }
+
+  private void closeAfterFlush() {
+    state = CLOSED;
+    pauseReading();
+    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  /** Shutdown: close now if idle, else after the response in progress. */
+  void drain() {
+    draining = true;
+    if (state == HEAD && !reader.inProgress() && (cumulation == null || !cumulation.isReadable())) {
+      channel.close();
+    } else {
+      closeAfterResponse = true;
+    }
+  }
+
+  // ---- timeouts: one timer per connection, re-armed only when it fires ----
+
+  private void scheduleTimer(long delayNanos) {
+    timer = ctx.executor().schedule(this::onTimer, Math.max(delayNanos, TimeUnit.MILLISECONDS.toNanos(10)), TimeUnit.NANOSECONDS);
+  }
+
+  private void onTimer() {
+    if (state == CLOSED || !channel.isActive()) return;
+    ListenerConfig c = listener.config();
+    if (c == null) {
+      channel.close();
+      return;
+    }
+    long now = System.nanoTime();
+    long next;
+    if (state == HEAD && headStart != 0) {
+      long left = headStart + c.headerReadTimeoutNanos - now;
+      if (left <= 0) {
+        closeAfterResponse = true;
+        badRequestTimeout();
+        return;
+      }
+      next = left;
+    } else if (state == HEAD || state == BODY || state == DISCARD) {
+      long left = lastActivity + c.idleTimeoutNanos - now;
+      if (left <= 0) {
+        if (state == BODY) {
+          UpstreamConnection up = upstream;
+          if (up != null) up.abort();
+          upstreamFailed(408, "request_timeout", "request body not received within the idle timeout");
+        } else {
+          channel.close();
+        }
+        return;
+      }
+      // Idle connections are checked often enough that a head starting now times out at most
+      // a quarter of the header-read timeout late.
+      next = state == HEAD ? Math.min(left, c.headerReadTimeoutNanos / 4) : left;
+    } else {
+      next = c.idleTimeoutNanos;
+    }
+    scheduleTimer(next);
+  }
+
+  private void badRequestTimeout() {
+    state = CLOSED;
+    releaseCumulation();
+    ctx.writeAndFlush(Responses.error(ctx.alloc(), 408, "request_header_timeout",
+            "request head not received in time", true, false))
+        .addListener(ChannelFutureListener.CLOSE);
+  }
+}

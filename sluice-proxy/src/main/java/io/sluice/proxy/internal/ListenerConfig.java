@@ -1,0 +1,32 @@
+package io.sluice.proxy.internal;
+
+import io.sluice.api.listener.ListenerSpec;
+import io.sluice.proxy.route.RouteTable;
+
+/** A Listener compiled for the data plane: its limits in the units the hot path uses, and its routes. */
+final class ListenerConfig {
+  final String name;
+  final ListenerSpec spec;
+  final int maxHeaderSize;
+  final int maxUriLength;
+  final int maxHeaderCount;
+  final long maxBodySize;
+  final int maxConnections;
+  final long idleTimeoutNanos;
+  final long headerReadTimeoutNanos;
+  final RouteTable<RuntimeRoute> routes;
+
+  ListenerConfig(String name, ListenerSpec spec, RouteTable<RuntimeRoute> routes) {
+    this.name = name;
+    this.spec = spec;
+    ListenerSpec.Limits l = spec.limits();
+    this.maxHeaderSize = l.maxHeaderSize().toIntExact();
+    this.maxUriLength = l.maxUriLength();
+    this.maxHeaderCount = l.maxHeaderCount();
+    this.maxBodySize = l.maxBodySize() == null ? Long.MAX_VALUE : l.maxBodySize().bytes();
+    this.maxConnections = l.maxConnections();
+    this.idleTimeoutNanos = spec.timeouts().idle().toNanos();
+    this.headerReadTimeoutNanos = spec.timeouts().headerRead().toNanos();
+    this.routes = routes;
+  }
+}

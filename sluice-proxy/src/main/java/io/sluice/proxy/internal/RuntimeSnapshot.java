@@ -1,0 +1,106 @@
+package io.sluice.proxy.internal;
+
+import io.sluice.api.ConfigObject;
+import io.sluice.api.ConfigSet;
+import io.sluice.api.route.PathMatch;
+import io.sluice.api.route.RouteSpec;
+import io.sluice.api.upstream.UpstreamSpec;
+import io.sluice.proxy.route.RouteEntry;
+import io.sluice.proxy.route.RouteTable;
+import io.sluice.proxy.upstream.Endpoint;
+import io.sluice.proxy.upstream.HostPort;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Everything the data plane reads per request, compiled from one {@link ConfigSet} and never
+ * changed afterwards: requests that started on a snapshot finish on it while the next one is
+ * swapped in with a single reference write.
+ *
+ * @param listeners compiled listeners by name
+ * @param upstreams compiled upstreams by name
+ */
+record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, Map<String, UpstreamRuntime> upstreams) {
+  static final RuntimeSnapshot EMPTY = new RuntimeSnapshot(ConfigSet.EMPTY, Map.of(), Map.of());
+
+  /**
+   * Compiles {@code config}. Upstreams whose spec did not change are carried over whole, and
+   * endpoints whose address and weight did not change keep their identity, so their pooled
+   * connections and counters survive the reload. Runs off the event loops (it may resolve host names).
+   */
+  static RuntimeSnapshot compile(ConfigSet config, RuntimeSnapshot previous, int loops) {
+    Map<String, UpstreamRuntime> upstreams = new HashMap<>();
+    for (ConfigObject<UpstreamSpec> o : config.upstreams()) {
+      UpstreamRuntime old = previous.upstreams.get(o.name());
+      if (old != null && old.spec.equals(o.spec())) {
+        upstreams.put(o.name(), old);
+        continue;
+      }
+      List<Endpoint> endpoints = new ArrayList<>();
+      for (UpstreamSpec.Endpoint e : o.spec().endpoints()) {
+        Endpoint kept = old == null ? null : find(old.endpoints, e);
+        endpoints.add(kept != null ? kept
+            : new Endpoint(e.address(), HostPort.parse(e.address()).toSocketAddress(), e.weight()));
+      }
+      upstreams.put(o.name(), new UpstreamRuntime(o.name(), o.spec(), endpoints, loops));
+    }
+    Map<String, RuntimeRoute> routes = new HashMap<>();
+    for (ConfigObject<RouteSpec> o : config.routes()) {
+      routes.put(o.name(), compileRoute(o.name(), o.spec(), upstreams));
+    }
+    Map<String, ListenerConfig> listeners = new HashMap<>();
+    for (ConfigObject<io.sluice.api.listener.ListenerSpec> l : config.listeners()) {
+      List<RouteEntry<RuntimeRoute>> entries = new ArrayList<>();
+      for (ConfigObject<RouteSpec> r : config.routes()) {
+        List<String> on = r.spec().listeners();
+        if (on.isEmpty() || on.contains(l.name())) {
+          entries.add(new RouteEntry<>(r.name(), r.spec(), routes.get(r.name())));
+        }
+      }
+      listeners.put(l.name(), new ListenerConfig(l.name(), l.spec(), RouteTable.compile(entries)));
+    }
+    return new RuntimeSnapshot(config, Map.copyOf(listeners), Map.copyOf(upstreams));
+  }
+
+  private static Endpoint find(List<Endpoint> endpoints, UpstreamSpec.Endpoint e) {
+    for (Endpoint x : endpoints) {
+      if (x.address().equals(e.address()) && x.weight() == e.weight()) return x;
+    }
+    return null;
+  }
+
+  private static RuntimeRoute compileRoute(String name, RouteSpec spec, Map<String, UpstreamRuntime> upstreams) {
+    String strip = null;
+    String replacement = null;
+    String host = null;
+    if (spec.rewrite() != null) {
+      host = spec.rewrite().host();
+      replacement = spec.rewrite().pathPrefix();
+      if (replacement != null) {
+        PathMatch p = spec.match().path();
+        String prefix = p.prefix() == null ? "/" : p.prefix();
+        strip = prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix;
+      }
+    }
+    UpstreamRuntime upstream = spec.upstream() == null ? null : upstreams.get(spec.upstream());
+    DirectResponder direct = spec.directResponse() == null ? null : new DirectResponder(spec.directResponse());
+    return new RuntimeRoute(name, upstream, strip, replacement, host, direct);
+  }
+
+  /** Endpoints of this snapshot that {@code next} no longer has: their idle connections must go. */
+  List<Endpoint> endpointsDroppedBy(RuntimeSnapshot next) {
+    Set<Endpoint> kept = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    for (UpstreamRuntime u : next.upstreams.values()) kept.addAll(u.endpoints);
+    List<Endpoint> dropped = new ArrayList<>();
+    for (UpstreamRuntime u : upstreams.values()) {
+      for (Endpoint e : u.endpoints) {
+        if (!kept.contains(e)) dropped.add(e);
+      }
+    }
+    return dropped;
+  }
+}

@@ -1,0 +1,464 @@
+package io.sluice.proxy.internal;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.proxy.http1.ChunkedParser;
+import io.sluice.proxy.http1.HttpParseException;
+import io.sluice.proxy.http1.RequestHead;
+import io.sluice.proxy.http1.ResponseHead;
+import io.sluice.proxy.upstream.Endpoint;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One HTTP/1.1 connection to an upstream endpoint, opened on the event loop of the client
+ * connection that first needed it, and pooled on that loop between exchanges.
+ *
+ * <p>While bound to a {@link DownstreamHandler} it reads the response head, rewrites it, and
+ * streams the body to the client verbatim (chunked stays chunked; only an HTTP/1.0 client gets the
+ * chunk framing removed). It goes back to its loop's pool only when both the request and the
+ * response were complete and both sides allow keep-alive; otherwise it is closed.
+ *
+ * <p>A request without a body that fails on a reused connection before any response byte arrives
+ * is retried once on a new connection: the upstream most likely closed the idle connection while
+ * the request was on its way (the keep-alive race every pooling proxy has to handle).
+ *
+ * <p>Threading: everything runs on the connection's event loop.
+ */
+final class UpstreamConnection extends ChannelInboundHandlerAdapter {
+  private static final int IDLE = 0;
+  private static final int HEAD = 1;
+  private static final int BODY_LENGTH = 2;
+  private static final int BODY_CHUNKED = 3;
+  private static final int BODY_CHUNKED_DECODE = 4;
+  private static final int BODY_UNTIL_CLOSE = 5;
+  private static final int CLOSED = 6;
+  private static final int MAX_RESPONSE_HEAD = 64 * 1024;
+
+  private final LoopContext loopContext;
+  private final Endpoint endpoint;
+  private final ResponseHead head = new ResponseHead();
+  private final ChunkedParser chunks = new ChunkedParser(502);
+  private final ChunkedParser.DataSink decodeSink = this::forwardData;
+  private Channel channel;
+  private boolean ready;
+  private int state = IDLE;
+  private @Nullable ByteBuf cumulation;
+  private long idleSince;
+  private long idleTimeoutNanos;
+  private boolean reused;
+  private boolean pausedByDownstream;
+
+  // The current exchange.
+  private @Nullable DownstreamHandler down;
+  private @Nullable UpstreamRuntime upstream;
+  private @Nullable ByteBuf pendingHead;
+  private @Nullable ByteBuf retryHead;
+  private @Nullable ScheduledFuture<?> responseTimer;
+  private boolean requestSent;
+  private boolean active;
+  private boolean responseBytesSeen;
+  private long remaining;
+  private boolean reusable;
+
+  private UpstreamConnection(LoopContext loopContext, Endpoint endpoint) {
+    this.loopContext = loopContext;
+    this.endpoint = endpoint;
+  }
+
+  /**
+   * Binds a pooled connection to {@code endpoint} for the request whose head is {@code requestHead},
+   * or opens a new one. Takes ownership of {@code requestHead}, except when null is returned: then
+   * the endpoint's connection limit is reached and nothing was done.
+   */
+  static @Nullable UpstreamConnection acquire(
+      DownstreamHandler down, LoopThread loop, UpstreamRuntime upstream, Endpoint endpoint, ByteBuf requestHead) {
+    UpstreamConnection c = loop.context().pollIdle(endpoint, upstream.idleTimeoutNanos, System.nanoTime());
+    if (c != null) {
+      c.bind(down, upstream, requestHead, true);
+      c.writeHead(requestHead);
+      return c;
+    }
+    return open(down, loop, upstream, endpoint, requestHead);
+  }
+
+  private static @Nullable UpstreamConnection open(
+      DownstreamHandler down, LoopThread loop, UpstreamRuntime upstream, Endpoint endpoint, ByteBuf requestHead) {
+    if (!endpoint.tryOpenConnection(upstream.maxConnectionsPerEndpoint)) {
+      return null;
+    }
+    UpstreamConnection c = new UpstreamConnection(loop.context(), endpoint);
+    c.bind(down, upstream, requestHead, false);
+    c.pendingHead = requestHead;
+    Channel downstream = down.context().channel();
+    ChannelFuture f = new Bootstrap()
+        .group(downstream.eventLoop())
+        .channel(Transport.socketChannelClass())
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, upstream.connectTimeoutMillis)
+        .handler(c)
+        .connect(endpoint.socketAddress());
+    c.channel = f.channel();
+    c.channel.closeFuture().addListener(x -> endpoint.connectionClosed());
+    f.addListener(x -> c.connected(f));
+    return c;
+  }
+
+  private void bind(DownstreamHandler d, UpstreamRuntime u, ByteBuf requestHead, boolean reused) {
+    this.down = d;
+    this.upstream = u;
+    this.reused = reused;
+    this.idleTimeoutNanos = u.idleTimeoutNanos;
+    this.state = HEAD;
+    this.requestSent = d.requestComplete();
+    this.responseBytesSeen = false;
+    this.active = true;
+    endpoint.requestStarted();
+    RequestHead r = d.request();
+    if (reused && !r.hasBody() && isIdempotent(r.method())) {
+      retryHead = requestHead.retainedDuplicate();
+    }
+  }
+
+  private static boolean isIdempotent(String method) {
+    return switch (method) {
+      case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE" -> true;
+      default -> false;
+    };
+  }
+
+  private void connected(ChannelFuture f) {
+    ByteBuf h = pendingHead;
+    pendingHead = null;
+    DownstreamHandler d = down;
+    if (!f.isSuccess()) {
+      if (h != null) h.release();
+      state = CLOSED;
+      endActive();
+      if (d != null) {
+        down = null;
+        boolean timeout = f.cause() instanceof ConnectTimeoutException;
+        d.upstreamFailed(timeout ? 504 : 502, timeout ? "upstream_connect_timeout" : "upstream_connect_failure",
+            "cannot connect to " + endpoint.address() + ": " + f.cause().getMessage());
+      }
+      return;
+    }
+    if (d == null || h == null || state == CLOSED) {
+      // The exchange was aborted while we were connecting.
+      if (h != null) h.release();
+      close();
+      return;
+    }
+    writeHead(h);
+  }
+
+  private void writeHead(ByteBuf h) {
+    ready = true;
+    channel.writeAndFlush(h, channel.voidPromise());
+    UpstreamRuntime u = upstream;
+    responseTimer = channel.eventLoop().schedule(this::onResponseTimeout, u.responseTimeoutNanos, TimeUnit.NANOSECONDS);
+    DownstreamHandler d = down;
+    if (d != null) d.upstreamReady();
+  }
+
+  boolean isReady() {
+    return ready;
+  }
+
+  boolean isUsable() {
+    return state == IDLE && channel.isActive();
+  }
+
+  long idleSince() {
+    return idleSince;
+  }
+
+  long idleTimeoutNanos() {
+    return idleTimeoutNanos;
+  }
+
+  boolean isWritable() {
+    return channel.isWritable();
+  }
+
+  void write(ByteBuf body) {
+    channel.write(body, channel.voidPromise());
+  }
+
+  void flush() {
+    channel.flush();
+  }
+
+  /** The whole request body has been written. */
+  void requestSent() {
+    requestSent = true;
+  }
+
+  void resumeReading() {
+    if (pausedByDownstream) {
+      pausedByDownstream = false;
+      channel.config().setAutoRead(true);
+    }
+  }
+
+  void close() {
+    state = CLOSED;
+    channel.close();
+  }
+
+  /** Ends the exchange from the client side (gone, or refused mid-request): this connection closes. */
+  void abort() {
+    down = null;
+    endActive();
+    close();
+  }
+
+  void downstreamClosed() {
+    abort();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    ByteBuf in = (ByteBuf) msg;
+    if (down == null || state == IDLE || state == CLOSED) {
+      // Bytes nobody asked for: the connection's framing can no longer be trusted.
+      in.release();
+      close();
+      return;
+    }
+    responseBytesSeen = true;
+    ByteBuf c = cumulation;
+    if (c == null) {
+      cumulation = in;
+    } else {
+      ByteBuf merged = ctx.alloc().ioBuffer(c.readableBytes() + in.readableBytes());
+      merged.writeBytes(c).writeBytes(in);
+      c.release();
+      in.release();
+      cumulation = merged;
+    }
+    try {
+      processResponse();
+    } catch (HttpParseException e) {
+      fail(e.status(), "upstream_protocol_error", e.getMessage());
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    DownstreamHandler d = down;
+    if (d != null) d.flushResponse();
+    ByteBuf c = cumulation;
+    if (c != null && !c.isReadable()) {
+      cumulation = null;
+      c.release();
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    DownstreamHandler d = down;
+    if (d != null && channel.isWritable()) d.upstreamWritable();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    close();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    int was = state;
+    state = CLOSED;
+    ByteBuf c = cumulation;
+    if (c != null) {
+      cumulation = null;
+      c.release();
+    }
+    if (responseTimer != null) responseTimer.cancel(false);
+    DownstreamHandler d = down;
+    if (d == null) {
+      if (was == IDLE) loopContext.removeIdle(endpoint, this);
+      releaseRetryHead();
+      return;
+    }
+    down = null;
+    if (was == BODY_UNTIL_CLOSE) {
+      endActive();
+      d.flushResponse();
+      d.exchangeComplete();
+      return;
+    }
+    if (was == HEAD && !responseBytesSeen && retryHead != null) {
+      ByteBuf h = retryHead;
+      retryHead = null;
+      endActive();
+      UpstreamConnection fresh = open(d, LoopThread.current(), upstream, endpoint, h);
+      if (fresh != null) {
+        d.upstreamReplaced(fresh);
+        return;
+      }
+      h.release();
+    }
+    releaseRetryHead();
+    endActive();
+    d.upstreamFailed(502, "upstream_reset", "upstream " + endpoint.address() + " closed the connection"
+        + (was == HEAD ? " before responding" : " during the response"));
+  }
+
+  private void processResponse() {
+    ByteBuf in = cumulation;
+    DownstreamHandler d = down;
+    while (d != null && in.isReadable()) {
+      switch (state) {
+        case HEAD -> {
+          if (!head.read(in, MAX_RESPONSE_HEAD)) return;
+          if (head.status() < 200) {
+            if (head.status() == 101) throw new HttpParseException(502, "unexpected 101 Switching Protocols");
+            continue; // interim responses are the gateway's to handle, not the client's
+          }
+          onResponseHead(d);
+        }
+        case BODY_LENGTH -> {
+          int from = in.readerIndex();
+          int n = (int) Math.min(remaining, in.readableBytes());
+          d.writeResponse(in.retainedSlice(from, n));
+          in.readerIndex(from + n);
+          remaining -= n;
+          if (remaining == 0) complete(d);
+        }
+        case BODY_CHUNKED -> {
+          int from = in.readerIndex();
+          int end = chunks.scan(in, from, in.writerIndex(), null);
+          if (end > from) d.writeResponse(in.retainedSlice(from, end - from));
+          in.readerIndex(end);
+          if (chunks.isDone()) complete(d);
+        }
+        case BODY_CHUNKED_DECODE -> {
+          int end = chunks.scan(in, in.readerIndex(), in.writerIndex(), decodeSink);
+          in.readerIndex(end);
+          if (chunks.isDone()) complete(d);
+        }
+        case BODY_UNTIL_CLOSE -> {
+          d.writeResponse(in.retainedSlice());
+          in.readerIndex(in.writerIndex());
+        }
+        default -> {
+          return;
+        }
+      }
+      d = down;
+      if (d != null && !d.isWritable() && !pausedByDownstream) {
+        pausedByDownstream = true;
+        channel.config().setAutoRead(false);
+      }
+    }
+  }
+
+  private void forwardData(ByteBuf buf, int index, int length) {
+    DownstreamHandler d = down;
+    if (d != null && length > 0) d.writeResponse(buf.retainedSlice(index, length));
+  }
+
+  private void onResponseHead(DownstreamHandler d) {
+    if (responseTimer != null) {
+      responseTimer.cancel(false);
+      responseTimer = null;
+    }
+    releaseRetryHead();
+    RequestHead req = d.request();
+    int status = head.status();
+    boolean noBody = req.method().equals("HEAD") || status == 204 || status == 304;
+    boolean client10 = req.isHttp10();
+    int mode;
+    if (noBody) {
+      mode = IDLE;
+    } else if (head.isChunked()) {
+      mode = client10 ? BODY_CHUNKED_DECODE : BODY_CHUNKED;
+      chunks.reset(Long.MAX_VALUE);
+    } else if (head.contentLength() >= 0 && !head.isTransferEncodedUntilClose()) {
+      mode = head.contentLength() == 0 ? IDLE : BODY_LENGTH;
+      remaining = head.contentLength();
+    } else {
+      mode = BODY_UNTIL_CLOSE;
+    }
+    // Both Transfer-Encoding and Content-Length: TE wins, but the connection is not reused (RFC 9112 §6.3).
+    reusable = head.upstreamKeepsAlive() && mode != BODY_UNTIL_CLOSE
+        && !(head.isChunked() && head.contentLength() >= 0);
+    boolean untilClose = mode == BODY_UNTIL_CLOSE || mode == BODY_CHUNKED_DECODE;
+    boolean close = d.closeAfterResponse(untilClose);
+    ByteBuf out = channel.alloc().ioBuffer(head.length() + 64);
+    head.encodeForDownstream(out, mode == BODY_CHUNKED, close, client10 && !close);
+    d.writeResponse(out);
+    if (mode == IDLE) {
+      complete(d);
+    } else {
+      state = mode;
+    }
+  }
+
+  private void complete(DownstreamHandler d) {
+    endActive();
+    down = null;
+    ByteBuf in = cumulation;
+    boolean keep = reusable && requestSent && (in == null || !in.isReadable()) && channel.isActive();
+    if (keep) {
+      release();
+    } else {
+      close();
+    }
+    d.flushResponse();
+    d.exchangeComplete();
+  }
+
+  /** Back to the loop's pool. */
+  private void release() {
+    state = IDLE;
+    down = null;
+    upstream = null;
+    idleSince = System.nanoTime();
+    if (pausedByDownstream) {
+      pausedByDownstream = false;
+      channel.config().setAutoRead(true);
+    }
+    loopContext.offerIdle(endpoint, this);
+  }
+
+  private void fail(int status, String reason, String message) {
+    DownstreamHandler d = down;
+    down = null;
+    endActive();
+    close();
+    if (d != null) d.upstreamFailed(status, reason, message);
+  }
+
+  private void onResponseTimeout() {
+    responseTimer = null;
+    if (state == HEAD && down != null) {
+      fail(504, "upstream_response_timeout", "no response from " + endpoint.address() + " within "
+          + upstream.spec.timeouts().response());
+    }
+  }
+
+  private void endActive() {
+    if (active) {
+      active = false;
+      endpoint.requestEnded();
+    }
+  }
+
+  private void releaseRetryHead() {
+    ByteBuf r = retryHead;
+    if (r != null) {
+      retryHead = null;
+      r.release();
+    }
+  }
+}

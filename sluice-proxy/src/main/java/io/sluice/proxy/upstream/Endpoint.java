@@ -1,0 +1,97 @@
+package io.sluice.proxy.upstream;
+
+import java.net.InetSocketAddress;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One endpoint of an upstream at run time. Shared by all event loops: its counters are atomic, the
+ * rest is immutable.
+ */
+public final class Endpoint {
+  private final String address;
+  private final InetSocketAddress socketAddress;
+  private final int weight;
+  private final AtomicInteger activeRequests = new AtomicInteger();
+  private final AtomicInteger openConnections = new AtomicInteger();
+  private volatile boolean available = true;
+
+  /**
+   * @param address as configured, {@code host:port}; also the identity the hashing policies hash
+   * @param socketAddress resolved address to connect to
+   * @param weight 1 or more
+   */
+  public Endpoint(String address, InetSocketAddress socketAddress, int weight) {
+    this.address = Objects.requireNonNull(address, "address");
+    this.socketAddress = Objects.requireNonNull(socketAddress, "socketAddress");
+    if (weight < 1) {
+      throw new IllegalArgumentException("weight must be >= 1, got " + weight + " for " + address);
+    }
+    this.weight = weight;
+  }
+
+  /** Builds an endpoint from {@code host:port} without resolving a literal IP address. */
+  public static Endpoint of(String address, int weight) {
+    return new Endpoint(address, HostPort.parse(address).toSocketAddress(), weight);
+  }
+
+  public String address() {
+    return address;
+  }
+
+  public InetSocketAddress socketAddress() {
+    return socketAddress;
+  }
+
+  public int weight() {
+    return weight;
+  }
+
+  /** Requests in flight to this endpoint from the whole gateway (all event loops). */
+  public int activeRequests() {
+    return activeRequests.get();
+  }
+
+  public void requestStarted() {
+    activeRequests.incrementAndGet();
+  }
+
+  public void requestEnded() {
+    activeRequests.decrementAndGet();
+  }
+
+  /**
+   * Reserves one of at most {@code max} open connections to this endpoint; false when all are taken.
+   * Every successful call is matched by one {@link #connectionClosed()}.
+   */
+  public boolean tryOpenConnection(int max) {
+    while (true) {
+      int n = openConnections.get();
+      if (n >= max) return false;
+      if (openConnections.compareAndSet(n, n + 1)) return true;
+    }
+  }
+
+  public void connectionClosed() {
+    openConnections.decrementAndGet();
+  }
+
+  /** Open connections to this endpoint from the whole gateway, idle and busy. */
+  public int openConnections() {
+    return openConnections.get();
+  }
+
+  /** False while health checking (a later feature) has taken the endpoint out of rotation. */
+  public boolean isAvailable() {
+    return available;
+  }
+
+  public void setAvailable(boolean available) {
+    this.available = available;
+  }
+
+  @Override
+  public String toString() {
+    return address;
+  }
+}

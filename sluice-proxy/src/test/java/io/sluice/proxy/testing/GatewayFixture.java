@@ -1,0 +1,120 @@
+package io.sluice.proxy.testing;
+
+import io.sluice.api.ConfigException;
+import io.sluice.api.ConfigLoader;
+import io.sluice.proxy.Gateway;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * A real gateway for a test: config written as YAML to a temporary directory, loaded through the
+ * same {@link ConfigLoader} the server uses, and served on 127.0.0.1.
+ */
+public final class GatewayFixture implements AutoCloseable {
+  private final Path dir;
+  private final Gateway gateway;
+  private final HttpClient client = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5))
+      .build();
+
+  private GatewayFixture(Path dir, Gateway gateway) {
+    this.dir = dir;
+    this.gateway = gateway;
+  }
+
+  /** Starts a gateway with two event loops serving {@code yaml} (multi-document). */
+  public static GatewayFixture start(String yaml) throws IOException, ConfigException {
+    Path dir = Files.createTempDirectory("sluice-test");
+    Files.writeString(dir.resolve("config.yaml"), yaml);
+    Gateway gw = Gateway.start(2);
+    try {
+      gw.apply(ConfigLoader.loadDirectory(dir));
+    } catch (RuntimeException | ConfigException e) {
+      gw.close();
+      throw e;
+    }
+    return new GatewayFixture(dir, gw);
+  }
+
+  /** Replaces the config with {@code yaml} and applies it, as a reload of the directory would. */
+  public void reload(String yaml) throws IOException, ConfigException {
+    Files.writeString(dir.resolve("config.yaml"), yaml);
+    gateway.apply(ConfigLoader.loadDirectory(dir));
+  }
+
+  public Gateway gateway() {
+    return gateway;
+  }
+
+  public Path configDir() {
+    return dir;
+  }
+
+  public HttpClient client() {
+    return client;
+  }
+
+  /** GET {@code http://127.0.0.1:port + path} with header name/value pairs. */
+  public HttpResponse<String> get(int port, String path, String... headers) throws IOException, InterruptedException {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(20));
+    if (headers.length > 0) b.headers(headers);
+    return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A port that was free a moment ago, for listeners a test configures. */
+  public static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A listener, an upstream with the given endpoints, and one catch-all route to it. */
+  public static String simpleProxy(int port, String... endpoints) {
+    StringBuilder eps = new StringBuilder();
+    for (String e : endpoints) eps.append("    - address: ").append(e).append('\n');
+    return """
+        apiVersion: sluice.io/v1
+        kind: Listener
+        metadata: {name: main}
+        spec:
+          address: 127.0.0.1:%d
+        ---
+        apiVersion: sluice.io/v1
+        kind: Upstream
+        metadata: {name: backend}
+        spec:
+          endpoints:
+        %s  timeouts: {connect: 2s, response: 5s}
+        ---
+        apiVersion: sluice.io/v1
+        kind: Route
+        metadata: {name: all}
+        spec:
+          upstream: backend
+        """.formatted(port, eps);
+  }
+
+  @Override
+  public void close() throws IOException {
+    gateway.close();
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+}

@@ -1,0 +1,98 @@
+package io.sluice.server;
+
+import io.sluice.api.ConfigError;
+import io.sluice.api.ConfigException;
+import io.sluice.api.ConfigLoader;
+import io.sluice.api.ConfigSet;
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches a config directory (recursively) and hands every valid new {@link ConfigSet} to a
+ * consumer. Changes are debounced, so an editor's save or a {@code git checkout} of many files
+ * becomes one reload; an invalid state is logged with every error and skipped, so the running
+ * configuration stays until the directory is valid again.
+ *
+ * <p>Threading: one daemon thread; the consumer runs on it.
+ */
+final class ConfigDirectoryWatcher implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ConfigDirectoryWatcher.class);
+  private static final long DEBOUNCE_MILLIS = 150;
+
+  private final Path dir;
+  private final Consumer<ConfigSet> onChange;
+  private final WatchService watcher;
+  private final Thread thread;
+
+  ConfigDirectoryWatcher(Path dir, Consumer<ConfigSet> onChange) throws IOException {
+    this.dir = dir;
+    this.onChange = onChange;
+    this.watcher = FileSystems.getDefault().newWatchService();
+    registerAll();
+    this.thread = new Thread(this::run, "sluice-config-watch");
+    this.thread.setDaemon(true);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  private void registerAll() throws IOException {
+    try (Stream<Path> dirs = Files.walk(dir)) {
+      for (Path d : (Iterable<Path>) dirs.filter(Files::isDirectory)::iterator) {
+        d.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
+            StandardWatchEventKinds.ENTRY_DELETE);
+      }
+    }
+  }
+
+  private void run() {
+    try {
+      while (true) {
+        WatchKey key = watcher.take();
+        // Collect the burst of events that one change makes before reloading once.
+        do {
+          key.pollEvents();
+          key.reset();
+        } while ((key = watcher.poll(DEBOUNCE_MILLIS, TimeUnit.MILLISECONDS)) != null);
+        registerAll();
+        reload();
+      }
+    } catch (InterruptedException | ClosedWatchServiceException e) {
+      // closed
+    } catch (IOException e) {
+      log.error("stopped watching {}: {}", dir, e.toString());
+    }
+  }
+
+  private void reload() {
+    try {
+      onChange.accept(ConfigLoader.loadDirectory(dir));
+    } catch (ConfigException e) {
+      log.error("config change in {} refused, the previous config keeps serving; {} error(s):", dir, e.errors().size());
+      for (ConfigError err : e.errors()) log.error("  {}", err);
+    } catch (IOException | RuntimeException e) {
+      log.error("config change in {} not applied: {}", dir, e.toString());
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      watcher.close();
+    } catch (IOException e) {
+      log.debug("closing watch service", e);
+    }
+  }
+}

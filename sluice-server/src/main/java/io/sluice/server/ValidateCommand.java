@@ -1,0 +1,40 @@
+package io.sluice.server;
+
+import io.sluice.api.ConfigError;
+import io.sluice.api.ConfigException;
+import io.sluice.api.ConfigLoader;
+import io.sluice.api.ConfigSet;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code sluice validate DIR}: checks every object in a config directory and prints every error. */
+@Command(name = "validate", description = "Validate a config directory; prints every error, exits 1 if there is any.")
+final class ValidateCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "DIR", description = "the config directory (YAML/JSON files, searched recursively)")
+  Path dir;
+
+  @Override
+  public Integer call() {
+    if (!Files.isDirectory(dir)) {
+      System.err.println("sluice validate: " + dir + " is not a directory");
+      return 1;
+    }
+    try {
+      ConfigSet set = ConfigLoader.loadDirectory(dir);
+      System.out.printf("%s: valid (%d listeners, %d routes, %d upstreams)%n",
+          dir, set.listeners().size(), set.routes().size(), set.upstreams().size());
+      return 0;
+    } catch (ConfigException e) {
+      for (ConfigError err : e.errors()) System.err.println(err);
+      System.err.printf("%s: %d error(s)%n", dir, e.errors().size());
+      return 1;
+    } catch (IOException e) {
+      System.err.println("sluice validate: cannot read " + dir + ": " + e.getMessage());
+      return 1;
+    }
+  }
+}
