@@ -14,7 +14,8 @@ JAVA_HOME=$(find_jdk) || exit 1
 export JAVA_HOME
 (cd "$root" && ./mvnw -q -B -DskipTests -pl sluice-server -am package)
 jar=$(ls "$root"/sluice-server/target/sluice-server-*.jar | grep -v -- '-tests.jar' | head -n 1)
-cmd="$JAVA_HOME/bin/java -XX:+UseSerialGC -Xms256m -Xmx256m -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED \
+# SLUICE_BENCH_JAVA_OPTS adds JVM options, e.g. -XX:StartFlightRecording=filename=/tmp/sluice.jfr for a profile.
+cmd="$JAVA_HOME/bin/java ${SLUICE_BENCH_JAVA_OPTS:-} $(netty_unsafe_opt "$JAVA_HOME") -XX:+UseSerialGC -Xms256m -Xmx256m -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED \
  -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1 \
  -cp $jar:$root/sluice-server/target/lib/* io.sluice.server.Main serve --event-loops 1 --config-dir $root/examples/bench"
 exec "$bench" --gateway-cmd "$cmd" "$@"

@@ -37,7 +37,6 @@ public record ByteSize(long bytes) {
     if (!m.matches()) {
       throw new IllegalArgumentException("expected a size such as 512, 16KiB or 10MiB, got '" + text + "'");
     }
-    long n = Long.parseLong(m.group(1));
     String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
     long factor = switch (unit.charAt(0)) {
       case 'k' -> 1024L;
@@ -45,7 +44,11 @@ public record ByteSize(long bytes) {
       case 'g' -> 1024L * 1024 * 1024;
       default -> 1L;
     };
-    return new ByteSize(Math.multiplyExact(n, factor));
+    try {
+      return new ByteSize(Math.multiplyExact(Long.parseLong(m.group(1)), factor));
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw new IllegalArgumentException("expected a size of at most " + Long.MAX_VALUE + " bytes, got '" + text + "'");
+    }
   }
 
   @JsonCreator

@@ -5,11 +5,17 @@ import java.util.Objects;
 /**
  * One thing wrong with the configuration, precise enough to fix without guessing.
  *
- * @param source where: a file relative to the config directory, with the line of the object's
- *     document when known ({@code routes.yaml:12}), or {@code <api>} and the like
- * @param object which object: {@code Kind/name}, or {@code document N} when the name is unknown
- * @param field the field path inside the object: {@code spec.match.path.regex},
- *     {@code spec.endpoints[1].address}, {@code metadata.name}; empty for the object as a whole
+ * @param source where: a file relative to the config directory with a line when one is known
+ *     ({@code routes.yaml:12}), or {@code <api>} and the like. Decoding errors give the line of the
+ *     offending field (or of its nearest enclosing field that is written, when it is missing);
+ *     validation errors give the line the object's document starts on.
+ * @param object which object: {@code Kind/name}; {@code ?/name} when the kind is unknown;
+ *     {@code document N} (1-based, empty documents counted) when the name is unknown; {@code ?} for
+ *     a file as a whole
+ * @param field the field path inside the object, dotted, with {@code [i]} (0-based) for list
+ *     elements and map keys as written: {@code spec.match.path.regex}, {@code spec.endpoints[1].address},
+ *     {@code spec.directResponse.headers.x-served-by}, {@code metadata.name}; empty for the object
+ *     or document as a whole
  * @param message what was found and what was expected
  */
 public record ConfigError(String source, String object, String field, String message) {
@@ -20,6 +26,7 @@ public record ConfigError(String source, String object, String field, String mes
     Objects.requireNonNull(message, "message");
   }
 
+  /** {@code routes.yaml:12: Route/orders: spec.match.path.regex: invalid regular expression ...}. */
   @Override
   public String toString() {
     return source + ": " + object + ": " + (field.isEmpty() ? "" : field + ": ") + message;

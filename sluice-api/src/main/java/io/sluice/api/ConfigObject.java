@@ -5,9 +5,9 @@ import java.util.Objects;
 /**
  * One configuration object: {@code apiVersion}, {@code kind}, {@code metadata} and a typed {@code spec}.
  *
- * @param source where the object was read from ({@code file.yaml#2} for the second document of a
- *     file), used to name the place in error messages; {@code "<api>"} or similar for objects that
- *     did not come from a file
+ * @param source where the object was read from: the file and the line its document starts on
+ *     ({@code routes.yaml:12}), used to name the place in error messages; {@code "<inline>"},
+ *     {@code "<api>"} or similar for objects that did not come from a file
  */
 public record ConfigObject<S extends Spec>(
     String apiVersion, Kind kind, ObjectMeta metadata, S spec, String source) {

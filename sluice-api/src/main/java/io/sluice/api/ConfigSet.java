@@ -4,7 +4,6 @@ import io.sluice.api.listener.ListenerSpec;
 import io.sluice.api.route.RouteSpec;
 import io.sluice.api.upstream.UpstreamSpec;
 import io.sluice.api.validate.Validator;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
@@ -19,45 +18,35 @@ import org.jspecify.annotations.Nullable;
  * Immutable and thread-safe.
  */
 public final class ConfigSet {
-  public static final ConfigSet EMPTY = new ConfigSet(List.of(), List.of(), List.of());
+  public static final ConfigSet EMPTY = new ConfigSet(List.of());
 
+  /** Kind declaration order is dependency order (see {@link Kind}); names make the order total. */
+  private static final Comparator<ConfigObject<?>> DEPENDENCY_ORDER =
+      Comparator.<ConfigObject<?>, Kind>comparing(ConfigObject::kind).thenComparing(ConfigObject::name);
+
+  private final List<ConfigObject<?>> all;
   private final List<ConfigObject<ListenerSpec>> listeners;
   private final List<ConfigObject<RouteSpec>> routes;
   private final List<ConfigObject<UpstreamSpec>> upstreams;
   private final Map<String, ConfigObject<UpstreamSpec>> upstreamsByName;
 
-  private ConfigSet(List<ConfigObject<ListenerSpec>> listeners, List<ConfigObject<RouteSpec>> routes,
-      List<ConfigObject<UpstreamSpec>> upstreams) {
-    this.listeners = listeners;
-    this.routes = routes;
-    this.upstreams = upstreams;
+  private ConfigSet(List<ConfigObject<?>> sorted) {
+    this.all = sorted;
+    this.listeners = ofKind(sorted, Kind.LISTENER);
+    this.routes = ofKind(sorted, Kind.ROUTE);
+    this.upstreams = ofKind(sorted, Kind.UPSTREAM);
     this.upstreamsByName = upstreams.stream().collect(Collectors.toUnmodifiableMap(ConfigObject::name, Function.identity()));
   }
 
   /**
    * Validates {@code objects} as a whole and returns them as a set.
    *
-   * @throws ConfigException with every error found
+   * @throws ConfigException with every error found by {@link Validator}
    */
-  @SuppressWarnings("unchecked")
   public static ConfigSet of(Collection<? extends ConfigObject<?>> objects) throws ConfigException {
     List<ConfigError> errors = Validator.validate(objects);
     if (!errors.isEmpty()) throw new ConfigException(errors);
-    List<ConfigObject<ListenerSpec>> l = new ArrayList<>();
-    List<ConfigObject<RouteSpec>> r = new ArrayList<>();
-    List<ConfigObject<UpstreamSpec>> u = new ArrayList<>();
-    for (ConfigObject<?> o : objects) {
-      switch (o.kind()) {
-        case LISTENER -> l.add((ConfigObject<ListenerSpec>) o);
-        case ROUTE -> r.add((ConfigObject<RouteSpec>) o);
-        case UPSTREAM -> u.add((ConfigObject<UpstreamSpec>) o);
-      }
-    }
-    Comparator<ConfigObject<?>> byName = Comparator.comparing(ConfigObject::name);
-    l.sort(byName);
-    r.sort(byName);
-    u.sort(byName);
-    return new ConfigSet(List.copyOf(l), List.copyOf(r), List.copyOf(u));
+    return new ConfigSet(objects.stream().<ConfigObject<?>>map(o -> o).sorted(DEPENDENCY_ORDER).toList());
   }
 
   /** Listeners, sorted by name. */
@@ -75,15 +64,22 @@ public final class ConfigSet {
     return upstreams;
   }
 
+  /** The upstream named {@code name}, or null when there is none. */
   public @Nullable ConfigObject<UpstreamSpec> upstream(String name) {
     return upstreamsByName.get(name);
   }
 
-  /** Every object in dependency order (Upstream, Route, Listener; DESIGN §2), then by name. */
+  /**
+   * Every object in dependency order (Upstream, Route, Listener: {@link Kind} declaration order, see
+   * DESIGN §2), then by name, so that applying them in this order never meets a dangling reference.
+   */
   public List<ConfigObject<?>> all() {
-    List<ConfigObject<?>> all = new ArrayList<>(upstreams);
-    all.addAll(routes);
-    all.addAll(listeners);
-    return List.copyOf(all);
+    return all;
+  }
+
+  // The kind decides the spec class (ConfigObject checks it on construction), so the cast holds.
+  @SuppressWarnings("unchecked")
+  private static <S extends Spec> List<ConfigObject<S>> ofKind(List<ConfigObject<?>> sorted, Kind kind) {
+    return sorted.stream().filter(o -> o.kind() == kind).map(o -> (ConfigObject<S>) o).toList();
   }
 }

@@ -5,6 +5,7 @@ import io.sluice.api.ConfigException;
 import io.sluice.api.ConfigLoader;
 import io.sluice.api.ConfigSet;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -48,13 +49,31 @@ final class ConfigDirectoryWatcher implements AutoCloseable {
     thread.start();
   }
 
+  /**
+   * Watches {@code dir} and every directory below it (again after each change, for new ones;
+   * registering a directory twice is harmless).
+   *
+   * @throws IOException only when {@code dir} itself cannot be watched; a subdirectory that
+   *     vanishes while this runs (a checkout in progress) is skipped
+   */
   private void registerAll() throws IOException {
+    register(dir);
     try (Stream<Path> dirs = Files.walk(dir)) {
-      for (Path d : (Iterable<Path>) dirs.filter(Files::isDirectory)::iterator) {
-        d.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
-            StandardWatchEventKinds.ENTRY_DELETE);
+      for (Path d : (Iterable<Path>) dirs.filter(d -> !d.equals(dir) && Files.isDirectory(d))::iterator) {
+        try {
+          register(d);
+        } catch (IOException e) {
+          log.debug("not watching {}: {}", d, e.toString());
+        }
       }
+    } catch (UncheckedIOException e) {
+      log.debug("walking {} for directories to watch: {}", dir, e.toString());
     }
+  }
+
+  private void register(Path d) throws IOException {
+    d.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
+        StandardWatchEventKinds.ENTRY_DELETE);
   }
 
   private void run() {
@@ -66,13 +85,16 @@ final class ConfigDirectoryWatcher implements AutoCloseable {
           key.pollEvents();
           key.reset();
         } while ((key = watcher.poll(DEBOUNCE_MILLIS, TimeUnit.MILLISECONDS)) != null);
-        registerAll();
+        try {
+          registerAll();
+        } catch (IOException e) {
+          // The directory itself is gone or unreadable: say so, and keep watching what is still watched.
+          log.error("cannot watch {}: {}", dir, e.toString());
+        }
         reload();
       }
     } catch (InterruptedException | ClosedWatchServiceException e) {
       // closed
-    } catch (IOException e) {
-      log.error("stopped watching {}: {}", dir, e.toString());
     }
   }
 
@@ -87,12 +109,20 @@ final class ConfigDirectoryWatcher implements AutoCloseable {
     }
   }
 
+  /** Stops watching; waits (briefly) for a reload in progress to finish, so none runs after this. */
   @Override
   public void close() {
     try {
       watcher.close();
     } catch (IOException e) {
       log.debug("closing watch service", e);
+    }
+    if (thread.isAlive() && Thread.currentThread() != thread) {
+      try {
+        thread.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 }

@@ -13,13 +13,20 @@ import picocli.CommandLine.Command;
     description = "Sluice, a cloud-native API and traffic gateway.",
     subcommands = {ServeCommand.class, ValidateCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
+  /** Exit code of a usage error: unknown option, missing argument, no command. */
+  static final int USAGE = 2;
+
   public static void main(String[] args) {
-    int code = new CommandLine(new Main())
-        .setExitCodeExceptionMapper(e -> 1)
+    // serve returns only once it has shut down (SIGTERM/SIGINT handled by ServeCommand), so every
+    // command ends here with its own exit code.
+    System.exit(run(args));
+  }
+
+  static int run(String... args) {
+    return new CommandLine(new Main())
+        // picocli consults this mapper for usage errors too; they must keep their own code.
+        .setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? USAGE : 1)
         .execute(args);
-    if (code != 0 || args.length == 0 || !"serve".equals(args[0])) {
-      System.exit(code);
-    }
   }
 
   static final class Version implements CommandLine.IVersionProvider {

@@ -5,6 +5,7 @@ import io.sluice.api.ConfigException;
 import io.sluice.api.ConfigLoader;
 import io.sluice.api.ConfigSet;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -25,16 +26,20 @@ final class ValidateCommand implements Callable<Integer> {
     }
     try {
       ConfigSet set = ConfigLoader.loadDirectory(dir);
-      System.out.printf("%s: valid (%d listeners, %d routes, %d upstreams)%n",
-          dir, set.listeners().size(), set.routes().size(), set.upstreams().size());
+      System.out.printf("%s: valid (%s, %s, %s)%n", dir, count(set.listeners().size(), "listener"),
+          count(set.routes().size(), "route"), count(set.upstreams().size(), "upstream"));
       return 0;
     } catch (ConfigException e) {
       for (ConfigError err : e.errors()) System.err.println(err);
       System.err.printf("%s: %d error(s)%n", dir, e.errors().size());
       return 1;
-    } catch (IOException e) {
+    } catch (IOException | UncheckedIOException e) {
       System.err.println("sluice validate: cannot read " + dir + ": " + e.getMessage());
       return 1;
     }
+  }
+
+  private static String count(int n, String noun) {
+    return n + " " + noun + (n == 1 ? "" : "s");
   }
 }

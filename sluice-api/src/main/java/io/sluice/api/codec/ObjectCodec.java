@@ -1,22 +1,33 @@
 package io.sluice.api.codec;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import io.sluice.api.ByteSize;
 import io.sluice.api.ConfigError;
 import io.sluice.api.ConfigException;
 import io.sluice.api.ConfigObject;
@@ -24,250 +35,120 @@ import io.sluice.api.Kind;
 import io.sluice.api.ObjectMeta;
 import io.sluice.api.Spec;
 import java.io.IOException;
+import java.lang.reflect.RecordComponent;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Reads and writes configuration objects as YAML (multi-document) and JSON.
  *
- * <p>Reading is strict: unknown fields, wrong types, a missing {@code apiVersion}, {@code kind},
- * {@code metadata.name} or {@code spec} are errors that name the file (with the line where the
- * object's document starts), the object and the field path. All errors of a text are collected.
+ * <p>Reading is strict. These are errors: a field the object does not have, a value of the wrong
+ * type (no quietly truncated {@code 1.5} for an integer, no {@code "8080"} string for a number, no
+ * number for a duration), {@code null} as a list element or map value, a key written twice, and a
+ * missing or wrong {@code apiVersion}, {@code kind}, {@code metadata.name} or {@code spec}. A field
+ * written as {@code null} (or {@code key:} with no value) counts as left out, so its default applies.
  *
- * <p>Thread-safe: the mappers are configured once and shared.
+ * <p>Every error names the file and the line of the offending field ({@code routes.yaml:12}), the
+ * object ({@code Route/orders}, or {@code document 2} while its kind or name is unknown) and the
+ * field path ({@code spec.endpoints[1].address}). All documents of a text are read and all their
+ * errors reported together; only a syntax error stops the reading of a text, at the line it names.
+ *
+ * <p>Stateless and thread-safe.
  */
 public final class ObjectCodec {
-  private static final Set<String> TOP_LEVEL_FIELDS = Set.of("apiVersion", "kind", "metadata", "spec");
-  private static final Set<String> METADATA_FIELDS = Set.of("name", "labels", "annotations");
+  private static final List<String> TOP_LEVEL_FIELDS = List.of("apiVersion", "kind", "metadata", "spec");
+  private static final List<String> METADATA_FIELDS = List.of("annotations", "labels", "name");
 
-  private static final SimpleModule MODULE = new SimpleModule("sluice")
-      .addDeserializer(Duration.class, new Durations.Deserializer())
-      .addSerializer(Duration.class, new Durations.Serializer());
-  private static final ObjectMapper YAML = configure(new ObjectMapper(
-      YAMLFactory.builder()
-          .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-          .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-          .build()));
-  private static final ObjectMapper JSON = configure(new ObjectMapper(new JsonFactory()));
+  /** Bounds the rebinding of one spec (see {@link #bind}); a spec with more problems than this is hopeless anyway. */
+  private static final int MAX_BINDING_ATTEMPTS = 50;
+
+  /** Binds trees to specs and specs to trees; the text formats only parse and print trees. */
+  private static final ObjectMapper BINDER = JsonMapper.builder()
+      .addModule(new SimpleModule("sluice")
+          .addDeserializer(Duration.class, new Durations.Deserializer())
+          .addSerializer(Duration.class, new Durations.Serializer()))
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+      .withCoercionConfig(LogicalType.Integer, c -> c
+          .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+          .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+          .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+      .withCoercionConfig(LogicalType.Boolean, c -> c
+          .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+          .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail))
+      .defaultSetterInfo(JsonSetter.Value.forContentNulls(Nulls.FAIL))
+      // Empty lists and maps are the defaults, so they are left out; an empty string is not.
+      .defaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_EMPTY, JsonInclude.Include.NON_NULL))
+      .withConfigOverride(String.class, o -> o.setIncludeAsProperty(JsonInclude.Value.construct(
+          JsonInclude.Include.NON_NULL, JsonInclude.Include.NON_NULL)))
+      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+      .build();
+  private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+      // "limits:" with nothing after it means left out, as in every other YAML tool.
+      .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL)
+      // YAML 1.2, not 1.1: "no" is a string, never false (a header value "no" must stay "no").
+      .enable(YAMLParser.Feature.PARSE_BOOLEAN_LIKE_WORDS_AS_STRINGS)
+      .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+      .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+      // Strings that look like numbers or booleans stay strings when read back.
+      .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+      .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
+      .build());
+  private static final ObjectMapper JSON = new ObjectMapper(new JsonFactory());
 
   private ObjectCodec() {}
 
-  private static ObjectMapper configure(ObjectMapper m) {
-    return m.registerModule(MODULE)
-        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-        .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-        .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
-        .setSerializationInclusion(JsonInclude.Include.NON_EMPTY);
-  }
-
-  /** Reads every object of a multi-document YAML text; empty documents are skipped. */
+  /**
+   * Reads every object of a multi-document YAML text ({@code ---} between documents); empty
+   * documents are skipped. Each object's {@link ConfigObject#source()} is {@code sourceName:LINE},
+   * the line its document starts on.
+   *
+   * @param sourceName names the text in errors, usually the file path relative to the config directory
+   * @throws ConfigException with every error of every document
+   */
   public static List<ConfigObject<?>> readYaml(String sourceName, String text) throws ConfigException {
-    return read(YAML, sourceName, text);
+    return read(YAML, "YAML", sourceName, text);
   }
 
-  /** Reads a JSON text holding one object or an array of objects. */
+  /**
+   * Reads a JSON text holding one object, several objects one after the other, or an array of
+   * objects (each element then counts as a document).
+   *
+   * @throws ConfigException with every error of every object
+   */
   public static List<ConfigObject<?>> readJson(String sourceName, String text) throws ConfigException {
-    return read(JSON, sourceName, text);
+    return read(JSON, "JSON", sourceName, text);
   }
 
-  private static List<ConfigObject<?>> read(ObjectMapper mapper, String sourceName, String text) throws ConfigException {
-    List<ConfigObject<?>> objects = new ArrayList<>();
-    List<ConfigError> errors = new ArrayList<>();
-    int document = 0;
-    try (JsonParser p = mapper.createParser(text)) {
-      JsonToken t;
-      while ((t = p.nextToken()) != null) {
-        int line = p.currentTokenLocation().getLineNr();
-        JsonNode node = mapper.readTree(p);
-        if (t == JsonToken.START_ARRAY && mapper == JSON) {
-          for (JsonNode element : node) {
-            document++;
-            decode(element, sourceName + ":" + line, "document " + document, objects, errors);
-          }
-          continue;
-        }
-        document++;
-        if (node == null || node.isNull() || node.isMissingNode()) continue;
-        decode(node, sourceName + ":" + line, "document " + document, objects, errors);
-      }
-    } catch (JsonProcessingException e) {
-      int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
-      errors.add(new ConfigError(sourceName + (line > 0 ? ":" + line : ""), "document " + (document + 1), "",
-          "not valid " + (mapper == JSON ? "JSON" : "YAML") + ": " + e.getOriginalMessage()));
-    } catch (IOException e) {
-      errors.add(new ConfigError(sourceName, "?", "", "cannot read: " + e.getMessage()));
-    }
-    if (!errors.isEmpty()) throw new ConfigException(errors);
-    return objects;
+  /**
+   * Like {@link #readYaml(String, String)}, but a broken document does not cost the others: its
+   * errors are added to {@code errors} and the objects of the documents that could be read are
+   * returned, so that they can still be validated (every error of a directory in one pass).
+   */
+  public static List<ConfigObject<?>> readYaml(String sourceName, String text, List<ConfigError> errors) {
+    return read(YAML, "YAML", sourceName, text, errors);
   }
 
-  private static void decode(JsonNode node, String source, String document, List<ConfigObject<?>> out,
-      List<ConfigError> errors) {
-    if (!node.isObject()) {
-      errors.add(new ConfigError(source, document, "", "expected an object with apiVersion, kind, metadata and spec, got "
-          + describe(node)));
-      return;
-    }
-    String name = node.path("metadata").path("name").isTextual() ? node.path("metadata").path("name").asText() : null;
-    JsonNode kindNode = node.get("kind");
-    Kind kind = kindNode != null && kindNode.isTextual() ? Kind.fromName(kindNode.asText()) : null;
-    String object = kind != null && name != null ? kind + "/" + name
-        : kindNode != null && kindNode.isTextual() && name != null ? kindNode.asText() + "/" + name
-        : name != null ? "?/" + name : document;
-    int before = errors.size();
-    for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-      String f = it.next();
-      if (!TOP_LEVEL_FIELDS.contains(f)) {
-        errors.add(new ConfigError(source, object, f, "unknown field '" + f + "' (known fields: apiVersion, kind, metadata, spec)"));
-      }
-    }
-    JsonNode apiVersion = node.get("apiVersion");
-    if (apiVersion == null) {
-      errors.add(new ConfigError(source, object, "apiVersion", "missing; expected '" + ConfigObject.API_VERSION + "'"));
-    } else if (!apiVersion.isTextual() || !apiVersion.asText().equals(ConfigObject.API_VERSION)) {
-      errors.add(new ConfigError(source, object, "apiVersion", "expected '" + ConfigObject.API_VERSION + "', got " + describe(apiVersion)));
-    }
-    if (kindNode == null) {
-      errors.add(new ConfigError(source, object, "kind", "missing; expected one of " + kindNames()));
-    } else if (kind == null) {
-      errors.add(new ConfigError(source, object, "kind", "expected one of " + kindNames() + ", got " + describe(kindNode)));
-    }
-    ObjectMeta meta = decodeMetadata(node.get("metadata"), source, object, errors);
-    JsonNode specNode = node.get("spec");
-    if (specNode == null || specNode.isNull()) {
-      errors.add(new ConfigError(source, object, "spec", "missing; every object needs a spec"));
-    } else if (!specNode.isObject()) {
-      errors.add(new ConfigError(source, object, "spec", "expected an object, got " + describe(specNode)));
-    }
-    if (errors.size() > before || kind == null || meta == null) return;
-    try {
-      Spec spec = YAML.treeToValue(specNode, kind.specClass());
-      out.add(new ConfigObject<>(ConfigObject.API_VERSION, kind, meta, spec, source));
-    } catch (JsonProcessingException e) {
-      errors.add(new ConfigError(source, object, "spec" + path(e), bindingMessage(e)));
-    }
+  /** Like {@link #readJson(String, String)}, adding errors to {@code errors} and returning the readable objects. */
+  public static List<ConfigObject<?>> readJson(String sourceName, String text, List<ConfigError> errors) {
+    return read(JSON, "JSON", sourceName, text, errors);
   }
 
-  private static ObjectMeta decodeMetadata(JsonNode m, String source, String object, List<ConfigError> errors) {
-    if (m == null || m.isNull()) {
-      errors.add(new ConfigError(source, object, "metadata", "missing; expected an object with at least a name"));
-      return null;
-    }
-    if (!m.isObject()) {
-      errors.add(new ConfigError(source, object, "metadata", "expected an object, got " + describe(m)));
-      return null;
-    }
-    int before = errors.size();
-    for (Iterator<String> it = m.fieldNames(); it.hasNext(); ) {
-      String f = it.next();
-      if (!METADATA_FIELDS.contains(f)) {
-        errors.add(new ConfigError(source, object, "metadata." + f, "unknown field '" + f + "' (known fields: annotations, labels, name)"));
-      }
-    }
-    JsonNode name = m.get("name");
-    if (name == null) {
-      errors.add(new ConfigError(source, object, "metadata.name", "missing; every object needs a name"));
-    } else if (!name.isTextual()) {
-      errors.add(new ConfigError(source, object, "metadata.name", "expected a string, got " + describe(name)));
-    }
-    Map<String, String> labels = stringMap(m.get("labels"), source, object, "metadata.labels", errors);
-    Map<String, String> annotations = stringMap(m.get("annotations"), source, object, "metadata.annotations", errors);
-    if (errors.size() > before) return null;
-    return new ObjectMeta(name.asText(), labels, annotations);
-  }
-
-  private static Map<String, String> stringMap(JsonNode n, String source, String object, String field, List<ConfigError> errors) {
-    Map<String, String> out = new LinkedHashMap<>();
-    if (n == null || n.isNull()) return out;
-    if (!n.isObject()) {
-      errors.add(new ConfigError(source, object, field, "expected a map of strings, got " + describe(n)));
-      return out;
-    }
-    for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      if (!e.getValue().isValueNode() || e.getValue().isNull()) {
-        errors.add(new ConfigError(source, object, field + "." + e.getKey(), "expected a string, got " + describe(e.getValue())));
-      } else {
-        out.put(e.getKey(), e.getValue().asText());
-      }
-    }
-    return out;
-  }
-
-  /** {@code .a.b[1].c} from a Jackson exception's reference path. */
-  private static String path(JsonProcessingException e) {
-    if (!(e instanceof JsonMappingException m)) return "";
-    StringBuilder sb = new StringBuilder();
-    for (JsonMappingException.Reference r : m.getPath()) {
-      if (r.getFieldName() != null) {
-        sb.append('.').append(r.getFieldName());
-      } else if (r.getIndex() >= 0) {
-        sb.append('[').append(r.getIndex()).append(']');
-      }
-    }
-    return sb.toString();
-  }
-
-  private static String bindingMessage(JsonProcessingException e) {
-    if (e instanceof UnrecognizedPropertyException u) {
-      String known = u.getKnownPropertyIds() == null ? "" : u.getKnownPropertyIds().stream()
-          .map(Object::toString).sorted().collect(Collectors.joining(", "));
-      return "unknown field '" + u.getPropertyName() + "' (known fields: " + known + ")";
-    }
-    if (e instanceof ValueInstantiationException v && v.getCause() != null) {
-      return v.getCause().getMessage();
-    }
-    if (e instanceof InvalidFormatException f) {
-      Throwable cause = f.getCause();
-      if (cause instanceof IllegalArgumentException && cause.getMessage() != null) return cause.getMessage();
-      return "expected " + typeName(f.getTargetType()) + ", got " + describeValue(f.getValue());
-    }
-    if (e instanceof MismatchedInputException mi && mi.getTargetType() != null) {
-      String original = mi.getOriginalMessage();
-      if (original != null && original.startsWith("expected a duration")) return original;
-      return "expected " + typeName(mi.getTargetType()) + (original != null && original.contains("null") ? ", got null" : "");
-    }
-    if (e instanceof JsonMappingException m && m.getCause() instanceof IllegalArgumentException iae) {
-      return iae.getMessage();
-    }
-    return e.getOriginalMessage();
-  }
-
-  private static String typeName(Class<?> t) {
-    if (t == Integer.class || t == int.class || t == Long.class || t == long.class) return "an integer";
-    if (t == String.class) return "a string";
-    if (t == Boolean.class || t == boolean.class) return "true or false";
-    if (t == Duration.class) return "a duration such as 250ms, 5s or 1m";
-    if (List.class.isAssignableFrom(t) || Collection.class.isAssignableFrom(t)) return "a list";
-    if (Map.class.isAssignableFrom(t) || t.isRecord()) return "an object";
-    if (t.isEnum()) return "one of " + java.util.Arrays.toString(t.getEnumConstants());
-    return t.getSimpleName();
-  }
-
-  private static String describeValue(Object v) {
-    return v instanceof String s ? "'" + s + "'" : String.valueOf(v);
-  }
-
-  private static String describe(JsonNode n) {
-    if (n.isTextual()) return "'" + n.asText() + "'";
-    if (n.isArray()) return "a list";
-    if (n.isObject()) return "an object";
-    if (n.isNull()) return "null";
-    return n.toString();
-  }
-
-  private static String kindNames() {
-    return java.util.Arrays.stream(Kind.values()).map(Kind::displayName).sorted().collect(Collectors.joining(", "));
-  }
-
-  /** The object as YAML, without defaults that were left out, in the shape {@link #readYaml} reads. */
+  /**
+   * The object as YAML (one document, no {@code ---}), in the shape {@link #readYaml} reads back as
+   * an equal object (apart from its source). Fields are written in declaration order, map entries
+   * by key, durations as {@code 250ms}/{@code 5s}/{@code 1m}, sizes as {@code 16KiB}; empty lists
+   * and maps are left out.
+   */
   public static String toYaml(ConfigObject<?> o) {
     try {
       return YAML.writeValueAsString(tree(o));
@@ -276,7 +157,7 @@ public final class ObjectCodec {
     }
   }
 
-  /** The object as JSON, in the shape {@link #readJson} reads. */
+  /** The object as compact JSON, written like {@link #toYaml}, in the shape {@link #readJson} reads back. */
   public static String toJson(ConfigObject<?> o) {
     try {
       return JSON.writeValueAsString(tree(o));
@@ -286,14 +167,316 @@ public final class ObjectCodec {
   }
 
   private static ObjectNode tree(ConfigObject<?> o) {
-    ObjectNode n = JSON.createObjectNode();
+    ObjectNode n = BINDER.createObjectNode();
     n.put("apiVersion", o.apiVersion());
     n.put("kind", o.kind().displayName());
     ObjectNode meta = n.putObject("metadata");
     meta.put("name", o.name());
-    if (!o.metadata().labels().isEmpty()) meta.set("labels", JSON.valueToTree(o.metadata().labels()));
-    if (!o.metadata().annotations().isEmpty()) meta.set("annotations", JSON.valueToTree(o.metadata().annotations()));
-    n.set("spec", JSON.valueToTree(o.spec()));
+    if (!o.metadata().labels().isEmpty()) meta.set("labels", BINDER.valueToTree(o.metadata().labels()));
+    if (!o.metadata().annotations().isEmpty()) meta.set("annotations", BINDER.valueToTree(o.metadata().annotations()));
+    n.set("spec", BINDER.valueToTree(o.spec()));
     return n;
+  }
+
+  private static List<ConfigObject<?>> read(ObjectMapper format, String formatName, String sourceName, String text)
+      throws ConfigException {
+    List<ConfigError> errors = new ArrayList<>();
+    List<ConfigObject<?>> objects = read(format, formatName, sourceName, text, errors);
+    if (!errors.isEmpty()) throw new ConfigException(errors);
+    return objects;
+  }
+
+  private static List<ConfigObject<?>> read(ObjectMapper format, String formatName, String sourceName, String text,
+      List<ConfigError> errors) {
+    List<ConfigObject<?>> objects = new ArrayList<>();
+    int documents = 0;
+    try (JsonParser p = format.createParser(text)) {
+      for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+        if (t == JsonToken.START_ARRAY && format == JSON) {
+          while (p.nextToken() != JsonToken.END_ARRAY) {
+            decode(Document.read(p, documents + 1), sourceName, objects, errors);
+            documents++;
+          }
+        } else {
+          Document d = Document.read(p, documents + 1);
+          documents++;
+          if (!d.isEmpty()) decode(d, sourceName, objects, errors);
+        }
+      }
+    } catch (StreamReadException e) {
+      errors.add(syntaxError(e, formatName, sourceName, documents + 1));
+    } catch (IOException e) {
+      // Reading from a String: only the parser's own limits (nesting depth, number length) end up here.
+      errors.add(new ConfigError(sourceName, "document " + (documents + 1), "", "cannot read " + formatName + ": " + e.getMessage()));
+    }
+    return objects;
+  }
+
+  private static ConfigError syntaxError(StreamReadException e, String formatName, String sourceName, int document) {
+    int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
+    String message = e.getOriginalMessage();
+    // SnakeYAML's message spans several lines with a drawing of the spot; keep the gist on one line.
+    if (e.getCause() instanceof MarkedYAMLException y) {
+      line = y.getProblemMark() == null ? line : y.getProblemMark().getLine() + 1;
+      message = y.getProblem() + (y.getContext() == null ? "" : " (" + y.getContext()
+          + (y.getContextMark() == null ? "" : " started on line " + (y.getContextMark().getLine() + 1)) + ")");
+    }
+    return new ConfigError(sourceName + (line > 0 ? ":" + line : ""), "document " + document, "",
+        "not valid " + formatName + ": " + message.strip().replaceAll("\\s*\\n\\s*", " "));
+  }
+
+  /** Adds the object of {@code d} to {@code out}, or every error found in it to {@code errors}. */
+  private static void decode(Document d, String sourceName, List<ConfigObject<?>> out, List<ConfigError> errors) {
+    JsonNode node = d.root();
+    JsonNode kindNode = node.path("kind");
+    JsonNode nameNode = node.path("metadata").path("name");
+    Kind kind = kindNode.isTextual() ? Kind.fromName(kindNode.asText()) : null;
+    String name = nameNode.isTextual() && !nameNode.asText().isEmpty() ? nameNode.asText() : null;
+    Errors e = new Errors(sourceName, d, name == null ? "document " + d.number() : (kind == null ? "?" : kind.displayName()) + "/" + name);
+    if (!node.isObject()) {
+      e.add("", "expected an object with apiVersion, kind, metadata and spec, got " + describe(node));
+      errors.addAll(e.inLineOrder());
+      return;
+    }
+    for (Document.Duplicate dup : d.duplicates()) {
+      e.add(dup.path(), dup.line(), "duplicate field '" + dup.key() + "' (first written on line " + dup.firstLine() + ")");
+    }
+    unknownFields(e, node, "", TOP_LEVEL_FIELDS);
+    JsonNode apiVersion = node.path("apiVersion");
+    if (apiVersion.isMissingNode()) {
+      e.add("apiVersion", "missing; expected '" + ConfigObject.API_VERSION + "'");
+    } else if (!apiVersion.isTextual() || !apiVersion.asText().equals(ConfigObject.API_VERSION)) {
+      e.add("apiVersion", "expected '" + ConfigObject.API_VERSION + "', got " + describeValue(apiVersion));
+    }
+    if (kindNode.isMissingNode()) {
+      e.add("kind", "missing; expected one of " + kindNames());
+    } else if (kind == null) {
+      e.add("kind", "expected one of " + kindNames() + ", got " + describeValue(kindNode));
+    }
+    ObjectMeta meta = metadata(e, node.path("metadata"));
+    JsonNode specNode = node.path("spec");
+    Spec spec = null;
+    if (specNode.isMissingNode() || specNode.isNull()) {
+      e.add("spec", "missing; expected an object with the " + (kind == null ? "object's" : kind.displayName()) + " settings");
+    } else if (!specNode.isObject()) {
+      e.add("spec", "expected an object, got " + describe(specNode));
+    } else if (kind != null) {
+      spec = bind(e, specNode, kind.specClass());
+    }
+    if (e.count() == 0 && kind != null && meta != null && spec != null) {
+      out.add(new ConfigObject<>(ConfigObject.API_VERSION, kind, meta, spec, sourceName + ":" + d.line()));
+    }
+    errors.addAll(e.inLineOrder());
+  }
+
+  private static @Nullable ObjectMeta metadata(Errors e, JsonNode m) {
+    if (m.isMissingNode() || m.isNull()) {
+      e.add("metadata", "missing; expected an object with at least a name");
+      return null;
+    }
+    if (!m.isObject()) {
+      e.add("metadata", "expected an object with at least a name, got " + describe(m));
+      return null;
+    }
+    int before = e.count();
+    unknownFields(e, m, "metadata.", METADATA_FIELDS);
+    JsonNode name = m.path("name");
+    if (name.isMissingNode() || name.isNull()) {
+      e.add("metadata.name", "missing; every object needs a name");
+    } else if (!name.isTextual()) {
+      e.add("metadata.name", "expected a string, got " + describe(name));
+    }
+    Map<String, String> labels = stringMap(e, m.path("labels"), "metadata.labels");
+    Map<String, String> annotations = stringMap(e, m.path("annotations"), "metadata.annotations");
+    return e.count() > before ? null : new ObjectMeta(name.asText(), labels, annotations);
+  }
+
+  private static Map<String, String> stringMap(Errors e, JsonNode n, String field) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (n.isMissingNode() || n.isNull()) return out;
+    if (!n.isObject()) {
+      e.add(field, "expected a map of strings, got " + describe(n));
+      return out;
+    }
+    for (Map.Entry<String, JsonNode> entry : n.properties()) {
+      JsonNode v = entry.getValue();
+      if (v.isValueNode() && !v.isNull()) {
+        out.put(entry.getKey(), v.asText());
+      } else {
+        e.add(field + "." + entry.getKey(), "expected a string, got " + describe(v));
+      }
+    }
+    return out;
+  }
+
+  private static void unknownFields(Errors e, JsonNode n, String prefix, List<String> known) {
+    for (Map.Entry<String, JsonNode> entry : n.properties()) {
+      if (!known.contains(entry.getKey())) {
+        e.add(prefix + entry.getKey(), unknownField(entry.getKey(), known));
+      }
+    }
+  }
+
+  private static String unknownField(String name, Collection<?> known) {
+    return "unknown field '" + name + "' (known fields: "
+        + known.stream().map(String::valueOf).sorted().collect(Collectors.joining(", ")) + ")";
+  }
+
+  /**
+   * Binds {@code node} to {@code type}, reporting every problem: Jackson stops at the first one, so
+   * the offending field is dropped from a copy of the tree and the binding repeated until it succeeds.
+   * A problem inside a list drops the whole list, since dropping one element would shift the index
+   * of the next problem.
+   */
+  private static @Nullable Spec bind(Errors e, JsonNode node, Class<? extends Spec> type) {
+    JsonNode remaining = node.deepCopy();
+    boolean failed = false;
+    for (int attempt = 0; attempt < MAX_BINDING_ATTEMPTS; attempt++) {
+      try {
+        Spec spec = BINDER.treeToValue(remaining, type);
+        return failed ? null : spec;
+      } catch (JsonMappingException x) {
+        failed = true;
+        e.add("spec" + path(x.getPath()), bindingMessage(x, at(remaining, x.getPath())));
+        if (!drop(remaining, x.getPath())) return null;
+      } catch (JsonProcessingException x) {
+        // Not a binding problem but a limit of the parser (a number too long to read): no path to name.
+        e.add("spec", "cannot read: " + x.getOriginalMessage());
+        return null;
+      }
+    }
+    return null;
+  }
+
+  /** Removes the field the path ends in, or the list it ends in; false when the path names no field. */
+  private static boolean drop(JsonNode root, List<JsonMappingException.Reference> refs) {
+    int field = refs.size() - 1;
+    while (field >= 0 && refs.get(field).getFieldName() == null) field--;
+    if (field < 0) return false;
+    JsonNode parent = at(root, refs.subList(0, field));
+    return parent instanceof ObjectNode o && o.remove(refs.get(field).getFieldName()) != null;
+  }
+
+  private static String bindingMessage(JsonMappingException e, @Nullable JsonNode found) {
+    if (e instanceof UnrecognizedPropertyException u) {
+      return unknownField(u.getPropertyName(), u.getKnownPropertyIds() == null ? List.of() : u.getKnownPropertyIds());
+    }
+    if (e instanceof InvalidFormatException f && f.getTargetType() == Duration.class) {
+      return f.getOriginalMessage();
+    }
+    for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+      if (t instanceof InputCoercionException c && found != null) {
+        return "expected " + typeName(c.getTargetType()) + rangeOf(c.getTargetType()) + ", got " + describe(found);
+      }
+      // Record constructors and @JsonCreator factories say what is wrong in their own words.
+      if (t instanceof IllegalArgumentException && t.getMessage() != null) return t.getMessage();
+    }
+    String got = found == null ? "nothing" : describe(found);
+    if (e instanceof MismatchedInputException m && m.getTargetType() != null) {
+      return "expected " + typeName(m.getTargetType()) + ", got " + got;
+    }
+    if (e instanceof ValueInstantiationException v) {
+      return "expected " + typeName(v.getType().getRawClass()) + ", got " + got
+          + (v.getCause() == null ? "" : " (" + v.getCause().getMessage() + ")");
+    }
+    return e.getOriginalMessage();
+  }
+
+  /** {@code .a.b[1].c} from a Jackson reference path. */
+  private static String path(List<JsonMappingException.Reference> refs) {
+    StringBuilder sb = new StringBuilder();
+    for (JsonMappingException.Reference r : refs) {
+      if (r.getFieldName() != null) {
+        sb.append('.').append(r.getFieldName());
+      } else if (r.getIndex() >= 0) {
+        sb.append('[').append(r.getIndex()).append(']');
+      }
+    }
+    return sb.toString();
+  }
+
+  /** The node the reference path leads to, or null where the path leaves the tree. */
+  private static @Nullable JsonNode at(JsonNode root, List<JsonMappingException.Reference> refs) {
+    JsonNode n = root;
+    for (JsonMappingException.Reference r : refs) {
+      n = r.getFieldName() != null ? n.path(r.getFieldName()) : n.path(r.getIndex());
+    }
+    return n.isMissingNode() ? null : n;
+  }
+
+  private static String typeName(Class<?> t) {
+    if (t == Integer.class || t == int.class || t == Long.class || t == long.class) return "an integer";
+    if (t == String.class) return "a string";
+    if (t == Boolean.class || t == boolean.class) return "true or false";
+    if (t == Duration.class) return Durations.EXPECTED;
+    if (t == ByteSize.class) return "a size such as 512, 16KiB or 10MiB";
+    if (Collection.class.isAssignableFrom(t)) return "a list";
+    if (Map.class.isAssignableFrom(t)) return "a map";
+    if (t.isEnum()) {
+      return "one of " + Arrays.stream(t.getEnumConstants()).map(c -> BINDER.valueToTree(c).asText())
+          .collect(Collectors.joining(", "));
+    }
+    if (t.isRecord()) {
+      return "an object with fields " + Arrays.stream(t.getRecordComponents()).map(RecordComponent::getName)
+          .sorted().collect(Collectors.joining(", "));
+    }
+    return "a " + t.getSimpleName();
+  }
+
+  private static String rangeOf(Class<?> t) {
+    if (t == Integer.class || t == int.class) return " from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE;
+    if (t == Long.class || t == long.class) return " from " + Long.MIN_VALUE + " to " + Long.MAX_VALUE;
+    return "";
+  }
+
+  /** What was found, for a message that expected a type: {@code a string 'abc'}, {@code a list}. */
+  private static String describe(JsonNode n) {
+    if (n.isTextual()) return "a string '" + n.asText() + "'";
+    if (n.isNumber()) return "a number " + n.asText();
+    if (n.isBoolean()) return "a boolean " + n.asText();
+    if (n.isNull()) return "null";
+    if (n.isArray()) return "a list";
+    if (n.isObject()) return "an object";
+    return "a " + n.getNodeType().name().toLowerCase(Locale.ROOT) + " value";
+  }
+
+  /** What was found, for a message that expected a particular string: {@code 'sluice.io/v2'}, {@code a number 1}. */
+  private static String describeValue(JsonNode n) {
+    return n.isTextual() ? "'" + n.asText() + "'" : describe(n);
+  }
+
+  private static String kindNames() {
+    return Arrays.stream(Kind.values()).map(Kind::displayName).sorted().collect(Collectors.joining(", "));
+  }
+
+  /** The errors of one document, each placed on the line of its field. */
+  private static final class Errors {
+    private final List<Map.Entry<Integer, ConfigError>> byLine = new ArrayList<>();
+    private final String sourceName;
+    private final Document document;
+    private final String object;
+
+    Errors(String sourceName, Document document, String object) {
+      this.sourceName = sourceName;
+      this.document = document;
+      this.object = object;
+    }
+
+    void add(String field, String message) {
+      add(field, document.lineOf(field), message);
+    }
+
+    void add(String field, int line, String message) {
+      byLine.add(Map.entry(line, new ConfigError(sourceName + ":" + line, object, field, message)));
+    }
+
+    int count() {
+      return byLine.size();
+    }
+
+    /** In line order, the order in which a reader fixes them; errors on one line keep the order they were found in. */
+    List<ConfigError> inLineOrder() {
+      return byLine.stream().sorted(Map.Entry.comparingByKey()).map(Map.Entry::getValue).toList();
+    }
   }
 }

@@ -48,7 +48,7 @@ public record UpstreamSpec(
 
   /**
    * @param connect a connection to an endpoint must be established within this, else 502 (default 5s)
-   * @param response the response head must arrive within this after the request head was sent,
+   * @param response the response head must arrive within this after the whole request was sent,
    *     else 504 (default 60s)
    */
   public record Timeouts(Duration connect, Duration response) {

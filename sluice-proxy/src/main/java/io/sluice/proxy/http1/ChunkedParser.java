@@ -9,8 +9,10 @@ import org.jspecify.annotations.Nullable;
  * byte, chunk data is skipped in bulk.
  *
  * <p>Refused: a chunk size that is empty, not hex, longer than 15 digits, or followed by anything
- * but CRLF or a chunk extension; whitespace not followed by {@code ;}; a bare CR or LF anywhere;
- * missing CRLF after chunk data; obs-fold or invalid characters in trailer fields.
+ * but CRLF or a chunk extension; whitespace not followed by {@code ;} or {@code =}; a chunk
+ * extension outside the grammar {@code *( BWS ";" BWS token [ BWS "=" BWS ( token / quoted-string ) ] )};
+ * a bare CR or LF anywhere; missing CRLF after chunk data; obs-fold or invalid characters in trailer
+ * fields.
  *
  * <p>Threading: one instance per message direction of a connection, used on its event loop.
  */
@@ -24,6 +26,7 @@ public final class ChunkedParser {
   private static final int SIZE_FIRST = 0;
   private static final int SIZE = 1;
   private static final int SIZE_WS = 2;
+  /** After {@code ;}: optional whitespace, then an extension name. */
   private static final int EXT = 3;
   private static final int SIZE_LF = 4;
   private static final int DATA = 5;
@@ -35,6 +38,18 @@ public final class ChunkedParser {
   private static final int TRAILER_LF = 11;
   private static final int END_LF = 12;
   private static final int DONE = 13;
+  private static final int EXT_NAME = 14;
+  /** Whitespace after an extension name: {@code =} or {@code ;} must follow. */
+  private static final int EXT_NAME_WS = 15;
+  /** After {@code =}: optional whitespace, then a token or a quoted-string. */
+  private static final int EXT_VALUE_START = 16;
+  private static final int EXT_TOKEN = 17;
+  private static final int EXT_QUOTED = 18;
+  private static final int EXT_QUOTED_ESCAPE = 19;
+  /** Whitespace after an extension value: {@code ;} must follow. */
+  private static final int EXT_VALUE_WS = 20;
+  /** Right after a quoted-string's closing quote. */
+  private static final int EXT_QUOTED_END = 21;
 
   private static final int MAX_SIZE_DIGITS = 15;
   private static final int MAX_FRAMING_BYTES = 16 * 1024;
@@ -121,11 +136,66 @@ public final class ChunkedParser {
           }
         }
         case EXT -> {
+          if (Ascii.isTchar(b)) {
+            state = EXT_NAME;
+          } else if (b != ' ' && b != '\t') {
+            throw error("invalid chunk extension");
+          }
+        }
+        case EXT_QUOTED_END -> {
           if (b == '\r') {
             state = SIZE_LF;
+          } else if (b == ';') {
+            state = EXT;
+          } else if (b == ' ' || b == '\t') {
+            state = EXT_VALUE_WS;
+          } else {
+            throw error("invalid chunk extension");
+          }
+        }
+        case EXT_NAME, EXT_TOKEN -> {
+          if (b == '\r') {
+            state = SIZE_LF;
+          } else if (b == ';') {
+            state = EXT;
+          } else if (b == '=' && state == EXT_NAME) {
+            state = EXT_VALUE_START;
+          } else if (b == ' ' || b == '\t') {
+            state = state == EXT_NAME ? EXT_NAME_WS : EXT_VALUE_WS;
+          } else if (!Ascii.isTchar(b)) {
+            throw error("invalid chunk extension");
+          }
+        }
+        case EXT_NAME_WS, EXT_VALUE_WS -> {
+          if (b == ';') {
+            state = EXT;
+          } else if (b == '=' && state == EXT_NAME_WS) {
+            state = EXT_VALUE_START;
+          } else if (b != ' ' && b != '\t') {
+            throw error("invalid chunk extension");
+          }
+        }
+        case EXT_VALUE_START -> {
+          if (b == '"') {
+            state = EXT_QUOTED;
+          } else if (Ascii.isTchar(b)) {
+            state = EXT_TOKEN;
+          } else if (b != ' ' && b != '\t') {
+            throw error("invalid chunk extension");
+          }
+        }
+        case EXT_QUOTED -> {
+          if (b == '"') {
+            state = EXT_QUOTED_END;
+          } else if (b == '\\') {
+            state = EXT_QUOTED_ESCAPE;
           } else if (!Ascii.isFieldValueOctet(b)) {
             throw error("invalid chunk extension");
           }
+        }
+        case EXT_QUOTED_ESCAPE -> {
+          if (!Ascii.isFieldValueOctet(b)) throw error("invalid chunk extension");
+          state = EXT_QUOTED;
         }
         case SIZE_LF -> {
           if (b != '\n') throw error("bare CR after chunk size");
@@ -133,7 +203,7 @@ public final class ChunkedParser {
             state = TRAILER_START;
           } else {
             dataTotal += size;
-            if (dataTotal > maxData) throw new HttpParseException(413, "body larger than " + maxData + " bytes");
+            if (dataTotal > maxData) throw new HttpParseException(413, "request body larger than " + maxData + " bytes");
             state = DATA;
             framingBytes = 0;
           }

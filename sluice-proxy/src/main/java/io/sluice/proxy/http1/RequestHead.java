@@ -41,6 +41,9 @@ public final class RequestHead implements RequestView {
   /** Names (lower case) listed in Connection other than close/keep-alive: hop-by-hop for this message. */
   String @Nullable [] connectionTokens;
   String clientIp = "";
+  /** The X-Request-Id generated for this request (both zero until drawn), so a retry sends the same one. */
+  private long requestIdHigh;
+  private long requestIdLow;
   /** The target is origin-form and its path needed no normalisation: it can be forwarded as received. */
   boolean targetVerbatim;
 
@@ -156,11 +159,14 @@ public final class RequestHead implements RequestView {
     chunked = false;
     expectContinue = false;
     connectionTokens = null;
+    requestIdHigh = 0;
+    requestIdLow = 0;
     int i = parseRequestLine(b, maxUriLength);
     boolean hostSeen = false;
     boolean closeRequested = false;
     boolean keepAliveRequested = false;
     boolean teSeen = false;
+    String[] codings = NO_TOKENS;
     while (true) {
       if (b[i] == '\r') {
         if (b[i + 1] != '\n' || i + 2 != length) throw new HttpParseException(400, "bare CR in request head");
@@ -196,13 +202,13 @@ public final class RequestHead implements RequestView {
         case HeaderName.HOST -> {
           if (hostSeen) throw new HttpParseException(400, "more than one Host header field");
           hostSeen = true;
-          authority = Ascii.latin1(b, vs, ve);
+          authority = authorityString(b, vs, ve);
         }
         case HeaderName.CONTENT_LENGTH -> contentLength = parseContentLength(b, vs, ve, contentLength);
         case HeaderName.TRANSFER_ENCODING -> {
-          if (chunked) throw new HttpParseException(400, "transfer coding after chunked");
+          // Several fields are one list (RFC 9110 §5.3): judged as a whole once all are read.
           teSeen = true;
-          chunked = parseTransferEncoding(b, vs, ve);
+          codings = concat(codings, tokens(b, vs, ve, "Transfer-Encoding"));
         }
         case HeaderName.CONNECTION -> {
           for (String token : tokens(b, vs, ve, "Connection")) {
@@ -215,7 +221,8 @@ public final class RequestHead implements RequestView {
         }
         case HeaderName.EXPECT -> {
           if (ve - vs == 12 && Ascii.equalsIgnoreCase(b, vs, "100-continue")) {
-            expectContinue = true;
+            // RFC 9110 §10.1.1: a 100-continue expectation in an HTTP/1.0 request MUST be ignored.
+            expectContinue = !http10;
           } else {
             throw new HttpParseException(417, "unsupported expectation");
           }
@@ -226,6 +233,7 @@ public final class RequestHead implements RequestView {
     if (teSeen) {
       if (http10) throw new HttpParseException(400, "Transfer-Encoding in an HTTP/1.0 request");
       if (contentLength >= 0) throw new HttpParseException(400, "both Transfer-Encoding and Content-Length");
+      chunked = checkTransferCodings(codings);
     }
     if (!hostSeen && !http10) {
       throw new HttpParseException(400, "missing Host header field");
@@ -265,6 +273,20 @@ public final class RequestHead implements RequestView {
   private void resolveTarget(byte[] b) {
     int ts = targetStart;
     int te = targetEnd;
+    if (method.equals("CONNECT")) {
+      // authority-form (RFC 9112 §3.2.3), CONNECT's only form: host and port, nothing else. The
+      // gateway refuses CONNECT itself (405); the target is checked so that it names what it tunnels to.
+      String target = Ascii.latin1(b, ts, te);
+      int colon = target.lastIndexOf(':');
+      if (b[ts] == '/' || colon < 0 || colon == target.length() - 1 || target.endsWith("]")) {
+        throw new HttpParseException(400, "CONNECT target must be authority-form");
+      }
+      authority = target;
+      host = hostOf(target);
+      path = "/";
+      targetVerbatim = false;
+      return;
+    }
     if (b[ts] != '/') {
       if (te - ts == 1 && b[ts] == '*') {
         if (!method.equals("OPTIONS")) throw new HttpParseException(400, "asterisk-form target outside OPTIONS");
@@ -289,27 +311,80 @@ public final class RequestHead implements RequestView {
       if (authority.indexOf('@') >= 0) throw new HttpParseException(400, "userinfo in request target");
       ts = p;
     }
-    host = hostOf(authority);
+    host = hostFor(authority);
     int q = ts;
     while (q < te && b[q] != '?') q++;
     String rawPath = q == ts ? "/" : Ascii.latin1(b, ts, q);
-    boolean dots = needsDotRemoval(rawPath);
-    path = dots ? removeDotSegments(rawPath) : rawPath;
-    targetVerbatim = ts == targetStart && !dots;
+    String decoded = normalizePercentEncoding(rawPath);
+    boolean dots = needsDotRemoval(decoded);
+    path = dots ? removeDotSegments(decoded) : decoded;
+    targetVerbatim = ts == targetStart && !dots && decoded == rawPath;
     query = q < te ? Ascii.latin1(b, q + 1, te) : null;
   }
 
-  /** Lower-cased host without port; validates the authority's characters. */
+  // A keep-alive connection sends the same Host again and again: keep its strings and skip revalidation.
+  private byte[] lastAuthorityBytes = new byte[0];
+  private String lastAuthority = "";
+  private @Nullable String lastHost;
+
+  private String authorityString(byte[] b, int vs, int ve) {
+    int n = ve - vs;
+    if (n != lastAuthorityBytes.length || !Arrays.equals(b, vs, ve, lastAuthorityBytes, 0, n)) {
+      lastAuthorityBytes = Arrays.copyOfRange(b, vs, ve);
+      lastAuthority = Ascii.latin1(b, vs, ve);
+      lastHost = null;
+    }
+    return lastAuthority;
+  }
+
+  private String hostFor(String authority) {
+    if (authority != lastAuthority) return hostOf(authority);
+    String h = lastHost;
+    if (h == null) {
+      h = hostOf(authority);
+      lastHost = h;
+    }
+    return h;
+  }
+
+  /**
+   * Lower-cased host without port. Validates the authority (RFC 9110 §7.2, RFC 3986 §3.2.2):
+   * {@code reg-name [":" port]} or {@code "[" IPv6address "]" [":" port]}, where a reg-name is
+   * unreserved characters and percent-encodings, and a port is digits.
+   */
   private static String hostOf(String authority) {
     int n = authority.length();
     if (n == 0) return "";
-    int end = n;
+    int end;
+    boolean upper = false;
     if (authority.charAt(0) == '[') {
-      end = authority.indexOf(']') + 1;
-      if (end == 0) throw new HttpParseException(400, "invalid Host header field");
+      int close = authority.indexOf(']');
+      if (close < 2) throw new HttpParseException(400, "invalid Host header field");
+      for (int i = 1; i < close; i++) {
+        char c = authority.charAt(i);
+        if (c >= 'A' && c <= 'F') {
+          upper = true;
+        } else if (Ascii.hexValue(c) < 0 && c != ':' && c != '.') {
+          throw new HttpParseException(400, "invalid Host header field");
+        }
+      }
+      end = close + 1;
     } else {
-      int colon = authority.lastIndexOf(':');
-      if (colon >= 0) end = colon;
+      int colon = authority.indexOf(':');
+      end = colon < 0 ? n : colon;
+      if (end == 0) throw new HttpParseException(400, "invalid Host header field");
+      for (int i = 0; i < end; i++) {
+        char c = authority.charAt(i);
+        if (c >= 'A' && c <= 'Z') {
+          upper = true;
+        } else if (c == '%') {
+          if (i + 2 >= end || Ascii.hexValue(authority.charAt(i + 1)) < 0 || Ascii.hexValue(authority.charAt(i + 2)) < 0) {
+            throw new HttpParseException(400, "invalid Host header field");
+          }
+        } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' || c == '~')) {
+          throw new HttpParseException(400, "invalid Host header field");
+        }
+      }
     }
     if (end < n) {
       if (authority.charAt(end) != ':') throw new HttpParseException(400, "invalid Host header field");
@@ -317,24 +392,42 @@ public final class RequestHead implements RequestView {
         if (!isDigit(authority.charAt(i))) throw new HttpParseException(400, "invalid port in Host header field");
       }
     }
-    boolean upper = false;
-    for (int i = 0; i < end; i++) {
-      char c = authority.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_'
-          || c == '[' || c == ']' || c == ':' || c == '%' || c == '~';
-      if (c >= 'A' && c <= 'Z') {
-        upper = true;
-        ok = true;
-      }
-      if (!ok) throw new HttpParseException(400, "invalid Host header field");
-    }
     String h = authority.substring(0, end);
     return upper ? h.toLowerCase(java.util.Locale.ROOT) : h;
   }
 
+  /**
+   * Normalises the percent-encodings of a path (RFC 3986 §6.2.2.1–2): those of unreserved
+   * characters are decoded (so {@code %2e%2e} is a dot-segment and {@code %61} routes as {@code a}),
+   * the others get upper-case hex digits. A {@code %} not followed by two hex digits is refused.
+   */
+  static String normalizePercentEncoding(String p) {
+    int pct = p.indexOf('%');
+    if (pct < 0) return p;
+    StringBuilder sb = new StringBuilder(p.length());
+    sb.append(p, 0, pct);
+    for (int i = pct; i < p.length(); i++) {
+      char c = p.charAt(i);
+      if (c != '%') {
+        sb.append(c);
+        continue;
+      }
+      int hi = i + 2 < p.length() ? Ascii.hexValue(p.charAt(i + 1)) : -1;
+      int lo = hi >= 0 ? Ascii.hexValue(p.charAt(i + 2)) : -1;
+      if (lo < 0) throw new HttpParseException(400, "invalid percent-encoding in request target");
+      char d = (char) (hi << 4 | lo);
+      if ((d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z') || (d >= '0' && d <= '9') || d == '-' || d == '.' || d == '_' || d == '~') {
+        sb.append(d);
+      } else {
+        sb.append('%').append(Character.toUpperCase(p.charAt(i + 1))).append(Character.toUpperCase(p.charAt(i + 2)));
+      }
+      i += 2;
+    }
+    return sb.toString();
+  }
+
   private static boolean needsDotRemoval(String p) {
-    int i = p.indexOf("/.");
-    return i >= 0;
+    return p.indexOf("/.") >= 0;
   }
 
   /** RFC 3986 §5.2.4 on an absolute path; never climbs above the root. */
@@ -393,9 +486,8 @@ public final class RequestHead implements RequestView {
     }
   }
 
-  /** Returns true when the codings end in chunked; only "chunked" alone is supported. */
-  private static boolean parseTransferEncoding(byte[] b, int vs, int ve) {
-    String[] codings = tokens(b, vs, ve, "Transfer-Encoding");
+  /** Returns true when the codings (of all Transfer-Encoding fields) are "chunked" alone, the only supported list. */
+  private static boolean checkTransferCodings(String[] codings) {
     if (codings.length == 0) throw new HttpParseException(400, "empty Transfer-Encoding");
     if (!codings[codings.length - 1].equals("chunked")) {
       // RFC 9112 §6.3: without chunked last the length cannot be determined.
@@ -407,7 +499,7 @@ public final class RequestHead implements RequestView {
 
   /** Splits a comma-separated list of tokens, lower case; empty elements are skipped (RFC 9110 §5.6.1). */
   private static String[] tokens(byte[] b, int vs, int ve, String field) {
-    String[] out = new String[0];
+    String[] out = NO_TOKENS;
     int i = vs;
     while (i < ve) {
       while (i < ve && (b[i] == ' ' || b[i] == '\t' || b[i] == ',')) i++;
@@ -418,6 +510,15 @@ public final class RequestHead implements RequestView {
       if (i < ve && b[i] != ',') throw new HttpParseException(400, "invalid " + field + " header field");
     }
     return out;
+  }
+
+  private static final String[] NO_TOKENS = new String[0];
+
+  private static String[] concat(String[] a, String[] b) {
+    if (a.length == 0) return b;
+    String[] r = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, r, a.length, b.length);
+    return r;
   }
 
   private static String[] append(String @Nullable [] a, String s) {
@@ -534,10 +635,14 @@ public final class RequestHead implements RequestView {
   private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.ISO_8859_1);
 
   /** 32 random hex digits: 128 bits, as unique as a UUID without building one. */
-  private static void writeRandomId(ByteBuf out) {
-    ThreadLocalRandom r = ThreadLocalRandom.current();
+  private void writeRandomId(ByteBuf out) {
+    if (requestIdHigh == 0 && requestIdLow == 0) {
+      ThreadLocalRandom r = ThreadLocalRandom.current();
+      requestIdHigh = r.nextLong();
+      requestIdLow = r.nextLong();
+    }
     for (int k = 0; k < 2; k++) {
-      long v = r.nextLong();
+      long v = k == 0 ? requestIdHigh : requestIdLow;
       for (int s = 60; s >= 0; s -= 4) out.writeByte(HEX[(int) (v >>> s) & 0xf]);
     }
   }

@@ -38,14 +38,6 @@ public final class RequestHeadReader {
   public @Nullable RequestHead read(ByteBuf in, int maxHeaderSize, int maxUriLength, int maxHeaderCount) {
     int start = in.readerIndex();
     int end = in.writerIndex();
-    if (scanned == 0) {
-      // RFC 9112 §2.2: ignore empty lines before the request line.
-      while (end - start >= 2 && in.getByte(start) == '\r' && in.getByte(start + 1) == '\n') {
-        start += 2;
-      }
-      in.readerIndex(start);
-      if (start < end && in.getByte(start) == '\n') throw new HttpParseException(400, "bare LF in request head");
-    }
     int pos = start + scanned;
     while (pos < end) {
       int lf = in.indexOf(pos, end, (byte) '\n');
@@ -58,6 +50,14 @@ public final class RequestHeadReader {
         throw new HttpParseException(400, "bare LF in request head");
       }
       int lineLength = lf - 1 - (start + lineStart);
+      if (requestLineLength < 0 && lineLength == 0) {
+        // RFC 9112 §2.2: an empty line before the request line is ignored (consumed), wherever the
+        // reads that brought it were split.
+        start = lf + 1;
+        in.readerIndex(start);
+        pos = start;
+        continue;
+      }
       if (requestLineLength < 0) {
         requestLineLength = lineLength;
       } else if (lineLength == 0) {

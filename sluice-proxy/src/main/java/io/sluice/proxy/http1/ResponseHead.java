@@ -202,7 +202,9 @@ public final class ResponseHead {
    * Writes the head to send downstream: status line as HTTP/1.1 with the upstream's code and reason,
    * hop-by-hop fields and those named in Connection removed, framing as decided by the caller.
    *
-   * @param chunked the body is forwarded chunked
+   * @param chunked the body is forwarded with its chunked framing (the upstream's Transfer-Encoding
+   *     field is passed on as it is, codings and all); false for an HTTP/1.0 client, which gets the
+   *     chunk framing removed and the field dropped
    * @param close the gateway closes the client connection after this response
    * @param keepAliveHeader announce keep-alive (for an HTTP/1.0 client that asked for it)
    */
@@ -214,7 +216,7 @@ public final class ResponseHead {
     for (int i = 0, n = headerCount * SLOTS; i < n; i += SLOTS) {
       int code = fields[i + 4];
       if (code == HeaderName.CONNECTION || code == HeaderName.HOP_BY_HOP
-          || (code == HeaderName.TRANSFER_ENCODING && this.chunked)
+          || (code == HeaderName.TRANSFER_ENCODING && this.chunked && !chunked)
           || (code == HeaderName.CONTENT_LENGTH && (chunked || transferEncoded))) {
         continue;
       }
@@ -224,7 +226,6 @@ public final class ResponseHead {
       out.writeBytes(b, fields[i + 2], fields[i + 3] - fields[i + 2]);
       out.writeShort(RequestHead.CRLF);
     }
-    if (chunked) out.writeBytes(RequestHead.TE_CHUNKED);
     if (close) {
       out.writeBytes(CONNECTION_CLOSE);
     } else if (keepAliveHeader) {

@@ -89,7 +89,8 @@ public final class DataPlane {
           runtime.serverChannel = ch;
           runtime.address = w.getValue();
           listeners.put(runtime.name, runtime);
-          if (old != null) old.close();
+          // Unbound before apply returns: the old address is free and refuses connections from now on.
+          if (old != null) old.close().syncUninterruptibly();
         });
       }
     } catch (RuntimeException e) {
@@ -102,7 +103,7 @@ public final class DataPlane {
       if (!wanted.containsKey(l.name)) {
         listeners.remove(l.name);
         Channel sc = l.serverChannel;
-        if (sc != null) sc.close();
+        if (sc != null) sc.close().syncUninterruptibly();
         // Its connections see no config any more and close; in-flight exchanges finish first.
         drain(l);
       }
@@ -121,6 +122,7 @@ public final class DataPlane {
         .option(ChannelOption.SO_BACKLOG, 4096)
         .option(ChannelOption.SO_REUSEADDR, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
+        .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
         .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
         .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
         .childHandler(new ChannelInitializer<>() {

@@ -15,9 +15,12 @@ final class DirectResponder {
   private final byte[] head;
   private final byte[] body;
   private final boolean echo;
+  /** 204 and 304 have no body, and a 204 no Content-Length (RFC 9110 §6.4.1, §8.6). */
+  private final boolean bodiless;
 
   DirectResponder(DirectResponse spec) {
     this.echo = spec.echo();
+    this.bodiless = spec.status() == 204 || spec.status() == 304;
     StringBuilder h = new StringBuilder(128);
     h.append("HTTP/1.1 ").append(spec.status()).append(' ').append(Responses.reasonPhrase(spec.status())).append("\r\n");
     boolean contentType = false;
@@ -37,10 +40,10 @@ final class DirectResponder {
     byte[] b = echo ? echoBody(request) : body;
     ByteBuf out = alloc.ioBuffer(head.length + b.length + 64);
     out.writeBytes(head);
-    out.writeCharSequence("Content-Length: " + b.length + "\r\n", StandardCharsets.ISO_8859_1);
+    if (!bodiless) out.writeCharSequence("Content-Length: " + b.length + "\r\n", StandardCharsets.ISO_8859_1);
     if (close) out.writeCharSequence("Connection: close\r\n", StandardCharsets.ISO_8859_1);
     out.writeShort(0x0d0a);
-    if (!request.method().equals("HEAD")) out.writeBytes(b);
+    if (!bodiless && !request.method().equals("HEAD")) out.writeBytes(b);
     return out;
   }
 

@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.proxy.http1.ChunkedParser;
 import io.sluice.proxy.http1.HttpParseException;
@@ -58,6 +59,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   // The current exchange.
   private @Nullable RequestHead request;
   private @Nullable ListenerConfig config;
+  private @Nullable RuntimeRoute route;
   private long bodyRemaining;
   private @Nullable UpstreamConnection upstream;
   private boolean upstreamNeedsFlush;
@@ -151,6 +153,28 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     UpstreamConnection up = upstream;
     if (up != null && channel.isWritable()) {
       up.resumeReading();
+    }
+  }
+
+  /**
+   * The client shut down its sending side (half-close, as {@code nc -N} and some HTTP/1.0 clients
+   * do after the request). A request already read is still answered; then the connection closes.
+   * A request cut off mid-head or mid-body cannot be completed, so the connection closes now.
+   */
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (!(evt instanceof ChannelInputShutdownEvent)) {
+      ctx.fireUserEventTriggered(evt);
+      return;
+    }
+    closeAfterResponse = true;
+    if (state == HEAD || state == BODY || state == DISCARD) {
+      UpstreamConnection up = upstream;
+      if (up != null) {
+        upstream = null;
+        up.abort();
+      }
+      channel.close();
     }
   }
 
@@ -269,9 +293,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       respondError(503, "no_healthy_upstream", "no endpoint of upstream " + u.name + " is available");
       return;
     }
-    ByteBuf head = ctx.alloc().ioBuffer(h.length() + 256);
-    String upstreamPath = route.stripPrefix() == null ? null : route.rewritePath(h.path());
-    h.encodeForUpstream(head, upstreamPath, route.hostRewrite(), "http");
+    this.route = route;
+    ByteBuf head = encodeUpstreamHead();
     UpstreamConnection up = UpstreamConnection.acquire(this, loop, u, endpoint, head);
     if (up == null) {
       head.release();
@@ -286,6 +309,15 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     } else {
       upstreamReady();
     }
+  }
+
+  /** The current request's head as the upstream gets it; the caller owns the buffer. */
+  ByteBuf encodeUpstreamHead() {
+    RequestHead h = request;
+    RuntimeRoute r = route;
+    ByteBuf head = ctx.alloc().ioBuffer(h.length() + 256);
+    h.encodeForUpstream(head, r.stripPrefix() == null ? null : r.rewritePath(h.path()), r.hostRewrite(), "http");
+    return head;
   }
 
   /** Called when the upstream connection has the request head and can take the body. */
@@ -382,7 +414,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   }
 
   void writeResponse(ByteBuf buf) {
-    ctx.write(buf);
+    ctx.write(buf, ctx.voidPromise());
   }
 
   void flushResponse() {
@@ -402,6 +434,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   void exchangeComplete() {
     upstream = null;
     request = null;
+    route = null;
     if (closeAfterResponse || state == CLOSED) {
       closeAfterFlush();
       return;
@@ -455,7 +488,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
   private void badRequest(HttpParseException e) {
     if (state == CLOSED) return;
-    if (responseStarted) {
+    // In HEAD the previous exchange is over: its responseStarted says nothing about this request.
+    if (responseStarted && state != HEAD) {
       channel.close();
       return;
     }
@@ -520,6 +554,9 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       }
       next = left;
     } else if (state == HEAD || state == BODY || state == DISCARD) {
+      // While reading is paused because the upstream is not taking the body yet (back-pressure, or
+      // still connecting), the wait is the gateway's, not the client's: it is not idleness.
+      if (state == BODY && readPaused) lastActivity = now;
       long left = lastActivity + c.idleTimeoutNanos - now;
       if (left <= 0) {
         if (state == BODY) {

@@ -60,7 +60,10 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private @Nullable DownstreamHandler down;
   private @Nullable UpstreamRuntime upstream;
   private @Nullable ByteBuf pendingHead;
-  private @Nullable ByteBuf retryHead;
+  /** A pooled connection that fails before any response byte may be retried once (see class doc). */
+  private boolean retryable;
+  /** When the response head must have arrived (System.nanoTime), or 0 when none is awaited. */
+  private long responseDeadline;
   private @Nullable ScheduledFuture<?> responseTimer;
   private boolean requestSent;
   private boolean active;
@@ -83,7 +86,9 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     UpstreamConnection c = loop.context().pollIdle(endpoint, upstream.idleTimeoutNanos, System.nanoTime());
     if (c != null) {
       c.bind(down, upstream, requestHead, true);
-      c.writeHead(requestHead);
+      // Not notified: the caller sees isReady() and goes on itself (notifying it here too sent a
+      // second 100 Continue to a client that expects one).
+      c.writeHead(requestHead, false);
       return c;
     }
     return open(down, loop, upstream, endpoint, requestHead);
@@ -122,9 +127,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     this.active = true;
     endpoint.requestStarted();
     RequestHead r = d.request();
-    if (reused && !r.hasBody() && isIdempotent(r.method())) {
-      retryHead = requestHead.retainedDuplicate();
-    }
+    this.retryable = reused && !r.hasBody() && isIdempotent(r.method());
   }
 
   private static boolean isIdempotent(String method) {
@@ -156,16 +159,15 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
       close();
       return;
     }
-    writeHead(h);
+    writeHead(h, true);
   }
 
-  private void writeHead(ByteBuf h) {
+  private void writeHead(ByteBuf h, boolean notifyDownstream) {
     ready = true;
     channel.writeAndFlush(h, channel.voidPromise());
-    UpstreamRuntime u = upstream;
-    responseTimer = channel.eventLoop().schedule(this::onResponseTimeout, u.responseTimeoutNanos, TimeUnit.NANOSECONDS);
+    if (requestSent) armResponseTimer(upstream.responseTimeoutNanos);
     DownstreamHandler d = down;
-    if (d != null) d.upstreamReady();
+    if (notifyDownstream && d != null) d.upstreamReady();
   }
 
   boolean isReady() {
@@ -199,6 +201,9 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   /** The whole request body has been written. */
   void requestSent() {
     requestSent = true;
+    // Like Envoy's route timeout, the wait for the response starts once the request is all sent,
+    // so a long upload is not cut off by the response timeout.
+    if (state == HEAD && upstream != null) armResponseTimer(upstream.responseTimeoutNanos);
   }
 
   void resumeReading() {
@@ -270,7 +275,9 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    close();
+    // Not close(): channelInactive must see the state the connection was in, so that a reset
+    // while awaiting the response head is retried or reported as such, and an idle one unpooled.
+    channel.close();
   }
 
   @Override
@@ -282,11 +289,11 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
       cumulation = null;
       c.release();
     }
+    responseDeadline = 0;
     if (responseTimer != null) responseTimer.cancel(false);
     DownstreamHandler d = down;
     if (d == null) {
       if (was == IDLE) loopContext.removeIdle(endpoint, this);
-      releaseRetryHead();
       return;
     }
     down = null;
@@ -296,10 +303,9 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
       d.exchangeComplete();
       return;
     }
-    if (was == HEAD && !responseBytesSeen && retryHead != null) {
-      ByteBuf h = retryHead;
-      retryHead = null;
+    if (was == HEAD && !responseBytesSeen && retryable) {
       endActive();
+      ByteBuf h = d.encodeUpstreamHead();
       UpstreamConnection fresh = open(d, LoopThread.current(), upstream, endpoint, h);
       if (fresh != null) {
         d.upstreamReplaced(fresh);
@@ -307,7 +313,6 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
       }
       h.release();
     }
-    releaseRetryHead();
     endActive();
     d.upstreamFailed(502, "upstream_reset", "upstream " + endpoint.address() + " closed the connection"
         + (was == HEAD ? " before responding" : " during the response"));
@@ -368,11 +373,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void onResponseHead(DownstreamHandler d) {
-    if (responseTimer != null) {
-      responseTimer.cancel(false);
-      responseTimer = null;
-    }
-    releaseRetryHead();
+    responseDeadline = 0;
+    retryable = false;
     RequestHead req = d.request();
     int status = head.status();
     boolean noBody = req.method().equals("HEAD") || status == 204 || status == 304;
@@ -439,11 +441,27 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     if (d != null) d.upstreamFailed(status, reason, message);
   }
 
-  private void onResponseTimeout() {
+  /*
+   * One timer per connection, re-armed only when it fires: a keep-alive connection serving many
+   * requests schedules nothing per request, it only moves the deadline.
+   */
+  private void armResponseTimer(long timeoutNanos) {
+    responseDeadline = System.nanoTime() + timeoutNanos;
+    if (responseTimer == null) {
+      responseTimer = channel.eventLoop().schedule(this::onResponseTimer, timeoutNanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void onResponseTimer() {
     responseTimer = null;
-    if (state == HEAD && down != null) {
+    long deadline = responseDeadline;
+    if (deadline == 0 || state == CLOSED) return;
+    long left = deadline - System.nanoTime();
+    if (left > 0) {
+      responseTimer = channel.eventLoop().schedule(this::onResponseTimer, left, TimeUnit.NANOSECONDS);
+    } else if (state == HEAD && down != null) {
       fail(504, "upstream_response_timeout", "no response from " + endpoint.address() + " within "
-          + upstream.spec.timeouts().response());
+          + io.sluice.api.codec.Durations.format(upstream.spec.timeouts().response()));
     }
   }
 
@@ -451,14 +469,6 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     if (active) {
       active = false;
       endpoint.requestEnded();
-    }
-  }
-
-  private void releaseRetryHead() {
-    ByteBuf r = retryHead;
-    if (r != null) {
-      retryHead = null;
-      r.release();
     }
   }
 }

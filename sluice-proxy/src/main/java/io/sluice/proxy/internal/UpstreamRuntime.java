@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * An Upstream compiled for the data plane: its endpoints, settings in the units the hot path uses,
- * and one {@link Balancer} per event loop, created on first use by that loop.
+ * and one {@link Balancer} per event loop. The balancers are built here, at apply time and off the
+ * event loops, because a Maglev table or hash ring takes milliseconds to build.
  */
 final class UpstreamRuntime {
   final String name;
@@ -29,15 +30,13 @@ final class UpstreamRuntime {
     this.maxConnectionsPerEndpoint = spec.pool().maxConnectionsPerEndpoint();
     this.idleTimeoutNanos = spec.pool().idleTimeout().toNanos();
     this.balancers = new Balancer[loops];
+    for (int i = 0; i < loops; i++) {
+      balancers[i] = Balancers.create(spec.loadBalancer(), this.endpoints);
+    }
   }
 
-  /** The calling loop's balancer; only that loop ever touches its slot. */
+  /** The calling loop's balancer: each loop has its own, so policies need no synchronisation. */
   Balancer balancer(LoopThread loop) {
-    Balancer b = balancers[loop.index()];
-    if (b == null) {
-      b = Balancers.create(spec.loadBalancer(), endpoints);
-      balancers[loop.index()] = b;
-    }
-    return b;
+    return balancers[loop.index()];
   }
 }

@@ -43,4 +43,19 @@ class ProxySmokeTest {
       }
     }
   }
+
+  @Test
+  void answersAClientThatHalfClosesAfterItsRequestThenCloses() throws Exception {
+    try (TestUpstream up = TestUpstream.start("a", (req, ex) -> ex.respond(200, Map.of(), "done " + req.target()));
+        GatewayFixture gw = GatewayFixture.start(GatewayFixture.simpleProxy(GatewayFixture.freePort(), up.address()))) {
+      try (RawConnection c = RawConnection.open(gw.port())) {
+        c.send("GET /half HTTP/1.1\r\nHost: a\r\n\r\n");
+        c.socket().shutdownOutput();
+        RawConnection.Response r = c.readResponse();
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("done /half");
+        assertThat(c.closedByPeer(java.time.Duration.ofSeconds(5))).isTrue();
+      }
+    }
+  }
 }

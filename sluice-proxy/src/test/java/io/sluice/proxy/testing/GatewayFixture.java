@@ -58,6 +58,18 @@ public final class GatewayFixture implements AutoCloseable {
     return gateway;
   }
 
+  /** The port the listener named {@code main} (the one {@link #simpleProxy} configures) is bound to. */
+  public int port() {
+    return port("main");
+  }
+
+  /** The port a listener is bound to; fails when it is not bound. */
+  public int port(String listener) {
+    java.net.InetSocketAddress a = gateway.boundAddress(listener);
+    if (a == null) throw new IllegalStateException("listener " + listener + " is not bound");
+    return a.getPort();
+  }
+
   public Path configDir() {
     return dir;
   }

@@ -37,6 +37,15 @@ public final class LeakDetectionExtension implements AfterAllCallback {
 
   @Override
   public void afterAll(ExtensionContext context) throws InterruptedException {
+    List<String> found = collectLeaks();
+    if (!found.isEmpty()) {
+      throw new AssertionError("Netty reported " + found.size() + " buffer leak(s) during "
+          + context.getDisplayName() + ":\n" + String.join("\n\n", found));
+    }
+  }
+
+  /** Forces the detector to look at collected buffers and returns (and forgets) what it reported. */
+  static List<String> collectLeaks() throws InterruptedException {
     for (int round = 0; round < 3; round++) {
       System.gc();
       Thread.sleep(50);
@@ -48,12 +57,9 @@ public final class LeakDetectionExtension implements AfterAllCallback {
         b.release();
       }
     }
-    if (!LEAKS.isEmpty()) {
-      List<String> found = new ArrayList<>(LEAKS);
-      LEAKS.clear();
-      throw new AssertionError("Netty reported " + found.size() + " buffer leak(s) during "
-          + context.getDisplayName() + ":\n" + String.join("\n\n", found));
-    }
+    List<String> found = new ArrayList<>(LEAKS);
+    LEAKS.clear();
+    return found;
   }
 
   private static final class Recording<T> extends ResourceLeakDetector<T> {

@@ -127,6 +127,11 @@ public final class TestUpstream implements AutoCloseable {
     return connections.get();
   }
 
+  /** Connections open now (accepted and not yet closed by either side). */
+  public int openConnections() {
+    return open.size();
+  }
+
   private void acceptLoop() {
     while (!closed) {
       try {
@@ -314,6 +319,11 @@ public final class TestUpstream implements AutoCloseable {
         left -= n;
       }
       out.flush();
+    }
+
+    /** The connection's output, for handlers that write a response their own way (e.g. counting what got out). */
+    public OutputStream output() {
+      return out;
     }
 
     /** Writes bytes as they are, for upstreams that break the protocol on purpose. */

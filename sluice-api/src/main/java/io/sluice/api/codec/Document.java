@@ -1,0 +1,105 @@
+package io.sluice.api.codec;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One document of a text as a tree, with the line of every field and list element so that an
+ * error found later, on the tree or while binding it, can still name its line.
+ *
+ * <p>Jackson's own {@code readTree} forgets locations and silently keeps the last of two equal
+ * keys; reading the tokens here keeps both facts.
+ *
+ * @param number 1-based position of the document in its text
+ * @param line the line the document's content starts on
+ * @param root the document
+ * @param lines line of each field path ({@code spec.endpoints[1].address}) that occurs in the document
+ * @param duplicates keys that occur twice in one object; the later occurrence is dropped from {@code root}
+ */
+record Document(int number, int line, JsonNode root, Map<String, Integer> lines, List<Duplicate> duplicates) {
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  /** A key written twice in the same object: {@code line} is the second occurrence. */
+  record Duplicate(String path, String key, int line, int firstLine) {}
+
+  /** Reads the value that starts at the parser's current token, leaving the parser on its last token. */
+  static Document read(JsonParser p, int number) throws IOException {
+    int line = p.currentTokenLocation().getLineNr();
+    Map<String, Integer> lines = new HashMap<>();
+    List<Duplicate> duplicates = new ArrayList<>();
+    JsonNode root = value(p, "", lines, duplicates);
+    return new Document(number, line, root, Map.copyOf(lines), List.copyOf(duplicates));
+  }
+
+  /** True for a document with no content ({@code ---} followed by nothing, or only comments). */
+  boolean isEmpty() {
+    return root.isNull();
+  }
+
+  /** The line of {@code path}, or of its nearest enclosing field that has one (a missing field has none). */
+  int lineOf(String path) {
+    String p = path;
+    while (!p.isEmpty()) {
+      Integer l = lines.get(p);
+      if (l != null) return l;
+      p = p.substring(0, Math.max(0, Math.max(p.lastIndexOf('.'), p.lastIndexOf('['))));
+    }
+    return line;
+  }
+
+  private static JsonNode value(JsonParser p, String path, Map<String, Integer> lines, List<Duplicate> duplicates)
+      throws IOException {
+    JsonToken t = p.currentToken();
+    return switch (t) {
+      case START_OBJECT -> {
+        ObjectNode o = NODES.objectNode();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String key = p.currentName();
+          String child = path.isEmpty() ? key : path + "." + key;
+          int line = p.currentTokenLocation().getLineNr();
+          Integer first = lines.putIfAbsent(child, line);
+          p.nextToken();
+          JsonNode v = value(p, child, lines, duplicates);
+          if (o.has(key)) {
+            duplicates.add(new Duplicate(child, key, line, first == null ? line : first));
+          } else {
+            o.set(key, v);
+          }
+        }
+        yield o;
+      }
+      case START_ARRAY -> {
+        ArrayNode a = NODES.arrayNode();
+        for (int i = 0; p.nextToken() != JsonToken.END_ARRAY; i++) {
+          String child = path + "[" + i + "]";
+          lines.put(child, p.currentTokenLocation().getLineNr());
+          a.add(value(p, child, lines, duplicates));
+        }
+        yield a;
+      }
+      case VALUE_STRING -> NODES.textNode(p.getText());
+      case VALUE_NUMBER_INT -> switch (p.getNumberType()) {
+        case INT -> NODES.numberNode(p.getIntValue());
+        case LONG -> NODES.numberNode(p.getLongValue());
+        default -> NODES.numberNode(p.getBigIntegerValue());
+      };
+      case VALUE_NUMBER_FLOAT -> p.getNumberType() == JsonParser.NumberType.BIG_DECIMAL
+          ? NODES.numberNode(p.getDecimalValue())
+          : NODES.numberNode(p.getDoubleValue());
+      case VALUE_TRUE, VALUE_FALSE -> NODES.booleanNode(t == JsonToken.VALUE_TRUE);
+      case VALUE_NULL -> NODES.nullNode();
+      // YAML's !!binary and the like: kept so that binding reports the type it expected instead.
+      case VALUE_EMBEDDED_OBJECT -> NODES.pojoNode(p.getEmbeddedObject());
+      default -> throw new IllegalStateException("unexpected token " + t + " at the start of a value");
+    };
+  }
+}

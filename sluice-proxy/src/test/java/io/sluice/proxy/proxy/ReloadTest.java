@@ -1,0 +1,407 @@
+package io.sluice.proxy.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.sluice.api.ConfigException;
+import io.sluice.api.ConfigSet;
+import io.sluice.proxy.testing.GatewayFixture;
+import io.sluice.proxy.testing.RawConnection;
+import io.sluice.proxy.testing.TestUpstream;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/** Configuration changes while traffic flows, refused changes, listeners coming and going, shutdown. */
+class ReloadTest {
+  private static String listener(String name, int port) {
+    return """
+        apiVersion: sluice.io/v1
+        kind: Listener
+        metadata: {name: %s}
+        spec:
+          address: 127.0.0.1:%d
+        ---
+        """.formatted(name, port);
+  }
+
+  private static String upstream(String name, String address, String response) {
+    return """
+        apiVersion: sluice.io/v1
+        kind: Upstream
+        metadata: {name: %s}
+        spec:
+          endpoints: [{address: "%s"}]
+          timeouts: {response: %s}
+        ---
+        """.formatted(name, address, response);
+  }
+
+  private static String route(String name, String path, String upstream) {
+    return """
+        apiVersion: sluice.io/v1
+        kind: Route
+        metadata: {name: %s}
+        spec:
+          match: {path: {prefix: "%s"}}
+          upstream: %s
+        ---
+        """.formatted(name, path, upstream);
+  }
+
+  private static RawConnection.Response get(int port, String target) throws IOException {
+    try (RawConnection c = RawConnection.open(port)) {
+      c.send("GET " + target + " HTTP/1.1\r\nHost: a\r\n\r\n");
+      return c.readResponse();
+    }
+  }
+
+  private static boolean refuses(int port) {
+    try {
+      RawConnection.open(port).close();
+      return false;
+    } catch (ConnectException e) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  @Test
+  void reloadsUnderLoadLoseNoRequestAndKeepEveryConnection() throws Exception {
+    int clients = 4;
+    try (TestUpstream a = TestUpstream.named("a"); TestUpstream b = TestUpstream.named("b")) {
+      int port = GatewayFixture.freePort();
+      // Each reload moves the route to the other upstream and changes both upstreams' specs, so
+      // their runtimes are rebuilt; their endpoints, and the pooled connections to them, carry over.
+      java.util.function.IntFunction<String> config = i -> listener("main", port)
+          + upstream("a", a.address(), (5 + i % 2) + "s")
+          + upstream("b", b.address(), (5 + i % 2) + "s")
+          + route("all", "/", i % 2 == 0 ? "a" : "b");
+      try (GatewayFixture gw = GatewayFixture.start(config.apply(0))) {
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong requests = new AtomicLong();
+        List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Map<String, AtomicInteger> servedBy = new ConcurrentHashMap<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < clients; t++) {
+          int id = t;
+          threads.add(Thread.ofPlatform().name("load-" + t).start(() -> {
+            // one connection per client for the whole run: a reload must not close it
+            try (RawConnection c = RawConnection.open(gw.port())) {
+              int i = 0;
+              while (!stop.get()) {
+                c.send("GET /c" + id + "/" + i++ + " HTTP/1.1\r\nHost: a\r\n\r\n");
+                RawConnection.Response r = c.readResponse();
+                if (r.status() != 200) failures.add(r.statusLine() + " " + r.body());
+                servedBy.computeIfAbsent(r.body(), k -> new AtomicInteger()).incrementAndGet();
+                requests.incrementAndGet();
+              }
+            } catch (IOException | RuntimeException e) {
+              failures.add("client " + id + ": " + e);
+            }
+          }));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> requests.get() > 100);
+        for (int i = 1; i <= 20; i++) {
+          gw.reload(config.apply(i));
+          Thread.sleep(150); // the test is about traffic during ~3 s of reloads
+        }
+        stop.set(true);
+        for (Thread t : threads) t.join(10_000);
+
+        assertThat(failures).isEmpty();
+        assertThat(servedBy.keySet()).containsExactlyInAnyOrder("a", "b");
+        assertThat(servedBy.get("a").get()).isGreaterThan(20);
+        assertThat(servedBy.get("b").get()).isGreaterThan(20);
+        // At most one upstream connection per client connection (the pools survived every reload).
+        assertThat(a.connectionsAccepted()).isBetween(1, clients);
+        assertThat(b.connectionsAccepted()).isBetween(1, clients);
+        // The last config sends to a (20 is even).
+        assertThat(get(gw.port(), "/").body()).isEqualTo("a");
+      }
+    }
+  }
+
+  @Test
+  void aRouteChangeReachesAnOpenKeepAliveConnection() throws Exception {
+    try (TestUpstream a = TestUpstream.named("a"); TestUpstream b = TestUpstream.named("b")) {
+      int port = GatewayFixture.freePort();
+      String base = listener("main", port) + upstream("a", a.address(), "5s") + upstream("b", b.address(), "5s");
+      try (GatewayFixture gw = GatewayFixture.start(base + route("r", "/", "a"));
+          RawConnection c = RawConnection.open(port)) {
+        c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertThat(c.readResponse().body()).isEqualTo("a");
+        gw.reload(base + route("r", "/", "b"));
+        c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertThat(c.readResponse().body()).isEqualTo("b");
+      }
+    }
+  }
+
+  @Test
+  void anEndpointRemovedByReloadHasItsIdleConnectionsClosedAndAKeptOneKeepsThem() throws Exception {
+    try (TestUpstream a = TestUpstream.named("a"); TestUpstream b = TestUpstream.named("b")) {
+      int port = GatewayFixture.freePort();
+      String both = listener("main", port) + upstream("x", a.address(), "5s") + upstream("y", b.address(), "5s")
+          + route("rx", "/x", "x") + route("ry", "/y", "y");
+      try (GatewayFixture gw = GatewayFixture.start(both); RawConnection c = RawConnection.open(port)) {
+        c.send("GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertThat(c.readResponse().body()).isEqualTo("a");
+        c.send("GET /y HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertThat(c.readResponse().body()).isEqualTo("b");
+        assertThat(a.openConnections()).isEqualTo(1);
+        assertThat(b.openConnections()).isEqualTo(1);
+
+        // x now points at b's address: a's endpoint is gone, b's is kept (same address and weight).
+        gw.reload(listener("main", port) + upstream("x", b.address(), "5s") + upstream("y", b.address(), "6s")
+            + route("rx", "/x", "x") + route("ry", "/y", "y"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.openConnections() == 0);
+        c.send("GET /y HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertThat(c.readResponse().body()).isEqualTo("b");
+        c.send("GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertThat(c.readResponse().body()).isEqualTo("b");
+        assertThat(b.connectionsAccepted()).as("y's pooled connection survived the reload").isLessThanOrEqualTo(2);
+        assertThat(a.connectionsAccepted()).isEqualTo(1);
+      }
+    }
+  }
+
+  @Test
+  void anInvalidConfigIsRefusedAndTheOldOneKeepsServing() throws Exception {
+    try (TestUpstream a = TestUpstream.named("a")) {
+      int port = GatewayFixture.freePort();
+      String good = listener("main", port) + upstream("a", a.address(), "5s") + route("r", "/", "a");
+      try (GatewayFixture gw = GatewayFixture.start(good)) {
+        ConfigSet before = gw.gateway().config();
+        String bad = listener("main", port) + upstream("a", a.address(), "5s") + """
+            apiVersion: sluice.io/v1
+            kind: Route
+            metadata: {name: broken}
+            spec:
+              match: {path: {regex: "(["}}
+              upstream: a
+            """;
+        assertThatThrownBy(() -> gw.reload(bad))
+            .isInstanceOf(ConfigException.class)
+            .hasMessageContaining("Route/broken")
+            .hasMessageContaining("spec.match.path.regex");
+        assertThat(gw.gateway().config()).isSameAs(before);
+        assertThat(get(port, "/x").body()).isEqualTo("a");
+
+        String dangling = listener("main", port) + route("r", "/", "missing");
+        assertThatThrownBy(() -> gw.reload(dangling)).isInstanceOf(ConfigException.class).hasMessageContaining("missing");
+        assertThat(gw.gateway().config()).isSameAs(before);
+        assertThat(get(port, "/y").body()).isEqualTo("a");
+      }
+    }
+  }
+
+  @Test
+  void aListenerThatCannotBindLeavesEverythingAsItWas() throws Exception {
+    try (TestUpstream a = TestUpstream.named("a"); TestUpstream b = TestUpstream.named("b");
+        ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      int port = GatewayFixture.freePort();
+      String good = listener("main", port) + upstream("a", a.address(), "5s") + route("r", "/", "a");
+      try (GatewayFixture gw = GatewayFixture.start(good)) {
+        ConfigSet before = gw.gateway().config();
+        String clash = listener("main", port) + listener("extra", taken.getLocalPort())
+            + upstream("b", b.address(), "5s") + route("r", "/", "b");
+        assertThatThrownBy(() -> gw.reload(clash))
+            .isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("Listener/extra");
+        assertThat(gw.gateway().config()).isSameAs(before);
+        assertThat(gw.gateway().boundAddress("extra")).isNull();
+        assertThat(get(port, "/").body()).isEqualTo("a");
+      }
+    }
+  }
+
+  @Test
+  void aListenerAddedByReloadServesAndARemovedOneStopsAccepting() throws Exception {
+    try (TestUpstream a = TestUpstream.named("a")) {
+      int port = GatewayFixture.freePort();
+      int second = GatewayFixture.freePort();
+      String one = listener("main", port) + upstream("a", a.address(), "5s") + route("r", "/", "a");
+      String two = listener("main", port) + listener("second", second) + upstream("a", a.address(), "5s")
+          + route("r", "/", "a");
+      try (GatewayFixture gw = GatewayFixture.start(one)) {
+        assertThat(refuses(second)).isTrue();
+        gw.reload(two);
+        assertThat(gw.port("second")).isEqualTo(second);
+        assertThat(get(second, "/").body()).isEqualTo("a");
+
+        try (RawConnection idle = RawConnection.open(second); RawConnection onMain = RawConnection.open(port)) {
+          idle.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+          assertThat(idle.readResponse().body()).isEqualTo("a");
+          onMain.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+          assertThat(onMain.readResponse().body()).isEqualTo("a");
+
+          gw.reload(one);
+          assertThat(gw.gateway().boundAddress("second")).isNull();
+          assertThat(refuses(second)).isTrue();
+          // The removed listener's idle keep-alive connection is closed; the other listener's is not.
+          assertThat(idle.closedByPeer(Duration.ofSeconds(5))).isTrue();
+          onMain.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+          assertThat(onMain.readResponse().body()).isEqualTo("a");
+        }
+      }
+    }
+  }
+
+  @Test
+  void aListenerMovedToAnotherPortServesThereOnly() throws Exception {
+    try (TestUpstream a = TestUpstream.named("a")) {
+      int before = GatewayFixture.freePort();
+      int after = GatewayFixture.freePort();
+      String tail = upstream("a", a.address(), "5s") + route("r", "/", "a");
+      try (GatewayFixture gw = GatewayFixture.start(listener("main", before) + tail)) {
+        assertThat(get(before, "/").body()).isEqualTo("a");
+        gw.reload(listener("main", after) + tail);
+        assertThat(gw.port()).isEqualTo(after);
+        assertThat(get(after, "/").body()).isEqualTo("a");
+        assertThat(refuses(before)).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void aRemovedListenersInFlightRequestCompletes() throws Exception {
+    CountDownLatch arrived = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    try (TestUpstream a = TestUpstream.start("a", (req, ex) -> {
+          arrived.countDown();
+          awaitQuietly(release);
+          ex.respond(200, Map.of(), "finished");
+        })) {
+      int port = GatewayFixture.freePort();
+      int second = GatewayFixture.freePort();
+      String one = listener("main", port) + upstream("a", a.address(), "30s") + route("r", "/", "a");
+      String two = listener("second", second) + one;
+      try (GatewayFixture gw = GatewayFixture.start(two); RawConnection c = RawConnection.open(second)) {
+        c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertThat(arrived.await(10, TimeUnit.SECONDS)).isTrue();
+        gw.reload(one);
+        assertThat(refuses(second)).isTrue();
+        release.countDown();
+        RawConnection.Response r = c.readResponse();
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("finished");
+        // Then the connection is closed. (Whether the response says so with Connection: close depends
+        // on whether the drain, handed to the connection's event loop by apply, got there first.)
+        assertThat(c.closedByPeer(Duration.ofSeconds(5))).isTrue();
+      } finally {
+        release.countDown();
+      }
+    }
+  }
+
+  @Test
+  void gracefulShutdownFinishesTheRequestInFlightAndRefusesNewConnections() throws Exception {
+    CountDownLatch arrived = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    try (TestUpstream a = TestUpstream.start("a", (req, ex) -> {
+          if (req.target().equals("/slow")) {
+            arrived.countDown();
+            awaitQuietly(release);
+          }
+          ex.respond(200, Map.of(), "done " + req.target());
+        })) {
+      int port = GatewayFixture.freePort();
+      try (GatewayFixture gw = GatewayFixture.start(listener("main", port) + upstream("a", a.address(), "30s")
+              + route("r", "/", "a"));
+          RawConnection busy = RawConnection.open(port);
+          RawConnection idle = RawConnection.open(port)) {
+        idle.send("GET /first HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertThat(idle.readResponse().body()).isEqualTo("done /first");
+        busy.send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertThat(arrived.await(10, TimeUnit.SECONDS)).isTrue();
+
+        AtomicReference<Throwable> closeFailed = new AtomicReference<>();
+        Thread closer = Thread.ofPlatform().name("closer").start(() -> {
+          try {
+            gw.gateway().close();
+          } catch (Throwable t) {
+            closeFailed.set(t);
+          }
+        });
+        await().atMost(Duration.ofSeconds(5)).until(() -> refuses(port));
+        // an idle keep-alive connection is closed at once; the busy one is not
+        assertThat(idle.closedByPeer(Duration.ofSeconds(5))).isTrue();
+        assertThat(closer.isAlive()).isTrue();
+
+        release.countDown();
+        RawConnection.Response r = busy.readResponse();
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("done /slow");
+        assertThat(busy.closedByPeer(Duration.ofSeconds(5))).isTrue();
+        closer.join(10_000);
+        assertThat(closer.isAlive()).isFalse();
+        assertThat(closeFailed.get()).isNull();
+        assertThat(refuses(port)).isTrue();
+        // and nothing is left open towards the upstream
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.openConnections() == 0);
+      } finally {
+        release.countDown();
+      }
+    }
+  }
+
+  @Test
+  void shutdownCutsOffWhatIsStillRunningAfterTheDrainTimeout() throws Exception {
+    CountDownLatch arrived = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    try (TestUpstream a = TestUpstream.start("a", (req, ex) -> {
+          arrived.countDown();
+          awaitQuietly(release);
+          ex.respond(200, Map.of(), "too late");
+        })) {
+      int port = GatewayFixture.freePort();
+      String config = """
+          apiVersion: sluice.io/v1
+          kind: Listener
+          metadata: {name: main}
+          spec:
+            address: 127.0.0.1:%d
+            timeouts: {drain: 500ms}
+          ---
+          """.formatted(port) + upstream("a", a.address(), "30s") + route("r", "/", "a");
+      try (GatewayFixture gw = GatewayFixture.start(config); RawConnection c = RawConnection.open(port)) {
+        c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertThat(arrived.await(10, TimeUnit.SECONDS)).isTrue();
+        long start = System.nanoTime();
+        gw.gateway().close();
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+        assertThat(tookMs).isBetween(450L, 5000L);
+        assertThat(c.closedByPeer(Duration.ofSeconds(5))).isTrue();
+        // the upstream, once it answers, finds its connection closed too
+        release.countDown();
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.openConnections() == 0);
+      } finally {
+        release.countDown();
+      }
+    }
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await(20, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

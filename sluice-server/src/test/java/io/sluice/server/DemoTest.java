@@ -1,0 +1,137 @@
+package io.sluice.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.proxy.testing.GatewayFixture;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The five-minute tour of the README, on a copy of {@code examples/demo} whose two ports (8080 and
+ * 8081) are rewritten to free ones, so the test cannot clash with anything running on the machine.
+ */
+class DemoTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient CLIENT = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5))
+      .build();
+
+  private static Path dir;
+  private static int port;
+  private static ServerProcess sluice;
+
+  @BeforeAll
+  static void start() throws IOException, InterruptedException {
+    Path demo = ServerProcess.repoRoot().resolve("examples/demo");
+    port = GatewayFixture.freePort();
+    int echoPort = GatewayFixture.freePort();
+    dir = Files.createTempDirectory("sluice-demo");
+    List<Path> files;
+    try (Stream<Path> list = Files.list(demo)) {
+      files = list.filter(Files::isRegularFile).toList();
+    }
+    int replaced = 0;
+    for (Path f : files) {
+      String text = Files.readString(f);
+      String moved = text.replace("127.0.0.1:8080", "127.0.0.1:" + port).replace("127.0.0.1:8081", "127.0.0.1:" + echoPort);
+      replaced += moved.equals(text) ? 0 : 1;
+      Files.writeString(dir.resolve(f.getFileName()), moved);
+    }
+    assertThat(replaced).as("files of examples/demo that name port 8080 or 8081").isEqualTo(2);
+    sluice = ServerProcess.start("serve", "--config-dir", dir.toString(), "--demo").awaitPort(port).awaitPort(echoPort);
+  }
+
+  @AfterAll
+  static void stop() {
+    try {
+      if (sluice != null) sluice.close();
+    } finally {
+      if (dir != null) ServerProcess.deleteRecursively(dir);
+    }
+  }
+
+  private static HttpResponse<String> get(String path, String... headers) throws IOException, InterruptedException {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(10));
+    if (headers.length > 0) b.headers(headers);
+    return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void theCurlCommandsToTryArePrintedOnStdout() {
+    String addr = "http://127.0.0.1:" + port;
+    await().atMost(Duration.ofSeconds(5)).until(() -> sluice.stdout().contains("Ctrl-C stops it."));
+    assertThat(sluice.stdout().lines().map(String::strip).toList()).contains(
+        "Sluice is serving the demo on " + addr + " - try:",
+        "curl -i " + addr + "/                      # a direct response from the gateway",
+        "curl -i " + addr + "/echo/hello?x=1        # proxied to the built-in echo upstream",
+        "curl -i -H 'X-Canary: 1' " + addr + "/echo  # header match: the canary route",
+        "curl -i " + addr + "/nowhere               # no route: 404 with a JSON reason",
+        "Edit " + dir + "/*.yaml while it runs: valid changes apply at once. Ctrl-C stops it.");
+  }
+
+  @Test
+  void theRootAnswersTheHelloDirectResponse() throws Exception {
+    HttpResponse<String> r = get("/");
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo("Hello from Sluice. Try /echo/anything\n");
+    assertThat(r.headers().firstValue("Content-Type")).hasValue("text/plain; charset=utf-8");
+  }
+
+  @Test
+  void echoIsProxiedWithThePrefixRemovedAndTheQueryKept() throws Exception {
+    HttpResponse<String> r = get("/echo/hello?x=1");
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    JsonNode echo = JSON.readTree(r.body());
+    assertThat(echo.path("method").asText()).isEqualTo("GET");
+    assertThat(echo.path("path").asText()).isEqualTo("/hello");
+    assertThat(echo.path("query").asText()).isEqualTo("x=1");
+    assertThat(echo.path("clientIp").asText()).isEqualTo("127.0.0.1");
+    JsonNode headers = echo.path("headers");
+    assertThat(headers.path("Host").asText()).isEqualTo("127.0.0.1:" + port);
+    assertThat(headers.path("X-Forwarded-For").asText()).isEqualTo("127.0.0.1");
+    assertThat(headers.path("X-Forwarded-Proto").asText()).isEqualTo("http");
+    assertThat(headers.path("X-Forwarded-Host").asText()).isEqualTo("127.0.0.1:" + port);
+    assertThat(headers.path("X-Request-Id").asText()).isNotEmpty();
+  }
+
+  @Test
+  void theCanaryHeaderRoutesToTheCanaryPath() throws Exception {
+    HttpResponse<String> r = get("/echo/hello", "X-Canary", "1");
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    JsonNode echo = JSON.readTree(r.body());
+    assertThat(echo.path("path").asText()).isEqualTo("/canary/hello");
+    assertThat(echo.path("headers").path("X-Canary").asText()).isEqualTo("1");
+  }
+
+  @Test
+  void anUnknownPathIsA404WithTheNoRouteReason() throws Exception {
+    HttpResponse<String> r = get("/nowhere");
+
+    assertThat(r.statusCode()).isEqualTo(404);
+    assertThat(r.headers().firstValue("X-Sluice-Reason")).hasValue("no_route");
+    assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json");
+    JsonNode body = JSON.readTree(r.body());
+    assertThat(body.path("status").asInt()).isEqualTo(404);
+    assertThat(body.path("reason").asText()).isEqualTo("no_route");
+    assertThat(body.path("message").asText()).isEqualTo("no route matches the request");
+  }
+}
