@@ -18,8 +18,7 @@ import org.jspecify.annotations.Nullable;
  * on it; the values are valid until the next request's head is read on that connection.
  */
 public final class RequestHead implements RequestView {
-  /** Field slots per header in {@link #fields}: name start, name end, value start, value end, code. */
-  static final int SLOTS = 5;
+  private static final int SLOTS = HeaderFields.SLOTS;
 
   byte[] bytes = new byte[0];
   int length;
@@ -133,13 +132,7 @@ public final class RequestHead implements RequestView {
 
   @Override
   public @Nullable String header(String lowerCaseName) {
-    for (int i = 0, n = headerCount * SLOTS; i < n; i += SLOTS) {
-      int ns = fields[i];
-      if (fields[i + 1] - ns == lowerCaseName.length() && Ascii.equalsIgnoreCase(bytes, ns, lowerCaseName)) {
-        return Ascii.latin1(bytes, fields[i + 2], fields[i + 3]);
-      }
-    }
-    return null;
+    return HeaderFields.value(bytes, fields, headerCount, lowerCaseName);
   }
 
   /** The request target as received, e.g. {@code /a/b?x=1}. */
@@ -453,14 +446,7 @@ public final class RequestHead implements RequestView {
   }
 
   private void addField(int ns, int ne, int vs, int ve, int code) {
-    int at = headerCount * SLOTS;
-    if (at + SLOTS > fields.length) fields = Arrays.copyOf(fields, fields.length * 2);
-    fields[at] = ns;
-    fields[at + 1] = ne;
-    fields[at + 2] = vs;
-    fields[at + 3] = ve;
-    fields[at + 4] = code;
-    headerCount++;
+    fields = HeaderFields.add(fields, headerCount++, ns, ne, vs, ve, code);
   }
 
   private static long parseContentLength(byte[] b, int vs, int ve, long previous) {
@@ -665,14 +651,6 @@ public final class RequestHead implements RequestView {
 
   /** True when a header named in Connection makes field {@code i} hop-by-hop for this message. */
   boolean isConnectionNominated(int i) {
-    String[] tokens = connectionTokens;
-    if (tokens == null) return false;
-    int at = i * SLOTS;
-    int ns = fields[at];
-    int len = fields[at + 1] - ns;
-    for (String t : tokens) {
-      if (t.length() == len && Ascii.equalsIgnoreCase(bytes, ns, t)) return true;
-    }
-    return false;
+    return HeaderFields.nameIn(bytes, fields, i, connectionTokens);
   }
 }

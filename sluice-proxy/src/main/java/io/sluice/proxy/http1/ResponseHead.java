@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * are valid until the next response head is read.
  */
 public final class ResponseHead {
-  private static final int SLOTS = RequestHead.SLOTS;
+  private static final int SLOTS = HeaderFields.SLOTS;
 
   byte[] bytes = new byte[512];
   int length;
@@ -65,13 +65,7 @@ public final class ResponseHead {
 
   /** The first value of a header (name in lower case), or null. */
   public @Nullable String header(String lowerCaseName) {
-    for (int i = 0, n = headerCount * SLOTS; i < n; i += SLOTS) {
-      int ns = fields[i];
-      if (fields[i + 1] - ns == lowerCaseName.length() && Ascii.equalsIgnoreCase(bytes, ns, lowerCaseName)) {
-        return Ascii.latin1(bytes, fields[i + 2], fields[i + 3]);
-      }
-    }
-    return null;
+    return HeaderFields.value(bytes, fields, headerCount, lowerCaseName);
   }
 
   /**
@@ -153,14 +147,7 @@ public final class ResponseHead {
       if (b[i + 1] != '\n') throw bad("bare CR in response head");
       i += 2;
       int code = HeaderName.classify(b, ns, ne);
-      int at = headerCount * SLOTS;
-      if (at + SLOTS > fields.length) fields = Arrays.copyOf(fields, fields.length * 2);
-      fields[at] = ns;
-      fields[at + 1] = ne;
-      fields[at + 2] = vs;
-      fields[at + 3] = ve;
-      fields[at + 4] = code;
-      headerCount++;
+      fields = HeaderFields.add(fields, headerCount++, ns, ne, vs, ve, code);
       switch (code) {
         case HeaderName.CONTENT_LENGTH -> contentLength = contentLength(b, vs, ve, contentLength);
         case HeaderName.TRANSFER_ENCODING -> {
@@ -239,15 +226,7 @@ public final class ResponseHead {
   private static final byte[] CONNECTION_KEEP_ALIVE = RequestHead.bytes("Connection: keep-alive\r\n");
 
   boolean isConnectionNominated(int i) {
-    String[] tokens = connectionTokens;
-    if (tokens == null) return false;
-    int at = i * SLOTS;
-    int ns = fields[at];
-    int len = fields[at + 1] - ns;
-    for (String t : tokens) {
-      if (t.length() == len && Ascii.equalsIgnoreCase(bytes, ns, t)) return true;
-    }
-    return false;
+    return HeaderFields.nameIn(bytes, fields, i, connectionTokens);
   }
 
   private static long contentLength(byte[] b, int vs, int ve, long previous) {

@@ -22,9 +22,10 @@ import org.jspecify.annotations.Nullable;
  * the same event loop (or answers it directly); the response comes back through
  * {@link UpstreamConnection}, which writes to this connection.
  *
- * <p>One exchange at a time. Pipelined requests wait, unread, in the buffer (auto-read off) until
- * the current response is complete: this is the safe way to support pipelining, since responses
- * must come back in order and nothing of a later request may reach an upstream early.
+ * <p>One exchange at a time. Pipelined requests wait, unparsed, in the buffer until the current
+ * response is complete (reading pauses if they pile up beyond 64 KiB): this is the safe way to
+ * support pipelining, since responses must come back in order and nothing of a later request may
+ * reach an upstream early.
  *
  * <p>Back-pressure: while the upstream socket is not writable this connection stops reading, and
  * while this socket is not writable the upstream connection stops reading, so neither a slow
@@ -58,7 +59,6 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
   // The current exchange.
   private @Nullable RequestHead request;
-  private @Nullable ListenerConfig config;
   private @Nullable RuntimeRoute route;
   private long bodyRemaining;
   private @Nullable UpstreamConnection upstream;
@@ -256,7 +256,6 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
   private void dispatch(RequestHead h, ListenerConfig c) {
     request = h;
-    config = c;
     h.setClientIp(clientIp);
     requestComplete = !h.hasBody();
     responseStarted = false;
@@ -282,7 +281,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     if (direct != null) {
       if (h.expectsContinue() && h.hasBody()) closeAfterResponse = true;
       responseStarted = true;
-      ctx.write(direct.encode(ctx.alloc(), h, closeAfterResponse));
+      ctx.write(direct.encode(ctx.alloc(), h, closeAfterResponse), ctx.voidPromise());
       endDirectExchange();
       return;
     }
@@ -481,7 +480,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     if (h != null && h.expectsContinue() && !requestComplete) closeAfterResponse = true;
     responseStarted = true;
     boolean head = h != null && h.method().equals("HEAD");
-    ctx.write(Responses.error(ctx.alloc(), status, reason, message, closeAfterResponse, head));
+    ctx.write(Responses.error(ctx.alloc(), status, reason, message, closeAfterResponse, head), ctx.voidPromise());
     resumeReading();
     endDirectExchange();
   }
