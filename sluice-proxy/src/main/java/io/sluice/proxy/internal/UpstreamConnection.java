@@ -2,6 +2,7 @@ package io.sluice.proxy.internal;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -107,6 +108,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         .group(downstream.eventLoop())
         .channel(Transport.socketChannelClass())
         .option(ChannelOption.TCP_NODELAY, true)
+        // The same allocator as the client side: one buffer type on the hot path keeps call sites monomorphic.
+        .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, upstream.connectTimeoutMillis)
         .handler(c)
         .connect(endpoint.socketAddress());
