@@ -66,7 +66,7 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  */
 public final class ObjectCodec {
   private static final List<String> TOP_LEVEL_FIELDS = List.of("apiVersion", "kind", "metadata", "spec");
-  private static final List<String> METADATA_FIELDS = List.of("annotations", "labels", "name");
+  private static final List<String> METADATA_FIELDS = List.of("annotations", "labels", "name", "revision");
 
   /** Bounds the rebinding of one spec (see {@link #bind}); a spec with more problems than this is hopeless anyway. */
   private static final int MAX_BINDING_ATTEMPTS = 50;
@@ -174,6 +174,7 @@ public final class ObjectCodec {
     meta.put("name", o.name());
     if (!o.metadata().labels().isEmpty()) meta.set("labels", BINDER.valueToTree(o.metadata().labels()));
     if (!o.metadata().annotations().isEmpty()) meta.set("annotations", BINDER.valueToTree(o.metadata().annotations()));
+    if (o.metadata().revision() > 0) meta.put("revision", o.metadata().revision());
     n.set("spec", BINDER.valueToTree(o.spec()));
     return n;
   }
@@ -288,7 +289,16 @@ public final class ObjectCodec {
     }
     Map<String, String> labels = stringMap(e, m.path("labels"), "metadata.labels");
     Map<String, String> annotations = stringMap(e, m.path("annotations"), "metadata.annotations");
-    return e.count() > before ? null : new ObjectMeta(name.asText(), labels, annotations);
+    long revision = 0;
+    JsonNode rev = m.path("revision");
+    if (!rev.isMissingNode() && !rev.isNull()) {
+      if (rev.canConvertToExactIntegral() && rev.canConvertToLong() && rev.asLong() >= 0) {
+        revision = rev.asLong();
+      } else {
+        e.add("metadata.revision", "expected a revision number >= 0, got " + describeValue(rev));
+      }
+    }
+    return e.count() > before ? null : new ObjectMeta(name.asText(), labels, annotations, revision);
   }
 
   private static Map<String, String> stringMap(Errors e, JsonNode n, String field) {

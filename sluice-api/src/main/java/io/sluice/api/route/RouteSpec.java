@@ -1,6 +1,9 @@
 package io.sluice.api.route;
 
+import io.sluice.api.Kind;
+import io.sluice.api.ObjectRef;
 import io.sluice.api.Spec;
+import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -44,5 +47,13 @@ public record RouteSpec(
     hosts = hosts == null ? List.of() : List.copyOf(hosts);
     priority = priority == null ? 0 : priority;
     match = match == null ? RouteMatch.ANY : match;
+  }
+
+  @Override
+  public List<ObjectRef> references() {
+    List<ObjectRef> refs = new ArrayList<>();
+    for (String l : listeners) refs.add(new ObjectRef(Kind.LISTENER, l));
+    if (upstream != null) refs.add(new ObjectRef(Kind.UPSTREAM, upstream));
+    return refs;
   }
 }

@@ -1,0 +1,114 @@
+package io.sluice.store;
+
+import io.sluice.api.ConfigException;
+import io.sluice.api.ConfigObject;
+import io.sluice.api.ObjectRef;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Where the configuration lives: a versioned set of objects (DESIGN §3). Every implementation
+ * (embedded SQLite, etcd, Kubernetes) has the same semantics, pinned down by the contract test
+ * suite {@code ConfigStoreContract} in this module's tests:
+ *
+ * <ul>
+ *   <li><b>Revisions.</b> Every applied change set gets the next revision, one more than the
+ *       last; every stored object carries the revision of its last change in
+ *       {@code metadata.revision}. A change set that changes nothing (every put equal to what is
+ *       stored) creates no revision.
+ *   <li><b>Atomic, validated change sets.</b> {@link #apply} validates the configuration the change
+ *       set would produce as a whole ({@link io.sluice.api.ConfigSet#of}); if anything is wrong
+ *       nothing is written. Deleting an object that another object still refers to is a
+ *       {@link StoreConflictException} naming the referrers.
+ *   <li><b>Compare-and-set.</b> A put whose object carries {@code metadata.revision > 0} applies
+ *       only if the stored object is at that revision; {@link Change#create} requires absence;
+ *       {@link ChangeSet#baseRevision()} requires that no object the change set touches changed
+ *       after that revision. A failed precondition fails the whole change set.
+ *   <li><b>Snapshot + watch without a gap.</b> {@link #snapshot()} returns every object at one
+ *       revision R; {@link #watch(long, WatchListener)} from R delivers every later revision, in
+ *       order, each exactly once, each as one event holding all of its changes.
+ *   <li><b>History.</b> Every version of every object is kept, deletions included. Rollback is a
+ *       new revision that restores an earlier state; history is never rewritten.
+ * </ul>
+ *
+ * <p>Threading: all methods are thread-safe and may block on I/O; call them off event loops.
+ */
+public interface ConfigStore extends AutoCloseable {
+
+  /** The latest revision; 0 for a store that has never been written. */
+  long revision();
+
+  /** Every object at the latest revision, in dependency order. */
+  Snapshot snapshot();
+
+  /**
+   * Every object as it was at {@code revision} (0 gives an empty snapshot).
+   *
+   * @throws IllegalArgumentException when {@code revision} is negative or greater than {@link #revision()}
+   */
+  Snapshot snapshotAt(long revision);
+
+  /** The object as stored now, with {@code metadata.revision} set, or null when there is none. */
+  @Nullable ConfigObject<?> get(ObjectRef ref);
+
+  /**
+   * Applies {@code changes} atomically as one new revision.
+   *
+   * @return what changed and the revision it got; {@link Applied#revision()} is the current revision,
+   *     unchanged, when the change set changed nothing
+   * @throws ConfigException when the resulting configuration would be invalid (nothing is written)
+   * @throws StoreConflictException when a precondition fails or a deleted object is still referred to
+   */
+  Applied apply(ChangeSet changes) throws ConfigException, StoreConflictException;
+
+  /**
+   * Checks {@code changes} exactly as {@link #apply} does and returns what it would change, without
+   * writing anything. {@link Applied#revision()} is the revision the change set was checked against.
+   */
+  Applied dryRun(ChangeSet changes) throws ConfigException, StoreConflictException;
+
+  /** Every version of the object, oldest first, deletions included; empty when it never existed. */
+  List<HistoryEntry> history(ObjectRef ref);
+
+  /** The revisions after {@code afterRevision}, oldest first, at most {@code limit} of them. */
+  List<RevisionInfo> revisions(long afterRevision, int limit);
+
+  /**
+   * Delivers every revision after {@code afterRevision} to {@code listener}, in order, starting with
+   * those already stored, then each new one as it is applied. Events are delivered on a thread of
+   * the store's, one at a time per watch; a slow listener delays only its own watch.
+   *
+   * @throws IllegalArgumentException when {@code afterRevision} is negative or in the future
+   */
+  Watch watch(long afterRevision, WatchListener listener);
+
+  /**
+   * Restores {@code ref} to its state at {@code revision} (recreating it, changing it back, or
+   * deleting it if it did not exist then) as a new revision by {@code author}.
+   *
+   * @throws IllegalArgumentException when the object has no history at or before {@code revision}
+   */
+  default Applied rollback(ObjectRef ref, long revision, String author) throws ConfigException, StoreConflictException {
+    HistoryEntry at = null;
+    for (HistoryEntry h : history(ref)) {
+      if (h.revision() <= revision) at = h;
+    }
+    if (at == null) throw new IllegalArgumentException(ref + " did not exist at or before revision " + revision);
+    ConfigObject<?> then = at.object();
+    ChangeSet.Builder b = ChangeSet.builder().author(author).message("rollback " + ref + " to revision " + revision);
+    if (then == null) {
+      b.delete(ref);
+    } else {
+      b.put(withoutRevision(then));
+    }
+    return apply(b.build());
+  }
+
+  private static <S extends io.sluice.api.Spec> ConfigObject<S> withoutRevision(ConfigObject<S> o) {
+    return new ConfigObject<>(o.apiVersion(), o.kind(), o.metadata().withRevision(0), o.spec(), o.source());
+  }
+
+  /** Closes the store; watches end; later calls fail with {@link IllegalStateException}. */
+  @Override
+  void close();
+}
