@@ -12,6 +12,8 @@ import io.netty.util.concurrent.EventExecutor;
 import io.sluice.api.ConfigObject;
 import io.sluice.api.ConfigSet;
 import io.sluice.api.listener.ListenerSpec;
+import io.sluice.proxy.RouteDecision;
+import io.sluice.proxy.http1.RequestHead;
 import io.sluice.proxy.upstream.Endpoint;
 import io.sluice.proxy.upstream.HostPort;
 import java.net.InetSocketAddress;
@@ -136,6 +138,34 @@ public final class DataPlane {
     } catch (Exception e) {
       throw new IllegalStateException("Listener/" + runtime.name + ": cannot bind " + address + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Routes {@code head} through the current snapshot exactly as {@link DownstreamHandler} does, and
+   * says which listener, route and upstream take it and what path and Host go upstream. Off the hot
+   * path (admin route tests); reads the snapshot once.
+   *
+   * @param listener the listener to consult, or null for the first (by name) whose routes match
+   * @throws IllegalArgumentException when {@code listener} names no listener, or none is configured
+   */
+  public RouteDecision explain(@org.jspecify.annotations.Nullable String listener, RequestHead head) {
+    RuntimeSnapshot s = snapshot;
+    List<String> names = s.config().listeners().stream().map(ConfigObject::name).toList();
+    if (names.isEmpty()) throw new IllegalArgumentException("no listener is configured");
+    if (listener != null && !s.listeners().containsKey(listener)) {
+      throw new IllegalArgumentException("no listener named '" + listener + "'; listeners: " + String.join(", ", names));
+    }
+    for (String name : listener != null ? List.of(listener) : names) {
+      // The handler's own rules: "*" (OPTIONS) and CONNECT never reach a route.
+      RuntimeRoute r = head.path().equals("*") || head.method().equals("CONNECT") ? null
+          : s.listeners().get(name).routes.match(head);
+      if (r != null) {
+        return new RouteDecision(name, r.name(), r.upstream() == null ? null : r.upstream().name, List.of(),
+            r.stripPrefix() == null ? head.path() : r.rewritePath(head.path()),
+            r.hostRewrite() != null ? r.hostRewrite() : head.authority());
+      }
+    }
+    return new RouteDecision(listener != null ? listener : names.getFirst(), null, null, List.of(), null, null);
   }
 
   /** The address a listener is bound to (with the actual port), or null when it is not bound. */
