@@ -1,9 +1,5 @@
 package io.sluice.server;
 
-import io.sluice.api.ConfigError;
-import io.sluice.api.ConfigException;
-import io.sluice.api.ConfigLoader;
-import io.sluice.api.ConfigSet;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.ClosedWatchServiceException;
@@ -14,29 +10,32 @@ import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Watches a config directory (recursively) and hands every valid new {@link ConfigSet} to a
- * consumer. Changes are debounced, so an editor's save or a {@code git checkout} of many files
- * becomes one reload; an invalid state is logged with every error and skipped, so the running
- * configuration stays until the directory is valid again.
+ * Watches a config directory (recursively) and calls back once per burst of changes. Changes are
+ * debounced, so an editor's save or a {@code git checkout} of many files becomes one callback.
  *
- * <p>Threading: one daemon thread; the consumer runs on it.
+ * <p>Threading: one daemon thread; the callback runs on it, one call at a time. A callback that
+ * throws is logged and watching goes on.
  */
 final class ConfigDirectoryWatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ConfigDirectoryWatcher.class);
   private static final long DEBOUNCE_MILLIS = 150;
 
   private final Path dir;
-  private final Consumer<ConfigSet> onChange;
+  private final Runnable onChange;
   private final WatchService watcher;
   private final Thread thread;
 
-  ConfigDirectoryWatcher(Path dir, Consumer<ConfigSet> onChange) throws IOException {
+  /**
+   * Registers the watches at once (changes from now on are seen); the callbacks start with {@link #start()}.
+   *
+   * @throws IOException when {@code dir} cannot be watched
+   */
+  ConfigDirectoryWatcher(Path dir, Runnable onChange) throws IOException {
     this.dir = dir;
     this.onChange = onChange;
     this.watcher = FileSystems.getDefault().newWatchService();
@@ -100,12 +99,9 @@ final class ConfigDirectoryWatcher implements AutoCloseable {
 
   private void reload() {
     try {
-      onChange.accept(ConfigLoader.loadDirectory(dir));
-    } catch (ConfigException e) {
-      log.error("config change in {} refused, the previous config keeps serving; {} error(s):", dir, e.errors().size());
-      for (ConfigError err : e.errors()) log.error("  {}", err);
-    } catch (IOException | RuntimeException e) {
-      log.error("config change in {} not applied: {}", dir, e.toString());
+      onChange.run();
+    } catch (RuntimeException e) {
+      log.error("config change in {} not applied: {}", dir, e.toString(), e);
     }
   }
 

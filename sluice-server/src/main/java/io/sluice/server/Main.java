@@ -1,17 +1,33 @@
 package io.sluice.server;
 
+import io.sluice.server.cli.ApplyCommand;
+import io.sluice.server.cli.CompletionCommand;
+import io.sluice.server.cli.DeleteCommand;
+import io.sluice.server.cli.DescribeCommand;
+import io.sluice.server.cli.DiffCommand;
+import io.sluice.server.cli.GetCommand;
+import io.sluice.server.cli.HistoryCommand;
+import io.sluice.server.cli.RollbackCommand;
+import io.sluice.server.cli.RouteTestCommand;
+import io.sluice.server.cli.StatusCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code sluice} command. Exit codes: 0 done, 1 refused or invalid, 2 usage error.
+ * The {@code sluice} command: {@code serve} and {@code validate} run locally; the other commands
+ * are clients of a running server's admin API. Exit codes: 0 done, 1 refused, invalid, not found
+ * or unreachable, 2 usage error.
  */
 @Command(
     name = "sluice",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Sluice, a cloud-native API and traffic gateway.",
-    subcommands = {ServeCommand.class, ValidateCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+        ServeCommand.class, ValidateCommand.class,
+        ApplyCommand.class, GetCommand.class, DescribeCommand.class, DeleteCommand.class, DiffCommand.class,
+        HistoryCommand.class, RollbackCommand.class, StatusCommand.class, RouteTestCommand.class,
+        CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
   /** Exit code of a usage error: unknown option, missing argument, no command. */
   static final int USAGE = 2;
@@ -24,16 +40,27 @@ public final class Main {
 
   static int run(String... args) {
     return new CommandLine(new Main())
+        .setCaseInsensitiveEnumValuesAllowed(true)
         // picocli consults this mapper for usage errors too; they must keep their own code.
         .setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? USAGE : 1)
+        // An unexpected failure is one line, never a stack trace (SLUICE_LOG_LEVEL=DEBUG does not change that).
+        .setExecutionExceptionHandler((e, cmd, parsed) -> {
+          cmd.getErr().println("sluice " + cmd.getCommandName() + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+          return 1;
+        })
         .execute(args);
+  }
+
+  /** The version of the jar's manifest, {@code dev} when run from classes. */
+  static String version() {
+    String v = Main.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
   }
 
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"sluice " + (v == null ? "dev" : v)};
+      return new String[] {"sluice " + version()};
     }
   }
 }

@@ -1,19 +1,37 @@
 package io.sluice.server;
 
+import io.sluice.admin.AdminServer;
+import io.sluice.admin.AdminToken;
+import io.sluice.admin.AdminTokens;
+import io.sluice.admin.NodeStatus;
+import io.sluice.admin.RouteTestRequest;
+import io.sluice.admin.RouteTestResult;
 import io.sluice.api.ConfigError;
 import io.sluice.api.ConfigException;
-import io.sluice.api.ConfigLoader;
 import io.sluice.api.ConfigObject;
-import io.sluice.api.ConfigSet;
 import io.sluice.api.listener.ListenerSpec;
 import io.sluice.proxy.Gateway;
+import io.sluice.proxy.RouteDecision;
+import io.sluice.store.ConfigStore;
+import io.sluice.store.StoreConflictException;
+import io.sluice.store.StoreException;
+import io.sluice.store.sqlite.SqliteConfigStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -21,69 +39,162 @@ import picocli.CommandLine.Option;
 import sun.misc.Signal;
 
 /**
- * {@code sluice serve --config-dir DIR}: runs the gateway on a config directory and applies every
- * valid change to it while running; an invalid change is logged with its errors and not applied.
+ * {@code sluice serve}: the gateway on the embedded store, with the admin API and, optionally, a
+ * watched config directory applied into the store.
+ *
+ * <p>Startup: open the store in {@code --data-dir}; apply {@code --config-dir} into it (one change
+ * set by {@code config-dir}); apply the store's configuration to the gateway and follow it
+ * ({@link StoreSync}); start the admin API. SIGTERM or SIGINT: stop the admin API and the watchers,
+ * drain the gateway, close the store, exit 0.
  */
-@Command(name = "serve", description = "Run the gateway on a config directory, reloading it on change.")
+@Command(name = "serve", description = {
+    "Run the gateway: configuration from the embedded store (--data-dir), changed through the admin API",
+    "(--admin-address) and, with --config-dir, from a watched directory of YAML/JSON objects."})
 final class ServeCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
+  static final String DEFAULT_ADMIN_ADDRESS = "127.0.0.1:9900";
 
-  @Option(names = "--config-dir", required = true, paramLabel = "DIR", description = "directory of YAML/JSON objects; watched for changes")
-  Path configDir;
+  @Option(names = "--config-dir", paramLabel = "DIR",
+      description = "directory of YAML/JSON objects applied into the store and watched for changes (GitOps)")
+  @Nullable Path configDir;
+
+  @Option(names = "--data-dir", paramLabel = "DIR",
+      description = "where the embedded store keeps the configuration and its history (default: ./data;"
+          + " with --demo a fresh temporary directory)")
+  @Nullable Path dataDir;
+
+  @Option(names = "--admin-address", paramLabel = "HOST:PORT", defaultValue = DEFAULT_ADMIN_ADDRESS,
+      description = "the admin API's address (default: ${DEFAULT-VALUE}); a non-loopback address needs --admin-tokens")
+  String adminAddress;
+
+  @Option(names = "--admin-tokens", paramLabel = "FILE", description = "YAML file of admin API tokens (name, role, token or sha256)")
+  @Nullable Path adminTokens;
+
+  @Option(names = "--node-id", paramLabel = "ID", description = "this node's name in status and the fleet (default: the host name)")
+  @Nullable String nodeId;
 
   @Option(names = "--event-loops", paramLabel = "N", description = "event loop threads (default: one per available processor)")
-  Integer eventLoops;
+  @Nullable Integer eventLoops;
 
-  @Option(names = "--demo", hidden = true, description = "print the demo's curl commands once serving")
+  @Option(names = "--demo", hidden = true, description = "print the demo's curl commands once serving; a temporary data directory")
   boolean demo;
+
+  /** What has been started, stopped in reverse order. */
+  private final List<AutoCloseable> started = new ArrayList<>();
 
   @Override
   public Integer call() throws Exception {
-    if (!Files.isDirectory(configDir)) {
-      System.err.println("sluice serve: --config-dir " + configDir + " is not a directory");
-      return 1;
-    }
     if (eventLoops != null && eventLoops < 1) {
       System.err.println("sluice serve: --event-loops must be at least 1, got " + eventLoops);
       return Main.USAGE;
     }
-    int loops = eventLoops != null ? eventLoops : Runtime.getRuntime().availableProcessors();
-    Gateway gateway = Gateway.start(loops);
-    // Watch before the first load: a change made while loading is then seen, not lost.
-    ConfigDirectoryWatcher watcher;
-    ConfigSet initial;
-    try {
-      watcher = new ConfigDirectoryWatcher(configDir, set -> apply(gateway, set));
+    InetSocketAddress admin = parseAddress(adminAddress);
+    if (admin == null) {
+      System.err.println("sluice serve: --admin-address must be host:port (such as 127.0.0.1:9900; port 0 picks a free one), got '"
+          + adminAddress + "'");
+      return Main.USAGE;
+    }
+    if (admin.isUnresolved()) {
+      System.err.println("sluice serve: --admin-address " + adminAddress + ": unknown host " + admin.getHostString());
+      return 1;
+    }
+    if (configDir != null && !Files.isDirectory(configDir)) {
+      System.err.println("sluice serve: --config-dir " + configDir + " is not a directory");
+      return 1;
+    }
+    List<AdminToken> tokens = List.of();
+    if (adminTokens != null) {
       try {
-        initial = ConfigLoader.loadDirectory(configDir);
-        gateway.apply(initial);
+        tokens = AdminTokens.load(adminTokens);
       } catch (ConfigException e) {
         for (ConfigError err : e.errors()) System.err.println(err);
-        System.err.println("sluice serve: " + configDir + " has " + e.errors().size() + " error(s); not starting");
-        watcher.close();
-        gateway.close();
+        System.err.println("sluice serve: --admin-tokens " + adminTokens + " has " + e.errors().size() + " error(s); not starting");
         return 1;
-      } catch (IllegalStateException e) {
-        System.err.println("sluice serve: " + e.getMessage());
-        watcher.close();
-        gateway.close();
-        return 1;
-      } catch (IOException | UncheckedIOException e) {
-        System.err.println("sluice serve: cannot read " + configDir + ": " + e.getMessage());
-        watcher.close();
-        gateway.close();
+      } catch (IOException e) {
+        System.err.println("sluice serve: cannot read --admin-tokens " + adminTokens + ": " + e.getMessage());
         return 1;
       }
-    } catch (IOException | RuntimeException e) {
-      gateway.close();
-      throw e;
     }
+    if (tokens.isEmpty() && (admin.getAddress() == null || !admin.getAddress().isLoopbackAddress())) {
+      System.err.println("sluice serve: --admin-address " + adminAddress + " is not a loopback address; the admin API"
+          + " is served there only with --admin-tokens FILE (anyone who can connect could change the configuration)");
+      return 1;
+    }
+    try {
+      return serve(admin, tokens);
+    } finally {
+      stopAll();
+    }
+  }
+
+  private int serve(InetSocketAddress adminSocket, List<AdminToken> tokens) throws Exception {
+    Instant startedAt = Instant.now();
+    Path data = dataDir;
+    if (data == null && demo) {
+      // The demo starts from examples/demo every time: its own store, gone when it stops.
+      Path tmp = Files.createTempDirectory("sluice-demo-data-");
+      started.add(() -> deleteRecursively(tmp));
+      data = tmp;
+    } else if (data == null) {
+      data = Path.of("data");
+    }
+    ConfigStore store;
+    try {
+      store = SqliteConfigStore.open(data);
+    } catch (StoreException e) {
+      System.err.println("sluice serve: cannot open the store in --data-dir " + data + ": " + e.getMessage());
+      return 1;
+    }
+    started.add(store);
+
+    ConfigDirectorySource source = null;
+    if (configDir != null) {
+      source = new ConfigDirectorySource(configDir, store);
+      // Watch before the first sync: a change made while it runs is then seen, not lost.
+      source.watch();
+      started.add(source);
+      Integer refused = syncAtStart(source, store);
+      if (refused != null) return refused;
+    }
+
+    int loops = eventLoops != null ? eventLoops : Runtime.getRuntime().availableProcessors();
+    Gateway gateway = Gateway.start(loops);
+    started.add(gateway);
+    StoreSync sync = new StoreSync(store, gateway);
+    try {
+      sync.start();
+    } catch (ConfigException e) {
+      for (ConfigError err : e.errors()) System.err.println(err);
+      System.err.println("sluice serve: the stored configuration in " + data + " has " + e.errors().size() + " error(s); not starting");
+      return 1;
+    } catch (IllegalStateException e) {
+      System.err.println("sluice serve: " + e.getMessage());
+      return 1;
+    }
+    started.add(sync);
+
+    String node = nodeId != null ? nodeId : hostName();
+    String version = Main.version();
+    AdminServer adminServer;
+    try {
+      adminServer = AdminServer.builder()
+          .address(adminSocket)
+          .store(store)
+          .tokens(tokens)
+          .nodeStatus(() -> new NodeStatus(node, version, sync.appliedRevision(), startedAt, boundListeners(gateway)))
+          .routeTester(request -> test(gateway, request))
+          .build();
+      adminServer.start();
+    } catch (IOException | RuntimeException e) {
+      System.err.println("sluice serve: cannot serve the admin API on --admin-address " + adminAddress + ": " + e.getMessage());
+      return 1;
+    }
+    started.add(adminServer);
 
     CountDownLatch stopRequested = new CountDownLatch(1);
     Runnable shutdown = once(() -> {
       log.info("shutting down: draining in-flight requests");
-      watcher.close();
-      gateway.close();
+      stopAll();
       log.info("stopped");
     });
     // SIGTERM (kill, systemd, Kubernetes) and SIGINT (Ctrl-C) stop the server gracefully and the
@@ -92,15 +203,125 @@ final class ServeCommand implements Callable<Integer> {
     onSignal("TERM", stopRequested);
     onSignal("INT", stopRequested);
     Runtime.getRuntime().addShutdownHook(new Thread(shutdown, "sluice-shutdown"));
-    watcher.start();
-    log.info("serving {} ({} event loop(s), {} transport)", configDir, loops, Gateway.transport());
-    for (ConfigObject<ListenerSpec> l : initial.listeners()) {
+    if (source != null) source.start();
+
+    log.info("serving node {} ({} event loop(s), {} transport), store {} at revision {}", node, loops, Gateway.transport(),
+        data.toAbsolutePath().normalize(), sync.appliedRevision());
+    if (configDir != null) log.info("watching {} (objects annotated {}: {})", configDir, ConfigDirectorySource.MANAGED_BY,
+        ConfigDirectorySource.AUTHOR);
+    for (ConfigObject<ListenerSpec> l : gateway.config().listeners()) {
       log.info("listener {} on http://{}", l.name(), l.spec().address());
     }
-    if (demo) printDemo(initial, configDir);
+    String adminUrl = "http://" + format(adminServer.boundAddress());
+    log.info("admin API on {} (OpenAPI: {}/api/v1/openapi.json{})", adminUrl, adminUrl,
+        tokens.isEmpty() ? "; no tokens: loopback callers are editors" : "; " + tokens.size() + " token(s)");
+    if (demo) printDemo(gateway, adminUrl);
     stopRequested.await();
     shutdown.run();
     return 0;
+  }
+
+  /**
+   * Applies the config directory into the store at start. An invalid directory is fatal only when
+   * the store has nothing to serve; otherwise the store's configuration serves and the error is logged.
+   *
+   * @return the exit code when the server must not start, else null
+   */
+  private @Nullable Integer syncAtStart(ConfigDirectorySource source, ConfigStore store) {
+    try {
+      ConfigDirectorySource.Outcome o = source.sync();
+      if (o.changed()) log.info("{}: revision {} ({} put, {} deleted)", o.message(), o.revision(), o.puts(), o.deletes());
+      return null;
+    } catch (ConfigException e) {
+      if (store.revision() == 0) {
+        for (ConfigError err : e.errors()) System.err.println(err);
+        System.err.println("sluice serve: " + configDir + " has " + e.errors().size() + " error(s); not starting");
+        return 1;
+      }
+      log.error("{} refused, the stored configuration (revision {}) keeps serving; {} error(s):", configDir, store.revision(),
+          e.errors().size());
+      for (ConfigError err : e.errors()) log.error("  {}", err);
+      return null;
+    } catch (StoreConflictException e) {
+      if (store.revision() == 0) {
+        System.err.println("sluice serve: " + configDir + " refused by the store: " + e.getMessage());
+        return 1;
+      }
+      log.error("{} refused by the store, the stored configuration (revision {}) keeps serving: {}", configDir,
+          store.revision(), e.getMessage());
+      return null;
+    } catch (IOException | UncheckedIOException e) {
+      System.err.println("sluice serve: cannot read " + configDir + ": " + e.getMessage());
+      return 1;
+    }
+  }
+
+  /** Stops what was started, newest first; each failure is logged and the rest still stop. */
+  private synchronized void stopAll() {
+    for (int i = started.size() - 1; i >= 0; i--) {
+      try {
+        started.get(i).close();
+      } catch (Exception e) {
+        log.warn("stopping {}: {}", started.get(i).getClass().getSimpleName(), e.toString());
+      }
+    }
+    started.clear();
+  }
+
+  private static RouteTestResult test(Gateway gateway, RouteTestRequest r) {
+    List<Map.Entry<String, String>> headers = r.headers().stream()
+        .map(h -> Map.entry(h.name(), h.value())).toList();
+    RouteDecision d = gateway.explain(r.listener(), r.method(), r.url().toString(), headers);
+    if (!d.matched()) return RouteTestResult.noMatch();
+    return new RouteTestResult(true, d.listener(), d.route(), d.upstream(), d.filters(), d.path(), d.host());
+  }
+
+  private static Map<String, String> boundListeners(Gateway gateway) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (ConfigObject<ListenerSpec> l : gateway.config().listeners()) {
+      InetSocketAddress a = gateway.boundAddress(l.name());
+      out.put(l.name(), a == null ? l.spec().address() : format(a));
+    }
+    return out;
+  }
+
+  /** {@code host:port} or {@code [v6]:port} (port 0 allowed), resolved; null when it is not of that form. */
+  static @Nullable InetSocketAddress parseAddress(String text) {
+    int colon = text.lastIndexOf(':');
+    if (colon <= 0 || colon == text.length() - 1) return null;
+    String host = text.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    } else if (host.indexOf(':') >= 0) {
+      return null;
+    }
+    int port;
+    try {
+      port = Integer.parseInt(text.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      return null;
+    }
+    if (port < 0 || port > 65535 || host.isEmpty()) return null;
+    try {
+      return new InetSocketAddress(InetAddress.getByName(host), port);
+    } catch (UnknownHostException e) {
+      return InetSocketAddress.createUnresolved(host, port);
+    }
+  }
+
+  /** {@code 127.0.0.1:9900}, {@code [::1]:9900}. */
+  static String format(InetSocketAddress a) {
+    String host = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+  }
+
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      String env = System.getenv("HOSTNAME");
+      return env == null || env.isBlank() ? "localhost" : env;
+    }
   }
 
   /** Runs {@code r} the first time only; later callers wait until that first run has finished. */
@@ -132,34 +353,37 @@ final class ServeCommand implements Callable<Integer> {
     }
   }
 
-  private static void apply(Gateway gateway, ConfigSet set) {
-    try {
-      gateway.apply(set);
-      log.info("applied config: {} listeners, {} routes, {} upstreams",
-          set.listeners().size(), set.routes().size(), set.upstreams().size());
-    } catch (IllegalStateException e) {
-      log.error("config not applied, the previous one keeps serving: {}", e.getMessage());
-    }
-  }
-
-  private static void printDemo(ConfigSet set, Path configDir) {
-    String addr = set.listeners().stream().filter(l -> l.name().equals("demo")).findFirst()
+  private void printDemo(Gateway gateway, String adminUrl) {
+    String addr = gateway.config().listeners().stream().filter(l -> l.name().equals("demo")).findFirst()
         .map(l -> l.spec().address()).orElse("127.0.0.1:8080");
+    boolean defaultAdmin = adminUrl.equals("http://" + DEFAULT_ADMIN_ADDRESS);
+    String server = defaultAdmin ? "" : " --server " + adminUrl;
     System.out.println();
     System.out.println("Sluice is serving the demo on http://" + addr + " - try:");
     System.out.println("  curl -i http://" + addr + "/                      # a direct response from the gateway");
     System.out.println("  curl -i http://" + addr + "/echo/hello?x=1        # proxied to the built-in echo upstream");
     System.out.println("  curl -i -H 'X-Canary: 1' http://" + addr + "/echo  # header match: the canary route");
     System.out.println("  curl -i http://" + addr + "/nowhere               # no route: 404 with a JSON reason");
+    System.out.println("The admin API is on " + adminUrl + " - try:");
+    System.out.println("  bin/sluice get routes" + server + "                 # the running config, from the store");
+    System.out.println("  bin/sluice route-test GET http://" + addr + "/echo/hi" + server + "   # which route takes a request");
     System.out.println("Edit " + displayPath(configDir) + "/*.yaml while it runs: valid changes apply at once. Ctrl-C stops it.");
     System.out.println();
     System.out.flush();
   }
 
   /** {@code dir} relative to the working directory when it is below it ({@code examples/demo}), else as given. */
-  private static String displayPath(Path dir) {
+  private static String displayPath(@Nullable Path dir) {
+    if (dir == null) return "the objects";
     Path abs = dir.toAbsolutePath().normalize();
     Path cwd = Path.of("").toAbsolutePath();
     return abs.startsWith(cwd) && !abs.equals(cwd) ? cwd.relativize(abs).toString() : dir.toString();
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) return;
+    try (var files = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) Files.deleteIfExists(p);
+    }
   }
 }

@@ -33,6 +33,7 @@ class DemoTest {
 
   private static Path dir;
   private static int port;
+  private static int adminPort;
   private static ServerProcess sluice;
 
   @BeforeAll
@@ -53,7 +54,9 @@ class DemoTest {
       Files.writeString(dir.resolve(f.getFileName()), moved);
     }
     assertThat(replaced).as("files of examples/demo that name port 8080 or 8081").isEqualTo(2);
-    sluice = ServerProcess.start("serve", "--config-dir", dir.toString(), "--demo").awaitPort(port).awaitPort(echoPort);
+    adminPort = GatewayFixture.freePort();
+    sluice = ServerProcess.start("serve", "--config-dir", dir.toString(), "--demo", "--admin-address", "127.0.0.1:" + adminPort)
+        .awaitPort(port).awaitPort(echoPort).awaitPort(adminPort);
   }
 
   @AfterAll
@@ -83,6 +86,23 @@ class DemoTest {
         "curl -i -H 'X-Canary: 1' " + addr + "/echo  # header match: the canary route",
         "curl -i " + addr + "/nowhere               # no route: 404 with a JSON reason",
         "Edit " + dir + "/*.yaml while it runs: valid changes apply at once. Ctrl-C stops it.");
+  }
+
+  @Test
+  void theDemoIsInItsOwnStoreAndTheCliSeesItThroughTheAdminApi() throws Exception {
+    String admin = "http://127.0.0.1:" + adminPort;
+    await().atMost(Duration.ofSeconds(5)).until(() -> sluice.stdout().contains("Ctrl-C stops it."));
+    assertThat(sluice.stdout().lines().map(String::strip).toList()).contains(
+        "The admin API is on " + admin + " - try:",
+        "bin/sluice get routes --server " + admin + "                 # the running config, from the store");
+    assertThat(sluice.stderr()).contains("admin API on " + admin + " (OpenAPI: " + admin + "/api/v1/openapi.json");
+
+    ServerProcess.Result r = ServerProcess.run("get", "routes", "--server", admin);
+
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    assertThat(r.stdoutLines()).hasSize(5);
+    assertThat(r.stdoutLines().get(1)).matches("Route +echo +1 +\\* prefix:/echo -> echo \\(on demo\\)");
+    assertThat(r.stdoutLines().get(4)).matches("Route +hello +1 +\\* exact:/ -> direct 200 \\(on demo\\)");
   }
 
   @Test

@@ -32,6 +32,7 @@ class LargeBodyTest {
   private static TestUpstream upstream;
   private static ServerProcess sluice;
   private static Path configDir;
+  private static Path dataDir;
   private static int port;
 
   @BeforeAll
@@ -45,9 +46,11 @@ class LargeBodyTest {
     });
     port = GatewayFixture.freePort();
     configDir = Files.createTempDirectory("sluice-large");
+    dataDir = Files.createTempDirectory("sluice-large-data");
     Files.writeString(configDir.resolve("config.yaml"), GatewayFixture.simpleProxy(port, upstream.address()));
     sluice = ServerProcess.start(List.of("-Xmx256m", "-XX:MaxDirectMemorySize=256m"),
-        "serve", "--config-dir", configDir.toString(), "--event-loops", "2").awaitPort(port);
+        "serve", "--config-dir", configDir.toString(), "--event-loops", "2", "--data-dir", dataDir.toString(),
+        "--admin-address", "127.0.0.1:" + GatewayFixture.freePort()).awaitPort(port);
   }
 
   @AfterAll
@@ -57,6 +60,7 @@ class LargeBodyTest {
     } finally {
       if (upstream != null) upstream.close();
       if (configDir != null) ServerProcess.deleteRecursively(configDir);
+      if (dataDir != null) ServerProcess.deleteRecursively(dataDir);
     }
   }
 

@@ -24,6 +24,14 @@ import org.junit.jupiter.api.io.TempDir;
 class ServeCommandTest {
   private static final Duration RELOAD_WITHIN = Duration.ofSeconds(10);
 
+  /** The store's data directory, apart from the config directory. */
+  @TempDir
+  Path data;
+
+  private static String admin() {
+    return "127.0.0.1:" + GatewayFixture.freePort();
+  }
+
   private static String listener(int port) {
     return """
         apiVersion: sluice.io/v1
@@ -59,7 +67,7 @@ class ServeCommandTest {
     Files.writeString(dir.resolve("listener.yaml"), listener(port));
     Files.writeString(dir.resolve("routes.yaml"), helloRoute("version one"));
 
-    try (ServerProcess sluice = ServerProcess.start("serve", "--config-dir", dir.toString(), "--event-loops", "2")
+    try (ServerProcess sluice = ServerProcess.start("serve", "--data-dir", data.toString(), "--admin-address", admin(), "--config-dir", dir.toString(), "--event-loops", "2")
         .awaitPort(port);
         RawConnection conn = RawConnection.open(port)) {
       RawConnection.Response first = get(conn, "/");
@@ -75,7 +83,7 @@ class ServeCommandTest {
       assertThat(after.status()).isEqualTo(200);
       assertThat(after.body()).isEqualTo("version two");
       assertThat(after.header("Connection")).isNull();
-      assertThat(sluice.stderr()).contains("applied config: 1 listeners, 1 routes, 0 upstreams");
+      assertThat(sluice.stderr()).contains("applied revision 2: 1 listeners, 1 routes, 0 upstreams");
 
       // A new subdirectory is watched too, and a deleted file takes its objects with it.
       Path sub = Files.createDirectory(dir.resolve("more"));
@@ -103,7 +111,7 @@ class ServeCommandTest {
     Files.writeString(dir.resolve("listener.yaml"), listener(port));
     Files.writeString(dir.resolve("routes.yaml"), helloRoute("good"));
 
-    try (ServerProcess sluice = ServerProcess.start("serve", "--config-dir", dir.toString(), "--event-loops", "2")
+    try (ServerProcess sluice = ServerProcess.start("serve", "--data-dir", data.toString(), "--admin-address", admin(), "--config-dir", dir.toString(), "--event-loops", "2")
         .awaitPort(port);
         RawConnection conn = RawConnection.open(port)) {
       assertThat(get(conn, "/").body()).isEqualTo("good");
@@ -122,7 +130,7 @@ class ServeCommandTest {
       String log = sluice.stderr();
       assertThat(log).contains("config change in " + dir + " refused, the previous config keeps serving; 1 error(s):");
       // The line is the object's (1) or the field's (6): either points the operator at it.
-      assertThat(Pattern.compile("ERROR ConfigDirectoryWatcher -   routes\\.yaml:(1|6): Route/hello: "
+      assertThat(Pattern.compile("ERROR ConfigDirectorySource -   routes\\.yaml:(1|6): Route/hello: "
           + "spec\\.match\\.path\\.regex: invalid regular expression '\\(\\[': .+").matcher(log).find())
           .as(log).isTrue();
       // The old config still answers, on the connection that was open all along and on a new one.
@@ -166,7 +174,7 @@ class ServeCommandTest {
             upstream: slow
           """.formatted(slow.address()));
 
-      try (ServerProcess sluice = ServerProcess.start("serve", "--config-dir", dir.toString(), "--event-loops", "2")
+      try (ServerProcess sluice = ServerProcess.start("serve", "--data-dir", data.toString(), "--admin-address", admin(), "--config-dir", dir.toString(), "--event-loops", "2")
           .awaitPort(port);
           RawConnection conn = RawConnection.open(port)) {
         conn.send("GET /slow HTTP/1.1\r\nHost: test\r\n\r\n");
@@ -209,7 +217,7 @@ class ServeCommandTest {
           upstream: missing
         """);
 
-    ServerProcess.Result r = ServerProcess.run("serve", "--config-dir", dir.toString());
+    ServerProcess.Result r = ServerProcess.run("serve", "--data-dir", data.toString(), "--admin-address", admin(), "--config-dir", dir.toString());
 
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.stderrLines()).hasSize(2);
@@ -222,7 +230,7 @@ class ServeCommandTest {
     try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       Files.writeString(dir.resolve("listener.yaml"), listener(taken.getLocalPort()));
 
-      ServerProcess.Result r = ServerProcess.run("serve", "--config-dir", dir.toString());
+      ServerProcess.Result r = ServerProcess.run("serve", "--data-dir", data.toString(), "--admin-address", admin(), "--config-dir", dir.toString());
 
       assertThat(r.exitCode()).isEqualTo(1);
       assertThat(r.stderrLines()).anySatisfy(l -> assertThat(l)
@@ -232,7 +240,7 @@ class ServeCommandTest {
 
   @Test
   void zeroEventLoopsIsAUsageError(@TempDir Path dir) throws Exception {
-    ServerProcess.Result r = ServerProcess.run("serve", "--config-dir", dir.toString(), "--event-loops", "0");
+    ServerProcess.Result r = ServerProcess.run("serve", "--data-dir", data.toString(), "--admin-address", admin(), "--config-dir", dir.toString(), "--event-loops", "0");
 
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.stderrLines()).containsExactly("sluice serve: --event-loops must be at least 1, got 0");

@@ -136,6 +136,12 @@ final class ServerProcess implements AutoCloseable {
     process.destroy();
   }
 
+  /** Sends SIGKILL (what a crash, the OOM killer or {@code kill -9} does: no shutdown at all) and waits until the process is gone. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    if (!process.waitFor(10, TimeUnit.SECONDS)) throw new AssertionError("sluice (pid " + process.pid() + ") survived SIGKILL");
+  }
+
   /** Waits for the process to end and returns its exit code; fails if it is still running after {@code timeout}. */
   int waitForExit(Duration timeout) throws InterruptedException {
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

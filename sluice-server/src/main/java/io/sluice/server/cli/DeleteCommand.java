@@ -1,0 +1,29 @@
+package io.sluice.server.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sluice.api.Kind;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code sluice delete KIND NAME}. */
+@Command(name = "delete", description = "Delete an object; refused while other objects refer to it (they are named).")
+public final class DeleteCommand extends ClientCommand {
+  @Parameters(index = "0", paramLabel = "KIND", converter = Kinds.class, completionCandidates = Kinds.class,
+      description = "listener, route or upstream (singular or plural)")
+  Kind kind;
+
+  @Parameters(index = "1", paramLabel = "NAME")
+  String name;
+
+  @Option(names = "--revision", paramLabel = "REV", description = "delete only if the object is still at this revision")
+  long revision;
+
+  @Override
+  int run(AdminClient client) {
+    String path = "/api/v1/" + Kinds.segment(kind) + "/" + AdminClient.encode(name) + (revision > 0 ? "?revision=" + revision : "");
+    JsonNode r = client.send("DELETE", path, null, java.util.Map.of());
+    System.out.println(kind.displayName() + "/" + name + " deleted (revision " + r.path("revision").asLong() + ")");
+    return 0;
+  }
+}

@@ -1,0 +1,30 @@
+package io.sluice.server.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code sluice diff -f FILE|DIR|-}: what an apply would change, as unified diffs; exit 1 when anything would. */
+@Command(name = "diff", description = {
+    "Show what applying the objects would change, as unified diffs of their YAML (a dry-run apply).",
+    "Exit code 0: no changes; 1: there are changes (or an error), like kubectl diff."})
+public final class DiffCommand extends ClientCommand {
+  @Option(names = {"-f", "--filename"}, required = true, paramLabel = "FILE|DIR|-",
+      description = "YAML/JSON file, directory (searched recursively) or - for stdin; may be repeated")
+  List<String> files;
+
+  @Override
+  int run(AdminClient client) {
+    ObjectFiles in = ObjectFiles.read(files, System.in);
+    JsonNode result = client.send("POST", "/api/v1/apply?dryRun=true", in.toJsonArray(), in.sources());
+    boolean changed = false;
+    for (JsonNode c : result.path("changes")) {
+      if (c.path("op").asText().equals("unchanged")) continue;
+      changed = true;
+      String diff = c.path("diff").asText("");
+      System.out.print(diff.endsWith("\n") || diff.isEmpty() ? diff : diff + "\n");
+    }
+    return changed ? 1 : 0;
+  }
+}

@@ -1,0 +1,116 @@
+package io.sluice.server.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.sluice.api.ConfigObject;
+import io.sluice.api.Kind;
+import io.sluice.api.codec.ObjectCodec;
+import io.sluice.api.listener.ListenerSpec;
+import io.sluice.api.route.PathMatch;
+import io.sluice.api.route.RouteSpec;
+import io.sluice.api.upstream.UpstreamSpec;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code sluice get KIND [NAME] [-o wide|yaml|json]}. */
+@Command(name = "get", description = {
+    "Show objects of a kind, or one object.",
+    "-o wide (default): a table with a summary per kind; -o yaml / -o json: the objects, ready for apply -f."})
+public final class GetCommand extends ClientCommand {
+  enum Output { wide, yaml, json }
+
+  @Parameters(index = "0", paramLabel = "KIND", converter = Kinds.class, completionCandidates = Kinds.class,
+      description = "listener, route or upstream (singular or plural)")
+  Kind kind;
+
+  @Parameters(index = "1", paramLabel = "NAME", arity = "0..1", description = "one object; default: all of the kind")
+  @Nullable String name;
+
+  @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "wide",
+      description = "wide, yaml or json (default: ${DEFAULT-VALUE})")
+  Output output;
+
+  @Override
+  int run(AdminClient client) {
+    String base = "/api/v1/" + Kinds.segment(kind);
+    List<JsonNode> items;
+    if (name != null) {
+      items = List.of(client.get(base + "/" + AdminClient.encode(name)));
+    } else {
+      JsonNode list = client.get(base);
+      items = new java.util.ArrayList<>();
+      list.path("items").forEach(items::add);
+    }
+    switch (output) {
+      case json -> {
+        JsonNode out = name != null ? items.getFirst() : new ArrayNode(AdminClient.JSON.getNodeFactory(), items);
+        try {
+          System.out.println(AdminClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(out));
+        } catch (JsonProcessingException e) {
+          throw new CliException("error: cannot print JSON: " + e.getMessage());
+        }
+      }
+      case yaml -> {
+        boolean first = true;
+        for (JsonNode item : items) {
+          if (!first) System.out.println("---");
+          System.out.print(ObjectCodec.toYaml(AdminClient.object(item)));
+          first = false;
+        }
+      }
+      case wide -> {
+        if (items.isEmpty()) {
+          System.err.println("no " + Kinds.segment(kind) + " found");
+          return 0;
+        }
+        Table t = new Table("KIND", "NAME", "REVISION", "SUMMARY");
+        for (JsonNode item : items) {
+          ConfigObject<?> o = AdminClient.object(item);
+          t.row(o.kind().displayName(), o.name(), o.metadata().revision(), summary(o));
+        }
+        t.print();
+      }
+    }
+    return 0;
+  }
+
+  /** One line per kind: where a route sends what, an upstream's endpoints, a listener's address. */
+  static String summary(ConfigObject<?> o) {
+    return switch (o.spec()) {
+      case RouteSpec r -> {
+        StringBuilder sb = new StringBuilder(r.hosts().isEmpty() ? "*" : String.join(",", r.hosts()));
+        sb.append(' ').append(path(r.match().path()));
+        if (!r.match().methods().isEmpty()) sb.append(' ').append(String.join(",", r.match().methods()));
+        if (!r.match().headers().isEmpty()) sb.append(" +").append(r.match().headers().size()).append(" header(s)");
+        if (!r.match().query().isEmpty()) sb.append(" +").append(r.match().query().size()).append(" query");
+        sb.append(" -> ");
+        if (r.upstream() != null) {
+          sb.append(r.upstream());
+        } else if (r.directResponse() != null && Boolean.TRUE.equals(r.directResponse().echo())) {
+          sb.append("echo");
+        } else if (r.directResponse() != null) {
+          sb.append("direct ").append(r.directResponse().status());
+        }
+        if (!r.listeners().isEmpty()) sb.append(" (on ").append(String.join(",", r.listeners())).append(')');
+        yield sb.toString();
+      }
+      case UpstreamSpec u -> u.endpoints().stream()
+          .map(e -> e.weight() == 1 ? e.address() : e.address() + " w" + e.weight())
+          .collect(Collectors.joining(",")) + " (" + u.loadBalancer().policy().configName() + ")";
+      case ListenerSpec l -> l.address();
+      default -> "";
+    };
+  }
+
+  private static String path(PathMatch p) {
+    if (p.exact() != null) return "exact:" + p.exact();
+    if (p.template() != null) return "template:" + p.template();
+    if (p.regex() != null) return "regex:" + p.regex();
+    return "prefix:" + p.prefix();
+  }
+}

@@ -1,0 +1,41 @@
+package io.sluice.server.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code sluice rollback [KIND NAME] --to REV}: restores an object, or everything, as a new revision. */
+@Command(name = "rollback", description = {
+    "Restore an object (KIND NAME) or the whole configuration (no arguments) to its state at revision REV.",
+    "The restore is a new revision; history is never rewritten."})
+public final class RollbackCommand extends ClientCommand {
+  @Parameters(arity = "0..2", paramLabel = "KIND NAME", description = "the object; leave out for the whole configuration")
+  List<String> target = List.of();
+
+  @Option(names = "--to", required = true, paramLabel = "REV", description = "the revision to restore")
+  long to;
+
+  @Override
+  int run(AdminClient client) {
+    String path;
+    if (target.isEmpty()) {
+      path = "/api/v1/rollback?to=" + to;
+    } else if (target.size() == 2) {
+      String kind;
+      try {
+        kind = Kinds.segment(new Kinds().convert(target.get(0)));
+      } catch (picocli.CommandLine.TypeConversionException e) {
+        throw new CliException(2, List.of("error: " + e.getMessage()));
+      }
+      path = "/api/v1/" + kind + "/" + AdminClient.encode(target.get(1)) + "/rollback?to=" + to;
+    } else {
+      throw new CliException(2, List.of("error: rollback takes KIND and NAME, or neither for the whole configuration; got only '"
+          + target.getFirst() + "'"));
+    }
+    JsonNode result = client.post(path, null);
+    ApplyCommand.printChanges(result, false);
+    return 0;
+  }
+}

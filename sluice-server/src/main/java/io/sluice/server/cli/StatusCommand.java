@@ -1,0 +1,36 @@
+package io.sluice.server.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+
+/** {@code sluice status}: the node, its revisions and listeners. */
+@Command(name = "status", description = "Show the node: store revision, applied revision, uptime, listeners.")
+public final class StatusCommand extends ClientCommand {
+  @Override
+  int run(AdminClient client) {
+    JsonNode s = client.get("/api/v1/status");
+    long store = s.path("storeRevision").asLong();
+    long applied = s.path("appliedRevision").asLong();
+    System.out.println("node:             " + s.path("nodeId").asText());
+    System.out.println("version:          " + s.path("version").asText());
+    System.out.println("store revision:   " + store);
+    System.out.println("applied revision: " + applied + (applied == store ? " (up to date)" : " (behind the store)"));
+    System.out.println("uptime:           " + human(Duration.ofSeconds(s.path("uptimeSeconds").asLong()))
+        + " (since " + s.path("startedAt").asText() + ")");
+    List<String> listeners = new ArrayList<>();
+    for (JsonNode l : s.path("listeners")) listeners.add(l.path("name").asText() + " " + l.path("address").asText());
+    System.out.println("listeners:        " + (listeners.isEmpty() ? "(none)" : String.join(", ", listeners)));
+    return 0;
+  }
+
+  static String human(Duration d) {
+    long s = d.toSeconds();
+    if (s < 60) return s + "s";
+    if (s < 3600) return s / 60 + "m" + s % 60 + "s";
+    if (s < 86400) return s / 3600 + "h" + s % 3600 / 60 + "m";
+    return s / 86400 + "d" + s % 86400 / 3600 + "h";
+  }
+}
