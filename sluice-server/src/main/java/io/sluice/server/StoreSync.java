@@ -175,7 +175,8 @@ final class StoreSync implements AutoCloseable {
   private void fail(long revision, @Nullable String why) {
     failures++;
     lastError = "revision " + revision + ": " + why;
-    log.error("revision {} not applied, revision {} keeps serving: {}", revision, appliedRevision, why);
+    log.error("revision {} not applied (failure {} since start), revision {} keeps serving: {}", revision, failures,
+        appliedRevision, why);
   }
 
   private static String summary(ConfigSet set) {

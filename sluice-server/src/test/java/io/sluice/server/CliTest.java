@@ -180,7 +180,7 @@ class CliTest {
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.stdout()).isEmpty();
     assertThat(r.stderrLines()).as(r.stderr()).anySatisfy(l -> assertThat(l)
-        .isEqualTo(config + "/b-bad.yaml:10: Route/batch-bad: spec.upstream: Upstream 'missing' does not exist"));
+        .isEqualTo(config + "/b-bad.yaml:9: Route/batch-bad: spec.upstream: Upstream 'missing' does not exist"));
     assertThat(r.stderr()).contains("error: 422 invalid").doesNotContain("Exception", "\tat ");
     ServerProcess.Result get = cp.sluice("get", "route", "batch-good");
     assertThat(get.exitCode()).isEqualTo(1);
@@ -252,7 +252,7 @@ class CliTest {
     assertThat(describe.exitCode()).as(describe.stderr()).isZero();
     assertThat(describe.stdoutLines()).contains("Referred to by: Route/ref-a, Route/ref-b", "Refers to:      (nothing)");
     assertThat(describe.stdout()).startsWith("apiVersion: sluice.io/v1\nkind: Upstream\nmetadata:\n  name: shared\n");
-    assertThat(describe.stdoutLines()).anySatisfy(l -> assertThat(l).matches("  \\d+ +\\S+ +local +created +"));
+    assertThat(describe.stdoutLines()).anySatisfy(l -> assertThat(l).matches("  \\d+ +\\S+ +local +created"));
   }
 
   @Test
@@ -346,6 +346,38 @@ class CliTest {
   private static HttpResponse<String> proxyGet(String path) throws Exception {
     return CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10)).build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void aListenerThatCannotBindLeavesThePreviousConfigServingUntilItIsFixed() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Path f = file("taken.yaml", """
+          apiVersion: sluice.io/v1
+          kind: Listener
+          metadata: {name: taken}
+          spec: {address: 127.0.0.1:%d}
+          """.formatted(taken.getLocalPort()) + "---\n" + direct("behind", "/behind", "behind"));
+      cp.sluice("apply", "-f", file("kept.yaml", direct("kept", "/kept", "kept")).toString());
+      await().atMost(Duration.ofSeconds(10)).until(() -> proxyGet("/kept").body(), "kept"::equals);
+      long before = cp.get("/api/v1/status").path("appliedRevision").asLong();
+
+      long rev = revisionOf(cp.sluice("apply", "-f", f.toString()));
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> cp.server().stderr().contains("revision " + rev + " not applied"));
+      assertThat(cp.server().stderr()).containsPattern("ERROR StoreSync - revision " + rev
+          + " not applied \\(failure \\d+ since start\\), revision " + before + " keeps serving: Listener/taken: cannot bind /127\\.0\\.0\\.1:"
+          + taken.getLocalPort());
+      ServerProcess.Result status = cp.sluice("status");
+      assertThat(status.stdoutLines()).contains("store revision:   " + rev, "applied revision: " + before + " (behind the store)");
+      assertThat(proxyGet("/behind").statusCode()).isEqualTo(404);
+      assertThat(proxyGet("/kept").body()).isEqualTo("kept");
+
+      ServerProcess.Result fixed = cp.sluice("delete", "listener", "taken");
+      assertThat(fixed.exitCode()).as(fixed.stderr()).isZero();
+      await().atMost(Duration.ofSeconds(10)).until(() -> proxyGet("/behind").body(), "behind"::equals);
+      JsonNode s = cp.get("/api/v1/status");
+      assertThat(s.path("appliedRevision").asLong()).isEqualTo(s.path("storeRevision").asLong());
+    }
   }
 
   @Test

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * and leaves no change set half applied.
  */
 class DurabilityTest {
-  private static final int ACKS_BEFORE_KILL = 40;
+  private static final int ACKS_BEFORE_KILL = 150;
 
   private static String pair(int n) {
     String route = """
