@@ -365,8 +365,8 @@ final class ServeCommand implements Callable<Integer> {
     System.out.println("  curl -i -H 'X-Canary: 1' http://" + addr + "/echo  # header match: the canary route");
     System.out.println("  curl -i http://" + addr + "/nowhere               # no route: 404 with a JSON reason");
     System.out.println("The admin API is on " + adminUrl + " - try:");
-    System.out.println("  bin/sluice get routes" + server + "                 # the running config, from the store");
-    System.out.println("  bin/sluice route-test GET http://" + addr + "/echo/hi" + server + "   # which route takes a request");
+    System.out.printf("  %-50s # the running config, from the store%n", "bin/sluice get routes" + server);
+    System.out.printf("  %-50s # which route takes a request%n", "bin/sluice route-test GET http://" + addr + "/echo/hi" + server);
     System.out.println("Edit " + displayPath(configDir) + "/*.yaml while it runs: valid changes apply at once. Ctrl-C stops it.");
     System.out.println();
     System.out.flush();

@@ -94,7 +94,8 @@ class DemoTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> sluice.stdout().contains("Ctrl-C stops it."));
     assertThat(sluice.stdout().lines().map(String::strip).toList()).contains(
         "The admin API is on " + admin + " - try:",
-        "bin/sluice get routes --server " + admin + "                 # the running config, from the store");
+        "%-50s # the running config, from the store".formatted("bin/sluice get routes --server " + admin),
+        "%-50s # which route takes a request".formatted("bin/sluice route-test GET http://127.0.0.1:" + port + "/echo/hi --server " + admin));
     assertThat(sluice.stderr()).contains("admin API on " + admin + " (OpenAPI: " + admin + "/api/v1/openapi.json");
 
     ServerProcess.Result r = ServerProcess.run("get", "routes", "--server", admin);
