@@ -32,6 +32,8 @@ import org.jspecify.annotations.Nullable;
  * </ul>
  *
  * <p>Threading: all methods are thread-safe and may block on I/O; call them off event loops.
+ *
+ * <p>Failures of the store itself (I/O, a backend that cannot be reached) are {@link StoreException}s.
  */
 public interface ConfigStore extends AutoCloseable {
 
@@ -63,14 +65,21 @@ public interface ConfigStore extends AutoCloseable {
 
   /**
    * Checks {@code changes} exactly as {@link #apply} does and returns what it would change, without
-   * writing anything. {@link Applied#revision()} is the revision the change set was checked against.
+   * writing anything. {@link Applied#revision()} is the revision the change set was checked against;
+   * the {@code after} objects carry the revision an apply would give them (one more), so that an
+   * apply with no change in between returns equal {@link Applied#changes()}.
    */
   Applied dryRun(ChangeSet changes) throws ConfigException, StoreConflictException;
 
   /** Every version of the object, oldest first, deletions included; empty when it never existed. */
   List<HistoryEntry> history(ObjectRef ref);
 
-  /** The revisions after {@code afterRevision}, oldest first, at most {@code limit} of them. */
+  /**
+   * The revisions after {@code afterRevision}, oldest first, at most {@code limit} of them; each
+   * names the objects it touched in dependency order.
+   *
+   * @throws IllegalArgumentException when {@code afterRevision} is negative or {@code limit} is not positive
+   */
   List<RevisionInfo> revisions(long afterRevision, int limit);
 
   /**
@@ -78,28 +87,47 @@ public interface ConfigStore extends AutoCloseable {
    * those already stored, then each new one as it is applied. Events are delivered on a thread of
    * the store's, one at a time per watch; a slow listener delays only its own watch.
    *
+   * <p>The watch ends when it is closed (nothing more is delivered, no {@code onError}), when the
+   * listener throws (then {@link WatchListener#onError} gets what it threw), when the store is
+   * closed ({@code onError} gets an {@link IllegalStateException}) or when the store fails
+   * ({@code onError} gets a {@link StoreException}). A listener must not block for long: closing the
+   * store waits for events being delivered.
+   *
    * @throws IllegalArgumentException when {@code afterRevision} is negative or in the future
    */
   Watch watch(long afterRevision, WatchListener listener);
 
   /**
-   * Restores {@code ref} to its state at {@code revision} (recreating it, changing it back, or
-   * deleting it if it did not exist then) as a new revision by {@code author}.
+   * Restores {@code ref} to its state at {@code revision} as a new revision by {@code author}:
+   * changes it back, recreates it when it was deleted since, or deletes it when it did not exist
+   * then (deleted by then, or not yet created). When the object is already in that state nothing
+   * is written and the one change is {@code UNCHANGED}. The restored object is validated and
+   * checked for references like any other change; a concurrent change of the object makes it fail
+   * with {@link StoreConflictException.Reason#REVISION_MISMATCH}.
    *
-   * @throws IllegalArgumentException when the object has no history at or before {@code revision}
+   * @throws IllegalArgumentException when the object has no history at all, or {@code revision}
+   *     is negative or greater than {@link #revision()}
    */
   default Applied rollback(ObjectRef ref, long revision, String author) throws ConfigException, StoreConflictException {
-    HistoryEntry at = null;
-    for (HistoryEntry h : history(ref)) {
-      if (h.revision() <= revision) at = h;
+    long current = revision();
+    if (revision < 0 || revision > current) {
+      throw new IllegalArgumentException("revision must be from 0 to " + current + ", got " + revision);
     }
-    if (at == null) throw new IllegalArgumentException(ref + " did not exist at or before revision " + revision);
-    ConfigObject<?> then = at.object();
-    ChangeSet.Builder b = ChangeSet.builder().author(author).message("rollback " + ref + " to revision " + revision);
-    if (then == null) {
+    List<HistoryEntry> history = history(ref);
+    if (history.isEmpty()) throw new IllegalArgumentException(ref + " has no history: it never existed");
+    ConfigObject<?> then = null;
+    for (HistoryEntry h : history) {
+      if (h.revision() <= revision) then = h.object();
+    }
+    // Based on the revision the history was read at: a concurrent change of the object fails the rollback.
+    ChangeSet.Builder b = ChangeSet.builder().author(author).message("rollback " + ref + " to revision " + revision)
+        .baseRevision(current);
+    if (then != null) {
+      b.put(withoutRevision(then));
+    } else if (get(ref) != null) {
       b.delete(ref);
     } else {
-      b.put(withoutRevision(then));
+      return new Applied(current, List.of(new ObjectChange(ref, ObjectChange.Op.UNCHANGED, null, null)));
     }
     return apply(b.build());
   }
@@ -108,7 +136,10 @@ public interface ConfigStore extends AutoCloseable {
     return new ConfigObject<>(o.apiVersion(), o.kind(), o.metadata().withRevision(0), o.spec(), o.source());
   }
 
-  /** Closes the store; watches end; later calls fail with {@link IllegalStateException}. */
+  /**
+   * Closes the store: running watches end (see {@link #watch}), later calls fail with
+   * {@link IllegalStateException}. Idempotent.
+   */
   @Override
   void close();
 }

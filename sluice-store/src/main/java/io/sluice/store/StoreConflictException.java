@@ -15,6 +15,8 @@ public final class StoreConflictException extends Exception {
   private final List<String> details;
 
   /**
+   * @param reason the reason of the first problem found (a change set can fail several preconditions
+   *     at once; every one of them is in {@code details})
    * @param details one line per problem, each naming the objects involved, e.g.
    *     {@code Upstream/orders is referred to by Route/orders-api, Route/orders-admin}
    */
