@@ -1,0 +1,283 @@
+package io.sluice.admin;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.sluice.admin.internal.AdminApi;
+import io.sluice.admin.internal.AdminHttpHandler;
+import io.sluice.admin.internal.Authenticator;
+import io.sluice.admin.internal.RouteTable;
+import io.sluice.store.ConfigStore;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The admin API's HTTP listener (contract: {@code GET /api/v1/openapi.json}; default
+ * {@code 127.0.0.1:9900}). It reads and writes the {@link ConfigStore}; it never talks to the data
+ * plane, which follows the store by watching it.
+ *
+ * <pre>{@code
+ * AdminServer admin = AdminServer.builder()
+ *     .address(new InetSocketAddress("127.0.0.1", 9900))
+ *     .store(store)
+ *     .tokens(AdminTokens.load(tokensFile))          // optional on loopback
+ *     .nodeStatus(() -> new NodeStatus(...))
+ *     .routeTester(request -> ...)
+ *     .endpoint("/metrics", registry::scrape)        // optional
+ *     .build();
+ * admin.start();
+ * ...
+ * admin.close();
+ * }</pre>
+ *
+ * <p>Netty with one event loop thread of its own; every request is handled on a virtual thread,
+ * because handlers block on the store. Requests on one connection are answered in order.
+ *
+ * <p>Security: with no tokens every request acts as the editor {@code local}, which
+ * {@link #start()} allows only on a loopback address. With tokens every request needs
+ * {@code Authorization: Bearer <token>}, on loopback too.
+ *
+ * <p>Thread-safe. {@link #start()} once; {@link #close()} any number of times. The store is the
+ * caller's: closing the server does not close it.
+ */
+public final class AdminServer implements AutoCloseable {
+  /** Larger request bodies are refused with 413. */
+  public static final int MAX_BODY_BYTES = 16 * 1024 * 1024;
+  public static final InetSocketAddress DEFAULT_ADDRESS = new InetSocketAddress("127.0.0.1", 9900);
+  private static final Duration IDLE_TIMEOUT = Duration.ofMinutes(2);
+  private static final int CLOSE_WAIT_SECONDS = 10;
+  private static final Pattern ENDPOINT_PATH = Pattern.compile("(/[A-Za-z0-9._~-]+)+");
+
+  private final InetSocketAddress address;
+  private final ConfigStore store;
+  private final List<AdminToken> tokens;
+  private final RouteTable routes;
+  private final Authenticator authenticator;
+  private final Object lock = new Object();
+  private @Nullable EventLoopGroup group;
+  private @Nullable ExecutorService executor;
+  private @Nullable Channel serverChannel;
+  private @Nullable ChannelGroup connections;
+  private boolean started;
+  private boolean closed;
+
+  private AdminServer(Builder b) {
+    this.address = b.address;
+    this.store = Objects.requireNonNull(b.store, "store: AdminServer.builder().store(...) is required");
+    this.tokens = List.copyOf(b.tokens);
+    Supplier<NodeStatus> status = Objects.requireNonNull(b.nodeStatus, "nodeStatus: AdminServer.builder().nodeStatus(...) is required");
+    RouteTester tester = Objects.requireNonNull(b.routeTester, "routeTester: AdminServer.builder().routeTester(...) is required");
+    this.routes = AdminApi.routes(store, status, tester, b.clock, b.endpoints);
+    this.authenticator = new Authenticator(tokens);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Binds the address and starts serving.
+   *
+   * @throws IllegalStateException when the address is not a loopback address and no tokens are
+   *     configured (nothing is bound then), or when the server was started or closed before
+   * @throws IOException when the address cannot be bound; the message names it
+   */
+  public void start() throws IOException {
+    synchronized (lock) {
+      if (started || closed) throw new IllegalStateException("the admin server on " + describe(address) + " was already started");
+      if (address.isUnresolved()) {
+        throw new IOException("cannot bind the admin API to " + address.getHostString() + ":" + address.getPort() + ": unknown host");
+      }
+      if (!address.getAddress().isLoopbackAddress() && authenticator.open()) {
+        throw new IllegalStateException("refusing to serve the admin API on " + describe(address)
+            + " without tokens: anyone who can reach it could change the configuration. Bind a loopback address "
+            + "(127.0.0.1) or give --admin-tokens FILE");
+      }
+      started = true;
+      EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sluice-admin", true), NioIoHandler.newFactory());
+      ExecutorService handlers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("sluice-admin-", 0).factory());
+      ChannelGroup open = new DefaultChannelGroup("sluice-admin", GlobalEventExecutor.INSTANCE);
+      ServerBootstrap b = new ServerBootstrap()
+          .group(loop)
+          .channel(NioServerSocketChannel.class)
+          .option(ChannelOption.SO_REUSEADDR, true)
+          .childHandler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+              open.add(ch);
+              ch.pipeline()
+                  .addLast(new IdleStateHandler(0, 0, IDLE_TIMEOUT.toSeconds(), TimeUnit.SECONDS))
+                  .addLast(new HttpServerCodec())
+                  .addLast(AdminHttpHandler.bodyLimit(MAX_BODY_BYTES))
+                  .addLast(new AdminHttpHandler(routes, authenticator, handlers));
+            }
+          });
+      try {
+        serverChannel = b.bind(address).syncUninterruptibly().channel();
+      } catch (Exception e) {
+        loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+        handlers.close();
+        throw new IOException("cannot bind the admin API to " + describe(address) + ": " + e.getMessage(), e);
+      }
+      group = loop;
+      executor = handlers;
+      connections = open;
+    }
+  }
+
+  /** The address the server is bound to (with the real port when it was given as 0). */
+  public InetSocketAddress boundAddress() {
+    synchronized (lock) {
+      if (serverChannel == null) throw new IllegalStateException("the admin server is not started");
+      return (InetSocketAddress) serverChannel.localAddress();
+    }
+  }
+
+  /**
+   * Stops listening, closes every connection, lets requests being handled finish (up to
+   * 10 seconds, so that the store can be closed right after) and waits
+   * for the event loop to end.
+   */
+  @Override
+  public void close() {
+    EventLoopGroup g;
+    ExecutorService x;
+    synchronized (lock) {
+      if (closed) return;
+      closed = true;
+      if (serverChannel != null) serverChannel.close().syncUninterruptibly();
+      if (connections != null) connections.close().syncUninterruptibly();
+      g = group;
+      x = executor;
+    }
+    if (x != null) {
+      x.shutdown();
+      try {
+        if (!x.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) x.shutdownNow();
+      } catch (InterruptedException e) {
+        x.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (g != null) g.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+
+  /** Every route: {@code METHOD /path/template}, for the OpenAPI consistency test. */
+  List<RouteTable.Route> routes() {
+    return routes.routes();
+  }
+
+  private static String describe(InetSocketAddress a) {
+    String host = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+  }
+
+  /** Not thread-safe. */
+  public static final class Builder {
+    private InetSocketAddress address = DEFAULT_ADDRESS;
+    private @Nullable ConfigStore store;
+    private List<AdminToken> tokens = List.of();
+    private @Nullable Supplier<NodeStatus> nodeStatus;
+    private @Nullable RouteTester routeTester;
+    private final Map<String, AdminEndpoint> endpoints = new LinkedHashMap<>();
+    private Clock clock = Clock.systemUTC();
+
+    private Builder() {}
+
+    /** Where to listen; port 0 picks a free port (see {@link #boundAddress()}). Default {@code 127.0.0.1:9900}. */
+    public Builder address(InetSocketAddress address) {
+      this.address = Objects.requireNonNull(address, "address");
+      return this;
+    }
+
+    /** The store the API reads and writes. Required. */
+    public Builder store(ConfigStore store) {
+      this.store = Objects.requireNonNull(store, "store");
+      return this;
+    }
+
+    /**
+     * The tokens that may call the API; empty (the default) means none needed, which only a loopback
+     * address allows. Names must be unique.
+     */
+    public Builder tokens(List<AdminToken> tokens) {
+      List<String> names = new ArrayList<>();
+      for (AdminToken t : tokens) {
+        if (names.contains(t.name())) throw new IllegalArgumentException("two admin tokens are named '" + t.name() + "'");
+        names.add(t.name());
+      }
+      this.tokens = List.copyOf(tokens);
+      return this;
+    }
+
+    /** What {@code GET /api/v1/status} reports about this node; called for each request. Required. */
+    public Builder nodeStatus(Supplier<NodeStatus> nodeStatus) {
+      this.nodeStatus = Objects.requireNonNull(nodeStatus, "nodeStatus");
+      return this;
+    }
+
+    /** Answers {@code POST /api/v1/route-test} with the data plane's router. Required. */
+    public Builder routeTester(RouteTester routeTester) {
+      this.routeTester = Objects.requireNonNull(routeTester, "routeTester");
+      return this;
+    }
+
+    /**
+     * Serves {@code endpoint} for GET on {@code path} (for example {@code /metrics}), to the viewer
+     * role and above.
+     *
+     * @param path absolute, outside {@code /api/}, made of unreserved URL characters, not yet mounted
+     */
+    public Builder endpoint(String path, AdminEndpoint endpoint) {
+      Objects.requireNonNull(endpoint, "endpoint");
+      if (!ENDPOINT_PATH.matcher(path).matches()) {
+        throw new IllegalArgumentException("invalid endpoint path '" + path + "': expected /segment[/segment...] of letters, digits, '.', '_', '~', '-'");
+      }
+      if (path.equals("/api") || path.startsWith("/api/")) {
+        throw new IllegalArgumentException("invalid endpoint path '" + path + "': /api/ belongs to the admin API");
+      }
+      if (endpoints.putIfAbsent(path, endpoint) != null) {
+        throw new IllegalArgumentException("an endpoint is already mounted on '" + path + "'");
+      }
+      return this;
+    }
+
+    /** The clock the uptime is measured with. Default: the system clock. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * @throws NullPointerException naming the missing part when store, nodeStatus or routeTester was not given
+     */
+    public AdminServer build() {
+      return new AdminServer(this);
+    }
+  }
+}

@@ -1,0 +1,151 @@
+package io.sluice.admin;
+
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import io.sluice.admin.internal.Wire;
+import io.sluice.api.ConfigError;
+import io.sluice.api.ConfigException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Reads the admin tokens file ({@code --admin-tokens FILE}):
+ *
+ * <pre>{@code
+ * tokens:
+ *   - name: ci-bot
+ *     role: editor                 # editor: everything; viewer: GET, dry-run apply, route-test
+ *     token: "s3cr3t-value"        # or  sha256: "<hex of the token's SHA-256>"
+ * }</pre>
+ *
+ * <p>Strict: unknown fields, a missing or unknown role, both or neither of {@code token} and
+ * {@code sha256}, a non-string value, duplicate names and duplicate tokens are errors, every one
+ * reported, each naming the file, the entry ({@code tokens[1] (ci-bot)}) and the field.
+ */
+public final class AdminTokens {
+  private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+      .enable(YAMLParser.Feature.PARSE_BOOLEAN_LIKE_WORDS_AS_STRINGS)
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .build());
+  private static final Set<String> ENTRY_FIELDS = new TreeSet<>(List.of("name", "role", "token", "sha256"));
+
+  private AdminTokens() {}
+
+  /**
+   * Reads the tokens in {@code file}.
+   *
+   * @throws IOException when the file cannot be read
+   * @throws ConfigException with every problem found in it; no token is returned then
+   */
+  public static List<AdminToken> load(Path file) throws IOException, ConfigException {
+    String text = Files.readString(file, StandardCharsets.UTF_8);
+    return parse(file.toString(), text);
+  }
+
+  /** Like {@link #load}, for a text already read; {@code source} names it in errors. */
+  public static List<AdminToken> parse(String source, String text) throws ConfigException {
+    JsonNode root;
+    try {
+      root = YAML.readTree(text);
+    } catch (JsonProcessingException e) {
+      Wire.SyntaxProblem p = Wire.syntaxProblem(e);
+      throw new ConfigException(List.of(new ConfigError(source + (p.line() > 0 ? ":" + p.line() : ""), "?", "",
+          "not valid YAML: " + p.message())));
+    }
+    List<ConfigError> errors = new ArrayList<>();
+    if (root == null || root.isMissingNode() || root.isNull()) {
+      throw new ConfigException(List.of(new ConfigError(source, "?", "tokens", "the file is empty; expected a list of tokens")));
+    }
+    if (!root.isObject()) {
+      throw new ConfigException(List.of(new ConfigError(source, "?", "", "expected a map with a 'tokens' list")));
+    }
+    for (Map.Entry<String, JsonNode> e : root.properties()) {
+      if (!e.getKey().equals("tokens")) {
+        errors.add(new ConfigError(source, "?", e.getKey(), "unknown field '" + e.getKey() + "' (known fields: tokens)"));
+      }
+    }
+    JsonNode list = root.path("tokens");
+    if (!list.isArray() || list.isEmpty()) {
+      errors.add(new ConfigError(source, "?", "tokens", list.isArray() || list.isMissingNode() || list.isNull()
+          ? "no tokens; expected at least one entry with name, role and token or sha256"
+          : "expected a list of tokens"));
+      throw new ConfigException(errors);
+    }
+    List<AdminToken> tokens = new ArrayList<>();
+    Map<String, String> entryByName = new HashMap<>();
+    Map<String, String> entryByDigest = new HashMap<>();
+    for (int i = 0; i < list.size(); i++) {
+      JsonNode n = list.get(i);
+      String name = n.path("name").isTextual() ? n.path("name").asText() : null;
+      String entry = "tokens[" + i + "]" + (name == null ? "" : " (" + name + ")");
+      int before = errors.size();
+      if (!n.isObject()) {
+        errors.add(new ConfigError(source, entry, "", "expected a map with name, role and token or sha256"));
+        continue;
+      }
+      for (Map.Entry<String, JsonNode> e : n.properties()) {
+        if (!ENTRY_FIELDS.contains(e.getKey())) {
+          errors.add(new ConfigError(source, entry, e.getKey(),
+              "unknown field '" + e.getKey() + "' (known fields: " + String.join(", ", ENTRY_FIELDS) + ")"));
+        } else if (!e.getValue().isTextual()) {
+          errors.add(new ConfigError(source, entry, e.getKey(), "expected a string (in quotes), got " + e.getValue().getNodeType().name().toLowerCase(java.util.Locale.ROOT)));
+        }
+      }
+      if (errors.size() > before) continue;
+      if (name == null || name.isEmpty()) {
+        errors.add(new ConfigError(source, entry, "name", "missing; every token needs a name, recorded as the author of its changes"));
+      }
+      AdminToken.Role role = null;
+      if (!n.has("role")) {
+        errors.add(new ConfigError(source, entry, "role", "missing; expected editor or viewer"));
+      } else {
+        role = AdminToken.Role.fromName(n.path("role").asText());
+        if (role == null) errors.add(new ConfigError(source, entry, "role", "expected editor or viewer, got '" + n.path("role").asText() + "'"));
+      }
+      boolean hasToken = n.has("token");
+      boolean hasDigest = n.has("sha256");
+      if (hasToken == hasDigest) {
+        errors.add(new ConfigError(source, entry, hasToken ? "sha256" : "token",
+            hasToken ? "give either token or sha256, not both" : "missing; expected token (the secret) or sha256 (its SHA-256 in hex)"));
+      } else if (hasToken && n.path("token").asText().isEmpty()) {
+        errors.add(new ConfigError(source, entry, "token", "empty; expected the secret"));
+      }
+      if (errors.size() > before) continue;
+      AdminToken token;
+      try {
+        token = hasToken
+            ? AdminToken.ofSecret(name, role, n.path("token").asText())
+            : new AdminToken(name, role, n.path("sha256").asText());
+      } catch (IllegalArgumentException e) {
+        errors.add(new ConfigError(source, entry, hasDigest && e.getMessage().startsWith("invalid sha256") ? "sha256" : "name", e.getMessage()));
+        continue;
+      }
+      String sameName = entryByName.putIfAbsent(token.name(), entry);
+      if (sameName != null) {
+        errors.add(new ConfigError(source, entry, "name", "duplicate name: " + sameName + " has it too"));
+        continue;
+      }
+      String sameDigest = entryByDigest.putIfAbsent(token.sha256(), entry);
+      if (sameDigest != null) {
+        errors.add(new ConfigError(source, entry, hasToken ? "token" : "sha256",
+            "the same token as " + sameDigest + ": a token must name one author"));
+        continue;
+      }
+      tokens.add(token);
+    }
+    if (!errors.isEmpty()) throw new ConfigException(errors);
+    return List.copyOf(tokens);
+  }
+}

@@ -1,0 +1,25 @@
+package io.sluice.admin;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What {@code GET /api/v1/status} says about the node serving the admin API (the store's revision
+ * and the uptime are added by the admin server).
+ *
+ * @param nodeId the node's identity in a fleet
+ * @param version the Sluice version the node runs
+ * @param appliedRevision the store revision the data plane has applied (0 before the first)
+ * @param startedAt when the node started; the uptime is counted from it
+ * @param listeners listener name → the address it is bound to ({@code 127.0.0.1:8080})
+ */
+public record NodeStatus(String nodeId, String version, long appliedRevision, Instant startedAt, Map<String, String> listeners) {
+  public NodeStatus {
+    Objects.requireNonNull(nodeId, "nodeId");
+    Objects.requireNonNull(version, "version");
+    Objects.requireNonNull(startedAt, "startedAt");
+    listeners = Map.copyOf(listeners);
+    if (appliedRevision < 0) throw new IllegalArgumentException("appliedRevision must be >= 0, got " + appliedRevision);
+  }
+}

@@ -1,0 +1,476 @@
+package io.sluice.admin.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.sluice.admin.AdminEndpoint;
+import io.sluice.admin.AdminToken.Role;
+import io.sluice.admin.NodeStatus;
+import io.sluice.admin.RouteTestRequest;
+import io.sluice.admin.RouteTestResult;
+import io.sluice.admin.RouteTester;
+import io.sluice.api.ConfigError;
+import io.sluice.api.ConfigException;
+import io.sluice.api.ConfigObject;
+import io.sluice.api.Kind;
+import io.sluice.api.ObjectRef;
+import io.sluice.api.codec.ObjectCodec;
+import io.sluice.store.Applied;
+import io.sluice.store.Change;
+import io.sluice.store.ChangeSet;
+import io.sluice.store.ConfigStore;
+import io.sluice.store.HistoryEntry;
+import io.sluice.store.ObjectChange;
+import io.sluice.store.RevisionInfo;
+import io.sluice.store.Snapshot;
+import io.sluice.store.StoreConflictException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The admin API's handlers and the route table that maps requests to them (the contract is
+ * {@code /api/v1/openapi.json}). Handlers run on virtual threads and call the store directly; the
+ * store's exceptions are turned into answers by {@link AdminHttpHandler}.
+ */
+public final class AdminApi {
+  /** The {@link ConfigObject#source()} and {@link ConfigError#source()} of objects sent to the API. */
+  static final String SOURCE = "<api>";
+  private static final String OPENAPI_RESOURCE = "/io/sluice/admin/openapi.json";
+  private static final int DEFAULT_REVISIONS_LIMIT = 100;
+  private static final int MAX_REVISIONS_LIMIT = 1000;
+  private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
+
+  private static final Function<Map<String, String>, Role> VIEWER = q -> Role.VIEWER;
+  private static final Function<Map<String, String>, Role> EDITOR = q -> Role.EDITOR;
+  private static final Function<Map<String, String>, Role> EDITOR_UNLESS_DRY_RUN =
+      q -> "true".equals(q.get("dryRun")) ? Role.VIEWER : Role.EDITOR;
+
+  private final ConfigStore store;
+  private final Supplier<NodeStatus> nodeStatus;
+  private final RouteTester routeTester;
+  private final Clock clock;
+  private final byte[] openApi;
+
+  private AdminApi(ConfigStore store, Supplier<NodeStatus> nodeStatus, RouteTester routeTester, Clock clock) {
+    this.store = store;
+    this.nodeStatus = nodeStatus;
+    this.routeTester = routeTester;
+    this.clock = clock;
+    this.openApi = openApiDocument();
+  }
+
+  /**
+   * The admin API's routes, plus a GET route for each of {@code endpoints} (path → endpoint).
+   */
+  public static RouteTable routes(ConfigStore store, Supplier<NodeStatus> nodeStatus, RouteTester routeTester, Clock clock,
+      Map<String, AdminEndpoint> endpoints) {
+    AdminApi api = new AdminApi(store, nodeStatus, routeTester, clock);
+    Set<String> out = Set.of("output");
+    Set<String> rollback = Set.of("to", "dryRun", "message", "output");
+    RouteTable.Builder b = RouteTable.builder()
+        .add(route(HttpMethod.GET, "/api/v1/status", out, VIEWER, api::status))
+        .add(route(HttpMethod.GET, "/api/v1/objects", out, VIEWER, api::allObjects))
+        .add(route(HttpMethod.POST, "/api/v1/apply", Set.of("dryRun", "baseRevision", "message", "output"), EDITOR_UNLESS_DRY_RUN, api::apply))
+        .add(route(HttpMethod.POST, "/api/v1/rollback", rollback, EDITOR_UNLESS_DRY_RUN, api::rollbackAll))
+        .add(route(HttpMethod.GET, "/api/v1/revisions", Set.of("after", "limit", "output"), VIEWER, api::revisions))
+        .add(route(HttpMethod.POST, "/api/v1/route-test", out, VIEWER, api::routeTest))
+        .add(route(HttpMethod.GET, "/api/v1/openapi.json", Set.of(), VIEWER, api::openApi))
+        .add(route(HttpMethod.GET, "/api/v1/{kinds}", out, VIEWER, api::list))
+        .add(route(HttpMethod.POST, "/api/v1/{kinds}", out, EDITOR, api::create))
+        .add(route(HttpMethod.GET, "/api/v1/{kinds}/{name}", out, VIEWER, api::getOne))
+        .add(route(HttpMethod.PUT, "/api/v1/{kinds}/{name}", out, EDITOR, api::put))
+        .add(route(HttpMethod.DELETE, "/api/v1/{kinds}/{name}", Set.of("revision", "output"), EDITOR, api::delete))
+        .add(route(HttpMethod.GET, "/api/v1/{kinds}/{name}/history", out, VIEWER, api::history))
+        .add(route(HttpMethod.POST, "/api/v1/{kinds}/{name}/rollback", rollback, EDITOR_UNLESS_DRY_RUN, api::rollbackOne));
+    endpoints.forEach((path, endpoint) -> b.add(route(HttpMethod.GET, path, null, VIEWER,
+        r -> new ApiResponse(HttpResponseStatus.OK, endpoint.contentType(), Wire.utf8(endpoint.get())))));
+    return b.build();
+  }
+
+  private static RouteTable.Route route(HttpMethod method, String path, @Nullable Set<String> query,
+      Function<Map<String, String>, Role> role, RouteTable.Handler handler) {
+    return new RouteTable.Route(method, path, query, role, handler);
+  }
+
+  // ---- status, reads
+
+  private ApiResponse status(ApiRequest r) {
+    NodeStatus s = nodeStatus.get();
+    ObjectNode n = Wire.object();
+    n.put("nodeId", s.nodeId());
+    n.put("version", s.version());
+    n.put("storeRevision", store.revision());
+    n.put("appliedRevision", s.appliedRevision());
+    n.put("uptimeSeconds", Math.max(0, Duration.between(s.startedAt(), clock.instant()).toSeconds()));
+    n.put("startedAt", s.startedAt().toString());
+    ArrayNode listeners = n.putArray("listeners");
+    new TreeMap<>(s.listeners()).forEach((name, address) -> listeners.addObject().put("name", name).put("address", address));
+    return Wire.render(r, HttpResponseStatus.OK, n);
+  }
+
+  private ApiResponse allObjects(ApiRequest r) {
+    Snapshot s = store.snapshot();
+    return Wire.render(r, HttpResponseStatus.OK, items(s.revision(), s.objects()));
+  }
+
+  private ApiResponse list(ApiRequest r) {
+    Kind kind = kind(r);
+    Snapshot s = store.snapshot();
+    return Wire.render(r, HttpResponseStatus.OK, items(s.revision(), s.objects().stream().filter(o -> o.kind() == kind).toList()));
+  }
+
+  private static ObjectNode items(long revision, List<ConfigObject<?>> objects) {
+    ObjectNode n = Wire.object();
+    n.put("revision", revision);
+    ArrayNode items = n.putArray("items");
+    objects.stream().sorted(Comparator.comparing(ObjectRef::of)).forEach(o -> items.add(Wire.tree(o)));
+    return n;
+  }
+
+  private ApiResponse getOne(ApiRequest r) {
+    ObjectRef ref = ref(r);
+    ConfigObject<?> o = store.get(ref);
+    if (o == null) throw ApiError.notFound(ref + " does not exist");
+    return Wire.render(r, HttpResponseStatus.OK, Wire.tree(o));
+  }
+
+  private ApiResponse history(ApiRequest r) {
+    ObjectRef ref = ref(r);
+    List<HistoryEntry> entries = store.history(ref);
+    if (entries.isEmpty()) throw ApiError.notFound(ref + " has never existed");
+    ObjectNode n = Wire.object();
+    ArrayNode items = n.putArray("items");
+    for (HistoryEntry h : entries) {
+      ObjectNode i = items.addObject();
+      i.put("revision", h.revision());
+      i.put("time", h.time().toString());
+      i.put("author", h.author());
+      i.put("message", h.message());
+      i.put("deleted", h.deleted());
+      i.set("object", Wire.treeOrNull(h.object()));
+    }
+    return Wire.render(r, HttpResponseStatus.OK, n);
+  }
+
+  private ApiResponse revisions(ApiRequest r) {
+    long after = r.longParameter("after", 0, 0, Long.MAX_VALUE);
+    int limit = (int) r.longParameter("limit", DEFAULT_REVISIONS_LIMIT, 1, MAX_REVISIONS_LIMIT);
+    ObjectNode n = Wire.object();
+    ArrayNode items = n.putArray("items");
+    for (RevisionInfo info : store.revisions(after, limit)) {
+      ObjectNode i = items.addObject();
+      i.put("revision", info.revision());
+      i.put("time", info.time().toString());
+      i.put("author", info.author());
+      i.put("message", info.message());
+      ArrayNode objects = i.putArray("objects");
+      info.objects().forEach(o -> objects.add(o.toString()));
+    }
+    return Wire.render(r, HttpResponseStatus.OK, n);
+  }
+
+  private ApiResponse openApi(ApiRequest r) {
+    return new ApiResponse(HttpResponseStatus.OK, Wire.JSON_TYPE, openApi);
+  }
+
+  // ---- writes of one object
+
+  private ApiResponse create(ApiRequest r) throws ConfigException, StoreConflictException {
+    Kind kind = kind(r);
+    ConfigObject<?> o = single(r, kind, null);
+    // A revision means nothing for an object that does not exist yet (it may come from another store).
+    Applied a = store.apply(ChangeSet.builder().create(Diffs.withoutRevision(o))
+        .author(r.principal().name()).message("create " + o.ref()).build());
+    return Wire.render(r, HttpResponseStatus.CREATED, Wire.tree(stored(a.changes().getFirst())));
+  }
+
+  private ApiResponse put(ApiRequest r) throws ConfigException, StoreConflictException {
+    Kind kind = kind(r);
+    ConfigObject<?> o = single(r, kind, r.pathParameter("name"));
+    Applied a = store.apply(ChangeSet.builder().put(o).author(r.principal().name()).message("put " + o.ref()).build());
+    ObjectChange c = a.changes().getFirst();
+    HttpResponseStatus status = c.op() == ObjectChange.Op.CREATED ? HttpResponseStatus.CREATED : HttpResponseStatus.OK;
+    return Wire.render(r, status, Wire.tree(stored(c)));
+  }
+
+  private ApiResponse delete(ApiRequest r) throws ConfigException, StoreConflictException {
+    ObjectRef ref = ref(r);
+    long revision = r.longParameter("revision", 0, 1, Long.MAX_VALUE);
+    Applied a = store.apply(ChangeSet.builder().change(new Change.Delete(ref, revision))
+        .author(r.principal().name()).message("delete " + ref).build());
+    ObjectNode n = Wire.object();
+    n.put("revision", a.revision());
+    return Wire.render(r, HttpResponseStatus.OK, n);
+  }
+
+  /** The object as stored after a put: the new version, or the stored one when the put changed nothing. */
+  private ConfigObject<?> stored(ObjectChange c) {
+    ConfigObject<?> o = c.after() != null ? c.after() : c.before() != null ? c.before() : store.get(c.ref());
+    if (o == null) throw new IllegalStateException("the store reported no object for a put of " + c.ref());
+    return o;
+  }
+
+  /** The one object of the body, of {@code kind} and (when given) named {@code name}. */
+  private static ConfigObject<?> single(ApiRequest r, Kind kind, @Nullable String name) throws ConfigException {
+    List<ConfigObject<?>> objects = readObjects(r, "one " + kind.displayName());
+    if (objects.size() != 1) {
+      throw ApiError.badRequest("expected one " + kind.displayName() + " in the request body, got " + objects.size()
+          + " objects (send several to POST /api/v1/apply)");
+    }
+    ConfigObject<?> o = objects.getFirst();
+    List<ConfigError> errors = new ArrayList<>();
+    if (o.kind() != kind) {
+      errors.add(new ConfigError(o.source(), o.ref(), "kind",
+          "expected " + kind.displayName() + " (the path is " + r.path() + "), got " + o.kind().displayName()));
+    }
+    if (name != null && !o.name().equals(name)) {
+      errors.add(new ConfigError(o.source(), o.ref(), "metadata.name",
+          "must be '" + name + "' as in the path " + r.path() + ", got '" + o.name() + "'"));
+    }
+    if (!errors.isEmpty()) throw new ConfigException(errors);
+    return o;
+  }
+
+  /**
+   * The objects of the body: JSON (one object, several, or an array) or, with a YAML content type,
+   * multi-document YAML. A body that does not parse is a 400; objects that are wrong a 422.
+   */
+  private static List<ConfigObject<?>> readObjects(ApiRequest r, String expected) throws ConfigException {
+    String text = r.bodyText();
+    if (text.isBlank()) throw ApiError.badRequest("the request body is empty; expected " + expected);
+    boolean yaml = Wire.bodyIsYaml(r);
+    Wire.checkSyntax(text, yaml);
+    List<ConfigObject<?>> objects = yaml ? ObjectCodec.readYaml(SOURCE, text) : ObjectCodec.readJson(SOURCE, text);
+    if (objects.isEmpty()) throw ApiError.badRequest("the request body holds no object; expected " + expected);
+    return objects;
+  }
+
+  // ---- change sets
+
+  private ApiResponse apply(ApiRequest r) throws ConfigException, StoreConflictException {
+    boolean dryRun = r.booleanParameter("dryRun");
+    long base = r.longParameter("baseRevision", 0, 0, Long.MAX_VALUE);
+    String message = r.query().getOrDefault("message", "");
+    List<ConfigObject<?>> objects = readObjects(r, "one or more objects");
+    Map<ObjectRef, ConfigObject<?>> seen = new HashMap<>();
+    List<ConfigError> duplicates = new ArrayList<>();
+    for (ConfigObject<?> o : objects) {
+      ConfigObject<?> first = seen.putIfAbsent(ObjectRef.of(o), o);
+      if (first != null) {
+        duplicates.add(new ConfigError(o.source(), o.ref(), "metadata.name",
+            "duplicate: " + o.ref() + " is also at " + first.source() + "; a change set holds each object once"));
+      }
+    }
+    if (!duplicates.isEmpty()) throw new ConfigException(duplicates);
+    long current = store.revision();
+    if (base > current) throw ApiError.badRequest("baseRevision " + base + " is after the store's revision " + current);
+    ChangeSet.Builder b = ChangeSet.builder().author(r.principal().name()).message(message).baseRevision(base);
+    objects.forEach(b::put);
+    ChangeSet changes = b.build();
+    Applied a = dryRun ? store.dryRun(changes) : store.apply(changes);
+    return Wire.render(r, HttpResponseStatus.OK, changes(a, dryRun));
+  }
+
+  private ApiResponse rollbackOne(ApiRequest r) throws ConfigException, StoreConflictException {
+    ObjectRef ref = ref(r);
+    boolean dryRun = r.booleanParameter("dryRun");
+    long current = store.revision();
+    long to = target(r, current);
+    List<HistoryEntry> entries = store.history(ref);
+    if (entries.isEmpty()) throw ApiError.notFound(ref + " has never existed");
+    HistoryEntry at = null;
+    for (HistoryEntry h : entries) {
+      if (h.revision() <= to) at = h;
+    }
+    ConfigObject<?> then = at == null ? null : at.object();
+    ConfigObject<?> now = store.get(ref);
+    ChangeSet.Builder b = ChangeSet.builder().author(r.principal().name())
+        .message(r.query().getOrDefault("message", "rollback " + ref + " to revision " + to))
+        // Nothing the rollback touches may change between reading it here and applying.
+        .baseRevision(current);
+    if (then != null) {
+      b.put(Diffs.withoutRevision(then));
+    } else if (now != null) {
+      b.delete(ref);
+    } else {
+      // Absent then and now: nothing to restore.
+      ObjectNode n = changes(new Applied(current, List.of()), dryRun);
+      ((ArrayNode) n.get("changes")).addObject()
+          .put("kind", ref.kind().displayName()).put("name", ref.name()).put("op", "unchanged").put("diff", "");
+      return Wire.render(r, HttpResponseStatus.OK, n);
+    }
+    ChangeSet changes = b.build();
+    Applied a = dryRun ? store.dryRun(changes) : store.apply(changes);
+    return Wire.render(r, HttpResponseStatus.OK, changes(a, dryRun));
+  }
+
+  private ApiResponse rollbackAll(ApiRequest r) throws ConfigException, StoreConflictException {
+    boolean dryRun = r.booleanParameter("dryRun");
+    Snapshot now = store.snapshot();
+    long to = target(r, now.revision());
+    Snapshot then = store.snapshotAt(to);
+    Map<ObjectRef, ConfigObject<?>> current = new LinkedHashMap<>();
+    now.objects().forEach(o -> current.put(ObjectRef.of(o), o));
+    ChangeSet.Builder b = ChangeSet.builder().author(r.principal().name())
+        .message(r.query().getOrDefault("message", "rollback to revision " + to))
+        .baseRevision(now.revision());
+    int count = 0;
+    for (ConfigObject<?> o : then.objects()) {
+      ConfigObject<?> cur = current.remove(ObjectRef.of(o));
+      if (cur == null || !sameContent(cur, o)) {
+        b.put(Diffs.withoutRevision(o));
+        count++;
+      }
+    }
+    // What did not exist at the target goes; the store validates the result as a whole, so the
+    // order of deletes within the change set does not matter.
+    for (ObjectRef ref : current.keySet()) {
+      b.delete(ref);
+      count++;
+    }
+    if (count == 0) return Wire.render(r, HttpResponseStatus.OK, changes(new Applied(now.revision(), List.of()), dryRun));
+    ChangeSet changes = b.build();
+    Applied a = dryRun ? store.dryRun(changes) : store.apply(changes);
+    return Wire.render(r, HttpResponseStatus.OK, changes(a, dryRun));
+  }
+
+  /** The required {@code to} parameter: a revision from 0 to {@code current}. */
+  private static long target(ApiRequest r, long current) {
+    if (r.queryParameter("to") == null) {
+      throw ApiError.badRequest("query parameter to is required: the revision to restore (0 to " + current + ")");
+    }
+    long to = r.longParameter("to", 0, 0, Long.MAX_VALUE);
+    if (to > current) throw ApiError.badRequest("query parameter to is " + to + ", after the store's revision " + current);
+    return to;
+  }
+
+  private static boolean sameContent(ConfigObject<?> a, ConfigObject<?> b) {
+    return ObjectCodec.toJson(Diffs.withoutRevision(a)).equals(ObjectCodec.toJson(Diffs.withoutRevision(b)));
+  }
+
+  private static ObjectNode changes(Applied a, boolean dryRun) {
+    ObjectNode n = Wire.object();
+    n.put("revision", a.revision());
+    n.put("dryRun", dryRun);
+    ArrayNode changes = n.putArray("changes");
+    for (ObjectChange c : a.changes()) {
+      changes.addObject()
+          .put("kind", c.ref().kind().displayName())
+          .put("name", c.ref().name())
+          .put("op", c.op().name().toLowerCase(Locale.ROOT))
+          .put("diff", c.op() == ObjectChange.Op.UNCHANGED ? "" : Diffs.unified(c.ref(), c.before(), c.after(), dryRun));
+    }
+    return n;
+  }
+
+  // ---- route test
+
+  private ApiResponse routeTest(ApiRequest r) {
+    if (r.bodyText().isBlank()) throw ApiError.badRequest("the request body is empty; expected {\"method\",\"url\",\"headers\",\"listener\"}");
+    JsonNode body = Wire.parse(r.bodyText(), Wire.bodyIsYaml(r));
+    if (!body.isObject()) throw ApiError.badRequest("the request body must be an object with method, url, headers and listener");
+    for (Map.Entry<String, JsonNode> e : body.properties()) {
+      if (!Set.of("method", "url", "headers", "listener").contains(e.getKey())) {
+        throw ApiError.badRequest("unknown field '" + e.getKey() + "' (known fields: headers, listener, method, url)");
+      }
+    }
+    String method = optionalString(body, "method", "GET");
+    if (!TOKEN.matcher(method).matches()) throw ApiError.badRequest("method must be an HTTP method such as GET, got '" + method + "'");
+    String urlText = optionalString(body, "url", null);
+    if (urlText == null) throw ApiError.badRequest("url is required: the absolute URL of the request, such as http://api.example.com/orders/1");
+    URI url;
+    try {
+      url = new URI(urlText);
+    } catch (URISyntaxException e) {
+      throw ApiError.badRequest("url is not a valid URL: " + e.getMessage());
+    }
+    String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+    if (!(scheme.equals("http") || scheme.equals("https")) || url.getHost() == null) {
+      throw ApiError.badRequest("url must be an absolute http:// or https:// URL with a host, got '" + urlText + "'");
+    }
+    List<RouteTestRequest.Header> headers = new ArrayList<>();
+    JsonNode h = body.path("headers");
+    if (!h.isMissingNode() && !h.isNull()) {
+      if (!h.isArray()) throw ApiError.badRequest("headers must be a list of [name, value] pairs");
+      for (int i = 0; i < h.size(); i++) {
+        JsonNode pair = h.get(i);
+        if (!pair.isArray() || pair.size() != 2 || !pair.get(0).isTextual() || !pair.get(1).isTextual()
+            || !TOKEN.matcher(pair.get(0).asText()).matches()) {
+          throw ApiError.badRequest("headers[" + i + "] must be a [name, value] pair of strings with a valid header name");
+        }
+        headers.add(new RouteTestRequest.Header(pair.get(0).asText(), pair.get(1).asText()));
+      }
+    }
+    String listener = optionalString(body, "listener", null);
+    RouteTestResult result;
+    try {
+      result = routeTester.test(new RouteTestRequest(method, url, headers, listener));
+    } catch (IllegalArgumentException e) {
+      throw ApiError.badRequest(e.getMessage() == null ? "the request cannot be tested" : e.getMessage());
+    }
+    ObjectNode n = Wire.object();
+    n.put("matched", result.matched());
+    n.put("listener", result.listener());
+    n.put("route", result.route());
+    n.put("upstream", result.upstream());
+    if (result.matched()) {
+      ArrayNode filters = n.putArray("filters");
+      result.filters().forEach(filters::add);
+    } else {
+      n.putNull("filters");
+    }
+    n.put("path", result.path());
+    n.put("host", result.host());
+    return Wire.render(r, HttpResponseStatus.OK, n);
+  }
+
+  private static @Nullable String optionalString(JsonNode body, String field, @Nullable String dflt) {
+    JsonNode v = body.path(field);
+    if (v.isMissingNode() || v.isNull()) return dflt;
+    if (!v.isTextual()) throw ApiError.badRequest(field + " must be a string, got " + v.getNodeType().name().toLowerCase(Locale.ROOT));
+    return v.asText();
+  }
+
+  // ---- paths
+
+  private static Kind kind(ApiRequest r) {
+    String segment = r.pathParameter("kinds");
+    Kind kind = Kinds.fromPlural(segment);
+    if (kind == null) {
+      throw ApiError.notFound("no such kind '" + segment + "' in " + r.path() + "; expected one of " + String.join(", ", Kinds.plurals()));
+    }
+    return kind;
+  }
+
+  private static ObjectRef ref(ApiRequest r) {
+    return new ObjectRef(kind(r), r.pathParameter("name"));
+  }
+
+  private static byte[] openApiDocument() {
+    try (InputStream in = AdminApi.class.getResourceAsStream(OPENAPI_RESOURCE)) {
+      if (in == null) throw new IllegalStateException("the OpenAPI document " + OPENAPI_RESOURCE + " is missing from the jar");
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read the OpenAPI document " + OPENAPI_RESOURCE, e);
+    }
+  }
+}
