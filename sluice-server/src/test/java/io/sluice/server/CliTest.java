@@ -205,6 +205,18 @@ class CliTest {
   }
 
   @Test
+  void applyReadsStdinAndNamesItInErrors() throws Exception {
+    ServerProcess.Result ok = cp.sluiceWithInput(direct("from-stdin", "/from-stdin", "piped"), "apply", "-f", "-");
+    assertThat(ok.exitCode()).as(ok.stderr()).isZero();
+    assertThat(ok.stdoutLines().getFirst()).isEqualTo("Route/from-stdin created");
+
+    ServerProcess.Result bad = cp.sluiceWithInput(direct("stdin-bad", "/x", "y") + "---\n" + route("stdin-dangling", "/d", "nowhere"),
+        "apply", "--dry-run", "-f", "-");
+    assertThat(bad.exitCode()).isEqualTo(1);
+    assertThat(bad.stderrLines().getFirst()).isEqualTo("<stdin>:9: Route/stdin-dangling: spec.upstream: Upstream 'nowhere' does not exist");
+  }
+
+  @Test
   void applyingAnObjectWithAStaleRevisionIsAConflictAndChangesNothing() throws Exception {
     cp.sluice("apply", "-f", file("cas.yaml", direct("cas", "/cas", "one")).toString());
     ServerProcess.Result yaml = cp.sluice("get", "route", "cas", "-o", "yaml");

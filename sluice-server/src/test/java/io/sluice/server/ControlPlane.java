@@ -90,6 +90,14 @@ final class ControlPlane implements AutoCloseable {
     return ServerProcess.run(all.toArray(String[]::new));
   }
 
+  /** Like {@link #sluice}, with {@code stdin} as the command's input. */
+  ServerProcess.Result sluiceWithInput(String stdin, String... args) throws IOException, InterruptedException {
+    List<String> all = new ArrayList<>(Arrays.asList(args));
+    all.add("--server");
+    all.add(url());
+    return ServerProcess.runWithInput(stdin, all.toArray(String[]::new));
+  }
+
   /** Like {@link #sluice} with {@code --token TOKEN}. */
   ServerProcess.Result sluiceWithToken(String token, String... args) throws IOException, InterruptedException {
     List<String> all = new ArrayList<>(Arrays.asList(args));

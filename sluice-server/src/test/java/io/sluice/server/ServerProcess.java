@@ -47,6 +47,11 @@ final class ServerProcess implements AutoCloseable {
 
   /** Starts {@code sluice args...} with extra JVM options (e.g. {@code -Xmx256m}). */
   static ServerProcess start(List<String> jvmOptions, String... args) throws IOException {
+    return startWithInput(jvmOptions, "", args);
+  }
+
+  /** Starts {@code sluice args...} with extra JVM options and {@code stdin} as its standard input. */
+  static ServerProcess startWithInput(List<String> jvmOptions, String stdin, String... args) throws IOException {
     Path dir = Files.createTempDirectory("sluice-process");
     Path out = dir.resolve("stdout.txt");
     Path err = dir.resolve("stderr.txt");
@@ -62,7 +67,9 @@ final class ServerProcess implements AutoCloseable {
         .redirectOutput(out.toFile())
         .redirectError(err.toFile())
         .start();
-    p.getOutputStream().close(); // no input: a server never reads stdin
+    try (var in = p.getOutputStream()) {
+      in.write(stdin.getBytes(StandardCharsets.UTF_8));
+    }
     return new ServerProcess(p, dir, out, err, List.copyOf(cmd));
   }
 
@@ -87,7 +94,12 @@ final class ServerProcess implements AutoCloseable {
 
   /** Runs {@code sluice args...} to completion (at most 30 s) and returns its exit code and output. */
   static Result run(String... args) throws IOException, InterruptedException {
-    try (ServerProcess p = start(args)) {
+    return runWithInput("", args);
+  }
+
+  /** Runs {@code sluice args...} with {@code stdin} as its input, like {@link #run}. */
+  static Result runWithInput(String stdin, String... args) throws IOException, InterruptedException {
+    try (ServerProcess p = startWithInput(List.of("-Xmx128m", "-XX:TieredStopAtLevel=1"), stdin, args)) {
       int code = p.waitForExit(Duration.ofSeconds(30));
       return new Result(code, p.stdout(), p.stderr());
     }
