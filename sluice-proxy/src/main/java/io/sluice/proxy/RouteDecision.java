@@ -14,8 +14,8 @@ import org.jspecify.annotations.Nullable;
  * @param upstream the upstream the route proxies to; null when no route matches or the route
  *     answers with a direct response
  * @param filters the filters the request would pass through, in order (none exist yet: empty)
- * @param path the path sent upstream (after normalisation and any prefix rewrite, without the
- *     query); null when no route matches
+ * @param path the request target sent upstream: the path after normalisation and any prefix
+ *     rewrite, then the query as received ({@code /v2/orders/7?x=1}); null when no route matches
  * @param host the Host header sent upstream (the route's host rewrite, else the client's Host as
  *     received); null when no route matches
  */

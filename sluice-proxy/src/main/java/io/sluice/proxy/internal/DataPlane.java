@@ -160,8 +160,9 @@ public final class DataPlane {
       RuntimeRoute r = head.path().equals("*") || head.method().equals("CONNECT") ? null
           : s.listeners().get(name).routes.match(head);
       if (r != null) {
+        String path = r.stripPrefix() == null ? head.path() : r.rewritePath(head.path());
         return new RouteDecision(name, r.name(), r.upstream() == null ? null : r.upstream().name, List.of(),
-            r.stripPrefix() == null ? head.path() : r.rewritePath(head.path()),
+            head.query() == null ? path : path + "?" + head.query(),
             r.hostRewrite() != null ? r.hostRewrite() : head.authority());
       }
     }
