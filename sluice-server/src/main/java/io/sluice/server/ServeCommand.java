@@ -24,7 +24,6 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,8 +78,14 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--demo", hidden = true, description = "print the demo's curl commands once serving; a temporary data directory")
   boolean demo;
 
-  /** What has been started, stopped in reverse order. */
-  private final List<AutoCloseable> started = new ArrayList<>();
+  // What has been started; stopAll() stops it in this order: admin API, config directory, store
+  // sync, gateway (drains), store, then the demo's temporary data directory.
+  private @Nullable AdminServer adminServer;
+  private @Nullable ConfigDirectorySource source;
+  private @Nullable StoreSync sync;
+  private @Nullable Gateway gateway;
+  private @Nullable ConfigStore store;
+  private @Nullable Path temporaryDataDir;
 
   @Override
   public Integer call() throws Exception {
@@ -132,9 +137,8 @@ final class ServeCommand implements Callable<Integer> {
     Path data = dataDir;
     if (data == null && demo) {
       // The demo starts from examples/demo every time: its own store, gone when it stops.
-      Path tmp = Files.createTempDirectory("sluice-demo-data-");
-      started.add(() -> deleteRecursively(tmp));
-      data = tmp;
+      temporaryDataDir = Files.createTempDirectory("sluice-demo-data-");
+      data = temporaryDataDir;
     } else if (data == null) {
       data = Path.of("data");
     }
@@ -145,22 +149,23 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("sluice serve: cannot open the store in --data-dir " + data + ": " + e.getMessage());
       return 1;
     }
-    started.add(store);
+    this.store = store;
 
     ConfigDirectorySource source = null;
     if (configDir != null) {
       source = new ConfigDirectorySource(configDir, store);
+      this.source = source;
       // Watch before the first sync: a change made while it runs is then seen, not lost.
       source.watch();
-      started.add(source);
       Integer refused = syncAtStart(source, store);
       if (refused != null) return refused;
     }
 
     int loops = eventLoops != null ? eventLoops : Runtime.getRuntime().availableProcessors();
     Gateway gateway = Gateway.start(loops);
-    started.add(gateway);
+    this.gateway = gateway;
     StoreSync sync = new StoreSync(store, gateway);
+    this.sync = sync;
     try {
       sync.start();
     } catch (ConfigException e) {
@@ -171,13 +176,12 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("sluice serve: " + e.getMessage());
       return 1;
     }
-    started.add(sync);
 
     String node = nodeId != null ? nodeId : hostName();
     String version = Main.version();
     AdminServer adminServer;
     try {
-      adminServer = AdminServer.builder()
+      adminServer = this.adminServer = AdminServer.builder()
           .address(adminSocket)
           .store(store)
           .tokens(tokens)
@@ -189,7 +193,6 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("sluice serve: cannot serve the admin API on --admin-address " + adminAddress + ": " + e.getMessage());
       return 1;
     }
-    started.add(adminServer);
 
     CountDownLatch stopRequested = new CountDownLatch(1);
     Runnable shutdown = once(() -> {
@@ -256,16 +259,38 @@ final class ServeCommand implements Callable<Integer> {
     }
   }
 
-  /** Stops what was started, newest first; each failure is logged and the rest still stop. */
+  /**
+   * Stops what was started: no more admin requests or directory changes, then the data plane
+   * drains, then the store closes. Each failure is logged and the rest still stop. Idempotent.
+   */
   private synchronized void stopAll() {
-    for (int i = started.size() - 1; i >= 0; i--) {
+    stop(adminServer);
+    adminServer = null;
+    stop(source);
+    source = null;
+    stop(sync);
+    sync = null;
+    stop(gateway);
+    gateway = null;
+    stop(store);
+    store = null;
+    if (temporaryDataDir != null) {
       try {
-        started.get(i).close();
-      } catch (Exception e) {
-        log.warn("stopping {}: {}", started.get(i).getClass().getSimpleName(), e.toString());
+        deleteRecursively(temporaryDataDir);
+      } catch (IOException | UncheckedIOException e) {
+        log.warn("cannot remove the demo's data directory {}: {}", temporaryDataDir, e.toString());
       }
+      temporaryDataDir = null;
     }
-    started.clear();
+  }
+
+  private static void stop(@Nullable AutoCloseable c) {
+    if (c == null) return;
+    try {
+      c.close();
+    } catch (Exception e) {
+      log.warn("stopping {}: {}", c.getClass().getSimpleName(), e.toString());
+    }
   }
 
   private static RouteTestResult test(Gateway gateway, RouteTestRequest r) {

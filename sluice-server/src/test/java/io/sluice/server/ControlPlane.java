@@ -60,11 +60,16 @@ final class ControlPlane implements AutoCloseable {
     server.kill();
   }
 
-  /** Starts the server again on the same data directory and admin port. */
+  /**
+   * Starts the server again on the same data directory and admin port; a running one is stopped
+   * with SIGTERM first, and must exit 0 (a stop on request is a success).
+   */
   void restart() throws IOException, InterruptedException {
     if (server.isAlive()) {
       server.terminate();
-      server.waitForExit(Duration.ofSeconds(30));
+      int code = server.waitForExit(Duration.ofSeconds(30));
+      if (code != 0) throw new AssertionError("SIGTERM: sluice exited with " + code + server.describeOutput());
+      if (!server.stderr().contains("ServeCommand - stopped")) throw new AssertionError("no clean stop" + server.describeOutput());
     }
     server.close();
     startServer();
