@@ -11,7 +11,9 @@ import io.sluice.server.cli.RollbackCommand;
 import io.sluice.server.cli.RouteTestCommand;
 import io.sluice.server.cli.StatusCommand;
 import picocli.CommandLine;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The {@code sluice} command: {@code serve} and {@code validate} run locally; the other commands
@@ -31,6 +33,15 @@ import picocli.CommandLine.Command;
 public final class Main {
   /** Exit code of a usage error: unknown option, missing argument, no command. */
   static final int USAGE = 2;
+
+  // Also accepted before the command (sluice --server URL get routes); the client commands read them
+  // when they were not given after the command.
+  @Option(names = "--server", paramLabel = "URL",
+      description = "the admin API the client commands call (env SLUICE_SERVER; default http://127.0.0.1:9900)")
+  @Nullable String server;
+
+  @Option(names = "--token", paramLabel = "TOKEN", description = "bearer token for the admin API (env SLUICE_TOKEN)")
+  @Nullable String token;
 
   public static void main(String[] args) {
     // serve returns only once it has shut down (SIGTERM/SIGINT handled by ServeCommand), so every

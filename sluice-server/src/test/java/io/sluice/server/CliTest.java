@@ -402,6 +402,11 @@ class CliTest {
     assertThat(lines.get(2)).matches("store revision: +\\d+");
     assertThat(lines.get(3)).matches("applied revision: \\d+ \\((up to date|behind the store)\\)");
     assertThat(lines).contains("listeners:        main 127.0.0.1:" + port);
+
+    // The global options may come before the command too.
+    ServerProcess.Result before = ServerProcess.run("--server", cp.url(), "status");
+    assertThat(before.exitCode()).as(before.stderr()).isZero();
+    assertThat(before.stdoutLines().getFirst()).isEqualTo("node:             test-node");
   }
 
   @Test
