@@ -23,6 +23,8 @@ import picocli.CommandLine.Option;
 @Command(
     name = "sluice",
     mixinStandardHelpOptions = true,
+    // Every command has --help (and --version) too.
+    scope = CommandLine.ScopeType.INHERIT,
     versionProvider = Main.Version.class,
     description = "Sluice, a cloud-native API and traffic gateway.",
     subcommands = {

@@ -47,8 +47,9 @@ import sun.misc.Signal;
  * drain the gateway, close the store, exit 0.
  */
 @Command(name = "serve", description = {
-    "Run the gateway: configuration from the embedded store (--data-dir), changed through the admin API",
-    "(--admin-address) and, with --config-dir, from a watched directory of YAML/JSON objects."})
+    "Run the gateway on its embedded store, with the admin API and an optional watched config directory.",
+    "The configuration lives in the store (--data-dir) and changes through the admin API (--admin-address)",
+    "and, with --config-dir, through a directory of YAML/JSON objects applied into the store on every change."})
 final class ServeCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
   static final String DEFAULT_ADMIN_ADDRESS = "127.0.0.1:9900";

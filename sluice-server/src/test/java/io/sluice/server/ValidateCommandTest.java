@@ -197,7 +197,7 @@ class ValidateCommandTest {
 
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.stderrLines()).first().isEqualTo("Missing required parameter: 'DIR'");
-    assertThat(r.stderr()).contains("Usage: sluice validate DIR");
+    assertThat(r.stderr()).contains("Usage: sluice validate [-hV] DIR");
     assertThat(r.stdout()).isEmpty();
   }
 
