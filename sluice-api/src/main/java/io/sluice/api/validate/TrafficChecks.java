@@ -94,7 +94,7 @@ final class TrafficChecks {
       r.error(f + ".maxEjectionTime", "must be at least baseEjectionTime (" + Durations.format(o.baseEjectionTime())
           + "), got " + Durations.format(o.maxEjectionTime()));
     }
-    range(r, f + ".maxEjectionPercent", o.maxEjectionPercent(), 0, 100);
+    range(r, f + ".maxEjectionPercent", o.maxEjectionPercent(), 1, 100);
   }
 
   private static void circuitBreakers(Errors r, CircuitBreakers c) {
