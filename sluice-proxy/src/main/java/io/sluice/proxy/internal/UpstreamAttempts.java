@@ -173,7 +173,8 @@ final class UpstreamAttempts implements EndpointFilter {
     addTried(e);
     endpoint = e;
     attemptOpen = true;
-    attemptStart = System.nanoTime();
+    // Only breakers need the call's duration: without one, no clock is read.
+    if (u.breaker != null || guard != null) attemptStart = System.nanoTime();
     down.attach(up);
   }
 
@@ -296,8 +297,11 @@ final class UpstreamAttempts implements EndpointFilter {
   /** Records the outcome of the attempt in progress (status 0: a gateway failure) and ends it. */
   private void closeAttempt(int status) {
     attemptOpen = false;
-    upstream.recordOutcome(guard, upstreamPermit, endpointPermit, System.nanoTime() - attemptStart, status,
-        down.context().executor());
+    UpstreamRuntime u = upstream;
+    if (u.breaker != null || guard != null) {
+      u.recordOutcome(guard, upstreamPermit, endpointPermit, System.nanoTime() - attemptStart, status,
+          down.context().executor());
+    }
     upstreamPermit = false;
     endpointPermit = false;
     guard = null;

@@ -58,11 +58,13 @@ class RetryTest {
   }
 
   @Test
-  void retryOfAFailedStatusGoesToTheOtherEndpointAndTheClientSeesOnlyTheRetry() throws Exception {
+  void retryOfAFailedStatusGoesToTheOtherEndpointEvenWhenTheBalancerWouldPickTheSameOne() throws Exception {
+    // ip-hash sends every request from 127.0.0.1 to one endpoint: only the exclusion of tried
+    // endpoints sends the retry to the other.
     try (TestUpstream a = answering("a", 503);
         TestUpstream b = answering("b", 503);
-        GatewayFixture gw = gateway(endpoints(a, b) + "  retries: {attempts: 2, statuses: [503], backoff: {base: 1ms, max: 5ms}}",
-            "  upstream: backend")) {
+        GatewayFixture gw = gateway(endpoints(a, b) + "  loadBalancer: {policy: ip-hash}\n"
+            + "  retries: {attempts: 2, statuses: [503], backoff: {base: 1ms, max: 5ms}}", "  upstream: backend")) {
       for (int i = 0; i < 10; i++) {
         RawConnection.Response r = get(gw, "/r/" + i);
         // Both endpoints fail: the second attempt's response is the client's.
