@@ -93,14 +93,14 @@ class ConfigLoaderTest {
         metadata: {name: orders}
         spec:
           endpoints: [{address: 10.0.0.1:8080}]
-          retries: 3
+          retryCount: 3
         """);
 
     assertThat(loadFails().errors()).containsExactly(
         new ConfigError("a.yaml:6", "Listener/public", "spec.timeouts.idle",
             "expected a duration such as 250ms, 5s or 1m, got '60' (a number needs a unit)"),
-        new ConfigError("b/c.yaml:6", "Upstream/orders", "spec.retries",
-            "unknown field 'retries' (known fields: endpoints, loadBalancer, pool, timeouts)"));
+        new ConfigError("b/c.yaml:6", "Upstream/orders", "spec.retryCount",
+            "unknown field 'retryCount' (known fields: circuitBreaker, endpoints, healthCheck, loadBalancer, outlierDetection, pool, retries, timeouts)"));
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.sluice.api.route;
 import io.sluice.api.Kind;
 import io.sluice.api.ObjectRef;
 import io.sluice.api.Spec;
+import io.sluice.api.upstream.RetryPolicy;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -21,16 +22,28 @@ import org.jspecify.annotations.Nullable;
  *     headers: [{name: x-canary, exact: "1"}]
  *     query: [{name: debug, present: true}]
  *   rewrite: {pathPrefix: /, host: orders.internal}
- *   upstream: orders             # or directResponse
+ *   upstream: orders             # or upstreams (a weighted split), or directResponse
+ *   # upstreams: [{name: orders-v1, weight: 90}, {name: orders-v2, weight: 10}]
+ *   canary: [{when: {header: {name: x-canary, exact: "1"}}, upstream: orders-v2}]
+ *   colour: {header: x-sluice-colour, value: blue}
+ *   timeouts: {request: 10s, upstreamResponse: 2s}
+ *   retries: {attempts: 3, statuses: [503]}
  * }</pre>
  *
  * @param listeners names of the listeners this route is served on; empty means all
  * @param hosts host names ({@code api.example.com}) or wildcards ({@code *.example.com}); empty means any
  * @param priority higher wins among routes that match the same request; default 0
  * @param match conditions on the request; default matches every path
- * @param upstream name of the Upstream to proxy to; exactly one of this and {@code directResponse}
+ * @param upstream name of the Upstream to proxy to; exactly one of this, {@code upstreams} and
+ *     {@code directResponse}
  * @param rewrite changes to the request before it is proxied
  * @param directResponse answer from the gateway itself instead of proxying
+ * @param upstreams a weighted split over several Upstreams, instead of {@code upstream}
+ * @param canary rules that send matching requests to another Upstream, tried in order before the
+ *     split; only with {@code upstream} or {@code upstreams}
+ * @param colour a header the route sets on the requests it takes (traffic colouring)
+ * @param timeouts the route's own timeouts
+ * @param retries replaces the retry policy of the upstream(s) for this route
  */
 public record RouteSpec(
     List<String> listeners,
@@ -39,7 +52,12 @@ public record RouteSpec(
     RouteMatch match,
     @Nullable String upstream,
     @Nullable Rewrite rewrite,
-    @Nullable DirectResponse directResponse)
+    @Nullable DirectResponse directResponse,
+    List<WeightedUpstream> upstreams,
+    List<CanaryRule> canary,
+    @Nullable Colour colour,
+    @Nullable RouteTimeouts timeouts,
+    @Nullable RetryPolicy retries)
     implements Spec {
 
   public RouteSpec {
@@ -47,13 +65,34 @@ public record RouteSpec(
     hosts = hosts == null ? List.of() : List.copyOf(hosts);
     priority = priority == null ? 0 : priority;
     match = match == null ? RouteMatch.ANY : match;
+    upstreams = upstreams == null ? List.of() : List.copyOf(upstreams);
+    canary = canary == null ? List.of() : List.copyOf(canary);
+  }
+
+  /** A route without a split, canary rules, colour, timeouts or retries of its own. */
+  public RouteSpec(List<String> listeners, List<String> hosts, Integer priority, RouteMatch match,
+      @Nullable String upstream, @Nullable Rewrite rewrite, @Nullable DirectResponse directResponse) {
+    this(listeners, hosts, priority, match, upstream, rewrite, directResponse, null, null, null, null, null);
+  }
+
+  /** Every Upstream the route can send to: {@code upstream}, the split's and the canary rules', once each. */
+  public List<String> upstreamNames() {
+    java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>();
+    if (upstream != null) names.add(upstream);
+    for (WeightedUpstream w : upstreams) {
+      if (w.name() != null) names.add(w.name());
+    }
+    for (CanaryRule c : canary) {
+      if (c.upstream() != null) names.add(c.upstream());
+    }
+    return List.copyOf(names);
   }
 
   @Override
   public List<ObjectRef> references() {
     List<ObjectRef> refs = new ArrayList<>();
     for (String l : listeners) refs.add(new ObjectRef(Kind.LISTENER, l));
-    if (upstream != null) refs.add(new ObjectRef(Kind.UPSTREAM, upstream));
+    for (String u : upstreamNames()) refs.add(new ObjectRef(Kind.UPSTREAM, u));
     return refs;
   }
 }

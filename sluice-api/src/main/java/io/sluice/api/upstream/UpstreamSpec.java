@@ -3,6 +3,7 @@ package io.sluice.api.upstream;
 import io.sluice.api.Spec;
 import java.time.Duration;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A set of endpoints that serve the same thing, and how requests are spread over them.
@@ -15,21 +16,41 @@ import java.util.List;
  *   loadBalancer: {policy: weighted-round-robin}
  *   timeouts: {connect: 2s, response: 30s}
  *   pool: {maxConnectionsPerEndpoint: 1024, idleTimeout: 60s}
+ *   healthCheck: {path: /healthz, interval: 5s}
+ *   outlierDetection: {consecutive5xx: 5}
+ *   circuitBreaker: {upstream: {failureRateThreshold: 50}, endpoint: {failureRateThreshold: 50}}
+ *   retries: {attempts: 3, statuses: [503]}
  * }</pre>
  *
  * @param endpoints at least one; addresses unique within the upstream
  * @param loadBalancer the policy; default round-robin
  * @param timeouts connect and response timeouts
  * @param pool the keep-alive connection pool
+ * @param healthCheck active health checks; none when left out
+ * @param outlierDetection passive outlier detection; none when left out
+ * @param circuitBreaker circuit breakers for the upstream and its endpoints; none when left out
+ * @param retries the retry policy; no retries when left out (routes may set their own)
  */
 public record UpstreamSpec(
-    List<Endpoint> endpoints, LoadBalancer loadBalancer, Timeouts timeouts, Pool pool) implements Spec {
+    List<Endpoint> endpoints,
+    LoadBalancer loadBalancer,
+    Timeouts timeouts,
+    Pool pool,
+    @Nullable HealthCheck healthCheck,
+    @Nullable OutlierDetection outlierDetection,
+    @Nullable CircuitBreakers circuitBreaker,
+    @Nullable RetryPolicy retries) implements Spec {
 
   public UpstreamSpec {
     endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
     loadBalancer = loadBalancer == null ? LoadBalancer.DEFAULT : loadBalancer;
     timeouts = timeouts == null ? Timeouts.DEFAULT : timeouts;
     pool = pool == null ? Pool.DEFAULT : pool;
+  }
+
+  /** An upstream without health checks, outlier detection, circuit breakers or retries. */
+  public UpstreamSpec(List<Endpoint> endpoints, LoadBalancer loadBalancer, Timeouts timeouts, Pool pool) {
+    this(endpoints, loadBalancer, timeouts, pool, null, null, null, null);
   }
 
   /**

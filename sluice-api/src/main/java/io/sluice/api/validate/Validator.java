@@ -161,13 +161,7 @@ public final class Validator {
       String problem = Hosts.problemWithRouteHost(s.hosts().get(i));
       if (problem != null) r.error("spec.hosts[" + i + "]", problem);
     }
-    if (s.upstream() == null && s.directResponse() == null) {
-      r.error("spec.upstream", "missing; a route needs either upstream or directResponse");
-    } else if (s.upstream() != null && s.directResponse() != null) {
-      r.error("spec.upstream", "both upstream and directResponse are set; expected exactly one of them");
-    } else if (s.upstream() != null && !refs.exists(Kind.UPSTREAM, s.upstream())) {
-      r.error("spec.upstream", "Upstream '" + s.upstream() + "' does not exist");
-    }
+    TrafficChecks.routeDestination(r::error, s, name -> refs.exists(Kind.UPSTREAM, name));
     PathMatch p = s.match().path();
     pathMatch(r, p);
     for (int i = 0; i < s.match().methods().size(); i++) {
@@ -306,6 +300,7 @@ public final class Validator {
     positive(r, "spec.timeouts.response", u.timeouts().response());
     atLeast(r, "spec.pool.maxConnectionsPerEndpoint", u.pool().maxConnectionsPerEndpoint(), 1);
     positive(r, "spec.pool.idleTimeout", u.pool().idleTimeout());
+    TrafficChecks.upstream(r::error, u);
   }
 
   // ---- shared checks

@@ -201,13 +201,13 @@ class ValidatorTest {
   @Test
   void refusesRouteWithBothUpstreamAndDirectResponseNamingBoth() {
     assertThat(validateRoute("  upstream: orders\n  directResponse: {status: 204}\n")).containsExactly(
-        routeError("spec.upstream", "both upstream and directResponse are set; expected exactly one of them"));
+        routeError("spec.upstream", "both upstream and directResponse are set; expected exactly one of upstream, upstreams and directResponse"));
   }
 
   @Test
   void refusesRouteWithNeitherUpstreamNorDirectResponse() {
     assertThat(validateRoute("  priority: 1\n"))
-        .containsExactly(routeError("spec.upstream", "missing; a route needs either upstream or directResponse"));
+        .containsExactly(routeError("spec.upstream", "missing; a route needs one of upstream, upstreams and directResponse"));
   }
 
   @Test

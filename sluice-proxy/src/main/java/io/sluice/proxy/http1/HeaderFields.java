@@ -36,6 +36,13 @@ final class HeaderFields {
     return null;
   }
 
+  /** True when field {@code i}'s name is {@code lowerName}, compared case-insensitively. */
+  static boolean nameIs(byte[] bytes, int[] fields, int i, String lowerName) {
+    int at = i * SLOTS;
+    int ns = fields[at];
+    return fields[at + 1] - ns == lowerName.length() && Ascii.equalsIgnoreCase(bytes, ns, lowerName);
+  }
+
   /** True when field {@code i}'s name is one of {@code lowerNames} (the tokens of Connection). */
   static boolean nameIn(byte[] bytes, int[] fields, int i, String @Nullable [] lowerNames) {
     if (lowerNames == null) return false;

@@ -45,6 +45,10 @@ public final class RequestHead implements RequestView {
   private long requestIdLow;
   /** The target is origin-form and its path needed no normalisation: it can be forwarded as received. */
   boolean targetVerbatim;
+  /** A header the gateway sets on this request (traffic colouring), replacing the client's fields of that name. */
+  private @Nullable String setHeaderName;
+  private @Nullable String setHeaderValue;
+  private byte @Nullable [] setHeaderLine;
 
   @Override
   public String method() {
@@ -132,7 +136,23 @@ public final class RequestHead implements RequestView {
 
   @Override
   public @Nullable String header(String lowerCaseName) {
+    if (setHeaderName != null && setHeaderName.equals(lowerCaseName)) return setHeaderValue;
     return HeaderFields.value(bytes, fields, headerCount, lowerCaseName);
+  }
+
+  /**
+   * Sets a header on this request as the gateway forwards it: {@link #header} returns {@code value}
+   * for it from now on, and {@link #encodeForUpstream} drops the client's fields of that name and
+   * writes {@code line} instead. One such header per request; the next request's parse clears it.
+   *
+   * @param lowerCaseName the name, lower case; not a header the proxy manages (Host, framing,
+   *     hop-by-hop, X-Forwarded-*, X-Request-Id)
+   * @param line the whole field as sent, {@code Name: value\r\n}, pre-encoded once by the caller
+   */
+  public void setHeader(String lowerCaseName, String value, byte[] line) {
+    setHeaderName = lowerCaseName;
+    setHeaderValue = value;
+    setHeaderLine = line;
   }
 
   /** The request target as received, e.g. {@code /a/b?x=1}. */
@@ -152,6 +172,9 @@ public final class RequestHead implements RequestView {
     chunked = false;
     expectContinue = false;
     connectionTokens = null;
+    setHeaderName = null;
+    setHeaderValue = null;
+    setHeaderLine = null;
     requestIdHigh = 0;
     requestIdLow = 0;
     int i = parseRequestLine(b, maxUriLength);
@@ -559,6 +582,7 @@ public final class RequestHead implements RequestView {
       switch (fields[i + 4]) {
         case HeaderName.OTHER -> {
           if (connectionTokens != null && isConnectionNominated(i / SLOTS)) continue;
+          if (setHeaderName != null && HeaderFields.nameIs(b, fields, i / SLOTS, setHeaderName)) continue;
           writeField(out, b, i);
         }
         case HeaderName.X_REQUEST_ID -> {
@@ -588,6 +612,7 @@ public final class RequestHead implements RequestView {
       out.writeCharSequence(authority, StandardCharsets.ISO_8859_1);
       out.writeShort(CRLF);
     }
+    if (setHeaderLine != null) out.writeBytes(setHeaderLine);
     if (!requestIdSeen) {
       out.writeBytes(REQUEST_ID_PREFIX);
       writeRandomId(out);

@@ -100,6 +100,9 @@ public final class DataPlane {
       throw e;
     }
     snapshot = next;
+    // Health checks and outlier decay follow the runtimes in force (resilience, see UpstreamRuntime).
+    for (UpstreamRuntime u : previous.upstreamsNotIn(next)) u.stop();
+    for (UpstreamRuntime u : next.upstreamsNotIn(previous)) u.start(workerGroup);
     commit.forEach(Runnable::run);
     for (ListenerRuntime l : List.copyOf(listeners.values())) {
       if (!wanted.containsKey(l.name)) {
@@ -212,6 +215,7 @@ public final class DataPlane {
         break;
       }
     }
+    for (UpstreamRuntime u : snapshot.upstreams().values()) u.stop();
     int forced = 0;
     for (ListenerRuntime l : listeners.values()) {
       for (Channel c : l.connections()) {

@@ -12,7 +12,6 @@ import io.sluice.proxy.http1.ChunkedParser;
 import io.sluice.proxy.http1.HttpParseException;
 import io.sluice.proxy.http1.RequestHead;
 import io.sluice.proxy.http1.RequestHeadReader;
-import io.sluice.proxy.upstream.Endpoint;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -66,6 +65,9 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   private boolean requestComplete;
   private boolean responseStarted;
   private boolean closeAfterResponse;
+  private boolean continueSent;
+  /** Breakers, endpoint picks, retries and the route's request timeout of the current exchange. */
+  private final UpstreamAttempts attempts = new UpstreamAttempts(this);
 
   DownstreamHandler(ListenerRuntime listener) {
     this.listener = listener;
@@ -97,6 +99,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       upstream = null;
       up.downstreamClosed();
     }
+    attempts.cancel();
     releaseCumulation();
   }
 
@@ -174,6 +177,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         upstream = null;
         up.abort();
       }
+      attempts.cancel();
       channel.close();
     }
   }
@@ -259,6 +263,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     h.setClientIp(clientIp);
     requestComplete = !h.hasBody();
     responseStarted = false;
+    continueSent = false;
     closeAfterResponse = !h.keepAlive() || draining;
     bodyRemaining = h.contentLength() > 0 ? h.contentLength() : 0;
     if (h.isChunked()) requestChunks.reset(c.maxBodySize);
@@ -285,21 +290,17 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       endDirectExchange();
       return;
     }
-    UpstreamRuntime u = route.upstream();
-    LoopThread loop = LoopThread.current();
-    Endpoint endpoint = u.balancer(loop).pick(h);
-    if (endpoint == null) {
-      respondError(503, "no_healthy_upstream", "no endpoint of upstream " + u.name + " is available");
-      return;
-    }
+    RouteTraffic traffic = route.traffic();
+    // The colour is set before the split, so that the route's canary rules see it.
+    if (traffic.colour() != null) h.setHeader(traffic.colour().lowerCaseName(), traffic.colour().value(), traffic.colour().line());
+    UpstreamRuntime u = traffic.split().pick(h);
     this.route = route;
-    ByteBuf head = encodeUpstreamHead();
-    UpstreamConnection up = UpstreamConnection.acquire(this, loop, u, endpoint, head);
-    if (up == null) {
-      head.release();
-      respondError(503, "upstream_overflow", "connection limit reached for " + endpoint.address());
-      return;
-    }
+    attempts.begin(u, traffic, h);
+    attempts.next();
+  }
+
+  /** The exchange goes on with {@code up}: its first attempt, or a retry. */
+  void attach(UpstreamConnection up) {
     state = requestComplete ? AWAIT_RESPONSE : BODY;
     upstream = up;
     if (!up.isReady()) {
@@ -308,6 +309,52 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     } else {
       upstreamReady();
     }
+  }
+
+  /** A retry waits out its backoff: no upstream connection meanwhile, and the rest of the body waits in the socket. */
+  void awaitRetry() {
+    upstream = null;
+    if (!requestComplete) pauseReading();
+  }
+
+  /** The exchange ends with the gateway's error before an attempt could start (or the next one, for a retry). */
+  void failExchange(int status, String reason, String message) {
+    upstream = null;
+    if (state == CLOSED) return;
+    if (responseStarted) {
+      channel.close();
+      return;
+    }
+    // After an attempt the upstream may have seen part of the request: start afresh on a new connection.
+    if (state != HEAD) closeAfterResponse = true;
+    respondError(status, reason, message);
+  }
+
+  /** The route's request timeout passed before a response head: the attempt in progress is abandoned. */
+  void requestTimedOut(int status, String reason, String message) {
+    UpstreamConnection up = upstream;
+    if (up != null) {
+      upstream = null;
+      up.abort();
+    }
+    failExchange(status, reason, message);
+  }
+
+  boolean responseStarted() {
+    return responseStarted;
+  }
+
+  /** The response timeout of the current attempt at {@code u} (the route may replace the upstream's). */
+  long responseTimeoutNanos(UpstreamRuntime u) {
+    return attempts.responseTimeoutNanos(u);
+  }
+
+  /**
+   * The current attempt's response head arrived with {@code status}: true when the response is to
+   * be dropped (with its connection) because the request is retried.
+   */
+  boolean retryOnResponse(int status) {
+    return attempts.responded(status);
   }
 
   /** The current request's head as the upstream gets it; the caller owns the buffer. */
@@ -322,7 +369,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   /** Called when the upstream connection has the request head and can take the body. */
   void upstreamReady() {
     RequestHead h = request;
-    if (h != null && h.expectsContinue() && !requestComplete && !responseStarted) {
+    if (h != null && h.expectsContinue() && !requestComplete && !responseStarted && !continueSent) {
+      continueSent = true;
       ctx.writeAndFlush(Unpooled.wrappedBuffer(Responses.CONTINUE));
     }
     if (state == BODY) {
@@ -346,12 +394,14 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     }
     if (end > from) {
       up.write(in.retainedSlice(from, end - from));
+      attempts.bodyForwarded(in, from, end - from);
       in.readerIndex(end);
       upstreamNeedsFlush = true;
     }
     if (requestComplete) {
       state = AWAIT_RESPONSE;
       flushUpstream();
+      attempts.requestReceived();
       up.requestSent();
     } else if (!up.isWritable()) {
       pauseReading();
@@ -431,6 +481,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
   /** The exchange ended with a complete response; the upstream connection has been released. */
   void exchangeComplete() {
+    attempts.complete();
     upstream = null;
     request = null;
     route = null;
@@ -451,6 +502,9 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   void upstreamFailed(int status, String reason, String message) {
     upstream = null;
     if (state == CLOSED) return;
+    // A retry goes on with another attempt; otherwise the failure is the client's answer.
+    if (attempts.failed(reason)) return;
+    attempts.complete();
     if (responseStarted) {
       channel.close();
       return;
@@ -497,6 +551,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       upstream = null;
       up.abort();
     }
+    attempts.cancel();
     state = CLOSED;
     releaseCumulation();
     reader.reset();

@@ -5,11 +5,14 @@ import org.jspecify.annotations.Nullable;
 /**
  * A Route compiled for the data plane: where it sends requests and what it changes on the way.
  *
- * @param upstream where to proxy; null exactly when {@code direct} is set
+ * @param upstream where to proxy when the route names one {@code upstream}; null for a weighted
+ *     split or a direct response (then {@code traffic} picks per request)
  * @param stripPrefix with a prefix rewrite, the matched prefix (normalised, no trailing slash)
  * @param prefixReplacement what replaces {@code stripPrefix}
  * @param hostRewrite the Host header sent upstream instead of the client's
  * @param direct the gateway's own answer instead of proxying
+ * @param traffic for a proxying route, its split, colour, retries and timeouts; null exactly when
+ *     {@code direct} is set
  */
 record RuntimeRoute(
     String name,
@@ -17,7 +20,8 @@ record RuntimeRoute(
     @Nullable String stripPrefix,
     @Nullable String prefixReplacement,
     @Nullable String hostRewrite,
-    @Nullable DirectResponder direct) {
+    @Nullable DirectResponder direct,
+    @Nullable RouteTraffic traffic) {
 
   /** The path sent upstream for a request whose (normalised) path is {@code path}. */
   String rewritePath(String path) {

@@ -4,11 +4,15 @@ import io.sluice.api.ConfigObject;
 import io.sluice.api.ConfigSet;
 import io.sluice.api.route.PathMatch;
 import io.sluice.api.route.RouteSpec;
+import io.sluice.api.route.RouteTimeouts;
 import io.sluice.api.upstream.UpstreamSpec;
 import io.sluice.proxy.route.RouteEntry;
 import io.sluice.proxy.route.RouteTable;
+import io.sluice.proxy.route.split.Colouring;
+import io.sluice.proxy.route.split.TrafficSplit;
 import io.sluice.proxy.upstream.Endpoint;
 import io.sluice.proxy.upstream.HostPort;
+import io.sluice.proxy.upstream.retry.RetryRules;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -88,7 +92,30 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
     }
     UpstreamRuntime upstream = spec.upstream() == null ? null : upstreams.get(spec.upstream());
     DirectResponder direct = spec.directResponse() == null ? null : new DirectResponder(spec.directResponse());
-    return new RuntimeRoute(name, upstream, strip, replacement, host, direct);
+    RouteTraffic traffic = direct != null ? null : compileTraffic(name, spec, upstreams);
+    return new RuntimeRoute(name, upstream, strip, replacement, host, direct, traffic);
+  }
+
+  private static RouteTraffic compileTraffic(String name, RouteSpec spec, Map<String, UpstreamRuntime> upstreams) {
+    TrafficSplit<UpstreamRuntime> split = TrafficSplit.compile(name, spec, upstreams::get);
+    RouteTimeouts t = spec.timeouts();
+    return new RouteTraffic(split,
+        spec.colour() == null ? null : Colouring.of(spec.colour()),
+        RetryRules.compile(spec.retries()),
+        t == null || t.request() == null ? 0 : t.request().toNanos(),
+        t == null || t.upstreamResponse() == null ? 0 : t.upstreamResponse().toNanos());
+  }
+
+  /**
+   * Upstream runtimes of this snapshot that {@code other} does not have (by identity): started
+   * when this snapshot replaces {@code other}, stopped when {@code other} replaces this one.
+   */
+  List<UpstreamRuntime> upstreamsNotIn(RuntimeSnapshot other) {
+    List<UpstreamRuntime> only = new ArrayList<>();
+    for (UpstreamRuntime u : upstreams.values()) {
+      if (other.upstreams.get(u.name) != u) only.add(u);
+    }
+    return only;
   }
 
   /** Endpoints of this snapshot that {@code next} no longer has: their idle connections must go. */

@@ -65,6 +65,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private boolean retryable;
   /** When the response head must have arrived (System.nanoTime), or 0 when none is awaited. */
   private long responseDeadline;
+  /** The response timeout of the current exchange (the route's or the upstream's). */
+  private long responseTimeoutNanos;
   private @Nullable ScheduledFuture<?> responseTimer;
   private boolean requestSent;
   private boolean active;
@@ -124,6 +126,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     this.upstream = u;
     this.reused = reused;
     this.idleTimeoutNanos = u.idleTimeoutNanos;
+    this.responseTimeoutNanos = d.responseTimeoutNanos(u);
     this.state = HEAD;
     this.requestSent = d.requestComplete();
     this.responseBytesSeen = false;
@@ -168,7 +171,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private void writeHead(ByteBuf h, boolean notifyDownstream) {
     ready = true;
     channel.writeAndFlush(h, channel.voidPromise());
-    if (requestSent) armResponseTimer(upstream.responseTimeoutNanos);
+    if (requestSent) armResponseTimer(responseTimeoutNanos);
     DownstreamHandler d = down;
     if (notifyDownstream && d != null) d.upstreamReady();
   }
@@ -206,7 +209,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     requestSent = true;
     // Like Envoy's route timeout, the wait for the response starts once the request is all sent,
     // so a long upload is not cut off by the response timeout.
-    if (state == HEAD && upstream != null) armResponseTimer(upstream.responseTimeoutNanos);
+    if (state == HEAD && upstream != null) armResponseTimer(responseTimeoutNanos);
   }
 
   void resumeReading() {
@@ -378,8 +381,15 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private void onResponseHead(DownstreamHandler d) {
     responseDeadline = 0;
     retryable = false;
-    RequestHead req = d.request();
     int status = head.status();
+    if (d.retryOnResponse(status)) {
+      // Retried elsewhere: this response is dropped unread, with its connection.
+      down = null;
+      endActive();
+      close();
+      return;
+    }
+    RequestHead req = d.request();
     boolean noBody = req.method().equals("HEAD") || status == 204 || status == 304;
     boolean client10 = req.isHttp10();
     int mode;
@@ -464,7 +474,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
       responseTimer = channel.eventLoop().schedule(this::onResponseTimer, left, TimeUnit.NANOSECONDS);
     } else if (state == HEAD && down != null) {
       fail(504, "upstream_response_timeout", "no response from " + endpoint.address() + " within "
-          + io.sluice.api.codec.Durations.format(upstream.spec.timeouts().response()));
+          + io.sluice.api.codec.Durations.format(java.time.Duration.ofNanos(responseTimeoutNanos)));
     }
   }
 

@@ -14,7 +14,17 @@ public final class Endpoint {
   private final int weight;
   private final AtomicInteger activeRequests = new AtomicInteger();
   private final AtomicInteger openConnections = new AtomicInteger();
-  private volatile boolean available = true;
+  /** The reasons the endpoint is out of rotation, one bit each; 0 when it is available. */
+  private final AtomicInteger outOfRotation = new AtomicInteger();
+
+  /** Out of rotation because active health checks failed. */
+  public static final int HEALTH_CHECK = 1;
+  /** Out of rotation because outlier detection ejected it. */
+  public static final int OUTLIER = 2;
+  /** Out of rotation because its circuit breaker is open. */
+  public static final int BREAKER = 4;
+  /** Out of rotation by {@link #setAvailable(boolean)}. */
+  public static final int MANUAL = 8;
 
   /**
    * @param address as configured, {@code host:port}; also the identity the hashing policies hash
@@ -81,13 +91,41 @@ public final class Endpoint {
     return openConnections.get();
   }
 
-  /** False while health checking (a later feature) has taken the endpoint out of rotation. */
+  /**
+   * False while anything has taken the endpoint out of rotation (health checks, outlier detection,
+   * its circuit breaker); every load balancer on every event loop skips it then. One volatile read.
+   */
   public boolean isAvailable() {
-    return available;
+    return outOfRotation.get() == 0;
   }
 
+  /** Takes the endpoint out of rotation, or brings it back, for {@link #MANUAL} reasons. */
   public void setAvailable(boolean available) {
-    this.available = available;
+    if (available) {
+      bringBack(MANUAL);
+    } else {
+      takeOut(MANUAL);
+    }
+  }
+
+  /**
+   * Takes the endpoint out of rotation for {@code reason} (one of the constants); it stays out
+   * until every reason is gone. Returns false when it was already out for that reason.
+   */
+  public boolean takeOut(int reason) {
+    int was = outOfRotation.getAndUpdate(r -> r | reason);
+    return (was & reason) == 0;
+  }
+
+  /** Withdraws {@code reason}; returns false when the endpoint was not out for it. */
+  public boolean bringBack(int reason) {
+    int was = outOfRotation.getAndUpdate(r -> r & ~reason);
+    return (was & reason) != 0;
+  }
+
+  /** Whether the endpoint is out of rotation for {@code reason}. */
+  public boolean isOut(int reason) {
+    return (outOfRotation.get() & reason) != 0;
   }
 
   @Override

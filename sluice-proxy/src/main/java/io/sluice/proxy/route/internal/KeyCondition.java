@@ -36,7 +36,7 @@ public final class KeyCondition {
    *
    * @throws IllegalArgumentException naming the route if the match is malformed
    */
-  static KeyCondition header(String route, KeyMatch match) {
+  public static KeyCondition header(String route, KeyMatch match) {
     return compile(route, "header", match, true);
   }
 
@@ -45,7 +45,7 @@ public final class KeyCondition {
    *
    * @throws IllegalArgumentException naming the route if the match is malformed
    */
-  static KeyCondition query(String route, KeyMatch match) {
+  public static KeyCondition query(String route, KeyMatch match) {
     return compile(route, "query", match, false);
   }
 
@@ -78,7 +78,7 @@ public final class KeyCondition {
   }
 
   /** Whether the request's (first) value of this header satisfies the condition. */
-  boolean testHeader(RequestView request) {
+  public boolean testHeader(RequestView request) {
     String value = request.header(name);
     return switch (kind) {
       case EXACT -> exact.equals(value);
@@ -89,7 +89,7 @@ public final class KeyCondition {
   }
 
   /** Whether the first value of this parameter in the raw {@code query} satisfies the condition. */
-  boolean testQuery(@Nullable String query) {
+  public boolean testQuery(@Nullable String query) {
     int start = query == null ? -1 : QueryString.valueStart(query, name);
     if (start < 0) {
       return kind == Kind.ABSENT;

@@ -14,7 +14,16 @@ import org.jspecify.annotations.Nullable;
 public interface Balancer {
   /**
    * Returns the endpoint for {@code request}, skipping endpoints that are not
-   * {@link Endpoint#isAvailable() available}, or null when none is available.
+   * {@link Endpoint#isAvailable() available} and those {@code exclude} excludes, or null when none
+   * is left. A policy treats an excluded endpoint exactly as an unavailable one (a hashing policy
+   * moves the key to the next endpoint of its ring or table).
+   *
+   * @param exclude endpoints this pick must not return (a retry's tried endpoints); null for none
    */
-  @Nullable Endpoint pick(RequestView request);
+  @Nullable Endpoint pick(RequestView request, @Nullable EndpointFilter exclude);
+
+  /** {@link #pick(RequestView, EndpointFilter)} without exclusions. */
+  default @Nullable Endpoint pick(RequestView request) {
+    return pick(request, null);
+  }
 }

@@ -6,6 +6,7 @@ import io.sluice.api.upstream.LoadBalancer.Policy;
 import io.sluice.proxy.upstream.Endpoint;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Creates the {@link Balancer} for an upstream's {@link LoadBalancer} settings.
@@ -47,7 +48,7 @@ import java.util.Locale;
  * event loop when the upstream is applied rather than on a first request.
  */
 public final class Balancers {
-  private static final Balancer NONE = request -> null;
+  private static final Balancer NONE = (request, exclude) -> null;
 
   private Balancers() {}
 
@@ -74,6 +75,11 @@ public final class Balancers {
       case RING_HASH -> new RingHashBalancer(array, hashKey(spec));
       case MAGLEV -> new MaglevBalancer(array, hashKey(spec));
     };
+  }
+
+  /** Whether a pick may return {@code e}: it is in rotation and not excluded. */
+  static boolean usable(Endpoint e, @Nullable EndpointFilter exclude) {
+    return e.isAvailable() && (exclude == null || !exclude.excludes(e));
   }
 
   private static HashKey hashKey(LoadBalancer spec) {

@@ -30,10 +30,10 @@ final class LeastRequestBalancer implements Balancer {
   }
 
   @Override
-  public @Nullable Endpoint pick(RequestView request) {
+  public @Nullable Endpoint pick(RequestView request, @Nullable EndpointFilter exclude) {
     if (endpoints.length == 1) {
       Endpoint only = endpoints[0];
-      return only.isAvailable() ? only : null;
+      return Balancers.usable(only, exclude) ? only : null;
     }
     ThreadLocalRandom random = ThreadLocalRandom.current();
     int first = weights.indexOf(random.nextLong(weights.total()));
@@ -45,8 +45,8 @@ final class LeastRequestBalancer implements Balancer {
     }
     Endpoint a = endpoints[first];
     Endpoint b = endpoints[weights.indexOf(point)];
-    boolean aUp = a.isAvailable();
-    boolean bUp = b.isAvailable();
+    boolean aUp = Balancers.usable(a, exclude);
+    boolean bUp = Balancers.usable(b, exclude);
     if (aUp && bUp) {
       return lessLoaded(a, b);
     }
@@ -56,17 +56,17 @@ final class LeastRequestBalancer implements Balancer {
     if (bUp) {
       return b;
     }
-    return leastLoadedAvailable(random);
+    return leastLoadedAvailable(random, exclude);
   }
 
-  private @Nullable Endpoint leastLoadedAvailable(ThreadLocalRandom random) {
+  private @Nullable Endpoint leastLoadedAvailable(ThreadLocalRandom random, @Nullable EndpointFilter exclude) {
     int n = endpoints.length;
     int start = random.nextInt(n);
     @Nullable Endpoint best = null;
     for (int k = 0; k < n; k++) {
       int i = start + k;
       Endpoint e = endpoints[i < n ? i : i - n];
-      if (e.isAvailable()) {
+      if (Balancers.usable(e, exclude)) {
         best = best == null ? e : lessLoaded(best, e);
       }
     }

@@ -79,34 +79,34 @@ final class MaglevBalancer implements Balancer {
   }
 
   @Override
-  public @Nullable Endpoint pick(RequestView request) {
+  public @Nullable Endpoint pick(RequestView request, @Nullable EndpointFilter exclude) {
     String k = key.of(request);
     if (k == null) {
-      return keyless.next();
+      return keyless.next(exclude);
     }
     int slot = (int) Long.remainderUnsigned(XxHash64.hash(k), TABLE_SIZE);
     Endpoint e = table[slot];
-    return e.isAvailable() ? e : nextAvailable(slot);
+    return Balancers.usable(e, exclude) ? e : nextAvailable(slot, exclude);
   }
 
-  private @Nullable Endpoint nextAvailable(int from) {
+  private @Nullable Endpoint nextAvailable(int from, @Nullable EndpointFilter exclude) {
     // Checked first: an all-down upstream then costs one pass over the endpoints, not the table.
-    if (!anyAvailable()) {
+    if (!anyAvailable(exclude)) {
       return null;
     }
     for (int step = 1; step < TABLE_SIZE; step++) {
       int slot = from + step;
       Endpoint e = table[slot < TABLE_SIZE ? slot : slot - TABLE_SIZE];
-      if (e.isAvailable()) {
+      if (Balancers.usable(e, exclude)) {
         return e;
       }
     }
     return null;
   }
 
-  private boolean anyAvailable() {
+  private boolean anyAvailable(@Nullable EndpointFilter exclude) {
     for (Endpoint e : endpoints) {
-      if (e.isAvailable()) {
+      if (Balancers.usable(e, exclude)) {
         return true;
       }
     }

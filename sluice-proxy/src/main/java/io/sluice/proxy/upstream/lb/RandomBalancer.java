@@ -20,16 +20,16 @@ final class RandomBalancer implements Balancer {
   }
 
   @Override
-  public @Nullable Endpoint pick(RequestView request) {
+  public @Nullable Endpoint pick(RequestView request, @Nullable EndpointFilter exclude) {
     ThreadLocalRandom random = ThreadLocalRandom.current();
     Endpoint e = endpoints[weights.indexOf(random.nextLong(weights.total()))];
-    if (e.isAvailable()) {
+    if (Balancers.usable(e, exclude)) {
       return e;
     }
     // Redrawing among the available ones keeps each endpoint's chance at weight / available weight.
     long available = 0;
     for (Endpoint candidate : endpoints) {
-      if (candidate.isAvailable()) {
+      if (Balancers.usable(candidate, exclude)) {
         available += candidate.weight();
       }
     }
@@ -41,7 +41,7 @@ final class RandomBalancer implements Balancer {
     // seen stands in if the point runs past the end.
     @Nullable Endpoint chosen = null;
     for (Endpoint candidate : endpoints) {
-      if (candidate.isAvailable()) {
+      if (Balancers.usable(candidate, exclude)) {
         chosen = candidate;
         point -= candidate.weight();
         if (point < 0) {

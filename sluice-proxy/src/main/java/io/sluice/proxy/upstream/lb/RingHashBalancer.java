@@ -78,10 +78,10 @@ final class RingHashBalancer implements Balancer {
   }
 
   @Override
-  public @Nullable Endpoint pick(RequestView request) {
+  public @Nullable Endpoint pick(RequestView request, @Nullable EndpointFilter exclude) {
     String k = key.of(request);
     if (k == null) {
-      return keyless.next();
+      return keyless.next(exclude);
     }
     int i = Arrays.binarySearch(ring, XxHash64.hash(k));
     if (i < 0) {
@@ -91,27 +91,27 @@ final class RingHashBalancer implements Balancer {
       }
     }
     Endpoint e = owners[i];
-    return e.isAvailable() ? e : nextAvailable(i);
+    return Balancers.usable(e, exclude) ? e : nextAvailable(i, exclude);
   }
 
-  private @Nullable Endpoint nextAvailable(int from) {
+  private @Nullable Endpoint nextAvailable(int from, @Nullable EndpointFilter exclude) {
     // Checked first: an all-down upstream then costs one pass over the endpoints, not the ring.
-    if (!anyAvailable()) {
+    if (!anyAvailable(exclude)) {
       return null;
     }
     for (int step = 1; step < ring.length; step++) {
       int i = from + step;
       Endpoint e = owners[i < ring.length ? i : i - ring.length];
-      if (e.isAvailable()) {
+      if (Balancers.usable(e, exclude)) {
         return e;
       }
     }
     return null;
   }
 
-  private boolean anyAvailable() {
+  private boolean anyAvailable(@Nullable EndpointFilter exclude) {
     for (Endpoint e : endpoints) {
-      if (e.isAvailable()) {
+      if (Balancers.usable(e, exclude)) {
         return true;
       }
     }

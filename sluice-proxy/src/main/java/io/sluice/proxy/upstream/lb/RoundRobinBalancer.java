@@ -21,17 +21,17 @@ final class RoundRobinBalancer implements Balancer {
   }
 
   @Override
-  public @Nullable Endpoint pick(RequestView request) {
-    return next();
+  public @Nullable Endpoint pick(RequestView request, @Nullable EndpointFilter exclude) {
+    return next(exclude);
   }
 
   /** The next available endpoint in turn, or null when none is available. */
-  @Nullable Endpoint next() {
+  @Nullable Endpoint next(@Nullable EndpointFilter exclude) {
     int n = endpoints.length;
     for (int tried = 0; tried < n; tried++) {
       Endpoint e = endpoints[next];
       next = next + 1 == n ? 0 : next + 1;
-      if (e.isAvailable()) {
+      if (Balancers.usable(e, exclude)) {
         return e;
       }
     }

@@ -23,12 +23,12 @@ final class WeightedRoundRobinBalancer implements Balancer {
   }
 
   @Override
-  public @Nullable Endpoint pick(RequestView request) {
+  public @Nullable Endpoint pick(RequestView request, @Nullable EndpointFilter exclude) {
     int best = -1;
     long total = 0;
     for (int i = 0; i < endpoints.length; i++) {
       Endpoint e = endpoints[i];
-      if (!e.isAvailable()) {
+      if (!Balancers.usable(e, exclude)) {
         continue;
       }
       current[i] += e.weight();
