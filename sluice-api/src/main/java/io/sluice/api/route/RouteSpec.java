@@ -3,6 +3,8 @@ package io.sluice.api.route;
 import io.sluice.api.Kind;
 import io.sluice.api.ObjectRef;
 import io.sluice.api.Spec;
+import io.sluice.api.filter.FilterSpec;
+import io.sluice.api.filter.FilterSpecs;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -22,6 +24,10 @@ import org.jspecify.annotations.Nullable;
  *     query: [{name: debug, present: true}]
  *   rewrite: {pathPrefix: /, host: orders.internal}
  *   upstream: orders             # or directResponse
+ *   pipeline: api-auth           # a Pipeline's filters run first,
+ *   filters:                     # then the route's own
+ *     - {kind: header, config: {request: {set: {x-team: shop}}}}
+ *   disableGlobal: [served-by]   # GlobalFilter filters this route leaves out
  * }</pre>
  *
  * @param listeners names of the listeners this route is served on; empty means all
@@ -31,6 +37,10 @@ import org.jspecify.annotations.Nullable;
  * @param upstream name of the Upstream to proxy to; exactly one of this and {@code directResponse}
  * @param rewrite changes to the request before it is proxied
  * @param directResponse answer from the gateway itself instead of proxying
+ * @param filters the route's own filters, run after its pipeline's (see {@link FilterSpec}); a
+ *     filter with the name of a GlobalFilter's filter replaces that one for this route
+ * @param pipeline name of a Pipeline whose filters run before the route's own
+ * @param disableGlobal names of GlobalFilter filters that do not run for this route
  */
 public record RouteSpec(
     List<String> listeners,
@@ -39,7 +49,10 @@ public record RouteSpec(
     RouteMatch match,
     @Nullable String upstream,
     @Nullable Rewrite rewrite,
-    @Nullable DirectResponse directResponse)
+    @Nullable DirectResponse directResponse,
+    List<FilterSpec> filters,
+    @Nullable String pipeline,
+    List<String> disableGlobal)
     implements Spec {
 
   public RouteSpec {
@@ -47,6 +60,14 @@ public record RouteSpec(
     hosts = hosts == null ? List.of() : List.copyOf(hosts);
     priority = priority == null ? 0 : priority;
     match = match == null ? RouteMatch.ANY : match;
+    filters = filters == null ? List.of() : List.copyOf(filters);
+    disableGlobal = disableGlobal == null ? List.of() : List.copyOf(disableGlobal);
+  }
+
+  /** A route without filters. */
+  public RouteSpec(List<String> listeners, List<String> hosts, Integer priority, RouteMatch match,
+      @Nullable String upstream, @Nullable Rewrite rewrite, @Nullable DirectResponse directResponse) {
+    this(listeners, hosts, priority, match, upstream, rewrite, directResponse, null, null, null);
   }
 
   @Override
@@ -54,6 +75,8 @@ public record RouteSpec(
     List<ObjectRef> refs = new ArrayList<>();
     for (String l : listeners) refs.add(new ObjectRef(Kind.LISTENER, l));
     if (upstream != null) refs.add(new ObjectRef(Kind.UPSTREAM, upstream));
+    if (pipeline != null) refs.add(new ObjectRef(Kind.PIPELINE, pipeline));
+    refs.addAll(FilterSpecs.references(filters));
     return refs;
   }
 }

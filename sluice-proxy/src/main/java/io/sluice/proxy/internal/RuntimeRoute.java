@@ -1,5 +1,6 @@
 package io.sluice.proxy.internal;
 
+import io.sluice.proxy.filter.internal.FilterChain;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -10,6 +11,8 @@ import org.jspecify.annotations.Nullable;
  * @param prefixReplacement what replaces {@code stripPrefix}
  * @param hostRewrite the Host header sent upstream instead of the client's
  * @param direct the gateway's own answer instead of proxying
+ * @param filters the route's filter chain on the listener this entry belongs to; null when it has
+ *     none, so that a route without filters costs nothing extra per request
  */
 record RuntimeRoute(
     String name,
@@ -17,7 +20,13 @@ record RuntimeRoute(
     @Nullable String stripPrefix,
     @Nullable String prefixReplacement,
     @Nullable String hostRewrite,
-    @Nullable DirectResponder direct) {
+    @Nullable DirectResponder direct,
+    @Nullable FilterChain filters) {
+
+  /** This route with {@code chain} as its filters. */
+  RuntimeRoute withFilters(@Nullable FilterChain chain) {
+    return chain == filters ? this : new RuntimeRoute(name, upstream, stripPrefix, prefixReplacement, hostRewrite, direct, chain);
+  }
 
   /** The path sent upstream for a request whose (normalised) path is {@code path}. */
   String rewritePath(String path) {
