@@ -45,6 +45,15 @@ public interface Filter {
   }
 
   /**
+   * Called once when the exchange ends, however it ends (response complete, an error, the client
+   * gone), for each filter whose request phase was entered, in reverse order: the place to release
+   * what the request phase took (a concurrency slot) or to record the outcome. The exchange can be
+   * read but no longer changed; must not throw (what it throws is logged and ignored) and must not
+   * block.
+   */
+  default void onEnd(Exchange exchange) {}
+
+  /**
    * Whether this filter reads the request body, declared up front (read once, when the chain is
    * compiled): 0 (the default) when it does not, so the body streams to the upstream untouched;
    * otherwise the most bytes it accepts. Before this filter's request phase the whole body is then

@@ -385,7 +385,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     responseDeadline = 0;
     retryable = false;
     FilterExchange filters = d.filtersInUse();
-    if (filters != null && filters.hasResponsePhase()) {
+    if (filters != null) {
       switch (filters.filterUpstreamResponse(head, responseFiltered)) {
         case FilterExchange.RESPONSE_PENDING -> {
           // Nothing of the response moves until the filters are done; the body waits in the socket.

@@ -21,6 +21,7 @@ public final class FilterChain {
     final String where;
     final boolean request;
     final boolean response;
+    final boolean end;
     final long bodyLimit;
     /** Result name to position (the end of the filter's list for END); null without {@code onResult}. */
     final @Nullable Map<String, Integer> jumps;
@@ -32,6 +33,7 @@ public final class FilterChain {
       this.where = where;
       this.request = overrides(filter, "onRequest");
       this.response = overrides(filter, "onResponse");
+      this.end = overrides(filter, "onEnd");
       long limit = filter.bufferRequestBody();
       if (limit < 0) throw new IllegalArgumentException(where + ": bufferRequestBody() must be >= 0, got " + limit);
       this.bodyLimit = limit;
@@ -50,17 +52,21 @@ public final class FilterChain {
 
   private final Link[] links;
   private final boolean anyResponse;
+  private final boolean anyEnd;
   private final long bodyLimit;
 
   FilterChain(List<Link> links) {
     this.links = links.toArray(Link[]::new);
     boolean response = false;
+    boolean end = false;
     long limit = 0;
     for (Link l : this.links) {
       response |= l.response;
+      end |= l.end;
       limit = Math.max(limit, l.bodyLimit);
     }
     this.anyResponse = response;
+    this.anyEnd = end;
     this.bodyLimit = limit;
   }
 
@@ -75,6 +81,11 @@ public final class FilterChain {
   /** Whether any filter has a response phase. */
   public boolean hasResponsePhase() {
     return anyResponse;
+  }
+
+  /** Whether any filter has an end callback. */
+  boolean hasEndCallback() {
+    return anyEnd;
   }
 
   /** The most bytes of request body any filter buffers; 0 when none reads the body. */

@@ -63,6 +63,8 @@ public final class FilterExchange implements Exchange {
   /** The request phase is over; the request is on its way upstream (or to the direct response). */
   private static final int SENT = 2;
   private static final int RESPONSE = 3;
+  /** The exchange is ending: the filters' end callbacks run; nothing can be changed. */
+  private static final int ENDING = 4;
 
   private final ExchangeHost host;
   private final ChannelHandlerContext ctx;
@@ -210,9 +212,9 @@ public final class FilterExchange implements Exchange {
    * @return {@link #RESPONSE_CONTINUE}, {@link #RESPONSE_PENDING} or {@link #RESPONSE_REPLACED}
    */
   public int filterUpstreamResponse(ResponseHead h, Runnable resume) {
+    upstreamHead = h;
     if (!hasResponsePhase()) return RESPONSE_CONTINUE;
     phase = RESPONSE;
-    upstreamHead = h;
     local = null;
     responseEdits.clear();
     responseIndex = visitedCount - 1;
@@ -249,6 +251,18 @@ public final class FilterExchange implements Exchange {
    */
   public void end() {
     if (phase == IDLE) return;
+    phase = ENDING;
+    if (chain.hasEndCallback()) {
+      for (int k = visitedCount - 1; k >= 0; k--) {
+        FilterChain.Link l = chain.link(visited[k]);
+        if (!l.end) continue;
+        try {
+          l.filter.onEnd(this);
+        } catch (RuntimeException e) {
+          log.debug("filter {} failed in onEnd", l.where, e);
+        }
+      }
+    }
     phase = IDLE;
     generation++;
     ByteBuf b = body;
@@ -299,8 +313,8 @@ public final class FilterExchange implements Exchange {
           return;
         }
       }
+      visit(i);
       if (!l.request) {
-        visit(i);
         index = i + 1;
         continue;
       }
@@ -317,10 +331,12 @@ public final class FilterExchange implements Exchange {
     host.requestPhaseDone();
   }
 
-  /** Applies a request-phase result; true when the flow goes on at {@link #index}. */
+  /**
+   * Applies a request-phase result of filter {@code i} (the last visited); true when the flow goes
+   * on at {@link #index}.
+   */
   private boolean apply(int i, @Nullable FilterResult r) {
     if (r == FilterResult.CONTINUE) {
-      visit(i);
       index = i + 1;
       return true;
     }
@@ -336,16 +352,15 @@ public final class FilterExchange implements Exchange {
     }
     int jump = chain.jump(i, r.name());
     if (jump >= 0) {
-      visit(i);
       index = jump;
       return true;
     }
     LocalResponse response = r.response();
     if (response != null) {
-      respond(response, visitedCount, false);
+      // The filter that answers does not see its own response.
+      respond(response, visitedCount - 1, false);
       return false;
     }
-    visit(i);
     index = i + 1;
     return true;
   }
@@ -374,7 +389,7 @@ public final class FilterExchange implements Exchange {
     } else {
       log.debug("filter {} failed", l.where, e);
     }
-    respond(LocalResponse.error(500, "filter_error", "filter " + l.where + " failed"), visitedCount, false);
+    respond(LocalResponse.error(500, "filter_error", "filter " + l.where + " failed"), visitedCount - 1, false);
   }
 
   // ---- the response phase
@@ -483,7 +498,9 @@ public final class FilterExchange implements Exchange {
 
   @Override
   public Response response() {
-    if (phase != RESPONSE) throw new IllegalStateException("there is no response in the request phase");
+    if (phase != RESPONSE && (phase != ENDING || (local == null && upstreamHead == null))) {
+      throw new IllegalStateException("there is no response " + (phase == ENDING ? "for this exchange" : "in the request phase"));
+    }
     return responseView;
   }
 
@@ -522,7 +539,8 @@ public final class FilterExchange implements Exchange {
 
   private void checkRequestEditable() {
     if (phase != REQUEST) {
-      throw new IllegalStateException(phase == IDLE ? "the exchange has ended" : "the request has been sent upstream; it can no longer be changed");
+      throw new IllegalStateException(phase == IDLE || phase == ENDING ? "the exchange has ended"
+          : "the request has been sent upstream; it can no longer be changed");
     }
   }
 
