@@ -42,8 +42,6 @@ import java.util.Map;
  * changed rate starts with full buckets.
  */
 public final class RateLimitFilterFactory implements FilterFactory<RateLimitConfig> {
-  private static final Attribute<TokenBucket.Outcome> OUTCOME = Attribute.of("rate-limit.outcome");
-
   @Override
   public String kind() {
     return "rate-limit";
@@ -97,6 +95,8 @@ public final class RateLimitFilterFactory implements FilterFactory<RateLimitConf
         .maximumSize(c.maxKeys())
         .expireAfterAccess(idle)
         .build());
+    // One key per place: a chain may limit per consumer and per route, each reporting its own outcome.
+    Attribute<TokenBucket.Outcome> outcome = env.shared("outcome", () -> Attribute.of("rate-limit.outcome"));
     RateLimitConfig.Key key = c.key();
     String header = c.header();
     int hops = c.trustedHops();
@@ -128,7 +128,7 @@ public final class RateLimitFilterFactory implements FilterFactory<RateLimitConf
         long now = System.nanoTime();
         long taken = bucket.take(now, r.interval, r.burst);
         if (taken >= 0) {
-          if (withHeaders) x.setAttribute(OUTCOME, TokenBucket.outcome(taken, now, r.interval, r.burst));
+          if (withHeaders) x.setAttribute(outcome, TokenBucket.outcome(taken, now, r.interval, r.burst));
           return FilterResult.CONTINUE;
         }
         TokenBucket.Outcome o = TokenBucket.outcome(taken, now, r.interval, r.burst);
@@ -143,7 +143,7 @@ public final class RateLimitFilterFactory implements FilterFactory<RateLimitConf
 
       @Override
       public FilterResult onResponse(Exchange x) {
-        TokenBucket.Outcome o = x.attribute(OUTCOME);
+        TokenBucket.Outcome o = x.attribute(outcome);
         if (o == null) return FilterResult.CONTINUE;
         Headers h = x.response().headers();
         Rate r = rate;
