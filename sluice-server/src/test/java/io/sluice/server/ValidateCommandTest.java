@@ -35,6 +35,17 @@ class ValidateCommandTest {
   }
 
   @Test
+  void theFilteredBenchConfigIsValidAndTheSummaryCountsItsConsumer() throws Exception {
+    Path bench = ServerProcess.repoRoot().resolve("examples/bench-filters");
+
+    ServerProcess.Result r = ServerProcess.run("validate", bench.toString());
+
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    assertThat(r.stdoutLines()).containsExactly(bench + ": valid (1 listener, 1 route, 1 upstream, 1 consumer)");
+    assertThat(r.stderr()).isEmpty();
+  }
+
+  @Test
   void aBadFilterConfigIsPrintedWithFileObjectAndFieldAndTheExitCodeIsOne(@TempDir Path dir) throws Exception {
     Files.writeString(dir.resolve("routes.yaml"), """
         apiVersion: sluice.io/v1
