@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
 
@@ -28,16 +30,27 @@ public final class OutboundHttp {
       "host", "connection", "content-length", "expect", "upgrade", "transfer-encoding", "te", "trailer",
       "keep-alive", "proxy-connection", "http2-settings");
 
+  private static final ExecutorService EXECUTOR =
+      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("sluice-outbound-", 0).factory());
+
   private static final HttpClient CLIENT = HttpClient.newBuilder()
       .version(HttpClient.Version.HTTP_1_1)
       .followRedirects(HttpClient.Redirect.NEVER)
-      .executor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("sluice-outbound-", 0).factory()))
+      .executor(EXECUTOR)
       .build();
 
   private OutboundHttp() {}
 
   public static HttpClient client() {
     return CLIENT;
+  }
+
+  /**
+   * Virtual threads to start calls from: {@code sendAsync} may resolve a host name on the calling
+   * thread, which must never be an event loop.
+   */
+  public static Executor executor() {
+    return EXECUTOR;
   }
 
   /** Whether a request header may be copied onto an outbound request (lower-case or not). */
