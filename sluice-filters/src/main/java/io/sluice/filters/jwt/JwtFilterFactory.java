@@ -74,8 +74,9 @@ import org.jspecify.annotations.Nullable;
  * names the Consumer all its tokens are, or {@code consumerClaim} names a claim whose value is a
  * Consumer's name. The Consumer is recorded like {@code key-auth} records it; {@code consumers}
  * restricts who passes (403 {@code consumer_forbidden}). A request an earlier filter already
- * authenticated passes untouched, subject to {@code consumers}. The verified claims are in the
- * exchange attribute {@link #CLAIMS}.
+ * authenticated passes without a token, subject to {@code consumers} (its {@code claimsToHeaders}
+ * headers removed, {@code consumerHeader} set). The verified claims are in the exchange attribute
+ * {@link #CLAIMS}.
  *
  * <p><b>Failures.</b> A missing token gets 401 with {@code WWW-Authenticate: Bearer realm="sluice"};
  * a bad one 401 {@code invalid_token} with {@code WWW-Authenticate: Bearer realm="sluice",
@@ -329,8 +330,13 @@ public final class JwtFilterFactory implements FilterFactory<JwtConfig> {
     public FilterResult onRequest(Exchange x) {
       ConfigObject<ConsumerSpec> already = x.attribute(Attributes.CONSUMER);
       if (already != null) {
-        // Authenticated by an earlier filter (a flow that tries one method, then another).
-        return allowed.isEmpty() || allowed.contains(already.name()) ? FilterResult.CONTINUE : forbidden;
+        // Authenticated by an earlier filter (a flow that tries one method, then another): there is
+        // no token, so no claim may reach the upstream, least of all one the client wrote.
+        if (!allowed.isEmpty() && !allowed.contains(already.name())) return forbidden;
+        Headers h = x.request().headers();
+        for (String claimHeader : claimHeaders) h.remove(claimHeader);
+        if (consumerHeader != null) h.set(consumerHeader, already.name());
+        return FilterResult.CONTINUE;
       }
       return authenticate(x, true);
     }

@@ -310,6 +310,36 @@ class JwtFilterTest {
   }
 
   @Test
+  void aRequestAnEarlierFilterAuthenticatedPassesWithoutTheClientsClaimHeaders() throws Exception {
+    try (TestUpstream up = Gateways.okUpstream();
+        GatewayFixture gw = Gateways.start(up.address(), Consumers.aliceAndBob() + """
+            apiVersion: sluice.io/v1
+            kind: Pipeline
+            metadata: {name: auth}
+            spec:
+              filters:
+                - {kind: key-auth, name: key, onResult: {unauthorized: jwt}}
+                - kind: jwt
+                  name: jwt
+                  config: {issuers: [{issuer: "%s", secret: %s}], claimsToHeaders: {sub: X-User-Id}, consumerHeader: X-Consumer}
+            ---
+            """.formatted(ISSUER, SECRET) + Gateways.route("r", "pipeline: auth"))) {
+      assertThat(get(gw, "/", "apikey: alice-key-0001", "X-User-Id: forged", "X-Consumer: bob").status()).isEqualTo(200);
+      TestUpstream.Received byKey = up.take();
+      assertThat(byKey.header("x-user-id")).isNull();
+      assertThat(Gateways.values(byKey, "x-consumer")).containsExactly("alice");
+      String token = Tokens.sign(Tokens.signer(SECRET), JWSAlgorithm.HS256, null, Tokens.claims(ISSUER, "user-9"));
+      assertThat(get(gw, "/", bearer(token), "X-User-Id: forged").status()).isEqualTo(200);
+      TestUpstream.Received byToken = up.take();
+      assertThat(Gateways.values(byToken, "x-user-id")).containsExactly("user-9");
+      assertThat(byToken.header("x-consumer")).isNull();
+      RawConnection.Response neither = get(gw, "/");
+      assertThat(neither.status()).isEqualTo(401);
+      assertThat(neither.header("www-authenticate")).isEqualTo("Bearer realm=\"sluice\"");
+    }
+  }
+
+  @Test
   void badConfigsAreRefusedNamingTheField() throws Exception {
     assertThat(Configs.routeErrors("""
         - {kind: jwt}
