@@ -95,8 +95,10 @@ public final class RateLimitFilterFactory implements FilterFactory<RateLimitConf
         .maximumSize(c.maxKeys())
         .expireAfterAccess(idle)
         .build());
-    // One key per place: a chain may limit per consumer and per route, each reporting its own outcome.
-    Attribute<TokenBucket.Outcome> outcome = env.shared("outcome", () -> Attribute.of("rate-limit.outcome"));
+    // One key per place: a chain may limit per consumer and per route, each reporting its own bucket.
+    // The bucket and rate (objects that exist anyway) are kept, not an outcome: nothing is allocated.
+    Attribute<TokenBucket> takenFrom = env.shared("bucket", () -> Attribute.of("rate-limit.bucket"));
+    Attribute<Rate> takenAt = env.shared("rate", () -> Attribute.of("rate-limit.rate"));
     RateLimitConfig.Key key = c.key();
     String header = c.header();
     int hops = c.trustedHops();
@@ -128,7 +130,10 @@ public final class RateLimitFilterFactory implements FilterFactory<RateLimitConf
         long now = System.nanoTime();
         long taken = bucket.take(now, r.interval, r.burst);
         if (taken >= 0) {
-          if (withHeaders) x.setAttribute(outcome, TokenBucket.outcome(taken, now, r.interval, r.burst));
+          if (withHeaders) {
+            x.setAttribute(takenFrom, bucket);
+            x.setAttribute(takenAt, r);
+          }
           return FilterResult.CONTINUE;
         }
         TokenBucket.Outcome o = TokenBucket.outcome(taken, now, r.interval, r.burst);
@@ -143,17 +148,16 @@ public final class RateLimitFilterFactory implements FilterFactory<RateLimitConf
 
       @Override
       public FilterResult onResponse(Exchange x) {
-        TokenBucket.Outcome o = x.attribute(outcome);
-        if (o == null) return FilterResult.CONTINUE;
+        TokenBucket bucket = x.attribute(takenFrom);
+        Rate r = x.attribute(takenAt);
+        if (bucket == null || r == null) return FilterResult.CONTINUE;
+        // The bucket as it is now, when the response goes out (other requests may have taken tokens since).
+        long now = System.nanoTime();
+        long tat = bucket.tat();
         Headers h = x.response().headers();
-        Rate r = rate;
-        if (key == RateLimitConfig.Key.CONSUMER) {
-          ConfigObject<ConsumerSpec> consumer = x.attribute(Attributes.CONSUMER);
-          if (consumer != null) r = consumerRates.getOrDefault(consumer.name(), rate);
-        }
         h.set("RateLimit-Limit", r.limit);
-        h.set("RateLimit-Remaining", Integer.toString(o.remaining()));
-        h.set("RateLimit-Reset", Long.toString(seconds(o.resetNanos())));
+        h.set("RateLimit-Remaining", Integer.toString(TokenBucket.remaining(tat, now, r.interval, r.burst)));
+        h.set("RateLimit-Reset", Long.toString(seconds(Math.max(0, tat - now))));
         return FilterResult.CONTINUE;
       }
     };

@@ -15,6 +15,17 @@ final class TokenBucket {
   /** Nanoseconds on the {@link System#nanoTime()} scale; starts far in the past: a new bucket is full. */
   private final AtomicLong tat = new AtomicLong(Long.MIN_VALUE / 4);
 
+  /** The theoretical arrival time now: the bucket is full again at this {@link System#nanoTime()}. */
+  long tat() {
+    return tat.get();
+  }
+
+  /** Tokens left at {@code now}. */
+  static int remaining(long tat, long now, long interval, int burst) {
+    long allowAt = tat - interval * burst;
+    return (int) Math.max(0, Math.min(burst, (now - allowAt) / interval));
+  }
+
   /** What {@link #take} decided. Remaining and the waits are for the RateLimit headers. */
   record Outcome(boolean allowed, int remaining, long retryAfterNanos, long resetNanos) {}
 
