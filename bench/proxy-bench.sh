@@ -2,10 +2,25 @@
 # Runs ../shared/bench/proxy-bench against Sluice on examples/bench (listener 127.0.0.1:18090 ->
 # upstream 127.0.0.1:18080). Arguments pass through, e.g. --path /1k --rounds 5 --warmup 60.
 #
+# --filters (first argument) serves examples/bench-filters instead: the same route with five filters
+# (ip-restriction, key-auth, rate-limit, header, cors). Its key-auth takes the key from the query,
+# since the harness's load generator sends no headers, so ?apikey=bench-key-0001 is added to the
+# --path given (default /); every target gets that URL, and the backend answers it like the path.
+#
 # The gateway runs as the harness pins it: alone on one core. The JVM then sees one CPU, so the
 # flags are chosen for that: one event loop, SerialGC (no GC threads to compete with the loop),
 # a fixed 256 MiB heap touched up front, and one pooled-buffer arena.
 set -euo pipefail
+config=bench
+if [[ ${1:-} == --filters ]]; then
+  shift
+  config=bench-filters
+  args=() path=/
+  while (($#)); do
+    if [[ $1 == --path ]]; then path=$2; shift 2; else args+=("$1"); shift; fi
+  done
+  set -- "${args[@]}" --path "$path?apikey=bench-key-0001"
+fi
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 bench="${PROXY_BENCH:-$root/../shared/bench/proxy-bench}"
 [ -x "$bench" ] || { echo "proxy-bench.sh: $bench not found (set PROXY_BENCH)" >&2; exit 1; }
@@ -17,5 +32,5 @@ jar=$(ls "$root"/sluice-server/target/sluice-server-*.jar | grep -v -- '-tests.j
 # SLUICE_BENCH_JAVA_OPTS adds JVM options, e.g. -XX:StartFlightRecording=filename=/tmp/sluice.jfr for a profile.
 cmd="$JAVA_HOME/bin/java ${SLUICE_BENCH_JAVA_OPTS:-} $(netty_unsafe_opt "$JAVA_HOME") -XX:+UseSerialGC -Xms256m -Xmx256m -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED \
  -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1 \
- -cp $jar:$root/sluice-server/target/lib/* io.sluice.server.Main serve --event-loops 1 --config-dir $root/examples/bench"
+ -cp $jar:$root/sluice-server/target/lib/* io.sluice.server.Main serve --event-loops 1 --config-dir $root/examples/$config"
 exec "$bench" --gateway-cmd "$cmd" "$@"

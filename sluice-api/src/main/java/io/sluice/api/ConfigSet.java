@@ -1,6 +1,9 @@
 package io.sluice.api;
 
+import io.sluice.api.consumer.ConsumerSpec;
 import io.sluice.api.listener.ListenerSpec;
+import io.sluice.api.pipeline.GlobalFilterSpec;
+import io.sluice.api.pipeline.PipelineSpec;
 import io.sluice.api.route.RouteSpec;
 import io.sluice.api.upstream.UpstreamSpec;
 import io.sluice.api.validate.Validator;
@@ -29,6 +32,10 @@ public final class ConfigSet {
   private final List<ConfigObject<RouteSpec>> routes;
   private final List<ConfigObject<UpstreamSpec>> upstreams;
   private final Map<String, ConfigObject<UpstreamSpec>> upstreamsByName;
+  private final List<ConfigObject<ConsumerSpec>> consumers;
+  private final List<ConfigObject<PipelineSpec>> pipelines;
+  private final Map<String, ConfigObject<PipelineSpec>> pipelinesByName;
+  private final List<ConfigObject<GlobalFilterSpec>> globalFilters;
 
   private ConfigSet(List<ConfigObject<?>> sorted) {
     this.all = sorted;
@@ -36,6 +43,10 @@ public final class ConfigSet {
     this.routes = ofKind(sorted, Kind.ROUTE);
     this.upstreams = ofKind(sorted, Kind.UPSTREAM);
     this.upstreamsByName = upstreams.stream().collect(Collectors.toUnmodifiableMap(ConfigObject::name, Function.identity()));
+    this.consumers = ofKind(sorted, Kind.CONSUMER);
+    this.pipelines = ofKind(sorted, Kind.PIPELINE);
+    this.pipelinesByName = pipelines.stream().collect(Collectors.toUnmodifiableMap(ConfigObject::name, Function.identity()));
+    this.globalFilters = ofKind(sorted, Kind.GLOBAL_FILTER);
   }
 
   /**
@@ -69,8 +80,28 @@ public final class ConfigSet {
     return upstreamsByName.get(name);
   }
 
+  /** Consumers, sorted by name. */
+  public List<ConfigObject<ConsumerSpec>> consumers() {
+    return consumers;
+  }
+
+  /** Pipelines, sorted by name. */
+  public List<ConfigObject<PipelineSpec>> pipelines() {
+    return pipelines;
+  }
+
+  /** The pipeline named {@code name}, or null when there is none. */
+  public @Nullable ConfigObject<PipelineSpec> pipeline(String name) {
+    return pipelinesByName.get(name);
+  }
+
+  /** GlobalFilters, sorted by name: the order in which their filters run. */
+  public List<ConfigObject<GlobalFilterSpec>> globalFilters() {
+    return globalFilters;
+  }
+
   /**
-   * Every object in dependency order (Upstream, Route, Listener: {@link Kind} declaration order, see
+   * Every object in dependency order (Upstream, Consumer, Pipeline, Route, Listener, GlobalFilter: {@link Kind} declaration order, see
    * DESIGN §2), then by name, so that applying them in this order never meets a dangling reference.
    */
   public List<ConfigObject<?>> all() {

@@ -1,6 +1,9 @@
 package io.sluice.api;
 
+import io.sluice.api.consumer.ConsumerSpec;
 import io.sluice.api.listener.ListenerSpec;
+import io.sluice.api.pipeline.GlobalFilterSpec;
+import io.sluice.api.pipeline.PipelineSpec;
 import io.sluice.api.route.RouteSpec;
 import io.sluice.api.upstream.UpstreamSpec;
 
@@ -9,12 +12,18 @@ import io.sluice.api.upstream.UpstreamSpec;
  *
  * <p>The declaration order is the dependency order in which a change set is applied (DESIGN §2): an
  * object only refers to kinds declared before it, so no request ever sees a route whose upstream is
- * not there yet.
+ * not there yet. Filter configs may name Consumers, routes name Pipelines, and GlobalFilters name
+ * Listeners, hence Consumer and Pipeline before Route, and GlobalFilter last. (A Route names the
+ * Listeners it is served on, but a Listener serves nothing until a route is there, so a Route may
+ * come first.)
  */
 public enum Kind {
   UPSTREAM("Upstream", UpstreamSpec.class),
+  CONSUMER("Consumer", ConsumerSpec.class),
+  PIPELINE("Pipeline", PipelineSpec.class),
   ROUTE("Route", RouteSpec.class),
-  LISTENER("Listener", ListenerSpec.class);
+  LISTENER("Listener", ListenerSpec.class),
+  GLOBAL_FILTER("GlobalFilter", GlobalFilterSpec.class);
 
   private final String displayName;
   private final Class<? extends Spec> specClass;

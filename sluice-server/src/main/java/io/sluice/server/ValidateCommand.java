@@ -26,8 +26,13 @@ final class ValidateCommand implements Callable<Integer> {
     }
     try {
       ConfigSet set = ConfigLoader.loadDirectory(dir);
-      System.out.printf("%s: valid (%s, %s, %s)%n", dir, count(set.listeners().size(), "listener"),
-          count(set.routes().size(), "route"), count(set.upstreams().size(), "upstream"));
+      StringBuilder more = new StringBuilder();
+      // Kinds that most configurations do not have are only counted when present.
+      if (!set.consumers().isEmpty()) more.append(", ").append(count(set.consumers().size(), "consumer"));
+      if (!set.pipelines().isEmpty()) more.append(", ").append(count(set.pipelines().size(), "pipeline"));
+      if (!set.globalFilters().isEmpty()) more.append(", ").append(count(set.globalFilters().size(), "global filter"));
+      System.out.printf("%s: valid (%s, %s, %s%s)%n", dir, count(set.listeners().size(), "listener"),
+          count(set.routes().size(), "route"), count(set.upstreams().size(), "upstream"), more);
       return 0;
     } catch (ConfigException e) {
       for (ConfigError err : e.errors()) System.err.println(err);

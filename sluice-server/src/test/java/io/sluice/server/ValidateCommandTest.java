@@ -35,6 +35,42 @@ class ValidateCommandTest {
   }
 
   @Test
+  void theFilteredBenchConfigIsValidAndTheSummaryCountsItsConsumer() throws Exception {
+    Path bench = ServerProcess.repoRoot().resolve("examples/bench-filters");
+
+    ServerProcess.Result r = ServerProcess.run("validate", bench.toString());
+
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    assertThat(r.stdoutLines()).containsExactly(bench + ": valid (1 listener, 1 route, 1 upstream, 1 consumer)");
+    assertThat(r.stderr()).isEmpty();
+  }
+
+  @Test
+  void aBadFilterConfigIsPrintedWithFileObjectAndFieldAndTheExitCodeIsOne(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("routes.yaml"), """
+        apiVersion: sluice.io/v1
+        kind: Route
+        metadata: {name: orders}
+        spec:
+          directResponse: {status: 200}
+          filters:
+            - {kind: header, config: {request: {set: {X-Ok: yes}}}}
+            - {kind: header, config: {response: {add: {Content-Length: "5"}}}}
+            - {kind: header, config: {request: {sett: {}}}}
+        """);
+
+    ServerProcess.Result r = ServerProcess.run("validate", dir.toString());
+
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.stdoutLines()).isEmpty();
+    assertThat(r.stderrLines()).containsExactly(
+        "routes.yaml:1: Route/orders: spec.filters[1].config.response.add.Content-Length: header Content-Length frames "
+            + "the message and is written by the gateway; filters cannot set or remove it",
+        "routes.yaml:1: Route/orders: spec.filters[2].config.request.sett: unknown field 'sett' (known fields: add, remove, set)",
+        dir + ": 2 error(s)");
+  }
+
+  @Test
   void everyErrorOfEveryBrokenFileIsPrintedWithFileObjectAndFieldAndTheExitCodeIsOne(@TempDir Path dir)
       throws Exception {
     int port = GatewayFixture.freePort();

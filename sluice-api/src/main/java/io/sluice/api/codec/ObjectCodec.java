@@ -44,6 +44,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -333,29 +334,44 @@ public final class ObjectCodec {
   }
 
   /**
-   * Binds {@code node} to {@code type}, reporting every problem: Jackson stops at the first one, so
-   * the offending field is dropped from a copy of the tree and the binding repeated until it succeeds.
-   * A problem inside a list drops the whole list, since dropping one element would shift the index
-   * of the next problem.
+   * Binds {@code node} to {@code type} exactly as the {@code spec} of an object is bound: strictly
+   * (unknown fields, wrong types and nulls in lists are errors), with durations as {@code 5s} and
+   * sizes as {@code 16KiB}, reporting every problem rather than the first. Used for values that
+   * only code outside this module understands, such as the {@code config} of a filter.
+   *
+   * @param problems receives each problem: the field path relative to {@code node} as written
+   *     ({@code allowOrigins[0]}, {@code request.set}; empty for {@code node} itself) and a message
+   * @return the bound value, or null when there was any problem
    */
-  private static @Nullable Spec bind(Errors e, JsonNode node, Class<? extends Spec> type) {
+  public static <T> @Nullable T bind(JsonNode node, Class<T> type, BiConsumer<String, String> problems) {
     JsonNode remaining = node.deepCopy();
     boolean failed = false;
     for (int attempt = 0; attempt < MAX_BINDING_ATTEMPTS; attempt++) {
       try {
-        Spec spec = BINDER.treeToValue(remaining, type);
-        return failed ? null : spec;
+        T value = BINDER.treeToValue(remaining, type);
+        return failed ? null : value;
       } catch (JsonMappingException x) {
         failed = true;
-        e.add("spec" + path(x.getPath()), bindingMessage(x, at(remaining, x.getPath())));
+        String p = path(x.getPath());
+        problems.accept(p.startsWith(".") ? p.substring(1) : p, bindingMessage(x, at(remaining, x.getPath())));
         if (!drop(remaining, x.getPath())) return null;
       } catch (JsonProcessingException x) {
         // Not a binding problem but a limit of the parser (a number too long to read): no path to name.
-        e.add("spec", "cannot read: " + x.getOriginalMessage());
+        problems.accept("", "cannot read: " + x.getOriginalMessage());
         return null;
       }
     }
     return null;
+  }
+
+  /**
+   * Binds a spec, reporting every problem: Jackson stops at the first one, so the offending field is
+   * dropped from a copy of the tree and the binding repeated until it succeeds. A problem inside a
+   * list drops the whole list, since dropping one element would shift the index of the next problem.
+   */
+  private static @Nullable Spec bind(Errors e, JsonNode node, Class<? extends Spec> type) {
+    return bind(node, type, (field, message) ->
+        e.add(field.isEmpty() ? "spec" : field.startsWith("[") ? "spec" + field : "spec." + field, message));
   }
 
   /** Removes the field the path ends in, or the list it ends in; false when the path names no field. */

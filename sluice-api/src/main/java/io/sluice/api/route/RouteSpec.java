@@ -4,6 +4,8 @@ import io.sluice.api.Kind;
 import io.sluice.api.ObjectRef;
 import io.sluice.api.Spec;
 import io.sluice.api.upstream.RetryPolicy;
+import io.sluice.api.filter.FilterSpec;
+import io.sluice.api.filter.FilterSpecs;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -28,6 +30,10 @@ import org.jspecify.annotations.Nullable;
  *   colour: {header: x-sluice-colour, value: blue}
  *   timeouts: {request: 10s, upstreamResponse: 2s}
  *   retries: {attempts: 3, statuses: [503]}
+ *   pipeline: api-auth           # a Pipeline's filters run first,
+ *   filters:                     # then the route's own
+ *     - {kind: header, config: {request: {set: {x-team: shop}}}}
+ *   disableGlobal: [served-by]   # GlobalFilter filters this route leaves out
  * }</pre>
  *
  * @param listeners names of the listeners this route is served on; empty means all
@@ -44,6 +50,10 @@ import org.jspecify.annotations.Nullable;
  * @param colour a header the route sets on the requests it takes (traffic colouring)
  * @param timeouts the route's own timeouts
  * @param retries replaces the retry policy of the upstream(s) for this route
+ * @param filters the route's own filters, run after its pipeline's (see {@link FilterSpec}); a
+ *     filter with the name of a GlobalFilter's filter replaces that one for this route
+ * @param pipeline name of a Pipeline whose filters run before the route's own
+ * @param disableGlobal names of GlobalFilter filters that do not run for this route
  */
 public record RouteSpec(
     List<String> listeners,
@@ -57,7 +67,10 @@ public record RouteSpec(
     List<CanaryRule> canary,
     @Nullable Colour colour,
     @Nullable RouteTimeouts timeouts,
-    @Nullable RetryPolicy retries)
+    @Nullable RetryPolicy retries,
+    List<FilterSpec> filters,
+    @Nullable String pipeline,
+    List<String> disableGlobal)
     implements Spec {
 
   public RouteSpec {
@@ -67,12 +80,14 @@ public record RouteSpec(
     match = match == null ? RouteMatch.ANY : match;
     upstreams = upstreams == null ? List.of() : List.copyOf(upstreams);
     canary = canary == null ? List.of() : List.copyOf(canary);
+    filters = filters == null ? List.of() : List.copyOf(filters);
+    disableGlobal = disableGlobal == null ? List.of() : List.copyOf(disableGlobal);
   }
 
-  /** A route without a split, canary rules, colour, timeouts or retries of its own. */
+  /** A route without a split, canary rules, colour, timeouts, retries or filters of its own. */
   public RouteSpec(List<String> listeners, List<String> hosts, Integer priority, RouteMatch match,
       @Nullable String upstream, @Nullable Rewrite rewrite, @Nullable DirectResponse directResponse) {
-    this(listeners, hosts, priority, match, upstream, rewrite, directResponse, null, null, null, null, null);
+    this(listeners, hosts, priority, match, upstream, rewrite, directResponse, null, null, null, null, null, null, null, null);
   }
 
   /** Every Upstream the route can send to: {@code upstream}, the split's and the canary rules', once each. */
@@ -93,6 +108,8 @@ public record RouteSpec(
     List<ObjectRef> refs = new ArrayList<>();
     for (String l : listeners) refs.add(new ObjectRef(Kind.LISTENER, l));
     for (String u : upstreamNames()) refs.add(new ObjectRef(Kind.UPSTREAM, u));
+    if (pipeline != null) refs.add(new ObjectRef(Kind.PIPELINE, pipeline));
+    refs.addAll(FilterSpecs.references(filters));
     return refs;
   }
 }

@@ -5,7 +5,11 @@ import io.sluice.api.ConfigError;
 import io.sluice.api.ConfigObject;
 import io.sluice.api.Kind;
 import io.sluice.api.codec.Durations;
+import io.sluice.api.consumer.ConsumerSpec;
+import io.sluice.api.filter.FilterConfigValidator;
 import io.sluice.api.listener.ListenerSpec;
+import io.sluice.api.pipeline.GlobalFilterSpec;
+import io.sluice.api.pipeline.PipelineSpec;
 import io.sluice.api.route.DirectResponse;
 import io.sluice.api.route.KeyMatch;
 import io.sluice.api.route.PathMatch;
@@ -45,7 +49,10 @@ public final class Validator {
 
   private Validator() {}
 
-  /** Returns every error in {@code objects}; empty when they form a valid configuration. */
+  /**
+   * Returns every error in {@code objects}; empty when they form a valid configuration. Filter
+   * configs are checked by the {@linkplain FilterConfigValidator#installed() installed} validator.
+   */
   public static List<ConfigError> validate(Collection<? extends ConfigObject<?>> objects) {
     return validate(objects, Set.of());
   }
@@ -58,6 +65,15 @@ public final class Validator {
    * @param unreadable {@code Kind/name} of each object that was written but could not be decoded
    */
   public static List<ConfigError> validate(Collection<? extends ConfigObject<?>> objects, Set<String> unreadable) {
+    return validate(objects, unreadable, FilterConfigValidator.installed());
+  }
+
+  /**
+   * Like {@link #validate(Collection, Set)}, with filter configs checked by {@code filters}; with
+   * null, filter kinds and configs are not checked (only the shape of filter lists).
+   */
+  public static List<ConfigError> validate(Collection<? extends ConfigObject<?>> objects, Set<String> unreadable,
+      @Nullable FilterConfigValidator filters) {
     List<ConfigError> errors = new ArrayList<>();
     Map<String, ConfigObject<?>> byRef = new HashMap<>();
     for (ConfigObject<?> o : objects) {
@@ -72,6 +88,7 @@ public final class Validator {
       }
     }
     References refs = new References(byRef.keySet(), unreadable);
+    FilterChecks filterChecks = new FilterChecks(errors, filters, refs::exists, objects);
     List<Bound> bound = new ArrayList<>();
     for (ConfigObject<?> o : objects) {
       Report r = new Report(errors, o);
@@ -81,11 +98,19 @@ public final class Validator {
           Hosts.HostPort address = listener(r, (ListenerSpec) o.spec());
           if (address != null) bound.add(new Bound(o, address));
         }
-        case ROUTE -> route(r, (RouteSpec) o.spec(), refs);
+        case ROUTE -> {
+          route(r, (RouteSpec) o.spec(), refs);
+          filterChecks.route(o, (RouteSpec) o.spec());
+        }
         case UPSTREAM -> upstream(r, (UpstreamSpec) o.spec());
+        case CONSUMER -> filterChecks.consumer(o, (ConsumerSpec) o.spec());
+        case PIPELINE -> filterChecks.pipeline(o, (PipelineSpec) o.spec());
+        case GLOBAL_FILTER -> filterChecks.globalFilter(o, (GlobalFilterSpec) o.spec());
       }
     }
     portClashes(errors, bound);
+    filterChecks.consumerClashes();
+    filterChecks.globalFilterClashes();
     return errors;
   }
 

@@ -70,6 +70,11 @@ public final class ChunkedParser {
     this.errorStatus = errorStatus;
   }
 
+  /** Lowers the limit of the body in progress to {@code maxData} bytes (413 beyond), if it is lower. */
+  public void limit(long maxData) {
+    this.maxData = Math.min(this.maxData, maxData);
+  }
+
   /** Starts a new body whose decoded data may not exceed {@code maxData} bytes (413 beyond). */
   public void reset(long maxData) {
     state = SIZE_FIRST;

@@ -155,6 +155,19 @@ public final class RequestHead implements RequestView {
     setHeaderLine = line;
   }
 
+  /** Whether the name of field {@code i} is {@code lowerName} (compared case-insensitively, without building a string). */
+  public boolean headerNameIs(int i, String lowerName) {
+    int ns = fields[i * SLOTS];
+    return fields[i * SLOTS + 1] - ns == lowerName.length() && Ascii.equalsIgnoreCase(bytes, ns, lowerName);
+  }
+
+  /** Whether field {@code i} is hop-by-hop (Connection, Transfer-Encoding, Keep-Alive, ..., or named in Connection). */
+  public boolean isHopByHop(int i) {
+    int code = fields[i * SLOTS + 4];
+    return code == HeaderName.CONNECTION || code == HeaderName.HOP_BY_HOP || code == HeaderName.TRANSFER_ENCODING
+        || (connectionTokens != null && isConnectionNominated(i));
+  }
+
   /** The request target as received, e.g. {@code /a/b?x=1}. */
   public String target() {
     return Ascii.latin1(bytes, targetStart, targetEnd);
@@ -619,6 +632,112 @@ public final class RequestHead implements RequestView {
       out.writeShort(CRLF);
     }
     if (chunked) {
+      out.writeBytes(TE_CHUNKED);
+    } else if (contentLength >= 0) {
+      out.writeBytes(CONTENT_LENGTH_PREFIX);
+      writeDecimal(out, contentLength);
+      out.writeShort(CRLF);
+    }
+    out.writeShort(CRLF);
+  }
+
+  /**
+   * Like {@link #encodeForUpstream(ByteBuf, String, String, String)}, with what filters changed:
+   * the method, target, Host, header edits and, when the body was replaced or buffered, its length.
+   * X-Forwarded-For is the received values that {@code edits} kept, the values it added, then the
+   * client; X-Forwarded-Proto, X-Forwarded-Host and X-Request-Id that {@code edits} added replace
+   * the gateway's.
+   *
+   * @param path the path to send (already percent-encoded where needed)
+   * @param query the raw query to send, or null for none
+   * @param bodyLength the length of the body that follows the head, sent as Content-Length; -1 to
+   *     frame the body as received
+   */
+  public void encodeForUpstream(ByteBuf out, String method, String path, @Nullable String query, String hostHeader,
+      String scheme, HeaderEdits edits, long bodyLength) {
+    byte[] b = bytes;
+    out.writeCharSequence(method, StandardCharsets.ISO_8859_1);
+    out.writeByte(' ');
+    out.writeCharSequence(path, StandardCharsets.ISO_8859_1);
+    if (query != null && !query.isEmpty()) {
+      out.writeByte('?');
+      out.writeCharSequence(query, StandardCharsets.ISO_8859_1);
+    }
+    out.writeBytes(HTTP11_CRLF);
+    out.writeBytes(HOST_PREFIX);
+    out.writeCharSequence(hostHeader, StandardCharsets.ISO_8859_1);
+    out.writeShort(CRLF);
+    boolean requestIdSeen = false;
+    boolean xffKept = false;
+    for (int i = 0, n = headerCount * SLOTS; i < n; i += SLOTS) {
+      int code = fields[i + 4];
+      if (code != HeaderName.OTHER && code != HeaderName.X_REQUEST_ID && code != HeaderName.X_FORWARDED_FOR) continue;
+      if (edits.isRemoved(b, fields[i], fields[i + 1])) continue;
+      switch (code) {
+        case HeaderName.OTHER -> {
+          if (connectionTokens != null && isConnectionNominated(i / SLOTS)) continue;
+          if (setHeaderName != null && HeaderFields.nameIs(b, fields, i / SLOTS, setHeaderName)) continue;
+          writeField(out, b, i);
+        }
+        case HeaderName.X_REQUEST_ID -> {
+          requestIdSeen = true;
+          writeField(out, b, i);
+        }
+        default -> xffKept = true;
+      }
+    }
+    if (setHeaderLine != null) out.writeBytes(setHeaderLine);
+    String xfp = null;
+    String xfh = null;
+    for (int i = 0; i < edits.addedCount(); i++) {
+      switch (edits.addedLowerName(i)) {
+        case "x-forwarded-for" -> {}
+        case "x-forwarded-proto" -> xfp = edits.addedValue(i);
+        case "x-forwarded-host" -> xfh = edits.addedValue(i);
+        default -> {
+          if (edits.addedLowerName(i).equals("x-request-id")) requestIdSeen = true;
+          out.writeCharSequence(edits.addedName(i), StandardCharsets.ISO_8859_1);
+          out.writeShort(COLON_SP);
+          out.writeCharSequence(edits.addedValue(i), StandardCharsets.ISO_8859_1);
+          out.writeShort(CRLF);
+        }
+      }
+    }
+    out.writeBytes(XFF_PREFIX);
+    if (xffKept) {
+      for (int i = 0, n = headerCount * SLOTS; i < n; i += SLOTS) {
+        if (fields[i + 4] == HeaderName.X_FORWARDED_FOR && fields[i + 3] > fields[i + 2]) {
+          out.writeBytes(b, fields[i + 2], fields[i + 3] - fields[i + 2]);
+          out.writeBytes(COMMA_SP);
+        }
+      }
+    }
+    for (int i = 0; i < edits.addedCount(); i++) {
+      if (edits.addedLowerName(i).equals("x-forwarded-for") && !edits.addedValue(i).isEmpty()) {
+        out.writeCharSequence(edits.addedValue(i), StandardCharsets.ISO_8859_1);
+        out.writeBytes(COMMA_SP);
+      }
+    }
+    out.writeCharSequence(clientIp, StandardCharsets.ISO_8859_1);
+    out.writeShort(CRLF);
+    out.writeBytes(XFP_PREFIX);
+    out.writeCharSequence(xfp != null ? xfp : scheme, StandardCharsets.ISO_8859_1);
+    out.writeShort(CRLF);
+    if (xfh != null || !authority.isEmpty()) {
+      out.writeBytes(XFH_PREFIX);
+      out.writeCharSequence(xfh != null ? xfh : authority, StandardCharsets.ISO_8859_1);
+      out.writeShort(CRLF);
+    }
+    if (!requestIdSeen) {
+      out.writeBytes(REQUEST_ID_PREFIX);
+      writeRandomId(out);
+      out.writeShort(CRLF);
+    }
+    if (bodyLength >= 0) {
+      out.writeBytes(CONTENT_LENGTH_PREFIX);
+      writeDecimal(out, bodyLength);
+      out.writeShort(CRLF);
+    } else if (chunked) {
       out.writeBytes(TE_CHUNKED);
     } else if (contentLength >= 0) {
       out.writeBytes(CONTENT_LENGTH_PREFIX);

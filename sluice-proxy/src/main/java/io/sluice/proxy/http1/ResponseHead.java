@@ -63,6 +63,33 @@ public final class ResponseHead {
     return http10 ? keepAliveRequested && !closeRequested : !closeRequested;
   }
 
+  public int headerCount() {
+    return headerCount;
+  }
+
+  /** Name of header field {@code i} as received. */
+  public String headerName(int i) {
+    return Ascii.latin1(bytes, fields[i * SLOTS], fields[i * SLOTS + 1]);
+  }
+
+  /** Value of header field {@code i}, without surrounding whitespace. */
+  public String headerValue(int i) {
+    return Ascii.latin1(bytes, fields[i * SLOTS + 2], fields[i * SLOTS + 3]);
+  }
+
+  /** Whether the name of field {@code i} is {@code lowerName} (compared case-insensitively, without building a string). */
+  public boolean headerNameIs(int i, String lowerName) {
+    int ns = fields[i * SLOTS];
+    return fields[i * SLOTS + 1] - ns == lowerName.length() && Ascii.equalsIgnoreCase(bytes, ns, lowerName);
+  }
+
+  /** Whether field {@code i} is hop-by-hop (Connection, Transfer-Encoding, Keep-Alive, ..., or named in Connection). */
+  public boolean isHopByHop(int i) {
+    int code = fields[i * SLOTS + 4];
+    return code == HeaderName.CONNECTION || code == HeaderName.HOP_BY_HOP || code == HeaderName.TRANSFER_ENCODING
+        || (connectionTokens != null && isConnectionNominated(i));
+  }
+
   /** The first value of a header (name in lower case), or null. */
   public @Nullable String header(String lowerCaseName) {
     return HeaderFields.value(bytes, fields, headerCount, lowerCaseName);
@@ -196,6 +223,16 @@ public final class ResponseHead {
    * @param keepAliveHeader announce keep-alive (for an HTTP/1.0 client that asked for it)
    */
   public void encodeForDownstream(ByteBuf out, boolean chunked, boolean close, boolean keepAliveHeader) {
+    encodeForDownstream(out, chunked, close, keepAliveHeader, null);
+  }
+
+  /**
+   * Like {@link #encodeForDownstream(ByteBuf, boolean, boolean, boolean)}, with the header edits of
+   * the response filters: received fields they removed are left out, the fields they added are
+   * written after the received ones.
+   */
+  public void encodeForDownstream(ByteBuf out, boolean chunked, boolean close, boolean keepAliveHeader,
+      @Nullable HeaderEdits edits) {
     byte[] b = bytes;
     out.writeBytes(HTTP11_SP);
     out.writeBytes(b, statusStart, statusLineEnd - statusStart);
@@ -208,10 +245,19 @@ public final class ResponseHead {
         continue;
       }
       if (connectionTokens != null && isConnectionNominated(i / SLOTS)) continue;
+      if (edits != null && edits.isRemoved(b, fields[i], fields[i + 1])) continue;
       out.writeBytes(b, fields[i], fields[i + 1] - fields[i]);
       out.writeShort(RequestHead.COLON_SP);
       out.writeBytes(b, fields[i + 2], fields[i + 3] - fields[i + 2]);
       out.writeShort(RequestHead.CRLF);
+    }
+    if (edits != null) {
+      for (int i = 0; i < edits.addedCount(); i++) {
+        out.writeCharSequence(edits.addedName(i), java.nio.charset.StandardCharsets.ISO_8859_1);
+        out.writeShort(RequestHead.COLON_SP);
+        out.writeCharSequence(edits.addedValue(i), java.nio.charset.StandardCharsets.ISO_8859_1);
+        out.writeShort(RequestHead.CRLF);
+      }
     }
     if (close) {
       out.writeBytes(CONNECTION_CLOSE);

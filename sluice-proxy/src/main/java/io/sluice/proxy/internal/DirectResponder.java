@@ -5,7 +5,9 @@ import io.netty.buffer.ByteBufAllocator;
 import io.sluice.api.route.DirectResponse;
 import io.sluice.proxy.http1.RequestHead;
 import java.nio.charset.StandardCharsets;
+import io.sluice.proxy.filter.LocalResponse;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Writes a route's {@code directResponse}. A fixed response is encoded once, at apply time, up to
@@ -17,8 +19,12 @@ final class DirectResponder {
   private final boolean echo;
   /** 204 and 304 have no body, and a 204 no Content-Length (RFC 9110 §6.4.1, §8.6). */
   private final boolean bodiless;
+  private final DirectResponse spec;
+  /** The fixed response for the filters' response phase; null for echo, or headers a filter could not write. */
+  private final @Nullable LocalResponse local;
 
   DirectResponder(DirectResponse spec) {
+    this.spec = spec;
     this.echo = spec.echo();
     this.bodiless = spec.status() == 204 || spec.status() == 304;
     StringBuilder h = new StringBuilder(128);
@@ -33,6 +39,39 @@ final class DirectResponder {
     }
     this.head = h.toString().getBytes(StandardCharsets.ISO_8859_1);
     this.body = spec.body() == null ? new byte[0] : spec.body().getBytes(StandardCharsets.UTF_8);
+    LocalResponse l = null;
+    if (!echo) {
+      try {
+        l = asLocal(body);
+      } catch (IllegalArgumentException e) {
+        // A header the response phase could not have written (e.g. Connection): answered without it.
+      }
+    }
+    this.local = l;
+  }
+
+  /**
+   * The response as a {@link LocalResponse}, for routes whose filters have a response phase; null
+   * when it can only be written as configured (then the response phase is skipped).
+   */
+  @Nullable LocalResponse local(RequestHead request) {
+    if (!echo) return local;
+    try {
+      return asLocal(echoBody(request));
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  private LocalResponse asLocal(byte[] b) {
+    LocalResponse.Builder r = LocalResponse.builder(spec.status());
+    boolean contentType = false;
+    for (Map.Entry<String, String> e : spec.headers().entrySet()) {
+      r.header(e.getKey(), e.getValue());
+      contentType |= e.getKey().equalsIgnoreCase("content-type");
+    }
+    if (!contentType) r.header("Content-Type", echo ? "application/json" : "text/plain; charset=utf-8");
+    return r.body(bodiless ? new byte[0] : b).build();
   }
 
   /** Encodes the response to {@code request}; the caller writes it and owns the buffer. */

@@ -8,6 +8,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.proxy.filter.LocalResponse;
+import io.sluice.proxy.filter.internal.ExchangeHost;
+import io.sluice.proxy.filter.internal.FilterChain;
+import io.sluice.proxy.filter.internal.FilterExchange;
 import io.sluice.proxy.http1.ChunkedParser;
 import io.sluice.proxy.http1.HttpParseException;
 import io.sluice.proxy.http1.RequestHead;
@@ -32,7 +36,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Threading: everything runs on the channel's event loop.
  */
-final class DownstreamHandler extends ChannelInboundHandlerAdapter {
+final class DownstreamHandler extends ChannelInboundHandlerAdapter implements ExchangeHost {
   private static final int HEAD = 0;
   /** Streaming the request body to the upstream. */
   private static final int BODY = 1;
@@ -41,6 +45,10 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   /** The request is complete; waiting for the response to complete. */
   private static final int AWAIT_RESPONSE = 3;
   private static final int CLOSED = 4;
+  /** The route's filters run their request phase (they may be waiting for an async result). */
+  private static final int FILTERS = 5;
+  /** Reading the request body into memory for a filter that reads it. */
+  private static final int BUFFER = 6;
 
   private final ListenerRuntime listener;
   private final RequestHeadReader reader = new RequestHeadReader();
@@ -68,6 +76,11 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   private boolean continueSent;
   /** Breakers, endpoint picks, retries and the route's request timeout of the current exchange. */
   private final UpstreamAttempts attempts = new UpstreamAttempts(this);
+  /** The filter runtime of this connection, created for the first request whose route has filters. */
+  private @Nullable FilterExchange filters;
+  /** The current exchange runs {@link #filters}. */
+  private boolean filtered;
+  private final ChunkedParser.DataSink bodySink = (buf, index, length) -> filters.appendBody(buf, index, length);
 
   DownstreamHandler(ListenerRuntime listener) {
     this.listener = listener;
@@ -100,6 +113,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       up.downstreamClosed();
     }
     attempts.cancel();
+    endFilters();
     releaseCumulation();
   }
 
@@ -112,7 +126,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     }
     lastActivity = System.nanoTime();
     cumulate(in);
-    if (state == AWAIT_RESPONSE) {
+    if (state == AWAIT_RESPONSE || state == FILTERS) {
       // A pipelined request: keep it unread, but do not let a client pile up an unbounded backlog.
       if (cumulation.readableBytes() > PIPELINE_BACKLOG) pauseReading();
       return;
@@ -171,7 +185,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     closeAfterResponse = true;
-    if (state == HEAD || state == BODY || state == DISCARD) {
+    if (state == HEAD || state == BODY || state == DISCARD || state == BUFFER || (state == FILTERS && !requestComplete)) {
       UpstreamConnection up = upstream;
       if (up != null) {
         upstream = null;
@@ -238,6 +252,13 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             forwardBody(in, up);
             if (!requestComplete) return;
           }
+          case BUFFER -> {
+            if (in == null || !in.isReadable()) return;
+            bufferBody(in);
+            if (!requestComplete) return;
+            state = FILTERS;
+            filters.requestBodyBuffered();
+          }
           case DISCARD -> {
             if (in == null || !in.isReadable()) return;
             discardBody(in);
@@ -282,9 +303,36 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       respondError(404, "no_route", "no route matches the request");
       return;
     }
+    FilterChain chain = route.filters();
+    if (chain != null) {
+      startFilters(chain, route, c);
+      return;
+    }
+    proceed(h, route);
+  }
+
+  /** Sends the request where its route says: the direct response, or the upstream. */
+  private void proceed(RequestHead h, RuntimeRoute route) {
+    FilterExchange x = filtered ? filters : null;
+    if (x != null && x.bodyLimit() != Long.MAX_VALUE) {
+      long max = x.bodyLimit();
+      if (h.contentLength() > max || x.bufferedBodyLength() > max) {
+        closeAfterResponse = true;
+        respondError(413, "request_body_too_large", "request body larger than " + max + " bytes");
+        return;
+      }
+      if (h.isChunked()) requestChunks.limit(max);
+    }
     DirectResponder direct = route.direct();
     if (direct != null) {
       if (h.expectsContinue() && h.hasBody()) closeAfterResponse = true;
+      if (x != null && x.hasResponsePhase()) {
+        LocalResponse local = direct.local(h);
+        if (local != null) {
+          x.respondDirect(local);
+          return;
+        }
+      }
       responseStarted = true;
       ctx.write(direct.encode(ctx.alloc(), h, closeAfterResponse), ctx.voidPromise());
       endDirectExchange();
@@ -357,13 +405,97 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     return attempts.responded(status);
   }
 
-  /** The current request's head as the upstream gets it; the caller owns the buffer. */
+  /** The current request's head as the upstream gets it (with a buffered body, if any); the caller owns the buffer. */
   ByteBuf encodeUpstreamHead() {
     RequestHead h = request;
     RuntimeRoute r = route;
+    if (filtered) return filters.encodeUpstreamRequest(ctx.alloc(), r.stripPrefix() == null ? null : r.rewritePath(h.path()));
     ByteBuf head = ctx.alloc().ioBuffer(h.length() + 256);
     h.encodeForUpstream(head, r.stripPrefix() == null ? null : r.rewritePath(h.path()), r.hostRewrite(), "http");
     return head;
+  }
+
+  // ---- filters (ExchangeHost): called by the FilterExchange, on this loop ----
+
+  private void startFilters(FilterChain chain, RuntimeRoute route, ListenerConfig c) {
+    FilterExchange x = filters;
+    if (x == null) {
+      x = new FilterExchange(this, ctx);
+      filters = x;
+    }
+    this.route = route;
+    filtered = true;
+    state = FILTERS;
+    x.start(chain, request, route.name(), c.name, route.hostRewrite());
+  }
+
+  /** The filter runtime of the current exchange, or null when its route has no filters. */
+  @Nullable FilterExchange filtersInUse() {
+    return filtered ? filters : null;
+  }
+
+  private void endFilters() {
+    if (filtered) {
+      filtered = false;
+      filters.end();
+    }
+  }
+
+  @Override
+  public void requestPhaseDone() {
+    proceed(request, route);
+  }
+
+  @Override
+  public void bufferRequestBody() {
+    RequestHead h = request;
+    if (h.expectsContinue() && !responseStarted) ctx.writeAndFlush(Unpooled.wrappedBuffer(Responses.CONTINUE));
+    state = BUFFER;
+    resumeReading();
+  }
+
+  private void bufferBody(ByteBuf in) {
+    int from = in.readerIndex();
+    int to = in.writerIndex();
+    if (request.isChunked()) {
+      in.readerIndex(requestChunks.scan(in, from, to, bodySink));
+      requestComplete = requestChunks.isDone();
+    } else {
+      int n = (int) Math.min(bodyRemaining, to - from);
+      filters.appendBody(in, from, n);
+      in.readerIndex(from + n);
+      bodyRemaining -= n;
+      requestComplete = bodyRemaining == 0;
+    }
+  }
+
+  @Override
+  public boolean startLocalResponse(boolean close) {
+    RequestHead h = request;
+    if (close || draining || (h != null && h.expectsContinue() && !requestComplete)) closeAfterResponse = true;
+    responseStarted = true;
+    return closeAfterResponse;
+  }
+
+  @Override
+  public void writeLocalResponse(ByteBuf response) {
+    ctx.write(response, ctx.voidPromise());
+    resumeReading();
+    endDirectExchange();
+  }
+
+  @Override
+  public void resumed() {
+    if (state == CLOSED) return;
+    process();
+    flushUpstream();
+  }
+
+  /** A response filter replaced the upstream's response; the upstream connection is already closed. */
+  void upstreamResponseReplaced() {
+    upstream = null;
+    if (state == CLOSED) return;
+    filters.writeReplacement();
   }
 
   /** Called when the upstream connection has the request head and can take the body. */
@@ -483,6 +615,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   void exchangeComplete() {
     attempts.complete();
     upstream = null;
+    endFilters();
     request = null;
     route = null;
     if (closeAfterResponse || state == CLOSED) {
@@ -514,6 +647,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void endDirectExchange() {
+    endFilters();
     if (requestComplete) {
       if (closeAfterResponse) {
         closeAfterFlush();
@@ -553,6 +687,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     }
     attempts.cancel();
     state = CLOSED;
+    endFilters();
     releaseCumulation();
     reader.reset();
     String reason = switch (e.status()) {
@@ -607,13 +742,13 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         return;
       }
       next = left;
-    } else if (state == HEAD || state == BODY || state == DISCARD) {
+    } else if (state == HEAD || state == BODY || state == DISCARD || state == BUFFER) {
       // While reading is paused because the upstream is not taking the body yet (back-pressure, or
       // still connecting), the wait is the gateway's, not the client's: it is not idleness.
       if (state == BODY && readPaused) lastActivity = now;
       long left = lastActivity + c.idleTimeoutNanos - now;
       if (left <= 0) {
-        if (state == BODY) {
+        if (state == BODY || state == BUFFER) {
           UpstreamConnection up = upstream;
           if (up != null) up.abort();
           upstreamFailed(408, "request_timeout", "request body not received within the idle timeout");

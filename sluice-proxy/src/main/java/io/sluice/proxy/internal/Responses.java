@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
  * {@code {"status":502,"reason":"upstream_connect_failure","message":"..."}} and the same reason
  * code in the {@code X-Sluice-Reason} header, for clients, logs and metrics alike.
  */
-final class Responses {
+public final class Responses {
   static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
 
   private Responses() {}
@@ -35,7 +35,7 @@ final class Responses {
     return out;
   }
 
-  static void jsonString(StringBuilder sb, String s) {
+  public static void jsonString(StringBuilder sb, String s) {
     sb.append('"');
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
@@ -53,7 +53,7 @@ final class Responses {
     sb.append('"');
   }
 
-  static String reasonPhrase(int status) {
+  public static String reasonPhrase(int status) {
     return switch (status) {
       case 200 -> "OK";
       case 201 -> "Created";

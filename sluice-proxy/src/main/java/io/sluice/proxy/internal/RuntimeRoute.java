@@ -1,5 +1,6 @@
 package io.sluice.proxy.internal;
 
+import io.sluice.proxy.filter.internal.FilterChain;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -13,6 +14,8 @@ import org.jspecify.annotations.Nullable;
  * @param direct the gateway's own answer instead of proxying
  * @param traffic for a proxying route, its split, colour, retries and timeouts; null exactly when
  *     {@code direct} is set
+ * @param filters the route's filter chain on the listener this entry belongs to; null when it has
+ *     none, so that a route without filters costs nothing extra per request
  */
 record RuntimeRoute(
     String name,
@@ -21,7 +24,13 @@ record RuntimeRoute(
     @Nullable String prefixReplacement,
     @Nullable String hostRewrite,
     @Nullable DirectResponder direct,
-    @Nullable RouteTraffic traffic) {
+    @Nullable RouteTraffic traffic,
+    @Nullable FilterChain filters) {
+
+  /** This route with {@code chain} as its filters. */
+  RuntimeRoute withFilters(@Nullable FilterChain chain) {
+    return chain == filters ? this : new RuntimeRoute(name, upstream, stripPrefix, prefixReplacement, hostRewrite, direct, traffic, chain);
+  }
 
   /** The path sent upstream for a request whose (normalised) path is {@code path}. */
   String rewritePath(String path) {

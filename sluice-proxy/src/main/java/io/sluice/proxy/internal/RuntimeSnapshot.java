@@ -6,6 +6,8 @@ import io.sluice.api.route.PathMatch;
 import io.sluice.api.route.RouteSpec;
 import io.sluice.api.route.RouteTimeouts;
 import io.sluice.api.upstream.UpstreamSpec;
+import io.sluice.proxy.filter.internal.FilterChains;
+import io.sluice.proxy.filter.internal.FilterRegistry;
 import io.sluice.proxy.route.RouteEntry;
 import io.sluice.proxy.route.RouteTable;
 import io.sluice.proxy.route.split.Colouring;
@@ -27,9 +29,11 @@ import java.util.Set;
  *
  * @param listeners compiled listeners by name
  * @param upstreams compiled upstreams by name
+ * @param filterState what the filters keep across configurations
  */
-record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, Map<String, UpstreamRuntime> upstreams) {
-  static final RuntimeSnapshot EMPTY = new RuntimeSnapshot(ConfigSet.EMPTY, Map.of(), Map.of());
+record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, Map<String, UpstreamRuntime> upstreams,
+    FilterChains.SharedState filterState) {
+  static final RuntimeSnapshot EMPTY = new RuntimeSnapshot(ConfigSet.EMPTY, Map.of(), Map.of(), FilterChains.SharedState.EMPTY);
 
   /**
    * Compiles {@code config}. Upstreams whose spec did not change are carried over whole, and
@@ -52,6 +56,7 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
       }
       upstreams.put(o.name(), new UpstreamRuntime(o.name(), o.spec(), endpoints, loops));
     }
+    FilterChains filters = FilterChains.compile(config, previous.filterState, FilterRegistry.installed());
     Map<String, RuntimeRoute> routes = new HashMap<>();
     for (ConfigObject<RouteSpec> o : config.routes()) {
       routes.put(o.name(), compileRoute(o.name(), o.spec(), upstreams));
@@ -62,12 +67,14 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
       for (ConfigObject<RouteSpec> r : config.routes()) {
         List<String> on = r.spec().listeners();
         if (on.isEmpty() || on.contains(l.name())) {
-          entries.add(new RouteEntry<>(r.name(), r.spec(), routes.get(r.name())));
+          // A route's chain depends on the listener (its GlobalFilters); without any it is the same everywhere.
+          RuntimeRoute rr = routes.get(r.name()).withFilters(filters.chain(r.name(), l.name()));
+          entries.add(new RouteEntry<>(r.name(), r.spec(), rr));
         }
       }
       listeners.put(l.name(), new ListenerConfig(l.name(), l.spec(), RouteTable.compile(entries)));
     }
-    return new RuntimeSnapshot(config, Map.copyOf(listeners), Map.copyOf(upstreams));
+    return new RuntimeSnapshot(config, Map.copyOf(listeners), Map.copyOf(upstreams), filters.sharedState());
   }
 
   private static Endpoint find(List<Endpoint> endpoints, UpstreamSpec.Endpoint e) {
@@ -93,7 +100,7 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
     UpstreamRuntime upstream = spec.upstream() == null ? null : upstreams.get(spec.upstream());
     DirectResponder direct = spec.directResponse() == null ? null : new DirectResponder(spec.directResponse());
     RouteTraffic traffic = direct != null ? null : compileTraffic(name, spec, upstreams);
-    return new RuntimeRoute(name, upstream, strip, replacement, host, direct, traffic);
+    return new RuntimeRoute(name, upstream, strip, replacement, host, direct, traffic, null);
   }
 
   private static RouteTraffic compileTraffic(String name, RouteSpec spec, Map<String, UpstreamRuntime> upstreams) {

@@ -10,7 +10,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.proxy.filter.internal.FilterExchange;
 import io.sluice.proxy.http1.ChunkedParser;
+import io.sluice.proxy.http1.HeaderEdits;
 import io.sluice.proxy.http1.HttpParseException;
 import io.sluice.proxy.http1.RequestHead;
 import io.sluice.proxy.http1.ResponseHead;
@@ -41,6 +43,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private static final int BODY_CHUNKED_DECODE = 4;
   private static final int BODY_UNTIL_CLOSE = 5;
   private static final int CLOSED = 6;
+  /** The response head is read; the route's response filters are waiting for an async result. */
+  private static final int FILTERING = 7;
   private static final int MAX_RESPONSE_HEAD = 64 * 1024;
 
   private final LoopContext loopContext;
@@ -56,6 +60,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private long idleTimeoutNanos;
   private boolean reused;
   private boolean pausedByDownstream;
+  private boolean pausedForFilters;
+  private final Runnable responseFiltered = this::responseFiltered;
 
   // The current exchange.
   private @Nullable DownstreamHandler down;
@@ -215,7 +221,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   void resumeReading() {
     if (pausedByDownstream) {
       pausedByDownstream = false;
-      channel.config().setAutoRead(true);
+      if (!pausedForFilters) channel.config().setAutoRead(true);
     }
   }
 
@@ -381,14 +387,65 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private void onResponseHead(DownstreamHandler d) {
     responseDeadline = 0;
     retryable = false;
-    int status = head.status();
-    if (d.retryOnResponse(status)) {
+    if (d.retryOnResponse(head.status())) {
       // Retried elsewhere: this response is dropped unread, with its connection.
       down = null;
       endActive();
       close();
       return;
     }
+    FilterExchange filters = d.filtersInUse();
+    if (filters != null) {
+      switch (filters.filterUpstreamResponse(head, responseFiltered)) {
+        case FilterExchange.RESPONSE_PENDING -> {
+          // Nothing of the response moves until the filters are done; the body waits in the socket.
+          state = FILTERING;
+          pausedForFilters = true;
+          channel.config().setAutoRead(false);
+          return;
+        }
+        case FilterExchange.RESPONSE_REPLACED -> {
+          replacedByFilter(d);
+          return;
+        }
+        default -> {}
+      }
+    }
+    writeResponseHead(d, filters == null ? null : filters.responseEdits());
+  }
+
+  /** The response filters finished after waiting: the head goes out (or the filters' response), then the body. */
+  private void responseFiltered() {
+    DownstreamHandler d = down;
+    if (d == null || state != FILTERING) return;
+    FilterExchange filters = d.filtersInUse();
+    if (filters == null || filters.responseReplaced()) {
+      replacedByFilter(d);
+      return;
+    }
+    writeResponseHead(d, filters.responseEdits());
+    pausedForFilters = false;
+    if (!pausedByDownstream) channel.config().setAutoRead(true);
+    try {
+      if (cumulation != null) processResponse();
+    } catch (HttpParseException e) {
+      fail(e.status(), "upstream_protocol_error", e.getMessage());
+      return;
+    }
+    DownstreamHandler now = down;
+    if (now != null) now.flushResponse();
+  }
+
+  /** A response filter answered instead of the upstream: this connection's response is dropped with it. */
+  private void replacedByFilter(DownstreamHandler d) {
+    down = null;
+    endActive();
+    close();
+    d.upstreamResponseReplaced();
+  }
+
+  private void writeResponseHead(DownstreamHandler d, @Nullable HeaderEdits edits) {
+    int status = head.status();
     RequestHead req = d.request();
     boolean noBody = req.method().equals("HEAD") || status == 204 || status == 304;
     boolean client10 = req.isHttp10();
@@ -410,7 +467,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     boolean untilClose = mode == BODY_UNTIL_CLOSE || mode == BODY_CHUNKED_DECODE;
     boolean close = d.closeAfterResponse(untilClose);
     ByteBuf out = channel.alloc().ioBuffer(head.length() + 64);
-    head.encodeForDownstream(out, mode == BODY_CHUNKED, close, client10 && !close);
+    head.encodeForDownstream(out, mode == BODY_CHUNKED, close, client10 && !close, edits);
     d.writeResponse(out);
     if (mode == IDLE) {
       complete(d);
@@ -436,6 +493,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   /** Back to the loop's pool. */
   private void release() {
     state = IDLE;
+    pausedForFilters = false;
     down = null;
     upstream = null;
     idleSince = System.nanoTime();

@@ -1,0 +1,87 @@
+package io.sluice.api.filter;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sluice.api.ObjectRef;
+import java.util.Iterator;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.SortedSet;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Checks the {@code config} of filters, which only the code of each filter kind understands.
+ * {@code sluice-api} knows no filter kinds: the data plane ({@code sluice-proxy}) provides the
+ * implementation, backed by the filter factories it discovers, as a {@link ServiceLoader} service.
+ * {@link io.sluice.api.validate.Validator} uses {@link #installed()}, so every place that validates a
+ * configuration ({@code sluice validate}, the config directory, the store's apply, the admin API)
+ * refuses a bad filter config with the same message, as soon as the proxy is on the class path.
+ *
+ * <p>Implementations are thread-safe and stateless as seen from the caller.
+ */
+public interface FilterConfigValidator {
+  /** A problem with one field of a filter's config. */
+  @FunctionalInterface
+  interface Problems {
+    /**
+     * @param field the path inside the config, as written: {@code allowOrigins[0]},
+     *     {@code response.set.x-id}; empty for the config as a whole
+     * @param message what was found and what was expected
+     */
+    void add(String field, String message);
+  }
+
+  /**
+   * An object the config refers to by name, such as a Consumer.
+   *
+   * @param field the path inside the config where the name is written, e.g. {@code consumers[1]}
+   */
+  record Reference(String field, ObjectRef target) {}
+
+  /** The known kinds, sorted: listed in the message about an unknown kind. */
+  SortedSet<String> kinds();
+
+  /**
+   * Checks the config of a filter of a known kind ({@link #kinds()}): that it binds to the kind's
+   * config record (types, unknown fields) and that its values make sense together.
+   *
+   * @param config the config as written, or null when it was left out
+   */
+  void validate(String kind, @Nullable JsonNode config, Problems problems);
+
+  /**
+   * The objects a config refers to by name, so that they must exist and cannot be deleted while
+   * referred to. Only called with a config that {@link #validate} accepted; never throws.
+   */
+  default List<Reference> references(String kind, @Nullable JsonNode config) {
+    return List.of();
+  }
+
+  /**
+   * The implementation on the class path, or null when there is none (only {@code sluice-api}, or
+   * tools that do not include the data plane): then filter kinds and configs are not checked.
+   *
+   * @throws IllegalStateException when more than one implementation is installed
+   */
+  static @Nullable FilterConfigValidator installed() {
+    return Installed.VALIDATOR;
+  }
+
+  /** Discovered once, on first use. */
+  final class Installed {
+    private static final @Nullable FilterConfigValidator VALIDATOR = load();
+
+    private Installed() {}
+
+    private static @Nullable FilterConfigValidator load() {
+      Iterator<FilterConfigValidator> it =
+          ServiceLoader.load(FilterConfigValidator.class, FilterConfigValidator.class.getClassLoader()).iterator();
+      if (!it.hasNext()) return null;
+      FilterConfigValidator first = it.next();
+      if (it.hasNext()) {
+        throw new IllegalStateException("more than one FilterConfigValidator is installed: "
+            + first.getClass().getName() + " and " + it.next().getClass().getName());
+      }
+      return first;
+    }
+  }
+}

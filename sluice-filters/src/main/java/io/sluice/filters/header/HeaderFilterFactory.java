@@ -1,0 +1,125 @@
+package io.sluice.filters.header;
+
+import io.sluice.api.filter.FilterConfigValidator.Problems;
+import io.sluice.proxy.filter.Exchange;
+import io.sluice.proxy.filter.Filter;
+import io.sluice.proxy.filter.FilterEnvironment;
+import io.sluice.proxy.filter.FilterFactory;
+import io.sluice.proxy.filter.FilterResult;
+import io.sluice.proxy.filter.Headers;
+import io.sluice.proxy.filter.internal.HeaderRules;
+import java.util.Map;
+
+/**
+ * {@code header}: sets, adds and removes request headers (before the request goes upstream) and
+ * response headers (before the response goes to the client).
+ *
+ * <pre>{@code
+ * - kind: header
+ *   config:
+ *     request:
+ *       set: {X-Team: shop}
+ *       add: {X-Via: sluice}
+ *       remove: [X-Debug]
+ *     response:
+ *       set: {Strict-Transport-Security: max-age=31536000}
+ *       remove: [Server]
+ * }</pre>
+ *
+ * <p>Host, Content-Length, Transfer-Encoding and the hop-by-hop headers are refused when the
+ * config is validated: the gateway writes them (the {@code rewrite} filter changes the Host).
+ */
+public final class HeaderFilterFactory implements FilterFactory<HeaderConfig> {
+  @Override
+  public String kind() {
+    return "header";
+  }
+
+  @Override
+  public Class<HeaderConfig> configType() {
+    return HeaderConfig.class;
+  }
+
+  @Override
+  public void validate(HeaderConfig c, Problems problems) {
+    if ((c.request() == null || c.request().isEmpty()) && (c.response() == null || c.response().isEmpty())) {
+      problems.add("", "no edits; expected request or response with set, add or remove");
+    }
+    check(c.request(), "request", false, problems);
+    check(c.response(), "response", true, problems);
+  }
+
+  private static void check(HeaderConfig.Edits e, String field, boolean response, Problems problems) {
+    if (e == null) return;
+    for (Map.Entry<String, String> h : e.set().entrySet()) field(h.getKey(), h.getValue(), field + ".set." + h.getKey(), response, problems);
+    for (Map.Entry<String, String> h : e.add().entrySet()) field(h.getKey(), h.getValue(), field + ".add." + h.getKey(), response, problems);
+    for (int i = 0; i < e.remove().size(); i++) {
+      try {
+        HeaderRules.checkName(e.remove().get(i), response);
+      } catch (IllegalArgumentException x) {
+        problems.add(field + ".remove[" + i + "]", x.getMessage());
+      }
+    }
+  }
+
+  private static void field(String name, String value, String at, boolean response, Problems problems) {
+    try {
+      HeaderRules.check(name, value, response);
+    } catch (IllegalArgumentException x) {
+      problems.add(at, x.getMessage());
+    }
+  }
+
+  @Override
+  public Filter create(HeaderConfig c, FilterEnvironment env) {
+    Edit request = Edit.of(c.request());
+    Edit response = Edit.of(c.response());
+    if (response == null) {
+      return new Filter() {
+        @Override
+        public FilterResult onRequest(Exchange x) {
+          request.apply(x.request().headers());
+          return FilterResult.CONTINUE;
+        }
+      };
+    }
+    if (request == null) {
+      return new Filter() {
+        @Override
+        public FilterResult onResponse(Exchange x) {
+          response.apply(x.response().headers());
+          return FilterResult.CONTINUE;
+        }
+      };
+    }
+    return new Filter() {
+      @Override
+      public FilterResult onRequest(Exchange x) {
+        request.apply(x.request().headers());
+        return FilterResult.CONTINUE;
+      }
+
+      @Override
+      public FilterResult onResponse(Exchange x) {
+        response.apply(x.response().headers());
+        return FilterResult.CONTINUE;
+      }
+    };
+  }
+
+  /** One direction's edits as arrays: applying them iterates arrays, nothing else. */
+  private record Edit(String[] remove, String[] setNames, String[] setValues, String[] addNames, String[] addValues) {
+    static Edit of(HeaderConfig.Edits e) {
+      if (e == null || e.isEmpty()) return null;
+      return new Edit(e.remove().toArray(String[]::new),
+          e.set().keySet().toArray(String[]::new), e.set().values().toArray(String[]::new),
+          e.add().keySet().toArray(String[]::new), e.add().values().toArray(String[]::new));
+    }
+
+    void apply(Headers h) {
+      for (String r : remove) h.remove(r);
+      for (int i = 0; i < setNames.length; i++) h.set(setNames[i], setValues[i]);
+      for (int i = 0; i < addNames.length; i++) h.add(addNames[i], addValues[i]);
+    }
+  }
+}

@@ -1,0 +1,15 @@
+package io.sluice.proxy.filter;
+
+import io.sluice.api.ConfigObject;
+import io.sluice.api.consumer.ConsumerSpec;
+
+/** Attributes that several filters and the access log agree on. */
+public final class Attributes {
+  private Attributes() {}
+
+  /**
+   * The Consumer the request authenticated as, set by the authentication filters ({@code key-auth},
+   * {@code basic-auth}, ...); read by {@code rate-limit} with {@code key: consumer} and the access log.
+   */
+  public static final Attribute<ConfigObject<ConsumerSpec>> CONSUMER = Attribute.of("consumer");
+}

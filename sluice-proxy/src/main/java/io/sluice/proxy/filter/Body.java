@@ -1,0 +1,19 @@
+package io.sluice.proxy.filter;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.Charset;
+
+/** A buffered request body. Valid until the exchange ends (see {@link Exchange}); read-only. */
+public interface Body {
+  /** Its length in bytes. */
+  int length();
+
+  /** A copy of the bytes. */
+  byte[] toByteArray();
+
+  /** The bytes decoded with {@code charset}. */
+  String toString(Charset charset);
+
+  /** A read-only view of the bytes, without a copy; valid until the exchange ends. */
+  ByteBuffer asByteBuffer();
+}

@@ -1,0 +1,31 @@
+package io.sluice.proxy.filter.internal;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * The client connection that runs a {@link FilterExchange}: what the chain asks of it. Implemented by
+ * the data plane's downstream handler; every call is made on the connection's event loop.
+ */
+public interface ExchangeHost {
+  /** The request phase ended without a response: send the request upstream (or answer the route's direct response). */
+  void requestPhaseDone();
+
+  /**
+   * A filter reads the body: read it whole, passing each piece to
+   * {@link FilterExchange#appendBody}, then call {@link FilterExchange#requestBodyBuffered()}.
+   */
+  void bufferRequestBody();
+
+  /**
+   * A local response is about to be written: returns whether the connection closes after it.
+   *
+   * @param close close it in any case (the request body is not going to be read)
+   */
+  boolean startLocalResponse(boolean close);
+
+  /** Writes a local response (taking ownership of the buffer) and ends the exchange. */
+  void writeLocalResponse(ByteBuf response);
+
+  /** An async step of the chain completed and changed the exchange's state: go on with buffered input. */
+  void resumed();
+}

@@ -1,0 +1,108 @@
+package io.sluice.proxy.filter.internal;
+
+import io.sluice.proxy.filter.Exchange;
+import io.sluice.proxy.filter.Filter;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The filters one route runs on one listener, compiled when the configuration is applied:
+ * GlobalFilter {@code before} lists, the route's pipeline, the route's own filters, GlobalFilter
+ * {@code after} lists, with overridden and disabled global filters left out and every
+ * {@code onResult} jump resolved to a position. Immutable; nothing is looked up per request.
+ */
+public final class FilterChain {
+  /** One compiled filter. */
+  static final class Link {
+    final Filter filter;
+    /** {@code Route/orders spec.filters[1] (key-auth)}: how errors name the filter. */
+    final String where;
+    final boolean request;
+    final boolean response;
+    final boolean end;
+    final long bodyLimit;
+    /** Result name to position (the end of the filter's list for END); null without {@code onResult}. */
+    final @Nullable Map<String, Integer> jumps;
+    /** Failures are logged once at WARN per filter; later ones at DEBUG, so a broken filter cannot flood the log. */
+    final AtomicBoolean failureLogged;
+
+    Link(Filter filter, String where, @Nullable Map<String, Integer> jumps, AtomicBoolean failureLogged) {
+      this.filter = filter;
+      this.where = where;
+      this.request = overrides(filter, "onRequest");
+      this.response = overrides(filter, "onResponse");
+      this.end = overrides(filter, "onEnd");
+      long limit = filter.bufferRequestBody();
+      if (limit < 0) throw new IllegalArgumentException(where + ": bufferRequestBody() must be >= 0, got " + limit);
+      this.bodyLimit = limit;
+      this.jumps = jumps == null || jumps.isEmpty() ? null : Map.copyOf(jumps);
+      this.failureLogged = failureLogged;
+    }
+
+    private static boolean overrides(Filter f, String method) {
+      try {
+        return f.getClass().getMethod(method, Exchange.class).getDeclaringClass() != Filter.class;
+      } catch (NoSuchMethodException e) {
+        return true;
+      }
+    }
+  }
+
+  private final Link[] links;
+  private final boolean anyResponse;
+  private final boolean anyEnd;
+  private final long bodyLimit;
+
+  FilterChain(List<Link> links) {
+    this.links = links.toArray(Link[]::new);
+    boolean response = false;
+    boolean end = false;
+    long limit = 0;
+    for (Link l : this.links) {
+      response |= l.response;
+      end |= l.end;
+      limit = Math.max(limit, l.bodyLimit);
+    }
+    this.anyResponse = response;
+    this.anyEnd = end;
+    this.bodyLimit = limit;
+  }
+
+  public int size() {
+    return links.length;
+  }
+
+  Link link(int i) {
+    return links[i];
+  }
+
+  /** Whether any filter has a response phase. */
+  public boolean hasResponsePhase() {
+    return anyResponse;
+  }
+
+  /** Whether any filter has an end callback. */
+  boolean hasEndCallback() {
+    return anyEnd;
+  }
+
+  /** The most bytes of request body any filter buffers; 0 when none reads the body. */
+  public long bodyLimit() {
+    return bodyLimit;
+  }
+
+  /** Where the flow goes when filter {@code i} ends with result {@code name}; -1 when it has no jump for it. */
+  int jump(int i, @Nullable String name) {
+    Map<String, Integer> j = links[i].jumps;
+    if (j == null || name == null) return -1;
+    Integer to = j.get(name);
+    return to == null ? -1 : to;
+  }
+
+  /** The places of the filters, in order: for tests and diagnostics. */
+  public List<String> describe() {
+    return java.util.Arrays.stream(links).map(l -> l.where).toList();
+  }
+}

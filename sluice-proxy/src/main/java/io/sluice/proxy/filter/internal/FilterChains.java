@@ -1,0 +1,228 @@
+package io.sluice.proxy.filter.internal;
+
+import io.sluice.api.ConfigObject;
+import io.sluice.api.ConfigSet;
+import io.sluice.api.filter.FilterSpec;
+import io.sluice.api.pipeline.GlobalFilterSpec;
+import io.sluice.api.pipeline.PipelineSpec;
+import io.sluice.api.route.RouteSpec;
+import io.sluice.proxy.filter.Filter;
+import io.sluice.proxy.filter.FilterEnvironment;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Compiles the filters of a configuration: each list of filters (a route's, a pipeline's, a
+ * GlobalFilter's {@code before}/{@code after}) is created once, then assembled into one
+ * {@link FilterChain} per route and listener. Runs when a configuration is applied, off the event
+ * loops. A pipeline's or GlobalFilter's filter instances are shared by every route that runs them.
+ */
+public final class FilterChains {
+  /** Virtual threads for filters' blocking work; shared by every configuration, never shut down. */
+  private static final ExecutorService BLOCKING = Executors.newVirtualThreadPerTaskExecutor();
+
+  private final ConfigSet config;
+  private final Map<String, Segment> routes = new HashMap<>();
+  private final Map<String, RouteSpec> routeSpecs = new HashMap<>();
+  private final Map<String, Segment> pipelines = new HashMap<>();
+  private final Map<String, Segment[]> globals = new HashMap<>();
+  private final Map<String, @Nullable FilterChain> chains = new HashMap<>();
+  private final Map<String, Object> shared = new HashMap<>();
+  private final SharedState previous;
+
+  /** One list of filters as configured, compiled once. */
+  private record Segment(List<FilterSpec> specs, List<Filter> filters, List<String> wheres, List<AtomicBoolean> logged) {
+    int indexOf(String name) {
+      for (int i = 0; i < specs.size(); i++) {
+        if (name.equals(specs.get(i).name())) return i;
+      }
+      return -1;
+    }
+  }
+
+  /** Objects filters keep across configurations ({@link FilterEnvironment#shared}). Immutable. */
+  public static final class SharedState {
+    public static final SharedState EMPTY = new SharedState(Map.of());
+    private final Map<String, Object> objects;
+
+    private SharedState(Map<String, Object> objects) {
+      this.objects = objects;
+    }
+  }
+
+  private FilterChains(ConfigSet config, SharedState previous) {
+    this.config = config;
+    this.previous = previous;
+  }
+
+  /**
+   * Creates every filter of {@code config}.
+   *
+   * @param previous the shared state of the configuration being replaced
+   * @throws IllegalArgumentException when a filter cannot be created, naming it
+   */
+  public static FilterChains compile(ConfigSet config, SharedState previous, FilterRegistry registry) {
+    FilterChains c = new FilterChains(config, previous);
+    for (ConfigObject<PipelineSpec> p : config.pipelines()) {
+      c.pipelines.put(p.name(), c.segment(registry, p.ref(), "spec.filters", p.spec().filters()));
+    }
+    for (ConfigObject<GlobalFilterSpec> g : config.globalFilters()) {
+      c.globals.put(g.name(), new Segment[] {
+          c.segment(registry, g.ref(), "spec.before", g.spec().before()),
+          c.segment(registry, g.ref(), "spec.after", g.spec().after())});
+    }
+    for (ConfigObject<RouteSpec> r : config.routes()) {
+      c.routes.put(r.name(), c.segment(registry, r.ref(), "spec.filters", r.spec().filters()));
+      c.routeSpecs.put(r.name(), r.spec());
+    }
+    return c;
+  }
+
+  /** What filters keep for the next configuration. */
+  public SharedState sharedState() {
+    return new SharedState(Map.copyOf(shared));
+  }
+
+  private Segment segment(FilterRegistry registry, String owner, String field, List<FilterSpec> specs) {
+    List<Filter> filters = new ArrayList<>(specs.size());
+    List<String> wheres = new ArrayList<>(specs.size());
+    List<AtomicBoolean> logged = new ArrayList<>(specs.size());
+    for (int i = 0; i < specs.size(); i++) {
+      FilterSpec s = specs.get(i);
+      String at = field + "[" + i + "]";
+      String where = owner + " " + at + " (" + s.label() + ")";
+      filters.add(registry.create(s.kind(), s.config(), new Environment(s, owner, at), owner + ": " + at));
+      wheres.add(where);
+      logged.add(new AtomicBoolean());
+    }
+    return new Segment(List.copyOf(specs), filters, wheres, logged);
+  }
+
+  /**
+   * The chain of route {@code route} on listener {@code listener}, or null when it has no filters
+   * (the hot path then pays nothing). Chains that come out the same are the same object.
+   */
+  public @Nullable FilterChain chain(String route, String listener) {
+    RouteSpec r = routeSpecs.get(route);
+    if (r == null) throw new IllegalArgumentException("no route " + route);
+    if (r.filters().isEmpty() && r.pipeline() == null && globals.isEmpty()) return null;
+    List<String> applicable = new ArrayList<>();
+    for (ConfigObject<GlobalFilterSpec> g : config.globalFilters()) {
+      if (g.spec().appliesTo(listener)) applicable.add(g.name());
+    }
+    String key = route + "\u0000" + String.join(",", applicable);
+    if (chains.containsKey(key)) return chains.get(key);
+    FilterChain chain = assemble(route, r, applicable);
+    chains.put(key, chain);
+    return chain;
+  }
+
+  private @Nullable FilterChain assemble(String name, RouteSpec route, List<String> applicable) {
+    Segment pipeline = route.pipeline() == null ? null : pipelines.get(route.pipeline());
+    Segment own = routes.get(name);
+    Set<String> replaced = new HashSet<>(route.disableGlobal());
+    for (FilterSpec f : own.specs()) if (f.name() != null) replaced.add(f.name());
+    if (pipeline != null) for (FilterSpec f : pipeline.specs()) if (f.name() != null) replaced.add(f.name());
+    List<FilterChain.Link> links = new ArrayList<>();
+    for (String g : applicable) add(links, globals.get(g)[0], replaced);
+    if (pipeline != null) add(links, pipeline, Set.of());
+    add(links, own, Set.of());
+    for (String g : applicable) add(links, globals.get(g)[1], replaced);
+    return links.isEmpty() ? null : new FilterChain(links);
+  }
+
+  /** Appends the filters of {@code s} not in {@code leaveOut}, with their jumps resolved to positions in the chain. */
+  private static void add(List<FilterChain.Link> links, Segment s, Set<String> leaveOut) {
+    int n = s.specs().size();
+    int base = links.size();
+    // position[i]: where filter i of the segment lands, or where the next kept one does (n: the segment's end).
+    int[] position = new int[n + 1];
+    int kept = 0;
+    boolean[] keep = new boolean[n];
+    for (int i = 0; i < n; i++) {
+      String name = s.specs().get(i).name();
+      keep[i] = name == null || !leaveOut.contains(name);
+      if (keep[i]) kept++;
+    }
+    int next = base + kept;
+    position[n] = next;
+    for (int i = n - 1; i >= 0; i--) {
+      position[i] = keep[i] ? --next : position[i + 1];
+    }
+    for (int i = 0; i < n; i++) {
+      if (!keep[i]) continue;
+      FilterSpec spec = s.specs().get(i);
+      Map<String, Integer> jumps = null;
+      if (!spec.onResult().isEmpty()) {
+        jumps = new HashMap<>();
+        for (Map.Entry<String, String> j : spec.onResult().entrySet()) {
+          int target = j.getValue().equals(FilterSpec.END) ? n : s.indexOf(j.getValue());
+          if (target < 0) throw new IllegalArgumentException(s.wheres().get(i) + ": onResult." + j.getKey()
+              + " names no filter of its list: " + j.getValue());
+          jumps.put(j.getKey(), position[target]);
+        }
+      }
+      links.add(new FilterChain.Link(s.filters().get(i), s.wheres().get(i), jumps, s.logged().get(i)));
+    }
+  }
+
+  /** What a factory gets while the configuration is compiled. */
+  private final class Environment implements FilterEnvironment {
+    private final FilterSpec spec;
+    private final String owner;
+    private final String field;
+
+    Environment(FilterSpec spec, String owner, String field) {
+      this.spec = spec;
+      this.owner = owner;
+      this.field = field;
+    }
+
+    @Override
+    public ConfigSet config() {
+      return config;
+    }
+
+    @Override
+    public String owner() {
+      return owner;
+    }
+
+    @Override
+    public String field() {
+      return field;
+    }
+
+    @Override
+    public @Nullable String name() {
+      return spec.name();
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T> T shared(String key, Supplier<T> create) {
+      String full = spec.kind() + "|" + owner + "|" + (spec.name() != null ? spec.name() : field) + "|" + key;
+      Object o = shared.get(full);
+      if (o == null) {
+        o = previous.objects.get(full);
+        if (o == null) o = java.util.Objects.requireNonNull(create.get(), "shared object for " + key);
+        shared.put(full, o);
+      }
+      return (T) o;
+    }
+
+    @Override
+    public java.util.concurrent.Executor blockingExecutor() {
+      return BLOCKING;
+    }
+  }
+}

@@ -1,0 +1,872 @@
+package io.sluice.proxy.filter.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.sluice.proxy.filter.Attribute;
+import io.sluice.proxy.filter.Body;
+import io.sluice.proxy.filter.Exchange;
+import io.sluice.proxy.filter.FilterResult;
+import io.sluice.proxy.filter.Headers;
+import io.sluice.proxy.filter.LocalResponse;
+import io.sluice.proxy.filter.Request;
+import io.sluice.proxy.filter.Response;
+import io.sluice.proxy.http1.Ascii;
+import io.sluice.proxy.http1.HeaderEdits;
+import io.sluice.proxy.http1.HttpParseException;
+import io.sluice.proxy.http1.RequestHead;
+import io.sluice.proxy.http1.ResponseHead;
+import java.nio.ByteBuffer;
+import java.nio.charset.Charset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BiConsumer;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a {@link FilterChain} over one exchange at a time of one client connection, and is the
+ * {@link Exchange} its filters see. One instance per connection (created the first time a route with
+ * filters takes one of its requests), reused for each exchange: its edit overlays, attribute array
+ * and visited list are cleared, not reallocated, so a chain costs the filters' own work and little
+ * more.
+ *
+ * <p>The request phase runs the filters in order until one answers or the chain ends; a filter
+ * that needs the body makes the host buffer it first; an async result parks the chain until its
+ * stage completes, then resumes it on the connection's event loop (a generation number makes a
+ * late completion for an exchange that has ended a no-op). The response phase runs, in reverse,
+ * the filters whose request phase was reached.
+ *
+ * <p>Threading: everything on the connection's event loop.
+ */
+public final class FilterExchange implements Exchange {
+  private static final Logger log = LoggerFactory.getLogger(FilterExchange.class);
+
+  /** {@link #filterUpstreamResponse}: encode the upstream's head with {@link #responseEdits()}. */
+  public static final int RESPONSE_CONTINUE = 0;
+  /** {@link #filterUpstreamResponse}: wait; the resume callback runs when the response phase is done. */
+  public static final int RESPONSE_PENDING = 1;
+  /** {@link #filterUpstreamResponse}: a filter replaced the response; write it with {@link #writeReplacement()}. */
+  public static final int RESPONSE_REPLACED = 2;
+
+  private static final int IDLE = 0;
+  private static final int REQUEST = 1;
+  /** The request phase is over; the request is on its way upstream (or to the direct response). */
+  private static final int SENT = 2;
+  private static final int RESPONSE = 3;
+  /** The exchange is ending: the filters' end callbacks run; nothing can be changed. */
+  private static final int ENDING = 4;
+
+  private final ExchangeHost host;
+  private final ChannelHandlerContext ctx;
+  private final HeaderEdits requestEdits = new HeaderEdits();
+  private final HeaderEdits responseEdits = new HeaderEdits();
+  private final RequestView requestView = new RequestView();
+  private final ResponseView responseView = new ResponseView();
+  private final RequestHeaders requestHeaders = new RequestHeaders();
+  private final ResponseHeaders responseHeaders = new ResponseHeaders();
+  private final BodyView bodyView = new BodyView();
+
+  private Object[] attributes = new Object[8];
+  private boolean anyAttribute;
+  private int[] visited = new int[8];
+  private int visitedCount;
+
+  private int phase = IDLE;
+  private int generation;
+  private @Nullable FilterChain chain;
+  private @Nullable RequestHead head;
+  private String route = "";
+  private String listener = "";
+  private int index;
+  private @Nullable String method;
+  private @Nullable String path;
+  private @Nullable String query;
+  private boolean querySet;
+  private @Nullable String authority;
+  private @Nullable String routeAuthority;
+  private @Nullable ByteBuf body;
+  private boolean bodyBuffered;
+  /** A filter set the body ({@link Request#setBody}): it is sent with a Content-Length even when empty. */
+  private boolean bodyReplaced;
+  private long bodyLimit = Long.MAX_VALUE;
+
+  private @Nullable ResponseHead upstreamHead;
+  private @Nullable LocalResponse local;
+  private int responseIndex;
+  private @Nullable Runnable resume;
+  /** For a local response whose response phase went async: close the connection after it. */
+  private boolean closeAfterLocal;
+
+  public FilterExchange(ExchangeHost host, ChannelHandlerContext ctx) {
+    this.host = host;
+    this.ctx = ctx;
+  }
+
+  // ---- driven by the host
+
+  /**
+   * Starts the request phase of a new exchange; it may end before this returns (the host is called
+   * back) or later, from a task on the event loop.
+   *
+   * @param routeAuthority the Host the route rewrites to, or null
+   */
+  public void start(FilterChain chain, RequestHead head, String route, String listener, @Nullable String routeAuthority) {
+    this.chain = chain;
+    this.head = head;
+    this.route = route;
+    this.listener = listener;
+    this.routeAuthority = routeAuthority;
+    this.phase = REQUEST;
+    this.generation++;
+    this.index = 0;
+    this.visitedCount = 0;
+    runRequest();
+  }
+
+  /** Whether an exchange is in progress. */
+  public boolean isActive() {
+    return phase != IDLE;
+  }
+
+  /**
+   * Adds a piece of the request body being buffered.
+   *
+   * @throws HttpParseException 413 when the body grows beyond what the filters buffer
+   */
+  public void appendBody(ByteBuf src, int from, int length) {
+    ByteBuf b = body;
+    long limit = Math.min(chain.bodyLimit(), bodyLimit);
+    long size = (b == null ? 0 : b.readableBytes()) + (long) length;
+    if (size > limit) {
+      throw new HttpParseException(413, "request body larger than " + limit + " bytes, the most this route buffers");
+    }
+    if (b == null) {
+      long expected = head.contentLength() > 0 ? head.contentLength() : 4096;
+      b = ctx.alloc().buffer((int) Math.min(expected, Math.max(length, 4096)));
+      body = b;
+    }
+    b.writeBytes(src, from, length);
+  }
+
+  /** The body is complete: the request phase goes on. */
+  public void requestBodyBuffered() {
+    bodyBuffered = true;
+    if (body == null) body = Unpooled.EMPTY_BUFFER;
+    runRequest();
+  }
+
+  /** The most bytes of body the filters allow ({@link Request#limitBodySize}); {@code Long.MAX_VALUE} when unlimited. */
+  public long bodyLimit() {
+    return bodyLimit;
+  }
+
+  /** The buffered or replaced body's length, or -1 when the body streams. */
+  public long bufferedBodyLength() {
+    return body == null ? -1 : body.readableBytes();
+  }
+
+  /**
+   * The request head to send upstream, followed by the buffered or replaced body if there is one;
+   * the caller owns the buffer. May be called again (a retry on a new connection).
+   *
+   * @param routePath the path after the route's own rewrite, or null when the route does not rewrite it
+   */
+  public ByteBuf encodeUpstreamRequest(ByteBufAllocator alloc, @Nullable String routePath) {
+    if (phase == REQUEST) phase = SENT;
+    RequestHead h = head;
+    ByteBuf out = alloc.ioBuffer(h.length() + 256 + 64 * requestEdits.addedCount());
+    // A body-less request whose (empty) body was only "buffered" for a filter is sent as it came.
+    ByteBuf b = bodyReplaced || h.hasBody() ? body : null;
+    if (method == null && path == null && !querySet && authority == null && b == null && requestEdits.isEmpty()) {
+      h.encodeForUpstream(out, routePath, routeAuthority, "http");
+      return out;
+    }
+    String p = path != null ? path : routePath != null ? routePath : h.path();
+    h.encodeForUpstream(out, method != null ? method : h.method(), p, querySet ? query : h.query(), requestView.authority(),
+        "http", requestEdits, b == null ? -1 : b.readableBytes());
+    if (b == null || !b.isReadable()) return out;
+    CompositeByteBuf whole = alloc.compositeBuffer(2);
+    whole.addComponents(true, out, b.retainedDuplicate());
+    return whole;
+  }
+
+  /** Whether the response phase has anything to run. */
+  public boolean hasResponsePhase() {
+    return chain != null && chain.hasResponsePhase() && visitedCount > 0;
+  }
+
+  /**
+   * Runs the response phase over an upstream's response head.
+   *
+   * @param resume run on the event loop when a pending response phase is done
+   * @return {@link #RESPONSE_CONTINUE}, {@link #RESPONSE_PENDING} or {@link #RESPONSE_REPLACED}
+   */
+  public int filterUpstreamResponse(ResponseHead h, Runnable resume) {
+    upstreamHead = h;
+    if (!hasResponsePhase()) return RESPONSE_CONTINUE;
+    phase = RESPONSE;
+    local = null;
+    responseEdits.clear();
+    responseIndex = visitedCount - 1;
+    if (!runResponse()) {
+      this.resume = resume;
+      return RESPONSE_PENDING;
+    }
+    return local != null ? RESPONSE_REPLACED : RESPONSE_CONTINUE;
+  }
+
+  /** After {@link #RESPONSE_PENDING}: whether a filter replaced the response. */
+  public boolean responseReplaced() {
+    return local != null;
+  }
+
+  /** The response filters' header edits for the upstream's head, or null when there are none. */
+  public @Nullable HeaderEdits responseEdits() {
+    return phase == RESPONSE && !responseEdits.isEmpty() ? responseEdits : null;
+  }
+
+  /** Writes the response a response filter put in place of the upstream's, ending the exchange. */
+  public void writeReplacement() {
+    finishLocal(false);
+  }
+
+  /** Answers with the route's direct response, through the response phase. */
+  public void respondDirect(LocalResponse response) {
+    respond(response, visitedCount, false);
+  }
+
+  /**
+   * Ends the exchange: releases the buffered body, forgets edits and attributes. A pending async
+   * result that completes later is ignored.
+   */
+  public void end() {
+    if (phase == IDLE) return;
+    phase = ENDING;
+    if (chain.hasEndCallback()) {
+      for (int k = visitedCount - 1; k >= 0; k--) {
+        FilterChain.Link l = chain.link(visited[k]);
+        if (!l.end) continue;
+        try {
+          l.filter.onEnd(this);
+        } catch (RuntimeException e) {
+          log.debug("filter {} failed in onEnd", l.where, e);
+        }
+      }
+    }
+    phase = IDLE;
+    generation++;
+    ByteBuf b = body;
+    body = null;
+    if (b != null) b.release();
+    bodyBuffered = false;
+    bodyReplaced = false;
+    bodyLimit = Long.MAX_VALUE;
+    method = null;
+    path = null;
+    query = null;
+    querySet = false;
+    authority = null;
+    routeAuthority = null;
+    requestEdits.clear();
+    responseEdits.clear();
+    if (anyAttribute) {
+      Arrays.fill(attributes, null);
+      anyAttribute = false;
+    }
+    upstreamHead = null;
+    local = null;
+    resume = null;
+    chain = null;
+    head = null;
+    visitedCount = 0;
+  }
+
+  // ---- the request phase
+
+  private void runRequest() {
+    FilterChain c = chain;
+    while (index < c.size()) {
+      int i = index;
+      FilterChain.Link l = c.link(i);
+      if (l.bodyLimit > 0 && !bodyBuffered) {
+        if (!head.hasBody()) {
+          bodyBuffered = true;
+          body = Unpooled.EMPTY_BUFFER;
+        } else {
+          long limit = Math.min(c.bodyLimit(), bodyLimit);
+          if (head.contentLength() > limit) {
+            respond(LocalResponse.error(413, "request_body_too_large", "request body larger than " + limit + " bytes"),
+                visitedCount, true);
+            return;
+          }
+          host.bufferRequestBody();
+          return;
+        }
+      }
+      visit(i);
+      if (!l.request) {
+        index = i + 1;
+        continue;
+      }
+      FilterResult r;
+      try {
+        r = l.filter.onRequest(this);
+      } catch (RuntimeException e) {
+        failed(l, e);
+        return;
+      }
+      if (!apply(i, r)) return;
+    }
+    phase = SENT;
+    host.requestPhaseDone();
+  }
+
+  /**
+   * Applies a request-phase result of filter {@code i} (the last visited); true when the flow goes
+   * on at {@link #index}.
+   */
+  private boolean apply(int i, @Nullable FilterResult r) {
+    if (r == FilterResult.CONTINUE) {
+      index = i + 1;
+      return true;
+    }
+    FilterChain.Link l = chain.link(i);
+    if (r == null) {
+      failed(l, new NullPointerException("onRequest returned null"));
+      return false;
+    }
+    CompletionStage<FilterResult> stage = r.stage();
+    if (stage != null) {
+      awaitRequest(i, stage);
+      return false;
+    }
+    int jump = chain.jump(i, r.name());
+    if (jump >= 0) {
+      index = jump;
+      return true;
+    }
+    LocalResponse response = r.response();
+    if (response != null) {
+      // The filter that answers does not see its own response.
+      respond(response, visitedCount - 1, false);
+      return false;
+    }
+    index = i + 1;
+    return true;
+  }
+
+  private void awaitRequest(int i, CompletionStage<FilterResult> stage) {
+    int gen = generation;
+    stage.whenComplete((result, error) -> onLoop(() -> {
+      if (gen != generation || phase != REQUEST) return;
+      if (error != null) {
+        failed(chain.link(i), error);
+      } else if (apply(i, result)) {
+        runRequest();
+      }
+      host.resumed();
+    }));
+  }
+
+  private void visit(int i) {
+    if (visitedCount == visited.length) visited = Arrays.copyOf(visited, visitedCount * 2);
+    visited[visitedCount++] = i;
+  }
+
+  private void failed(FilterChain.Link l, Throwable e) {
+    if (l.failureLogged.compareAndSet(false, true)) {
+      log.warn("filter {} failed; the request gets 500 filter_error (later failures of this filter are logged at debug)", l.where, e);
+    } else {
+      log.debug("filter {} failed", l.where, e);
+    }
+    respond(LocalResponse.error(500, "filter_error", "filter " + l.where + " failed"), visitedCount - 1, false);
+  }
+
+  // ---- the response phase
+
+  /** Answers with a local response after the response phase of the first {@code visible} visited filters. */
+  private void respond(LocalResponse response, int visible, boolean close) {
+    phase = RESPONSE;
+    local = response;
+    upstreamHead = null;
+    responseEdits.clear();
+    responseIndex = visible - 1;
+    closeAfterLocal = close;
+    if (runResponse()) finishLocal(close);
+  }
+
+  private void finishLocal(boolean close) {
+    boolean closing = host.startLocalResponse(close);
+    ByteBuf out = LocalResponses.encode(ctx.alloc(), local, responseEdits, closing, head.method().equals("HEAD"));
+    host.writeLocalResponse(out);
+  }
+
+  /** Runs response phases down to the first visited filter; false when one went async. */
+  private boolean runResponse() {
+    while (responseIndex >= 0) {
+      int i = visited[responseIndex--];
+      FilterChain.Link l = chain.link(i);
+      if (!l.response) continue;
+      FilterResult r;
+      try {
+        r = l.filter.onResponse(this);
+      } catch (RuntimeException e) {
+        responseFailed(l, e);
+        continue;
+      }
+      if (!applyResponse(i, r)) return false;
+    }
+    return true;
+  }
+
+  private boolean applyResponse(int i, @Nullable FilterResult r) {
+    if (r == FilterResult.CONTINUE) return true;
+    FilterChain.Link l = chain.link(i);
+    if (r == null) {
+      responseFailed(l, new NullPointerException("onResponse returned null"));
+      return true;
+    }
+    CompletionStage<FilterResult> stage = r.stage();
+    if (stage != null) {
+      awaitResponse(i, stage);
+      return false;
+    }
+    if (r.response() != null) replace(r.response());
+    return true;
+  }
+
+  private void awaitResponse(int i, CompletionStage<FilterResult> stage) {
+    int gen = generation;
+    stage.whenComplete((result, error) -> onLoop(() -> {
+      if (gen != generation || phase != RESPONSE) return;
+      if (error != null) {
+        responseFailed(chain.link(i), error);
+      } else if (!applyResponse(i, result)) {
+        return;
+      }
+      if (!runResponse()) return;
+      Runnable r = resume;
+      if (r != null) {
+        resume = null;
+        r.run();
+      } else {
+        finishLocal(closeAfterLocal);
+        host.resumed();
+      }
+    }));
+  }
+
+  private void replace(LocalResponse response) {
+    local = response;
+    responseEdits.clear();
+  }
+
+  private void responseFailed(FilterChain.Link l, Throwable e) {
+    if (l.failureLogged.compareAndSet(false, true)) {
+      log.warn("filter {} failed in the response phase; the client gets 500 filter_error "
+          + "(later failures of this filter are logged at debug)", l.where, e);
+    } else {
+      log.debug("filter {} failed in the response phase", l.where, e);
+    }
+    replace(LocalResponse.error(500, "filter_error", "filter " + l.where + " failed"));
+  }
+
+  private void onLoop(Runnable task) {
+    try {
+      ctx.executor().execute(task);
+    } catch (RejectedExecutionException e) {
+      // The event loop is shutting down: the connection, and with it the exchange, is gone.
+    }
+  }
+
+  // ---- Exchange
+
+  @Override
+  public Request request() {
+    return requestView;
+  }
+
+  @Override
+  public Response response() {
+    if (phase != RESPONSE && (phase != ENDING || (local == null && upstreamHead == null))) {
+      throw new IllegalStateException("there is no response " + (phase == ENDING ? "for this exchange" : "in the request phase"));
+    }
+    return responseView;
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public <T> @Nullable T attribute(Attribute<T> key) {
+    int i = key.index();
+    return i < attributes.length ? (T) attributes[i] : null;
+  }
+
+  @Override
+  public <T> void setAttribute(Attribute<T> key, @Nullable T value) {
+    int i = key.index();
+    if (i >= attributes.length) {
+      if (value == null) return;
+      attributes = Arrays.copyOf(attributes, Math.max(i + 1, attributes.length * 2));
+    }
+    attributes[i] = value;
+    if (value != null) anyAttribute = true;
+  }
+
+  @Override
+  public String route() {
+    return route;
+  }
+
+  @Override
+  public String listener() {
+    return listener;
+  }
+
+  @Override
+  public Executor executor() {
+    return ctx.executor();
+  }
+
+  private void checkRequestEditable() {
+    if (phase != REQUEST) {
+      throw new IllegalStateException(phase == IDLE || phase == ENDING ? "the exchange has ended"
+          : "the request has been sent upstream; it can no longer be changed");
+    }
+  }
+
+  private void checkResponseEditable() {
+    if (phase != RESPONSE) throw new IllegalStateException("the response can only be changed in the response phase");
+  }
+
+  // ---- views
+
+  private final class RequestView implements Request {
+    @Override
+    public String method() {
+      return method != null ? method : head.method();
+    }
+
+    @Override
+    public void setMethod(String m) {
+      checkRequestEditable();
+      if (m == null || !Ascii.isToken(m)) throw new IllegalArgumentException("invalid method '" + m + "': expected a token such as GET");
+      method = m;
+    }
+
+    @Override
+    public String path() {
+      return path != null ? path : head.path();
+    }
+
+    @Override
+    public void setPath(String p) {
+      checkRequestEditable();
+      if (p == null || !p.startsWith("/")) throw new IllegalArgumentException("invalid path '" + p + "': expected it to start with '/'");
+      checkTarget(p, "path", true);
+      path = p;
+    }
+
+    @Override
+    public @Nullable String query() {
+      return querySet ? query : head.query();
+    }
+
+    @Override
+    public void setQuery(@Nullable String q) {
+      checkRequestEditable();
+      if (q != null) checkTarget(q, "query", false);
+      query = q == null || q.isEmpty() ? null : q;
+      querySet = true;
+    }
+
+    private static void checkTarget(String s, String what, boolean path) {
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        if (c > 0xff || !Ascii.isTargetOctet(c) || (path && c == '?')) {
+          throw new IllegalArgumentException("invalid character '" + c + "' in " + what + " '" + s
+              + "': percent-encode it");
+        }
+      }
+    }
+
+    @Override
+    public String host() {
+      return head.host();
+    }
+
+    @Override
+    public String authority() {
+      if (authority != null) return authority;
+      return routeAuthority != null ? routeAuthority : head.authority();
+    }
+
+    @Override
+    public void setAuthority(String a) {
+      checkRequestEditable();
+      if (a == null || a.isEmpty()) throw new IllegalArgumentException("invalid authority: expected host[:port]");
+      for (int i = 0; i < a.length(); i++) {
+        char c = a.charAt(i);
+        boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || ".-_~:[]%".indexOf(c) >= 0;
+        if (!ok) throw new IllegalArgumentException("invalid authority '" + a + "': expected host[:port]");
+      }
+      authority = a;
+    }
+
+    @Override
+    public String clientIp() {
+      return head.clientIp();
+    }
+
+    @Override
+    public String scheme() {
+      return "http";
+    }
+
+    @Override
+    public Headers headers() {
+      return requestHeaders;
+    }
+
+    @Override
+    public long contentLength() {
+      return head.contentLength();
+    }
+
+    @Override
+    public boolean hasBody() {
+      return head.hasBody();
+    }
+
+    @Override
+    public @Nullable Body body() {
+      return body == null ? null : bodyView;
+    }
+
+    @Override
+    public void setBody(byte[] bytes) {
+      checkRequestEditable();
+      if (head.hasBody() && !bodyBuffered) {
+        throw new IllegalStateException("the request body streams; a filter that replaces it must declare bufferRequestBody()");
+      }
+      ByteBuf old = body;
+      body = bytes.length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(bytes.clone());
+      bodyReplaced = true;
+      if (old != null) old.release();
+    }
+
+    @Override
+    public void limitBodySize(long maxBytes) {
+      checkRequestEditable();
+      if (maxBytes < 0) throw new IllegalArgumentException("maxBytes must be >= 0, got " + maxBytes);
+      bodyLimit = Math.min(bodyLimit, maxBytes);
+    }
+  }
+
+  private final class ResponseView implements Response {
+    @Override
+    public int status() {
+      LocalResponse l = local;
+      return l != null ? l.status() : upstreamHead.status();
+    }
+
+    @Override
+    public Headers headers() {
+      return responseHeaders;
+    }
+
+    @Override
+    public boolean isLocal() {
+      return local != null;
+    }
+  }
+
+  private final class RequestHeaders implements Headers {
+    @Override
+    public @Nullable String get(String name) {
+      String lower = name.toLowerCase(Locale.ROOT);
+      if (lower.equals("host")) return requestView.authority();
+      if (!requestEdits.isRemoved(lower)) {
+        RequestHead h = head;
+        for (int i = 0, n = h.headerCount(); i < n; i++) {
+          if (h.headerNameIs(i, lower) && !h.isHopByHop(i)) return h.headerValue(i);
+        }
+      }
+      return requestEdits.added(lower);
+    }
+
+    @Override
+    public List<String> getAll(String name) {
+      String lower = name.toLowerCase(Locale.ROOT);
+      List<String> out = new ArrayList<>(2);
+      if (lower.equals("host")) {
+        out.add(requestView.authority());
+        return out;
+      }
+      if (!requestEdits.isRemoved(lower)) {
+        RequestHead h = head;
+        for (int i = 0, n = h.headerCount(); i < n; i++) {
+          if (h.headerNameIs(i, lower) && !h.isHopByHop(i)) out.add(h.headerValue(i));
+        }
+      }
+      for (int i = 0; i < requestEdits.addedCount(); i++) {
+        if (requestEdits.addedLowerName(i).equals(lower)) out.add(requestEdits.addedValue(i));
+      }
+      return out;
+    }
+
+    @Override
+    public boolean contains(String name) {
+      return get(name) != null;
+    }
+
+    @Override
+    public void set(String name, String value) {
+      checkRequestEditable();
+      String lower = HeaderRules.check(name, value, false);
+      requestEdits.remove(lower);
+      requestEdits.add(name, lower, value);
+    }
+
+    @Override
+    public void add(String name, String value) {
+      checkRequestEditable();
+      requestEdits.add(name, HeaderRules.check(name, value, false), value);
+    }
+
+    @Override
+    public void remove(String name) {
+      checkRequestEditable();
+      requestEdits.remove(HeaderRules.checkName(name, false));
+    }
+
+    @Override
+    public void forEach(BiConsumer<String, String> action) {
+      action.accept("Host", requestView.authority());
+      RequestHead h = head;
+      for (int i = 0, n = h.headerCount(); i < n; i++) {
+        if (h.isHopByHop(i) || h.headerNameIs(i, "host")) continue;
+        String lowerName = h.headerName(i).toLowerCase(Locale.ROOT);
+        if (!requestEdits.isRemoved(lowerName)) action.accept(h.headerName(i), h.headerValue(i));
+      }
+      for (int i = 0; i < requestEdits.addedCount(); i++) action.accept(requestEdits.addedName(i), requestEdits.addedValue(i));
+    }
+  }
+
+  private final class ResponseHeaders implements Headers {
+    @Override
+    public @Nullable String get(String name) {
+      String lower = name.toLowerCase(Locale.ROOT);
+      if (!responseEdits.isRemoved(lower)) {
+        LocalResponse l = local;
+        if (l != null) {
+          for (int i = 0; i < l.headerCount(); i++) {
+            if (l.headerName(i).equalsIgnoreCase(lower)) return l.headerValue(i);
+          }
+        } else {
+          ResponseHead h = upstreamHead;
+          for (int i = 0, n = h.headerCount(); i < n; i++) {
+            if (h.headerNameIs(i, lower) && !h.isHopByHop(i)) return h.headerValue(i);
+          }
+        }
+      }
+      return responseEdits.added(lower);
+    }
+
+    @Override
+    public List<String> getAll(String name) {
+      String lower = name.toLowerCase(Locale.ROOT);
+      List<String> out = new ArrayList<>(2);
+      if (!responseEdits.isRemoved(lower)) {
+        LocalResponse l = local;
+        if (l != null) {
+          for (int i = 0; i < l.headerCount(); i++) {
+            if (l.headerName(i).equalsIgnoreCase(lower)) out.add(l.headerValue(i));
+          }
+        } else {
+          ResponseHead h = upstreamHead;
+          for (int i = 0, n = h.headerCount(); i < n; i++) {
+            if (h.headerNameIs(i, lower) && !h.isHopByHop(i)) out.add(h.headerValue(i));
+          }
+        }
+      }
+      for (int i = 0; i < responseEdits.addedCount(); i++) {
+        if (responseEdits.addedLowerName(i).equals(lower)) out.add(responseEdits.addedValue(i));
+      }
+      return out;
+    }
+
+    @Override
+    public boolean contains(String name) {
+      return get(name) != null;
+    }
+
+    @Override
+    public void set(String name, String value) {
+      checkResponseEditable();
+      String lower = HeaderRules.check(name, value, true);
+      responseEdits.remove(lower);
+      responseEdits.add(name, lower, value);
+    }
+
+    @Override
+    public void add(String name, String value) {
+      checkResponseEditable();
+      responseEdits.add(name, HeaderRules.check(name, value, true), value);
+    }
+
+    @Override
+    public void remove(String name) {
+      checkResponseEditable();
+      responseEdits.remove(HeaderRules.checkName(name, true));
+    }
+
+    @Override
+    public void forEach(BiConsumer<String, String> action) {
+      LocalResponse l = local;
+      if (l != null) {
+        for (int i = 0; i < l.headerCount(); i++) {
+          if (!responseEdits.isRemoved(l.headerName(i).toLowerCase(Locale.ROOT))) action.accept(l.headerName(i), l.headerValue(i));
+        }
+      } else {
+        ResponseHead h = upstreamHead;
+        for (int i = 0, n = h.headerCount(); i < n; i++) {
+          if (h.isHopByHop(i) || h.headerNameIs(i, "content-length")) continue;
+          if (!responseEdits.isRemoved(h.headerName(i).toLowerCase(Locale.ROOT))) action.accept(h.headerName(i), h.headerValue(i));
+        }
+      }
+      for (int i = 0; i < responseEdits.addedCount(); i++) action.accept(responseEdits.addedName(i), responseEdits.addedValue(i));
+    }
+  }
+
+  private final class BodyView implements Body {
+    @Override
+    public int length() {
+      return body.readableBytes();
+    }
+
+    @Override
+    public byte[] toByteArray() {
+      return ByteBufUtil.getBytes(body);
+    }
+
+    @Override
+    public String toString(Charset charset) {
+      return body.toString(charset);
+    }
+
+    @Override
+    public ByteBuffer asByteBuffer() {
+      return body.nioBuffer().asReadOnlyBuffer();
+    }
+  }
+}

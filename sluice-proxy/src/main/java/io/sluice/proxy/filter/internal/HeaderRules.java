@@ -1,0 +1,52 @@
+package io.sluice.proxy.filter.internal;
+
+import io.sluice.proxy.http1.Ascii;
+import java.util.Locale;
+
+/** What filters may write into a header field, checked when they write it. */
+public final class HeaderRules {
+  private HeaderRules() {}
+
+  /**
+   * Checks a field a filter wants to write and returns its name in lower case.
+   *
+   * @param response true for a response field, false for a request field
+   * @throws IllegalArgumentException naming the field and what is wrong
+   */
+  public static String check(String name, String value, boolean response) {
+    String lower = checkName(name, response);
+    if (value == null) throw new IllegalArgumentException("header " + name + ": value must not be null");
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if ((c < 0x20 && c != '\t') || c == 0x7f || c > 0xff) {
+        throw new IllegalArgumentException("header " + name + ": invalid character 0x" + Integer.toHexString(c)
+            + " in value; expected no control characters such as CR or LF");
+      }
+    }
+    return lower;
+  }
+
+  /** Checks a field name a filter wants to write or remove and returns it in lower case. */
+  public static String checkName(String name, boolean response) {
+    if (name == null || !Ascii.isToken(name)) {
+      throw new IllegalArgumentException("invalid header name '" + name + "': expected a token such as x-request-id");
+    }
+    String lower = name.toLowerCase(Locale.ROOT);
+    switch (lower) {
+      case "content-length", "transfer-encoding" -> throw new IllegalArgumentException(
+          "header " + name + " frames the message and is written by the gateway; filters cannot set or remove it");
+      case "connection", "keep-alive", "proxy-connection", "te", "upgrade", "trailer" -> throw new IllegalArgumentException(
+          "header " + name + " is hop-by-hop and written by the gateway; filters cannot set or remove it");
+      case "host" -> {
+        if (!response) {
+          throw new IllegalArgumentException("the Host header is set with Request.setAuthority, not as a header field");
+        }
+      }
+      case "expect" -> {
+        if (!response) throw new IllegalArgumentException("header Expect is answered by the gateway; filters cannot set or remove it");
+      }
+      default -> {}
+    }
+    return lower;
+  }
+}

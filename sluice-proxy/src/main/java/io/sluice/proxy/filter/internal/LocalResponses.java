@@ -1,0 +1,50 @@
+package io.sluice.proxy.filter.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.sluice.proxy.filter.LocalResponse;
+import io.sluice.proxy.http1.HeaderEdits;
+import io.sluice.proxy.internal.Responses;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/** Encodes {@link LocalResponse}s, with the header edits of the response phase. */
+final class LocalResponses {
+  private static final byte[] CONTENT_LENGTH = "Content-Length: ".getBytes(StandardCharsets.ISO_8859_1);
+  private static final byte[] CONNECTION_CLOSE = "Connection: close\r\n".getBytes(StandardCharsets.ISO_8859_1);
+
+  private LocalResponses() {}
+
+  static ByteBuf encode(ByteBufAllocator alloc, LocalResponse r, HeaderEdits edits, boolean close, boolean headRequest) {
+    byte[] body = r.body();
+    boolean bodiless = r.status() == 204 || r.status() == 304;
+    byte[] head = r.encodedHead();
+    ByteBuf out = alloc.ioBuffer(head.length + body.length + 64 + 48 * edits.addedCount());
+    if (edits.isEmpty()) {
+      out.writeBytes(head);
+    } else {
+      out.writeCharSequence("HTTP/1.1 " + r.status() + " " + Responses.reasonPhrase(r.status()) + "\r\n", StandardCharsets.ISO_8859_1);
+      for (int i = 0; i < r.headerCount(); i++) {
+        if (edits.isRemoved(r.headerName(i).toLowerCase(Locale.ROOT))) continue;
+        field(out, r.headerName(i), r.headerValue(i));
+      }
+      for (int i = 0; i < edits.addedCount(); i++) field(out, edits.addedName(i), edits.addedValue(i));
+    }
+    if (!bodiless) {
+      out.writeBytes(CONTENT_LENGTH);
+      out.writeCharSequence(Integer.toString(body.length), StandardCharsets.ISO_8859_1);
+      out.writeShort(0x0d0a);
+    }
+    if (close) out.writeBytes(CONNECTION_CLOSE);
+    out.writeShort(0x0d0a);
+    if (!bodiless && !headRequest) out.writeBytes(body);
+    return out;
+  }
+
+  private static void field(ByteBuf out, String name, String value) {
+    out.writeCharSequence(name, StandardCharsets.ISO_8859_1);
+    out.writeShort(0x3a20);
+    out.writeCharSequence(value, StandardCharsets.ISO_8859_1);
+    out.writeShort(0x0d0a);
+  }
+}
