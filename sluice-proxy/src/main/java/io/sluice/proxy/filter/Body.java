@@ -3,7 +3,7 @@ package io.sluice.proxy.filter;
 import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
 
-/** A buffered request body. Valid until the exchange ends (see {@link Exchange}); read-only. */
+/** A buffered request or response body. Valid until the exchange ends (see {@link Exchange}) or the body is replaced; read-only. */
 public interface Body {
   /** Its length in bytes. */
   int length();

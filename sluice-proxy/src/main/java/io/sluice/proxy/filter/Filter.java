@@ -64,4 +64,34 @@ public interface Filter {
   default long bufferRequestBody() {
     return 0;
   }
+
+  /**
+   * Whether this filter reads the response body, declared up front (read once, when the chain is
+   * compiled): 0 (the default) when it does not, so the body streams to the client untouched and
+   * {@link #onResponseBody} is never called; otherwise the most bytes it accepts.
+   *
+   * <p>When a filter with a limit was visited, an upstream response with a body (Content-Length
+   * or chunked, which is de-chunked; not for HEAD, 204 and 304) is held back after the response
+   * phase: its head waits while the body is read into one buffer, then {@link #onResponseBody}
+   * runs and the response goes out with a Content-Length (never chunked). A body over the largest
+   * limit of the visited filters passes through as it streams, unmodified, and {@code
+   * onResponseBody} is not called: a Content-Length over the limit is seen at once; a chunked or
+   * close-delimited body that grows over it is sent de-chunked, with the bytes read so far, and the
+   * client connection closes after it. A response a filter or a route's direct response made
+   * (a {@link LocalResponse}) has its body at once and always gets {@code onResponseBody}.
+   */
+  default long bufferResponseBody() {
+    return 0;
+  }
+
+  /**
+   * The response body phase of a filter that declares {@link #bufferResponseBody()}: called after
+   * the response phase, once the whole body is in memory, in the same reverse order, for the filters
+   * whose request phase was reached. {@link Response#body()} has the body (with the edits of the
+   * filters called before), {@link Response#setBody} replaces it, and the headers can still be
+   * edited; the gateway writes the Content-Length. Runs on the event loop and must not block: work
+   * here is bounded by the declared limit. What it throws replaces the response with 500
+   * {@code filter_error}.
+   */
+  default void onResponseBody(Exchange exchange) {}
 }

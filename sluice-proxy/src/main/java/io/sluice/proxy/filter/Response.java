@@ -1,5 +1,7 @@
 package io.sluice.proxy.filter;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The response as the filters see it in the response phase: its status, and its headers with the
  * edits made so far. Edits are applied when the response head is written.
@@ -16,4 +18,17 @@ public interface Response {
 
   /** True when the gateway made the response (a filter's, or a route's direct response), false for an upstream's. */
   boolean isLocal();
+
+  /**
+   * The buffered response body in {@link Filter#onResponseBody}; null in the response phase and
+   * for a body that streams (no filter buffers it, or it is over the limit).
+   */
+  @Nullable Body body();
+
+  /**
+   * Replaces the response body (the array is copied); the gateway sends it with its Content-Length.
+   *
+   * @throws IllegalStateException outside {@link Filter#onResponseBody}
+   */
+  void setBody(byte[] bytes);
 }

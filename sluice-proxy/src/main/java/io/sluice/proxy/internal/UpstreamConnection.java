@@ -45,6 +45,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private static final int CLOSED = 6;
   /** The response head is read; the route's response filters are waiting for an async result. */
   private static final int FILTERING = 7;
+  /** The body is being read for the filters' body phase (see {@link #collectMode}); the head waits. */
+  private static final int COLLECTING = 8;
   private static final int MAX_RESPONSE_HEAD = 64 * 1024;
 
   private final LoopContext loopContext;
@@ -62,6 +64,9 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private boolean pausedByDownstream;
   private boolean pausedForFilters;
   private final Runnable responseFiltered = this::responseFiltered;
+  private final ChunkedParser.DataSink collectSink = this::collectData;
+  /** While {@link #COLLECTING}: the state the body is read in (BODY_LENGTH, BODY_CHUNKED_DECODE, BODY_UNTIL_CLOSE). */
+  private int collectMode;
 
   // The current exchange.
   private @Nullable DownstreamHandler down;
@@ -309,6 +314,11 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     down = null;
+    if (was == COLLECTING && collectMode == BODY_UNTIL_CLOSE) {
+      endActive();
+      collected(d);
+      return;
+    }
     if (was == BODY_UNTIL_CLOSE) {
       endActive();
       d.flushResponse();
@@ -367,6 +377,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
           d.writeResponse(in.retainedSlice());
           in.readerIndex(in.writerIndex());
         }
+        case COLLECTING -> collect(d, in);
         default -> {
           return;
         }
@@ -464,6 +475,14 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     // Both Transfer-Encoding and Content-Length: TE wins, but the connection is not reused (RFC 9112 §6.3).
     reusable = head.upstreamKeepsAlive() && mode != BODY_UNTIL_CLOSE
         && !(head.isChunked() && head.contentLength() >= 0);
+    FilterExchange filters = d.filtersInUse();
+    if (!noBody && filters != null && filters.collectResponseBody(head.isChunked() ? -1 : head.contentLength())) {
+      // A filter reads the body: the head waits until it is in (or over the limit).
+      collectMode = head.isChunked() ? BODY_CHUNKED_DECODE : mode == IDLE ? BODY_LENGTH : mode;
+      state = COLLECTING;
+      if (mode == IDLE) collected(d);
+      return;
+    }
     boolean untilClose = mode == BODY_UNTIL_CLOSE || mode == BODY_CHUNKED_DECODE;
     boolean close = d.closeAfterResponse(untilClose);
     ByteBuf out = channel.alloc().ioBuffer(head.length() + 64);
@@ -474,6 +493,75 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     } else {
       state = mode;
     }
+  }
+
+  private void collect(DownstreamHandler d, ByteBuf in) {
+    int from = in.readerIndex();
+    switch (collectMode) {
+      case BODY_LENGTH -> {
+        int n = (int) Math.min(remaining, in.readableBytes());
+        // Never over the limit: a bigger Content-Length streams from the start.
+        d.filtersInUse().appendResponseBody(in, from, n);
+        in.readerIndex(from + n);
+        remaining -= n;
+        if (remaining == 0) collected(d);
+      }
+      case BODY_CHUNKED_DECODE -> {
+        int end = chunks.scan(in, from, in.writerIndex(), collectSink);
+        in.readerIndex(end);
+        if (chunks.isDone()) {
+          if (state == COLLECTING) {
+            collected(d);
+          } else if (down != null) {
+            complete(down);
+          }
+        }
+      }
+      default -> {
+        collectData(in, from, in.readableBytes());
+        in.readerIndex(in.writerIndex());
+      }
+    }
+  }
+
+  /** A de-chunked or close-delimited piece of a body being collected; past the limit the response streams. */
+  private void collectData(ByteBuf buf, int index, int length) {
+    DownstreamHandler d = down;
+    if (d == null || length == 0) return;
+    if (state != COLLECTING) {
+      forwardData(buf, index, length);
+      return;
+    }
+    FilterExchange filters = d.filtersInUse();
+    if (filters.appendResponseBody(buf, index, length)) return;
+    // Over the limit: the head goes out as the filters left it, then what was read, then the rest
+    // as it comes, de-chunked and close-delimited.
+    boolean close = d.closeAfterResponse(true);
+    ByteBuf out = channel.alloc().ioBuffer(head.length() + 64);
+    head.encodeForDownstream(out, false, close, false, filters.responseEdits());
+    d.writeResponse(out);
+    ByteBuf sofar = filters.takeResponseBody();
+    if (sofar != null) d.writeResponse(sofar);
+    d.writeResponse(buf.retainedSlice(index, length));
+    state = collectMode;
+  }
+
+  /** The collected body is complete: the filters' body phase, then the head with its Content-Length and the body. */
+  private void collected(DownstreamHandler d) {
+    FilterExchange filters = d.filtersInUse();
+    if (filters.filterResponseBody()) {
+      replacedByFilter(d);
+      return;
+    }
+    ByteBuf body = filters.takeResponseBody();
+    int length = body == null ? 0 : body.readableBytes();
+    boolean client10 = d.request().isHttp10();
+    boolean close = d.closeAfterResponse(false);
+    ByteBuf out = channel.alloc().ioBuffer(head.length() + 96);
+    head.encodeForDownstream(out, false, close, client10 && !close, filters.responseEditsWithLength(length));
+    d.writeResponse(out);
+    if (body != null) d.writeResponse(body);
+    complete(d);
   }
 
   private void complete(DownstreamHandler d) {

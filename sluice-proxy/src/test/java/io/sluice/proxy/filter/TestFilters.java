@@ -340,4 +340,45 @@ public final class TestFilters {
       };
     }
   }
+
+  /**
+   * {@code test-response-body}: buffers the response body (up to {@code limit}), reports its length
+   * in {@code X-Response-Body-Length}, and with {@code upper: true} replaces it with its upper case.
+   */
+  public record ResponseBodyConfig(ByteSize limit, @Nullable Boolean upper) {}
+
+  public static final class ResponseBodyReader implements FilterFactory<ResponseBodyConfig> {
+    @Override
+    public String kind() {
+      return "test-response-body";
+    }
+
+    @Override
+    public Class<ResponseBodyConfig> configType() {
+      return ResponseBodyConfig.class;
+    }
+
+    @Override
+    public void validate(ResponseBodyConfig c, Problems problems) {
+      if (c.limit() == null) problems.add("limit", "missing");
+    }
+
+    @Override
+    public Filter create(ResponseBodyConfig c, FilterEnvironment env) {
+      boolean upper = Boolean.TRUE.equals(c.upper());
+      return new Filter() {
+        @Override
+        public long bufferResponseBody() {
+          return c.limit().bytes();
+        }
+
+        @Override
+        public void onResponseBody(Exchange x) {
+          Body b = x.response().body();
+          x.response().headers().set("X-Response-Body-Length", Integer.toString(b.length()));
+          if (upper) x.response().setBody(b.toString(StandardCharsets.UTF_8).toUpperCase(java.util.Locale.ROOT).getBytes(StandardCharsets.UTF_8));
+        }
+      };
+    }
+  }
 }

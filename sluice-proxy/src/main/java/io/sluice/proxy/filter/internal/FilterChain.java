@@ -23,6 +23,8 @@ public final class FilterChain {
     final boolean response;
     final boolean end;
     final long bodyLimit;
+    /** {@link Filter#bufferResponseBody()}: 0 when the filter does not read the response body. */
+    final long responseBodyLimit;
     /** Result name to position (the end of the filter's list for END); null without {@code onResult}. */
     final @Nullable Map<String, Integer> jumps;
     /** Failures are logged once at WARN per filter; later ones at DEBUG, so a broken filter cannot flood the log. */
@@ -37,6 +39,9 @@ public final class FilterChain {
       long limit = filter.bufferRequestBody();
       if (limit < 0) throw new IllegalArgumentException(where + ": bufferRequestBody() must be >= 0, got " + limit);
       this.bodyLimit = limit;
+      long responseLimit = filter.bufferResponseBody();
+      if (responseLimit < 0) throw new IllegalArgumentException(where + ": bufferResponseBody() must be >= 0, got " + responseLimit);
+      this.responseBodyLimit = responseLimit;
       this.jumps = jumps == null || jumps.isEmpty() ? null : Map.copyOf(jumps);
       this.failureLogged = failureLogged;
     }
@@ -54,13 +59,16 @@ public final class FilterChain {
   private final boolean anyResponse;
   private final boolean anyEnd;
   private final long bodyLimit;
+  private final boolean anyResponseBody;
 
   FilterChain(List<Link> links) {
     this.links = links.toArray(Link[]::new);
     boolean response = false;
     boolean end = false;
     long limit = 0;
+    boolean responseBody = false;
     for (Link l : this.links) {
+      responseBody |= l.responseBodyLimit > 0;
       response |= l.response;
       end |= l.end;
       limit = Math.max(limit, l.bodyLimit);
@@ -68,6 +76,12 @@ public final class FilterChain {
     this.anyResponse = response;
     this.anyEnd = end;
     this.bodyLimit = limit;
+    this.anyResponseBody = responseBody;
+  }
+
+  /** Whether any filter reads the response body. */
+  boolean hasResponseBodyPhase() {
+    return anyResponseBody;
   }
 
   public int size() {
@@ -78,9 +92,9 @@ public final class FilterChain {
     return links[i];
   }
 
-  /** Whether any filter has a response phase. */
+  /** Whether any filter has a response phase (or a response body phase). */
   public boolean hasResponsePhase() {
-    return anyResponse;
+    return anyResponse || anyResponseBody;
   }
 
   /** Whether any filter has an end callback. */

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.sluice.proxy.filter.Attribute;
 import io.sluice.proxy.filter.Body;
 import io.sluice.proxy.filter.Exchange;
+import io.sluice.proxy.filter.Filter;
 import io.sluice.proxy.filter.FilterResult;
 import io.sluice.proxy.filter.Headers;
 import io.sluice.proxy.filter.LocalResponse;
@@ -74,7 +75,8 @@ public final class FilterExchange implements Exchange {
   private final ResponseView responseView = new ResponseView();
   private final RequestHeaders requestHeaders = new RequestHeaders();
   private final ResponseHeaders responseHeaders = new ResponseHeaders();
-  private final BodyView bodyView = new BodyView();
+  private final BodyView bodyView = new BodyView(false);
+  private final BodyView responseBodyView = new BodyView(true);
 
   private Object[] attributes = new Object[8];
   private boolean anyAttribute;
@@ -106,6 +108,17 @@ public final class FilterExchange implements Exchange {
   private @Nullable Runnable resume;
   /** For a local response whose response phase went async: close the connection after it. */
   private boolean closeAfterLocal;
+  /** How many visited filters see the current response (the one that answered does not). */
+  private int responseVisible;
+  /** The response body being collected or handed to the body phase; owned here, released in {@link #end()}. */
+  private @Nullable ByteBuf responseBody;
+  private long responseBodyLimit;
+  private long responseBodyExpected;
+  /** {@link Filter#onResponseBody} is running: the body can be read and replaced. */
+  private boolean inResponseBodyPhase;
+  private boolean responseBodyReplaced;
+  /** The body phase ran for this exchange: a replacement it caused (a failure) does not get it again. */
+  private boolean responseBodyDone;
 
   public FilterExchange(ExchangeHost host, ChannelHandlerContext ctx) {
     this.host = host;
@@ -213,6 +226,7 @@ public final class FilterExchange implements Exchange {
    */
   public int filterUpstreamResponse(ResponseHead h, Runnable resume) {
     upstreamHead = h;
+    responseVisible = visitedCount;
     if (!hasResponsePhase()) return RESPONSE_CONTINUE;
     phase = RESPONSE;
     local = null;
@@ -233,6 +247,94 @@ public final class FilterExchange implements Exchange {
   /** The response filters' header edits for the upstream's head, or null when there are none. */
   public @Nullable HeaderEdits responseEdits() {
     return phase == RESPONSE && !responseEdits.isEmpty() ? responseEdits : null;
+  }
+
+  /**
+   * Whether the upstream response's body is to be collected for the filters' body phase
+   * ({@link Filter#bufferResponseBody()}): a visited filter reads it and {@code contentLength}
+   * (-1 when unknown) is within the largest limit. Costs nothing on a chain without such a filter.
+   */
+  public boolean collectResponseBody(long contentLength) {
+    FilterChain c = chain;
+    if (c == null || !c.hasResponseBodyPhase()) return false;
+    long limit = responseBodyLimit(visitedCount);
+    if (limit == 0 || contentLength > limit) return false;
+    responseBodyLimit = limit;
+    responseBodyExpected = contentLength;
+    return true;
+  }
+
+  private long responseBodyLimit(int visible) {
+    long limit = 0;
+    for (int k = 0; k < visible; k++) limit = Math.max(limit, chain.link(visited[k]).responseBodyLimit);
+    return limit;
+  }
+
+  /**
+   * Adds a piece of the response body being collected; false, with nothing added, when it would
+   * grow beyond the limit (the caller then streams the response: {@link #takeResponseBody()}).
+   */
+  public boolean appendResponseBody(ByteBuf src, int from, int length) {
+    ByteBuf b = responseBody;
+    long size = (b == null ? 0 : b.readableBytes()) + (long) length;
+    if (size > responseBodyLimit) return false;
+    if (b == null) {
+      long expected = responseBodyExpected > 0 ? responseBodyExpected : 8192;
+      b = ctx.alloc().buffer((int) Math.min(Math.max(expected, length), responseBodyLimit));
+      responseBody = b;
+    }
+    b.writeBytes(src, from, length);
+    return true;
+  }
+
+  /** The response body collected so far, handed to the caller (who releases it); null when there is none. */
+  public @Nullable ByteBuf takeResponseBody() {
+    ByteBuf b = responseBody;
+    responseBody = null;
+    return b == Unpooled.EMPTY_BUFFER ? null : b;
+  }
+
+  /**
+   * The collected upstream response body is complete: runs the filters' body phase.
+   *
+   * @return true when the response was replaced (a filter failed): write it with {@link #writeReplacement()}
+   */
+  public boolean filterResponseBody() {
+    if (responseBody == null) responseBody = Unpooled.EMPTY_BUFFER;
+    if (phase != RESPONSE) {
+      phase = RESPONSE;
+      local = null;
+      responseEdits.clear();
+    }
+    runResponseBody(responseVisible);
+    return local != null;
+  }
+
+  /** After {@link #filterResponseBody()}: the edits for the upstream's head, with the Content-Length of {@code length}. */
+  public HeaderEdits responseEditsWithLength(int length) {
+    responseEdits.remove("content-length");
+    responseEdits.remove("transfer-encoding");
+    responseEdits.add("Content-Length", "content-length", Integer.toString(length));
+    return responseEdits;
+  }
+
+  private void runResponseBody(int visible) {
+    responseBodyDone = true;
+    inResponseBodyPhase = true;
+    try {
+      for (int k = visible - 1; k >= 0; k--) {
+        FilterChain.Link l = chain.link(visited[k]);
+        if (l.responseBodyLimit == 0) continue;
+        try {
+          l.filter.onResponseBody(this);
+        } catch (RuntimeException e) {
+          responseFailed(l, e);
+          return;
+        }
+      }
+    } finally {
+      inResponseBodyPhase = false;
+    }
   }
 
   /** Writes the response a response filter put in place of the upstream's, ending the exchange. */
@@ -268,6 +370,12 @@ public final class FilterExchange implements Exchange {
     ByteBuf b = body;
     body = null;
     if (b != null) b.release();
+    ByteBuf rb = responseBody;
+    responseBody = null;
+    if (rb != null) rb.release();
+    responseBodyReplaced = false;
+    responseBodyDone = false;
+    responseBodyLimit = 0;
     bodyBuffered = false;
     bodyReplaced = false;
     bodyLimit = Long.MAX_VALUE;
@@ -401,14 +509,31 @@ public final class FilterExchange implements Exchange {
     upstreamHead = null;
     responseEdits.clear();
     responseIndex = visible - 1;
+    responseVisible = visible;
     closeAfterLocal = close;
     if (runResponse()) finishLocal(close);
   }
 
   private void finishLocal(boolean close) {
+    if (chain.hasResponseBodyPhase()) filterLocalBody();
     boolean closing = host.startLocalResponse(close);
     ByteBuf out = LocalResponses.encode(ctx.alloc(), local, responseEdits, closing, head.method().equals("HEAD"));
     host.writeLocalResponse(out);
+  }
+
+  /** The body phase over a local response's body, when a visited filter reads bodies of its size. */
+  private void filterLocalBody() {
+    LocalResponse l = local;
+    int status = l.status();
+    if (responseBodyDone || status == 204 || status == 304 || head.method().equals("HEAD")) return;
+    long limit = responseBodyLimit(responseVisible);
+    if (limit == 0 || l.body().length > limit) return;
+    ByteBuf old = responseBody;
+    if (old != null) old.release();
+    responseBody = Unpooled.wrappedBuffer(l.body());
+    responseBodyReplaced = false;
+    runResponseBody(responseVisible);
+    if (local == l && responseBodyReplaced) local = l.toBuilder().body(ByteBufUtil.getBytes(responseBody)).build();
   }
 
   /** Runs response phases down to the first visited filter; false when one went async. */
@@ -688,6 +813,22 @@ public final class FilterExchange implements Exchange {
     public boolean isLocal() {
       return local != null;
     }
+
+    @Override
+    public @Nullable Body body() {
+      return inResponseBodyPhase && responseBody != null ? responseBodyView : null;
+    }
+
+    @Override
+    public void setBody(byte[] bytes) {
+      if (!inResponseBodyPhase) {
+        throw new IllegalStateException("the response body can only be replaced in onResponseBody, by a filter that declares bufferResponseBody()");
+      }
+      ByteBuf old = responseBody;
+      responseBody = bytes.length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(bytes.clone());
+      responseBodyReplaced = true;
+      if (old != null) old.release();
+    }
   }
 
   private final class RequestHeaders implements Headers {
@@ -849,24 +990,34 @@ public final class FilterExchange implements Exchange {
   }
 
   private final class BodyView implements Body {
+    private final boolean response;
+
+    BodyView(boolean response) {
+      this.response = response;
+    }
+
+    private ByteBuf buf() {
+      return response ? responseBody : body;
+    }
+
     @Override
     public int length() {
-      return body.readableBytes();
+      return buf().readableBytes();
     }
 
     @Override
     public byte[] toByteArray() {
-      return ByteBufUtil.getBytes(body);
+      return ByteBufUtil.getBytes(buf());
     }
 
     @Override
     public String toString(Charset charset) {
-      return body.toString(charset);
+      return buf().toString(charset);
     }
 
     @Override
     public ByteBuffer asByteBuffer() {
-      return body.nioBuffer().asReadOnlyBuffer();
+      return buf().nioBuffer().asReadOnlyBuffer();
     }
   }
 }
