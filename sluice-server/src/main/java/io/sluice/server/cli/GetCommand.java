@@ -9,6 +9,8 @@ import io.sluice.api.codec.ObjectCodec;
 import io.sluice.api.listener.ListenerSpec;
 import io.sluice.api.route.PathMatch;
 import io.sluice.api.route.RouteSpec;
+import io.sluice.api.pipeline.GlobalFilterSpec;
+import io.sluice.api.pipeline.PipelineSpec;
 import io.sluice.api.upstream.UpstreamSpec;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -91,11 +93,16 @@ public final class GetCommand extends ClientCommand {
         sb.append(" -> ");
         if (r.upstream() != null) {
           sb.append(r.upstream());
+        } else if (!r.upstreams().isEmpty()) {
+          sb.append(r.upstreams().stream().map(w -> w.name() + ":" + w.weight()).collect(Collectors.joining(",")));
         } else if (r.directResponse() != null && Boolean.TRUE.equals(r.directResponse().echo())) {
           sb.append("echo");
         } else if (r.directResponse() != null) {
           sb.append("direct ").append(r.directResponse().status());
         }
+        if (!r.canary().isEmpty()) sb.append(" +").append(r.canary().size()).append(" canary");
+        if (r.pipeline() != null) sb.append(" pipeline ").append(r.pipeline());
+        if (!r.filters().isEmpty()) sb.append(" +").append(r.filters().size()).append(" filter(s)");
         if (!r.listeners().isEmpty()) sb.append(" (on ").append(String.join(",", r.listeners())).append(')');
         yield sb.toString();
       }
@@ -103,6 +110,9 @@ public final class GetCommand extends ClientCommand {
           .map(e -> e.weight() == 1 ? e.address() : e.address() + " w" + e.weight())
           .collect(Collectors.joining(",")) + " (" + u.loadBalancer().policy().configName() + ")";
       case ListenerSpec l -> l.address();
+      case PipelineSpec p -> p.filters().stream().map(f -> f.kind()).collect(Collectors.joining(","));
+      case GlobalFilterSpec g -> "before " + g.before().size() + ", after " + g.after().size()
+          + (g.listeners().isEmpty() ? "" : " (on " + String.join(",", g.listeners()) + ")");
       default -> "";
     };
   }
