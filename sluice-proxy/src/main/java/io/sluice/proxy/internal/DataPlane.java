@@ -164,7 +164,10 @@ public final class DataPlane {
           : s.listeners().get(name).routes.match(head);
       if (r != null) {
         String path = r.stripPrefix() == null ? head.path() : r.rewritePath(head.path());
-        return new RouteDecision(name, r.name(), r.upstream() == null ? null : r.upstream().name, List.of(),
+        // A split route: the upstream this request would take (canary rules apply; a weighted split draws).
+        UpstreamRuntime u = r.traffic() != null ? r.traffic().split().pick(head) : r.upstream();
+        List<String> filters = r.filters() == null ? List.of() : r.filters().describe();
+        return new RouteDecision(name, r.name(), u == null ? null : u.name, filters,
             head.query() == null ? path : path + "?" + head.query(),
             r.hostRewrite() != null ? r.hostRewrite() : head.authority());
       }
