@@ -22,6 +22,7 @@ import org.jspecify.annotations.Nullable;
  *     query: [{name: debug, present: true}]
  *   rewrite: {pathPrefix: /, host: orders.internal}
  *   upstream: orders             # or directResponse
+ *   tracing: {samplingRatio: 1}  # overrides the listener's
  * }</pre>
  *
  * @param listeners names of the listeners this route is served on; empty means all
@@ -31,6 +32,7 @@ import org.jspecify.annotations.Nullable;
  * @param upstream name of the Upstream to proxy to; exactly one of this and {@code directResponse}
  * @param rewrite changes to the request before it is proxied
  * @param directResponse answer from the gateway itself instead of proxying
+ * @param tracing overrides of the listener's tracing settings for this route
  */
 public record RouteSpec(
     List<String> listeners,
@@ -39,7 +41,8 @@ public record RouteSpec(
     RouteMatch match,
     @Nullable String upstream,
     @Nullable Rewrite rewrite,
-    @Nullable DirectResponse directResponse)
+    @Nullable DirectResponse directResponse,
+    @Nullable RouteTracing tracing)
     implements Spec {
 
   public RouteSpec {
@@ -47,6 +50,12 @@ public record RouteSpec(
     hosts = hosts == null ? List.of() : List.copyOf(hosts);
     priority = priority == null ? 0 : priority;
     match = match == null ? RouteMatch.ANY : match;
+  }
+
+  /** A route without tracing overrides. */
+  public RouteSpec(List<String> listeners, List<String> hosts, Integer priority, RouteMatch match,
+      @Nullable String upstream, @Nullable Rewrite rewrite, @Nullable DirectResponse directResponse) {
+    this(listeners, hosts, priority, match, upstream, rewrite, directResponse, null);
   }
 
   @Override

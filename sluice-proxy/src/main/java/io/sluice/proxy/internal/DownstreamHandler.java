@@ -46,6 +46,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   private final ListenerRuntime listener;
   private final RequestHeadReader reader = new RequestHeadReader();
   private final ChunkedParser requestChunks = new ChunkedParser(400);
+  private final Observation obs = new Observation();
   private ChannelHandlerContext ctx;
   private Channel channel;
   private String clientIp = "";
@@ -89,6 +90,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    obs.closed();
     listener.connectionClosed(channel);
     state = CLOSED;
     if (timer != null) timer.cancel(false);
@@ -225,6 +227,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             }
             RequestHead h = reader.read(in, c.maxHeaderSize, c.maxUriLength, c.maxHeaderCount);
             if (h == null) return;
+            obs.begin(c, h, headStart);
             headStart = 0;
             dispatch(h, c);
           }
@@ -273,6 +276,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     RuntimeRoute route = h.path().equals("*") ? null : c.routes.match(h);
+    obs.route(route);
     if (route == null) {
       respondError(404, "no_route", "no route matches the request");
       return;
@@ -281,7 +285,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     if (direct != null) {
       if (h.expectsContinue() && h.hasBody()) closeAfterResponse = true;
       responseStarted = true;
-      ctx.write(direct.encode(ctx.alloc(), h, closeAfterResponse), ctx.voidPromise());
+      ctx.write(obs.out(direct.encode(ctx.alloc(), h, closeAfterResponse)), ctx.voidPromise());
       endDirectExchange();
       return;
     }
@@ -292,6 +296,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       respondError(503, "no_healthy_upstream", "no endpoint of upstream " + u.name + " is available");
       return;
     }
+    obs.endpoint(u, endpoint);
     this.route = route;
     ByteBuf head = encodeUpstreamHead();
     UpstreamConnection up = UpstreamConnection.acquire(this, loop, u, endpoint, head);
@@ -302,6 +307,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     }
     state = requestComplete ? AWAIT_RESPONSE : BODY;
     upstream = up;
+    obs.acquired(up.isReady());
     if (!up.isReady()) {
       // Connecting: the body waits in the socket until the request can be written.
       if (!requestComplete) pauseReading();
@@ -316,11 +322,12 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     RuntimeRoute r = route;
     ByteBuf head = ctx.alloc().ioBuffer(h.length() + 256);
     h.encodeForUpstream(head, r.stripPrefix() == null ? null : r.rewritePath(h.path()), r.hostRewrite(), "http");
-    return head;
+    return obs.attemptStarted(head, ctx.alloc());
   }
 
   /** Called when the upstream connection has the request head and can take the body. */
   void upstreamReady() {
+    obs.connected();
     RequestHead h = request;
     if (h != null && h.expectsContinue() && !requestComplete && !responseStarted) {
       ctx.writeAndFlush(Unpooled.wrappedBuffer(Responses.CONTINUE));
@@ -346,6 +353,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     }
     if (end > from) {
       up.write(in.retainedSlice(from, end - from));
+      obs.bytesIn(end - from);
       in.readerIndex(end);
       upstreamNeedsFlush = true;
     }
@@ -370,6 +378,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       bodyRemaining -= n;
       requestComplete = bodyRemaining == 0;
     }
+    obs.bytesIn(in.readerIndex() - from);
   }
 
   /** Resumes reading the request body once the upstream socket has drained. */
@@ -413,7 +422,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   }
 
   void writeResponse(ByteBuf buf) {
-    ctx.write(buf, ctx.voidPromise());
+    ctx.write(obs.out(buf), ctx.voidPromise());
   }
 
   void flushResponse() {
@@ -431,6 +440,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
   /** The exchange ended with a complete response; the upstream connection has been released. */
   void exchangeComplete() {
+    obs.end();
     upstream = null;
     request = null;
     route = null;
@@ -449,6 +459,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
    * after, the response cannot be completed and the connection is closed.
    */
   void upstreamFailed(int status, String reason, String message) {
+    obs.upstreamFailed(reason);
     upstream = null;
     if (state == CLOSED) return;
     if (responseStarted) {
@@ -460,6 +471,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void endDirectExchange() {
+    obs.end();
     if (requestComplete) {
       if (closeAfterResponse) {
         closeAfterFlush();
@@ -480,7 +492,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     if (h != null && h.expectsContinue() && !requestComplete) closeAfterResponse = true;
     responseStarted = true;
     boolean head = h != null && h.method().equals("HEAD");
-    ctx.write(Responses.error(ctx.alloc(), status, reason, message, closeAfterResponse, head), ctx.voidPromise());
+    obs.reason(reason);
+    ctx.write(obs.out(Responses.error(ctx.alloc(), status, reason, message, closeAfterResponse, head)), ctx.voidPromise());
     resumeReading();
     endDirectExchange();
   }
@@ -509,7 +522,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       case 505 -> "http_version_not_supported";
       default -> "bad_request";
     };
-    ctx.writeAndFlush(Responses.error(ctx.alloc(), e.status(), reason, e.getMessage(), true, false))
+    ctx.writeAndFlush(obs.rejected(listener.config(), clientIp, reason, Responses.error(ctx.alloc(), e.status(), reason, e.getMessage(), true, false)))
         .addListener(ChannelFutureListener.CLOSE);
   }
 
@@ -579,8 +592,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   private void badRequestTimeout() {
     state = CLOSED;
     releaseCumulation();
-    ctx.writeAndFlush(Responses.error(ctx.alloc(), 408, "request_header_timeout",
-            "request head not received in time", true, false))
+    ctx.writeAndFlush(obs.rejected(listener.config(), clientIp, "request_header_timeout", Responses.error(ctx.alloc(), 408, "request_header_timeout",
+            "request head not received in time", true, false)))
         .addListener(ChannelFutureListener.CLOSE);
   }
 }

@@ -10,6 +10,7 @@ import org.jspecify.annotations.Nullable;
  * @param prefixReplacement what replaces {@code stripPrefix}
  * @param hostRewrite the Host header sent upstream instead of the client's
  * @param direct the gateway's own answer instead of proxying
+ * @param observability the route's meter and tracing settings
  */
 record RuntimeRoute(
     String name,
@@ -17,7 +18,8 @@ record RuntimeRoute(
     @Nullable String stripPrefix,
     @Nullable String prefixReplacement,
     @Nullable String hostRewrite,
-    @Nullable DirectResponder direct) {
+    @Nullable DirectResponder direct,
+    RouteObservability observability) {
 
   /** The path sent upstream for a request whose (normalised) path is {@code path}. */
   String rewritePath(String path) {

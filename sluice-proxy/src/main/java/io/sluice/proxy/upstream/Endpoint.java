@@ -15,6 +15,8 @@ public final class Endpoint {
   private final AtomicInteger activeRequests = new AtomicInteger();
   private final AtomicInteger openConnections = new AtomicInteger();
   private volatile boolean available = true;
+  /** Set at apply time, before the snapshot that routes here is published (that publication orders it). */
+  private io.sluice.proxy.metrics.internal.@org.jspecify.annotations.Nullable Meter meter;
 
   /**
    * @param address as configured, {@code host:port}; also the identity the hashing policies hash
@@ -88,6 +90,16 @@ public final class Endpoint {
 
   public void setAvailable(boolean available) {
     this.available = available;
+  }
+
+  /** The endpoint's meter (internal: the data plane records its upstream attempts there). */
+  public io.sluice.proxy.metrics.internal.@org.jspecify.annotations.Nullable Meter meter() {
+    return meter;
+  }
+
+  /** Internal: set by the data plane when it compiles the upstream. */
+  public void meter(io.sluice.proxy.metrics.internal.Meter meter) {
+    this.meter = meter;
   }
 
   @Override
