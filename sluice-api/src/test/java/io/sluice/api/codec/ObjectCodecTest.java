@@ -97,11 +97,11 @@ class ObjectCodecTest {
         status: {}
         """)).containsExactly(
         new ConfigError("objects.yaml:3", "Listener/public", "metadata.namespace",
-            "unknown field 'namespace' (known fields: annotations, labels, name)"),
+            "unknown field 'namespace' (known fields: annotations, labels, name, revision)"),
         new ConfigError("objects.yaml:7", "Listener/public", "spec.limits.maxHeaders",
             "unknown field 'maxHeaders' (known fields: maxBodySize, maxConnections, maxHeaderCount, maxHeaderSize, maxUriLength)"),
         new ConfigError("objects.yaml:8", "Listener/public", "spec.timeout",
-            "unknown field 'timeout' (known fields: address, limits, timeouts)"),
+            "unknown field 'timeout' (known fields: accessLog, address, limits, timeouts, tracing)"),
         new ConfigError("objects.yaml:9", "Listener/public", "status",
             "unknown field 'status' (known fields: apiVersion, kind, metadata, spec)"));
   }

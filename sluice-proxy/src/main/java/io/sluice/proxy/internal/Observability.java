@@ -234,7 +234,7 @@ public final class Observability implements GatewayMetrics, AutoCloseable {
       }
       upstreams.add(new GatewayStats.Upstream(u.name, StatsCalculator.traffic(all, now), eps));
     }
-    return new GatewayStats(Instant.now(), listeners, routes, upstreams);
+    return new GatewayStats(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString(), listeners, routes, upstreams);
   }
 
   @Override

@@ -1,6 +1,5 @@
 package io.sluice.proxy.metrics;
 
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -14,12 +13,12 @@ import java.util.Map;
  * the window counts from zero at its start). Windows are read from samples taken every 5 seconds,
  * interpolated; latency windows from samples every 30 seconds.
  *
- * @param time when these numbers were read
+ * @param time when these numbers were read, RFC 3339 in UTC ({@code 2026-11-23T12:00:00.123Z})
  * @param listeners by name
  * @param routes by name; latency is the whole exchange (first request byte to last response byte)
  * @param upstreams by name, each with its endpoints; latency is upstream time (attempt start to end)
  */
-public record GatewayStats(Instant time, List<Listener> listeners, List<Route> routes, List<Upstream> upstreams) {
+public record GatewayStats(String time, List<Listener> listeners, List<Route> routes, List<Upstream> upstreams) {
 
   /**
    * @param name the listener
