@@ -231,8 +231,8 @@ final class Observation {
       entry = new AccessLogEntry(log, startMillis, l.name(), rejectedClient == null ? "" : rejectedClient, null, null,
           null, null, null, st, rsn, bytesIn, bytesOut, duration, -1, null, null, null, 0, 0, null, null);
     } else {
-      boolean ua = log.format().uses("userAgent");
-      boolean id = log.format().uses("requestId");
+      boolean ua = log.format().usesUserAgent();
+      boolean id = log.format().usesRequestId();
       entry = new AccessLogEntry(log, startMillis, l.name(), h.clientIp(), h.method(), h.host(), h.path(), h.query(),
           h.isHttp10() ? "HTTP/1.0" : "HTTP/1.1", st, rsn, bytesIn, bytesOut, duration, lastAttemptNanos,
           r == null ? null : r.name(), e == null ? null : e.address(), id ? h.header("x-request-id") : null,

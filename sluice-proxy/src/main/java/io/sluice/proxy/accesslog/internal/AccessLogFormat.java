@@ -15,8 +15,8 @@ import org.jspecify.annotations.Nullable;
  * per line). Missing values are {@code -} in text and {@code null} in JSON; durations are
  * milliseconds with three decimals; the time is RFC 3339 in UTC with milliseconds.
  *
- * <p>Text escapes {@code "}, {@code \} and control characters ({@code \x0A}), so a value can never
- * break a line or a quoted field; in fields mode the values that may hold spaces (host, query, user
+ * <p>Text escapes {@code "}, {@code \}, control characters and bytes beyond ASCII ({@code \x0a},
+ * {@code \xc3}), so a value can never break a line or a quoted field; in fields mode the values that may hold spaces (host, query, user
  * agent) are quoted.
  *
  * <p>Immutable; {@link #format} is called by the writer thread only (it reuses a time cache).
@@ -26,11 +26,26 @@ public final class AccessLogFormat {
   private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss").withZone(ZoneOffset.UTC);
   private static final char[] HEX = "0123456789abcdef".toCharArray();
 
+  private static final int TIME = 0, LISTENER = 1, CLIENT = 2, METHOD = 3, HOST = 4, PATH = 5, QUERY = 6,
+      PROTOCOL = 7, STATUS = 8, REASON = 9, BYTES_IN = 10, BYTES_OUT = 11, DURATION = 12, UPSTREAM_DURATION = 13,
+      ROUTE = 14, UPSTREAM = 15, REQUEST_ID = 16, TRACE_ID = 17, USER_AGENT = 18;
+
+  static {
+    // The codes above are positions in the API's list of field names.
+    if (AccessLog.FIELDS.indexOf("userAgent") != USER_AGENT || AccessLog.FIELDS.indexOf("time") != TIME) {
+      throw new IllegalStateException("AccessLog.FIELDS changed order: update AccessLogFormat's codes");
+    }
+  }
+
   private final boolean json;
   /** For text, literal parts between the fields: {@code literals.size() == fields.size() + 1}. */
   private final List<String> literals;
   private final List<String> fields;
+  /** {@code fields} as codes, so that a line is built without comparing strings. */
+  private final int[] codes;
   private final boolean quoteFreeText;
+  private final boolean usesUserAgent;
+  private final boolean usesRequestId;
   private long cachedSecond = Long.MIN_VALUE;
   private String cachedSecondText = "";
 
@@ -38,7 +53,10 @@ public final class AccessLogFormat {
     this.json = json;
     this.literals = literals;
     this.fields = fields;
+    this.codes = fields.stream().mapToInt(AccessLog.FIELDS::indexOf).toArray();
     this.quoteFreeText = quoteFreeText;
+    this.usesUserAgent = fields.contains("userAgent");
+    this.usesRequestId = fields.contains("requestId");
   }
 
   /** Compiles a validated access log spec. */
@@ -64,9 +82,14 @@ public final class AccessLogFormat {
     return new AccessLogFormat(spec.format() == AccessLog.Format.JSON, List.copyOf(literals), fields, true);
   }
 
-  /** Whether lines show {@code field}: the event loop captures the values that cost something only then. */
-  public boolean uses(String field) {
-    return fields.contains(field);
+  /** Whether lines show the user agent: the event loop looks it up only then. */
+  public boolean usesUserAgent() {
+    return usesUserAgent;
+  }
+
+  /** Whether lines show the request id: the event loop looks it up only then. */
+  public boolean usesRequestId() {
+    return usesRequestId;
   }
 
   /** Appends the line for {@code e}, without the newline. */
@@ -76,29 +99,29 @@ public final class AccessLogFormat {
       for (int i = 0; i < fields.size(); i++) {
         if (i > 0) out.append(',');
         out.append('"').append(fields.get(i)).append("\":");
-        jsonValue(e, fields.get(i), out);
+        jsonValue(e, codes[i], out);
       }
       out.append('}');
       return;
     }
     for (int i = 0; i < fields.size(); i++) {
       out.append(literals.get(i));
-      textValue(e, fields.get(i), out);
+      textValue(e, codes[i], out);
     }
     out.append(literals.get(fields.size()));
   }
 
-  private void textValue(AccessLogEntry e, String field, StringBuilder out) {
+  private void textValue(AccessLogEntry e, int field, StringBuilder out) {
     switch (field) {
-      case "time" -> time(e.startMillis(), out);
-      case "status" -> out.append(e.status());
-      case "bytesIn" -> out.append(e.bytesIn());
-      case "bytesOut" -> out.append(e.bytesOut());
-      case "duration" -> millis(e.durationNanos(), out);
-      case "upstreamDuration" -> {
+      case TIME -> time(e.startMillis(), out);
+      case STATUS -> out.append(e.status());
+      case BYTES_IN -> out.append(e.bytesIn());
+      case BYTES_OUT -> out.append(e.bytesOut());
+      case DURATION -> millis(e.durationNanos(), out);
+      case UPSTREAM_DURATION -> {
         if (e.upstreamNanos() < 0) out.append('-'); else millis(e.upstreamNanos(), out);
       }
-      case "requestId" -> {
+      case REQUEST_ID -> {
         if (e.requestIdHeader() != null) {
           text(e.requestIdHeader(), out, false);
         } else if (e.requestIdHigh() != 0 || e.requestIdLow() != 0) {
@@ -108,26 +131,26 @@ public final class AccessLogFormat {
           out.append('-');
         }
       }
-      case "host", "query", "userAgent" -> text(string(e, field), out, quoteFreeText);
+      case HOST, QUERY, USER_AGENT -> text(string(e, field), out, quoteFreeText);
       default -> text(string(e, field), out, false);
     }
   }
 
-  private void jsonValue(AccessLogEntry e, String field, StringBuilder out) {
+  private void jsonValue(AccessLogEntry e, int field, StringBuilder out) {
     switch (field) {
-      case "time" -> {
+      case TIME -> {
         out.append('"');
         time(e.startMillis(), out);
         out.append('"');
       }
-      case "status" -> out.append(e.status());
-      case "bytesIn" -> out.append(e.bytesIn());
-      case "bytesOut" -> out.append(e.bytesOut());
-      case "duration" -> millis(e.durationNanos(), out);
-      case "upstreamDuration" -> {
+      case STATUS -> out.append(e.status());
+      case BYTES_IN -> out.append(e.bytesIn());
+      case BYTES_OUT -> out.append(e.bytesOut());
+      case DURATION -> millis(e.durationNanos(), out);
+      case UPSTREAM_DURATION -> {
         if (e.upstreamNanos() < 0) out.append("null"); else millis(e.upstreamNanos(), out);
       }
-      case "requestId" -> {
+      case REQUEST_ID -> {
         if (e.requestIdHeader() != null) {
           jsonString(e.requestIdHeader(), out);
         } else if (e.requestIdHigh() != 0 || e.requestIdLow() != 0) {
@@ -146,20 +169,20 @@ public final class AccessLogFormat {
     }
   }
 
-  private static @Nullable String string(AccessLogEntry e, String field) {
+  private static @Nullable String string(AccessLogEntry e, int field) {
     return switch (field) {
-      case "listener" -> e.listener();
-      case "client" -> e.client();
-      case "method" -> e.method();
-      case "host" -> e.host();
-      case "path" -> e.path();
-      case "query" -> e.query();
-      case "protocol" -> e.protocol();
-      case "reason" -> e.reason();
-      case "route" -> e.route();
-      case "upstream" -> e.upstream();
-      case "traceId" -> e.traceId();
-      case "userAgent" -> e.userAgent();
+      case LISTENER -> e.listener();
+      case CLIENT -> e.client();
+      case METHOD -> e.method();
+      case HOST -> e.host();
+      case PATH -> e.path();
+      case QUERY -> e.query();
+      case PROTOCOL -> e.protocol();
+      case REASON -> e.reason();
+      case ROUTE -> e.route();
+      case UPSTREAM -> e.upstream();
+      case TRACE_ID -> e.traceId();
+      case USER_AGENT -> e.userAgent();
       default -> throw new IllegalStateException("not a string field: " + field);
     };
   }
@@ -200,7 +223,8 @@ public final class AccessLogFormat {
       char c = s.charAt(i);
       if (c == '"' || c == '\\') {
         out.append('\\').append(c);
-      } else if (c < 0x20 || c == 0x7f) {
+      } else if (c < 0x20 || (c >= 0x7f && c <= 0xff)) {
+        // Header bytes are read as Latin-1: a byte outside printable ASCII is shown as \xHH, as nginx does.
         out.append("\\x").append(HEX[c >> 4]).append(HEX[c & 0xf]);
       } else {
         out.append(c);

@@ -1,7 +1,6 @@
 package io.sluice.proxy.accesslog.internal;
 
 import io.sluice.api.listener.AccessLog;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.HashMap;
@@ -111,7 +110,7 @@ public final class AccessLogWriter implements AutoCloseable {
       e.log().format().format(e, line);
       line.append('\n');
       AccessLogSink sink = e.log().sink();
-      sink.write(line.toString().getBytes(StandardCharsets.UTF_8));
+      sink.write(line);
       dirty.add(sink);
     } catch (RuntimeException x) {
       log.warn("access log entry not written: {}", x.toString());

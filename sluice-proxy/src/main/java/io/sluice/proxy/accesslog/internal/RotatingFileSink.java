@@ -51,20 +51,23 @@ final class RotatingFileSink implements AccessLogSink {
   }
 
   @Override
-  public void write(byte[] line) {
+  public void write(CharSequence line) {
     if (closed) return;
     long now = System.currentTimeMillis();
     if (channel == null && !open(now)) return;
-    if (size > 0 && (size + line.length > maxSize || (rotateEveryMillis > 0 && now - openedMillis >= rotateEveryMillis))) {
+    int length = Utf8.length(line);
+    if (size > 0 && (size + length > maxSize || (rotateEveryMillis > 0 && now - openedMillis >= rotateEveryMillis))) {
       if (!rotate(now)) return;
     }
-    if (buffer.remaining() < line.length) flushBuffer();
-    if (line.length > buffer.capacity()) {
-      writeFully(ByteBuffer.wrap(line));
+    if (buffer.remaining() < length) flushBuffer();
+    if (length > buffer.capacity()) {
+      ByteBuffer big = ByteBuffer.allocate(length);
+      Utf8.encode(line, big);
+      writeFully(big.flip());
     } else {
-      buffer.put(line);
+      Utf8.encode(line, buffer);
     }
-    size += line.length;
+    size += length;
   }
 
   private boolean open(long now) {

@@ -1,25 +1,31 @@
 package io.sluice.proxy.accesslog.internal;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
+import java.nio.ByteBuffer;
 
 /** Standard output, written in whole buffers so that lines never interleave with other output. */
 final class StdoutSink implements AccessLogSink {
-  private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(64 * 1024);
+  private final ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
 
   @Override
-  public void write(byte[] line) {
-    buffer.write(line, 0, line.length);
-    if (buffer.size() >= 64 * 1024) flush();
+  public void write(CharSequence line) {
+    int length = Utf8.length(line);
+    if (buffer.remaining() < length) flush();
+    if (length > buffer.capacity()) {
+      ByteBuffer big = ByteBuffer.allocate(length);
+      Utf8.encode(line, big);
+      System.out.write(big.array(), 0, length);
+      System.out.flush();
+    } else {
+      Utf8.encode(line, buffer);
+    }
   }
 
   @Override
   public void flush() {
-    if (buffer.size() == 0) return;
-    PrintStream out = System.out;
-    out.write(buffer.toByteArray(), 0, buffer.size());
-    out.flush();
-    buffer.reset();
+    if (buffer.position() == 0) return;
+    System.out.write(buffer.array(), 0, buffer.position());
+    System.out.flush();
+    buffer.clear();
   }
 
   @Override
