@@ -222,6 +222,12 @@ class MetricsTest {
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already registered");
       assertThatThrownBy(() -> m.registerGauge("bad-name", "x", List.of(), x -> {}))
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("invalid metric name 'bad-name'");
+      // A source that breaks its contract costs only its own family, not the scrape.
+      AutoCloseable broken = m.registerGauge("sluice_test_broken", "Gives the wrong number of labels.", List.of("a"),
+          samples -> samples.add(1, "x", "y"));
+      PrometheusScrape withBroken = PrometheusScrape.of(gw.gateway());
+      assertThat(withBroken.types).doesNotContainKey("sluice_test_broken").containsKey("sluice_upstream_breaker_state");
+      broken.close();
       reg.close();
       assertThat(PrometheusScrape.of(gw.gateway()).types).doesNotContainKey("sluice_upstream_breaker_state");
     }

@@ -19,6 +19,8 @@ public final class GaugeRegistry {
 
   private record Gauge(String name, String help, List<String> labelNames, GatewayMetrics.GaugeSource source) {}
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(GaugeRegistry.class);
+
   private final Map<String, Gauge> gauges = new ConcurrentSkipListMap<>();
   private final int maxSeries;
 
@@ -51,19 +53,25 @@ public final class GaugeRegistry {
       List<Double> values = new ArrayList<>();
       double[] overflow = {0};
       boolean[] overflowed = {false};
-      g.source().collect((value, labelValues) -> {
-        if (labelValues.length != g.labelNames().size()) {
-          throw new IllegalArgumentException(g.name() + " has labels " + g.labelNames() + " but a sample gave "
-              + labelValues.length + " value(s)");
-        }
-        if (labels.size() < maxSeries) {
-          labels.add(List.of(labelValues));
-          values.add(value);
-        } else {
-          overflow[0] += value;
-          overflowed[0] = true;
-        }
-      });
+      try {
+        g.source().collect((value, labelValues) -> {
+          if (labelValues.length != g.labelNames().size()) {
+            throw new IllegalArgumentException(g.name() + " has labels " + g.labelNames() + " but a sample gave "
+                + labelValues.length + " value(s)");
+          }
+          if (labels.size() < maxSeries) {
+            labels.add(List.of(labelValues));
+            values.add(value);
+          } else {
+            overflow[0] += value;
+            overflowed[0] = true;
+          }
+        });
+      } catch (RuntimeException e) {
+        // One broken source must not cost the whole scrape: its family is left out this time.
+        log.warn("gauge {} not written: {}", g.name(), e.toString());
+        continue;
+      }
       p.family(g.name(), "gauge", g.help());
       for (int i = 0; i < labels.size(); i++) p.sample(g.name(), g.labelNames(), labels.get(i), values.get(i));
       if (overflowed[0]) {
