@@ -7,6 +7,7 @@
 # lower a round's rps but not the gateway's CPU per request, so that ratio is the robust one.
 #
 #   bench/observability-cost.sh [rounds (default 6)] [seconds per round (default 10)]
+# ON_CONFIG=examples/bench measures metrics alone (no access log) as "on".
 # Ports 18280 (backend), 18290 (off), 18291 (on): apart from proxy-bench's, so both can coexist.
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
@@ -36,7 +37,7 @@ http {
 NGX
 sed -e 's/18090/18290/; s/18080/18280/' "$root/examples/bench/gateway.yaml" >"$work/off/gateway.yaml"
 sed -e 's/18090/18291/; s/18080/18280/' -e "s#/tmp/sluice-bench/access.log#$work/access/access.log#" \
-  "$root/examples/bench-observability/gateway.yaml" >"$work/on/gateway.yaml"
+  "${ON_CONFIG:-$root/examples/bench-observability}/gateway.yaml" >"$work/on/gateway.yaml"
 
 taskset -c 0 nginx -p "$work/backend" -c "$work/backend/nginx.conf" -g 'daemon off;' & pids+=($!)
 java_cmd() {

@@ -125,8 +125,9 @@ final class Observation {
   ByteBuf out(ByteBuf b) {
     int n = b.readableBytes();
     if (open && status == 0 && n >= 12) {
-      int i = b.readerIndex() + 9;
-      status = (b.getByte(i) - '0') * 100 + (b.getByte(i + 1) - '0') * 10 + (b.getByte(i + 2) - '0');
+      // "HTTP/1.1 200": one read of the three digits.
+      int d = b.getMedium(b.readerIndex() + 9);
+      status = ((d >> 16) - '0') * 100 + (((d >> 8) & 0xff) - '0') * 10 + ((d & 0xff) - '0');
     }
     bytesOut += n;
     return b;

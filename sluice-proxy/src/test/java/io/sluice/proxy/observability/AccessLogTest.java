@@ -232,8 +232,8 @@ class AccessLogTest {
     List<String> written = new ArrayList<>();
     AccessLogSink sink = new AccessLogSink() {
       @Override
-      public void write(CharSequence line) {
-        written.add(line.toString());
+      public void write(byte[] line, int length) {
+        written.add(new String(line, 0, length, java.nio.charset.StandardCharsets.UTF_8));
       }
 
       @Override

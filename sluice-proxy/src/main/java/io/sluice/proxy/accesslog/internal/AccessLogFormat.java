@@ -93,7 +93,7 @@ public final class AccessLogFormat {
   }
 
   /** Appends the line for {@code e}, without the newline. */
-  public void format(AccessLogEntry e, StringBuilder out) {
+  public void format(AccessLogEntry e, LineBuffer out) {
     if (json) {
       out.append('{');
       for (int i = 0; i < fields.size(); i++) {
@@ -111,10 +111,10 @@ public final class AccessLogFormat {
     out.append(literals.get(fields.size()));
   }
 
-  private void textValue(AccessLogEntry e, int field, StringBuilder out) {
+  private void textValue(AccessLogEntry e, int field, LineBuffer out) {
     switch (field) {
       case TIME -> time(e.startMillis(), out);
-      case STATUS -> out.append(e.status());
+      case STATUS -> out.append((long) e.status());
       case BYTES_IN -> out.append(e.bytesIn());
       case BYTES_OUT -> out.append(e.bytesOut());
       case DURATION -> millis(e.durationNanos(), out);
@@ -136,14 +136,14 @@ public final class AccessLogFormat {
     }
   }
 
-  private void jsonValue(AccessLogEntry e, int field, StringBuilder out) {
+  private void jsonValue(AccessLogEntry e, int field, LineBuffer out) {
     switch (field) {
       case TIME -> {
         out.append('"');
         time(e.startMillis(), out);
         out.append('"');
       }
-      case STATUS -> out.append(e.status());
+      case STATUS -> out.append((long) e.status());
       case BYTES_IN -> out.append(e.bytesIn());
       case BYTES_OUT -> out.append(e.bytesOut());
       case DURATION -> millis(e.durationNanos(), out);
@@ -187,7 +187,7 @@ public final class AccessLogFormat {
     };
   }
 
-  private void time(long millis, StringBuilder out) {
+  private void time(long millis, LineBuffer out) {
     long second = Math.floorDiv(millis, 1000);
     if (second != cachedSecond) {
       cachedSecond = second;
@@ -197,10 +197,10 @@ public final class AccessLogFormat {
     out.append(cachedSecondText).append('.');
     if (ms < 100) out.append('0');
     if (ms < 10) out.append('0');
-    out.append(ms).append('Z');
+    out.append((long) ms).append('Z');
   }
 
-  private static void millis(long nanos, StringBuilder out) {
+  private static void millis(long nanos, LineBuffer out) {
     long micros = Math.max(0, nanos) / 1000;
     out.append(micros / 1000).append('.');
     long frac = micros % 1000;
@@ -209,11 +209,11 @@ public final class AccessLogFormat {
     out.append(frac);
   }
 
-  private static void hex(long v, StringBuilder out) {
+  private static void hex(long v, LineBuffer out) {
     for (int s = 60; s >= 0; s -= 4) out.append(HEX[(int) (v >>> s) & 0xf]);
   }
 
-  private static void text(@Nullable String s, StringBuilder out, boolean quote) {
+  private static void text(@Nullable String s, LineBuffer out, boolean quote) {
     if (s == null || s.isEmpty()) {
       out.append('-');
       return;
@@ -233,7 +233,7 @@ public final class AccessLogFormat {
     if (quote) out.append('"');
   }
 
-  private static void jsonString(String s, StringBuilder out) {
+  private static void jsonString(String s, LineBuffer out) {
     out.append('"');
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);

@@ -4,8 +4,8 @@ package io.sluice.proxy.accesslog.internal;
  * Where lines go. Only the writer thread calls these methods.
  */
 public interface AccessLogSink {
-  /** Appends one line, its newline included, encoded as UTF-8; may buffer. */
-  void write(CharSequence line);
+  /** Appends one line, its newline included: {@code length} UTF-8 bytes of {@code line}; may buffer. */
+  void write(byte[] line, int length);
 
   /** Writes out what is buffered. */
   void flush();

@@ -37,7 +37,7 @@ public final class AccessLogWriter implements AutoCloseable {
   /** Sinks by key; touched by apply (serialised) only. */
   private final Map<String, AccessLogSink> sinks = new HashMap<>();
   private final Thread thread;
-  private final StringBuilder line = new StringBuilder(512);
+  private final LineBuffer line = new LineBuffer();
   private final Set<AccessLogSink> dirty = Collections.newSetFromMap(new IdentityHashMap<>());
   private volatile boolean running = true;
 
@@ -106,11 +106,11 @@ public final class AccessLogWriter implements AutoCloseable {
 
   private void write(AccessLogEntry e) {
     try {
-      line.setLength(0);
+      line.reset();
       e.log().format().format(e, line);
       line.append('\n');
       AccessLogSink sink = e.log().sink();
-      sink.write(line);
+      sink.write(line.bytes(), line.length());
       dirty.add(sink);
     } catch (RuntimeException x) {
       log.warn("access log entry not written: {}", x.toString());

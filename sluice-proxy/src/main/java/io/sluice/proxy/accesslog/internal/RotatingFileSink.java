@@ -51,21 +51,18 @@ final class RotatingFileSink implements AccessLogSink {
   }
 
   @Override
-  public void write(CharSequence line) {
+  public void write(byte[] line, int length) {
     if (closed) return;
     long now = System.currentTimeMillis();
     if (channel == null && !open(now)) return;
-    int length = Utf8.length(line);
     if (size > 0 && (size + length > maxSize || (rotateEveryMillis > 0 && now - openedMillis >= rotateEveryMillis))) {
       if (!rotate(now)) return;
     }
     if (buffer.remaining() < length) flushBuffer();
     if (length > buffer.capacity()) {
-      ByteBuffer big = ByteBuffer.allocate(length);
-      Utf8.encode(line, big);
-      writeFully(big.flip());
+      writeFully(ByteBuffer.wrap(line, 0, length));
     } else {
-      Utf8.encode(line, buffer);
+      buffer.put(line, 0, length);
     }
     size += length;
   }

@@ -7,16 +7,13 @@ final class StdoutSink implements AccessLogSink {
   private final ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
 
   @Override
-  public void write(CharSequence line) {
-    int length = Utf8.length(line);
+  public void write(byte[] line, int length) {
     if (buffer.remaining() < length) flush();
     if (length > buffer.capacity()) {
-      ByteBuffer big = ByteBuffer.allocate(length);
-      Utf8.encode(line, big);
-      System.out.write(big.array(), 0, length);
+      System.out.write(line, 0, length);
       System.out.flush();
     } else {
-      Utf8.encode(line, buffer);
+      buffer.put(line, 0, length);
     }
   }
 
