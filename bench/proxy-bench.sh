@@ -30,7 +30,11 @@ export JAVA_HOME
 (cd "$root" && ./mvnw -q -B -DskipTests -pl sluice-server -am package)
 jar=$(ls "$root"/sluice-server/target/sluice-server-*.jar | grep -v -- '-tests.jar' | head -n 1)
 # SLUICE_BENCH_JAVA_OPTS adds JVM options, e.g. -XX:StartFlightRecording=filename=/tmp/sluice.jfr for a profile.
+# SLUICE_BENCH_CONFIG replaces the config directory (e.g. examples/bench-observability: access log on).
+config=$(cd "${SLUICE_BENCH_CONFIG:-$root/examples/$config}" && pwd)
+# A fresh store each run, so that nothing left by an earlier run is served.
+data=$(mktemp -d /tmp/sluice-bench-data.XXXXXX)
 cmd="$JAVA_HOME/bin/java ${SLUICE_BENCH_JAVA_OPTS:-} $(netty_unsafe_opt "$JAVA_HOME") -XX:+UseSerialGC -Xms256m -Xmx256m -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED \
  -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1 \
- -cp $jar:$root/sluice-server/target/lib/* io.sluice.server.Main serve --event-loops 1 --config-dir $root/examples/$config"
+ -cp $jar:$root/sluice-server/target/lib/* io.sluice.server.Main serve --event-loops 1 --config-dir $config --data-dir $data"
 exec "$bench" --gateway-cmd "$cmd" "$@"

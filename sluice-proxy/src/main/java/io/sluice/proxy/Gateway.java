@@ -8,6 +8,8 @@ import io.sluice.proxy.http1.RequestHead;
 import io.sluice.proxy.http1.RequestHeadReader;
 import io.sluice.proxy.internal.DataPlane;
 import io.sluice.proxy.internal.Transport;
+import io.sluice.proxy.metrics.GatewayMetrics;
+import io.sluice.proxy.metrics.GatewayStats;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -51,9 +53,31 @@ public final class Gateway implements AutoCloseable {
    * {@link ConfigSet} exists; what can still fail here is binding a port, and then nothing changes.
    *
    * @throws IllegalStateException when a listener cannot bind; the message names it and the address
+   *     (counted in {@code sluice_config_apply_failures_total})
    */
   public void apply(ConfigSet config) {
-    dataPlane.apply(config);
+    try {
+      dataPlane.apply(config);
+    } catch (RuntimeException e) {
+      dataPlane.observability().recordConfigApplyFailure();
+      throw e;
+    }
+  }
+
+  /**
+   * The gateway's metrics: {@link GatewayMetrics#writePrometheus} for a {@code /metrics} endpoint,
+   * and the setters the server calls (configuration revision, refused changes).
+   */
+  public GatewayMetrics metrics() {
+    return dataPlane.observability();
+  }
+
+  /**
+   * Traffic statistics for people: totals, rolling rates (1, 5, 15 minutes) and latency percentiles
+   * per listener, route, upstream and endpoint, read now. Jackson serialises the result as it is.
+   */
+  public GatewayStats stats() {
+    return dataPlane.observability().stats();
   }
 
   /** The configuration in force. */

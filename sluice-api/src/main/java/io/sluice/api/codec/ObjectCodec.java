@@ -433,6 +433,7 @@ public final class ObjectCodec {
   private static String typeName(Class<?> t) {
     if (t == Integer.class || t == int.class || t == Long.class || t == long.class) return "an integer";
     if (t == String.class) return "a string";
+    if (t == Double.class || t == double.class) return "a number";
     if (t == Boolean.class || t == boolean.class) return "true or false";
     if (t == Duration.class) return Durations.EXPECTED;
     if (t == ByteSize.class) return "a size such as 512, 16KiB or 10MiB";

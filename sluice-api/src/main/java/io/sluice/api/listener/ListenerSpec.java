@@ -13,16 +13,27 @@ import org.jspecify.annotations.Nullable;
  *   address: 127.0.0.1:8080
  *   limits: {maxHeaderSize: 16KiB, maxUriLength: 8192, maxBodySize: 10MiB, maxConnections: 10000}
  *   timeouts: {idle: 60s, headerRead: 10s, drain: 30s}
+ *   accessLog: {format: json, file: {path: /var/log/sluice/access.log}}
+ *   tracing: {samplingRatio: 0.1, exporter: otlp, endpoint: http://collector:4318/v1/traces}
  * }</pre>
  *
  * @param address {@code host:port} to bind; IPv6 as {@code [::1]:8080}; required
  * @param limits request limits; defaults apply to what is left out
  * @param timeouts connection timeouts; defaults apply to what is left out
+ * @param accessLog the access log; left out means none
+ * @param tracing OpenTelemetry tracing; left out means none
  */
-public record ListenerSpec(String address, Limits limits, Timeouts timeouts) implements Spec {
+public record ListenerSpec(
+    String address, Limits limits, Timeouts timeouts, @Nullable AccessLog accessLog, @Nullable Tracing tracing)
+    implements Spec {
   public ListenerSpec {
     limits = limits == null ? Limits.DEFAULT : limits;
     timeouts = timeouts == null ? Timeouts.DEFAULT : timeouts;
+  }
+
+  /** A listener without access log and tracing. */
+  public ListenerSpec(String address, Limits limits, Timeouts timeouts) {
+    this(address, limits, timeouts, null, null);
   }
 
   /**

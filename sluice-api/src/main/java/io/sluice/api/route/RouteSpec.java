@@ -34,6 +34,7 @@ import org.jspecify.annotations.Nullable;
  *   filters:                     # then the route's own
  *     - {kind: header, config: {request: {set: {x-team: shop}}}}
  *   disableGlobal: [served-by]   # GlobalFilter filters this route leaves out
+ *   tracing: {samplingRatio: 1}  # overrides the listener's
  * }</pre>
  *
  * @param listeners names of the listeners this route is served on; empty means all
@@ -54,6 +55,7 @@ import org.jspecify.annotations.Nullable;
  *     filter with the name of a GlobalFilter's filter replaces that one for this route
  * @param pipeline name of a Pipeline whose filters run before the route's own
  * @param disableGlobal names of GlobalFilter filters that do not run for this route
+ * @param tracing overrides of the listener's tracing settings for this route
  */
 public record RouteSpec(
     List<String> listeners,
@@ -70,7 +72,8 @@ public record RouteSpec(
     @Nullable RetryPolicy retries,
     List<FilterSpec> filters,
     @Nullable String pipeline,
-    List<String> disableGlobal)
+    List<String> disableGlobal,
+    @Nullable RouteTracing tracing)
     implements Spec {
 
   public RouteSpec {
@@ -84,10 +87,10 @@ public record RouteSpec(
     disableGlobal = disableGlobal == null ? List.of() : List.copyOf(disableGlobal);
   }
 
-  /** A route without a split, canary rules, colour, timeouts, retries or filters of its own. */
+  /** A route without a split, canary rules, colour, timeouts, retries, filters or tracing of its own. */
   public RouteSpec(List<String> listeners, List<String> hosts, Integer priority, RouteMatch match,
       @Nullable String upstream, @Nullable Rewrite rewrite, @Nullable DirectResponse directResponse) {
-    this(listeners, hosts, priority, match, upstream, rewrite, directResponse, null, null, null, null, null, null, null, null);
+    this(listeners, hosts, priority, match, upstream, rewrite, directResponse, null, null, null, null, null, null, null, null, null);
   }
 
   /** Every Upstream the route can send to: {@code upstream}, the split's and the canary rules', once each. */

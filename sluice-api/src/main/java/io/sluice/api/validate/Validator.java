@@ -10,6 +10,8 @@ import io.sluice.api.filter.FilterConfigValidator;
 import io.sluice.api.listener.ListenerSpec;
 import io.sluice.api.pipeline.GlobalFilterSpec;
 import io.sluice.api.pipeline.PipelineSpec;
+import io.sluice.api.listener.AccessLog;
+import io.sluice.api.listener.Tracing;
 import io.sluice.api.route.DirectResponse;
 import io.sluice.api.route.KeyMatch;
 import io.sluice.api.route.PathMatch;
@@ -149,7 +151,85 @@ public final class Validator {
     positive(r, "spec.timeouts.idle", l.timeouts().idle());
     positive(r, "spec.timeouts.headerRead", l.timeouts().headerRead());
     positive(r, "spec.timeouts.drain", l.timeouts().drain());
+    if (l.accessLog() != null) accessLog(r, l.accessLog());
+    if (l.tracing() != null) tracing(r, l.tracing());
     return address;
+  }
+
+  private static final Pattern TEMPLATE_FIELD = Pattern.compile("\\{([^{}]*)}");
+
+  private static void accessLog(Report r, AccessLog a) {
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < a.fields().size(); i++) {
+      String f = a.fields().get(i);
+      if (!AccessLog.FIELDS.contains(f)) {
+        r.error("spec.accessLog.fields[" + i + "]", "unknown field '" + f + "', expected one of " + AccessLog.FIELDS);
+      } else if (!seen.add(f)) {
+        r.error("spec.accessLog.fields[" + i + "]", "field '" + f + "' appears twice; expected each field once");
+      }
+    }
+    if (a.template() != null) {
+      if (a.format() != AccessLog.Format.TEXT) {
+        r.error("spec.accessLog.template", "only for format text; a json line has the fields as keys (use fields)");
+      }
+      if (!a.fields().isEmpty()) {
+        r.error("spec.accessLog.template", "set together with fields; expected one of them");
+      }
+      Matcher m = TEMPLATE_FIELD.matcher(a.template());
+      boolean any = false;
+      while (m.find()) {
+        any = true;
+        if (!AccessLog.FIELDS.contains(m.group(1))) {
+          r.error("spec.accessLog.template", "unknown field {" + m.group(1) + "}, expected one of " + AccessLog.FIELDS);
+        }
+      }
+      if (!any) r.error("spec.accessLog.template", "no {field} in '" + a.template() + "'; expected e.g. '{client} {status}'");
+      if (a.template().chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
+        r.error("spec.accessLog.template", "control characters such as a line break are not allowed");
+      }
+    }
+    AccessLog.FileOutput f = a.file();
+    if (f != null) {
+      if (f.path() == null || f.path().isBlank()) {
+        r.error("spec.accessLog.file.path", "missing; expected a file such as /var/log/sluice/access.log");
+      }
+      atLeast(r, "spec.accessLog.file.maxSize", f.maxSize(), ByteSize.ofKiB(1));
+      if (f.rotateEvery() != null && f.rotateEvery().compareTo(Duration.ofSeconds(1)) < 0) {
+        r.error("spec.accessLog.file.rotateEvery", "must be at least 1s, got " + Durations.format(f.rotateEvery()));
+      }
+      if (f.keep() < 0 || f.keep() > 1000) {
+        r.error("spec.accessLog.file.keep", "expected 0 to 1000 rotated files, got " + f.keep());
+      }
+    }
+  }
+
+  private static void tracing(Report r, Tracing t) {
+    samplingRatio(r, "spec.tracing.samplingRatio", t.samplingRatio());
+    if (t.endpoint() != null) {
+      String problem = null;
+      try {
+        java.net.URI u = new java.net.URI(t.endpoint());
+        if (u.getScheme() == null || !(u.getScheme().equals("http") || u.getScheme().equals("https")) || u.getHost() == null) {
+          problem = "expected an http or https URL such as http://127.0.0.1:4318/v1/traces, got '" + t.endpoint() + "'";
+        }
+      } catch (java.net.URISyntaxException e) {
+        problem = "invalid URL '" + t.endpoint() + "': " + e.getReason();
+      }
+      if (problem != null) r.error("spec.tracing.endpoint", problem);
+    }
+    if (new HashSet<>(t.propagation()).size() != t.propagation().size()) {
+      r.error("spec.tracing.propagation", "a format appears twice in " + t.propagation().stream()
+          .map(Tracing.Propagation::configName).toList() + "; expected each once");
+    }
+    if (t.serviceName().isBlank()) r.error("spec.tracing.serviceName", "empty; expected a name such as sluice");
+  }
+
+  private static void samplingRatio(Report r, String field, @Nullable Double ratio) {
+    if (ratio == null) {
+      r.error(field, "missing; expected a number from 0 to 1");
+    } else if (!(ratio >= 0 && ratio <= 1)) {
+      r.error(field, "expected a number from 0 to 1, got " + ratio);
+    }
   }
 
   private record Bound(ConfigObject<?> listener, Hosts.HostPort address) {}
@@ -199,6 +279,7 @@ public final class Validator {
     keyMatches(r, "spec.match.query", s.match().query(), false);
     if (s.rewrite() != null) rewrite(r, s.rewrite(), p);
     if (s.directResponse() != null) directResponse(r, s.directResponse());
+    if (s.tracing() != null) samplingRatio(r, "spec.tracing.samplingRatio", s.tracing().samplingRatio());
   }
 
   private static void pathMatch(Report r, PathMatch p) {

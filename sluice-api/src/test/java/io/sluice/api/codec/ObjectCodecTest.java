@@ -101,7 +101,7 @@ class ObjectCodecTest {
         new ConfigError("objects.yaml:7", "Listener/public", "spec.limits.maxHeaders",
             "unknown field 'maxHeaders' (known fields: maxBodySize, maxConnections, maxHeaderCount, maxHeaderSize, maxUriLength)"),
         new ConfigError("objects.yaml:8", "Listener/public", "spec.timeout",
-            "unknown field 'timeout' (known fields: address, limits, timeouts)"),
+            "unknown field 'timeout' (known fields: accessLog, address, limits, timeouts, tracing)"),
         new ConfigError("objects.yaml:9", "Listener/public", "status",
             "unknown field 'status' (known fields: apiVersion, kind, metadata, spec)"));
   }
@@ -442,6 +442,44 @@ class ObjectCodecTest {
       ConfigObject<?> fromJson = ObjectCodec.readJson("<inline>", ObjectCodec.toJson(o)).get(0);
       assertThat(fromYaml).usingRecursiveComparison().ignoringFields("source").isEqualTo(o);
       assertThat(fromJson).usingRecursiveComparison().ignoringFields("source").isEqualTo(o);
+    }
+  }
+
+  @Test
+  void roundTripsAccessLogAndTracingSettings() throws ConfigException {
+    String yaml = """
+        apiVersion: sluice.io/v1
+        kind: Listener
+        metadata: {name: public}
+        spec:
+          address: 127.0.0.1:8080
+          accessLog:
+            format: json
+            fields: [time, status, traceId]
+            file: {path: /var/log/sluice/access.log, maxSize: 10MiB, rotateEvery: 1h, keep: 3}
+          tracing: {samplingRatio: 0.25, exporter: zipkin, propagation: [b3multi, w3c], serviceName: edge}
+        ---
+        apiVersion: sluice.io/v1
+        kind: Route
+        metadata: {name: r}
+        spec:
+          upstream: u
+          tracing: {samplingRatio: 1}
+        """;
+    List<ConfigObject<?>> read = ObjectCodec.readYaml("t.yaml", yaml);
+    ListenerSpec l = (ListenerSpec) read.get(0).spec();
+    assertThat(l.accessLog()).isEqualTo(new io.sluice.api.listener.AccessLog(true, io.sluice.api.listener.AccessLog.Format.JSON,
+        List.of("time", "status", "traceId"), null, new io.sluice.api.listener.AccessLog.FileOutput(
+            "/var/log/sluice/access.log", ByteSize.ofMiB(10), Duration.ofHours(1), 3)));
+    assertThat(l.tracing()).isEqualTo(new io.sluice.api.listener.Tracing(0.25, io.sluice.api.listener.Tracing.Exporter.ZIPKIN,
+        null, List.of(io.sluice.api.listener.Tracing.Propagation.B3_MULTI, io.sluice.api.listener.Tracing.Propagation.W3C), "edge"));
+    assertThat(l.tracing().effectiveEndpoint()).isEqualTo("http://127.0.0.1:9411/api/v2/spans");
+    assertThat(((RouteSpec) read.get(1).spec()).tracing().samplingRatio()).isEqualTo(1.0);
+    for (ConfigObject<?> o : read) {
+      assertThat(ObjectCodec.readYaml("<inline>", ObjectCodec.toYaml(o)).get(0)).usingRecursiveComparison()
+          .ignoringFields("source").isEqualTo(o);
+      assertThat(ObjectCodec.readJson("<inline>", ObjectCodec.toJson(o)).get(0)).usingRecursiveComparison()
+          .ignoringFields("source").isEqualTo(o);
     }
   }
 

@@ -405,4 +405,74 @@ class ValidatorTest {
         "<inline>: Route/a: spec.match.path.exact: expected a path starting with '/', got 'x'",
         "<inline>: Upstream/b: spec.endpoints: missing; expected at least one endpoint such as {address: 10.0.0.1:8080}");
   }
+
+  // ---- Observability
+
+  @Test
+  void acceptsAccessLogAndTracingSettings() {
+    assertThat(validateListener("""
+          address: 127.0.0.1:9000
+          accessLog: {format: json, fields: [time, status, traceId], file: {path: /tmp/a.log, maxSize: 1MiB, rotateEvery: 1h, keep: 3}}
+          tracing: {samplingRatio: 0.25, exporter: zipkin, endpoint: "http://127.0.0.1:9411/api/v2/spans", propagation: [w3c, b3]}
+        """)).isEmpty();
+    assertThat(validateListener("""
+          address: 127.0.0.1:9000
+          accessLog: {template: '{client} "{method} {path}" {status}'}
+        """)).isEmpty();
+    assertThat(validateRoute("  upstream: orders\n  tracing: {samplingRatio: 1}\n")).isEmpty();
+  }
+
+  @Test
+  void refusesAccessLogSettingsNamingTheField() {
+    assertThat(validateListener("""
+          address: 127.0.0.1:9000
+          accessLog:
+            format: json
+            fields: [time, nope, time]
+            template: '{client} {bogus}'
+            file: {path: " ", maxSize: 100, rotateEvery: 10ms, keep: -1}
+        """)).containsExactly(
+        listenerError("spec.accessLog.fields[1]", "unknown field 'nope', expected one of " + io.sluice.api.listener.AccessLog.FIELDS),
+        listenerError("spec.accessLog.fields[2]", "field 'time' appears twice; expected each field once"),
+        listenerError("spec.accessLog.template", "only for format text; a json line has the fields as keys (use fields)"),
+        listenerError("spec.accessLog.template", "set together with fields; expected one of them"),
+        listenerError("spec.accessLog.template", "unknown field {bogus}, expected one of " + io.sluice.api.listener.AccessLog.FIELDS),
+        listenerError("spec.accessLog.file.path", "missing; expected a file such as /var/log/sluice/access.log"),
+        listenerError("spec.accessLog.file.maxSize", "expected at least 1KiB, got 100"),
+        listenerError("spec.accessLog.file.rotateEvery", "must be at least 1s, got 10ms"),
+        listenerError("spec.accessLog.file.keep", "expected 0 to 1000 rotated files, got -1"));
+    assertThat(validateListener("  address: 127.0.0.1:9000\n  accessLog: {template: 'no fields here'}\n")).containsExactly(
+        listenerError("spec.accessLog.template", "no {field} in 'no fields here'; expected e.g. '{client} {status}'"));
+  }
+
+  @Test
+  void refusesTracingSettingsNamingTheField() {
+    assertThat(validateListener("""
+          address: 127.0.0.1:9000
+          tracing: {samplingRatio: 1.5, endpoint: "ftp://x/traces", propagation: [b3, b3], serviceName: " "}
+        """)).containsExactly(
+        listenerError("spec.tracing.samplingRatio", "expected a number from 0 to 1, got 1.5"),
+        listenerError("spec.tracing.endpoint", "expected an http or https URL such as http://127.0.0.1:4318/v1/traces, got 'ftp://x/traces'"),
+        listenerError("spec.tracing.propagation", "a format appears twice in [b3, b3]; expected each once"),
+        listenerError("spec.tracing.serviceName", "empty; expected a name such as sluice"));
+    assertThat(validateRoute("  upstream: orders\n  tracing: {samplingRatio: -0.1}\n")).containsExactly(
+        routeError("spec.tracing.samplingRatio", "expected a number from 0 to 1, got -0.1"));
+    assertThat(validateRoute("  upstream: orders\n  tracing: {}\n")).containsExactly(
+        routeError("spec.tracing.samplingRatio", "missing; expected a number from 0 to 1"));
+  }
+
+  @Test
+  void refusesUnknownAccessLogFormatsAndExportersAtDecoding() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ObjectCodec.readYaml("t.yaml", """
+        apiVersion: sluice.io/v1
+        kind: Listener
+        metadata: {name: l}
+        spec:
+          address: 127.0.0.1:9000
+          accessLog: {format: xml}
+          tracing: {exporter: jaeger, samplingRatio: "x"}
+        """)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("spec.accessLog.format: unknown access log format 'xml', expected text or json")
+        .hasMessageContaining("spec.tracing.exporter: unknown tracing exporter 'jaeger', expected otlp or zipkin");
+  }
 }

@@ -168,6 +168,16 @@ public final class RequestHead implements RequestView {
         || (connectionTokens != null && isConnectionNominated(i));
   }
 
+  /** High 64 bits of the X-Request-Id the gateway generated for this request; with the low ones 0 when it generated none. */
+  public long generatedRequestIdHigh() {
+    return requestIdHigh;
+  }
+
+  /** Low 64 bits of the X-Request-Id the gateway generated for this request. */
+  public long generatedRequestIdLow() {
+    return requestIdLow;
+  }
+
   /** The request target as received, e.g. {@code /a/b?x=1}. */
   public String target() {
     return Ascii.latin1(bytes, targetStart, targetEnd);

@@ -41,8 +41,10 @@ public final class DataPlane {
   private final EventLoopGroup bossGroup;
   private final EventLoopGroup workerGroup;
   private final int loops;
-  private final Map<String, ListenerRuntime> listeners = new HashMap<>();
+  /** Concurrent: read by metric scrapes without taking the apply lock. */
+  private final Map<String, ListenerRuntime> listeners = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile RuntimeSnapshot snapshot = RuntimeSnapshot.EMPTY;
+  private final Observability observability;
   private boolean closed;
 
   public DataPlane(int eventLoops) {
@@ -53,6 +55,24 @@ public final class DataPlane {
     for (EventExecutor loop : workerGroup) {
       loop.scheduleAtFixedRate(() -> LoopThread.current().context().sweep(System.nanoTime()), 1, 1, TimeUnit.SECONDS);
     }
+    this.observability = new Observability(this, eventLoops);
+  }
+
+  /** Metrics, stats, access logs and tracing of this data plane. */
+  public Observability observability() {
+    return observability;
+  }
+
+  /** Open client connections per bound listener. Any thread. */
+  Map<String, Integer> connectionCounts() {
+    Map<String, Integer> out = new java.util.TreeMap<>();
+    for (ListenerRuntime l : listeners.values()) out.put(l.name, l.connections().size());
+    return out;
+  }
+
+  /** The worker event loops, in index order. */
+  Iterable<EventExecutor> eventLoops() {
+    return workerGroup;
   }
 
   RuntimeSnapshot snapshot() {
@@ -72,7 +92,7 @@ public final class DataPlane {
   public synchronized void apply(ConfigSet config) {
     if (closed) throw new IllegalStateException("data plane is closed");
     RuntimeSnapshot previous = snapshot;
-    RuntimeSnapshot next = RuntimeSnapshot.compile(config, previous, loops);
+    RuntimeSnapshot next = RuntimeSnapshot.compile(config, previous, loops, observability);
     Map<String, InetSocketAddress> wanted = new HashMap<>();
     for (ConfigObject<ListenerSpec> l : config.listeners()) {
       wanted.put(l.name(), HostPort.parse(l.spec().address()).toSocketAddress());
@@ -104,6 +124,7 @@ public final class DataPlane {
     for (UpstreamRuntime u : previous.upstreamsNotIn(next)) u.stop();
     for (UpstreamRuntime u : next.upstreamsNotIn(previous)) u.start(workerGroup);
     commit.forEach(Runnable::run);
+    observability.committed(next);
     for (ListenerRuntime l : List.copyOf(listeners.values())) {
       if (!wanted.containsKey(l.name)) {
         listeners.remove(l.name);
@@ -229,5 +250,7 @@ public final class DataPlane {
     if (forced > 0) log.warn("closed {} connection(s) still busy after the drain timeout of {}", forced, drainTimeout);
     workerGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     bossGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+    // After the loops: the exchanges they ended have queued their log entries and spans.
+    observability.close();
   }
 }

@@ -16,6 +16,7 @@ import io.sluice.proxy.http1.ChunkedParser;
 import io.sluice.proxy.http1.HttpParseException;
 import io.sluice.proxy.http1.RequestHead;
 import io.sluice.proxy.http1.RequestHeadReader;
+import io.sluice.proxy.upstream.Endpoint;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -53,6 +54,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
   private final ListenerRuntime listener;
   private final RequestHeadReader reader = new RequestHeadReader();
   private final ChunkedParser requestChunks = new ChunkedParser(400);
+  private final Observation obs = new Observation();
   private ChannelHandlerContext ctx;
   private Channel channel;
   private String clientIp = "";
@@ -104,6 +106,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    obs.closed();
     listener.connectionClosed(channel);
     state = CLOSED;
     if (timer != null) timer.cancel(false);
@@ -243,6 +246,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
             }
             RequestHead h = reader.read(in, c.maxHeaderSize, c.maxUriLength, c.maxHeaderCount);
             if (h == null) return;
+            obs.begin(c, h, headStart);
             headStart = 0;
             dispatch(h, c);
           }
@@ -299,6 +303,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
       return;
     }
     RuntimeRoute route = h.path().equals("*") ? null : c.routes.match(h);
+    obs.route(route);
     if (route == null) {
       respondError(404, "no_route", "no route matches the request");
       return;
@@ -334,7 +339,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
         }
       }
       responseStarted = true;
-      ctx.write(direct.encode(ctx.alloc(), h, closeAfterResponse), ctx.voidPromise());
+      ctx.write(obs.out(direct.encode(ctx.alloc(), h, closeAfterResponse)), ctx.voidPromise());
       endDirectExchange();
       return;
     }
@@ -347,10 +352,16 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
     attempts.next();
   }
 
+  /** An attempt (the first, or a retry) is about to go to {@code e} of {@code u}. */
+  void attemptEndpoint(UpstreamRuntime u, Endpoint e) {
+    obs.endpoint(u, e);
+  }
+
   /** The exchange goes on with {@code up}: its first attempt, or a retry. */
   void attach(UpstreamConnection up) {
     state = requestComplete ? AWAIT_RESPONSE : BODY;
     upstream = up;
+    obs.acquired(up.isReady());
     if (!up.isReady()) {
       // Connecting: the body waits in the socket until the request can be written.
       if (!requestComplete) pauseReading();
@@ -409,10 +420,15 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
   ByteBuf encodeUpstreamHead() {
     RequestHead h = request;
     RuntimeRoute r = route;
-    if (filtered) return filters.encodeUpstreamRequest(ctx.alloc(), r.stripPrefix() == null ? null : r.rewritePath(h.path()));
-    ByteBuf head = ctx.alloc().ioBuffer(h.length() + 256);
-    h.encodeForUpstream(head, r.stripPrefix() == null ? null : r.rewritePath(h.path()), r.hostRewrite(), "http");
-    return head;
+    String path = r.stripPrefix() == null ? null : r.rewritePath(h.path());
+    ByteBuf head;
+    if (filtered) {
+      head = filters.encodeUpstreamRequest(ctx.alloc(), path);
+    } else {
+      head = ctx.alloc().ioBuffer(h.length() + 256);
+      h.encodeForUpstream(head, path, r.hostRewrite(), "http");
+    }
+    return obs.attemptStarted(head, ctx.alloc());
   }
 
   // ---- filters (ExchangeHost): called by the FilterExchange, on this loop ----
@@ -500,6 +516,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
 
   /** Called when the upstream connection has the request head and can take the body. */
   void upstreamReady() {
+    obs.connected();
     RequestHead h = request;
     if (h != null && h.expectsContinue() && !requestComplete && !responseStarted && !continueSent) {
       continueSent = true;
@@ -527,6 +544,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
     if (end > from) {
       up.write(in.retainedSlice(from, end - from));
       attempts.bodyForwarded(in, from, end - from);
+      obs.bytesIn(end - from);
       in.readerIndex(end);
       upstreamNeedsFlush = true;
     }
@@ -552,6 +570,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
       bodyRemaining -= n;
       requestComplete = bodyRemaining == 0;
     }
+    obs.bytesIn(in.readerIndex() - from);
   }
 
   /** Resumes reading the request body once the upstream socket has drained. */
@@ -595,7 +614,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
   }
 
   void writeResponse(ByteBuf buf) {
-    ctx.write(buf, ctx.voidPromise());
+    ctx.write(obs.out(buf), ctx.voidPromise());
   }
 
   void flushResponse() {
@@ -614,6 +633,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
   /** The exchange ended with a complete response; the upstream connection has been released. */
   void exchangeComplete() {
     attempts.complete();
+    obs.end();
     upstream = null;
     endFilters();
     request = null;
@@ -633,6 +653,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
    * after, the response cannot be completed and the connection is closed.
    */
   void upstreamFailed(int status, String reason, String message) {
+    obs.upstreamFailed(reason);
     upstream = null;
     if (state == CLOSED) return;
     // A retry goes on with another attempt; otherwise the failure is the client's answer.
@@ -647,6 +668,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
   }
 
   private void endDirectExchange() {
+    obs.end();
     endFilters();
     if (requestComplete) {
       if (closeAfterResponse) {
@@ -668,7 +690,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
     if (h != null && h.expectsContinue() && !requestComplete) closeAfterResponse = true;
     responseStarted = true;
     boolean head = h != null && h.method().equals("HEAD");
-    ctx.write(Responses.error(ctx.alloc(), status, reason, message, closeAfterResponse, head), ctx.voidPromise());
+    obs.reason(reason);
+    ctx.write(obs.out(Responses.error(ctx.alloc(), status, reason, message, closeAfterResponse, head)), ctx.voidPromise());
     resumeReading();
     endDirectExchange();
   }
@@ -699,7 +722,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
       case 505 -> "http_version_not_supported";
       default -> "bad_request";
     };
-    ctx.writeAndFlush(Responses.error(ctx.alloc(), e.status(), reason, e.getMessage(), true, false))
+    ctx.writeAndFlush(obs.rejected(listener.config(), clientIp, reason, Responses.error(ctx.alloc(), e.status(), reason, e.getMessage(), true, false)))
         .addListener(ChannelFutureListener.CLOSE);
   }
 
@@ -769,8 +792,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
   private void badRequestTimeout() {
     state = CLOSED;
     releaseCumulation();
-    ctx.writeAndFlush(Responses.error(ctx.alloc(), 408, "request_header_timeout",
-            "request head not received in time", true, false))
+    ctx.writeAndFlush(obs.rejected(listener.config(), clientIp, "request_header_timeout", Responses.error(ctx.alloc(), 408, "request_header_timeout",
+            "request head not received in time", true, false)))
         .addListener(ChannelFutureListener.CLOSE);
   }
 }

@@ -15,8 +15,9 @@ final class ListenerConfig {
   final long idleTimeoutNanos;
   final long headerReadTimeoutNanos;
   final RouteTable<RuntimeRoute> routes;
+  final ListenerObservability observability;
 
-  ListenerConfig(String name, ListenerSpec spec, RouteTable<RuntimeRoute> routes) {
+  ListenerConfig(String name, ListenerSpec spec, RouteTable<RuntimeRoute> routes, ListenerObservability observability) {
     this.name = name;
     this.spec = spec;
     ListenerSpec.Limits l = spec.limits();
@@ -28,5 +29,6 @@ final class ListenerConfig {
     this.idleTimeoutNanos = spec.timeouts().idle().toNanos();
     this.headerReadTimeoutNanos = spec.timeouts().headerRead().toNanos();
     this.routes = routes;
+    this.observability = observability;
   }
 }

@@ -16,6 +16,7 @@ import org.jspecify.annotations.Nullable;
  *     {@code direct} is set
  * @param filters the route's filter chain on the listener this entry belongs to; null when it has
  *     none, so that a route without filters costs nothing extra per request
+ * @param observability the route's meter and tracing settings
  */
 record RuntimeRoute(
     String name,
@@ -25,11 +26,13 @@ record RuntimeRoute(
     @Nullable String hostRewrite,
     @Nullable DirectResponder direct,
     @Nullable RouteTraffic traffic,
-    @Nullable FilterChain filters) {
+    @Nullable FilterChain filters,
+    RouteObservability observability) {
 
   /** This route with {@code chain} as its filters. */
   RuntimeRoute withFilters(@Nullable FilterChain chain) {
-    return chain == filters ? this : new RuntimeRoute(name, upstream, stripPrefix, prefixReplacement, hostRewrite, direct, traffic, chain);
+    return chain == filters ? this
+        : new RuntimeRoute(name, upstream, stripPrefix, prefixReplacement, hostRewrite, direct, traffic, chain, observability);
   }
 
   /** The path sent upstream for a request whose (normalised) path is {@code path}. */

@@ -40,12 +40,13 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
    * endpoints whose address and weight did not change keep their identity, so their pooled
    * connections and counters survive the reload. Runs off the event loops (it may resolve host names).
    */
-  static RuntimeSnapshot compile(ConfigSet config, RuntimeSnapshot previous, int loops) {
+  static RuntimeSnapshot compile(ConfigSet config, RuntimeSnapshot previous, int loops, Observability obs) {
     Map<String, UpstreamRuntime> upstreams = new HashMap<>();
     for (ConfigObject<UpstreamSpec> o : config.upstreams()) {
       UpstreamRuntime old = previous.upstreams.get(o.name());
       if (old != null && old.spec.equals(o.spec())) {
         upstreams.put(o.name(), old);
+        obs.attach(old);
         continue;
       }
       List<Endpoint> endpoints = new ArrayList<>();
@@ -54,12 +55,14 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
         endpoints.add(kept != null ? kept
             : new Endpoint(e.address(), HostPort.parse(e.address()).toSocketAddress(), e.weight()));
       }
-      upstreams.put(o.name(), new UpstreamRuntime(o.name(), o.spec(), endpoints, loops));
+      UpstreamRuntime u = new UpstreamRuntime(o.name(), o.spec(), endpoints, loops);
+      obs.attach(u);
+      upstreams.put(o.name(), u);
     }
     FilterChains filters = FilterChains.compile(config, previous.filterState, FilterRegistry.installed());
     Map<String, RuntimeRoute> routes = new HashMap<>();
     for (ConfigObject<RouteSpec> o : config.routes()) {
-      routes.put(o.name(), compileRoute(o.name(), o.spec(), upstreams));
+      routes.put(o.name(), compileRoute(o.name(), o.spec(), upstreams, obs));
     }
     Map<String, ListenerConfig> listeners = new HashMap<>();
     for (ConfigObject<io.sluice.api.listener.ListenerSpec> l : config.listeners()) {
@@ -72,7 +75,7 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
           entries.add(new RouteEntry<>(r.name(), r.spec(), rr));
         }
       }
-      listeners.put(l.name(), new ListenerConfig(l.name(), l.spec(), RouteTable.compile(entries)));
+      listeners.put(l.name(), new ListenerConfig(l.name(), l.spec(), RouteTable.compile(entries), obs.listener(l)));
     }
     return new RuntimeSnapshot(config, Map.copyOf(listeners), Map.copyOf(upstreams), filters.sharedState());
   }
@@ -84,7 +87,8 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
     return null;
   }
 
-  private static RuntimeRoute compileRoute(String name, RouteSpec spec, Map<String, UpstreamRuntime> upstreams) {
+  private static RuntimeRoute compileRoute(String name, RouteSpec spec, Map<String, UpstreamRuntime> upstreams,
+      Observability obs) {
     String strip = null;
     String replacement = null;
     String host = null;
@@ -100,7 +104,7 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
     UpstreamRuntime upstream = spec.upstream() == null ? null : upstreams.get(spec.upstream());
     DirectResponder direct = spec.directResponse() == null ? null : new DirectResponder(spec.directResponse());
     RouteTraffic traffic = direct != null ? null : compileTraffic(name, spec, upstreams);
-    return new RuntimeRoute(name, upstream, strip, replacement, host, direct, traffic, null);
+    return new RuntimeRoute(name, upstream, strip, replacement, host, direct, traffic, null, obs.route(name, spec));
   }
 
   private static RouteTraffic compileTraffic(String name, RouteSpec spec, Map<String, UpstreamRuntime> upstreams) {

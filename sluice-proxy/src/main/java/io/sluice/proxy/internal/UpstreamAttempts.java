@@ -160,6 +160,7 @@ final class UpstreamAttempts implements EndpointFilter {
       down.failExchange(503, "no_healthy_upstream", "no endpoint of upstream " + u.name + " is available");
       return;
     }
+    down.attemptEndpoint(u, e);
     ByteBuf head = requestHead();
     UpstreamConnection up = UpstreamConnection.acquire(down, loop, u, e, head);
     if (up == null) {

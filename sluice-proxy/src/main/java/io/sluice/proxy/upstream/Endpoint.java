@@ -25,6 +25,8 @@ public final class Endpoint {
   public static final int BREAKER = 4;
   /** Out of rotation by {@link #setAvailable(boolean)}. */
   public static final int MANUAL = 8;
+  /** Set at apply time, before the snapshot that routes here is published (that publication orders it). */
+  private io.sluice.proxy.metrics.internal.@org.jspecify.annotations.Nullable Meter meter;
 
   /**
    * @param address as configured, {@code host:port}; also the identity the hashing policies hash
@@ -126,6 +128,16 @@ public final class Endpoint {
   /** Whether the endpoint is out of rotation for {@code reason}. */
   public boolean isOut(int reason) {
     return (outOfRotation.get() & reason) != 0;
+  }
+
+  /** The endpoint's meter (internal: the data plane records its upstream attempts there). */
+  public io.sluice.proxy.metrics.internal.@org.jspecify.annotations.Nullable Meter meter() {
+    return meter;
+  }
+
+  /** Internal: set by the data plane when it compiles the upstream. */
+  public void meter(io.sluice.proxy.metrics.internal.Meter meter) {
+    this.meter = meter;
   }
 
   @Override

@@ -1,0 +1,136 @@
+package io.sluice.proxy.accesslog.internal;
+
+import io.sluice.api.listener.AccessLog;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.jctools.queues.MpscArrayQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's access log writer: one bounded multi-producer queue that every event loop offers
+ * entries to, drained by one thread that formats the lines and writes them to their outputs.
+ *
+ * <p>The event loops never wait: {@link #offer} is a lock-free array-queue insertion, and when the
+ * queue is full the entry is dropped (the caller counts it). The writer does not wake up per entry
+ * either: when the queue is empty it flushes its outputs and sleeps, from 1 ms up to 50 ms while it
+ * stays idle, so a burst waits at most that long to be written.
+ *
+ * <p>Outputs ({@link #sink}) are shared by every listener logging to the same file, created at apply
+ * time and opened on first write by the writer thread.
+ */
+public final class AccessLogWriter implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AccessLogWriter.class);
+  /** Entries waiting to be written, shared by all listeners. */
+  public static final int DEFAULT_CAPACITY = Integer.getInteger("sluice.accessLog.queueSize", 65_536);
+  private static final long MAX_IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+  private final MpscArrayQueue<AccessLogEntry> queue;
+  private final ConcurrentLinkedQueue<AccessLogSink> retired = new ConcurrentLinkedQueue<>();
+  /** Sinks by key; touched by apply (serialised) only. */
+  private final Map<String, AccessLogSink> sinks = new HashMap<>();
+  private final Thread thread;
+  private final LineBuffer line = new LineBuffer();
+  private final Set<AccessLogSink> dirty = Collections.newSetFromMap(new IdentityHashMap<>());
+  private volatile boolean running = true;
+
+  public AccessLogWriter(int capacity) {
+    this.queue = new MpscArrayQueue<>(capacity);
+    this.thread = Thread.ofPlatform().daemon().name("sluice-access-log").unstarted(this::run);
+  }
+
+  public AccessLogWriter start() {
+    thread.start();
+    return this;
+  }
+
+  /** Queues an entry; false (and nothing queued) when the queue is full. Any thread, never blocks. */
+  public boolean offer(AccessLogEntry e) {
+    return queue.offer(e);
+  }
+
+  /** Entries waiting to be written now. */
+  public int queued() {
+    return queue.size();
+  }
+
+  /** The output for a listener's log: one per file path (or standard output), shared. Apply time only. */
+  public synchronized AccessLogSink sink(AccessLog spec) {
+    AccessLog.FileOutput f = spec.file();
+    if (f == null) return sinks.computeIfAbsent("stdout", k -> new StdoutSink());
+    Path path = Path.of(f.path()).toAbsolutePath().normalize();
+    return sinks.computeIfAbsent(path.toString(),
+        k -> new RotatingFileSink(path, f.maxSize().bytes(), f.rotateEvery(), f.keep()));
+  }
+
+  /**
+   * Closes the outputs not in {@code used} once the entries already queued for them are written.
+   * Entries for them that arrive later are dropped. Apply time only.
+   */
+  public synchronized void retainOnly(Set<String> used) {
+    for (Map.Entry<String, AccessLogSink> e : Map.copyOf(sinks).entrySet()) {
+      if (!used.contains(e.getKey())) {
+        sinks.remove(e.getKey());
+        retired.add(e.getValue());
+      }
+    }
+  }
+
+  private void run() {
+    long idle = 0;
+    while (true) {
+      int n = queue.drain(this::write, 4096);
+      if (n > 0) {
+        idle = 0;
+        continue;
+      }
+      flushDirty();
+      AccessLogSink s;
+      while ((s = retired.poll()) != null) s.close();
+      if (!running && queue.isEmpty()) break;
+      idle = idle == 0 ? TimeUnit.MILLISECONDS.toNanos(1) : Math.min(idle * 2, MAX_IDLE_NANOS);
+      LockSupport.parkNanos(this, idle);
+    }
+    flushDirty();
+    synchronized (this) {
+      for (AccessLogSink s : sinks.values()) s.close();
+    }
+  }
+
+  private void write(AccessLogEntry e) {
+    try {
+      line.reset();
+      e.log().format().format(e, line);
+      line.append('\n');
+      AccessLogSink sink = e.log().sink();
+      sink.write(line.bytes(), line.length());
+      dirty.add(sink);
+    } catch (RuntimeException x) {
+      log.warn("access log entry not written: {}", x.toString());
+    }
+  }
+
+  private void flushDirty() {
+    for (AccessLogSink s : dirty) s.flush();
+    dirty.clear();
+  }
+
+  /** Writes what is queued, closes the outputs and stops the thread (waits up to 5 s). */
+  @Override
+  public void close() {
+    running = false;
+    LockSupport.unpark(thread);
+    try {
+      thread.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
