@@ -86,7 +86,7 @@ class ConcurrencyLimitFilterTest {
         }
       }
       assertThat(c).as("/hang reached the upstream").isNotNull();
-      try (c) {
+      try (RawConnection hanging = c) {
         RawConnection.Response busy = get(gw, "/ok");
         assertThat(busy.status()).isEqualTo(429);
         assertThat(busy.statusLine()).isEqualTo("HTTP/1.1 429 Too Many Requests");
