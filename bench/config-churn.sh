@@ -37,12 +37,12 @@ serve() { # $1: data dir
 }
 
 echo "== propagation: $routes routes loaded, 100 single-route changes"
-eval "$(serve "$work/data-propagation")" >"$work/propagation.log" 2>&1 &
+bash -c "exec $(serve "$work/data-propagation")" >"$work/propagation.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 600); do curl -fs "http://$admin/api/v1/status" >/dev/null 2>&1 && break; sleep 0.2; done
 $churn propagate "http://$admin" 18090 20 >/dev/null   # warm-up
 $churn propagate "http://$admin" 18090 100
-kill "$pid"; wait "$pid" || true
+kill "$pid"; wait "$pid" || true   # serve drains and exits on SIGTERM
 
 echo "== proxy-bench, quiet ($routes routes)"
 "$bench" --gateway-cmd "$(serve "$work/data-quiet")" --path / --rounds "$rounds" --warmup "$warmup" --out "$work/quiet"
