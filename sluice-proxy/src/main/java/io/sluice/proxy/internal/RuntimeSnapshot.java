@@ -30,10 +30,13 @@ import java.util.Set;
  * @param listeners compiled listeners by name
  * @param upstreams compiled upstreams by name
  * @param filterState what the filters keep across configurations
+ * @param routes compiled routes by name, before their per-listener filter chains are attached:
+ *     the next compilation reuses those whose spec and upstreams did not change
  */
 record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, Map<String, UpstreamRuntime> upstreams,
-    FilterChains.SharedState filterState) {
-  static final RuntimeSnapshot EMPTY = new RuntimeSnapshot(ConfigSet.EMPTY, Map.of(), Map.of(), FilterChains.SharedState.EMPTY);
+    FilterChains.SharedState filterState, Map<String, RuntimeRoute> routes) {
+  static final RuntimeSnapshot EMPTY =
+      new RuntimeSnapshot(ConfigSet.EMPTY, Map.of(), Map.of(), FilterChains.SharedState.EMPTY, Map.of());
 
   /**
    * Compiles {@code config}. Upstreams whose spec did not change are carried over whole, and
@@ -60,9 +63,17 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
       upstreams.put(o.name(), u);
     }
     FilterChains filters = FilterChains.compile(config, previous.filterState, FilterRegistry.installed());
+    // With thousands of routes a change usually touches one: the others are reused as compiled.
+    Map<String, RouteSpec> previousSpecs = new HashMap<>();
+    for (ConfigObject<RouteSpec> o : previous.config.routes()) previousSpecs.put(o.name(), o.spec());
     Map<String, RuntimeRoute> routes = new HashMap<>();
     for (ConfigObject<RouteSpec> o : config.routes()) {
-      routes.put(o.name(), compileRoute(o.name(), o.spec(), upstreams, obs));
+      RuntimeRoute old = previous.routes.get(o.name());
+      boolean reuse = old != null && o.spec().equals(previousSpecs.get(o.name()));
+      for (String u : o.spec().upstreamNames()) {
+        if (reuse && upstreams.get(u) != previous.upstreams.get(u)) reuse = false;
+      }
+      routes.put(o.name(), reuse ? old : compileRoute(o.name(), o.spec(), upstreams, obs));
     }
     Map<String, ListenerConfig> listeners = new HashMap<>();
     for (ConfigObject<io.sluice.api.listener.ListenerSpec> l : config.listeners()) {
@@ -77,7 +88,7 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
       }
       listeners.put(l.name(), new ListenerConfig(l.name(), l.spec(), RouteTable.compile(entries), obs.listener(l)));
     }
-    return new RuntimeSnapshot(config, Map.copyOf(listeners), Map.copyOf(upstreams), filters.sharedState());
+    return new RuntimeSnapshot(config, Map.copyOf(listeners), Map.copyOf(upstreams), filters.sharedState(), Map.copyOf(routes));
   }
 
   private static Endpoint find(List<Endpoint> endpoints, UpstreamSpec.Endpoint e) {
