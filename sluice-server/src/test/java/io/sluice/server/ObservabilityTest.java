@@ -158,6 +158,28 @@ class ObservabilityTest {
   }
 
   @Test
+  void aRefusedConfigDirectoryChangeIsCountedAndTheRevisionStays() throws Exception {
+    Path config = dir.resolve("config");
+    ControlPlane.write(config, "gateway.yaml", config(GatewayFixture.freePort(), "127.0.0.1:1"));
+    try (ControlPlane cp = ControlPlane.start("--config-dir", config.toString())) {
+      String before = get(cp.url() + "/metrics", null).body();
+      assertThat(sample(before, "sluice_config_revision")).isEqualTo(1);
+      assertThat(sample(before, "sluice_config_apply_failures_total")).isEqualTo(0);
+      ControlPlane.write(config, "bad.yaml", """
+          apiVersion: sluice.io/v1
+          kind: Route
+          metadata: {name: bad}
+          spec:
+            upstream: nowhere
+          """);
+      await().atMost(Duration.ofSeconds(20)).until(() ->
+          sample(get(cp.url() + "/metrics", null).body(), "sluice_config_apply_failures_total") == 1);
+      assertThat(sample(get(cp.url() + "/metrics", null).body(), "sluice_config_revision")).isEqualTo(1);
+      assertThat(cp.get("/api/v1/status").path("storeRevision").asLong()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void topExitsOneNamingTheUrlWhenTheServerIsUnreachable() throws Exception {
     String url = "http://127.0.0.1:" + GatewayFixture.freePort();
     ServerProcess.Result r = ServerProcess.run("top", "--once", "--server", url);
