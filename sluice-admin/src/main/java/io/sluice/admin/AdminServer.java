@@ -48,6 +48,7 @@ import org.jspecify.annotations.Nullable;
  *     .tokens(AdminTokens.load(tokensFile))          // optional on loopback
  *     .nodeStatus(() -> new NodeStatus(...))
  *     .routeTester(request -> ...)
+ *     .stats(gateway::stats)
  *     .endpoint("/metrics", registry::scrape)        // optional
  *     .build();
  * admin.start();
@@ -92,7 +93,8 @@ public final class AdminServer implements AutoCloseable {
     this.tokens = List.copyOf(b.tokens);
     Supplier<NodeStatus> status = Objects.requireNonNull(b.nodeStatus, "nodeStatus: AdminServer.builder().nodeStatus(...) is required");
     RouteTester tester = Objects.requireNonNull(b.routeTester, "routeTester: AdminServer.builder().routeTester(...) is required");
-    this.routes = AdminApi.routes(store, status, tester, b.clock, b.endpoints);
+    Supplier<?> stats = Objects.requireNonNull(b.stats, "stats: AdminServer.builder().stats(...) is required");
+    this.routes = AdminApi.routes(store, status, tester, stats, b.clock, b.endpoints);
     this.authenticator = new Authenticator(tokens);
   }
 
@@ -204,6 +206,7 @@ public final class AdminServer implements AutoCloseable {
     private List<AdminToken> tokens = List.of();
     private @Nullable Supplier<NodeStatus> nodeStatus;
     private @Nullable RouteTester routeTester;
+    private @Nullable Supplier<?> stats;
     private final Map<String, AdminEndpoint> endpoints = new LinkedHashMap<>();
     private Clock clock = Clock.systemUTC();
 
@@ -248,6 +251,16 @@ public final class AdminServer implements AutoCloseable {
     }
 
     /**
+     * What {@code GET /api/v1/stats} serves (the data plane's traffic statistics): called for each
+     * request, on a virtual thread, concurrently; the object it returns is written by Jackson as JSON
+     * (or YAML on request). Required.
+     */
+    public Builder stats(Supplier<?> stats) {
+      this.stats = Objects.requireNonNull(stats, "stats");
+      return this;
+    }
+
+    /**
      * Serves {@code endpoint} for GET on {@code path} (for example {@code /metrics}), to the viewer
      * role and above.
      *
@@ -274,7 +287,7 @@ public final class AdminServer implements AutoCloseable {
     }
 
     /**
-     * @throws NullPointerException naming the missing part when store, nodeStatus or routeTester was not given
+     * @throws NullPointerException naming the missing part when store, nodeStatus, routeTester or stats was not given
      */
     public AdminServer build() {
       return new AdminServer(this);

@@ -28,6 +28,13 @@ final class AdminFixture implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
   static final Instant STARTED = Instant.parse("2025-01-02T03:04:05Z");
 
+  /** What the fixture's {@code GET /api/v1/stats} serves: a record, as the data plane's stats are. */
+  record FixtureStats(String time, List<FixtureRoute> routes) {}
+
+  record FixtureRoute(String name, long requests, double p99) {}
+
+  static final FixtureStats STATS = new FixtureStats("2025-01-02T03:04:06.000Z", List.of(new FixtureRoute("api", 5, 1.5)));
+
   final ConfigStore store;
   final AdminServer server;
   final URI base;
@@ -65,7 +72,8 @@ final class AdminFixture implements AutoCloseable {
         .tokens(tokens)
         .nodeStatus(() -> new NodeStatus("node-1", "0.1.0-test", store.revision(), STARTED,
             Map.of("public", "127.0.0.1:8080", "internal", "127.0.0.1:8081")))
-        .routeTester(tester);
+        .routeTester(tester)
+        .stats(() -> STATS);
     endpoints.forEach(b::endpoint);
     server = b.build();
     try {

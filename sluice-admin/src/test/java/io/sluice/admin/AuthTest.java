@@ -139,6 +139,7 @@ class AuthTest {
       AdminServer server = AdminServer.builder().address(address).store(store)
           .nodeStatus(() -> new NodeStatus("n", "v", 0, AdminFixture.STARTED, Map.of()))
           .routeTester(r -> RouteTestResult.noMatch())
+          .stats(() -> AdminFixture.STATS)
           .build();
       String shown = (host.getHostAddress().contains(":") ? "[" + host.getHostAddress() + "]" : host.getHostAddress()) + ":" + port;
       assertThatThrownBy(server::start)
@@ -170,6 +171,7 @@ class AuthTest {
       AdminServer server = AdminServer.builder().address(new InetSocketAddress("127.0.0.1", taken.getLocalPort())).store(store)
           .nodeStatus(() -> new NodeStatus("n", "v", 0, AdminFixture.STARTED, Map.of()))
           .routeTester(r -> RouteTestResult.noMatch())
+          .stats(() -> AdminFixture.STATS)
           .build();
       assertThatThrownBy(server::start).isInstanceOf(IOException.class)
           .hasMessageStartingWith("cannot bind the admin API to 127.0.0.1:" + taken.getLocalPort() + ": ");

@@ -74,6 +74,25 @@ class HttpBehaviourTest {
   }
 
   @Test
+  void statsServesTheSuppliedObjectAsJsonOrYaml() {
+    AdminFixture.Res json = admin.get("/api/v1/stats");
+    assertThat(json.status()).isEqualTo(200);
+    assertThat(json.header("content-type")).isEqualTo("application/json");
+    assertThat(json.body()).isEqualTo("{\"time\":\"2025-01-02T03:04:06.000Z\",\"routes\":[{\"name\":\"api\",\"requests\":5,\"p99\":1.5}]}");
+    AdminFixture.Res yaml = admin.get("/api/v1/stats?output=yaml");
+    assertThat(yaml.status()).isEqualTo(200);
+    assertThat(yaml.header("content-type")).isEqualTo("application/yaml; charset=utf-8");
+    assertThat(yaml.body()).isEqualTo("""
+        time: 2025-01-02T03:04:06.000Z
+        routes:
+          - name: api
+            requests: 5
+            p99: 1.5
+        """);
+    assertThat(admin.send("POST", "/api/v1/stats", "{}").status()).isEqualTo(405);
+  }
+
+  @Test
   void oversizedBodyIs413AndTheConnectionStaysUsable() throws IOException {
     try (Socket s = new Socket("127.0.0.1", admin.base.getPort())) {
       s.setSoTimeout(10_000);

@@ -62,9 +62,17 @@ final class ConfigDirectorySource implements AutoCloseable {
   /** The file each object came from at the last sync, to name the file when its objects go. */
   private Map<ObjectRef, String> fileOf = Map.of();
 
+  private final Runnable refused;
+
   ConfigDirectorySource(Path dir, ConfigStore store) {
+    this(dir, store, () -> {});
+  }
+
+  /** @param refused called (on the watcher's thread) for each change of the directory that is refused or cannot be read */
+  ConfigDirectorySource(Path dir, ConfigStore store, Runnable refused) {
     this.dir = dir;
     this.store = store;
+    this.refused = refused;
   }
 
   /**
@@ -190,12 +198,15 @@ final class ConfigDirectorySource implements AutoCloseable {
         log.info("{}: revision {} ({} put, {} deleted)", o.message(), o.revision(), o.puts(), o.deletes());
       }
     } catch (ConfigException e) {
+      refused.run();
       log.error("config change in {} refused, the previous config keeps serving; {} error(s):", dir, e.errors().size());
       for (ConfigError err : e.errors()) log.error("  {}", err);
     } catch (StoreConflictException e) {
+      refused.run();
       log.error("config change in {} refused by the store ({}), the previous config keeps serving: {}", dir,
           e.reason().name().toLowerCase(java.util.Locale.ROOT), e.getMessage());
     } catch (IOException | UncheckedIOException e) {
+      refused.run();
       log.error("config change in {} not applied: cannot read it: {}", dir, e.getMessage());
     }
   }

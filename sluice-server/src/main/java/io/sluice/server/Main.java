@@ -10,6 +10,7 @@ import io.sluice.server.cli.HistoryCommand;
 import io.sluice.server.cli.RollbackCommand;
 import io.sluice.server.cli.RouteTestCommand;
 import io.sluice.server.cli.StatusCommand;
+import io.sluice.server.cli.TopCommand;
 import picocli.CommandLine;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Option;
     subcommands = {
         ServeCommand.class, ValidateCommand.class,
         ApplyCommand.class, GetCommand.class, DescribeCommand.class, DeleteCommand.class, DiffCommand.class,
-        HistoryCommand.class, RollbackCommand.class, StatusCommand.class, RouteTestCommand.class,
+        HistoryCommand.class, RollbackCommand.class, StatusCommand.class, RouteTestCommand.class, TopCommand.class,
         CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
   /** Exit code of a usage error: unknown option, missing argument, no command. */

@@ -152,19 +152,21 @@ final class ServeCommand implements Callable<Integer> {
     }
     this.store = store;
 
+    int loops = eventLoops != null ? eventLoops : Runtime.getRuntime().availableProcessors();
+    // Started before the directory is read: its refused changes are counted in the gateway's metrics.
+    Gateway gateway = Gateway.start(loops);
+    this.gateway = gateway;
+
     ConfigDirectorySource source = null;
     if (configDir != null) {
-      source = new ConfigDirectorySource(configDir, store);
+      source = new ConfigDirectorySource(configDir, store, gateway.metrics()::recordConfigApplyFailure);
       this.source = source;
       // Watch before the first sync: a change made while it runs is then seen, not lost.
       source.watch();
-      Integer refused = syncAtStart(source, store);
+      Integer refused = syncAtStart(source, store, gateway);
       if (refused != null) return refused;
     }
 
-    int loops = eventLoops != null ? eventLoops : Runtime.getRuntime().availableProcessors();
-    Gateway gateway = Gateway.start(loops);
-    this.gateway = gateway;
     StoreSync sync = new StoreSync(store, gateway);
     this.sync = sync;
     try {
@@ -188,6 +190,8 @@ final class ServeCommand implements Callable<Integer> {
           .tokens(tokens)
           .nodeStatus(() -> new NodeStatus(node, version, sync.appliedRevision(), startedAt, boundListeners(gateway)))
           .routeTester(request -> test(gateway, request))
+          .stats(gateway::stats)
+          .endpoint("/metrics", new PrometheusEndpoint(gateway.metrics()))
           .build();
       adminServer.start();
     } catch (IOException | RuntimeException e) {
@@ -231,7 +235,7 @@ final class ServeCommand implements Callable<Integer> {
    *
    * @return the exit code when the server must not start, else null
    */
-  private @Nullable Integer syncAtStart(ConfigDirectorySource source, ConfigStore store) {
+  private @Nullable Integer syncAtStart(ConfigDirectorySource source, ConfigStore store, Gateway gateway) {
     try {
       ConfigDirectorySource.Outcome o = source.sync();
       if (o.changed()) log.info("{}: revision {} ({} put, {} deleted)", o.message(), o.revision(), o.puts(), o.deletes());
@@ -242,6 +246,7 @@ final class ServeCommand implements Callable<Integer> {
         System.err.println("sluice serve: " + configDir + " has " + e.errors().size() + " error(s); not starting");
         return 1;
       }
+      gateway.metrics().recordConfigApplyFailure();
       log.error("{} refused, the stored configuration (revision {}) keeps serving; {} error(s):", configDir, store.revision(),
           e.errors().size());
       for (ConfigError err : e.errors()) log.error("  {}", err);
@@ -251,6 +256,7 @@ final class ServeCommand implements Callable<Integer> {
         System.err.println("sluice serve: " + configDir + " refused by the store: " + e.getMessage());
         return 1;
       }
+      gateway.metrics().recordConfigApplyFailure();
       log.error("{} refused by the store, the stored configuration (revision {}) keeps serving: {}", configDir,
           store.revision(), e.getMessage());
       return null;

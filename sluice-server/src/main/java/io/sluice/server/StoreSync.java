@@ -29,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * one more apply, not ten. An apply that fails (a listener that cannot bind its address) is
  * logged naming the listener and address, counted in {@link #failures()}, and leaves the previous
  * configuration serving and {@link #appliedRevision()} where it was; the next change tries again.
+ * The applied revision is also the gateway's {@code sluice_config_revision}; a stored configuration
+ * that does not compile is counted in {@code sluice_config_apply_failures_total} here (a failed
+ * {@code Gateway.apply} is counted by the gateway).
  *
  * <p>Threading: the store's watch thread delivers events; the applier is this object's own daemon
  * thread; the accessors may be called from any thread.
@@ -73,6 +76,7 @@ final class StoreSync implements AutoCloseable {
       attemptedRevision = s.revision();
     }
     appliedRevision = s.revision();
+    gateway.metrics().setConfigRevision(s.revision());
     log.info("applied revision {}: {}", s.revision(), summary(set));
     Thread t = new Thread(this::applyLoop, "sluice-store-sync");
     t.setDaemon(true);
@@ -158,18 +162,26 @@ final class StoreSync implements AutoCloseable {
   }
 
   private void apply(long revision, List<ConfigObject<?>> latest) {
+    ConfigSet set;
     try {
-      ConfigSet set = ConfigSet.of(latest);
-      gateway.apply(set);
-      appliedRevision = revision;
-      log.info("applied revision {}: {}", revision, summary(set));
+      set = ConfigSet.of(latest);
     } catch (ConfigException e) {
+      // Refused before the data plane saw it: the gateway does not know, so it is counted here.
+      gateway.metrics().recordConfigApplyFailure();
       fail(revision, e.errors().size() + " error(s) in the stored configuration");
       for (ConfigError err : e.errors()) log.error("  {}", err);
-    } catch (RuntimeException e) {
-      // A listener that cannot bind: the message names it and its address.
-      fail(revision, e.getMessage());
+      return;
     }
+    try {
+      gateway.apply(set);
+    } catch (RuntimeException e) {
+      // A listener that cannot bind: the message names it and its address. Gateway.apply counted it.
+      fail(revision, e.getMessage());
+      return;
+    }
+    appliedRevision = revision;
+    gateway.metrics().setConfigRevision(revision);
+    log.info("applied revision {}: {}", revision, summary(set));
   }
 
   private void fail(long revision, @Nullable String why) {

@@ -67,27 +67,32 @@ public final class AdminApi {
   private final ConfigStore store;
   private final Supplier<NodeStatus> nodeStatus;
   private final RouteTester routeTester;
+  private final Supplier<?> stats;
   private final Clock clock;
   private final byte[] openApi;
 
-  private AdminApi(ConfigStore store, Supplier<NodeStatus> nodeStatus, RouteTester routeTester, Clock clock) {
+  private AdminApi(ConfigStore store, Supplier<NodeStatus> nodeStatus, RouteTester routeTester, Supplier<?> stats, Clock clock) {
     this.store = store;
     this.nodeStatus = nodeStatus;
     this.routeTester = routeTester;
+    this.stats = stats;
     this.clock = clock;
     this.openApi = openApiDocument();
   }
 
   /**
    * The admin API's routes, plus a GET route for each of {@code endpoints} (path → endpoint).
+   *
+   * @param stats what {@code GET /api/v1/stats} serves: an object Jackson can write
    */
-  public static RouteTable routes(ConfigStore store, Supplier<NodeStatus> nodeStatus, RouteTester routeTester, Clock clock,
-      Map<String, AdminEndpoint> endpoints) {
-    AdminApi api = new AdminApi(store, nodeStatus, routeTester, clock);
+  public static RouteTable routes(ConfigStore store, Supplier<NodeStatus> nodeStatus, RouteTester routeTester,
+      Supplier<?> stats, Clock clock, Map<String, AdminEndpoint> endpoints) {
+    AdminApi api = new AdminApi(store, nodeStatus, routeTester, stats, clock);
     Set<String> out = Set.of("output");
     Set<String> rollback = Set.of("to", "dryRun", "message", "output");
     RouteTable.Builder b = RouteTable.builder()
         .add(route(HttpMethod.GET, "/api/v1/status", out, VIEWER, api::status))
+        .add(route(HttpMethod.GET, "/api/v1/stats", out, VIEWER, api::stats))
         .add(route(HttpMethod.GET, "/api/v1/objects", out, VIEWER, api::allObjects))
         .add(route(HttpMethod.POST, "/api/v1/apply", Set.of("dryRun", "baseRevision", "message", "output"), EDITOR_UNLESS_DRY_RUN, api::apply))
         .add(route(HttpMethod.POST, "/api/v1/rollback", rollback, EDITOR_UNLESS_DRY_RUN, api::rollbackAll))
@@ -125,6 +130,11 @@ public final class AdminApi {
     ArrayNode listeners = n.putArray("listeners");
     new TreeMap<>(s.listeners()).forEach((name, address) -> listeners.addObject().put("name", name).put("address", address));
     return Wire.render(r, HttpResponseStatus.OK, n);
+  }
+
+  private ApiResponse stats(ApiRequest r) {
+    JsonNode tree = Wire.JSON.valueToTree(stats.get());
+    return Wire.render(r, HttpResponseStatus.OK, tree);
   }
 
   private ApiResponse allObjects(ApiRequest r) {

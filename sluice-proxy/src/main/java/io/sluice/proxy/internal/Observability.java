@@ -21,6 +21,7 @@ import io.sluice.proxy.metrics.internal.StatsCalculator;
 import io.sluice.proxy.tracing.internal.ListenerTracing;
 import io.sluice.proxy.tracing.internal.TracerProviders;
 import io.sluice.proxy.upstream.Endpoint;
+import io.sluice.proxy.upstream.breaker.Breaker;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -63,6 +64,8 @@ public final class Observability implements GatewayMetrics, AutoCloseable {
     this.dataPlane = dataPlane;
     this.meters = new MeterRegistry(loops, MAX_SERIES);
     this.gauges = new GaugeRegistry(MAX_SERIES);
+    gauges.register(BREAKER_STATE, "Circuit breaker state: 1 for the state it is in, 0 for the others (endpoint \"\" is the upstream's own breaker).",
+        List.of("upstream", "endpoint", "state"), this::breakerStates);
     sampler.scheduleAtFixedRate(() -> {
       try {
         meters.sampleHistory(System.nanoTime());
@@ -182,6 +185,30 @@ public final class Observability implements GatewayMetrics, AutoCloseable {
     p.sample("sluice_access_log_queue_entries", List.of(), List.of(), accessLog.queued());
     gauges.write(p);
     jvm.write(p);
+  }
+
+  private static final String[] BREAKER_STATES = {"closed", "open", "half_open"};
+
+  /** Reads the breakers of the snapshot in force (their states are atomics: no lock, nothing waits). */
+  private void breakerStates(Samples samples) {
+    List<UpstreamRuntime> upstreams = new ArrayList<>(dataPlane.snapshot().upstreams().values());
+    upstreams.sort(Comparator.comparing(u -> u.name));
+    for (UpstreamRuntime u : upstreams) {
+      if (u.breaker != null) breakerState(samples, u.name, "", u.breaker);
+      for (Endpoint e : u.endpoints) {
+        UpstreamRuntime.EndpointGuard g = u.guard(e);
+        if (g != null && g.breaker() != null) breakerState(samples, u.name, e.address(), g.breaker());
+      }
+    }
+  }
+
+  private static void breakerState(Samples samples, String upstream, String endpoint, Breaker b) {
+    String current = switch (b.state()) {
+      case OPEN, FORCED_OPEN -> "open";
+      case HALF_OPEN -> "half_open";
+      default -> "closed";
+    };
+    for (String state : BREAKER_STATES) samples.add(state.equals(current) ? 1 : 0, upstream, endpoint, state);
   }
 
   private interface EndpointSample {

@@ -209,16 +209,16 @@ class MetricsTest {
   void registeredGaugesAreScrapedAndRemovedWhenClosed() throws Exception {
     try (GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), "127.0.0.1:1", 2))) {
       GatewayMetrics m = gw.gateway().metrics();
-      AutoCloseable reg = m.registerGauge(GatewayMetrics.BREAKER_STATE, "Circuit breaker state (1 for the current one).",
+      AutoCloseable reg = m.registerGauge("sluice_test_pool_state", "A test gauge (1 for the current state).",
           List.of("upstream", "endpoint", "state"), samples -> {
             samples.add(1, "backend", "127.0.0.1:1", "open");
             samples.add(0, "backend", "127.0.0.1:1", "closed");
           });
       PrometheusScrape s = PrometheusScrape.of(gw.gateway());
-      assertThat(s.types).containsEntry("sluice_upstream_breaker_state", "gauge");
-      assertThat(s.value("sluice_upstream_breaker_state", "upstream", "backend", "endpoint", "127.0.0.1:1", "state", "open")).isEqualTo(1);
-      assertThat(s.value("sluice_upstream_breaker_state", "upstream", "backend", "endpoint", "127.0.0.1:1", "state", "closed")).isEqualTo(0);
-      assertThatThrownBy(() -> m.registerGauge(GatewayMetrics.BREAKER_STATE, "again", List.of(), x -> {}))
+      assertThat(s.types).containsEntry("sluice_test_pool_state", "gauge");
+      assertThat(s.value("sluice_test_pool_state", "upstream", "backend", "endpoint", "127.0.0.1:1", "state", "open")).isEqualTo(1);
+      assertThat(s.value("sluice_test_pool_state", "upstream", "backend", "endpoint", "127.0.0.1:1", "state", "closed")).isEqualTo(0);
+      assertThatThrownBy(() -> m.registerGauge("sluice_test_pool_state", "again", List.of(), x -> {}))
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already registered");
       assertThatThrownBy(() -> m.registerGauge("bad-name", "x", List.of(), x -> {}))
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("invalid metric name 'bad-name'");
@@ -226,10 +226,55 @@ class MetricsTest {
       AutoCloseable broken = m.registerGauge("sluice_test_broken", "Gives the wrong number of labels.", List.of("a"),
           samples -> samples.add(1, "x", "y"));
       PrometheusScrape withBroken = PrometheusScrape.of(gw.gateway());
-      assertThat(withBroken.types).doesNotContainKey("sluice_test_broken").containsKey("sluice_upstream_breaker_state");
+      assertThat(withBroken.types).doesNotContainKey("sluice_test_broken").containsKey("sluice_test_pool_state");
       broken.close();
       reg.close();
-      assertThat(PrometheusScrape.of(gw.gateway()).types).doesNotContainKey("sluice_upstream_breaker_state");
+      assertThat(PrometheusScrape.of(gw.gateway()).types).doesNotContainKey("sluice_test_pool_state");
+    }
+  }
+
+  @Test
+  void breakerStatesAreExportedForUpstreamAndEndpointBreakersWithOneForTheCurrentState() throws Exception {
+    try (TestUpstream up = backend();
+        GatewayFixture gw = GatewayFixture.start("""
+            apiVersion: sluice.io/v1
+            kind: Listener
+            metadata: {name: main}
+            spec:
+              address: 127.0.0.1:%d
+            ---
+            apiVersion: sluice.io/v1
+            kind: Upstream
+            metadata: {name: backend}
+            spec:
+              endpoints: [{address: %s}]
+              circuitBreaker:
+                upstream: {failureRateThreshold: 50, minimumCalls: 2, slidingWindow: {size: 2}, waitInOpen: 1h}
+                endpoint: {failureRateThreshold: 50, minimumCalls: 100, slidingWindow: {size: 100}, waitInOpen: 1h}
+            ---
+            apiVersion: sluice.io/v1
+            kind: Route
+            metadata: {name: api}
+            spec:
+              match: {path: {prefix: /api}}
+              upstream: backend
+            """.formatted(GatewayFixture.freePort(), up.address()))) {
+      String ep = up.address();
+      PrometheusScrape before = PrometheusScrape.of(gw.gateway());
+      assertThat(before.types).containsEntry(GatewayMetrics.BREAKER_STATE, "gauge");
+      assertThat(before.value(GatewayMetrics.BREAKER_STATE, "upstream", "backend", "endpoint", "", "state", "closed")).isEqualTo(1);
+      assertThat(before.value(GatewayMetrics.BREAKER_STATE, "upstream", "backend", "endpoint", "", "state", "open")).isEqualTo(0);
+      assertThat(before.value(GatewayMetrics.BREAKER_STATE, "upstream", "backend", "endpoint", "", "state", "half_open")).isEqualTo(0);
+      assertThat(before.value(GatewayMetrics.BREAKER_STATE, "upstream", "backend", "endpoint", ep, "state", "closed")).isEqualTo(1);
+      // Two 503s fill the upstream breaker's window: it opens; the endpoint's (minimumCalls 100) stays closed.
+      for (int i = 0; i < 2; i++) assertThat(gw.get(gw.port(), "/api/fail").statusCode()).isEqualTo(503);
+      PrometheusScrape after = PrometheusScrape.of(gw.gateway());
+      assertThat(after.value(GatewayMetrics.BREAKER_STATE, "upstream", "backend", "endpoint", "", "state", "open")).isEqualTo(1);
+      assertThat(after.value(GatewayMetrics.BREAKER_STATE, "upstream", "backend", "endpoint", "", "state", "closed")).isEqualTo(0);
+      assertThat(after.value(GatewayMetrics.BREAKER_STATE, "upstream", "backend", "endpoint", ep, "state", "closed")).isEqualTo(1);
+      assertThat(after.value(GatewayMetrics.BREAKER_STATE, "upstream", "backend", "endpoint", ep, "state", "open")).isEqualTo(0);
+      assertThatThrownBy(() -> gw.gateway().metrics().registerGauge(GatewayMetrics.BREAKER_STATE, "again", List.of(), x -> {}))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already registered");
     }
   }
 

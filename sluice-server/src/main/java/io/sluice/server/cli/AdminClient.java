@@ -63,6 +63,11 @@ final class AdminClient {
     this.token = options.token == null || options.token.isBlank() ? null : options.token.strip();
   }
 
+  /** The admin API's base URL, as given (without trailing slashes). */
+  String server() {
+    return server;
+  }
+
   static String encode(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8);
   }

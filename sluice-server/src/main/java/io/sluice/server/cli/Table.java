@@ -18,6 +18,11 @@ final class Table {
     return this;
   }
 
+  /** Rows below the header. */
+  int size() {
+    return rows.size() - 1;
+  }
+
   List<String> lines(String indent) {
     int columns = rows.getFirst().length;
     int[] width = new int[columns];

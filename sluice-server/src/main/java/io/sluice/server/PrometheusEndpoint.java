@@ -1,0 +1,31 @@
+package io.sluice.server;
+
+import io.sluice.admin.AdminEndpoint;
+import io.sluice.proxy.metrics.GatewayMetrics;
+
+/**
+ * {@code GET /metrics} on the admin listener: the gateway's metrics in the Prometheus text format
+ * 0.0.4. Each scrape writes them afresh into a string (a scrape is rare next to requests, and the
+ * admin server answers from a string). Thread-safe: scrapes may run concurrently.
+ */
+final class PrometheusEndpoint implements AdminEndpoint {
+  static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+  private final GatewayMetrics metrics;
+
+  PrometheusEndpoint(GatewayMetrics metrics) {
+    this.metrics = metrics;
+  }
+
+  @Override
+  public String get() throws Exception {
+    StringBuilder out = new StringBuilder(64 * 1024);
+    metrics.writePrometheus(out);
+    return out.toString();
+  }
+
+  @Override
+  public String contentType() {
+    return CONTENT_TYPE;
+  }
+}
