@@ -5,7 +5,6 @@ import com.nimbusds.jose.jwk.JWKSet;
 import io.sluice.filters.outbound.OutboundHttp;
 import java.net.URI;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -2,7 +2,6 @@ package io.sluice.proxy.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.api.codec.Durations;
 import io.sluice.proxy.http1.RequestHead;
