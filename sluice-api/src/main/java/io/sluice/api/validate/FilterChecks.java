@@ -108,9 +108,7 @@ final class FilterChecks {
   }
 
   void consumer(ConfigObject<?> o, ConsumerSpec s) {
-    if (s.keyAuth() == null && s.basicAuth() == null) {
-      error(o, "spec", "no credentials; expected keyAuth or basicAuth");
-    }
+    // No credentials is valid: such a Consumer is found only through jwt's consumer mapping.
     if (s.keyAuth() != null) {
       String key = s.keyAuth().key();
       if (key == null || key.isEmpty()) {
