@@ -836,13 +836,8 @@ public final class FilterExchange implements Exchange {
     public @Nullable String get(String name) {
       String lower = name.toLowerCase(Locale.ROOT);
       if (lower.equals("host")) return requestView.authority();
-      if (!requestEdits.isRemoved(lower)) {
-        RequestHead h = head;
-        for (int i = 0, n = h.headerCount(); i < n; i++) {
-          if (h.headerNameIs(i, lower) && !h.isHopByHop(i)) return h.headerValue(i);
-        }
-      }
-      return requestEdits.added(lower);
+      String v = requestEdits.isRemoved(lower) ? null : received(lower, null);
+      return v != null ? v : requestEdits.added(lower);
     }
 
     @Override
@@ -853,16 +848,24 @@ public final class FilterExchange implements Exchange {
         out.add(requestView.authority());
         return out;
       }
-      if (!requestEdits.isRemoved(lower)) {
-        RequestHead h = head;
-        for (int i = 0, n = h.headerCount(); i < n; i++) {
-          if (h.headerNameIs(i, lower) && !h.isHopByHop(i)) out.add(h.headerValue(i));
-        }
-      }
+      if (!requestEdits.isRemoved(lower)) received(lower, out);
       for (int i = 0; i < requestEdits.addedCount(); i++) {
         if (requestEdits.addedLowerName(i).equals(lower)) out.add(requestEdits.addedValue(i));
       }
       return out;
+    }
+
+    /** The first received value of {@code lower} (hop-by-hop fields left out); every one into {@code out} when given. */
+    private @Nullable String received(String lower, @Nullable List<String> out) {
+      RequestHead h = head;
+      String first = null;
+      for (int i = 0, n = h.headerCount(); i < n; i++) {
+        if (!h.headerNameIs(i, lower) || h.isHopByHop(i)) continue;
+        if (out == null) return h.headerValue(i);
+        if (first == null) first = h.headerValue(i);
+        out.add(h.headerValue(i));
+      }
+      return first;
     }
 
     @Override
@@ -907,43 +910,43 @@ public final class FilterExchange implements Exchange {
     @Override
     public @Nullable String get(String name) {
       String lower = name.toLowerCase(Locale.ROOT);
-      if (!responseEdits.isRemoved(lower)) {
-        LocalResponse l = local;
-        if (l != null) {
-          for (int i = 0; i < l.headerCount(); i++) {
-            if (l.headerName(i).equalsIgnoreCase(lower)) return l.headerValue(i);
-          }
-        } else {
-          ResponseHead h = upstreamHead;
-          for (int i = 0, n = h.headerCount(); i < n; i++) {
-            if (h.headerNameIs(i, lower) && !h.isHopByHop(i)) return h.headerValue(i);
-          }
-        }
-      }
-      return responseEdits.added(lower);
+      String v = responseEdits.isRemoved(lower) ? null : own(lower, null);
+      return v != null ? v : responseEdits.added(lower);
     }
 
     @Override
     public List<String> getAll(String name) {
       String lower = name.toLowerCase(Locale.ROOT);
       List<String> out = new ArrayList<>(2);
-      if (!responseEdits.isRemoved(lower)) {
-        LocalResponse l = local;
-        if (l != null) {
-          for (int i = 0; i < l.headerCount(); i++) {
-            if (l.headerName(i).equalsIgnoreCase(lower)) out.add(l.headerValue(i));
-          }
-        } else {
-          ResponseHead h = upstreamHead;
-          for (int i = 0, n = h.headerCount(); i < n; i++) {
-            if (h.headerNameIs(i, lower) && !h.isHopByHop(i)) out.add(h.headerValue(i));
-          }
-        }
-      }
+      if (!responseEdits.isRemoved(lower)) own(lower, out);
       for (int i = 0; i < responseEdits.addedCount(); i++) {
         if (responseEdits.addedLowerName(i).equals(lower)) out.add(responseEdits.addedValue(i));
       }
       return out;
+    }
+
+    /**
+     * The first value of {@code lower} in the response as the upstream or the gateway made it
+     * (hop-by-hop fields left out); every one into {@code out} when given.
+     */
+    private @Nullable String own(String lower, @Nullable List<String> out) {
+      String first = null;
+      LocalResponse l = local;
+      int n = l != null ? l.headerCount() : upstreamHead.headerCount();
+      for (int i = 0; i < n; i++) {
+        String v;
+        if (l != null) {
+          if (!l.headerName(i).equalsIgnoreCase(lower)) continue;
+          v = l.headerValue(i);
+        } else {
+          if (!upstreamHead.headerNameIs(i, lower) || upstreamHead.isHopByHop(i)) continue;
+          v = upstreamHead.headerValue(i);
+        }
+        if (out == null) return v;
+        if (first == null) first = v;
+        out.add(v);
+      }
+      return first;
     }
 
     @Override
