@@ -3,7 +3,10 @@
 #   1. propagation: 100 single-route changes through the admin API, each timed until the proxy
 #      routes by it;
 #   2. traffic during churn: ../shared/bench/proxy-bench twice on `/` - quiet, then while bursts of
-#      100 single-route changes are applied every few seconds - to compare p99.
+#      100 single-route changes are applied every 3 s - to compare p99. The changes are sent only while
+#      the gateway is under load: proxy-bench measures nginx and HAProxy on the gateway's core while
+#      the gateway idles, and they must not pay for its reconfiguration.
+# The gateway is pinned to PROXY_CPU (1) and the clients to LOAD_CPU (0), as proxy-bench does.
 # Usage: bench/config-churn.sh [--routes N] [--rounds N] [--warmup S]
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
@@ -37,16 +40,16 @@ serve() { # $1: data dir
 }
 
 echo "== propagation: $routes routes loaded, 100 single-route changes"
-bash -c "exec $(serve "$work/data-propagation")" >"$work/propagation.log" 2>&1 &
+taskset -c "${PROXY_CPU:-1}" bash -c "exec $(serve "$work/data-propagation")" >"$work/propagation.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 600); do curl -fs "http://$admin/api/v1/status" >/dev/null 2>&1 && break; sleep 0.2; done
-$churn propagate "http://$admin" 18090 20 >/dev/null   # warm-up
-$churn propagate "http://$admin" 18090 100
+taskset -c "${LOAD_CPU:-0}" $churn propagate "http://$admin" 18090 100 >/dev/null   # warm-up
+taskset -c "${LOAD_CPU:-0}" $churn propagate "http://$admin" 18090 100
 kill "$pid"; wait "$pid" || true   # serve drains and exits on SIGTERM
 
 echo "== proxy-bench, quiet ($routes routes)"
 "$bench" --gateway-cmd "$(serve "$work/data-quiet")" --path / --rounds "$rounds" --warmup "$warmup" --out "$work/quiet"
-echo "== proxy-bench, bursts of 100 single-route changes every 3 s after the warm-up ($routes routes)"
+echo "== proxy-bench, bursts of 100 single-route changes every 3 s while the gateway is under load ($routes routes)"
 # The change client runs on the load generator's CPU, not the gateway's.
-"$bench" --gateway-cmd "$(serve "$work/data-churn") & taskset -c ${LOAD_CPU:-0} $churn burst http://$admin $routes 100 $((warmup + 20)) 3 & wait" \
+"$bench" --gateway-cmd "$(serve "$work/data-churn") & gw=\$!; taskset -c ${LOAD_CPU:-0} $churn burst http://$admin $routes 100 3 \$gw & wait" \
   --path / --rounds "$rounds" --warmup "$warmup" --out "$work/churn"

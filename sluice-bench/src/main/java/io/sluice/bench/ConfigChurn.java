@@ -24,13 +24,18 @@ import java.util.Arrays;
  *   <li>{@code propagate ADMIN_URL PROXY_PORT COUNT}: COUNT times, creates a route for a new path
  *       through the admin API and measures the time from sending the change until the proxy
  *       routes a request by it (polled over a raw socket every 0.5 ms); prints percentiles.
- *   <li>{@code burst ADMIN_URL ROUTES COUNT START_DELAY_S INTERVAL_S}: after START_DELAY_S, every
- *       INTERVAL_S seconds, sends COUNT single-route changes back to back (each a new priority for
- *       one of the generated routes); runs until killed.
+ *   <li>{@code burst ADMIN_URL ROUTES COUNT INTERVAL_S PID}: while the gateway process PID is
+ *       under load (it used at least half a core over the last quarter second), sends COUNT
+ *       single-route changes back to back (each a new priority for one of the generated routes)
+ *       every INTERVAL_S seconds; runs until killed. proxy-bench keeps the gateway running while it
+ *       measures nginx and HAProxy on the same core, so changes are only sent while the gateway
+ *       itself is being measured (or warmed up).
  * </ul>
  */
 public final class ConfigChurn {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
+  /** USER_HZ: the unit of /proc/PID/stat's times; 100 on every Linux platform the JDK runs on. */
+  private static final long TICKS_PER_SECOND = 100;
 
   private ConfigChurn() {}
 
@@ -40,14 +45,14 @@ public final class ConfigChurn {
       case "generate" -> generate(Path.of(args[1]), Integer.parseInt(args[2]));
       case "propagate" -> propagate(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]));
       case "burst" -> burst(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]),
-          Double.parseDouble(args[4]), Double.parseDouble(args[5]));
+          Double.parseDouble(args[4]), Long.parseLong(args[5]));
       default -> usage();
     }
   }
 
   private static void usage() {
     System.err.println("usage: ConfigChurn generate DIR ROUTES | propagate ADMIN_URL PROXY_PORT COUNT"
-        + " | burst ADMIN_URL ROUTES COUNT START_DELAY_S INTERVAL_S");
+        + " | burst ADMIN_URL ROUTES COUNT INTERVAL_S PID");
     System.exit(2);
   }
 
@@ -120,11 +125,11 @@ public final class ConfigChurn {
     }
   }
 
-  private static void burst(String admin, int routes, int count, double startDelay, double interval) throws Exception {
-    Thread.sleep((long) (startDelay * 1000));
+  private static void burst(String admin, int routes, int count, double interval, long pid) throws Exception {
     int next = 0;
     int priority = 1;
     while (true) {
+      if (!underLoad(pid)) continue;
       long t0 = System.nanoTime();
       for (int i = 0; i < count; i++) {
         put(admin, "r-" + next, routeYaml(next, priority));
@@ -134,5 +139,20 @@ public final class ConfigChurn {
       System.err.printf("burst of %d changes in %.0f ms%n", count, (System.nanoTime() - t0) / 1e6);
       Thread.sleep((long) (interval * 1000));
     }
+  }
+
+  /** Whether process {@code pid} used at least half a core during the next quarter second (Linux /proc). */
+  private static boolean underLoad(long pid) throws IOException, InterruptedException {
+    long before = cpuTicks(pid);
+    Thread.sleep(250);
+    long ticks = cpuTicks(pid) - before;
+    return ticks * 8 >= TICKS_PER_SECOND; // half a core for a quarter second
+  }
+
+  /** utime + stime of {@code pid} (fields 14 and 15 of /proc/PID/stat, counted after the parenthesised name). */
+  private static long cpuTicks(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(f[11]) + Long.parseLong(f[12]);
   }
 }
