@@ -92,7 +92,8 @@ public final class DataPlane {
   public synchronized void apply(ConfigSet config) {
     if (closed) throw new IllegalStateException("data plane is closed");
     RuntimeSnapshot previous = snapshot;
-    RuntimeSnapshot next = RuntimeSnapshot.compile(config, previous, loops, observability);
+    ConfigDiff diff = ConfigDiff.between(previous.config(), config);
+    RuntimeSnapshot next = RuntimeSnapshot.compile(config, diff, previous, loops, observability);
     Map<String, InetSocketAddress> wanted = new HashMap<>();
     for (ConfigObject<ListenerSpec> l : config.listeners()) {
       wanted.put(l.name(), HostPort.parse(l.spec().address()).toSocketAddress());
@@ -124,7 +125,7 @@ public final class DataPlane {
     for (UpstreamRuntime u : previous.upstreamsNotIn(next)) u.stop();
     for (UpstreamRuntime u : next.upstreamsNotIn(previous)) u.start(workerGroup);
     commit.forEach(Runnable::run);
-    observability.committed(next);
+    observability.committed(next, diff);
     for (ListenerRuntime l : List.copyOf(listeners.values())) {
       if (!wanted.containsKey(l.name)) {
         listeners.remove(l.name);

@@ -31,4 +31,9 @@ final class ListenerConfig {
     this.routes = routes;
     this.observability = observability;
   }
+
+  /** This listener with another route table (only routes changed). */
+  ListenerConfig withRoutes(RouteTable<RuntimeRoute> table) {
+    return new ListenerConfig(name, spec, table, observability);
+  }
 }

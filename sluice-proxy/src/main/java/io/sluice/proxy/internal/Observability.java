@@ -96,8 +96,12 @@ public final class Observability implements GatewayMetrics, AutoCloseable {
     for (Endpoint e : u.endpoints) e.meter(meters.endpoint(u.name, e.address()));
   }
 
-  /** {@code s} is now the snapshot in force: meters, log outputs and tracer providers it does not use go. */
-  void committed(RuntimeSnapshot s) {
+  /**
+   * {@code s} is now the snapshot in force, {@code diff} away from the previous one: meters, log
+   * outputs and tracer providers it does not use go. When only routes changed, only the removed
+   * routes' meters are looked at.
+   */
+  void committed(RuntimeSnapshot s, ConfigDiff diff) {
     lastApplyMillis = System.currentTimeMillis();
     Set<List<String>> listeners = new HashSet<>();
     Set<String> sinks = new HashSet<>();
@@ -108,14 +112,18 @@ public final class Observability implements GatewayMetrics, AutoCloseable {
       if (o.accessLog() != null) sinks.add(o.accessLog().sink().key());
       if (o.tracing() != null) providers.add(o.tracing().provider());
     }
-    Set<List<String>> routes = new HashSet<>();
-    for (ConfigObject<RouteSpec> r : s.config().routes()) routes.add(List.of(r.name()));
+    if (diff.routesOnly()) {
+      for (ConfigObject<RouteSpec> r : diff.removed()) meters.release(MeterKind.ROUTE, List.of(r.name()));
+    } else {
+      Set<List<String>> routes = new HashSet<>();
+      for (ConfigObject<RouteSpec> r : s.config().routes()) routes.add(List.of(r.name()));
+      meters.retain(MeterKind.ROUTE, routes);
+    }
     Set<List<String>> endpoints = new HashSet<>();
     for (UpstreamRuntime u : s.upstreams().values()) {
       for (Endpoint e : u.endpoints) endpoints.add(List.of(u.name, e.address()));
     }
     meters.retain(MeterKind.LISTENER, listeners);
-    meters.retain(MeterKind.ROUTE, routes);
     meters.retain(MeterKind.ENDPOINT, endpoints);
     accessLog.retainOnly(sinks);
     tracers.retainOnly(providers);

@@ -71,6 +71,32 @@ class MetricsTest {
   }
 
   @Test
+  void aRemovedRouteLosesItsSeriesAndAChangedRouteKeepsItsCounts() throws Exception {
+    int deadPort = GatewayFixture.freePort();
+    int port = GatewayFixture.freePort();
+    String config = config(port, "127.0.0.1:" + deadPort, deadPort);
+    try (GatewayFixture gw = GatewayFixture.start(config)) {
+      assertThat(RawHttp.exchange(port, RawHttp.get("/hello")).body()).isEqualTo("hi there");
+      assertThat(RawHttp.exchange(port, RawHttp.get("/dead/x")).status()).isEqualTo(502);
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+        PrometheusScrape s = PrometheusScrape.of(gw.gateway());
+        assertThat(s.count("sluice_route_requests_total", "route", "hello", "code", "200", "class", "2xx")).isEqualTo(1);
+        assertThat(s.count("sluice_route_requests_total", "route", "dead", "code", "502", "class", "5xx")).isEqualTo(1);
+      });
+
+      // Only routes change: "hello" gets another body, "dead" goes.
+      String changed = config.replace("hi there", "hello again");
+      gw.reload(changed.substring(0, changed.indexOf("apiVersion: sluice.io/v1\nkind: Route\nmetadata: {name: dead}")));
+      assertThat(RawHttp.exchange(port, RawHttp.get("/hello")).body()).isEqualTo("hello again");
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(PrometheusScrape.of(gw.gateway())
+          .count("sluice_route_requests_total", "route", "hello", "code", "200", "class", "2xx")).isEqualTo(2));
+      assertThat(PrometheusScrape.of(gw.gateway()).samples)
+          .noneMatch(sample -> "dead".equals(sample.labels().get("route")))
+          .anyMatch(sample -> "hello".equals(sample.labels().get("route")));
+    }
+  }
+
+  @Test
   void countsRequestsErrorsBytesAndLatencyPerListenerRouteAndEndpointExactly() throws Exception {
     int deadPort = GatewayFixture.freePort();
     try (TestUpstream up = backend();

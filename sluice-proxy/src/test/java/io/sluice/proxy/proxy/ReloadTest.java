@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,6 +79,99 @@ class ReloadTest {
       return true;
     } catch (IOException e) {
       return false;
+    }
+  }
+
+  /** A route answering {@code body} directly; {@code extra} is more of its spec, one line per field. */
+  private static String direct(String name, String body, String match, String... extra) {
+    return """
+        apiVersion: sluice.io/v1
+        kind: Route
+        metadata: {name: %s}
+        spec:
+          match: %s
+          directResponse: {status: 200, body: "%s"}
+        %s---
+        """.formatted(name, match, body, String.join("", java.util.Arrays.stream(extra).map(e -> "  " + e + "\n").toList()));
+  }
+
+  private static String answer(int port, String host, String target) throws IOException {
+    try (RawConnection c = RawConnection.open(port)) {
+      c.send("GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+      RawConnection.Response r = c.readResponse();
+      return r.status() == 200 ? r.body() : String.valueOf(r.status());
+    }
+  }
+
+  @Test
+  void routeOnlyChangesAreServedAsAFreshConfigurationWouldServeThem() throws Exception {
+    int main = GatewayFixture.freePort();
+    int second = GatewayFixture.freePort();
+    String listeners = listener("main", main) + listener("second", second);
+    String a = direct("a", "a", "{path: {prefix: /a}}");
+    String b = direct("b", "b", "{path: {exact: /b}}");
+    String x = direct("x", "x", "{path: {prefix: /}}", "hosts: [x.example]");
+    try (GatewayFixture gw = GatewayFixture.start(listeners + a + b + x)) {
+      assertThat(answer(main, "x.example", "/q")).isEqualTo("x");
+      assertThat(answer(main, "other", "/a/1")).isEqualTo("a");
+
+      // Added: the longer prefix wins.
+      String deeper = direct("a-deeper", "a-deeper", "{path: {prefix: /a/deeper}}");
+      gw.reload(listeners + a + deeper + b + x);
+      assertThat(answer(main, "other", "/a/deeper/1")).isEqualTo("a-deeper");
+      assertThat(answer(main, "other", "/a/1")).isEqualTo("a");
+
+      // Changed priority: now the shorter prefix wins.
+      String aFirst = direct("a", "a", "{path: {prefix: /a}}", "priority: 10");
+      gw.reload(listeners + aFirst + deeper + b + x);
+      assertThat(answer(main, "other", "/a/deeper/1")).isEqualTo("a");
+
+      // Moved to the other listener.
+      String bSecond = direct("b", "b", "{path: {exact: /b}}", "listeners: [second]");
+      gw.reload(listeners + aFirst + deeper + bSecond + x);
+      assertThat(answer(main, "other", "/b")).isEqualTo("404");
+      assertThat(answer(second, "other", "/b")).isEqualTo("b");
+      assertThat(answer(second, "other", "/a/1")).isEqualTo("a");
+
+      // Moved to another host: the old host falls through to the routes without hosts.
+      String y = direct("x", "x", "{path: {prefix: /}}", "hosts: [y.example]");
+      gw.reload(listeners + aFirst + deeper + bSecond + y);
+      assertThat(answer(main, "x.example", "/q")).isEqualTo("404");
+      assertThat(answer(main, "x.example", "/a/1")).isEqualTo("a");
+      assertThat(answer(main, "y.example", "/q")).isEqualTo("x");
+
+      // Removed.
+      gw.reload(listeners + bSecond + y);
+      assertThat(answer(main, "other", "/a/deeper/1")).isEqualTo("404");
+      assertThat(answer(second, "other", "/a/1")).isEqualTo("404");
+      assertThat(answer(second, "other", "/b")).isEqualTo("b");
+      assertThat(answer(main, "y.example", "/q")).isEqualTo("x");
+    }
+  }
+
+  @Test
+  void aChangedRouteGetsItsNewFiltersAndKeepsTheListenersGlobalFilters() throws Exception {
+    try (TestUpstream up = TestUpstream.named("up")) {
+      int port = GatewayFixture.freePort();
+      String base = listener("main", port) + upstream("up", up.address(), "5s") + """
+          apiVersion: sluice.io/v1
+          kind: GlobalFilter
+          metadata: {name: edge}
+          spec:
+            before: [{kind: test-mark, config: {mark: global}}]
+          ---
+          """;
+      String plain = route("r", "/", "up");
+      String marked = plain.replace("---\n", "  filters: [{kind: test-mark, config: {mark: own}}]\n---\n");
+      try (GatewayFixture gw = GatewayFixture.start(base + plain + route("other", "/other", "up"))) {
+        assertThat(gw.get(port, "/x").headers().allValues("X-Trace")).containsExactly("global");
+        gw.reload(base + marked + route("other", "/other", "up"));
+        HttpResponse<String> r = gw.get(port, "/x");
+        assertThat(r.body()).isEqualTo("up");
+        // Response filters run in reverse order.
+        assertThat(r.headers().allValues("X-Trace")).containsExactly("own", "global");
+        assertThat(gw.get(port, "/other").headers().allValues("X-Trace")).containsExactly("global");
+      }
     }
   }
 

@@ -30,14 +30,20 @@ public final class FilterChains {
   /** Virtual threads for filters' blocking work; shared by every configuration, never shut down. */
   private static final ExecutorService BLOCKING = Executors.newVirtualThreadPerTaskExecutor();
 
+  /** Compiled from an empty configuration: the state before the first one. */
+  public static final FilterChains EMPTY = new FilterChains(ConfigSet.EMPTY, SharedState.EMPTY, Map.of(), Map.of());
+
   private final ConfigSet config;
+  /** The routes compiled by this instance: every route, or only the changed ones (see {@link #update}). */
   private final Map<String, Segment> routes = new HashMap<>();
   private final Map<String, RouteSpec> routeSpecs = new HashMap<>();
-  private final Map<String, Segment> pipelines = new HashMap<>();
-  private final Map<String, Segment[]> globals = new HashMap<>();
+  private final Map<String, Segment> pipelines;
+  private final Map<String, Segment[]> globals;
   private final Map<String, @Nullable FilterChain> chains = new HashMap<>();
-  private final Map<String, Object> shared = new HashMap<>();
+  /** Shared objects asked for while compiling, by owner ({@code Route/orders}), then by full key. */
+  private final Map<String, Map<String, Object>> shared = new HashMap<>();
   private final SharedState previous;
+  private SharedState sharedState = SharedState.EMPTY;
 
   /** One list of filters as configured, compiled once. */
   private record Segment(List<FilterSpec> specs, List<Filter> filters, List<String> wheres, List<AtomicBoolean> logged) {
@@ -49,19 +55,30 @@ public final class FilterChains {
     }
   }
 
-  /** Objects filters keep across configurations ({@link FilterEnvironment#shared}). Immutable. */
+  /**
+   * Objects filters keep across configurations ({@link FilterEnvironment#shared}), by owner so that
+   * an update drops a changed or removed route's objects without looking at the others. Immutable.
+   */
   public static final class SharedState {
     public static final SharedState EMPTY = new SharedState(Map.of());
-    private final Map<String, Object> objects;
+    private final Map<String, Map<String, Object>> byOwner;
 
-    private SharedState(Map<String, Object> objects) {
-      this.objects = objects;
+    private SharedState(Map<String, Map<String, Object>> byOwner) {
+      this.byOwner = byOwner;
+    }
+
+    private @Nullable Object get(String owner, String key) {
+      Map<String, Object> m = byOwner.get(owner);
+      return m == null ? null : m.get(key);
     }
   }
 
-  private FilterChains(ConfigSet config, SharedState previous) {
+  private FilterChains(ConfigSet config, SharedState previous, Map<String, Segment> pipelines,
+      Map<String, Segment[]> globals) {
     this.config = config;
     this.previous = previous;
+    this.pipelines = pipelines;
+    this.globals = globals;
   }
 
   /**
@@ -71,7 +88,7 @@ public final class FilterChains {
    * @throws IllegalArgumentException when a filter cannot be created, naming it
    */
   public static FilterChains compile(ConfigSet config, SharedState previous, FilterRegistry registry) {
-    FilterChains c = new FilterChains(config, previous);
+    FilterChains c = new FilterChains(config, previous, new HashMap<>(), new HashMap<>());
     for (ConfigObject<PipelineSpec> p : config.pipelines()) {
       c.pipelines.put(p.name(), c.segment(registry, p.ref(), "spec.filters", p.spec().filters()));
     }
@@ -84,12 +101,38 @@ public final class FilterChains {
       c.routes.put(r.name(), c.segment(registry, r.ref(), "spec.filters", r.spec().filters()));
       c.routeSpecs.put(r.name(), r.spec());
     }
+    c.sharedState = new SharedState(Map.copyOf(c.shared));
+    return c;
+  }
+
+  /**
+   * The filters of {@code config} when only routes changed since the configuration this instance
+   * was compiled from: the routes in {@code changed} get new filters; pipelines and GlobalFilters
+   * keep theirs (the same instances, so their state carries on), and so do the other routes, whose
+   * chains the caller keeps. Only {@link #chain} of a changed route may be asked of the result.
+   *
+   * @param changed routes added or changed, in their new version
+   * @param removed the routes no longer in {@code config}
+   * @throws IllegalArgumentException when a filter cannot be created, naming it
+   */
+  public FilterChains update(ConfigSet config, List<ConfigObject<RouteSpec>> changed, List<ConfigObject<RouteSpec>> removed,
+      FilterRegistry registry) {
+    FilterChains c = new FilterChains(config, sharedState, pipelines, globals);
+    for (ConfigObject<RouteSpec> r : changed) {
+      c.routes.put(r.name(), c.segment(registry, r.ref(), "spec.filters", r.spec().filters()));
+      c.routeSpecs.put(r.name(), r.spec());
+    }
+    Map<String, Map<String, Object>> byOwner = new HashMap<>(sharedState.byOwner);
+    for (ConfigObject<RouteSpec> r : changed) byOwner.remove(r.ref());
+    for (ConfigObject<RouteSpec> r : removed) byOwner.remove(r.ref());
+    byOwner.putAll(c.shared);
+    c.sharedState = new SharedState(byOwner);
     return c;
   }
 
   /** What filters keep for the next configuration. */
   public SharedState sharedState() {
-    return new SharedState(Map.copyOf(shared));
+    return sharedState;
   }
 
   private Segment segment(FilterRegistry registry, String owner, String field, List<FilterSpec> specs) {
@@ -210,12 +253,13 @@ public final class FilterChains {
     @Override
     @SuppressWarnings("unchecked")
     public <T> T shared(String key, Supplier<T> create) {
-      String full = spec.kind() + "|" + owner + "|" + (spec.name() != null ? spec.name() : field) + "|" + key;
-      Object o = shared.get(full);
+      String full = spec.kind() + "|" + (spec.name() != null ? spec.name() : field) + "|" + key;
+      Map<String, Object> mine = shared.computeIfAbsent(owner, k -> new HashMap<>());
+      Object o = mine.get(full);
       if (o == null) {
-        o = previous.objects.get(full);
+        o = previous.get(owner, full);
         if (o == null) o = java.util.Objects.requireNonNull(create.get(), "shared object for " + key);
-        shared.put(full, o);
+        mine.put(full, o);
       }
       return (T) o;
     }

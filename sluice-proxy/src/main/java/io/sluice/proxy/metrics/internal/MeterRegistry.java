@@ -18,7 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * status code beyond it counts as {@code code="other"} of its class, a reason code as
  * {@code reason="other"}, on its own meter.
  *
- * <p>Threading: {@link #listener}, {@link #route}, {@link #endpoint} and {@link #retain} are called
+ * <p>Threading: {@link #listener}, {@link #route}, {@link #endpoint}, {@link #retain} and {@link #release} are called
  * by the (serialised) apply; reading methods from any thread.
  */
 public final class MeterRegistry {
@@ -99,6 +99,16 @@ public final class MeterRegistry {
         f.holders.release(1);
         e.getValue().releaseSeries();
       }
+    }
+  }
+
+  /** Drops the meter of {@code kind} with these labels, if there is one, giving back its series. */
+  public void release(MeterKind kind, List<String> labels) {
+    Family f = families.get(kind);
+    Meter m = f.meters.remove(labels);
+    if (m != null) {
+      f.holders.release(1);
+      m.releaseSeries();
     }
   }
 
