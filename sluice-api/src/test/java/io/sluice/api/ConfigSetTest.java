@@ -44,6 +44,34 @@ class ConfigSetTest {
   }
 
   @Test
+  void getFindsEveryObjectByKindAndName() throws ConfigException {
+    ConfigSet set = ConfigSet.of(List.of(listener("b", 81), route("orders", "orders"), listener("a", 80), upstream("orders"),
+        route("y", "orders"), upstream("u1")));
+
+    for (ConfigObject<?> o : set.all()) assertThat(set.get(ObjectRef.of(o))).isSameAs(o);
+  }
+
+  @Test
+  void getReturnsNullForANameNotHeldUnderThatKind() throws ConfigException {
+    ConfigSet set = ConfigSet.of(List.of(listener("b", 81), route("orders", "orders"), upstream("orders")));
+
+    assertThat(set.get(new ObjectRef(Kind.LISTENER, "orders"))).isNull();
+    assertThat(set.get(new ObjectRef(Kind.ROUTE, "a"))).isNull();
+    assertThat(set.get(new ObjectRef(Kind.ROUTE, "zzz"))).isNull();
+    assertThat(set.get(new ObjectRef(Kind.GLOBAL_FILTER, "b"))).isNull();
+    assertThat(set.get(new ObjectRef(Kind.UPSTREAM, "a"))).isNull();
+    assertThat(ConfigSet.EMPTY.get(new ObjectRef(Kind.ROUTE, "orders"))).isNull();
+  }
+
+  @Test
+  void listsOfASetCannotBeChanged() throws ConfigException {
+    ConfigSet set = ConfigSet.of(List.of(upstream("orders"), route("r", "orders")));
+
+    assertThatExceptionOfType(UnsupportedOperationException.class).isThrownBy(() -> set.routes().add(route("x", "orders")));
+    assertThatExceptionOfType(UnsupportedOperationException.class).isThrownBy(() -> set.all().remove(0));
+  }
+
+  @Test
   void refusesAnInvalidSetWithEveryError() {
     assertThatExceptionOfType(ConfigException.class)
         .isThrownBy(() -> ConfigSet.of(List.of(route("r", "orders"), listener("a", 80), listener("b", 80))))
@@ -57,6 +85,7 @@ class ConfigSetTest {
     assertThat(ConfigSet.EMPTY.all()).isEmpty();
     assertThat(ConfigSet.EMPTY.listeners()).isEmpty();
     assertThat(ConfigSet.EMPTY.upstream("x")).isNull();
+    assertThat(ConfigSet.EMPTY.pipeline("x")).isNull();
   }
 
   @Test

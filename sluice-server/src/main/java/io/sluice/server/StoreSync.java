@@ -24,11 +24,14 @@ import org.slf4j.LoggerFactory;
  * Keeps the gateway on the store's configuration: applies a snapshot, then watches the store from
  * that snapshot's revision and applies every later state.
  *
- * <p>Bursts are coalesced: events only update an in-memory copy of the store's objects; one
- * applier thread applies the latest copy, so ten revisions that arrive while one apply runs cost
- * one more apply, not ten. An apply that fails (a listener that cannot bind its address) is
- * logged naming the listener and address, counted in {@link #failures()}, and leaves the previous
- * configuration serving and {@link #appliedRevision()} where it was; the next change tries again.
+ * <p>Bursts are coalesced: events only record which objects changed since the configuration last
+ * validated here (the base); one applier thread derives the next configuration from the base and
+ * those changes ({@link ConfigSet#with}, which for a change of only Routes validates just the
+ * routes changed) and applies it, so ten revisions that arrive while one apply runs cost one more
+ * apply, not ten. An apply that fails (a listener that cannot bind its address) is logged naming
+ * the listener and address, counted in {@link #failures()}, and leaves the previous configuration
+ * serving and {@link #appliedRevision()} where it was; the configuration that failed is still the
+ * store's, so it becomes the base, and the next change tries again.
  * The applied revision is also the gateway's {@code sluice_config_revision}; a stored configuration
  * that does not compile is counted in {@code sluice_config_apply_failures_total} here (a failed
  * {@code Gateway.apply} is counted by the gateway).
@@ -43,8 +46,13 @@ final class StoreSync implements AutoCloseable {
   private final ConfigStore store;
   private final Gateway gateway;
   private final Object lock = new Object();
-  /** The store's objects as of {@link #seenRevision}; guarded by {@link #lock}. */
-  private final Map<ObjectRef, ConfigObject<?>> objects = new LinkedHashMap<>();
+  /** The store's configuration as last validated here; guarded by {@link #lock}. */
+  private ConfigSet base = ConfigSet.EMPTY;
+  /**
+   * What changed in the store since {@link #base}, as of {@link #seenRevision}: each object's latest
+   * version, or null when it was deleted; guarded by {@link #lock}.
+   */
+  private final Map<ObjectRef, @Nullable ConfigObject<?>> pending = new LinkedHashMap<>();
   private long seenRevision;
   private long attemptedRevision;
   private boolean closed;
@@ -71,7 +79,7 @@ final class StoreSync implements AutoCloseable {
     ConfigSet set = ConfigSet.of(s.objects());
     gateway.apply(set);
     synchronized (lock) {
-      for (ConfigObject<?> o : s.objects()) objects.put(ObjectRef.of(o), o);
+      base = set;
       seenRevision = s.revision();
       attemptedRevision = s.revision();
     }
@@ -91,13 +99,7 @@ final class StoreSync implements AutoCloseable {
       public void onEvent(WatchEvent event) {
         synchronized (lock) {
           if (event.revision() <= seenRevision) return;
-          for (WatchEvent.Item item : event.items()) {
-            if (item.object() == null) {
-              objects.remove(item.ref());
-            } else {
-              objects.put(item.ref(), item.object());
-            }
-          }
+          for (WatchEvent.Item item : event.items()) pending.put(item.ref(), item.object());
           seenRevision = event.revision();
           lock.notifyAll();
         }
@@ -142,7 +144,8 @@ final class StoreSync implements AutoCloseable {
 
   private void applyLoop() {
     while (true) {
-      List<ConfigObject<?>> latest;
+      ConfigSet from;
+      Map<ObjectRef, @Nullable ConfigObject<?>> changes;
       long revision;
       synchronized (lock) {
         while (!closed && seenRevision == attemptedRevision) {
@@ -153,24 +156,40 @@ final class StoreSync implements AutoCloseable {
           }
         }
         if (closed) return;
-        latest = new ArrayList<>(objects.values());
+        from = base;
+        changes = new LinkedHashMap<>(pending);
         revision = seenRevision;
         attemptedRevision = revision;
       }
-      apply(revision, latest);
+      apply(revision, from, changes);
     }
   }
 
-  private void apply(long revision, List<ConfigObject<?>> latest) {
+  private void apply(long revision, ConfigSet from, Map<ObjectRef, @Nullable ConfigObject<?>> changes) {
+    List<ConfigObject<?>> puts = new ArrayList<>();
+    List<ObjectRef> deletes = new ArrayList<>();
+    changes.forEach((ref, o) -> {
+      if (o == null) {
+        deletes.add(ref);
+      } else {
+        puts.add(o);
+      }
+    });
     ConfigSet set;
     try {
-      set = ConfigSet.of(latest);
+      set = from.with(puts, deletes);
     } catch (ConfigException e) {
-      // Refused before the data plane saw it: the gateway does not know, so it is counted here.
+      // Refused before the data plane saw it: the gateway does not know, so it is counted here. The
+      // changes stay pending: the next event tries them again, with its own.
       gateway.metrics().recordConfigApplyFailure();
       fail(revision, e.errors().size() + " error(s) in the stored configuration");
       for (ConfigError err : e.errors()) log.error("  {}", err);
       return;
+    }
+    synchronized (lock) {
+      base = set;
+      // What changed again since it was taken stays pending, to be applied on top of the new base.
+      changes.forEach((ref, o) -> pending.remove(ref, o));
     }
     try {
       gateway.apply(set);

@@ -10,13 +10,23 @@ import io.sluice.api.ObjectRef;
 import io.sluice.api.codec.ObjectCodec;
 import io.sluice.proxy.Gateway;
 import io.sluice.proxy.testing.GatewayFixture;
+import io.sluice.store.Applied;
 import io.sluice.store.ChangeSet;
+import io.sluice.store.ConfigStore;
+import io.sluice.store.HistoryEntry;
+import io.sluice.store.RevisionInfo;
+import io.sluice.store.Snapshot;
+import io.sluice.store.Watch;
+import io.sluice.store.WatchEvent;
+import io.sluice.store.WatchListener;
 import io.sluice.store.sqlite.SqliteConfigStore;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -131,6 +141,117 @@ class StoreSyncTest {
       assertThatThrownBy(sync::start).isInstanceOf(IllegalStateException.class)
           .hasMessageStartingWith("Listener/main: cannot bind /127.0.0.1:" + taken.getLocalPort());
       sync.close();
+    }
+  }
+
+  private static ConfigObject<?> proxiedRoute(String name, String upstream) throws Exception {
+    return parse("""
+        apiVersion: sluice.io/v1
+        kind: Route
+        metadata: {name: %s}
+        spec:
+          match:
+            path: {prefix: /%s}
+          upstream: %s
+        """.formatted(name, name, upstream));
+  }
+
+  private static ConfigObject<?> upstream(String name) throws Exception {
+    return parse("""
+        apiVersion: sluice.io/v1
+        kind: Upstream
+        metadata: {name: %s}
+        spec: {endpoints: [{address: 127.0.0.1:9}]}
+        """.formatted(name));
+  }
+
+  /**
+   * A store that serves one snapshot and plays the events the test gives it, so that it can deliver
+   * a change that does not validate, which a real store refuses to write.
+   */
+  private static final class ScriptedStore implements ConfigStore {
+    private final Snapshot snapshot;
+    private volatile WatchListener listener;
+
+    ScriptedStore(Snapshot snapshot) {
+      this.snapshot = snapshot;
+    }
+
+    void event(long revision, ConfigObject<?>... puts) {
+      listener.onEvent(new WatchEvent(revision, Instant.now(), "test",
+          Arrays.stream(puts).map(o -> new WatchEvent.Item(ObjectRef.of(o), o)).toList()));
+    }
+
+    @Override
+    public Snapshot snapshot() {
+      return snapshot;
+    }
+
+    @Override
+    public Watch watch(long afterRevision, WatchListener listener) {
+      this.listener = listener;
+      return () -> {};
+    }
+
+    @Override
+    public long revision() {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Snapshot snapshotAt(long revision) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public ConfigObject<?> get(ObjectRef ref) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Applied apply(ChangeSet changes) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Applied dryRun(ChangeSet changes) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public List<HistoryEntry> history(ObjectRef ref) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public List<RevisionInfo> revisions(long afterRevision, int limit) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  @Test
+  void aStoredChangeThatDoesNotValidateIsAFailureAndIsTriedAgainWithTheNextChange() throws Exception {
+    ScriptedStore store = new ScriptedStore(new Snapshot(1, List.of(route("kept", "kept"))));
+    try (Gateway gateway = Gateway.start(1);
+        StoreSync sync = new StoreSync(store, gateway)) {
+      sync.start();
+
+      store.event(2, proxiedRoute("orders", "echo"));
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> sync.failures() == 1);
+      assertThat(sync.lastError()).isEqualTo("revision 2: 1 error(s) in the stored configuration");
+      assertThat(sync.appliedRevision()).isEqualTo(1);
+      assertThat(gateway.config().routes().stream().map(ConfigObject::name).toList()).containsExactly("kept");
+
+      store.event(3, upstream("echo"));
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> sync.appliedRevision() == 3);
+      assertThat(gateway.config().all().stream().map(ConfigObject::ref).toList())
+          .containsExactly("Upstream/echo", "Route/kept", "Route/orders");
+      assertThat(sync.failures()).isEqualTo(1);
     }
   }
 }

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiPredicate;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -34,24 +35,37 @@ final class FilterChecks {
   private final List<ConfigError> errors;
   private final @Nullable FilterConfigValidator validator;
   private final BiPredicate<Kind, String> exists;
-  private final Map<String, ConfigObject<PipelineSpec>> pipelines = new HashMap<>();
-  private final List<ConfigObject<GlobalFilterSpec>> globalFilters = new ArrayList<>();
-  private final List<ConfigObject<ConsumerSpec>> consumers = new ArrayList<>();
+  private final Function<String, @Nullable ConfigObject<PipelineSpec>> pipelines;
+  private final List<ConfigObject<GlobalFilterSpec>> globalFilters;
 
+  /**
+   * @param exists whether the configuration has an object of a kind and name
+   * @param pipelines the configuration's Pipeline of a name, or null
+   * @param globalFilters the configuration's GlobalFilters, sorted by name
+   */
   FilterChecks(List<ConfigError> errors, @Nullable FilterConfigValidator validator, BiPredicate<Kind, String> exists,
-      Iterable<? extends ConfigObject<?>> objects) {
+      Function<String, @Nullable ConfigObject<PipelineSpec>> pipelines, List<ConfigObject<GlobalFilterSpec>> globalFilters) {
     this.errors = errors;
     this.validator = validator;
     this.exists = exists;
+    this.pipelines = pipelines;
+    this.globalFilters = globalFilters;
+  }
+
+  /** Checks of a whole set of objects: their pipelines and global filters are the configuration's. */
+  static FilterChecks of(List<ConfigError> errors, @Nullable FilterConfigValidator validator,
+      BiPredicate<Kind, String> exists, Iterable<? extends ConfigObject<?>> objects) {
+    Map<String, ConfigObject<PipelineSpec>> pipelines = new HashMap<>();
+    List<ConfigObject<GlobalFilterSpec>> globalFilters = new ArrayList<>();
     for (ConfigObject<?> o : objects) {
       switch (o.kind()) {
         case PIPELINE -> pipelines.putIfAbsent(o.name(), cast(o));
         case GLOBAL_FILTER -> globalFilters.add(cast(o));
-        case CONSUMER -> consumers.add(cast(o));
         default -> {}
       }
     }
     globalFilters.sort((a, b) -> a.name().compareTo(b.name()));
+    return new FilterChecks(errors, validator, exists, pipelines::get, globalFilters);
   }
 
   @SuppressWarnings("unchecked")
@@ -64,7 +78,7 @@ final class FilterChecks {
   void route(ConfigObject<?> o, RouteSpec s) {
     Map<String, String> names = new HashMap<>();
     if (s.pipeline() != null) {
-      ConfigObject<PipelineSpec> p = pipelines.get(s.pipeline());
+      ConfigObject<PipelineSpec> p = pipelines.apply(s.pipeline());
       if (!exists.test(Kind.PIPELINE, s.pipeline())) {
         error(o, "spec.pipeline", "Pipeline '" + s.pipeline() + "' does not exist");
       } else if (p != null) {
@@ -143,11 +157,14 @@ final class FilterChecks {
 
   // ---- across objects
 
-  /** Keys and user names identify a consumer, so two consumers may not share one. */
-  void consumerClashes() {
+  /** Keys and user names identify a consumer, so two consumers of {@code objects} may not share one. */
+  void consumerClashes(Iterable<? extends ConfigObject<?>> objects) {
     Map<String, ConfigObject<?>> keys = new HashMap<>();
     Map<String, ConfigObject<?>> users = new HashMap<>();
-    List<ConfigObject<ConsumerSpec>> sorted = new ArrayList<>(consumers);
+    List<ConfigObject<ConsumerSpec>> sorted = new ArrayList<>();
+    for (ConfigObject<?> o : objects) {
+      if (o.kind() == Kind.CONSUMER) sorted.add(cast(o));
+    }
     sorted.sort((a, b) -> a.name().compareTo(b.name()));
     for (ConfigObject<ConsumerSpec> c : sorted) {
       ConsumerSpec s = c.spec();

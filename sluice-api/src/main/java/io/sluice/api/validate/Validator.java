@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiPredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -37,6 +38,7 @@ import org.jspecify.annotations.Nullable;
  * Checks a whole set of objects: names, every field's value, references between objects, and
  * conflicts between them (duplicate names, port clashes). Every error is reported, each naming the
  * object's source, the object and the field, and saying what was found and what was expected.
+ * {@link #validateRoutes} checks only some routes of a configuration, with the same checks.
  *
  * <p>What the codec already guarantees (types, unknown fields) is not checked again; what a record
  * cannot say about itself (a field required only in combination with another, a value range, a
@@ -78,19 +80,9 @@ public final class Validator {
       @Nullable FilterConfigValidator filters) {
     List<ConfigError> errors = new ArrayList<>();
     Map<String, ConfigObject<?>> byRef = new HashMap<>();
-    for (ConfigObject<?> o : objects) {
-      Report r = new Report(errors, o);
-      if (!o.apiVersion().equals(ConfigObject.API_VERSION)) {
-        r.error("apiVersion", "expected '" + ConfigObject.API_VERSION + "', got '" + o.apiVersion() + "'");
-      }
-      name(r, o.name());
-      ConfigObject<?> first = byRef.putIfAbsent(o.ref(), o);
-      if (first != null) {
-        r.error("metadata.name", "duplicate name: " + o.ref() + " is also defined in " + first.source());
-      }
-    }
+    for (ConfigObject<?> o : objects) identity(new Report(errors, o), o, byRef);
     References refs = new References(byRef.keySet(), unreadable);
-    FilterChecks filterChecks = new FilterChecks(errors, filters, refs::exists, objects);
+    FilterChecks filterChecks = FilterChecks.of(errors, filters, refs::exists, objects);
     List<Bound> bound = new ArrayList<>();
     for (ConfigObject<?> o : objects) {
       Report r = new Report(errors, o);
@@ -100,10 +92,7 @@ public final class Validator {
           Hosts.HostPort address = listener(r, (ListenerSpec) o.spec());
           if (address != null) bound.add(new Bound(o, address));
         }
-        case ROUTE -> {
-          route(r, (RouteSpec) o.spec(), refs);
-          filterChecks.route(o, (RouteSpec) o.spec());
-        }
+        case ROUTE -> route(r, o, refs::exists, filterChecks);
         case UPSTREAM -> upstream(r, (UpstreamSpec) o.spec());
         case CONSUMER -> filterChecks.consumer(o, (ConsumerSpec) o.spec());
         case PIPELINE -> filterChecks.pipeline(o, (PipelineSpec) o.spec());
@@ -111,9 +100,66 @@ public final class Validator {
       }
     }
     portClashes(errors, bound);
-    filterChecks.consumerClashes();
+    filterChecks.consumerClashes(objects);
     filterChecks.globalFilterClashes();
     return errors;
+  }
+
+  /**
+   * The configuration that {@link #validateRoutes} checks routes against. Implementations answer
+   * for one configuration that does not change while the routes are checked.
+   */
+  public interface RouteContext {
+    /** Whether the configuration has an object of {@code kind} named {@code name}; the routes checked are part of it. */
+    boolean exists(Kind kind, String name);
+
+    /** The configuration's Pipeline named {@code name}, or null when there is none. */
+    @Nullable ConfigObject<PipelineSpec> pipeline(String name);
+
+    /** Every GlobalFilter of the configuration, sorted by name. */
+    List<ConfigObject<GlobalFilterSpec>> globalFilters();
+  }
+
+  /**
+   * Returns every error that {@link #validate(Collection, Set, FilterConfigValidator)} reports about
+   * {@code routes} when it validates a configuration that holds them, in the same order:
+   * {@code context} describes that configuration, and its objects other than {@code routes} do not
+   * have the kind and name of one of them. Only the routes are checked: nothing in a route's
+   * validation depends on other routes, except that a filter config may name one (answered by
+   * {@link RouteContext#exists}), so these are all the errors about them. The errors of the other
+   * objects are not looked for; a caller that needs the whole configuration valid must know them
+   * to be valid, and that no route it removed is still named by one of them.
+   *
+   * <p>Like {@link #validate}, names (and duplicates among {@code routes}) are checked for every
+   * route first, then everything else, route by route.
+   *
+   * @param routes the routes, in the order {@code validate} would meet them
+   * @param filters checks filter configs, as in {@code validate}; null checks only the shape of filter lists
+   * @throws IllegalArgumentException when one of {@code routes} is not a Route
+   */
+  public static List<ConfigError> validateRoutes(Collection<? extends ConfigObject<?>> routes, RouteContext context,
+      @Nullable FilterConfigValidator filters) {
+    List<ConfigError> errors = new ArrayList<>();
+    Map<String, ConfigObject<?>> byRef = new HashMap<>();
+    for (ConfigObject<?> o : routes) {
+      if (o.kind() != Kind.ROUTE) throw new IllegalArgumentException(o.ref() + " is not a Route");
+      identity(new Report(errors, o), o, byRef);
+    }
+    FilterChecks filterChecks = new FilterChecks(errors, filters, context::exists, context::pipeline, context.globalFilters());
+    for (ConfigObject<?> o : routes) route(new Report(errors, o), o, context::exists, filterChecks);
+    return errors;
+  }
+
+  /** apiVersion and name, and that no object before it (in {@code byRef}, which it is added to) has its kind and name. */
+  private static void identity(Report r, ConfigObject<?> o, Map<String, ConfigObject<?>> byRef) {
+    if (!o.apiVersion().equals(ConfigObject.API_VERSION)) {
+      r.error("apiVersion", "expected '" + ConfigObject.API_VERSION + "', got '" + o.apiVersion() + "'");
+    }
+    name(r, o.name());
+    ConfigObject<?> first = byRef.putIfAbsent(o.ref(), o);
+    if (first != null) {
+      r.error("metadata.name", "duplicate name: " + o.ref() + " is also defined in " + first.source());
+    }
   }
 
   private static void name(Report r, String name) {
@@ -257,16 +303,18 @@ public final class Validator {
 
   // ---- Route
 
-  private static void route(Report r, RouteSpec s, References refs) {
+  /** Every check of one route; the only place routes are checked, for {@link #validate} and {@link #validateRoutes}. */
+  private static void route(Report r, ConfigObject<?> o, BiPredicate<Kind, String> exists, FilterChecks filterChecks) {
+    RouteSpec s = (RouteSpec) o.spec();
     for (int i = 0; i < s.listeners().size(); i++) {
       String l = s.listeners().get(i);
-      if (!refs.exists(Kind.LISTENER, l)) r.error("spec.listeners[" + i + "]", "Listener '" + l + "' does not exist");
+      if (!exists.test(Kind.LISTENER, l)) r.error("spec.listeners[" + i + "]", "Listener '" + l + "' does not exist");
     }
     for (int i = 0; i < s.hosts().size(); i++) {
       String problem = Hosts.problemWithRouteHost(s.hosts().get(i));
       if (problem != null) r.error("spec.hosts[" + i + "]", problem);
     }
-    TrafficChecks.routeDestination(r::error, s, name -> refs.exists(Kind.UPSTREAM, name));
+    TrafficChecks.routeDestination(r::error, s, name -> exists.test(Kind.UPSTREAM, name));
     PathMatch p = s.match().path();
     pathMatch(r, p);
     for (int i = 0; i < s.match().methods().size(); i++) {
@@ -280,6 +328,7 @@ public final class Validator {
     if (s.rewrite() != null) rewrite(r, s.rewrite(), p);
     if (s.directResponse() != null) directResponse(r, s.directResponse());
     if (s.tracing() != null) samplingRatio(r, "spec.tracing.samplingRatio", s.tracing().samplingRatio());
+    filterChecks.route(o, s);
   }
 
   private static void pathMatch(Report r, PathMatch p) {

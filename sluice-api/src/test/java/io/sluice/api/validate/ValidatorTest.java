@@ -8,6 +8,8 @@ import io.sluice.api.ConfigObject;
 import io.sluice.api.Kind;
 import io.sluice.api.codec.ObjectCodec;
 import io.sluice.api.listener.ListenerSpec;
+import io.sluice.api.pipeline.GlobalFilterSpec;
+import io.sluice.api.pipeline.PipelineSpec;
 import io.sluice.api.route.KeyMatch;
 import io.sluice.api.route.PathMatch;
 import io.sluice.api.route.RouteMatch;
@@ -474,5 +476,70 @@ class ValidatorTest {
         """)).isInstanceOf(ConfigException.class)
         .hasMessageContaining("spec.accessLog.format: unknown access log format 'xml', expected text or json")
         .hasMessageContaining("spec.tracing.exporter: unknown tracing exporter 'jaeger', expected otlp or zipkin");
+  }
+
+  /** A configuration of Listener/public, Upstream/orders and Route/a, without pipelines or global filters. */
+  private static final Validator.RouteContext PUBLIC_AND_ORDERS = new Validator.RouteContext() {
+    @Override
+    public boolean exists(Kind kind, String name) {
+      return kind == Kind.LISTENER && name.equals("public") || kind == Kind.UPSTREAM && name.equals("orders")
+          || kind == Kind.ROUTE && name.equals("a");
+    }
+
+    @Override
+    public ConfigObject<PipelineSpec> pipeline(String name) {
+      return null;
+    }
+
+    @Override
+    public List<ConfigObject<GlobalFilterSpec>> globalFilters() {
+      return List.of();
+    }
+  };
+
+  @Test
+  void validateRoutesReportsWhatValidateReportsAboutTheRoutesNamesFirst() throws ConfigException {
+    String routes = """
+        apiVersion: sluice.io/v1
+        kind: Route
+        metadata: {name: a}
+        spec: {listeners: [public, nowhere], upstream: orders, pipeline: p, disableGlobal: [x]}
+        ---
+        apiVersion: sluice.io/v1
+        kind: Route
+        metadata: {name: a}
+        spec: {upstream: missing}
+        """;
+    List<ConfigObject<?>> objects = ObjectCodec.readYaml("test.yaml", routes);
+
+    List<ConfigError> errors = Validator.validateRoutes(objects, PUBLIC_AND_ORDERS, null);
+
+    assertThat(errors).extracting(ConfigError::toString).containsExactly(
+        "test.yaml:6: Route/a: metadata.name: duplicate name: Route/a is also defined in test.yaml:1",
+        "test.yaml:1: Route/a: spec.listeners[1]: Listener 'nowhere' does not exist",
+        "test.yaml:1: Route/a: spec.pipeline: Pipeline 'p' does not exist",
+        "test.yaml:1: Route/a: spec.disableGlobal[0]: no GlobalFilter has a filter named 'x'",
+        "test.yaml:6: Route/a: spec.upstream: Upstream 'missing' does not exist");
+    List<ConfigObject<?>> configuration = new java.util.ArrayList<>(ObjectCodec.readYaml("base.yaml", """
+        apiVersion: sluice.io/v1
+        kind: Listener
+        metadata: {name: public}
+        spec: {address: 127.0.0.1:8080}
+        ---
+        apiVersion: sluice.io/v1
+        kind: Upstream
+        metadata: {name: orders}
+        spec: {endpoints: [{address: 10.0.0.1:8080}]}
+        """));
+    configuration.addAll(objects);
+    assertThat(errors).isEqualTo(Validator.validate(configuration, Set.of(), null));
+  }
+
+  @Test
+  void validateRoutesRefusesAnObjectThatIsNotARoute() {
+    org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+        .isThrownBy(() -> Validator.validateRoutes(List.of(ConfigObject.of(Kind.UPSTREAM, "orders",
+            new UpstreamSpec(List.of(UpstreamSpec.Endpoint.of("10.0.0.1:80")), null, null, null))), PUBLIC_AND_ORDERS, null))
+        .withMessage("Upstream/orders is not a Route");
   }
 }

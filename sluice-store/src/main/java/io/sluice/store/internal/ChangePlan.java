@@ -13,6 +13,7 @@ import io.sluice.store.ObjectChange.Op;
 import io.sluice.store.StoreConflictException;
 import io.sluice.store.StoreConflictException.Reason;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,25 +25,69 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * What a change set does to the current objects: preconditions checked, the resulting configuration
- * validated as a whole, nothing written. The semantics of {@link io.sluice.store.ConfigStore#apply}
- * in one place, so that every store implements them alike.
+ * validated (with the outcome of validating it as a whole, see {@link ConfigSet#with}), nothing
+ * written. The semantics of {@link io.sluice.store.ConfigStore#apply} in one place, so that every
+ * store implements them alike.
  *
  * @param revision the store revision the change set was checked against
  * @param changes one per change, in dependency order; {@code after} objects in their stored form at
  *     {@code revision + 1}
- * @param objects every object after the change set, in dependency order, in their stored form
+ * @param after the store's objects once the plan is applied, in their stored form: {@code current}
+ *     itself when the plan changes nothing
  */
-public record ChangePlan(long revision, List<ObjectChange> changes, List<ConfigObject<?>> objects) {
+public record ChangePlan(long revision, List<ObjectChange> changes, Current after) {
 
-  /** The current objects of a store, as a plan reads them. */
-  public interface Current {
+  /**
+   * The objects of a store at one revision, in their stored form. Immutable and thread-safe.
+   *
+   * <p>They normally form a valid configuration ({@link Valid}): every change set was validated
+   * before it was written. Objects that do not ({@link Invalid}: written under other validation
+   * rules, such as with filter kinds this process does not know, or damaged) are still held and
+   * read, and a change set is then validated with them as a whole, so that it can repair them.
+   */
+  public sealed interface Current {
     long revision();
 
-    /** Every current object by reference, in its stored form. */
-    Map<ObjectRef, ConfigObject<?>> byRef();
+    /** Every object, in dependency order. */
+    List<ConfigObject<?>> objects();
 
-    /** The same objects in dependency order. */
-    List<ConfigObject<?>> ordered();
+    /** The object of {@code ref}'s kind and name, or null when there is none. */
+    @Nullable ConfigObject<?> get(ObjectRef ref);
+
+    /** Objects read from a store: {@link Valid} when they form a valid configuration, else {@link Invalid}. */
+    static Current of(long revision, List<ConfigObject<?>> objects) {
+      try {
+        return new Valid(revision, ConfigSet.of(objects));
+      } catch (ConfigException e) {
+        Map<ObjectRef, ConfigObject<?>> byRef = new HashMap<>();
+        for (ConfigObject<?> o : objects) byRef.put(ObjectRef.of(o), o);
+        List<ConfigObject<?>> ordered = new ArrayList<>(objects);
+        ordered.sort(Comparator.comparing(ObjectRef::of));
+        return new Invalid(revision, List.copyOf(ordered), Map.copyOf(byRef));
+      }
+    }
+  }
+
+  /** Objects that form a valid configuration. */
+  public record Valid(long revision, ConfigSet configuration) implements Current {
+    @Override
+    public List<ConfigObject<?>> objects() {
+      return configuration.all();
+    }
+
+    @Override
+    public @Nullable ConfigObject<?> get(ObjectRef ref) {
+      return configuration.get(ref);
+    }
+  }
+
+  /** Objects that do not form a valid configuration, in dependency order and by ref. */
+  public record Invalid(long revision, List<ConfigObject<?>> objects, Map<ObjectRef, ConfigObject<?>> byRef)
+      implements Current {
+    @Override
+    public @Nullable ConfigObject<?> get(ObjectRef ref) {
+      return byRef.get(ref);
+    }
   }
 
   /**
@@ -55,7 +100,6 @@ public record ChangePlan(long revision, List<ObjectChange> changes, List<ConfigO
       throws ConfigException, StoreConflictException {
     long revision = current.revision();
     long next = revision + 1;
-    Map<ObjectRef, ConfigObject<?>> byRef = current.byRef();
     Conflicts conflicts = new Conflicts();
     long base = changeSet.baseRevision();
     if (base > revision) {
@@ -64,7 +108,7 @@ public record ChangePlan(long revision, List<ObjectChange> changes, List<ConfigO
     Map<ObjectRef, ObjectChange> changes = new TreeMap<>();
     for (Change change : changeSet.changes()) {
       ObjectRef ref = change.ref();
-      ConfigObject<?> stored = byRef.get(ref);
+      ConfigObject<?> stored = current.get(ref);
       if (base > 0) {
         long last = stored != null ? stored.metadata().revision() : lastChangeOfAbsent.applyAsLong(ref);
         if (last > base) {
@@ -105,32 +149,32 @@ public record ChangePlan(long revision, List<ObjectChange> changes, List<ConfigO
     conflicts.throwIfAny();
     List<ObjectChange> ordered = List.copyOf(changes.values());
     if (ordered.stream().allMatch(c -> c.op() == Op.UNCHANGED)) {
-      return new ChangePlan(revision, ordered, current.ordered());
+      return new ChangePlan(revision, ordered, current);
     }
 
-    // The configuration as it would be: untouched objects as stored, puts as sent (so that an error
-    // in one names the source it came from).
-    List<ConfigObject<?>> candidate = new ArrayList<>(byRef.size() + changes.size());
-    for (ConfigObject<?> o : current.ordered()) {
-      ObjectChange c = changes.get(new ObjectRef(o.kind(), o.name()));
-      if (c == null || c.op() == Op.UNCHANGED) candidate.add(o);
-    }
-    Map<ObjectRef, ConfigObject<?>> after = new HashMap<>();
+    // Puts as sent, so that an error in one names the source it came from; the plan holds them in
+    // their stored form.
+    List<ConfigObject<?>> puts = new ArrayList<>();
+    List<ConfigObject<?>> storedPuts = new ArrayList<>();
+    List<ObjectRef> deletes = new ArrayList<>();
     for (Change change : changeSet.changes()) {
       ObjectChange c = changes.get(change.ref());
-      if (change instanceof Change.Put put && c.op() != Op.UNCHANGED) {
-        candidate.add(put.object());
-        after.put(c.ref(), c.after());
+      switch (c.op()) {
+        case CREATED, UPDATED -> {
+          puts.add(((Change.Put) change).object());
+          storedPuts.add(c.after());
+        }
+        case DELETED -> deletes.add(c.ref());
+        case UNCHANGED -> {}
       }
     }
-    refusedDeletes(changes, candidate);
-    ConfigSet valid = ConfigSet.of(candidate);
-    List<ConfigObject<?>> objects = after.isEmpty()
-        ? valid.all()
-        : valid.all().stream().<ConfigObject<?>>map(o -> after.getOrDefault(new ObjectRef(o.kind(), o.name()), o)).toList();
-    return new ChangePlan(revision, ordered, objects);
+    if (!deletes.isEmpty()) refusedDeletes(changes, current, puts);
+    ConfigSet valid = switch (current) {
+      case Valid v -> v.configuration().with(puts, deletes);
+      case Invalid i -> ConfigSet.of(remaining(i, changes, puts));
+    };
+    return new ChangePlan(revision, ordered, new Valid(next, valid.restamped(storedPuts)));
   }
-
   /** True when the change set changes at least one object (and so gets a revision). */
   public boolean changesAnything() {
     return changes.stream().anyMatch(c -> c.op() != Op.UNCHANGED);
@@ -144,19 +188,6 @@ public record ChangePlan(long revision, List<ObjectChange> changes, List<ConfigO
   /** The outcome as {@link io.sluice.store.ConfigStore#dryRun} reports it. */
   public Applied dryRun() {
     return new Applied(revision, changes);
-  }
-
-  /** Every current object by reference once the plan is applied, from the map before it. */
-  public Map<ObjectRef, ConfigObject<?>> apply(Map<ObjectRef, ConfigObject<?>> before) {
-    Map<ObjectRef, ConfigObject<?>> m = new HashMap<>(before);
-    for (ObjectChange c : changes) {
-      switch (c.op()) {
-        case CREATED, UPDATED -> m.put(c.ref(), c.after());
-        case DELETED -> m.remove(c.ref());
-        case UNCHANGED -> {}
-      }
-    }
-    return m;
   }
 
   /**
@@ -181,15 +212,32 @@ public record ChangePlan(long revision, List<ObjectChange> changes, List<ConfigO
         && stored.spec().equals(o.spec());
   }
 
-  /** Refuses deleting an object that one of the remaining objects still refers to, naming every referrer. */
-  private static void refusedDeletes(Map<ObjectRef, ObjectChange> changes, List<ConfigObject<?>> remaining)
+  /**
+   * The objects {@code current} has once {@code changes} are applied: those it does not change as
+   * stored, then {@code puts} as sent.
+   */
+  private static List<ConfigObject<?>> remaining(Current current, Map<ObjectRef, ObjectChange> changes,
+      List<ConfigObject<?>> puts) {
+    List<ConfigObject<?>> remaining = new ArrayList<>(current.objects().size() + puts.size());
+    for (ConfigObject<?> o : current.objects()) {
+      ObjectChange c = changes.get(ObjectRef.of(o));
+      if (c == null || c.op() == Op.UNCHANGED) remaining.add(o);
+    }
+    remaining.addAll(puts);
+    return remaining;
+  }
+
+  /**
+   * Refuses deleting an object that one of the remaining objects still refers to, naming every
+   * referrer. Reads every remaining object's references, hence only called when something is deleted.
+   */
+  private static void refusedDeletes(Map<ObjectRef, ObjectChange> changes, Current current, List<ConfigObject<?>> puts)
       throws StoreConflictException {
     Map<ObjectRef, TreeSet<ObjectRef>> referrers = new TreeMap<>();
     for (ObjectChange c : changes.values()) {
       if (c.op() == Op.DELETED) referrers.put(c.ref(), new TreeSet<>());
     }
-    if (referrers.isEmpty()) return;
-    for (ConfigObject<?> o : remaining) {
+    for (ConfigObject<?> o : remaining(current, changes, puts)) {
       for (ObjectRef r : o.spec().references()) {
         TreeSet<ObjectRef> by = referrers.get(r);
         if (by != null) by.add(new ObjectRef(o.kind(), o.name()));

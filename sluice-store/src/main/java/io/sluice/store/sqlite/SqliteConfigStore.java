@@ -26,10 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,9 +40,11 @@ import org.jspecify.annotations.Nullable;
  * <p>Every revision is one transaction, synced before {@link #apply} returns (WAL journal,
  * {@code synchronous=FULL}): an acknowledged revision survives a killed process and a power loss, and
  * a revision is either wholly there or not at all. The current objects are also held in memory, as
- * an immutable map replaced on each commit, so {@link #snapshot()} and {@link #get} never touch the
- * database and validating a change set does not decode the stored objects again. Applies are
- * serialized; reads are not blocked by them.
+ * an immutable, validated {@link io.sluice.api.ConfigSet} replaced on each commit, so
+ * {@link #snapshot()} and {@link #get} never touch the database, and validating a change set
+ * neither decodes the stored objects again nor, for a change of only Routes, validates the objects
+ * it does not change ({@link io.sluice.api.ConfigSet#with}). Applies are serialized; reads are not
+ * blocked by them.
  *
  * <p>Stored objects carry a source naming their version, e.g. {@code store:Route/orders@12}.
  */
@@ -58,17 +57,14 @@ public final class SqliteConfigStore implements ConfigStore {
   /** How long closing the store waits for each watch's listener to return. */
   private static final Duration WATCH_END_WAIT = Duration.ofSeconds(5);
 
-  /** The current objects at one revision; replaced whole on each commit. */
-  private record State(long revision, Map<ObjectRef, ConfigObject<?>> byRef, List<ConfigObject<?>> ordered)
-      implements ChangePlan.Current {}
-
   private final Path dataDir;
   private final DirectoryLock dirLock;
   private final Database db;
   private final EventLog log;
   private final ReentrantLock writeLock = new ReentrantLock();
   private final Set<WatchDelivery> watches = ConcurrentHashMap.newKeySet();
-  private volatile State state;
+  /** The current objects; replaced whole on each commit. */
+  private volatile ChangePlan.Current state;
   private volatile boolean closed;
 
   private SqliteConfigStore(Path dataDir, DirectoryLock dirLock, Database db) {
@@ -76,10 +72,7 @@ public final class SqliteConfigStore implements ConfigStore {
     this.dirLock = dirLock;
     this.db = db;
     long revision = db.revision();
-    List<ConfigObject<?>> objects = db.objectsAt(revision);
-    Map<ObjectRef, ConfigObject<?>> byRef = new HashMap<>();
-    for (ConfigObject<?> o : objects) byRef.put(ObjectRef.of(o), o);
-    this.state = new State(revision, Collections.unmodifiableMap(byRef), List.copyOf(objects));
+    this.state = ChangePlan.Current.of(revision, db.objectsAt(revision));
     this.log = new EventLog(revision, RECENT_EVENTS);
   }
 
@@ -121,24 +114,24 @@ public final class SqliteConfigStore implements ConfigStore {
 
   @Override
   public Snapshot snapshot() {
-    State s = current();
-    return new Snapshot(s.revision(), s.ordered());
+    ChangePlan.Current s = current();
+    return new Snapshot(s.revision(), s.objects());
   }
 
   @Override
   public Snapshot snapshotAt(long revision) {
-    State s = current();
+    ChangePlan.Current s = current();
     if (revision < 0 || revision > s.revision()) {
       throw new IllegalArgumentException("revision must be from 0 to " + s.revision() + ", got " + revision);
     }
-    if (revision == s.revision()) return new Snapshot(revision, s.ordered());
+    if (revision == s.revision()) return new Snapshot(revision, s.objects());
     return new Snapshot(revision, db.objectsAt(revision));
   }
 
   @Override
   public @Nullable ConfigObject<?> get(ObjectRef ref) {
     Objects.requireNonNull(ref, "ref");
-    return current().byRef().get(ref);
+    return current().get(ref);
   }
 
   @Override
@@ -146,13 +139,13 @@ public final class SqliteConfigStore implements ConfigStore {
     Objects.requireNonNull(changes, "changes");
     writeLock.lock();
     try {
-      State s = current();
+      ChangePlan.Current s = current();
       ChangePlan plan = ChangePlan.of(s, changes, db::lastChange);
       if (!plan.changesAnything()) return plan.applied();
       long revision = s.revision() + 1;
       Instant time = Instant.now().truncatedTo(ChronoUnit.MILLIS);
       db.write(revision, time, changes.author(), changes.message(), plan.changes());
-      state = new State(revision, Collections.unmodifiableMap(plan.apply(s.byRef())), plan.objects());
+      state = plan.after();
       log.append(event(revision, time, changes.author(), plan.changes()));
       return plan.applied();
     } finally {
@@ -184,7 +177,7 @@ public final class SqliteConfigStore implements ConfigStore {
   @Override
   public Watch watch(long afterRevision, WatchListener listener) {
     Objects.requireNonNull(listener, "listener");
-    State s = current();
+    ChangePlan.Current s = current();
     if (afterRevision < 0 || afterRevision > s.revision()) {
       throw new IllegalArgumentException("afterRevision must be from 0 to " + s.revision() + ", got " + afterRevision);
     }
@@ -223,7 +216,7 @@ public final class SqliteConfigStore implements ConfigStore {
     return "SqliteConfigStore[" + dataDir + "]";
   }
 
-  private State current() {
+  private ChangePlan.Current current() {
     if (closed) throw new IllegalStateException("the config store in " + dataDir + " is closed");
     return state;
   }
