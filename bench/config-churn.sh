@@ -51,5 +51,7 @@ echo "== proxy-bench, quiet ($routes routes)"
 "$bench" --gateway-cmd "$(serve "$work/data-quiet")" --path / --rounds "$rounds" --warmup "$warmup" --out "$work/quiet"
 echo "== proxy-bench, bursts of 100 single-route changes every 3 s while the gateway is under load ($routes routes)"
 # The change client runs on the load generator's CPU, not the gateway's.
-"$bench" --gateway-cmd "$(serve "$work/data-churn") & gw=\$!; taskset -c ${LOAD_CPU:-0} $churn burst http://$admin $routes 100 3 \$gw & wait" \
+"$bench" --gateway-cmd "$(serve "$work/data-churn") & gw=\$!; taskset -c ${LOAD_CPU:-0} $churn burst http://$admin $routes 100 3 \$gw 2>>$work/bursts.log & wait" \
   --path / --rounds "$rounds" --warmup "$warmup" --out "$work/churn"
+echo "bursts sent while the gateway was under load: $(grep -c '^burst' "$work/bursts.log" || true)" \
+  "(each: $(grep '^burst' "$work/bursts.log" | awk '{print $6}' | sort -n | awk '{a[NR]=$1} END {if (NR) print "min " a[1] " ms, median " a[int((NR+1)/2)] " ms, max " a[NR] " ms"}'))"
