@@ -27,7 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * {@link RouteTable#match} on tables of growing size; the time per match should hardly grow with
- * the table.
+ * the table. Also {@link RouteTable#update} of one route against {@link RouteTable#compile} of the
+ * whole table, which it replaces on configuration changes.
  *
  * <p>Besides {@value #REGEX_ROUTES} regex routes, present at every size so that their (scanned)
  * cost stays the same, the table has services {@code svc0 … svcN}, five routes each: an exact
@@ -35,6 +36,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * with a header condition, and a prefix route on the service's own host. The requests rotate over
  * services spread across the whole table and over every kind of route, plus paths that only a
  * regex takes and a path nothing takes (which tries all regex routes).
+ *
+ * <p>The update benchmarks change a copy of that table one route at a time, keeping each result,
+ * so that costs that come only now and then (re-ranking neighbours when a gap between ranks runs
+ * out) are averaged in: {@code updatePriority} flips the priority of one service's API prefix
+ * (moving it across the table in precedence order, as bench/config-churn.sh's bursts do), and
+ * {@code addAndRemove} adds an exact route named in sequence, which lands next to the previous
+ * one, and removes the one added 64 steps before.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -55,22 +63,28 @@ public class RouteTableBenchmark {
   private final Request[] requests = new Request[REQUESTS];
   private int next;
 
+  private List<RouteEntry<String>> entries;
+  private int services;
+  /** What the update benchmarks change, starting from {@link #table}. */
+  private RouteTable<String> updated;
+  private int updates;
+
   @Setup
   public void setUp() {
     if (routes < REGEX_ROUTES + ROUTES_PER_SERVICE) {
       throw new IllegalArgumentException("routes must be at least " + (REGEX_ROUTES + ROUTES_PER_SERVICE));
     }
-    List<RouteEntry<String>> entries = new ArrayList<>(routes);
+    entries = new ArrayList<>(routes);
     entries.add(route("regex-legacy", PathMatch.regex("/legacy/[a-z]+/v[0-9]+/.*")));
     entries.add(route("regex-assets", PathMatch.regex("/assets/.+\\.(css|js|png)")));
     entries.add(route("regex-reports", PathMatch.regex("/reports/[0-9]{4}-[0-9]{2}(/.*)?")));
     entries.add(route("regex-files", PathMatch.regex("/files/[^/]+/download")));
     entries.add(route("regex-admin", PathMatch.regex("(?i)/admin(/.*)?")));
-    int services = (routes - REGEX_ROUTES) / ROUTES_PER_SERVICE;
+    services = (routes - REGEX_ROUTES) / ROUTES_PER_SERVICE;
     for (int s = 0; s < services; s++) {
       String svc = "/svc" + s;
       entries.add(route("health-" + s, PathMatch.exact(svc + "/health")));
-      entries.add(route("api-" + s, PathMatch.prefix(svc + "/api")));
+      entries.add(apiRoute(s, 0));
       entries.add(route("user-" + s, PathMatch.template(svc + "/users/{id}")));
       entries.add(new RouteEntry<>("orders-" + s, spec(List.of(), new RouteMatch(
           PathMatch.template(svc + "/users/{id}/orders/{order}"),
@@ -81,6 +95,7 @@ public class RouteTableBenchmark {
           new RouteMatch(PathMatch.prefix("/"), null, null, null)), "host-" + s));
     }
     table = RouteTable.compile(entries);
+    updated = table;
 
     for (int i = 0; i < REQUESTS; i++) {
       // 7919 is prime, so consecutive requests land on services far apart.
@@ -106,6 +121,36 @@ public class RouteTableBenchmark {
   @Benchmark
   public @Nullable String match() {
     return table.match(requests[next++ & (REQUESTS - 1)]);
+  }
+
+  @Benchmark
+  public RouteTable<String> compile() {
+    return RouteTable.compile(entries);
+  }
+
+  @Benchmark
+  public RouteTable<String> updatePriority() {
+    // The stride visits every service once per pass; odd passes set priority 1, even ones undo it.
+    int s = (int) ((long) updates * 7919 % services);
+    int priority = (updates / services) % 2 == 0 ? 1 : 0;
+    updates++;
+    updated = updated.update(List.of(apiRoute(s, priority)), List.of());
+    return updated;
+  }
+
+  @Benchmark
+  public RouteTable<String> addAndRemove() {
+    int n = updates++;
+    RouteEntry<String> added = route(String.format("new-%09d", n), PathMatch.exact("/new/" + n));
+    List<String> removed = n >= 64 ? List.of(String.format("new-%09d", n - 64)) : List.of();
+    updated = updated.update(List.of(added), removed);
+    return updated;
+  }
+
+  private static RouteEntry<String> apiRoute(int service, int priority) {
+    RouteMatch match = new RouteMatch(PathMatch.prefix("/svc" + service + "/api"), null, null, null);
+    return new RouteEntry<>("api-" + service, new RouteSpec(null, List.of(), priority, match, "upstream", null, null),
+        "api-" + service);
   }
 
   private static RouteEntry<String> route(String name, PathMatch path) {

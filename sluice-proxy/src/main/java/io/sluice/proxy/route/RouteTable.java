@@ -3,8 +3,11 @@ package io.sluice.proxy.route;
 import io.sluice.proxy.route.internal.CompiledRoute;
 import io.sluice.proxy.route.internal.ParsedRoute;
 import io.sluice.proxy.route.internal.PathIndex;
+import io.sluice.proxy.route.internal.RankedRoutes;
 import io.sluice.proxy.route.internal.RegionMap;
+import io.sluice.proxy.route.internal.StringMap;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -14,8 +17,8 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An immutable route table: compiled once from a set of routes, then matched against requests by
- * any number of threads at once.
+ * An immutable route table: compiled from a set of routes, or derived from another table with a
+ * few routes changed, then matched against requests by any number of threads at once.
  *
  * <h2>Host selection</h2>
  *
@@ -84,23 +87,37 @@ import org.jspecify.annotations.Nullable;
  * except what regexes need (a {@code Matcher}) and the decoded text of percent-encoded query
  * parameters that are compared.
  *
+ * <h2>Updates</h2>
+ *
+ * {@link #update} derives a table with some routes added, replaced or removed from an existing
+ * one, for about the cost of the changed routes alone: ranks leave gaps, so a new route is ranked
+ * between its neighbours without re-ranking the others (see {@code RankedRoutes}), and only the
+ * host groups of the changed routes are rebuilt, each by path copying (its exact-path entry, the
+ * trie nodes on the route's segment path, or its regex array); everything else is shared with the
+ * old table. The result matches exactly as {@link #compile} over the same routes would.
+ *
  * <h2>Threading</h2>
  *
- * Immutable once {@link #compile} returns; {@link #match} may be called from any number of threads
- * concurrently. A table is swapped for a new one as a whole, never changed.
+ * Immutable once {@link #compile} or {@link #update} returns; {@link #match} may be called from
+ * any number of threads concurrently, also while another thread derives a new table from the same
+ * one with {@code update}. A table is swapped for a new one as a whole, never changed.
  *
  * @param <T> what a route resolves to (the proxy's runtime route)
  */
 public final class RouteTable<T> {
-  private final Map<String, PathIndex> exactHosts;
+  private final StringMap<PathIndex> exactHosts;
   /** Keyed by the wildcard without its {@code *}: {@code .example.com}. */
   private final RegionMap<PathIndex> wildcardHosts;
   private final PathIndex anyHost;
+  /** The routes by rank and by name, for {@link #update}; {@link #match} does not read them. */
+  private final RankedRoutes routes;
 
-  private RouteTable(Map<String, PathIndex> exactHosts, RegionMap<PathIndex> wildcardHosts, PathIndex anyHost) {
+  private RouteTable(
+      StringMap<PathIndex> exactHosts, RegionMap<PathIndex> wildcardHosts, PathIndex anyHost, RankedRoutes routes) {
     this.exactHosts = exactHosts;
     this.wildcardHosts = wildcardHosts;
     this.anyHost = anyHost;
+    this.routes = routes;
   }
 
   /**
@@ -113,6 +130,11 @@ public final class RouteTable<T> {
    *     misplaced wildcard in a host, ...) or if two routes have the same name
    */
   public static <T> RouteTable<T> compile(List<RouteEntry<T>> routes) {
+    return compile(routes, RankedRoutes.LABEL_BITS);
+  }
+
+  /** {@link #compile} with ranks of {@code labelBits} bits: tests use few, so that gaps run out. */
+  static <T> RouteTable<T> compile(List<RouteEntry<T>> routes, int labelBits) {
     Objects.requireNonNull(routes, "routes");
     List<ParsedRoute> parsed = new ArrayList<>(routes.size());
     Set<String> names = HashSet.newHashSet(routes.size());
@@ -124,25 +146,28 @@ public final class RouteTable<T> {
       parsed.add(ParsedRoute.parse(entry));
     }
     parsed.sort(ParsedRoute.PRECEDENCE);
+    return index(RankedRoutes.of(parsed, labelBits));
+  }
 
+  /** Indexes every route from scratch. */
+  private static <T> RouteTable<T> index(RankedRoutes ranked) {
     Map<String, PathIndex.Builder> exact = new HashMap<>();
     Map<String, PathIndex.Builder> wildcard = new HashMap<>();
     PathIndex.Builder any = new PathIndex.Builder();
-    for (int rank = 0; rank < parsed.size(); rank++) {
-      ParsedRoute route = parsed.get(rank);
-      CompiledRoute compiled = new CompiledRoute(route, rank);
-      if (route.hosts().isEmpty()) {
-        any.add(route, compiled);
+    for (CompiledRoute route : ranked.inRankOrder()) {
+      List<String> hosts = route.parsed().hosts();
+      if (hosts.isEmpty()) {
+        any.add(route);
       }
-      for (String host : route.hosts()) {
-        if (host.startsWith("*.")) {
-          wildcard.computeIfAbsent(host.substring(1), h -> new PathIndex.Builder()).add(route, compiled);
+      for (String host : hosts) {
+        if (isWildcard(host)) {
+          wildcard.computeIfAbsent(host.substring(1), h -> new PathIndex.Builder()).add(route);
         } else {
-          exact.computeIfAbsent(host, h -> new PathIndex.Builder()).add(route, compiled);
+          exact.computeIfAbsent(host, h -> new PathIndex.Builder()).add(route);
         }
       }
     }
-    return new RouteTable<>(build(exact), RegionMap.of(build(wildcard)), any.build());
+    return new RouteTable<>(StringMap.of(build(exact)), RegionMap.of(build(wildcard)), any.build(), ranked);
   }
 
   private static Map<String, PathIndex> build(Map<String, PathIndex.Builder> builders) {
@@ -151,11 +176,114 @@ public final class RouteTable<T> {
     return indexes;
   }
 
+  private static boolean isWildcard(String host) {
+    return host.startsWith("*.");
+  }
+
+  /**
+   * A table with each of {@code puts} added, or replacing the route of the same name, and each
+   * route named in {@code removed} gone; behaves exactly as {@link #compile} over the resulting
+   * routes would. This table is not changed (it may be serving requests on other threads).
+   *
+   * <p>Cost: parsing the puts, O(log n) per changed route to rank it, the changed routes' places
+   * in the indexes of their host groups (see the class documentation), and copies of a few arrays
+   * of n references. Now and then a route's neighbours in precedence order are re-ranked too
+   * (amortised O(log n) of them per added route), and very rarely the whole table is recompiled.
+   *
+   * @param puts new routes, or new versions of routes of the same name, in any order
+   * @param removed names of routes to remove
+   * @throws IllegalArgumentException as compile() does for a malformed route (naming it), or when
+   *     a name in {@code removed} is not in the table, or a name appears twice in {@code puts} or
+   *     {@code removed}, or in both; this table is then unchanged
+   */
+  public RouteTable<T> update(Collection<RouteEntry<T>> puts, Collection<String> removed) {
+    Objects.requireNonNull(puts, "puts");
+    Objects.requireNonNull(removed, "removed");
+    if (puts.isEmpty() && removed.isEmpty()) {
+      return this;
+    }
+    List<ParsedRoute> parsed = new ArrayList<>(puts.size());
+    for (RouteEntry<T> entry : puts) {
+      Objects.requireNonNull(entry, "puts contains null");
+      parsed.add(ParsedRoute.parse(entry));
+    }
+    RankedRoutes.Change change = routes.update(parsed, removed);
+    if (change.renumbered()) {
+      return index(change.routes());
+    }
+
+    // Sort the removed and added routes by the host groups they are in, then path-copy each group once.
+    GroupChange any = new GroupChange();
+    Map<String, GroupChange> exact = new HashMap<>();
+    Map<String, GroupChange> wildcard = new HashMap<>();
+    for (CompiledRoute route : change.removed()) {
+      for (GroupChange group : groupsOf(route, any, exact, wildcard)) {
+        group.removed.add(route);
+      }
+    }
+    for (CompiledRoute route : change.added()) {
+      for (GroupChange group : groupsOf(route, any, exact, wildcard)) {
+        group.added.add(route);
+      }
+    }
+    // A group left without routes is dropped, so that its host falls through to the next group.
+    Map<String, @Nullable PathIndex> exactChanges = HashMap.newHashMap(exact.size());
+    exact.forEach((host, group) -> exactChanges.put(host, group.applyTo(exactHosts.get(host))));
+    RegionMap<PathIndex> newWildcards = wildcardHosts;
+    for (Map.Entry<String, GroupChange> e : wildcard.entrySet()) {
+      PathIndex index = e.getValue().applyTo(wildcardHosts.get(e.getKey()));
+      newWildcards = index == null ? newWildcards.without(e.getKey()) : newWildcards.with(e.getKey(), index);
+    }
+    PathIndex newAny = anyHost;
+    if (!any.removed.isEmpty() || !any.added.isEmpty()) {
+      PathIndex index = any.applyTo(anyHost);
+      newAny = index == null ? PathIndex.EMPTY : index;
+    }
+    return new RouteTable<>(exactHosts.withChanges(exactChanges), newWildcards, newAny, change.routes());
+  }
+
+  /** The changes to one host group's index: old versions of routes to take out, new ones to put in. */
+  private static final class GroupChange {
+    final List<CompiledRoute> removed = new ArrayList<>();
+    final List<CompiledRoute> added = new ArrayList<>();
+
+    /** The group's new index, or null if it has no routes left. */
+    @Nullable PathIndex applyTo(@Nullable PathIndex index) {
+      PathIndex updated = (index == null ? PathIndex.EMPTY : index).updated(removed, added);
+      return updated.isEmpty() ? null : updated;
+    }
+  }
+
+  private static List<GroupChange> groupsOf(
+      CompiledRoute route, GroupChange any, Map<String, GroupChange> exact, Map<String, GroupChange> wildcard) {
+    List<String> hosts = route.parsed().hosts();
+    if (hosts.isEmpty()) {
+      return List.of(any);
+    }
+    List<GroupChange> groups = new ArrayList<>(hosts.size());
+    for (String host : hosts) {
+      groups.add(isWildcard(host)
+          ? wildcard.computeIfAbsent(host.substring(1), h -> new GroupChange())
+          : exact.computeIfAbsent(host, h -> new GroupChange()));
+    }
+    return groups;
+  }
+
+  /** How many routes updates have re-ranked because their neighbours ran out of room (for tests). */
+  long relabelledRoutes() {
+    return routes.relabelled();
+  }
+
+  /** How many updates fell back to recompiling the whole table (for tests). */
+  int renumberings() {
+    return routes.renumberings();
+  }
+
   /**
    * The target of the route that takes the request, or null if none does (the caller answers 404).
    * Thread-safe; see the class documentation for the rules and the cost.
    */
-  @SuppressWarnings("unchecked") // compile() only accepts targets of type T
+  @SuppressWarnings("unchecked") // compile() and update() only accept targets of type T
   public @Nullable T match(RequestView request) {
     String host = request.host();
     PathIndex group = exactHosts.get(host);

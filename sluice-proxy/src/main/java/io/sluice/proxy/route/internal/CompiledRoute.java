@@ -6,10 +6,13 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A route in the form the hot path reads: its rank and the conditions left to check once the
- * path index has offered it as a candidate. Immutable and thread-safe.
+ * path index has offered it as a candidate. Also keeps the route's {@link ParsedRoute}, which
+ * matching does not read: a table update needs it to find the route's host groups and trie node
+ * when it removes or re-ranks the route. Immutable and thread-safe.
  */
 public final class CompiledRoute {
-  private final int rank;
+  private final long rank;
+  private final ParsedRoute parsed;
   private final Object target;
   private final @Nullable Pattern pathRegex;
   private final String[] methods;
@@ -18,10 +21,11 @@ public final class CompiledRoute {
 
   /**
    * @param route the parsed route
-   * @param rank its position in {@link ParsedRoute#PRECEDENCE} order: lower wins
+   * @param rank its place in {@link ParsedRoute#PRECEDENCE} order: lower wins (see {@link RankedRoutes})
    */
-  public CompiledRoute(ParsedRoute route, int rank) {
+  CompiledRoute(ParsedRoute route, long rank) {
     this.rank = rank;
+    this.parsed = route;
     this.target = route.target();
     this.pathRegex = route.pathRegex();
     this.methods = route.methods().toArray(String[]::new);
@@ -29,9 +33,32 @@ public final class CompiledRoute {
     this.query = route.query().toArray(KeyCondition[]::new);
   }
 
-  /** Position in precedence order; lower wins. Unique within a table. */
-  int rank() {
+  private CompiledRoute(CompiledRoute route, long rank) {
+    this.rank = rank;
+    this.parsed = route.parsed;
+    this.target = route.target;
+    this.pathRegex = route.pathRegex;
+    this.methods = route.methods;
+    this.headers = route.headers;
+    this.query = route.query;
+  }
+
+  /** The same route with another rank (when its neighbours are re-ranked). */
+  CompiledRoute withRank(long newRank) {
+    return new CompiledRoute(this, newRank);
+  }
+
+  /**
+   * Its place in precedence order; lower wins. Unique within a table, not dense: ranks leave
+   * gaps so that a route added later can be ranked between two others (see {@link RankedRoutes}).
+   */
+  long rank() {
     return rank;
+  }
+
+  /** The route as parsed: name, hosts, path and precedence keys. */
+  public ParsedRoute parsed() {
+    return parsed;
   }
 
   /** What the table returns for this route. */

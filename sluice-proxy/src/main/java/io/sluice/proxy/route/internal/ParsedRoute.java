@@ -17,7 +17,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A route checked and taken apart for compilation: normalised hosts and path, its precedence keys
- * and its compiled conditions. Used only while a table is compiled.
+ * and its compiled conditions. A table keeps it (in its {@link CompiledRoute}) so that an update
+ * can find where the route is indexed without the caller's spec.
  *
  * @param name the route's name, unique in a table
  * @param target what the table returns when the route matches
