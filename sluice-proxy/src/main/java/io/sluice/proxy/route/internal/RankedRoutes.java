@@ -60,11 +60,11 @@ public final class RankedRoutes {
   private final CompiledRoute[] byRank;
   /** {@code ranks[i] == byRank[i].rank()}, apart so that searching by rank does not chase pointers. */
   private final long[] ranks;
-  private final StringMap<CompiledRoute> byName;
+  private final ShardedMap<CompiledRoute> byName;
   private final long relabelled;
   private final int renumberings;
 
-  private RankedRoutes(int labelBits, CompiledRoute[] byRank, long[] ranks, StringMap<CompiledRoute> byName,
+  private RankedRoutes(int labelBits, CompiledRoute[] byRank, long[] ranks, ShardedMap<CompiledRoute> byName,
       long relabelled, int renumberings) {
     this.labelBits = labelBits;
     this.byRank = byRank;
@@ -100,7 +100,7 @@ public final class RankedRoutes {
       ranks[i] = step * (i + 1);
       byRank[i] = new CompiledRoute(routes.get(i), ranks[i]);
     }
-    return new RankedRoutes(labelBits, byRank, ranks, StringMap.of(Arrays.asList(byRank), r -> r.parsed().name()),
+    return new RankedRoutes(labelBits, byRank, ranks, ShardedMap.of(Arrays.asList(byRank), r -> r.parsed().name()),
         relabelled, renumberings);
   }
 
