@@ -92,9 +92,10 @@ import org.jspecify.annotations.Nullable;
  * {@link #update} derives a table with some routes added, replaced or removed from an existing
  * one, for about the cost of the changed routes alone: ranks leave gaps, so a new route is ranked
  * between its neighbours without re-ranking the others (see {@code RankedRoutes}), and only the
- * host groups of the changed routes are rebuilt, each by path copying (its exact-path entry, the
- * trie nodes on the route's segment path, or its regex array); everything else is shared with the
- * old table. The result matches exactly as {@link #compile} over the same routes would.
+ * host groups of the changed routes are rebuilt, each by path copying (a copy of its exact-path
+ * map, or the trie nodes on the route's segment path with their child maps, or its regex array);
+ * everything else is shared with the old table. The result matches exactly as {@link #compile}
+ * over the same routes would.
  *
  * <h2>Threading</h2>
  *
@@ -186,9 +187,11 @@ public final class RouteTable<T> {
    * routes would. This table is not changed (it may be serving requests on other threads).
    *
    * <p>Cost: parsing the puts, O(log n) per changed route to rank it, the changed routes' places
-   * in the indexes of their host groups (see the class documentation), and copies of a few arrays
-   * of n references. Now and then a route's neighbours in precedence order are re-ranked too
-   * (amortised O(log n) of them per added route), and very rarely the whole table is recompiled.
+   * in the indexes of their host groups (see the class documentation), two arrays of n entries
+   * copied, and the exact-host map's arrays copied if an exact host's group changed. Now and then
+   * a route's neighbours in precedence order are re-ranked too (amortised O(log n) of them per
+   * added route), and very rarely the whole table is recompiled. At 10,000 routes: tens of
+   * microseconds, against ~6 ms for {@link #compile} (RouteTableBenchmark).
    *
    * @param puts new routes, or new versions of routes of the same name, in any order
    * @param removed names of routes to remove
