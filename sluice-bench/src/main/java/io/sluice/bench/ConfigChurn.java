@@ -126,6 +126,8 @@ public final class ConfigChurn {
   }
 
   private static void burst(String admin, int routes, int count, double interval, long pid) throws Exception {
+    // Loading the generated routes keeps the gateway busy before its admin API listens.
+    while (!answers(admin)) Thread.sleep(500);
     int next = 0;
     int priority = 1;
     while (true) {
@@ -138,6 +140,15 @@ public final class ConfigChurn {
       priority++;
       System.err.printf("burst of %d changes in %.0f ms%n", count, (System.nanoTime() - t0) / 1e6);
       Thread.sleep((long) (interval * 1000));
+    }
+  }
+
+  private static boolean answers(String admin) throws InterruptedException {
+    try {
+      HttpRequest req = HttpRequest.newBuilder(URI.create(admin + "/api/v1/status")).build();
+      return HTTP.send(req, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+    } catch (IOException e) {
+      return false;
     }
   }
 
