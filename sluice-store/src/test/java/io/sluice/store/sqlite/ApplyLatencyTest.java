@@ -65,9 +65,9 @@ class ApplyLatencyTest {
       assertThat(store.revision()).isEqualTo(1 + 2 * SAMPLES);
       assertThat(store.snapshot().objects()).hasSize(ROUTES + 1);
       System.out.printf("store with %d routes: initial apply of all of them %d ms%n", ROUTES, (loaded - t0) / 1_000_000);
-      print("apply of one route change (validate whole set + commit with fsync)", apply);
-      print("dryRun of one route change (validate whole set, no write)", dryRun);
-      print("ConfigSet.of over the whole set alone", validate);
+      print("apply of one route change (validate the route against the set + commit with fsync)", apply);
+      print("dryRun of one route change (validate the route against the set, no write)", dryRun);
+      print("ConfigSet.of over the whole set, for comparison", validate);
     }
     long r = System.nanoTime();
     try (SqliteConfigStore reopened = SqliteConfigStore.open(dir)) {
