@@ -1,17 +1,17 @@
 package io.sluice.bench;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Configuration churn at scale, for bench/config-churn.sh (issue "Control plane", item 5). Plain JDK,
@@ -33,7 +33,6 @@ import java.util.Arrays;
  * </ul>
  */
 public final class ConfigChurn {
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
   /** USER_HZ: the unit of /proc/PID/stat's times; 100 on every Linux platform the JDK runs on. */
   private static final long TICKS_PER_SECOND = 100;
 
@@ -86,16 +85,92 @@ public final class ConfigChurn {
         + "spec: {" + hosts + "priority: " + priority + ", match: {path: {prefix: /p" + i + "}}, upstream: backend}\n";
   }
 
-  private static void put(String admin, String name, String yaml) throws IOException, InterruptedException {
-    HttpRequest req = HttpRequest.newBuilder(URI.create(admin + "/api/v1/routes/" + name))
-        .header("Content-Type", "application/yaml")
-        .PUT(HttpRequest.BodyPublishers.ofString(yaml))
-        .build();
-    HttpResponse<String> r = HTTP.send(req, HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() / 100 != 2) throw new IOException("PUT " + name + ": " + r.statusCode() + " " + r.body());
+  /**
+   * A keep-alive HTTP/1.1 connection to the admin API over a plain socket. The burst client shares
+   * the load generator's core, so each change must cost it as little as possible: the JDK's
+   * HttpClient spent more CPU there than the gateway spent applying the same changes.
+   */
+  private static final class Admin implements AutoCloseable {
+    private final String host;
+    private final int port;
+    private @Nullable Socket socket;
+    private @Nullable InputStream in;
+    /** The body of the last response, for error messages. */
+    private String lastBody = "";
+
+    Admin(String url) {
+      URI u = URI.create(url);
+      host = u.getHost();
+      port = u.getPort();
+    }
+
+    /** PUTs a route given as YAML; throws unless the answer is 2xx. */
+    void putRoute(String name, String yaml) throws IOException {
+      byte[] body = yaml.getBytes(StandardCharsets.UTF_8);
+      String head = "PUT /api/v1/routes/" + name + " HTTP/1.1\r\nHost: " + host + "\r\n"
+          + "Content-Type: application/yaml\r\nContent-Length: " + body.length + "\r\n\r\n";
+      int status = exchange(head, body);
+      if (status / 100 != 2) throw new IOException("PUT " + name + ": " + status + " " + lastBody);
+    }
+
+    /** Whether GET /api/v1/status answers 200 (false while nothing listens). */
+    boolean answers() {
+      try {
+        return exchange("GET /api/v1/status HTTP/1.1\r\nHost: " + host + "\r\n\r\n", new byte[0]) == 200;
+      } catch (IOException e) {
+        close();
+        return false;
+      }
+    }
+
+    private int exchange(String head, byte[] body) throws IOException {
+      if (socket == null) {
+        socket = new Socket(host, port);
+        socket.setTcpNoDelay(true);
+        in = new BufferedInputStream(socket.getInputStream());
+      }
+      OutputStream out = socket.getOutputStream();
+      byte[] h = head.getBytes(StandardCharsets.US_ASCII);
+      byte[] req = Arrays.copyOf(h, h.length + body.length);
+      System.arraycopy(body, 0, req, h.length, body.length);
+      out.write(req);
+      String statusLine = line();
+      int status = Integer.parseInt(statusLine.substring(9, 12));
+      int length = 0;
+      boolean close = false;
+      for (String l = line(); !l.isEmpty(); l = line()) {
+        String lower = l.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("content-length:")) length = Integer.parseInt(l.substring(15).trim());
+        if (lower.startsWith("connection:") && lower.contains("close")) close = true;
+      }
+      lastBody = new String(in.readNBytes(length), StandardCharsets.UTF_8);
+      if (close) close();
+      return status;
+    }
+
+    private String line() throws IOException {
+      StringBuilder b = new StringBuilder();
+      for (int c = in.read(); c != '\n'; c = in.read()) {
+        if (c < 0) throw new IOException("the admin API closed the connection mid-response");
+        if (c != '\r') b.append((char) c);
+      }
+      return b.toString();
+    }
+
+    @Override
+    public void close() {
+      try {
+        if (socket != null) socket.close();
+      } catch (IOException ignored) {
+        // closing anyway
+      }
+      socket = null;
+      in = null;
+    }
   }
 
-  private static void propagate(String admin, int proxyPort, int count) throws Exception {
+  private static void propagate(String adminUrl, int proxyPort, int count) throws Exception {
+    Admin admin = new Admin(adminUrl);
     long[] micros = new long[count];
     String nonce = Long.toString(System.nanoTime(), 36);
     for (int i = 0; i < count; i++) {
@@ -103,7 +178,7 @@ public final class ConfigChurn {
       String yaml = "apiVersion: sluice.io/v1\nkind: Route\nmetadata: {name: churn-" + nonce + "-" + i + "}\n"
           + "spec: {match: {path: {exact: " + path + "}}, directResponse: {status: 204}}\n";
       long t0 = System.nanoTime();
-      put(admin, "churn-" + nonce + "-" + i, yaml);
+      admin.putRoute("churn-" + nonce + "-" + i, yaml);
       while (status(proxyPort, path) != 204) Thread.sleep(0, 500_000);
       micros[i] = (System.nanoTime() - t0) / 1000;
     }
@@ -125,30 +200,22 @@ public final class ConfigChurn {
     }
   }
 
-  private static void burst(String admin, int routes, int count, double interval, long pid) throws Exception {
+  private static void burst(String adminUrl, int routes, int count, double interval, long pid) throws Exception {
+    Admin admin = new Admin(adminUrl);
     // Loading the generated routes keeps the gateway busy before its admin API listens.
-    while (!answers(admin)) Thread.sleep(500);
+    while (!admin.answers()) Thread.sleep(500);
     int next = 0;
     int priority = 1;
     while (true) {
       if (!underLoad(pid)) continue;
       long t0 = System.nanoTime();
       for (int i = 0; i < count; i++) {
-        put(admin, "r-" + next, routeYaml(next, priority));
+        admin.putRoute("r-" + next, routeYaml(next, priority));
         next = (next + 1) % routes;
       }
       priority++;
       System.err.printf("burst of %d changes in %.0f ms%n", count, (System.nanoTime() - t0) / 1e6);
       Thread.sleep((long) (interval * 1000));
-    }
-  }
-
-  private static boolean answers(String admin) throws InterruptedException {
-    try {
-      HttpRequest req = HttpRequest.newBuilder(URI.create(admin + "/api/v1/status")).build();
-      return HTTP.send(req, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-    } catch (IOException e) {
-      return false;
     }
   }
 
