@@ -27,13 +27,13 @@ export JAVA_HOME
 (cd "$root" && ./mvnw -q -B -DskipTests -pl sluice-server,sluice-bench -am package)
 jar=$(ls "$root"/sluice-server/target/sluice-server-*.jar | grep -v -- '-tests.jar' | head -n 1)
 java="$JAVA_HOME/bin/java"
-churn="$java -cp $root/sluice-bench/target/benchmarks.jar io.sluice.bench.ConfigChurn"
+churn="$java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp $root/sluice-bench/target/benchmarks.jar io.sluice.bench.ConfigChurn"
 work=$(mktemp -d /tmp/sluice-churn.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 $churn generate "$work/config" "$routes"
 admin=127.0.0.1:19900
 serve() { # $1: data dir
-  echo "$java $(netty_unsafe_opt "$JAVA_HOME") -XX:+UseSerialGC -Xms512m -Xmx512m -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED \
+  echo "$java $(netty_unsafe_opt "$JAVA_HOME") $(server_priority_opts) -XX:+UseSerialGC -Xms512m -Xmx512m -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED \
  -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1 \
  -cp $jar:$root/sluice-server/target/lib/* io.sluice.server.Main serve --event-loops 1 \
  --config-dir $work/config --data-dir $1 --admin-address $admin"

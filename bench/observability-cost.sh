@@ -41,7 +41,7 @@ sed -e 's/18090/18291/; s/18080/18280/' -e "s#/tmp/sluice-bench/access.log#$work
 
 taskset -c 0 nginx -p "$work/backend" -c "$work/backend/nginx.conf" -g 'daemon off;' & pids+=($!)
 java_cmd() {
-  echo "$JAVA_HOME/bin/java $1 $(netty_unsafe_opt "$JAVA_HOME") -XX:+UseSerialGC -Xms256m -Xmx256m -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED \
+  echo "$JAVA_HOME/bin/java $1 $(netty_unsafe_opt "$JAVA_HOME") $(server_priority_opts) -XX:+UseSerialGC -Xms256m -Xmx256m -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED \
  -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1 \
  -cp $jar:$root/sluice-server/target/lib/* io.sluice.server.Main serve --event-loops 1 --config-dir $2"
 }

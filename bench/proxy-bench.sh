@@ -9,7 +9,8 @@
 #
 # The gateway runs as the harness pins it: alone on one core. The JVM then sees one CPU, so the
 # flags are chosen for that: one event loop, SerialGC (no GC threads to compete with the loop),
-# a fixed 256 MiB heap touched up front, and one pooled-buffer arena.
+# a fixed 256 MiB heap touched up front, and one pooled-buffer arena. Control-plane and JIT threads
+# run at a lower OS priority than the event loop, as `bin/sluice serve` runs them (bin/find-java).
 set -euo pipefail
 config=bench
 if [[ ${1:-} == --filters ]]; then
@@ -34,7 +35,7 @@ jar=$(ls "$root"/sluice-server/target/sluice-server-*.jar | grep -v -- '-tests.j
 config=$(cd "${SLUICE_BENCH_CONFIG:-$root/examples/$config}" && pwd)
 # A fresh store each run, so that nothing left by an earlier run is served.
 data=$(mktemp -d /tmp/sluice-bench-data.XXXXXX)
-cmd="$JAVA_HOME/bin/java ${SLUICE_BENCH_JAVA_OPTS:-} $(netty_unsafe_opt "$JAVA_HOME") -XX:+UseSerialGC -Xms256m -Xmx256m -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED \
+cmd="$JAVA_HOME/bin/java ${SLUICE_BENCH_JAVA_OPTS:-} $(netty_unsafe_opt "$JAVA_HOME") $(server_priority_opts) -XX:+UseSerialGC -Xms256m -Xmx256m -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED \
  -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1 \
  -cp $jar:$root/sluice-server/target/lib/* io.sluice.server.Main serve --event-loops 1 --config-dir $config --data-dir $data"
 exec "$bench" --gateway-cmd "$cmd" "$@"

@@ -121,8 +121,13 @@ public final class AdminServer implements AutoCloseable {
             + "(127.0.0.1) or give --admin-tokens FILE");
       }
       started = true;
-      EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sluice-admin", true), NioIoHandler.newFactory());
-      ExecutorService handlers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("sluice-admin-", 0).factory());
+      // The data plane comes first (docs/architecture.md): the admin API runs at the lowest
+      // priority, so it cannot take an event loop's core; platform threads, since a virtual
+      // thread's priority is always normal.
+      EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1,
+          new DefaultThreadFactory("sluice-admin", true, Thread.MIN_PRIORITY), NioIoHandler.newFactory());
+      ExecutorService handlers = Executors.newThreadPerTaskExecutor(
+          Thread.ofPlatform().daemon().priority(Thread.MIN_PRIORITY).name("sluice-admin-request-", 0).factory());
       ChannelGroup open = new DefaultChannelGroup("sluice-admin", GlobalEventExecutor.INSTANCE);
       ServerBootstrap b = new ServerBootstrap()
           .group(loop)

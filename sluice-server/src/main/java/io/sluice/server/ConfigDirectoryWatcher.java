@@ -42,6 +42,7 @@ final class ConfigDirectoryWatcher implements AutoCloseable {
     registerAll();
     this.thread = new Thread(this::run, "sluice-config-watch");
     this.thread.setDaemon(true);
+    this.thread.setPriority(Thread.MIN_PRIORITY); // the data plane comes first (docs/architecture.md)
   }
 
   void start() {

@@ -88,6 +88,7 @@ final class StoreSync implements AutoCloseable {
     log.info("applied revision {}: {}", s.revision(), summary(set));
     Thread t = new Thread(this::applyLoop, "sluice-store-sync");
     t.setDaemon(true);
+    t.setPriority(Thread.MIN_PRIORITY); // the data plane comes first (docs/architecture.md)
     applier = t;
     t.start();
     startWatch(s.revision());
@@ -112,7 +113,7 @@ final class StoreSync implements AutoCloseable {
         }
         log.error("watching the store failed; watching again from revision {} in {}: {}", seenRevision(), REWATCH_DELAY,
             error.toString());
-        Thread.ofVirtual().name("sluice-store-rewatch").start(() -> {
+        Thread.ofPlatform().daemon().priority(Thread.MIN_PRIORITY).name("sluice-store-rewatch").start(() -> {
           try {
             Thread.sleep(REWATCH_DELAY);
             synchronized (lock) {

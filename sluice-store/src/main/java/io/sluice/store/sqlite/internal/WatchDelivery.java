@@ -47,7 +47,10 @@ public final class WatchDelivery implements Watch {
     this.listener = listener;
     this.onEnd = onEnd;
     this.afterRevision = afterRevision;
-    this.thread = Thread.ofVirtual().name("sluice-store-watch-after-" + afterRevision).unstarted(this::run);
+    // Lowest priority: watchers are the control plane, and a gateway's data plane comes first
+    // (docs/architecture.md). A platform thread, since a virtual thread's priority is always normal.
+    this.thread = Thread.ofPlatform().daemon().priority(Thread.MIN_PRIORITY)
+        .name("sluice-store-watch-after-" + afterRevision).unstarted(this::run);
   }
 
   /** Starts the delivery thread; once only. */

@@ -1,0 +1,116 @@
+package io.sluice.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sluice.proxy.testing.GatewayFixture;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The data plane comes first (docs/architecture.md, "Threads and priorities"): with the JVM options
+ * {@code bin/sluice serve} uses, the control plane's threads and the JIT's run at nice 10 and the
+ * event loops at the nice the process started with. Read from Linux's /proc, so this checks what the
+ * scheduler is told, not what Java reports.
+ */
+class ThreadPriorityTest {
+  private static final Path PROC = Path.of("/proc");
+  /** The threads checked, by name or name prefix. */
+  private static final List<String> KNOWN = List.of("sluice-loop-0", "sluice-loop-1", "sluice-store-sync",
+      "sluice-stats", "sluice-config-watch", "sluice-store-watch", "sluice-admin", "C1 CompilerThread");
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void theControlPlaneAndTheJitRunAtNiceTenAndTheEventLoopsAtTheProcessesNice() throws Exception {
+    assumeThat(Files.isDirectory(PROC.resolve("self/task"))).as("Linux /proc").isTrue();
+    int base = niceOf(PROC.resolve("self/stat"));
+    assumeThat(base).as("this JVM's nice (a process cannot lower its threads' nice without privileges)").isLessThan(10);
+    int port = GatewayFixture.freePort();
+    Files.writeString(dir.resolve("gateway.yaml"), """
+        apiVersion: sluice.io/v1
+        kind: Listener
+        metadata: {name: main}
+        spec: {address: 127.0.0.1:%d}
+        ---
+        apiVersion: sluice.io/v1
+        kind: Route
+        metadata: {name: hello}
+        spec: {directResponse: {status: 200}}
+        """.formatted(port));
+    List<String> options = new ArrayList<>(launcherPriorityOptions());
+    options.addAll(List.of("-Xmx128m", "-XX:TieredStopAtLevel=1"));
+    Path data = dir.resolve("data");
+    try (ServerProcess sluice = ServerProcess.start(options, "serve", "--data-dir", data.toString(),
+        "--admin-address", "127.0.0.1:" + GatewayFixture.freePort(), "--config-dir", dir.toString(),
+        "--event-loops", "2").awaitPort(port)) {
+      // The admin API and the config directory's watcher start after the listeners.
+      await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+          assertThat(threadNice(sluice.pid())).as("threads of the server process").containsOnlyKeys(KNOWN));
+      Map<String, Integer> nice = threadNice(sluice.pid());
+      // At the nice the process started with (inherited from this JVM), or below it when run as
+      // root: HotSpot then sets normal-priority threads to nice 0.
+      assertThat(nice.get("sluice-loop-0")).isLessThanOrEqualTo(base);
+      assertThat(nice.get("sluice-loop-1")).isLessThanOrEqualTo(base);
+      assertThat(nice.get("sluice-store-sync")).isEqualTo(10);
+      assertThat(nice.get("sluice-stats")).isEqualTo(10);
+      assertThat(nice.get("sluice-config-watch")).isEqualTo(10);
+      assertThat(nice.get("sluice-store-watch")).isEqualTo(10);
+      assertThat(nice.get("sluice-admin")).as("the admin API's event loop").isEqualTo(10);
+      assertThat(nice.get("C1 CompilerThread")).isEqualTo(10);
+    }
+  }
+
+  /** What bin/find-java's server_priority_opts prints: the options the launcher and benchmarks use. */
+  private static List<String> launcherPriorityOptions() throws IOException, InterruptedException {
+    Process p = new ProcessBuilder("bash", "-c", "source bin/find-java && server_priority_opts")
+        .directory(ServerProcess.repoRoot().toFile())
+        .redirectErrorStream(true)
+        .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    assertThat(p.waitFor()).as("server_priority_opts: %s", out).isZero();
+    return Arrays.asList(out.split("\\s+"));
+  }
+
+  /**
+   * Nice value by thread name, with the name cut to a stable prefix: Linux keeps 15 characters, so
+   * "sluice-config-watch" reads "sluice-config-w", and thread numbers past the prefix vary.
+   */
+  private static Map<String, Integer> threadNice(long pid) throws IOException {
+    Map<String, Integer> out = new TreeMap<>();
+    try (Stream<Path> tasks = Files.list(PROC.resolve(pid + "/task"))) {
+      for (Path task : tasks.toList()) {
+        String comm = Files.readString(task.resolve("comm")).strip();
+        for (String name : KNOWN) {
+          if (name.startsWith(comm) || comm.startsWith(name)) {
+            out.merge(name, niceOf(task.resolve("stat")), (a, b) -> {
+              assertThat(b).as("nice of every thread named %s", name).isEqualTo(a);
+              return a;
+            });
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Field 19 of /proc/.../stat, counted after the parenthesised command name (which may hold spaces). */
+  private static int niceOf(Path stat) throws IOException {
+    String s = Files.readString(stat);
+    String[] fields = s.substring(s.lastIndexOf(')') + 2).split(" ");
+    return Integer.parseInt(fields[16]);
+  }
+}
