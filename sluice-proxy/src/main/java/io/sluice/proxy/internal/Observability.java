@@ -55,7 +55,7 @@ public final class Observability implements GatewayMetrics, AutoCloseable {
   private final AccessLogWriter accessLog = new AccessLogWriter(AccessLogWriter.DEFAULT_CAPACITY).start();
   private final TracerProviders tracers = new TracerProviders();
   private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(
-      r -> Thread.ofPlatform().daemon().name("sluice-stats").unstarted(r));
+      r -> Thread.ofPlatform().daemon().priority(Thread.MIN_PRIORITY).name("sluice-stats").unstarted(r));
   private volatile long configRevision;
   private final AtomicLong applyFailures = new AtomicLong();
   private volatile long lastApplyMillis;
