@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 import io.sluice.proxy.testing.GatewayFixture;
+import io.sluice.proxy.testing.RawConnection;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,50 +22,62 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The data plane comes first (docs/architecture.md, "Threads and priorities"): with the JVM options
- * {@code bin/sluice serve} uses, the control plane's threads and the JIT's run at nice 10 and the
- * event loops at the nice the process started with. Read from Linux's /proc, so this checks what the
+ * {@code bin/sluice serve} uses, the control plane's threads and the JIT's run at nice 10, and the
+ * acceptor, event loops and access-log writer at the nice the process started with. Read from Linux's /proc, so this checks what the
  * scheduler is told, not what Java reports.
  */
 class ThreadPriorityTest {
   private static final Path PROC = Path.of("/proc");
   /** The threads checked, by name or name prefix. */
-  private static final List<String> KNOWN = List.of("sluice-loop-0", "sluice-loop-1", "sluice-store-sync",
-      "sluice-stats", "sluice-config-watch", "sluice-store-watch", "sluice-admin", "C1 CompilerThread");
+  private static final List<String> KNOWN = List.of("sluice-accept", "sluice-loop-0", "sluice-loop-1",
+      "sluice-access-log", "sluice-store-sync", "sluice-stats", "sluice-config-watch", "sluice-store-watch",
+      "sluice-admin", "C1 CompilerThread");
 
   @TempDir
   Path dir;
 
   @Test
-  void theControlPlaneAndTheJitRunAtNiceTenAndTheEventLoopsAtTheProcessesNice() throws Exception {
+  void theControlPlaneAndTheJitRunAtNiceTenAndTheDataPlaneAtTheProcessesNice() throws Exception {
     assumeThat(Files.isDirectory(PROC.resolve("self/task"))).as("Linux /proc").isTrue();
     int base = niceOf(PROC.resolve("self/stat"));
     assumeThat(base).as("this JVM's nice (a process cannot lower its threads' nice without privileges)").isLessThan(10);
-    int port = GatewayFixture.freePort();
-    Files.writeString(dir.resolve("gateway.yaml"), """
-        apiVersion: sluice.io/v1
-        kind: Listener
-        metadata: {name: main}
-        spec: {address: 127.0.0.1:%d}
-        ---
+    Files.writeString(dir.resolve("route.yaml"), """
         apiVersion: sluice.io/v1
         kind: Route
         metadata: {name: hello}
         spec: {directResponse: {status: 200}}
-        """.formatted(port));
+        """);
     List<String> options = new ArrayList<>(launcherPriorityOptions());
     options.addAll(List.of("-Xmx128m", "-XX:TieredStopAtLevel=1"));
-    Path data = dir.resolve("data");
-    try (ServerProcess sluice = ServerProcess.start(options, "serve", "--data-dir", data.toString(),
-        "--admin-address", "127.0.0.1:" + GatewayFixture.freePort(), "--config-dir", dir.toString(),
-        "--event-loops", "2").awaitPort(port)) {
-      // The admin API and the config directory's watcher start after the listeners.
+    int admin = GatewayFixture.freePort();
+    int port = GatewayFixture.freePort();
+    try (ServerProcess sluice = ServerProcess.start(options, "serve", "--data-dir", dir.resolve("data").toString(),
+        "--admin-address", "127.0.0.1:" + admin, "--config-dir", dir.toString(), "--event-loops", "2")
+        .awaitPort(admin)) {
+      // A listener added at run time is bound by the control plane's threads, and Netty starts a
+      // loop's thread lazily, from whichever thread first gives it work: the loops must not
+      // inherit the control plane's priority.
+      Files.writeString(dir.resolve("listener.yaml"), """
+          apiVersion: sluice.io/v1
+          kind: Listener
+          metadata: {name: main}
+          spec: {address: 127.0.0.1:%d}
+          """.formatted(port));
+      sluice.awaitPort(port);
+      for (int i = 0; i < 2; i++) { // connections go to the loops in turn
+        try (RawConnection c = RawConnection.open(port)) {
+          assertThat(c.send("GET / HTTP/1.1\r\nHost: test\r\n\r\n").readResponse().status()).isEqualTo(200);
+        }
+      }
       await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
           assertThat(threadNice(sluice.pid())).as("threads of the server process").containsOnlyKeys(KNOWN));
       Map<String, Integer> nice = threadNice(sluice.pid());
       // At the nice the process started with (inherited from this JVM), or below it when run as
       // root: HotSpot then sets normal-priority threads to nice 0.
+      assertThat(nice.get("sluice-accept")).as("the acceptor").isLessThanOrEqualTo(base);
       assertThat(nice.get("sluice-loop-0")).isLessThanOrEqualTo(base);
       assertThat(nice.get("sluice-loop-1")).isLessThanOrEqualTo(base);
+      assertThat(nice.get("sluice-access-log")).isLessThanOrEqualTo(base);
       assertThat(nice.get("sluice-store-sync")).isEqualTo(10);
       assertThat(nice.get("sluice-stats")).isEqualTo(10);
       assertThat(nice.get("sluice-config-watch")).isEqualTo(10);

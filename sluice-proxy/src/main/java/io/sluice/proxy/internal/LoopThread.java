@@ -40,6 +40,10 @@ public final class LoopThread extends FastThreadLocalThread {
       int i = next.getAndIncrement();
       LoopThread t = new LoopThread(task, prefix + "-" + i, i);
       t.setDaemon(false);
+      // Netty starts a loop's thread from whichever thread first gives it work, often the control
+      // plane's (a listener bound on apply), and a thread inherits its creator's priority; the
+      // data plane must keep the normal one (docs/architecture.md, "Threads and priorities").
+      t.setPriority(Thread.NORM_PRIORITY);
       return t;
     };
   }

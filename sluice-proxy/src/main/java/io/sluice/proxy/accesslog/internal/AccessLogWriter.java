@@ -43,7 +43,9 @@ public final class AccessLogWriter implements AutoCloseable {
 
   public AccessLogWriter(int capacity) {
     this.queue = new MpscArrayQueue<>(capacity);
-    this.thread = Thread.ofPlatform().daemon().name("sluice-access-log").unstarted(this::run);
+    // Normal priority whoever creates it: a starved writer would drop entries
+    // (docs/architecture.md, "Threads and priorities").
+    this.thread = Thread.ofPlatform().daemon().priority(Thread.NORM_PRIORITY).name("sluice-access-log").unstarted(this::run);
   }
 
   public AccessLogWriter start() {
