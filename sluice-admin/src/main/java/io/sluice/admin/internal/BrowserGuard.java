@@ -37,7 +37,7 @@ import org.jspecify.annotations.Nullable;
  *       {@code application/x-www-form-urlencoded}, {@code multipart/form-data} or no type at all;
  *       a body-less POST has no type either, so no POST changes anything through its query alone.
  *       DELETE has no body: a browser sends it only same-origin (stopped by the {@code Host} check)
- *       or after a CORS preflight, which the admin API never grants (OPTIONS is a 405 without
+ *       or after a CORS preflight, which the admin API never grants (OPTIONS is an error, without
  *       {@code Access-Control-*} headers).
  * </ul>
  *
