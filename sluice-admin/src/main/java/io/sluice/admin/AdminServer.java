@@ -18,6 +18,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.sluice.admin.internal.AdminApi;
 import io.sluice.admin.internal.AdminHttpHandler;
 import io.sluice.admin.internal.Authenticator;
+import io.sluice.admin.internal.BrowserGuard;
 import io.sluice.admin.internal.RouteTable;
 import io.sluice.store.ConfigStore;
 import java.io.IOException;
@@ -61,7 +62,12 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Security: with no tokens every request acts as the editor {@code local}, which
  * {@link #start()} allows only on a loopback address. With tokens every request needs
- * {@code Authorization: Bearer <token>}, on loopback too.
+ * {@code Authorization: Bearer <token>}, on loopback too. Before that, requests a web page could
+ * make a browser send are refused (403): a {@code Host} that is not a loopback name, the
+ * listener's address or an allowed host (on loopback, or anywhere once hosts are allowed), an
+ * {@code Origin} other than the API's own or an allowed one, {@code Sec-Fetch-Site: cross-site} or
+ * {@code same-site}, and a POST, PUT or PATCH without a JSON or YAML {@code Content-Type}
+ * ({@link Builder#access(AdminAccess)}; docs/security.md).
  *
  * <p>Thread-safe. {@link #start()} once; {@link #close()} any number of times. The store is the
  * caller's: closing the server does not close it.
@@ -79,6 +85,7 @@ public final class AdminServer implements AutoCloseable {
   private final List<AdminToken> tokens;
   private final RouteTable routes;
   private final Authenticator authenticator;
+  private final BrowserGuard guard;
   private final Object lock = new Object();
   private @Nullable EventLoopGroup group;
   private @Nullable ExecutorService executor;
@@ -96,6 +103,7 @@ public final class AdminServer implements AutoCloseable {
     Supplier<?> stats = Objects.requireNonNull(b.stats, "stats: AdminServer.builder().stats(...) is required");
     this.routes = AdminApi.routes(store, status, tester, stats, b.clock, b.endpoints);
     this.authenticator = new Authenticator(tokens);
+    this.guard = new BrowserGuard(b.access, !address.isUnresolved() && address.getAddress().isLoopbackAddress());
   }
 
   public static Builder builder() {
@@ -140,8 +148,8 @@ public final class AdminServer implements AutoCloseable {
               ch.pipeline()
                   .addLast(new IdleStateHandler(0, 0, IDLE_TIMEOUT.toSeconds(), TimeUnit.SECONDS))
                   .addLast(new HttpServerCodec())
-                  .addLast(AdminHttpHandler.bodyLimit(MAX_BODY_BYTES))
-                  .addLast(new AdminHttpHandler(routes, authenticator, handlers));
+                  .addLast(AdminHttpHandler.bodyLimit(MAX_BODY_BYTES, guard, authenticator))
+                  .addLast(new AdminHttpHandler(routes, guard, authenticator, handlers));
             }
           });
       try {
@@ -209,6 +217,7 @@ public final class AdminServer implements AutoCloseable {
     private InetSocketAddress address = DEFAULT_ADDRESS;
     private @Nullable ConfigStore store;
     private List<AdminToken> tokens = List.of();
+    private AdminAccess access = AdminAccess.DEFAULT;
     private @Nullable Supplier<NodeStatus> nodeStatus;
     private @Nullable RouteTester routeTester;
     private @Nullable Supplier<?> stats;
@@ -240,6 +249,15 @@ public final class AdminServer implements AutoCloseable {
         names.add(t.name());
       }
       this.tokens = List.copyOf(tokens);
+      return this;
+    }
+
+    /**
+     * The {@code Host} names and browser origins accepted besides the listener's own (default
+     * {@link AdminAccess#DEFAULT}: none).
+     */
+    public Builder access(AdminAccess access) {
+      this.access = Objects.requireNonNull(access, "access");
       return this;
     }
 

@@ -102,11 +102,19 @@ final class AdminFixture implements AutoCloseable {
     return send("DELETE", path, null, headers);
   }
 
-  /** {@code headers} as name, value, name, value... */
+  /**
+   * {@code headers} as name, value, name, value... A body goes as {@code application/json} unless
+   * the headers give a Content-Type, as curl and the CLI send it.
+   */
   Res send(String method, String path, @Nullable String body, String... headers) {
     HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
+    boolean typed = false;
+    for (int i = 0; i < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+      typed |= headers[i].equalsIgnoreCase("Content-Type");
+    }
+    if (body != null && !typed) b.header("Content-Type", "application/json");
     try {
       HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
       return new Res(r.statusCode(), r.headers(), r.body());

@@ -90,8 +90,8 @@ class AuthTest {
     AdminFixture.Res dry = admin.post("/api/v1/apply?dryRun=true", upstream("echo", "127.0.0.1:9002"),
         bearer(VIEWER_SECRET, "Content-Type", "application/yaml"));
     assertThat(dry.status()).as(dry.body()).isEqualTo(200);
-    assertThat(admin.post("/api/v1/upstreams/echo/rollback?to=0&dryRun=true", null, bearer(VIEWER_SECRET)).status()).isEqualTo(200);
-    assertThat(admin.post("/api/v1/rollback?to=0&dryRun=true", null, bearer(VIEWER_SECRET)).status()).isEqualTo(200);
+    assertThat(admin.post("/api/v1/upstreams/echo/rollback?dryRun=true", "{\"to\":0}", bearer(VIEWER_SECRET)).status()).isEqualTo(200);
+    assertThat(admin.post("/api/v1/rollback?dryRun=true", "{\"to\":0}", bearer(VIEWER_SECRET)).status()).isEqualTo(200);
 
     List<AdminFixture.Res> writes = List.of(
         admin.post("/api/v1/apply", upstream("echo", "127.0.0.1:9002"), bearer(VIEWER_SECRET, "Content-Type", "application/yaml")),
@@ -99,8 +99,8 @@ class AuthTest {
         admin.post("/api/v1/upstreams", upstream("new", "127.0.0.1:9002"), bearer(VIEWER_SECRET, "Content-Type", "application/yaml")),
         admin.put("/api/v1/upstreams/echo", upstream("echo", "127.0.0.1:9002"), bearer(VIEWER_SECRET, "Content-Type", "application/yaml")),
         admin.delete("/api/v1/upstreams/echo", bearer(VIEWER_SECRET)),
-        admin.post("/api/v1/upstreams/echo/rollback?to=0", null, bearer(VIEWER_SECRET)),
-        admin.post("/api/v1/rollback?to=0", null, bearer(VIEWER_SECRET)));
+        admin.post("/api/v1/upstreams/echo/rollback", "{\"to\":0}", bearer(VIEWER_SECRET)),
+        admin.post("/api/v1/rollback", "{\"to\":0}", bearer(VIEWER_SECRET)));
     for (AdminFixture.Res r : writes) {
       assertThat(r.status()).as(r.body()).isEqualTo(403);
       assertThat(r.json().get("error").asText()).isEqualTo("forbidden");
@@ -192,5 +192,31 @@ class AuthTest {
     } catch (java.net.UnknownHostException e) {
       throw new AssertionError(e);
     }
+  }
+
+  @Test
+  void unauthenticatedExpectContinueGets401WithoutAnInvitationToSendTheBody() throws IOException {
+    byte[] body = upstream("echo", "127.0.0.1:9001").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    String head = "POST /api/v1/apply HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/yaml\r\nContent-Length: "
+        + body.length + "\r\nExpect: 100-continue\r\n";
+    for (String authorization : List.of("", "Authorization: Bearer wrong\r\n")) {
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", admin.base.getPort())) {
+        s.setSoTimeout(10_000);
+        s.getOutputStream().write((head + authorization + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        String r = HttpBehaviourTest.readResponse(s.getInputStream());
+        String message = authorization.isEmpty() ? "this admin API needs a token: send Authorization: Bearer <token>" : "unknown token";
+        assertThat(r).startsWith("HTTP/1.1 401 Unauthorized\r\n").contains("WWW-Authenticate: Bearer realm=\"sluice\"\r\n")
+            .contains("connection: close\r\n").endsWith("{\"error\":\"unauthorized\",\"message\":\"" + message + "\",\"details\":[]}");
+        assertThat(s.getInputStream().read()).as("closed: the body was never invited").isEqualTo(-1);
+      }
+    }
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", admin.base.getPort())) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write((head + "Authorization: Bearer " + EDITOR_SECRET + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      assertThat(HttpBehaviourTest.readResponse(s.getInputStream())).isEqualTo("HTTP/1.1 100 Continue\r\n\r\n");
+      s.getOutputStream().write(body);
+      assertThat(HttpBehaviourTest.readResponse(s.getInputStream())).startsWith("HTTP/1.1 200 OK\r\n");
+    }
+    assertThat(admin.store.revision()).isEqualTo(1);
   }
 }

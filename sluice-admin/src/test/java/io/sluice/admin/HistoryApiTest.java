@@ -52,7 +52,7 @@ class HistoryApiTest {
     assertThat(items.get(2).get("revision").asLong()).isEqualTo(3);
     assertThat(items.get(0).get("time").asText()).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
 
-    AdminFixture.Res dry = admin.post("/api/v1/upstreams/echo/rollback?to=1&dryRun=true", null);
+    AdminFixture.Res dry = admin.post("/api/v1/upstreams/echo/rollback?dryRun=true", "{\"to\":1}");
     assertThat(dry.status()).as(dry.body()).isEqualTo(200);
     assertThat(dry.json().get("dryRun").asBoolean()).isTrue();
     assertThat(dry.json().get("revision").asLong()).isEqualTo(3);
@@ -72,7 +72,7 @@ class HistoryApiTest {
         """);
     assertThat(admin.store.revision()).isEqualTo(3);
 
-    AdminFixture.Res rb = admin.post("/api/v1/upstreams/echo/rollback?to=1", null);
+    AdminFixture.Res rb = admin.post("/api/v1/upstreams/echo/rollback", "{\"to\":1}");
     assertThat(rb.status()).as(rb.body()).isEqualTo(200);
     assertThat(rb.json().get("revision").asLong()).isEqualTo(4);
     assertThat(rb.json().at("/changes/0/diff").asText()).startsWith("--- Upstream/echo@3\n+++ Upstream/echo@4\n");
@@ -92,12 +92,12 @@ class HistoryApiTest {
   void rollingAnObjectBackToBeforeItExistedDeletesIt() {
     admin.apply(upstream("a", "127.0.0.1:9001"));                                // 1
     admin.apply(upstream("b", "127.0.0.1:9002"));                                // 2
-    AdminFixture.Res r = admin.post("/api/v1/upstreams/b/rollback?to=1", null);
+    AdminFixture.Res r = admin.post("/api/v1/upstreams/b/rollback", "{\"to\":1}");
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     assertThat(r.json().at("/changes/0/op").asText()).isEqualTo("deleted");
     assertThat(r.json().at("/changes/0/diff").asText()).startsWith("--- Upstream/b@2\n+++ Upstream/b (deleted)\n");
     assertThat(admin.get("/api/v1/upstreams/b").status()).isEqualTo(404);
-    AdminFixture.Res back = admin.post("/api/v1/upstreams/b/rollback?to=2", null);
+    AdminFixture.Res back = admin.post("/api/v1/upstreams/b/rollback", "{\"to\":2}");
     assertThat(back.json().at("/changes/0/op").asText()).isEqualTo("created");
     assertThat(admin.get("/api/v1/upstreams/b").json().at("/metadata/revision").asLong()).isEqualTo(4);
   }
@@ -105,13 +105,23 @@ class HistoryApiTest {
   @Test
   void rollbackNeedsATargetRevisionThatExists() {
     admin.apply(upstream("a", "127.0.0.1:9001"));
-    AdminFixture.Res missing = admin.post("/api/v1/upstreams/a/rollback", null);
+    AdminFixture.Res missing = admin.post("/api/v1/upstreams/a/rollback", "{}");
     assertThat(missing.status()).isEqualTo(400);
-    assertThat(missing.json().get("message").asText()).isEqualTo("query parameter to is required: the revision to restore (0 to 1)");
-    AdminFixture.Res future = admin.post("/api/v1/rollback?to=7", null);
+    assertThat(missing.json().get("message").asText()).isEqualTo("to is required; expected {\"to\": REV}, REV the revision to restore (0 to 1)");
+    AdminFixture.Res empty = admin.post("/api/v1/upstreams/a/rollback", "", "Content-Type", "application/json");
+    assertThat(empty.status()).isEqualTo(400);
+    assertThat(empty.json().get("message").asText())
+        .isEqualTo("the request body is empty; expected {\"to\": REV}, REV the revision to restore (0 to 1)");
+    AdminFixture.Res unknown = admin.post("/api/v1/rollback", "to: 1\nmessage: x\n", "Content-Type", "application/yaml");
+    assertThat(unknown.status()).isEqualTo(400);
+    assertThat(unknown.json().get("message").asText())
+        .isEqualTo("unknown field 'message' in the request body; expected {\"to\": REV}, REV the revision to restore (0 to 1)");
+    AdminFixture.Res negative = admin.post("/api/v1/rollback", "{\"to\":-1}");
+    assertThat(negative.json().get("message").asText()).isEqualTo("to must be a whole number from 0 to 1, got -1");
+    AdminFixture.Res future = admin.post("/api/v1/rollback", "{\"to\":7}");
     assertThat(future.status()).isEqualTo(400);
-    assertThat(future.json().get("message").asText()).isEqualTo("query parameter to is 7, after the store's revision 1");
-    assertThat(admin.post("/api/v1/upstreams/never/rollback?to=1", null).status()).isEqualTo(404);
+    assertThat(future.json().get("message").asText()).isEqualTo("to is 7, after the store's revision 1");
+    assertThat(admin.post("/api/v1/upstreams/never/rollback", "{\"to\":1}").status()).isEqualTo(404);
   }
 
   @Test
@@ -124,11 +134,11 @@ class HistoryApiTest {
     assertThat(del.status()).as(del.body()).isEqualTo(200);
     long before = admin.store.revision();
 
-    AdminFixture.Res dry = admin.post("/api/v1/rollback?to=" + r1 + "&dryRun=true", null);
+    AdminFixture.Res dry = admin.post("/api/v1/rollback?dryRun=true", "{\"to\":" + r1 + "}");
     assertThat(dry.status()).as(dry.body()).isEqualTo(200);
     assertThat(admin.store.revision()).isEqualTo(before);
 
-    AdminFixture.Res r = admin.post("/api/v1/rollback?to=" + r1 + "&message=back%20to%20one", null);
+    AdminFixture.Res r = admin.post("/api/v1/rollback?message=back%20to%20one", "{\"to\":" + r1 + "}");
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     assertThat(r.json().get("revision").asLong()).isEqualTo(before + 1);
     assertThat(r.json().get("changes").toString()).isEqualTo(dry.json().get("changes").toString()
@@ -145,7 +155,7 @@ class HistoryApiTest {
     assertThat(last.message()).isEqualTo("back to one");
     assertThat(last.author()).isEqualTo("local");
 
-    AdminFixture.Res nothing = admin.post("/api/v1/rollback?to=" + r1, null);
+    AdminFixture.Res nothing = admin.post("/api/v1/rollback", "{\"to\":" + r1 + "}");
     assertThat(nothing.json().get("revision").asLong()).isEqualTo(before + 1);
     assertThat(nothing.json().get("changes")).isEmpty();
   }

@@ -97,14 +97,14 @@ class HttpBehaviourTest {
     try (Socket s = new Socket("127.0.0.1", admin.base.getPort())) {
       s.setSoTimeout(10_000);
       OutputStream out = s.getOutputStream();
-      out.write(("POST /api/v1/apply HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+      out.write(("POST /api/v1/apply HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
           + (AdminServer.MAX_BODY_BYTES + 1) + "\r\nExpect: 100-continue\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       out.flush();
       String first = readResponse(s.getInputStream());
       assertThat(first).startsWith("HTTP/1.1 413 Request Entity Too Large\r\n");
       assertThat(first).contains("content-type: application/json\r\n");
       assertThat(first).endsWith("{\"error\":\"too_large\",\"message\":\"the request body is larger than 16777216 bytes\",\"details\":[]}");
-      out.write("GET /api/v1/objects HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.write("GET /api/v1/objects HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       out.flush();
       assertThat(readResponse(s.getInputStream())).startsWith("HTTP/1.1 200 OK\r\n").endsWith("{\"revision\":0,\"items\":[]}");
     }
@@ -116,7 +116,7 @@ class HttpBehaviourTest {
     try (Socket s = new Socket("127.0.0.1", admin.base.getPort())) {
       s.setSoTimeout(10_000);
       OutputStream out = s.getOutputStream();
-      out.write("POST /api/v1/apply HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.write("POST /api/v1/apply HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       byte[] chunk = new byte[1024 * 1024];
       java.util.Arrays.fill(chunk, (byte) ' ');
       for (int i = 0; i < 17; i++) {
@@ -137,7 +137,7 @@ class HttpBehaviourTest {
   void malformedRequestLineIs400AndCloses() throws IOException {
     try (Socket s = new Socket("127.0.0.1", admin.base.getPort())) {
       s.setSoTimeout(10_000);
-      s.getOutputStream().write("GET /api/v1/objects HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream().write("GET /api/v1/objects HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       String response = readResponse(s.getInputStream());
       assertThat(response).startsWith("HTTP/1.1 400 Bad Request\r\n");
       assertThat(response).contains("connection: close\r\n");
@@ -151,10 +151,10 @@ class HttpBehaviourTest {
     admin.apply(upstream("echo", "127.0.0.1:9001"));
     String body = upstream("echo", "127.0.0.1:9002");
     StringBuilder requests = new StringBuilder();
-    requests.append("POST /api/v1/apply HTTP/1.1\r\nHost: x\r\nContent-Type: application/yaml\r\nContent-Length: ")
+    requests.append("POST /api/v1/apply HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/yaml\r\nContent-Length: ")
         .append(body.getBytes(StandardCharsets.UTF_8).length).append("\r\n\r\n").append(body);
-    for (int i = 0; i < 10; i++) requests.append("GET /api/v1/upstreams/echo HTTP/1.1\r\nHost: x\r\n\r\n");
-    requests.append("GET /api/v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    for (int i = 0; i < 10; i++) requests.append("GET /api/v1/upstreams/echo HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    requests.append("GET /api/v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
     try (Socket s = new Socket("127.0.0.1", admin.base.getPort())) {
       s.setSoTimeout(10_000);
       s.getOutputStream().write(requests.toString().getBytes(StandardCharsets.UTF_8));
@@ -172,8 +172,8 @@ class HttpBehaviourTest {
   @Test
   void requestsPipelinedAfterConnectionCloseAreNotHandled() throws IOException {
     String body = upstream("echo", "127.0.0.1:9001");
-    String requests = "GET /api/v1/objects HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        + "POST /api/v1/apply HTTP/1.1\r\nHost: x\r\nContent-Type: application/yaml\r\nContent-Length: "
+    String requests = "GET /api/v1/objects HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        + "POST /api/v1/apply HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/yaml\r\nContent-Length: "
         + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body;
     try (Socket s = new Socket("127.0.0.1", admin.base.getPort())) {
       s.setSoTimeout(10_000);

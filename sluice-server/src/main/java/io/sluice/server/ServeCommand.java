@@ -1,5 +1,6 @@
 package io.sluice.server;
 
+import io.sluice.admin.AdminAccess;
 import io.sluice.admin.AdminServer;
 import io.sluice.admin.AdminToken;
 import io.sluice.admin.AdminTokens;
@@ -70,6 +71,15 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--admin-tokens", paramLabel = "FILE", description = "YAML file of admin API tokens (name, role, token or sha256)")
   @Nullable Path adminTokens;
 
+  @Option(names = "--admin-allowed-hosts", split = ",", paramLabel = "HOST[,HOST...]",
+      description = "host names the admin API accepts in Host besides localhost, 127.0.0.1, [::1] and its own address"
+          + " (a defence against DNS rebinding; on a non-loopback --admin-address, giving any turns the Host check on)")
+  @Nullable List<String> adminAllowedHosts;
+
+  @Option(names = "--admin-allowed-origins", split = ",", paramLabel = "ORIGIN[,ORIGIN...]",
+      description = "browser origins (such as https://console.example.com) the admin API accepts in Origin besides its own")
+  @Nullable List<String> adminAllowedOrigins;
+
   @Option(names = "--node-id", paramLabel = "ID", description = "this node's name in status and the fleet (default: the host name)")
   @Nullable String nodeId;
 
@@ -104,6 +114,21 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("sluice serve: --admin-address " + adminAddress + ": unknown host " + admin.getHostString());
       return 1;
     }
+    List<String> allowedHosts = adminAllowedHosts == null ? List.of() : adminAllowedHosts;
+    List<String> allowedOrigins = adminAllowedOrigins == null ? List.of() : adminAllowedOrigins;
+    AdminAccess access;
+    try {
+      new AdminAccess(allowedHosts, List.of());
+    } catch (IllegalArgumentException e) {
+      System.err.println("sluice serve: --admin-allowed-hosts: " + e.getMessage());
+      return Main.USAGE;
+    }
+    try {
+      access = new AdminAccess(allowedHosts, allowedOrigins);
+    } catch (IllegalArgumentException e) {
+      System.err.println("sluice serve: --admin-allowed-origins: " + e.getMessage());
+      return Main.USAGE;
+    }
     if (configDir != null && !Files.isDirectory(configDir)) {
       System.err.println("sluice serve: --config-dir " + configDir + " is not a directory");
       return 1;
@@ -127,13 +152,13 @@ final class ServeCommand implements Callable<Integer> {
       return 1;
     }
     try {
-      return serve(admin, tokens);
+      return serve(admin, tokens, access);
     } finally {
       stopAll();
     }
   }
 
-  private int serve(InetSocketAddress adminSocket, List<AdminToken> tokens) throws Exception {
+  private int serve(InetSocketAddress adminSocket, List<AdminToken> tokens, AdminAccess access) throws Exception {
     Instant startedAt = Instant.now();
     Path data = dataDir;
     if (data == null && demo) {
@@ -188,6 +213,7 @@ final class ServeCommand implements Callable<Integer> {
           .address(adminSocket)
           .store(store)
           .tokens(tokens)
+          .access(access)
           .nodeStatus(() -> new NodeStatus(node, version, sync.appliedRevision(), startedAt, boundListeners(gateway)))
           .routeTester(request -> test(gateway, request))
           .stats(gateway::stats)

@@ -89,7 +89,7 @@ public final class AdminApi {
       Supplier<?> stats, Clock clock, Map<String, AdminEndpoint> endpoints) {
     AdminApi api = new AdminApi(store, nodeStatus, routeTester, stats, clock);
     Set<String> out = Set.of("output");
-    Set<String> rollback = Set.of("to", "dryRun", "message", "output");
+    Set<String> rollback = Set.of("dryRun", "message", "output");
     RouteTable.Builder b = RouteTable.builder()
         .add(route(HttpMethod.GET, "/api/v1/status", out, VIEWER, api::status))
         .add(route(HttpMethod.GET, "/api/v1/stats", out, VIEWER, api::stats))
@@ -363,14 +363,26 @@ public final class AdminApi {
     return Wire.render(r, HttpResponseStatus.OK, changes(a, dryRun));
   }
 
-  /** The required {@code to} parameter: a revision from 0 to {@code current}. */
+  /**
+   * The revision a rollback restores: {@code to} in the JSON or YAML body ({@code {"to": 3}}), from
+   * 0 to {@code current}. It is in the body, not the query, so that no body-less POST (which any
+   * HTML form can send) changes the configuration.
+   */
   private static long target(ApiRequest r, long current) {
-    if (r.queryParameter("to") == null) {
-      throw ApiError.badRequest("query parameter to is required: the revision to restore (0 to " + current + ")");
+    String expected = "expected {\"to\": REV}, REV the revision to restore (0 to " + current + ")";
+    if (r.bodyText().isBlank()) throw ApiError.badRequest("the request body is empty; " + expected);
+    JsonNode body = Wire.parse(r.bodyText(), Wire.bodyIsYaml(r));
+    if (!body.isObject()) throw ApiError.badRequest("the request body must be an object; " + expected);
+    for (Map.Entry<String, JsonNode> e : body.properties()) {
+      if (!e.getKey().equals("to")) throw ApiError.badRequest("unknown field '" + e.getKey() + "' in the request body; " + expected);
     }
-    long to = r.longParameter("to", 0, 0, Long.MAX_VALUE);
-    if (to > current) throw ApiError.badRequest("query parameter to is " + to + ", after the store's revision " + current);
-    return to;
+    JsonNode to = body.path("to");
+    if (to.isMissingNode() || to.isNull()) throw ApiError.badRequest("to is required; " + expected);
+    if (!to.isIntegralNumber() || !to.canConvertToLong() || to.asLong() < 0) {
+      throw ApiError.badRequest("to must be a whole number from 0 to " + current + ", got " + to);
+    }
+    if (to.asLong() > current) throw ApiError.badRequest("to is " + to.asLong() + ", after the store's revision " + current);
+    return to.asLong();
   }
 
   private static boolean sameContent(ConfigObject<?> a, ConfigObject<?> b) {

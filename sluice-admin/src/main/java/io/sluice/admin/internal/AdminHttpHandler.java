@@ -23,6 +23,7 @@ import io.sluice.admin.AdminToken;
 import io.sluice.api.ConfigException;
 import io.sluice.store.StoreConflictException;
 import io.sluice.store.StoreException;
+import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,8 +40,10 @@ import org.slf4j.LoggerFactory;
  * the store. Requests of one connection are handled one after the other, so pipelined responses go
  * out in request order; while too many are queued the connection stops reading.
  *
- * <p>Order of checks: authentication (401), route (404, 405), query parameters (400), role (403),
- * then the handler.
+ * <p>Order of checks: where the request comes from ({@link BrowserGuard}: Host, Origin,
+ * Sec-Fetch-Site; 403), authentication (401), route (404, 405), body type of a POST, PUT or PATCH
+ * (403), query parameters (400), role (403), then the handler. The first two also run on a request
+ * head that expects {@code 100 Continue}, before the body is invited ({@link BodyLimit}).
  */
 public final class AdminHttpHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(AdminHttpHandler.class);
@@ -48,6 +51,7 @@ public final class AdminHttpHandler extends ChannelInboundHandlerAdapter {
   private static final int MAX_QUEUED = 8;
 
   private final RouteTable routes;
+  private final BrowserGuard guard;
   private final Authenticator authenticator;
   private final Executor executor;
   /** Event loop only. */
@@ -60,19 +64,24 @@ public final class AdminHttpHandler extends ChannelInboundHandlerAdapter {
    */
   private boolean closing;
 
-  /** The aggregator that goes before this handler: whole requests up to {@code maxBytes}, 413 beyond. */
-  public static io.netty.channel.ChannelHandler bodyLimit(int maxBytes) {
-    return new BodyLimit(maxBytes);
+  /**
+   * The aggregator that goes before this handler: whole requests up to {@code maxBytes}, 413 beyond;
+   * a head expecting {@code 100 Continue} that {@code guard} or {@code authenticator} refuses is
+   * answered without inviting its body.
+   */
+  public static io.netty.channel.ChannelHandler bodyLimit(int maxBytes, BrowserGuard guard, Authenticator authenticator) {
+    return new BodyLimit(maxBytes, guard, authenticator);
   }
 
-  public AdminHttpHandler(RouteTable routes, Authenticator authenticator, Executor executor) {
+  public AdminHttpHandler(RouteTable routes, BrowserGuard guard, Authenticator authenticator, Executor executor) {
     this.routes = routes;
+    this.guard = guard;
     this.authenticator = authenticator;
     this.executor = executor;
   }
 
   /** A request copied off its buffers. */
-  private record Copied(HttpMethod method, String uri, HttpHeaders headers, byte[] body) {}
+  private record Copied(HttpMethod method, String uri, HttpHeaders headers, byte[] body, InetSocketAddress local) {}
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -82,6 +91,11 @@ public final class AdminHttpHandler extends ChannelInboundHandlerAdapter {
     }
     if (msg instanceof BodyLimit.TooLarge t) {
       enqueue(ctx, () -> error(ApiError.tooLarge(t.limit())), !t.close());
+      return;
+    }
+    if (msg instanceof BodyLimit.Refused r) {
+      // The body was not invited and may still come: close after the answer rather than read it as a request.
+      enqueue(ctx, () -> error(r.error()), false);
       return;
     }
     if (!(msg instanceof FullHttpRequest req)) {
@@ -96,7 +110,8 @@ public final class AdminHttpHandler extends ChannelInboundHandlerAdapter {
         enqueue(ctx, () -> error(ApiError.badRequest("malformed HTTP request: " + why)), false);
         return;
       }
-      Copied c = new Copied(req.method(), req.uri(), req.headers().copy(), ByteBufUtil.getBytes(req.content()));
+      Copied c = new Copied(req.method(), req.uri(), req.headers().copy(), ByteBufUtil.getBytes(req.content()),
+          (InetSocketAddress) ctx.channel().localAddress());
       boolean keepAlive = HttpUtil.isKeepAlive(req);
       enqueue(ctx, () -> handle(c), keepAlive);
     } finally {
@@ -147,7 +162,7 @@ public final class AdminHttpHandler extends ChannelInboundHandlerAdapter {
 
   private ApiResponse handle(Copied c) {
     try {
-      Principal who = authenticator.authenticate(c.headers().get(HttpHeaderNames.AUTHORIZATION));
+      Principal who = admit(guard, authenticator, c.headers(), c.local());
       QueryStringDecoder qs = new QueryStringDecoder(c.uri());
       String path = qs.path();
       return switch (routes.match(c.method(), path)) {
@@ -160,7 +175,18 @@ public final class AdminHttpHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /**
+   * Who sent a request, once its origin passed the browser rules.
+   *
+   * @throws ApiError 403 from {@code guard}, 401 from {@code authenticator}
+   */
+  static Principal admit(BrowserGuard guard, Authenticator authenticator, HttpHeaders headers, InetSocketAddress local) {
+    guard.checkSource(headers, local);
+    return authenticator.authenticate(headers.get(HttpHeaderNames.AUTHORIZATION));
+  }
+
   private ApiResponse dispatch(RouteTable.Found f, Copied c, String path, Map<String, List<String>> params, Principal who) {
+    guard.checkContentType(c.method(), path, c.headers());
     Map<String, String> query = query(f.route(), params);
     AdminToken.Role needed = f.route().role().apply(query);
     if (!who.role().allows(needed)) {

@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * An error answer of the admin API: {@code {"error","message","details"}}, plus {@code reason} for
- * a conflict and {@code errors} for invalid configuration. Thrown by handlers, written by the HTTP
+ * a conflict or a request refused by a browser rule, and {@code errors} for invalid configuration. Thrown by handlers, written by the HTTP
  * handler.
  */
 public final class ApiError extends RuntimeException {
@@ -43,6 +43,14 @@ public final class ApiError extends RuntimeException {
 
   public static ApiError forbidden(String message) {
     return new ApiError(HttpResponseStatus.FORBIDDEN, "forbidden", message, List.of(), null, List.of(), Map.of());
+  }
+
+  /**
+   * 403 from one of the rules against requests a browser is made to send ({@link BrowserGuard});
+   * {@code reason} names the rule.
+   */
+  public static ApiError refused(String reason, String message) {
+    return new ApiError(HttpResponseStatus.FORBIDDEN, "forbidden", message, List.of(), reason, List.of(), Map.of());
   }
 
   public static ApiError notFound(String message) {

@@ -90,6 +90,12 @@ public final class Wire {
     return type != null && YAML_TYPES.contains(mediaType(type));
   }
 
+  /** True when a {@code Content-Type} value names JSON or one of the YAML types, whatever its parameters. */
+  public static boolean isBodyType(String contentType) {
+    String type = mediaType(contentType);
+    return type.equals(JSON_TYPE) || YAML_TYPES.contains(type);
+  }
+
   private static String mediaType(String value) {
     int semi = value.indexOf(';');
     return (semi < 0 ? value : value.substring(0, semi)).strip().toLowerCase(Locale.ROOT);

@@ -21,7 +21,7 @@ public final class RollbackCommand extends ClientCommand {
   int run(AdminClient client) {
     String path;
     if (target.isEmpty()) {
-      path = "/api/v1/rollback?to=" + to;
+      path = "/api/v1/rollback";
     } else if (target.size() == 2) {
       String kind;
       try {
@@ -29,12 +29,13 @@ public final class RollbackCommand extends ClientCommand {
       } catch (picocli.CommandLine.TypeConversionException e) {
         throw new CliException(2, List.of("error: " + e.getMessage()));
       }
-      path = "/api/v1/" + kind + "/" + AdminClient.encode(target.get(1)) + "/rollback?to=" + to;
+      path = "/api/v1/" + kind + "/" + AdminClient.encode(target.get(1)) + "/rollback";
     } else {
       throw new CliException(2, List.of("error: rollback takes KIND and NAME, or neither for the whole configuration; got only '"
           + target.getFirst() + "'"));
     }
-    JsonNode result = client.post(path, null);
+    // The revision goes in a JSON body: the admin API changes nothing on a body-less POST.
+    JsonNode result = client.post(path, "{\"to\":" + to + "}");
     ApplyCommand.printChanges(result, false);
     return 0;
   }

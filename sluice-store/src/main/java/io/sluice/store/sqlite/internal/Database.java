@@ -11,6 +11,8 @@ import io.sluice.store.RevisionInfo;
 import io.sluice.store.StoreException;
 import io.sluice.store.WatchEvent;
 import io.sluice.store.internal.ChangePlan;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -24,8 +26,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
 
 /**
  * The SQLite file: every revision and every version of every object.
@@ -44,28 +49,38 @@ import org.sqlite.SQLiteConfig;
  */
 public final class Database implements AutoCloseable {
   private static final int SCHEMA_VERSION = 1;
+  private static final String INSERT_REVISION = "INSERT INTO revisions (revision, time, author, message) VALUES (?, ?, ?, ?)";
+  private static final String INSERT_VERSION = "INSERT INTO versions (kind, name, revision, deleted, json) VALUES (?, ?, ?, ?, ?)";
+  /** Below this much free space a failed statement is put down to a full disk. */
+  private static final long LOW_SPACE_BYTES = 1024 * 1024;
   private static final Comparator<WatchEvent.Item> ITEM_ORDER = Comparator.comparing(WatchEvent.Item::ref);
 
   private final Path file;
   private final Connection conn;
   private final ReentrantLock lock = new ReentrantLock();
-  private final PreparedStatement insertRevision;
-  private final PreparedStatement insertVersion;
 
-  private Database(Path file, Connection conn) throws SQLException {
+  private Database(Path file, Connection conn) {
     this.file = file;
     this.conn = conn;
-    this.insertRevision = conn.prepareStatement("INSERT INTO revisions (revision, time, author, message) VALUES (?, ?, ?, ?)");
-    this.insertVersion = conn.prepareStatement("INSERT INTO versions (kind, name, revision, deleted, json) VALUES (?, ?, ?, ?, ?)");
   }
 
   /** Opens (creating when absent) the database in {@code file}. */
   public static Database open(Path file) {
+    return open(file, config -> {});
+  }
+
+  /**
+   * Opens the database with {@code tuning} applied to the connection's settings after the store's
+   * own; tests use it to cap the database's size ({@code max_page_count}), which makes SQLite
+   * report a full disk the way a real one does.
+   */
+  static Database open(Path file, Consumer<SQLiteConfig> tuning) {
     SQLiteConfig config = new SQLiteConfig();
     config.setJournalMode(SQLiteConfig.JournalMode.WAL);
     config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
     config.setBusyTimeout(5_000);
     config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+    tuning.accept(config);
     Connection conn = null;
     try {
       conn = config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
@@ -129,7 +144,11 @@ public final class Database implements AutoCloseable {
     lock.lock();
     try {
       conn.setAutoCommit(false);
-      try {
+      // Prepared per write, not kept: sqlite-jdbc closes a statement whose execution failed (a full
+      // disk), and a kept one would then fail every later write. Preparing costs microseconds next
+      // to the synced commit.
+      try (PreparedStatement insertRevision = conn.prepareStatement(INSERT_REVISION);
+          PreparedStatement insertVersion = conn.prepareStatement(INSERT_VERSION)) {
         insertRevision.setLong(1, revision);
         insertRevision.setLong(2, time.toEpochMilli());
         insertRevision.setString(3, author);
@@ -148,15 +167,22 @@ public final class Database implements AutoCloseable {
         insertVersion.executeBatch();
         conn.commit();
       } catch (SQLException | RuntimeException e) {
+        // SQLite may have rolled the transaction back itself (it does on SQLITE_FULL), so the
+        // rollback and the COMMIT that ends manual-commit mode can fail too. Their errors are kept
+        // as suppressed: the first error is the one that says what went wrong.
         try {
           conn.rollback();
         } catch (SQLException r) {
           e.addSuppressed(r);
         }
+        try {
+          conn.setAutoCommit(true);
+        } catch (SQLException r) {
+          e.addSuppressed(r);
+        }
         throw e;
-      } finally {
-        conn.setAutoCommit(true);
       }
+      conn.setAutoCommit(true);
     } catch (SQLException e) {
       throw failed("write revision " + revision, e);
     } finally {
@@ -295,8 +321,6 @@ public final class Database implements AutoCloseable {
   public void close() {
     lock.lock();
     try {
-      insertRevision.close();
-      insertVersion.close();
       conn.close();
     } catch (SQLException e) {
       throw failed("close", e);
@@ -321,7 +345,32 @@ public final class Database implements AutoCloseable {
   }
 
   private StoreException failed(String what, SQLException e) {
+    Path dir = file.toAbsolutePath().getParent();
+    long free = usableSpace(dir);
+    // SQLite says SQLITE_FULL for most writes that hit ENOSPC, but an I/O error or a plain "SQL
+    // error or missing database" for some (the WAL, a commit); the free space tells those apart.
+    if (primaryCode(e) == SQLiteErrorCode.SQLITE_FULL.code || free >= 0 && free < LOW_SPACE_BYTES) {
+      return new StoreException("cannot " + what + ": the disk holding the data directory " + dir + " is full"
+          + (free >= 0 ? " (" + free + " bytes free)" : "") + "; free some space there and try again (SQLite: " + e.getMessage() + ")", e);
+    }
     return new StoreException("cannot " + what + " in the store database " + file + ": " + e.getMessage(), e);
+  }
+
+  /** SQLite's primary result code of {@code e} (the low byte of an extended code), or -1 when it is not SQLite's. */
+  private static int primaryCode(SQLException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLiteException s) return s.getResultCode().code & 0xff;
+    }
+    return -1;
+  }
+
+  /** The bytes this process may still write under {@code dir}, or -1 when that cannot be read. */
+  private static long usableSpace(Path dir) {
+    try {
+      return Files.getFileStore(dir).getUsableSpace();
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
   }
 
   private ConfigObject<?> decode(String kind, String name, long revision, String json) {
