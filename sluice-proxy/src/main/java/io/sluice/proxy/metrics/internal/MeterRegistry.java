@@ -140,4 +140,17 @@ public final class MeterRegistry {
       if (o != null) o.history.sample(o, now);
     }
   }
+
+  /**
+   * The samples the stats history holds, over every meter of {@code kind}: what the history costs.
+   * Zero for meters that have had no traffic for the longest window, whatever their number.
+   */
+  public long historySamples(MeterKind kind) {
+    Family f = families.get(kind);
+    long n = 0;
+    for (Meter m : f.meters.values()) n += m.history.samplesHeld();
+    Meter o = f.overflow;
+    if (o != null) n += o.history.samplesHeld();
+    return n;
+  }
 }
