@@ -75,6 +75,10 @@ final class MeterHistory {
     long[] newestCounters() {
       return counters[(counterHead - 1 + COUNTER_RING) % COUNTER_RING];
     }
+
+    long[] newestHistogram() {
+      return histograms[(histogramHead - 1 + HISTOGRAM_RING) % HISTOGRAM_RING];
+    }
   }
 
   MeterHistory(long createdNanos) {
@@ -94,10 +98,10 @@ final class MeterHistory {
         return;
       }
       if (now - lastTrafficNanos > LONGEST_WINDOW_NANOS + COUNTER_PERIOD_NANOS) {
-        // Idle for longer than every window: they all read these totals until the next request.
-        baseline = counters(m);
-        long[] h = histogram(m);
-        baselineHistogram = Arrays.equals(h, NO_COUNTS) ? NO_COUNTS : h;
+        // Idle for longer than every window: they all read the newest samples (taken while idle,
+        // so complete) until the next request.
+        baseline = r.newestCounters();
+        baselineHistogram = r.newestHistogram();
         baselineNanos = now;
         rings = null;
         return;
