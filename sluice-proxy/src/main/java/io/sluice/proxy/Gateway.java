@@ -10,6 +10,7 @@ import io.sluice.proxy.internal.DataPlane;
 import io.sluice.proxy.internal.Transport;
 import io.sluice.proxy.metrics.GatewayMetrics;
 import io.sluice.proxy.metrics.GatewayStats;
+import io.sluice.proxy.metrics.MetricsOptions;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -40,7 +41,12 @@ public final class Gateway implements AutoCloseable {
 
   /** Starts the event loops; nothing is bound until the first {@link #apply}. */
   public static Gateway start(int eventLoops) {
-    return new Gateway(new DataPlane(eventLoops));
+    return start(eventLoops, MetricsOptions.DEFAULTS);
+  }
+
+  /** Starts the event loops, with what the metrics say per route; nothing is bound until the first {@link #apply}. */
+  public static Gateway start(int eventLoops, MetricsOptions metrics) {
+    return new Gateway(new DataPlane(eventLoops, Objects.requireNonNull(metrics, "metrics")));
   }
 
   /** Starts one event loop per available processor. */

@@ -13,6 +13,7 @@ import io.sluice.api.ConfigObject;
 import io.sluice.api.listener.ListenerSpec;
 import io.sluice.proxy.Gateway;
 import io.sluice.proxy.RouteDecision;
+import io.sluice.proxy.metrics.MetricsOptions;
 import io.sluice.store.ConfigStore;
 import io.sluice.store.StoreConflictException;
 import io.sluice.store.StoreException;
@@ -35,6 +36,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import sun.misc.Signal;
 
@@ -86,6 +88,9 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--event-loops", paramLabel = "N", description = "event loop threads (default: one per available processor)")
   @Nullable Integer eventLoops;
 
+  @Mixin MetricsFlags metrics = new MetricsFlags();
+  private MetricsOptions metricsOptions = MetricsOptions.DEFAULTS;
+
   @Option(names = "--demo", hidden = true, description = "print the demo's curl commands once serving; a temporary data directory")
   boolean demo;
 
@@ -104,6 +109,9 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("sluice serve: --event-loops must be at least 1, got " + eventLoops);
       return Main.USAGE;
     }
+    MetricsOptions checked = metrics.options();
+    if (checked == null) return Main.USAGE;
+    metricsOptions = checked;
     InetSocketAddress admin = parseAddress(adminAddress);
     if (admin == null) {
       System.err.println("sluice serve: --admin-address must be host:port (such as 127.0.0.1:9900; port 0 picks a free one), got '"
@@ -179,7 +187,7 @@ final class ServeCommand implements Callable<Integer> {
 
     int loops = eventLoops != null ? eventLoops : Runtime.getRuntime().availableProcessors();
     // Started before the directory is read: its refused changes are counted in the gateway's metrics.
-    Gateway gateway = Gateway.start(loops);
+    Gateway gateway = Gateway.start(loops, metricsOptions);
     this.gateway = gateway;
 
     ConfigDirectorySource source = null;

@@ -116,11 +116,14 @@ class ObservabilityTest {
       assertThat(sample(m, "sluice_requests_total", "listener", "main", "code", "200", "class", "2xx")).isEqualTo(5);
       assertThat(sample(m, "sluice_requests_total", "listener", "main", "code", "404", "class", "4xx")).isEqualTo(3);
       assertThat(sample(m, "sluice_gateway_errors_total", "listener", "main", "reason", "no_route")).isEqualTo(3);
-      assertThat(sample(m, "sluice_route_requests_total", "route", "api", "code", "200", "class", "2xx")).isEqualTo(5);
-      assertThat(sample(m, "sluice_route_requests_total", "route", "api", "code", "404", "class", "4xx")).isNull();
+      // Routes by status class, without histograms, unless serve is asked for them.
+      assertThat(sample(m, "sluice_route_requests_total", "route", "api", "class", "2xx")).isEqualTo(5);
+      assertThat(sample(m, "sluice_route_requests_total", "route", "api", "class", "4xx")).isNull();
       assertThat(sample(m, "sluice_upstream_requests_total", "upstream", "backend", "endpoint", backend.address(),
           "code", "200", "class", "2xx")).isEqualTo(5);
-      assertThat(sample(m, "sluice_route_request_duration_seconds_count", "route", "api")).isEqualTo(5);
+      assertThat(sample(m, "sluice_route_request_duration_seconds_count", "route", "api")).isNull();
+      assertThat(sample(m, "sluice_request_duration_seconds_count", "listener", "main")).isEqualTo(8);
+      assertThat(sample(m, "sluice_metrics_series_dropped_total")).isEqualTo(0);
       assertThat(sample(m, "sluice_upstream_endpoint_healthy", "upstream", "backend", "endpoint", backend.address())).isEqualTo(1);
       assertThat(sample(m, "sluice_config_revision")).isEqualTo((double) revision);
       assertThat(sample(m, "sluice_config_apply_failures_total")).isEqualTo(0);
@@ -155,6 +158,30 @@ class ObservabilityTest {
       assertThat(top.stdoutLines()).anyMatch(l -> l.matches(
           "  " + Pattern.quote(backend.address()) + " +5 +.* +up, \\d+ conn, 0 active"));
     }
+  }
+
+  @Test
+  void serveExportsRouteStatusCodesAndHistogramsWhenAskedFor() throws Exception {
+    int port = GatewayFixture.freePort();
+    try (TestUpstream backend = TestUpstream.named("backend");
+        ControlPlane cp = ControlPlane.start("--metrics-route-histograms", "--metrics-route-status-codes", "code")) {
+      applyAndWait(cp, ControlPlane.write(dir, "config.yaml", config(port, backend.address())), null);
+      for (int i = 0; i < 2; i++) assertThat(get("http://127.0.0.1:" + port + "/api/" + i, null).statusCode()).isEqualTo(200);
+      await().atMost(Duration.ofSeconds(10)).until(() -> Double.valueOf(2).equals(
+          sample(get(cp.url() + "/metrics", null).body(), "sluice_route_request_duration_seconds_count", "route", "api")));
+      String m = get(cp.url() + "/metrics", null).body();
+      assertThat(sample(m, "sluice_route_requests_total", "route", "api", "code", "200", "class", "2xx")).isEqualTo(2);
+      assertThat(sample(m, "sluice_route_requests_total", "route", "api", "class", "2xx")).isNull();
+      assertThat(sample(m, "sluice_route_request_duration_seconds_bucket", "route", "api", "le", "+Inf")).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aMetricsSeriesCapBelowOneIsAUsageError() throws Exception {
+    ServerProcess.Result r = ServerProcess.run("serve", "--data-dir", dir.resolve("data").toString(),
+        "--admin-address", "127.0.0.1:0", "--metrics-max-series", "0");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.stderrLines()).containsExactly("sluice serve: --metrics-max-series must be at least 1, got 0");
   }
 
   @Test

@@ -47,7 +47,7 @@ public final class DataPlane {
   private final Observability observability;
   private boolean closed;
 
-  public DataPlane(int eventLoops) {
+  public DataPlane(int eventLoops, io.sluice.proxy.metrics.MetricsOptions metrics) {
     if (eventLoops < 1) throw new IllegalArgumentException("eventLoops must be >= 1, got " + eventLoops);
     this.loops = eventLoops;
     this.bossGroup = new MultiThreadIoEventLoopGroup(1, LoopThread.factory("sluice-accept"), Transport.ioHandlerFactory());
@@ -55,7 +55,7 @@ public final class DataPlane {
     for (EventExecutor loop : workerGroup) {
       loop.scheduleAtFixedRate(() -> LoopThread.current().context().sweep(System.nanoTime()), 1, 1, TimeUnit.SECONDS);
     }
-    this.observability = new Observability(this, eventLoops);
+    this.observability = new Observability(this, eventLoops, metrics);
   }
 
   /** Metrics, stats, access logs and tracing of this data plane. */

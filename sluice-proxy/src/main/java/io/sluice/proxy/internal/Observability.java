@@ -10,6 +10,7 @@ import io.sluice.proxy.accesslog.internal.AccessLogWriter;
 import io.sluice.proxy.accesslog.internal.CompiledAccessLog;
 import io.sluice.proxy.metrics.GatewayMetrics;
 import io.sluice.proxy.metrics.GatewayStats;
+import io.sluice.proxy.metrics.MetricsOptions;
 import io.sluice.proxy.metrics.internal.GaugeRegistry;
 import io.sluice.proxy.metrics.internal.JvmMetrics;
 import io.sluice.proxy.metrics.internal.Meter;
@@ -60,9 +61,9 @@ public final class Observability implements GatewayMetrics, AutoCloseable {
   private final AtomicLong applyFailures = new AtomicLong();
   private volatile long lastApplyMillis;
 
-  Observability(DataPlane dataPlane, int loops) {
+  Observability(DataPlane dataPlane, int loops, MetricsOptions options) {
     this.dataPlane = dataPlane;
-    this.meters = new MeterRegistry(loops, MAX_SERIES);
+    this.meters = new MeterRegistry(loops, MAX_SERIES, options);
     this.gauges = new GaugeRegistry(MAX_SERIES);
     gauges.register(BREAKER_STATE, "Circuit breaker state: 1 for the state it is in, 0 for the others (endpoint \"\" is the upstream's own breaker).",
         List.of("upstream", "endpoint", "state"), this::breakerStates);
@@ -154,13 +155,17 @@ public final class Observability implements GatewayMetrics, AutoCloseable {
   public void writePrometheus(Appendable out) throws IOException {
     PrometheusText p = new PrometheusText(out);
     RuntimeSnapshot s = dataPlane.snapshot();
-    MeterWriter.write(p, MeterKind.LISTENER, meters.meters(MeterKind.LISTENER));
+    MetricsOptions options = meters.options();
+    MeterWriter.write(p, MeterKind.LISTENER, meters.meters(MeterKind.LISTENER), options);
     p.family("sluice_downstream_connections_active", "gauge", "Client connections open now, by listener.");
     for (Map.Entry<String, Integer> e : dataPlane.connectionCounts().entrySet()) {
       p.sample("sluice_downstream_connections_active", List.of("listener"), List.of(e.getKey()), e.getValue());
     }
-    MeterWriter.write(p, MeterKind.ROUTE, meters.meters(MeterKind.ROUTE));
-    MeterWriter.write(p, MeterKind.ENDPOINT, meters.meters(MeterKind.ENDPOINT));
+    MeterWriter.write(p, MeterKind.ROUTE, meters.meters(MeterKind.ROUTE), options);
+    MeterWriter.write(p, MeterKind.ENDPOINT, meters.meters(MeterKind.ENDPOINT), options);
+    p.family("sluice_metrics_series_dropped_total", "counter",
+        "Series the caps kept out: those of listeners, routes and endpoints counted in the overflow series instead.");
+    p.sample("sluice_metrics_series_dropped_total", List.of(), List.of(), meters.dropped());
     List<UpstreamRuntime> upstreams = new ArrayList<>(s.upstreams().values());
     upstreams.sort(Comparator.comparing(u -> u.name));
     List<String> ue = List.of("upstream", "endpoint");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.sluice.proxy.metrics.GatewayMetrics;
+import io.sluice.proxy.metrics.MetricsOptions;
 import io.sluice.proxy.testing.GatewayFixture;
 import io.sluice.proxy.testing.TestUpstream;
 import java.net.http.HttpRequest;
@@ -80,8 +81,8 @@ class MetricsTest {
       assertThat(RawHttp.exchange(port, RawHttp.get("/dead/x")).status()).isEqualTo(502);
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
         PrometheusScrape s = PrometheusScrape.of(gw.gateway());
-        assertThat(s.count("sluice_route_requests_total", "route", "hello", "code", "200", "class", "2xx")).isEqualTo(1);
-        assertThat(s.count("sluice_route_requests_total", "route", "dead", "code", "502", "class", "5xx")).isEqualTo(1);
+        assertThat(s.count("sluice_route_requests_total", "route", "hello", "class", "2xx")).isEqualTo(1);
+        assertThat(s.count("sluice_route_requests_total", "route", "dead", "class", "5xx")).isEqualTo(1);
       });
 
       // Only routes change: "hello" gets another body, "dead" goes.
@@ -89,7 +90,7 @@ class MetricsTest {
       gw.reload(changed.substring(0, changed.indexOf("apiVersion: sluice.io/v1\nkind: Route\nmetadata: {name: dead}")));
       assertThat(RawHttp.exchange(port, RawHttp.get("/hello")).body()).isEqualTo("hello again");
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(PrometheusScrape.of(gw.gateway())
-          .count("sluice_route_requests_total", "route", "hello", "code", "200", "class", "2xx")).isEqualTo(2));
+          .count("sluice_route_requests_total", "route", "hello", "class", "2xx")).isEqualTo(2));
       assertThat(PrometheusScrape.of(gw.gateway()).samples)
           .noneMatch(sample -> "dead".equals(sample.labels().get("route")))
           .anyMatch(sample -> "hello".equals(sample.labels().get("route")));
@@ -133,13 +134,14 @@ class MetricsTest {
       assertThat(s.count("sluice_request_duration_seconds_count", "listener", "main")).isEqualTo(9);
       assertThat(s.count("sluice_request_duration_seconds_bucket", "listener", "main", "le", "+Inf")).isEqualTo(9);
 
-      assertThat(s.count("sluice_route_requests_total", "route", "api", "code", "200", "class", "2xx")).isEqualTo(4);
-      assertThat(s.count("sluice_route_requests_total", "route", "api", "code", "503", "class", "5xx")).isEqualTo(2);
-      assertThat(s.count("sluice_route_requests_total", "route", "hello", "code", "200", "class", "2xx")).isEqualTo(1);
-      assertThat(s.count("sluice_route_requests_total", "route", "dead", "code", "502", "class", "5xx")).isEqualTo(1);
+      assertThat(s.count("sluice_route_requests_total", "route", "api", "class", "2xx")).isEqualTo(4);
+      assertThat(s.count("sluice_route_requests_total", "route", "api", "class", "5xx")).isEqualTo(2);
+      assertThat(s.count("sluice_route_requests_total", "route", "hello", "class", "2xx")).isEqualTo(1);
+      assertThat(s.count("sluice_route_requests_total", "route", "dead", "class", "5xx")).isEqualTo(1);
       assertThat(s.count("sluice_route_gateway_errors_total", "route", "dead", "reason", "upstream_connect_failure")).isEqualTo(1);
-      assertThat(s.count("sluice_route_request_duration_seconds_count", "route", "api")).isEqualTo(6);
-      assertThat(s.count("sluice_route_request_duration_seconds_count", "route", "hello")).isEqualTo(1);
+      // Per-route histograms are opt-in (routesHaveStatusCodesAndHistogramsWhenAskedFor).
+      assertThat(s.types).doesNotContainKey("sluice_route_request_duration_seconds");
+      assertThat(s.value("sluice_metrics_series_dropped_total")).isEqualTo(0);
       // Exact bytes on the wire, as the raw client sent and received them.
       assertThat(s.count("sluice_route_request_bytes_total", "route", "hello")).isEqualTo(hello.requestBytes());
       assertThat(s.count("sluice_route_response_bytes_total", "route", "hello")).isEqualTo(hello.responseBytes());
@@ -312,16 +314,37 @@ class MetricsTest {
       gw.get(port, "/hello");
       gw.get(port, "/api/x");
       await().untilAsserted(() -> assertThat(PrometheusScrape.of(gw.gateway())
-          .count("sluice_route_requests_total", "route", "api", "code", "200", "class", "2xx")).isEqualTo(1));
+          .count("sluice_route_requests_total", "route", "api", "class", "2xx")).isEqualTo(1));
       String withoutHello = config(port, up.address(), GatewayFixture.freePort()).replaceAll(
           "(?s)---\\s*apiVersion: sluice.io/v1\\s*kind: Route\\s*metadata: \\{name: hello}.*?(?=---)", "");
       gw.reload(withoutHello);
       gw.get(port, "/api/y");
       await().untilAsserted(() -> assertThat(PrometheusScrape.of(gw.gateway())
-          .count("sluice_route_requests_total", "route", "api", "code", "200", "class", "2xx")).isEqualTo(2));
+          .count("sluice_route_requests_total", "route", "api", "class", "2xx")).isEqualTo(2));
       PrometheusScrape s = PrometheusScrape.of(gw.gateway());
-      assertThat(s.value("sluice_route_requests_total", "route", "hello", "code", "200", "class", "2xx")).isNull();
+      assertThat(s.value("sluice_route_requests_total", "route", "hello", "class", "2xx")).isNull();
       assertThat(s.value("sluice_route_request_bytes_total", "route", "hello")).isNull();
+    }
+  }
+
+  @Test
+  void routesHaveStatusCodesAndHistogramsWhenAskedFor() throws Exception {
+    MetricsOptions options = MetricsOptions.DEFAULTS.withRouteHistograms(true)
+        .withRouteStatusCodes(MetricsOptions.StatusCodes.CODE);
+    try (TestUpstream up = backend();
+        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), GatewayFixture.freePort()), options)) {
+      int port = gw.port();
+      for (int i = 0; i < 3; i++) assertThat(gw.get(port, "/api/ok").statusCode()).isEqualTo(200);
+      assertThat(gw.get(port, "/api/fail").statusCode()).isEqualTo(503);
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(PrometheusScrape.of(gw.gateway())
+          .count("sluice_route_request_duration_seconds_count", "route", "api")).isEqualTo(4));
+      PrometheusScrape s = PrometheusScrape.of(gw.gateway());
+      assertThat(s.value("sluice_route_requests_total", "route", "api", "code", "200", "class", "2xx")).isEqualTo(3);
+      assertThat(s.value("sluice_route_requests_total", "route", "api", "code", "503", "class", "5xx")).isEqualTo(1);
+      assertThat(s.all("sluice_route_requests_total")).hasSize(2);
+      assertThat(s.value("sluice_route_request_duration_seconds_bucket", "route", "api", "le", "+Inf")).isEqualTo(4);
+      assertThat(s.all("sluice_route_request_duration_seconds_bucket")).hasSize(3 * 17);
+      assertThat(s.types).containsEntry("sluice_route_request_duration_seconds", "histogram");
     }
   }
 }

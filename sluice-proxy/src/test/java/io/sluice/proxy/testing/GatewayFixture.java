@@ -3,6 +3,7 @@ package io.sluice.proxy.testing;
 import io.sluice.api.ConfigException;
 import io.sluice.api.ConfigLoader;
 import io.sluice.proxy.Gateway;
+import io.sluice.proxy.metrics.MetricsOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -36,9 +37,14 @@ public final class GatewayFixture implements AutoCloseable {
 
   /** Starts a gateway with two event loops serving {@code yaml} (multi-document). */
   public static GatewayFixture start(String yaml) throws IOException, ConfigException {
+    return start(yaml, MetricsOptions.DEFAULTS);
+  }
+
+  /** Starts a gateway with two event loops serving {@code yaml}, its metrics as {@code metrics} say. */
+  public static GatewayFixture start(String yaml, MetricsOptions metrics) throws IOException, ConfigException {
     Path dir = Files.createTempDirectory("sluice-test");
     Files.writeString(dir.resolve("config.yaml"), yaml);
-    Gateway gw = Gateway.start(2);
+    Gateway gw = Gateway.start(2, metrics);
     try {
       gw.apply(ConfigLoader.loadDirectory(dir));
     } catch (RuntimeException | ConfigException e) {

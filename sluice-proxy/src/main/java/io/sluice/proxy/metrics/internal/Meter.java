@@ -8,10 +8,13 @@ import java.util.List;
  * The counters and histograms of one label set (a listener, a route, or an upstream endpoint).
  *
  * <p>Threading: every event loop writes only its own cell, a {@code long[]} that no other thread
- * writes, with plain reads and opaque writes: no lock, no atomic read-modify-write, no allocation.
- * Readers (a scrape, the stats) sum the cells with opaque reads; a value read is one some loop wrote,
- * never torn, and at most a few requests old. Compiled at apply time and hung off the compiled route,
- * endpoint or listener, so the hot path reaches it without a lookup.
+ * writes, with plain reads and opaque writes: no lock, no atomic read-modify-write, no allocation
+ * (but the first record of each loop, which allocates that loop's cell and publishes it with a
+ * release store: a route that sees no traffic costs no cells; with 10,000 routes and two loops,
+ * cells allocated up front held about 85 MB). Readers (a scrape, the stats) sum the cells with
+ * opaque reads; a value read is one some loop wrote, never torn, and at most a few requests old.
+ * Compiled at apply time and hung off the compiled route, endpoint or listener, so the hot path
+ * reaches it without a lookup.
  */
 public final class Meter {
   /** Exchanges (or, for an endpoint, upstream attempts). */
@@ -36,11 +39,13 @@ public final class Meter {
   static final int SIZE = FINE + Buckets.FINE_COUNT;
 
   private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+  private static final VarHandle CELLS = MethodHandles.arrayElementVarHandle(long[][].class);
 
   final MeterKind kind;
   /** Label values, in the order of {@link MeterKind#labels}. */
   final List<String> labels;
   final boolean overflow;
+  /** One cell per loop, null until that loop records. */
   private final long[][] cells;
   private final CodeSlots slots = new CodeSlots();
   private final SeriesBudget statusBudget;
@@ -53,7 +58,7 @@ public final class Meter {
     this.kind = kind;
     this.labels = List.copyOf(labels);
     this.overflow = overflow;
-    this.cells = new long[loops][SIZE];
+    this.cells = new long[loops][];
     this.statusBudget = statusBudget;
     this.reasonBudget = reasonBudget;
     this.history = new MeterHistory(nowNanos);
@@ -74,7 +79,7 @@ public final class Meter {
    */
   public void record(int loop, int status, @org.jspecify.annotations.Nullable String reason, boolean error,
       long bytesIn, long bytesOut, long durationNanos) {
-    long[] c = cells[loop];
+    long[] c = cell(loop);
     add(c, REQUESTS, 1);
     if (error) add(c, ERRORS, 1);
     add(c, BYTES_IN, bytesIn);
@@ -94,21 +99,31 @@ public final class Meter {
 
   /** Records how an upstream attempt got its connection: from the pool, or a new one. */
   public void recordAcquired(int loop, boolean reused) {
-    long[] c = cells[loop];
+    long[] c = cell(loop);
     add(c, reused ? ACQUIRED_REUSED : ACQUIRED_NEW, 1);
   }
 
   /** Records how long an attempt waited for a new connection to be established. */
   public void recordConnect(int loop, long nanos) {
-    long[] c = cells[loop];
+    long[] c = cell(loop);
     add(c, CONNECT_SUM, nanos);
     add(c, CONNECT_PROMETHEUS + Buckets.prometheusIndex(nanos), 1);
   }
 
   /** Records an access log entry dropped because the writer's queue was full. */
   public void recordDropped(int loop) {
-    long[] c = cells[loop];
+    long[] c = cell(loop);
     add(c, DROPPED, 1);
+  }
+
+  private long[] cell(int loop) {
+    // Only this loop writes its slot: a plain read sees its own earlier store.
+    long[] c = cells[loop];
+    if (c == null) {
+      c = new long[SIZE];
+      CELLS.setRelease(cells, loop, c);
+    }
+    return c;
   }
 
   private static void add(long[] c, int i, long delta) {
@@ -131,14 +146,19 @@ public final class Meter {
   /** The sum over all loops of counter {@code index}. */
   long sum(int index) {
     long s = 0;
-    for (long[] c : cells) s += (long) LONGS.getOpaque(c, index);
+    for (int k = 0; k < cells.length; k++) {
+      long[] c = (long[]) CELLS.getAcquire(cells, k);
+      if (c != null) s += (long) LONGS.getOpaque(c, index);
+    }
     return s;
   }
 
   /** Sums {@code length} counters from {@code from} over all loops into {@code out}. */
   void sum(int from, int length, long[] out) {
     for (int i = 0; i < length; i++) out[i] = 0;
-    for (long[] c : cells) {
+    for (int k = 0; k < cells.length; k++) {
+      long[] c = (long[]) CELLS.getAcquire(cells, k);
+      if (c == null) continue;
       for (int i = 0; i < length; i++) out[i] += (long) LONGS.getOpaque(c, from + i);
     }
   }

@@ -1,16 +1,29 @@
 package io.sluice.proxy.metrics.internal;
 
+import io.sluice.proxy.metrics.MetricsOptions;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Writes the metric families of the meters of one kind. */
+/**
+ * Writes the metric families of the meters of one kind, as {@link MetricsOptions} say: routes by
+ * status class or code, with or without latency histograms.
+ */
 public final class MeterWriter {
+  private static final String[] CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx", "other"};
+
   private MeterWriter() {}
 
-  public static void write(PrometheusText p, MeterKind kind, List<Meter> meters) throws IOException {
-    p.family(kind.requests, "counter", kind.requestsHelp);
+  public static void write(PrometheusText p, MeterKind kind, List<Meter> meters, MetricsOptions options)
+      throws IOException {
+    boolean route = kind == MeterKind.ROUTE;
+    p.family(kind.requests, "counter", route && options.routeStatusCodes() == MetricsOptions.StatusCodes.CLASS
+        ? "Requests by route and response status class (1xx..5xx)." : kind.requestsHelp);
     for (Meter m : meters) {
+      if (route && options.routeStatusCodes() == MetricsOptions.StatusCodes.CLASS) {
+        byClass(p, kind, m);
+        continue;
+      }
       CodeSlots slots = m.slots();
       for (int i = 0; i < CodeSlots.STATUS_SLOTS; i++) {
         int status = slots.status(i);
@@ -37,7 +50,9 @@ public final class MeterWriter {
     }
     counter(p, kind.bytesIn, "Request bytes received (head and body).", kind, meters, Meter.BYTES_IN);
     counter(p, kind.bytesOut, "Response bytes sent (head and body).", kind, meters, Meter.BYTES_OUT);
-    histogram(p, kind.duration, kind.durationHelp, kind, meters, Meter.PROMETHEUS, Meter.DURATION_SUM);
+    if (!route || options.routeHistograms()) {
+      histogram(p, kind.duration, kind.durationHelp, kind, meters, Meter.PROMETHEUS, Meter.DURATION_SUM);
+    }
     if (kind == MeterKind.ENDPOINT) {
       String acquired = "sluice_upstream_connections_acquired_total";
       p.family(acquired, "counter", "Connections upstream attempts got: reused from the loop's pool, or newly opened.");
@@ -52,6 +67,20 @@ public final class MeterWriter {
     if (kind == MeterKind.LISTENER) {
       counter(p, "sluice_access_log_dropped_total",
           "Access log entries dropped because the writer's queue was full.", kind, meters, Meter.DROPPED);
+    }
+  }
+
+  /** A meter's requests by status class: the codes with a slot and those without, added up. */
+  private static void byClass(PrometheusText p, MeterKind kind, Meter m) throws IOException {
+    long[] n = new long[CLASSES.length];
+    m.sum(Meter.STATUS_OTHER, CLASSES.length, n);
+    CodeSlots slots = m.slots();
+    for (int i = 0; i < CodeSlots.STATUS_SLOTS; i++) {
+      int status = slots.status(i);
+      if (status != 0) n[Meter.statusClassIndex(status)] += m.sum(Meter.STATUSES + i);
+    }
+    for (int k = 0; k < CLASSES.length; k++) {
+      if (n[k] > 0) p.sample(kind.requests, kind.labels, m.labels, n[k], "class", CLASSES[k]);
     }
   }
 
