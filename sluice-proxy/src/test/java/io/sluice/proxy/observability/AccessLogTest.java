@@ -212,6 +212,25 @@ class AccessLogTest {
   }
 
   @Test
+  void rotationLeavesWhatIsNotItsOwnRotatedFileAlone(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("access.log");
+    // Not a rotated log: renaming the log onto it would replace it (an empty directory can be replaced).
+    Path notALog = Files.createDirectory(dir.resolve("access.log.1"));
+    try (TestUpstream up = TestUpstream.start("backend", (req, ex) -> ex.respond(200, Map.of(), "x"));
+        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), """
+            fields: [path, status]
+            file: {path: access.log, maxSize: 1KiB, keep: 1}
+            """), PathPolicy.logDirectory(dir))) {
+      // 100 lines of 14 bytes: past 1 KiB, so the log rotates at least once.
+      for (int i = 0; i < 100; i++) RawHttp.exchange(gw.port(), RawHttp.get("/api/" + (1000 + i)));
+      await().atMost(Duration.ofSeconds(10)).until(() -> lines(file).contains("/api/1099 200"));
+      assertThat(notALog).isEmptyDirectory();
+      // Rotation gave up rather than lose lines: the current file kept every one of them.
+      assertThat(lines(file)).hasSize(100);
+    }
+  }
+
+  @Test
   void rotatesByAge(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("access.log");
     try (TestUpstream up = TestUpstream.start("backend", (req, ex) -> ex.respond(200, Map.of(), "x"));

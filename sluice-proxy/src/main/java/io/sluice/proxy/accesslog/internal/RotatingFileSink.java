@@ -47,6 +47,8 @@ final class RotatingFileSink implements AccessLogSink {
   private long size;
   private long openedMillis;
   private long failedAt;
+  /** After a rotation failed, the file grows past its limits until this time rather than retry on every line. */
+  private long rotationRetryMillis;
   private boolean failing;
   private boolean closed;
 
@@ -72,7 +74,8 @@ final class RotatingFileSink implements AccessLogSink {
     if (closed) return;
     long now = System.currentTimeMillis();
     if (channel == null && !open(now)) return;
-    if (size > 0 && (size + length > maxSize || (rotateEveryMillis > 0 && now - openedMillis >= rotateEveryMillis))) {
+    if (size > 0 && now >= rotationRetryMillis
+        && (size + length > maxSize || (rotateEveryMillis > 0 && now - openedMillis >= rotateEveryMillis))) {
       if (!rotate(now)) return;
     }
     if (buffer.remaining() < length) flushBuffer();
@@ -170,7 +173,8 @@ final class RotatingFileSink implements AccessLogSink {
       }
     } catch (IOException e) {
       // Keep appending to the current file rather than lose lines.
-      log.warn("cannot rotate access log {}: {}", path, e.toString());
+      log.warn("cannot rotate access log {}: {}; trying again in {} s", path, e.toString(), RETRY_MILLIS / 1000);
+      rotationRetryMillis = now + RETRY_MILLIS;
     }
     return open(now);
   }
