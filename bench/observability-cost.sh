@@ -36,14 +36,14 @@ http {
 }
 NGX
 sed -e 's/18090/18290/; s/18080/18280/' "$root/examples/bench/gateway.yaml" >"$work/off/gateway.yaml"
-sed -e 's/18090/18291/; s/18080/18280/' -e "s#/tmp/sluice-bench/access.log#$work/access/access.log#" \
-  "${ON_CONFIG:-$root/examples/bench-observability}/gateway.yaml" >"$work/on/gateway.yaml"
+sed -e 's/18090/18291/; s/18080/18280/' "${ON_CONFIG:-$root/examples/bench-observability}/gateway.yaml" >"$work/on/gateway.yaml"
 
 taskset -c 0 nginx -p "$work/backend" -c "$work/backend/nginx.conf" -g 'daemon off;' & pids+=($!)
 java_cmd() {
   echo "$JAVA_HOME/bin/java $1 $(netty_unsafe_opt "$JAVA_HOME") $(server_priority_opts) -XX:+UseSerialGC -Xms256m -Xmx256m -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED \
  -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1 \
- -cp $jar:$root/sluice-server/target/lib/* io.sluice.server.Main serve --event-loops 1 --config-dir $2"
+ -cp $jar:$root/sluice-server/target/lib/* io.sluice.server.Main serve --event-loops 1 --config-dir $2 --data-dir $2-data \
+ --log-dir $work/access"
 }
 taskset -c 1 $(java_cmd -Dsluice.metrics=false "$work/off") >"$work/off.log" 2>&1 & pid_off=$!; pids+=($pid_off)
 taskset -c 1 $(java_cmd "" "$work/on") >"$work/on.log" 2>&1 & pid_on=$!; pids+=($pid_on)

@@ -1,6 +1,8 @@
 package io.sluice.api;
 
 import io.sluice.api.codec.ObjectCodec;
+import io.sluice.api.filter.FilterConfigValidator;
+import io.sluice.api.validate.PathPolicy;
 import io.sluice.api.validate.Validator;
 import java.io.File;
 import java.io.IOException;
@@ -32,6 +34,14 @@ public final class ConfigLoader {
    * @throws IOException when the directory cannot be listed or a file cannot be read
    */
   public static ConfigSet loadDirectory(Path dir) throws ConfigException, IOException {
+    return loadDirectory(dir, PathPolicy.DEFAULT);
+  }
+
+  /**
+   * {@link #loadDirectory(Path)} with the files the objects name checked against {@code paths}
+   * (the set is valid under it, see {@link ConfigSet#paths}).
+   */
+  public static ConfigSet loadDirectory(Path dir, PathPolicy paths) throws ConfigException, IOException {
     List<Path> files;
     try (Stream<Path> walk = Files.walk(dir)) {
       files = walk.filter(p -> !isHidden(dir.relativize(p)))
@@ -56,9 +66,9 @@ public final class ConfigLoader {
         errors.add(new ConfigError(source, "?", "", "not valid UTF-8; expected a UTF-8 text file"));
       }
     }
-    if (errors.isEmpty()) return ConfigSet.of(objects);
+    if (errors.isEmpty()) return ConfigSet.of(objects, paths);
     Set<String> unreadable = errors.stream().map(ConfigError::object).collect(Collectors.toSet());
-    errors.addAll(Validator.validate(objects, unreadable));
+    errors.addAll(Validator.validate(objects, unreadable, FilterConfigValidator.installed(), paths));
     throw new ConfigException(errors);
   }
 

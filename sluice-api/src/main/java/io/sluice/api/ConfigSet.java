@@ -8,6 +8,7 @@ import io.sluice.api.pipeline.GlobalFilterSpec;
 import io.sluice.api.pipeline.PipelineSpec;
 import io.sluice.api.route.RouteSpec;
 import io.sluice.api.upstream.UpstreamSpec;
+import io.sluice.api.validate.PathPolicy;
 import io.sluice.api.validate.Validator;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -22,7 +23,9 @@ import org.jspecify.annotations.Nullable;
  * A complete, validated configuration: every reference resolves, no names or ports clash. The only
  * ways to get one are {@link #of}, which validates, and the methods that derive one set from
  * another ({@link #with}, {@link #restamped}), which validate what they change; so holding a
- * ConfigSet means holding a valid configuration. Immutable and thread-safe.
+ * ConfigSet means holding a valid configuration. Valid under a {@link PathPolicy} ({@link #paths}):
+ * the directories the files its objects name must be in, which a set passes on to the sets derived
+ * from it and the gateway writes under. Immutable and thread-safe.
  *
  * <p>Objects are held in one list sorted by kind, then name ({@link #all()}); the per-kind lists are
  * views of its ranges, and {@link #get} and the lookups by name are binary searches in it.
@@ -39,7 +42,8 @@ public final class ConfigSet {
   private static final int MAX_INSERTIONS = 64;
 
   // After KINDS, which the constructor reads.
-  public static final ConfigSet EMPTY = new ConfigSet(List.of(), Set.of());
+  /** No objects, under {@link PathPolicy#DEFAULT}. */
+  public static final ConfigSet EMPTY = new ConfigSet(List.of(), Set.of(), PathPolicy.DEFAULT);
 
   private final List<ConfigObject<?>> all;
   /** {@code all.subList(start[k], start[k + 1])} holds the objects of kind ordinal {@code k}. */
@@ -51,9 +55,11 @@ public final class ConfigSet {
    * Computing it twice concurrently gives equal sets, hence no lock.
    */
   private volatile @Nullable Set<ObjectRef> routesReferredTo;
+  private final PathPolicy paths;
 
-  private ConfigSet(List<ConfigObject<?>> sorted, @Nullable Set<ObjectRef> routesReferredTo) {
+  private ConfigSet(List<ConfigObject<?>> sorted, @Nullable Set<ObjectRef> routesReferredTo, PathPolicy paths) {
     this.all = sorted;
+    this.paths = paths;
     this.start = new int[KINDS.length + 1];
     for (int k = 0; k < KINDS.length; k++) start[k] = firstOfKindAtLeast(sorted, k);
     start[KINDS.length] = sorted.size();
@@ -63,12 +69,27 @@ public final class ConfigSet {
   }
 
   /**
-   * Validates {@code objects} as a whole and returns them as a set.
+   * Validates {@code objects} as a whole under {@link PathPolicy#DEFAULT} and returns them as a set.
    *
    * @throws ConfigException with every error found by {@link Validator}
    */
   public static ConfigSet of(Collection<? extends ConfigObject<?>> objects) throws ConfigException {
-    return of(objects, FilterConfigValidator.installed());
+    return of(objects, PathPolicy.DEFAULT);
+  }
+
+  /**
+   * Validates {@code objects} as a whole, the files they name checked against {@code paths}, and
+   * returns them as a set; the sets derived from it are validated under {@code paths} too.
+   *
+   * @throws ConfigException with every error found by {@link Validator}
+   */
+  public static ConfigSet of(Collection<? extends ConfigObject<?>> objects, PathPolicy paths) throws ConfigException {
+    return of(objects, FilterConfigValidator.installed(), paths);
+  }
+
+  /** An empty set under {@code paths}: the start of a chain of {@link #with}. */
+  public static ConfigSet empty(PathPolicy paths) {
+    return paths.equals(PathPolicy.DEFAULT) ? EMPTY : new ConfigSet(List.of(), Set.of(), paths);
   }
 
   /**
@@ -77,9 +98,19 @@ public final class ConfigSet {
    */
   static ConfigSet of(Collection<? extends ConfigObject<?>> objects, @Nullable FilterConfigValidator filters)
       throws ConfigException {
-    List<ConfigError> errors = Validator.validate(objects, Set.of(), filters);
+    return of(objects, filters, PathPolicy.DEFAULT);
+  }
+
+  private static ConfigSet of(Collection<? extends ConfigObject<?>> objects, @Nullable FilterConfigValidator filters,
+      PathPolicy paths) throws ConfigException {
+    List<ConfigError> errors = Validator.validate(objects, Set.of(), filters, paths);
     if (!errors.isEmpty()) throw new ConfigException(errors);
-    return new ConfigSet(objects.stream().<ConfigObject<?>>map(o -> o).sorted(DEPENDENCY_ORDER).toList(), null);
+    return new ConfigSet(objects.stream().<ConfigObject<?>>map(o -> o).sorted(DEPENDENCY_ORDER).toList(), null, paths);
+  }
+
+  /** The directories the files this set's objects name are in (checked when it was validated). */
+  public PathPolicy paths() {
+    return paths;
   }
 
   /**
@@ -129,10 +160,10 @@ public final class ConfigSet {
       for (ObjectRef ref : deleted) onlyRoutes &= !referred.contains(ref);
     }
 
-    ConfigSet next = new ConfigSet(changed(puts, deleted), null);
+    ConfigSet next = new ConfigSet(changed(puts, deleted), null, paths);
     List<ConfigError> errors = onlyRoutes
         ? Validator.validateRoutes(puts, next.routeContext(), filters)
-        : Validator.validate(resulting(puts, deleted), Set.of(), filters);
+        : Validator.validate(resulting(puts, deleted), Set.of(), filters, paths);
     if (!errors.isEmpty()) throw new ConfigException(errors);
     // Only now: references are read from configs that validated.
     next.routesReferredTo = carriedRoutesReferredTo(puts, filters);
@@ -163,7 +194,7 @@ public final class ConfigSet {
       }
       list.set(i, o);
     }
-    return new ConfigSet(Collections.unmodifiableList(list), routesReferredTo);
+    return new ConfigSet(Collections.unmodifiableList(list), routesReferredTo, paths);
   }
 
   /** The object of {@code ref}'s kind and name, or null when there is none. */

@@ -7,6 +7,8 @@ import io.sluice.api.ObjectMeta;
 import io.sluice.api.ObjectRef;
 import io.sluice.api.Spec;
 import io.sluice.api.codec.ObjectCodec;
+import io.sluice.api.filter.FilterConfigValidator;
+import io.sluice.api.validate.PathPolicy;
 import io.sluice.api.validate.Validator;
 import io.sluice.store.Applied;
 import io.sluice.store.ChangeSet;
@@ -58,6 +60,7 @@ final class ConfigDirectorySource implements AutoCloseable {
 
   private final Path dir;
   private final ConfigStore store;
+  private final PathPolicy paths;
   private @Nullable ConfigDirectoryWatcher watcher;
   /** The file each object came from at the last sync, to name the file when its objects go. */
   private Map<ObjectRef, String> fileOf = Map.of();
@@ -65,13 +68,17 @@ final class ConfigDirectorySource implements AutoCloseable {
   private final Runnable refused;
 
   ConfigDirectorySource(Path dir, ConfigStore store) {
-    this(dir, store, () -> {});
+    this(dir, store, PathPolicy.DEFAULT, () -> {});
   }
 
-  /** @param refused called (on the watcher's thread) for each change of the directory that is refused or cannot be read */
-  ConfigDirectorySource(Path dir, ConfigStore store, Runnable refused) {
+  /**
+   * @param paths the directories the server allows, as the store validates with
+   * @param refused called (on the watcher's thread) for each change of the directory that is refused or cannot be read
+   */
+  ConfigDirectorySource(Path dir, ConfigStore store, PathPolicy paths, Runnable refused) {
     this.dir = dir;
     this.store = store;
+    this.paths = paths;
     this.refused = refused;
   }
 
@@ -138,7 +145,7 @@ final class ConfigDirectorySource implements AutoCloseable {
       result.addAll(read.stream().map(ConfigDirectorySource::managed).toList());
       List<ConfigError> all = new ArrayList<>(errors);
       Set<String> unreadable = errors.stream().map(ConfigError::object).collect(Collectors.toSet());
-      all.addAll(Validator.validate(result, unreadable));
+      all.addAll(Validator.validate(result, unreadable, FilterConfigValidator.installed(), paths));
       if (!all.isEmpty()) throw new ConfigException(all);
 
       ChangeSet.Builder b = ChangeSet.builder().author(AUTHOR).baseRevision(s.revision());

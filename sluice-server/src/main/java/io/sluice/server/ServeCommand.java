@@ -11,6 +11,7 @@ import io.sluice.api.ConfigError;
 import io.sluice.api.ConfigException;
 import io.sluice.api.ConfigObject;
 import io.sluice.api.listener.ListenerSpec;
+import io.sluice.api.validate.PathPolicy;
 import io.sluice.proxy.Gateway;
 import io.sluice.proxy.RouteDecision;
 import io.sluice.proxy.metrics.MetricsOptions;
@@ -24,7 +25,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,7 +48,8 @@ import sun.misc.Signal;
  * {@code sluice serve}: the gateway on the embedded store, with the admin API and, optionally, a
  * watched config directory applied into the store.
  *
- * <p>Startup: open the store in {@code --data-dir}; apply {@code --config-dir} into it (one change
+ * <p>Startup: create the log directory ({@code --log-dir}) when absent; open the store in
+ * {@code --data-dir}, validating under that log directory; apply {@code --config-dir} into it (one change
  * set by {@code config-dir}); apply the store's configuration to the gateway and follow it
  * ({@link StoreSync}); start the admin API. SIGTERM or SIGINT: stop the admin API and the watchers,
  * drain the gateway, close the store, exit 0.
@@ -65,6 +70,11 @@ final class ServeCommand implements Callable<Integer> {
       description = "where the embedded store keeps the configuration and its history (default: ./data;"
           + " with --demo a fresh temporary directory)")
   @Nullable Path dataDir;
+
+  @Option(names = "--log-dir", paramLabel = "DIR",
+      description = "the only directory access log files may be in; objects name them relative to it"
+          + " (default: <data-dir>/logs, created owner-only when absent)")
+  @Nullable Path logDir;
 
   @Option(names = "--admin-address", paramLabel = "HOST:PORT", defaultValue = DEFAULT_ADMIN_ADDRESS,
       description = "the admin API's address (default: ${DEFAULT-VALUE}); a non-loopback address needs --admin-tokens")
@@ -176,9 +186,16 @@ final class ServeCommand implements Callable<Integer> {
     } else if (data == null) {
       data = Path.of("data");
     }
+    Path logs = (logDir != null ? logDir : data.resolve(SqliteConfigStore.DEFAULT_LOG_DIR)).toAbsolutePath().normalize();
+    String logProblem = prepareLogDirectory(logs, data.toAbsolutePath().normalize());
+    if (logProblem != null) {
+      System.err.println("sluice serve: --log-dir " + logs + ": " + logProblem);
+      return 1;
+    }
+    PathPolicy paths = PathPolicy.logDirectory(logs);
     ConfigStore store;
     try {
-      store = SqliteConfigStore.open(data);
+      store = SqliteConfigStore.open(data, paths);
     } catch (StoreException e) {
       System.err.println("sluice serve: cannot open the store in --data-dir " + data + ": " + e.getMessage());
       return 1;
@@ -192,7 +209,7 @@ final class ServeCommand implements Callable<Integer> {
 
     ConfigDirectorySource source = null;
     if (configDir != null) {
-      source = new ConfigDirectorySource(configDir, store, gateway.metrics()::recordConfigApplyFailure);
+      source = new ConfigDirectorySource(configDir, store, paths, gateway.metrics()::recordConfigApplyFailure);
       this.source = source;
       // Watch before the first sync: a change made while it runs is then seen, not lost.
       source.watch();
@@ -200,7 +217,7 @@ final class ServeCommand implements Callable<Integer> {
       if (refused != null) return refused;
     }
 
-    StoreSync sync = new StoreSync(store, gateway);
+    StoreSync sync = new StoreSync(store, gateway, paths);
     this.sync = sync;
     try {
       sync.start();
@@ -247,8 +264,8 @@ final class ServeCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(shutdown, "sluice-shutdown"));
     if (source != null) source.start();
 
-    log.info("serving node {} ({} event loop(s), {} transport), store {} at revision {}", node, loops, Gateway.transport(),
-        data.toAbsolutePath().normalize(), sync.appliedRevision());
+    log.info("serving node {} ({} event loop(s), {} transport), store {} at revision {}, log directory {}", node, loops,
+        Gateway.transport(), data.toAbsolutePath().normalize(), sync.appliedRevision(), logs);
     if (configDir != null) log.info("watching {} (objects annotated {}: {})", configDir, ConfigDirectorySource.MANAGED_BY,
         ConfigDirectorySource.AUTHOR);
     for (ConfigObject<ListenerSpec> l : gateway.config().listeners()) {
@@ -261,6 +278,35 @@ final class ServeCommand implements Callable<Integer> {
     stopRequested.await();
     shutdown.run();
     return 0;
+  }
+
+  /**
+   * Creates the log directory when absent, readable and writable by this user only (access logs
+   * hold client addresses and paths). An existing one is used as it is; one that other users may
+   * write to is logged, since they could plant links or special files in it (PathPolicy and the
+   * access log refuse to write through them, but the directory should be the gateway's alone).
+   *
+   * @return why the server must not start with it, else null
+   */
+  private static @Nullable String prepareLogDirectory(Path logs, Path data) {
+    // A log named sluice.db with keep: 0 would delete the store: the data directory is no log directory.
+    if (data.startsWith(logs)) return "holds the data directory " + data + "; expected a directory of its own such as " + data.resolve("logs");
+    try {
+      if (!Files.exists(logs, LinkOption.NOFOLLOW_LINKS)) {
+        Files.createDirectories(logs);
+        if (logs.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+          Files.setPosixFilePermissions(logs, PosixFilePermissions.fromString("rwx------"));
+        }
+      } else if (!Files.isDirectory(logs)) {
+        return "is not a directory";
+      } else if (logs.getFileSystem().supportedFileAttributeViews().contains("posix")
+          && Files.getPosixFilePermissions(logs).contains(PosixFilePermission.OTHERS_WRITE)) {
+        log.warn("the log directory {} is writable by every user; expected it owned by the gateway's user alone (docs/security.md)", logs);
+      }
+      return null;
+    } catch (IOException e) {
+      return "cannot create it: " + e;
+    }
   }
 
   /**

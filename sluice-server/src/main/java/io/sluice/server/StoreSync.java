@@ -4,6 +4,7 @@ import io.sluice.api.ConfigError;
 import io.sluice.api.ConfigException;
 import io.sluice.api.ConfigObject;
 import io.sluice.api.ConfigSet;
+import io.sluice.api.validate.PathPolicy;
 import io.sluice.api.ObjectRef;
 import io.sluice.proxy.Gateway;
 import io.sluice.store.ConfigStore;
@@ -45,9 +46,10 @@ final class StoreSync implements AutoCloseable {
 
   private final ConfigStore store;
   private final Gateway gateway;
+  private final PathPolicy paths;
   private final Object lock = new Object();
   /** The store's configuration as last validated here; guarded by {@link #lock}. */
-  private ConfigSet base = ConfigSet.EMPTY;
+  private ConfigSet base;
   /**
    * What changed in the store since {@link #base}, as of {@link #seenRevision}: each object's latest
    * version, or null when it was deleted; guarded by {@link #lock}.
@@ -63,8 +65,15 @@ final class StoreSync implements AutoCloseable {
   private volatile @Nullable String lastError;
 
   StoreSync(ConfigStore store, Gateway gateway) {
+    this(store, gateway, PathPolicy.DEFAULT);
+  }
+
+  /** @param paths the directories the server allows; every configuration applied is validated under it */
+  StoreSync(ConfigStore store, Gateway gateway, PathPolicy paths) {
     this.store = store;
     this.gateway = gateway;
+    this.paths = paths;
+    this.base = ConfigSet.empty(paths);
   }
 
   /**
@@ -76,7 +85,7 @@ final class StoreSync implements AutoCloseable {
    */
   void start() throws ConfigException {
     Snapshot s = store.snapshot();
-    ConfigSet set = ConfigSet.of(s.objects());
+    ConfigSet set = ConfigSet.of(s.objects(), paths);
     gateway.apply(set);
     synchronized (lock) {
       base = set;

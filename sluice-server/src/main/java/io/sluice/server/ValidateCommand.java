@@ -4,12 +4,15 @@ import io.sluice.api.ConfigError;
 import io.sluice.api.ConfigException;
 import io.sluice.api.ConfigLoader;
 import io.sluice.api.ConfigSet;
+import io.sluice.api.validate.PathPolicy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code sluice validate DIR}: checks every object in a config directory and prints every error. */
@@ -18,6 +21,10 @@ final class ValidateCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "DIR", description = "the config directory (YAML/JSON files, searched recursively)")
   Path dir;
 
+  @Option(names = "--log-dir", paramLabel = "DIR",
+      description = "the log directory the access log files must be in, as sluice serve --log-dir (default: data/logs)")
+  @Nullable Path logDir;
+
   @Override
   public Integer call() {
     if (!Files.isDirectory(dir)) {
@@ -25,7 +32,7 @@ final class ValidateCommand implements Callable<Integer> {
       return 1;
     }
     try {
-      ConfigSet set = ConfigLoader.loadDirectory(dir);
+      ConfigSet set = ConfigLoader.loadDirectory(dir, logDir == null ? PathPolicy.DEFAULT : PathPolicy.logDirectory(logDir));
       StringBuilder more = new StringBuilder();
       // Kinds that most configurations do not have are only counted when present.
       if (!set.consumers().isEmpty()) more.append(", ").append(count(set.consumers().size(), "consumer"));

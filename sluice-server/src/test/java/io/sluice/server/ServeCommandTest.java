@@ -12,6 +12,7 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -223,6 +224,28 @@ class ServeCommandTest {
     assertThat(r.stderrLines()).hasSize(2);
     assertThat(r.stderrLines().get(0)).matches("routes\\.yaml:(1|5): Route/dangling: spec\\.upstream: Upstream 'missing' does not exist");
     assertThat(r.stderrLines().get(1)).isEqualTo("sluice serve: " + dir + " has 1 error(s); not starting");
+  }
+
+  @Test
+  void aLogDirectoryThatHoldsTheDataDirectoryIsRefusedAtStartWithExitCodeOne() throws Exception {
+    Path logs = data.toAbsolutePath().normalize().getParent();
+
+    ServerProcess.Result r = ServerProcess.run("serve", "--data-dir", data.toString(), "--admin-address", admin(), "--log-dir",
+        logs.toString());
+
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.stderrLines()).containsExactly("sluice serve: --log-dir " + logs + ": holds the data directory "
+        + data.toAbsolutePath().normalize() + "; expected a directory of its own such as " + data.toAbsolutePath().normalize().resolve("logs"));
+  }
+
+  @Test
+  void theDefaultLogDirectoryIsCreatedUnderTheDataDirectoryForItsUserOnly() throws Exception {
+    int port = GatewayFixture.freePort();
+    try (ServerProcess p = ServerProcess.start("serve", "--data-dir", data.toString(), "--admin-address", "127.0.0.1:" + port)) {
+      p.awaitPort(port);
+
+      assertThat(Files.getPosixFilePermissions(data.resolve("logs"))).isEqualTo(PosixFilePermissions.fromString("rwx------"));
+    }
   }
 
   @Test

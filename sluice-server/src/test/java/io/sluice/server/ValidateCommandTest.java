@@ -46,6 +46,40 @@ class ValidateCommandTest {
   }
 
   @Test
+  void theObservabilityBenchConfigIsValidWithItsAccessLogInTheLogDirectory(@TempDir Path logs) throws Exception {
+    Path bench = ServerProcess.repoRoot().resolve("examples/bench-observability");
+
+    ServerProcess.Result r = ServerProcess.run("validate", "--log-dir", logs.toString(), bench.toString());
+
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    assertThat(r.stdoutLines()).containsExactly(bench + ": valid (1 listener, 1 route, 1 upstream)");
+    assertThat(r.stderr()).isEmpty();
+  }
+
+  @Test
+  void anAccessLogOutsideTheLogDirectoryIsAnErrorNamingTheFieldAndTheExitCodeIsOne(@TempDir Path dir) throws Exception {
+    Path logs = Files.createDirectories(dir.resolve("logs"));
+    Path config = Files.createDirectories(dir.resolve("config"));
+    Files.writeString(config.resolve("listener.yaml"), """
+        apiVersion: sluice.io/v1
+        kind: Listener
+        metadata: {name: web}
+        spec:
+          address: 127.0.0.1:19030
+          accessLog: {file: {path: /etc/cron.d/sluice}}
+        """);
+
+    ServerProcess.Result r = ServerProcess.run("validate", "--log-dir", logs.toString(), config.toString());
+
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.stdoutLines()).isEmpty();
+    assertThat(r.stderrLines()).containsExactly(
+        "listener.yaml:1: Listener/web: spec.accessLog.file.path: /etc/cron.d/sluice is outside the log directory " + logs
+            + " (--log-dir); expected a path relative to it, such as access.log",
+        config + ": 1 error(s)");
+  }
+
+  @Test
   void aBadFilterConfigIsPrintedWithFileObjectAndFieldAndTheExitCodeIsOne(@TempDir Path dir) throws Exception {
     Files.writeString(dir.resolve("routes.yaml"), """
         apiVersion: sluice.io/v1
@@ -233,7 +267,7 @@ class ValidateCommandTest {
 
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.stderrLines()).first().isEqualTo("Missing required parameter: 'DIR'");
-    assertThat(r.stderr()).contains("Usage: sluice validate [-hV] DIR");
+    assertThat(r.stderr()).contains("Usage: sluice validate [-hV] [--log-dir=DIR] DIR");
     assertThat(r.stdout()).isEmpty();
   }
 

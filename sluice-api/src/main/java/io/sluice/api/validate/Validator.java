@@ -78,7 +78,17 @@ public final class Validator {
    */
   public static List<ConfigError> validate(Collection<? extends ConfigObject<?>> objects, Set<String> unreadable,
       @Nullable FilterConfigValidator filters) {
+    return validate(objects, unreadable, filters, PathPolicy.DEFAULT);
+  }
+
+  /**
+   * Like {@link #validate(Collection, Set, FilterConfigValidator)}, with the files objects name
+   * checked against {@code paths}, the directories the server allows (see {@link PathPolicy}).
+   */
+  public static List<ConfigError> validate(Collection<? extends ConfigObject<?>> objects, Set<String> unreadable,
+      @Nullable FilterConfigValidator filters, PathPolicy paths) {
     List<ConfigError> errors = new ArrayList<>();
+    PathChecks pathChecks = new PathChecks(errors, paths);
     Map<String, ConfigObject<?>> byRef = new HashMap<>();
     for (ConfigObject<?> o : objects) identity(new Report(errors, o), o, byRef);
     References refs = new References(byRef.keySet(), unreadable);
@@ -91,6 +101,8 @@ public final class Validator {
         case LISTENER -> {
           Hosts.HostPort address = listener(r, (ListenerSpec) o.spec());
           if (address != null) bound.add(new Bound(o, address));
+          AccessLog log = ((ListenerSpec) o.spec()).accessLog();
+          if (log != null && log.file() != null) pathChecks.accessLog(o, log.file());
         }
         case ROUTE -> route(r, o, refs::exists, filterChecks);
         case UPSTREAM -> upstream(r, (UpstreamSpec) o.spec());
@@ -100,6 +112,7 @@ public final class Validator {
       }
     }
     portClashes(errors, bound);
+    pathChecks.rotationClashes();
     filterChecks.consumerClashes(objects);
     filterChecks.globalFilterClashes();
     return errors;
@@ -237,7 +250,7 @@ public final class Validator {
     AccessLog.FileOutput f = a.file();
     if (f != null) {
       if (f.path() == null || f.path().isBlank()) {
-        r.error("spec.accessLog.file.path", "missing; expected a file such as /var/log/sluice/access.log");
+        r.error("spec.accessLog.file.path", "missing; expected a file in the log directory such as access.log");
       }
       atLeast(r, "spec.accessLog.file.maxSize", f.maxSize(), ByteSize.ofKiB(1));
       if (f.rotateEvery() != null && f.rotateEvery().compareTo(Duration.ofSeconds(1)) < 0) {

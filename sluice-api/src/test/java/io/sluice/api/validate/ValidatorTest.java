@@ -414,7 +414,7 @@ class ValidatorTest {
   void acceptsAccessLogAndTracingSettings() {
     assertThat(validateListener("""
           address: 127.0.0.1:9000
-          accessLog: {format: json, fields: [time, status, traceId], file: {path: /tmp/a.log, maxSize: 1MiB, rotateEvery: 1h, keep: 3}}
+          accessLog: {format: json, fields: [time, status, traceId], file: {path: a.log, maxSize: 1MiB, rotateEvery: 1h, keep: 3}}
           tracing: {samplingRatio: 0.25, exporter: zipkin, endpoint: "http://127.0.0.1:9411/api/v2/spans", propagation: [w3c, b3]}
         """)).isEmpty();
     assertThat(validateListener("""
@@ -439,7 +439,7 @@ class ValidatorTest {
         listenerError("spec.accessLog.template", "only for format text; a json line has the fields as keys (use fields)"),
         listenerError("spec.accessLog.template", "set together with fields; expected one of them"),
         listenerError("spec.accessLog.template", "unknown field {bogus}, expected one of " + io.sluice.api.listener.AccessLog.FIELDS),
-        listenerError("spec.accessLog.file.path", "missing; expected a file such as /var/log/sluice/access.log"),
+        listenerError("spec.accessLog.file.path", "missing; expected a file in the log directory such as access.log"),
         listenerError("spec.accessLog.file.maxSize", "expected at least 1KiB, got 100"),
         listenerError("spec.accessLog.file.rotateEvery", "must be at least 1s, got 10ms"),
         listenerError("spec.accessLog.file.keep", "expected 0 to 1000 rotated files, got -1"));

@@ -4,6 +4,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
 import io.sluice.api.ConfigObject;
 import io.sluice.api.listener.ListenerSpec;
+import io.sluice.api.validate.PathPolicy;
 import io.sluice.api.route.RouteSpec;
 import io.sluice.proxy.accesslog.internal.AccessLogFormat;
 import io.sluice.proxy.accesslog.internal.AccessLogWriter;
@@ -78,11 +79,12 @@ public final class Observability implements GatewayMetrics, AutoCloseable {
 
   // ---- compiling, at apply time ----
 
-  ListenerObservability listener(ConfigObject<ListenerSpec> l) {
+  /** @param paths the directories of the configuration {@code l} is part of: where its log file is */
+  ListenerObservability listener(ConfigObject<ListenerSpec> l, PathPolicy paths) {
     ListenerSpec spec = l.spec();
     CompiledAccessLog compiled = null;
     if (spec.accessLog() != null && spec.accessLog().enabled()) {
-      compiled = new CompiledAccessLog(AccessLogFormat.compile(spec.accessLog()), accessLog.sink(spec.accessLog()));
+      compiled = new CompiledAccessLog(AccessLogFormat.compile(spec.accessLog()), accessLog.sink(spec.accessLog(), paths));
     }
     ListenerTracing t = spec.tracing() == null ? null : ListenerTracing.compile(spec.tracing(), tracers);
     return new ListenerObservability(l.name(), meters.listener(l.name()), compiled, t, accessLog);

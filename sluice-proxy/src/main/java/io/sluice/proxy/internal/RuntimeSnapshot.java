@@ -130,7 +130,7 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
           entries.add(new RouteEntry<>(r.name(), r.spec(), rr));
         }
       }
-      listeners.put(l.name(), new ListenerConfig(l.name(), l.spec(), RouteTable.compile(entries), obs.listener(l)));
+      listeners.put(l.name(), new ListenerConfig(l.name(), l.spec(), RouteTable.compile(entries), obs.listener(l, config.paths())));
     }
     return new RuntimeSnapshot(config, Map.copyOf(listeners), Map.copyOf(upstreams), filters, List.of(compiled));
   }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.api.listener.AccessLog;
+import io.sluice.api.validate.PathPolicy;
 import io.sluice.proxy.accesslog.internal.AccessLogEntry;
 import io.sluice.proxy.accesslog.internal.AccessLogFormat;
 import io.sluice.proxy.accesslog.internal.AccessLogSink;
@@ -70,7 +71,7 @@ class AccessLogTest {
         GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), """
             format: json
             file: {path: %s}
-            """.formatted(file)))) {
+            """.formatted(dir.relativize(file))), PathPolicy.logDirectory(dir))) {
       Instant before = Instant.now().minusMillis(1);
       RawHttp.Exchange a = RawHttp.exchange(gw.port(), RawHttp.get("/api/items?page=2", "User-Agent: test \"agent\"/1.0",
           "X-Request-Id: req-123"));
@@ -151,7 +152,7 @@ class AccessLogTest {
         GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), """
             template: '{client} "{method} {path} {protocol}" {status} {reason} {route} {upstream} ua="{userAgent}" q={query}'
             file: {path: %s}
-            """.formatted(file)))) {
+            """.formatted(dir.relativize(file))), PathPolicy.logDirectory(dir))) {
       RawHttp.exchange(gw.port(), RawHttp.get("/api/a?x=1", "User-Agent: say \"hi\""));
       RawHttp.exchange(gw.port(), RawHttp.get("/nowhere"));
       await().atMost(Duration.ofSeconds(10)).until(() -> lines(file).size() == 2);
@@ -168,7 +169,7 @@ class AccessLogTest {
         GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), """
             fields: [method, path, status, bytesIn, userAgent, host]
             file: {path: %s}
-            """.formatted(file)))) {
+            """.formatted(dir.relativize(file))), PathPolicy.logDirectory(dir))) {
       RawHttp.Exchange a = RawHttp.exchange(gw.port(), RawHttp.get("/api/a", "User-Agent: curl/8 (x) caf\u00e9"));
       await().atMost(Duration.ofSeconds(10)).until(() -> lines(file).size() == 1);
       // A byte beyond ASCII (obs-text, read as Latin-1) is shown escaped, as nginx does.
@@ -183,7 +184,7 @@ class AccessLogTest {
         GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), """
             fields: [path, status]
             file: {path: %s, maxSize: 1KiB, keep: 2}
-            """.formatted(file)))) {
+            """.formatted(dir.relativize(file))), PathPolicy.logDirectory(dir))) {
       // Each line is "/api/NNNN 200\n": 14 bytes, so 1 KiB holds 73 of them; 300 lines rotate 4 times.
       for (int i = 0; i < 300; i++) RawHttp.exchange(gw.port(), RawHttp.get("/api/" + (1000 + i)));
       await().atMost(Duration.ofSeconds(10)).until(() -> lines(file).contains("/api/1299 200"));
@@ -211,13 +212,32 @@ class AccessLogTest {
   }
 
   @Test
+  void rotationLeavesWhatIsNotItsOwnRotatedFileAlone(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("access.log");
+    // Not a rotated log: renaming the log onto it would replace it (an empty directory can be replaced).
+    Path notALog = Files.createDirectory(dir.resolve("access.log.1"));
+    try (TestUpstream up = TestUpstream.start("backend", (req, ex) -> ex.respond(200, Map.of(), "x"));
+        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), """
+            fields: [path, status]
+            file: {path: access.log, maxSize: 1KiB, keep: 1}
+            """), PathPolicy.logDirectory(dir))) {
+      // 100 lines of 14 bytes: past 1 KiB, so the log rotates at least once.
+      for (int i = 0; i < 100; i++) RawHttp.exchange(gw.port(), RawHttp.get("/api/" + (1000 + i)));
+      await().atMost(Duration.ofSeconds(10)).until(() -> lines(file).contains("/api/1099 200"));
+      assertThat(notALog).isEmptyDirectory();
+      // Rotation gave up rather than lose lines: the current file kept every one of them.
+      assertThat(lines(file)).hasSize(100);
+    }
+  }
+
+  @Test
   void rotatesByAge(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("access.log");
     try (TestUpstream up = TestUpstream.start("backend", (req, ex) -> ex.respond(200, Map.of(), "x"));
         GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), """
             fields: [path]
             file: {path: %s, rotateEvery: 1s, keep: 3}
-            """.formatted(file)))) {
+            """.formatted(dir.relativize(file))), PathPolicy.logDirectory(dir))) {
       RawHttp.exchange(gw.port(), RawHttp.get("/api/first"));
       await().atMost(Duration.ofSeconds(10)).until(() -> lines(file).equals(List.of("/api/first")));
       Thread.sleep(1100);
@@ -269,7 +289,7 @@ class AccessLogTest {
         GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), """
             fields: [path]
             file: {path: %s}
-            """.formatted(dir.resolve("a.log"))))) {
+            """.formatted("a.log")), PathPolicy.logDirectory(dir))) {
       RawHttp.exchange(gw.port(), RawHttp.get("/api/x"));
       await().untilAsserted(() -> assertThat(PrometheusScrape.of(gw.gateway()).value("sluice_access_log_dropped_total", "listener", "main"))
           .isEqualTo(0));

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.api.validate.PathPolicy;
 import io.sluice.proxy.observability.SpanReceivers.ReceivedSpan;
 import io.sluice.proxy.testing.GatewayFixture;
 import io.sluice.proxy.testing.TestUpstream;
@@ -69,7 +70,7 @@ class TracingTest {
             exporter: otlp
             endpoint: %s
             serviceName: edge
-            """.formatted(otlp.endpoint()), "accessLog: {format: json, fields: [path, traceId], file: {path: %s}}".formatted(log)))) {
+            """.formatted(otlp.endpoint()), "accessLog: {format: json, fields: [path, traceId], file: {path: access.log}}"), PathPolicy.logDirectory(dir))) {
       RawHttp.Exchange ex = RawHttp.exchange(gw.port(), RawHttp.get("/api/orders?id=7",
           "traceparent: 00-" + TRACE + "-" + CLIENT_SPAN + "-01", "tracestate: vendor=x",
           "b3: " + TRACE + "-" + CLIENT_SPAN + "-1", "User-Agent: tester"));

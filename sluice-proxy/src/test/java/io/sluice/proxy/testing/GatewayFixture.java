@@ -2,6 +2,7 @@ package io.sluice.proxy.testing;
 
 import io.sluice.api.ConfigException;
 import io.sluice.api.ConfigLoader;
+import io.sluice.api.validate.PathPolicy;
 import io.sluice.proxy.Gateway;
 import io.sluice.proxy.metrics.MetricsOptions;
 import java.io.IOException;
@@ -24,40 +25,52 @@ import java.util.stream.Stream;
  */
 public final class GatewayFixture implements AutoCloseable {
   private final Path dir;
+  private final PathPolicy paths;
   private final Gateway gateway;
   private final HttpClient client = HttpClient.newBuilder()
       .version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5))
       .build();
 
-  private GatewayFixture(Path dir, Gateway gateway) {
+  private GatewayFixture(Path dir, PathPolicy paths, Gateway gateway) {
     this.dir = dir;
+    this.paths = paths;
     this.gateway = gateway;
   }
 
   /** Starts a gateway with two event loops serving {@code yaml} (multi-document). */
   public static GatewayFixture start(String yaml) throws IOException, ConfigException {
-    return start(yaml, MetricsOptions.DEFAULTS);
+    return start(yaml, MetricsOptions.DEFAULTS, PathPolicy.DEFAULT);
   }
 
   /** Starts a gateway with two event loops serving {@code yaml}, its metrics as {@code metrics} say. */
   public static GatewayFixture start(String yaml, MetricsOptions metrics) throws IOException, ConfigException {
+    return start(yaml, metrics, PathPolicy.DEFAULT);
+  }
+
+  /** Starts a gateway with two event loops serving {@code yaml}, its files in the directories of {@code paths}. */
+  public static GatewayFixture start(String yaml, PathPolicy paths) throws IOException, ConfigException {
+    return start(yaml, MetricsOptions.DEFAULTS, paths);
+  }
+
+  private static GatewayFixture start(String yaml, MetricsOptions metrics, PathPolicy paths)
+      throws IOException, ConfigException {
     Path dir = Files.createTempDirectory("sluice-test");
     Files.writeString(dir.resolve("config.yaml"), yaml);
     Gateway gw = Gateway.start(2, metrics);
     try {
-      gw.apply(ConfigLoader.loadDirectory(dir));
+      gw.apply(ConfigLoader.loadDirectory(dir, paths));
     } catch (RuntimeException | ConfigException e) {
       gw.close();
       throw e;
     }
-    return new GatewayFixture(dir, gw);
+    return new GatewayFixture(dir, paths, gw);
   }
 
   /** Replaces the config with {@code yaml} and applies it, as a reload of the directory would. */
   public void reload(String yaml) throws IOException, ConfigException {
     Files.writeString(dir.resolve("config.yaml"), yaml);
-    gateway.apply(ConfigLoader.loadDirectory(dir));
+    gateway.apply(ConfigLoader.loadDirectory(dir, paths));
   }
 
   public Gateway gateway() {

@@ -5,6 +5,7 @@ import io.sluice.api.ConfigObject;
 import io.sluice.api.ConfigSet;
 import io.sluice.api.ObjectRef;
 import io.sluice.api.Spec;
+import io.sluice.api.validate.PathPolicy;
 import io.sluice.store.Applied;
 import io.sluice.store.Change;
 import io.sluice.store.ChangeSet;
@@ -54,16 +55,19 @@ public record ChangePlan(long revision, List<ObjectChange> changes, Current afte
     /** The object of {@code ref}'s kind and name, or null when there is none. */
     @Nullable ConfigObject<?> get(ObjectRef ref);
 
-    /** Objects read from a store: {@link Valid} when they form a valid configuration, else {@link Invalid}. */
-    static Current of(long revision, List<ConfigObject<?>> objects) {
+    /**
+     * Objects read from a store: {@link Valid} when they form a valid configuration under
+     * {@code paths}, else {@link Invalid}; change sets are then validated under {@code paths}.
+     */
+    static Current of(long revision, List<ConfigObject<?>> objects, PathPolicy paths) {
       try {
-        return new Valid(revision, ConfigSet.of(objects));
+        return new Valid(revision, ConfigSet.of(objects, paths));
       } catch (ConfigException e) {
         Map<ObjectRef, ConfigObject<?>> byRef = new HashMap<>();
         for (ConfigObject<?> o : objects) byRef.put(ObjectRef.of(o), o);
         List<ConfigObject<?>> ordered = new ArrayList<>(objects);
         ordered.sort(Comparator.comparing(ObjectRef::of));
-        return new Invalid(revision, List.copyOf(ordered), Map.copyOf(byRef));
+        return new Invalid(revision, List.copyOf(ordered), Map.copyOf(byRef), paths);
       }
     }
   }
@@ -81,9 +85,12 @@ public record ChangePlan(long revision, List<ObjectChange> changes, Current afte
     }
   }
 
-  /** Objects that do not form a valid configuration, in dependency order and by ref. */
-  public record Invalid(long revision, List<ConfigObject<?>> objects, Map<ObjectRef, ConfigObject<?>> byRef)
-      implements Current {
+  /**
+   * Objects that do not form a valid configuration, in dependency order and by ref; {@code paths}
+   * is what a change set is validated under.
+   */
+  public record Invalid(long revision, List<ConfigObject<?>> objects, Map<ObjectRef, ConfigObject<?>> byRef,
+      PathPolicy paths) implements Current {
     @Override
     public @Nullable ConfigObject<?> get(ObjectRef ref) {
       return byRef.get(ref);
@@ -171,7 +178,7 @@ public record ChangePlan(long revision, List<ObjectChange> changes, Current afte
     if (!deletes.isEmpty()) refusedDeletes(changes, current, puts);
     ConfigSet valid = switch (current) {
       case Valid v -> v.configuration().with(puts, deletes);
-      case Invalid i -> ConfigSet.of(remaining(i, changes, puts));
+      case Invalid i -> ConfigSet.of(remaining(i, changes, puts), i.paths());
     };
     return new ChangePlan(revision, ordered, new Valid(next, valid.restamped(storedPuts)));
   }

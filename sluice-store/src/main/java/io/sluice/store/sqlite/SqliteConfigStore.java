@@ -3,6 +3,7 @@ package io.sluice.store.sqlite;
 import io.sluice.api.ConfigException;
 import io.sluice.api.ConfigObject;
 import io.sluice.api.ObjectRef;
+import io.sluice.api.validate.PathPolicy;
 import io.sluice.store.Applied;
 import io.sluice.store.ChangeSet;
 import io.sluice.store.ConfigStore;
@@ -51,6 +52,8 @@ import org.jspecify.annotations.Nullable;
 public final class SqliteConfigStore implements ConfigStore {
   /** The database file in the data directory. */
   public static final String DATABASE_FILE = "sluice.db";
+  /** The log directory under the data directory when the server is given none ({@code sluice serve --log-dir}). */
+  public static final String DEFAULT_LOG_DIR = "logs";
 
   /** Recent revisions kept in memory for live watches; a watch further behind reads the database. */
   private static final int RECENT_EVENTS = 512;
@@ -67,23 +70,35 @@ public final class SqliteConfigStore implements ConfigStore {
   private volatile ChangePlan.Current state;
   private volatile boolean closed;
 
-  private SqliteConfigStore(Path dataDir, DirectoryLock dirLock, Database db) {
+  private SqliteConfigStore(Path dataDir, DirectoryLock dirLock, Database db, PathPolicy paths) {
     this.dataDir = dataDir;
     this.dirLock = dirLock;
     this.db = db;
     long revision = db.revision();
-    this.state = ChangePlan.Current.of(revision, db.objectsAt(revision));
+    this.state = ChangePlan.Current.of(revision, db.objectsAt(revision), paths);
     this.log = new EventLog(revision, RECENT_EVENTS);
   }
 
   /**
-   * Opens the store in {@code dataDir}, creating the directory and the database when absent.
+   * Opens the store in {@code dataDir}, creating the directory and the database when absent. The
+   * files objects name are validated against the log directory {@code dataDir/logs}, as
+   * {@code sluice serve} allows without {@code --log-dir}.
    *
    * @throws StoreException when another process (or another store in this one) has the directory
    *     open, when the directory cannot be created, or the database cannot be opened or read
    */
   public static SqliteConfigStore open(Path dataDir) {
     Objects.requireNonNull(dataDir, "dataDir");
+    return open(dataDir, PathPolicy.logDirectory(dataDir.resolve(DEFAULT_LOG_DIR)));
+  }
+
+  /**
+   * Opens the store like {@link #open(Path)}; the files objects name are validated against
+   * {@code paths} (see {@link PathPolicy}), the directories the server allows.
+   */
+  public static SqliteConfigStore open(Path dataDir, PathPolicy paths) {
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(paths, "paths");
     Path dir = dataDir.toAbsolutePath().normalize();
     try {
       Files.createDirectories(dir);
@@ -94,7 +109,7 @@ public final class SqliteConfigStore implements ConfigStore {
     Database db = null;
     try {
       db = Database.open(dir.resolve(DATABASE_FILE));
-      return new SqliteConfigStore(dir, lock, db);
+      return new SqliteConfigStore(dir, lock, db, paths);
     } catch (RuntimeException e) {
       if (db != null) db.close();
       lock.close();

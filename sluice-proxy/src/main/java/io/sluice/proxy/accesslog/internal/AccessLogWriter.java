@@ -1,6 +1,7 @@
 package io.sluice.proxy.accesslog.internal;
 
 import io.sluice.api.listener.AccessLog;
+import io.sluice.api.validate.PathPolicy;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.HashMap;
@@ -63,13 +64,17 @@ public final class AccessLogWriter implements AutoCloseable {
     return queue.size();
   }
 
-  /** The output for a listener's log: one per file path (or standard output), shared. Apply time only. */
-  public synchronized AccessLogSink sink(AccessLog spec) {
+  /**
+   * The output for a listener's log: one per file (or standard output), shared. The file is
+   * {@code spec.file.path} in the log directory of {@code paths}, which it is checked against
+   * again whenever it is opened. Apply time only.
+   */
+  public synchronized AccessLogSink sink(AccessLog spec, PathPolicy paths) {
     AccessLog.FileOutput f = spec.file();
     if (f == null) return sinks.computeIfAbsent("stdout", k -> new StdoutSink());
-    Path path = Path.of(f.path()).toAbsolutePath().normalize();
+    Path path = paths.resolve(PathPolicy.Directory.LOGS, f.path());
     return sinks.computeIfAbsent(path.toString(),
-        k -> new RotatingFileSink(path, f.maxSize().bytes(), f.rotateEvery(), f.keep()));
+        k -> new RotatingFileSink(path, paths, f.maxSize().bytes(), f.rotateEvery(), f.keep()));
   }
 
   /**
