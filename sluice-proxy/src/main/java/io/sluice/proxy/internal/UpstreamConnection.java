@@ -356,7 +356,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
       ctx.fireUserEventTriggered(evt);
       return;
     }
-    if (state == HEAD && retryIfRefused && !responseBytesSeen && down != null) {
+    // An idempotent request goes again whatever the close was: nothing to wait for.
+    if (state == HEAD && retryIfRefused && !retryIfClosed && !responseBytesSeen && down != null) {
       SocketState sockets = loopContext.sockets();
       long wait = sockets.resetWaitNanos(channel);
       if (sockets.reset(channel)) {
