@@ -11,7 +11,7 @@ import org.jspecify.annotations.Nullable;
  * <pre>{@code
  * spec:
  *   address: 127.0.0.1:8080
- *   limits: {maxHeaderSize: 16KiB, maxUriLength: 8192, maxBodySize: 10MiB, maxConnections: 10000}
+ *   limits: {maxHeaderSize: 16KiB, maxUriLength: 8192, maxBodySize: 10MiB, maxConnections: 10000, requestBuffer: 64KiB}
  *   timeouts: {idle: 60s, headerRead: 10s, drain: 30s}
  *   accessLog: {format: json, file: {path: /var/log/sluice/access.log}}
  *   tracing: {samplingRatio: 0.1, exporter: otlp, endpoint: http://collector:4318/v1/traces}
@@ -42,20 +42,34 @@ public record ListenerSpec(
    * @param maxBodySize the request body, beyond it 413; left out means no limit (bodies are streamed)
    * @param maxConnections open downstream connections; beyond it new connections are closed at once (default 10000)
    * @param maxHeaderCount header fields in one request, beyond it 431 (default 100)
+   * @param requestBuffer how much of a request body is read into memory before an upstream
+   *     connection is taken for it (default 64KiB; 0 turns request buffering off): a client that
+   *     sends its body slowly then holds no upstream connection while it does, and a body that fits
+   *     can be sent again on another connection. A longer body streams once this much is buffered.
    */
   public record Limits(
       ByteSize maxHeaderSize,
       Integer maxUriLength,
       @Nullable ByteSize maxBodySize,
       Integer maxConnections,
-      Integer maxHeaderCount) {
-    public static final Limits DEFAULT = new Limits(null, null, null, null, null);
+      Integer maxHeaderCount,
+      ByteSize requestBuffer) {
+    /** The default of {@link #requestBuffer}. */
+    public static final ByteSize DEFAULT_REQUEST_BUFFER = ByteSize.ofKiB(64);
+    public static final Limits DEFAULT = new Limits(null, null, null, null, null, null);
 
     public Limits {
       maxHeaderSize = maxHeaderSize == null ? ByteSize.ofKiB(16) : maxHeaderSize;
       maxUriLength = maxUriLength == null ? 8192 : maxUriLength;
       maxConnections = maxConnections == null ? 10_000 : maxConnections;
       maxHeaderCount = maxHeaderCount == null ? 100 : maxHeaderCount;
+      requestBuffer = requestBuffer == null ? DEFAULT_REQUEST_BUFFER : requestBuffer;
+    }
+
+    /** Limits with the default request buffer. */
+    public Limits(ByteSize maxHeaderSize, Integer maxUriLength, @Nullable ByteSize maxBodySize, Integer maxConnections,
+        Integer maxHeaderCount) {
+      this(maxHeaderSize, maxUriLength, maxBodySize, maxConnections, maxHeaderCount, null);
     }
   }
 

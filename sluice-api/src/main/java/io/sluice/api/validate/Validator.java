@@ -47,6 +47,7 @@ import org.jspecify.annotations.Nullable;
 public final class Validator {
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]*[a-z0-9])?");
   private static final int MAX_NAME_LENGTH = 253;
+  private static final ByteSize MAX_REQUEST_BUFFER = ByteSize.ofMiB(16);
   /** RFC 9110 token: methods and header field names. */
   private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
   private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z_][A-Za-z0-9_]*)}");
@@ -207,6 +208,10 @@ public final class Validator {
     atLeast(r, "spec.limits.maxConnections", lim.maxConnections(), 1);
     atLeast(r, "spec.limits.maxHeaderCount", lim.maxHeaderCount(), 1);
     if (lim.maxBodySize() != null) atLeast(r, "spec.limits.maxBodySize", lim.maxBodySize(), ByteSize.ofBytes(1));
+    // Each client connection may hold this much while its body arrives: the cap bounds memory.
+    if (lim.requestBuffer().bytes() > MAX_REQUEST_BUFFER.bytes()) {
+      r.error("spec.limits.requestBuffer", "must be at most " + MAX_REQUEST_BUFFER + ", got " + lim.requestBuffer());
+    }
     positive(r, "spec.timeouts.idle", l.timeouts().idle());
     positive(r, "spec.timeouts.headerRead", l.timeouts().headerRead());
     positive(r, "spec.timeouts.drain", l.timeouts().drain());

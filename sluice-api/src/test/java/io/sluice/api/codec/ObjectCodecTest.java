@@ -99,7 +99,7 @@ class ObjectCodecTest {
         new ConfigError("objects.yaml:3", "Listener/public", "metadata.namespace",
             "unknown field 'namespace' (known fields: annotations, labels, name, revision)"),
         new ConfigError("objects.yaml:7", "Listener/public", "spec.limits.maxHeaders",
-            "unknown field 'maxHeaders' (known fields: maxBodySize, maxConnections, maxHeaderCount, maxHeaderSize, maxUriLength)"),
+            "unknown field 'maxHeaders' (known fields: maxBodySize, maxConnections, maxHeaderCount, maxHeaderSize, maxUriLength, requestBuffer)"),
         new ConfigError("objects.yaml:8", "Listener/public", "spec.timeout",
             "unknown field 'timeout' (known fields: accessLog, address, limits, timeouts, tracing)"),
         new ConfigError("objects.yaml:9", "Listener/public", "status",
@@ -502,6 +502,7 @@ class ObjectCodecTest {
             maxBodySize: 10MiB
             maxConnections: 10000
             maxHeaderCount: 100
+            requestBuffer: 64KiB
           timeouts:
             idle: 5s
             headerRead: 250ms

@@ -183,6 +183,18 @@ class ValidatorTest {
   }
 
   @Test
+  void refusesARequestBufferAbove16MiB() {
+    assertThat(validateListener("""
+          address: 127.0.0.1:9000
+          limits: {requestBuffer: 17MiB}
+        """)).containsExactly(listenerError("spec.limits.requestBuffer", "must be at most 16MiB, got 17MiB"));
+    assertThat(validateListener("""
+          address: 127.0.0.1:9000
+          limits: {requestBuffer: 0}
+        """)).isEmpty();
+  }
+
+  @Test
   void refusesListenerLimitsAndTimeoutsOutOfRange() {
     assertThat(validateListener("""
           address: 127.0.0.1:9000

@@ -14,6 +14,25 @@ import org.junit.jupiter.api.Test;
 class BodyLimitFilterTest {
   private static final String LIMIT = "filters: [{kind: body-limit, config: {maxSize: 1KiB}}]";
 
+  /** A gateway whose listener streams bodies from their first byte (no request buffering). */
+  private static GatewayFixture streaming(String address) throws Exception {
+    return GatewayFixture.start("""
+        apiVersion: sluice.io/v1
+        kind: Listener
+        metadata: {name: main}
+        spec:
+          address: 127.0.0.1:%d
+          limits: {requestBuffer: 0}
+        ---
+        apiVersion: sluice.io/v1
+        kind: Upstream
+        metadata: {name: backend}
+        spec:
+          endpoints: [{address: "%s"}]
+        ---
+        """.formatted(GatewayFixture.freePort(), address) + Gateways.route("r", LIMIT));
+  }
+
   @Test
   void aContentLengthAboveTheLimitGets413BeforeTheBodyIsRead() throws Exception {
     try (TestUpstream up = Gateways.okUpstream(); GatewayFixture gw = Gateways.withRoute(up.address(), LIMIT)) {
@@ -48,7 +67,7 @@ class BodyLimitFilterTest {
 
   @Test
   void aChunkedBodyIsCutOffMidStreamWith413AndTheUpstreamRequestAborted() throws Exception {
-    try (RawUpstream up = RawUpstream.start(); GatewayFixture gw = Gateways.withRoute(up.address(), LIMIT)) {
+    try (RawUpstream up = RawUpstream.start(); GatewayFixture gw = streaming(up.address())) {
       try (RawConnection c = RawConnection.open(gw.port())) {
         c.send("POST /stream HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n200\r\n" + "a".repeat(512) + "\r\n");
         try (RawUpstream.Conn u = up.accept()) {

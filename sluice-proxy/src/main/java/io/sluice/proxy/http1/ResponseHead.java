@@ -147,7 +147,9 @@ public final class ResponseHead {
       if (b[i] < '0' || b[i] > '9') throw bad("invalid status code");
       s = s * 10 + (b[i] - '0');
     }
-    if (s < 100) throw bad("invalid status code");
+    // RFC 9110 §15: a status code is three digits from 100 to 599; anything else says nothing a
+    // client could act on, so it is the upstream breaking the protocol, not a status to relay.
+    if (s < 100 || s > 599) throw bad("status code " + Ascii.latin1(b, 9, 12) + " outside 100-599");
     status = s;
     int i = 12;
     if (b[i] != ' ' && b[i] != '\r') throw bad("invalid status line");

@@ -31,6 +31,12 @@ import org.jspecify.annotations.Nullable;
  * support pipelining, since responses must come back in order and nothing of a later request may
  * reach an upstream early.
  *
+ * <p>Request buffering: a request body is read into memory, up to the listener's
+ * {@code limits.requestBuffer}, before an upstream connection is taken for it, so a client that
+ * sends its body slowly holds no upstream connection meanwhile. The bytes stay in this connection's
+ * receive buffer (nothing is copied out); a body that does not fit streams once the buffer is full.
+ * A request without a body skips this entirely.
+ *
  * <p>Back-pressure: while the upstream socket is not writable this connection stops reading, and
  * while this socket is not writable the upstream connection stops reading, so neither a slow
  * client nor a slow upstream makes the gateway hold more than a few buffers.
@@ -50,6 +56,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
   private static final int FILTERS = 5;
   /** Reading the request body into memory for a filter that reads it. */
   private static final int BUFFER = 6;
+  /** Request buffering: reading the body into the receive buffer before an upstream connection is taken. */
+  private static final int PREBUFFER = 7;
 
   private final ListenerRuntime listener;
   private final RequestHeadReader reader = new RequestHeadReader();
@@ -76,6 +84,12 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
   private boolean responseStarted;
   private boolean closeAfterResponse;
   private boolean continueSent;
+  /** The listener's request buffer for the current request, in bytes (0: off). */
+  private int requestBufferLimit;
+  /** Chunked body bytes at the start of the receive buffer already checked while buffering. */
+  private int prescanned;
+  /** The whole body was in memory before the first attempt, so it can be sent again. */
+  private boolean bodyBuffered;
   /** Breakers, endpoint picks, retries and the route's request timeout of the current exchange. */
   private final UpstreamAttempts attempts = new UpstreamAttempts(this);
   /** The filter runtime of this connection, created for the first request whose route has filters. */
@@ -188,7 +202,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
       return;
     }
     closeAfterResponse = true;
-    if (state == HEAD || state == BODY || state == DISCARD || state == BUFFER || (state == FILTERS && !requestComplete)) {
+    if (state == HEAD || state == BODY || state == DISCARD || state == BUFFER || state == PREBUFFER
+        || (state == FILTERS && !requestComplete)) {
       UpstreamConnection up = upstream;
       if (up != null) {
         upstream = null;
@@ -214,7 +229,10 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
       in.release();
     } else {
       // Slices of the old buffer may still be on their way upstream; copy rather than touch it.
-      ByteBuf merged = ctx.alloc().ioBuffer(c.readableBytes() + in.readableBytes());
+      // Room to grow (doubling), so that a body buffered from many small reads is not copied whole
+      // on each of them.
+      int needed = c.readableBytes() + in.readableBytes();
+      ByteBuf merged = ctx.alloc().ioBuffer(ctx.alloc().calculateNewCapacity(needed, Integer.MAX_VALUE));
       merged.writeBytes(c).writeBytes(in);
       c.release();
       in.release();
@@ -256,6 +274,10 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
             forwardBody(in, up);
             if (!requestComplete) return;
           }
+          case PREBUFFER -> {
+            if (in == null || !in.isReadable() || !prebufferBody(in)) return;
+            startUpstream(request, route);
+          }
           case BUFFER -> {
             if (in == null || !in.isReadable()) return;
             bufferBody(in);
@@ -289,6 +311,11 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
     requestComplete = !h.hasBody();
     responseStarted = false;
     continueSent = false;
+    bodyBuffered = false;
+    if (!requestComplete) {
+      requestBufferLimit = c.requestBufferBytes;
+      prescanned = 0;
+    }
     closeAfterResponse = !h.keepAlive() || draining;
     bodyRemaining = h.contentLength() > 0 ? h.contentLength() : 0;
     if (h.isChunked()) requestChunks.reset(c.maxBodySize);
@@ -346,10 +373,48 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
     RouteTraffic traffic = route.traffic();
     // The colour is set before the split, so that the route's canary rules see it.
     if (traffic.colour() != null) h.setHeader(traffic.colour().lowerCaseName(), traffic.colour().value(), traffic.colour().line());
-    UpstreamRuntime u = traffic.split().pick(h);
     this.route = route;
-    attempts.begin(u, traffic, h);
+    if (requestComplete) {
+      // No body, or one a filter already read (it goes out with the head).
+      bodyBuffered = h.hasBody();
+    } else if (requestBufferLimit > 0) {
+      // Request buffering: the body comes in before an upstream connection is taken (process()
+      // goes on in PREBUFFER). A client that waits for 100 Continue gets it now, from the gateway.
+      state = PREBUFFER;
+      if (h.expectsContinue() && !continueSent) {
+        continueSent = true;
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(Responses.CONTINUE));
+      }
+      resumeReading();
+      return;
+    }
+    startUpstream(h, route);
+  }
+
+  /** The route's split picks the upstream and the first attempt starts. */
+  private void startUpstream(RequestHead h, RuntimeRoute route) {
+    RouteTraffic traffic = route.traffic();
+    UpstreamRuntime u = traffic.split().pick(h);
+    attempts.begin(u, traffic, h, bodyBuffered);
     attempts.next();
+  }
+
+  /**
+   * Checks the body received so far without consuming it; true when it is complete (then
+   * {@link #bodyBuffered}) or fills the request buffer (then the rest streams).
+   */
+  private boolean prebufferBody(ByteBuf in) {
+    int start = in.readerIndex();
+    long buffered;
+    if (request.isChunked()) {
+      prescanned = requestChunks.scan(in, start + prescanned, in.writerIndex(), null) - start;
+      buffered = prescanned;
+      bodyBuffered = requestChunks.isDone();
+    } else {
+      buffered = Math.min(bodyRemaining, in.readableBytes());
+      bodyBuffered = buffered == bodyRemaining;
+    }
+    return bodyBuffered || buffered >= requestBufferLimit;
   }
 
   /** An attempt (the first, or a retry) is about to go to {@code e} of {@code u}. */
@@ -534,7 +599,10 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
     int to = in.writerIndex();
     int end;
     if (request.isChunked()) {
-      end = requestChunks.scan(in, from, to, null);
+      // What request buffering already checked goes out without a second scan.
+      int checked = from + prescanned;
+      prescanned = 0;
+      end = requestChunks.scan(in, checked, to, null);
       requestComplete = requestChunks.isDone();
     } else {
       end = from + (int) Math.min(bodyRemaining, to - from);
@@ -600,6 +668,16 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
 
   boolean requestComplete() {
     return requestComplete;
+  }
+
+  /** The current request has no body, or all of it was in memory before the first attempt. */
+  boolean bodyReplayable() {
+    return bodyBuffered || !request.hasBody();
+  }
+
+  /** The current request again, head and the body sent so far, for another connection; the caller owns the buffer. */
+  ByteBuf encodeUpstreamRetry() {
+    return attempts.requestHead();
   }
 
   /**
@@ -765,13 +843,13 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
         return;
       }
       next = left;
-    } else if (state == HEAD || state == BODY || state == DISCARD || state == BUFFER) {
+    } else if (state == HEAD || state == BODY || state == DISCARD || state == BUFFER || state == PREBUFFER) {
       // While reading is paused because the upstream is not taking the body yet (back-pressure, or
       // still connecting), the wait is the gateway's, not the client's: it is not idleness.
       if (state == BODY && readPaused) lastActivity = now;
       long left = lastActivity + c.idleTimeoutNanos - now;
       if (left <= 0) {
-        if (state == BODY || state == BUFFER) {
+        if (state == BODY || state == BUFFER || state == PREBUFFER) {
           UpstreamConnection up = upstream;
           if (up != null) up.abort();
           upstreamFailed(408, "request_timeout", "request body not received within the idle timeout");

@@ -11,6 +11,8 @@ final class ListenerConfig {
   final int maxUriLength;
   final int maxHeaderCount;
   final long maxBodySize;
+  /** {@code limits.requestBuffer} in bytes (0: request buffering off). */
+  final int requestBufferBytes;
   final int maxConnections;
   final long idleTimeoutNanos;
   final long headerReadTimeoutNanos;
@@ -25,6 +27,7 @@ final class ListenerConfig {
     this.maxUriLength = l.maxUriLength();
     this.maxHeaderCount = l.maxHeaderCount();
     this.maxBodySize = l.maxBodySize() == null ? Long.MAX_VALUE : l.maxBodySize().bytes();
+    this.requestBufferBytes = l.requestBuffer().toIntExact();
     this.maxConnections = l.maxConnections();
     this.idleTimeoutNanos = spec.timeouts().idle().toNanos();
     this.headerReadTimeoutNanos = spec.timeouts().headerRead().toNanos();

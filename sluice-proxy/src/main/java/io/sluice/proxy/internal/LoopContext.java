@@ -4,6 +4,8 @@ import io.sluice.proxy.upstream.Endpoint;
 import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * State owned by one event loop: the idle upstream connections per endpoint. Only its loop touches
@@ -11,6 +13,7 @@ import java.util.Map;
  */
 public final class LoopContext {
   private final Map<Endpoint, ArrayDeque<UpstreamConnection>> idle = new IdentityHashMap<>();
+  private final SocketState sockets = new SocketState();
 
   /** Takes an idle connection to {@code endpoint} that is still open and fresh, or returns null. */
   UpstreamConnection pollIdle(Endpoint endpoint, long idleTimeoutNanos, long now) {
@@ -25,6 +28,35 @@ public final class LoopContext {
       c.close();
     }
     return null;
+  }
+
+  /**
+   * Takes an idle connection to {@code endpoint} for a request that must not reach the upstream
+   * twice, or returns null (a new connection is then opened). Only a connection used within the
+   * last {@link #SAFE_REUSE_NANOS} qualifies (an upstream closes idle connections on its own
+   * timer, and a recently used one is far from it), and only one the kernel still has
+   * established: the upstream's FIN may have arrived after this loop last read the socket.
+   */
+  @Nullable UpstreamConnection pollSafe(Endpoint endpoint, long now) {
+    ArrayDeque<UpstreamConnection> q = idle.get(endpoint);
+    if (q == null) return null;
+    UpstreamConnection c;
+    while ((c = q.peekLast()) != null) {
+      // The rest are older still; they stay for requests that can be retried.
+      if (now - c.idleSince() >= Math.min(SAFE_REUSE_NANOS, c.idleTimeoutNanos())) return null;
+      q.pollLast();
+      if (c.isUsable() && sockets.established(c.channel())) return c;
+      c.closeLater();
+    }
+    return null;
+  }
+
+  /** How recently a pooled connection must have been used to carry a request that must not be sent twice. */
+  static final long SAFE_REUSE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  /** The kernel's view of this loop's upstream sockets. */
+  SocketState sockets() {
+    return sockets;
   }
 
   void offerIdle(Endpoint endpoint, UpstreamConnection c) {

@@ -33,7 +33,9 @@ import org.jspecify.annotations.Nullable;
  * was sent, the method must be idempotent (or {@code retryNonIdempotent} set) and every body byte
  * sent so far must be in the replay buffer, which keeps up to {@code replayBufferLimit} bytes as
  * retained slices of the received buffers (no copy). A retried response is dropped unread with its
- * connection.
+ * connection. A body that request buffering read whole before the first attempt is kept too,
+ * whatever the policy: {@link UpstreamConnection} sends it again when a reused connection turns
+ * out to have been closed by the upstream before it read the request.
  *
  * <p>Threading: the client connection's event loop only.
  */
@@ -65,6 +67,8 @@ final class UpstreamAttempts implements EndpointFilter {
   /** Body bytes go to the replay buffer while this holds. */
   private boolean replaying;
   private long replayBytes;
+  /** The most body bytes the replay buffer keeps for this exchange. */
+  private long replayLimit;
   /** Every body byte sent so far can be sent again (vacuously true before any is sent). */
   private boolean replayComplete;
   private @Nullable ScheduledFuture<?> backoffTimer;
@@ -82,8 +86,13 @@ final class UpstreamAttempts implements EndpointFilter {
     this.down = down;
   }
 
-  /** Starts an exchange with {@code upstream}; {@link #next()} then makes the first attempt. */
-  void begin(UpstreamRuntime upstream, RouteTraffic traffic, RequestHead request) {
+  /**
+   * Starts an exchange with {@code upstream}; {@link #next()} then makes the first attempt.
+   *
+   * @param bodyBuffered the whole body is in memory already (request buffering): it is kept for
+   *     replay whatever the retry policy, since a connection the upstream refused lets it go again
+   */
+  void begin(UpstreamRuntime upstream, RouteTraffic traffic, RequestHead request, boolean bodyBuffered) {
     this.upstream = upstream;
     this.traffic = traffic;
     this.request = request;
@@ -95,8 +104,9 @@ final class UpstreamAttempts implements EndpointFilter {
     this.replayBytes = 0;
     this.replayComplete = true;
     RetryRules r = rules;
-    this.replaying = r != null && request.hasBody() && r.mayRetry(request.method())
-        && request.contentLength() <= r.replayBufferLimit;
+    boolean byPolicy = r != null && r.mayRetry(request.method()) && request.contentLength() <= r.replayBufferLimit;
+    this.replaying = request.hasBody() && (bodyBuffered || byPolicy);
+    this.replayLimit = bodyBuffered ? Long.MAX_VALUE : byPolicy ? r.replayBufferLimit : 0;
     if (r != null) {
       budgetCounted = true;
       upstream.retryBudget.requestStarted();
@@ -179,7 +189,7 @@ final class UpstreamAttempts implements EndpointFilter {
   }
 
   /** The head to send, followed for a retry by the body sent so far. */
-  private ByteBuf requestHead() {
+  ByteBuf requestHead() {
     ByteBuf head = down.encodeUpstreamHead();
     if (replay.isEmpty()) return head;
     CompositeByteBuf all = down.context().alloc().compositeBuffer(replay.size() + 1);
@@ -194,7 +204,7 @@ final class UpstreamAttempts implements EndpointFilter {
       replayComplete = false;
       return;
     }
-    if (replayBytes + length > rules.replayBufferLimit) {
+    if (replayBytes + length > replayLimit) {
       // Too long to keep: from now on this request cannot be sent again.
       replaying = false;
       replayComplete = false;
@@ -261,7 +271,8 @@ final class UpstreamAttempts implements EndpointFilter {
     if (kind == CONNECT) {
       // Nothing reached the upstream; only the body already taken from the client must be replayable.
       if (!replayComplete) return false;
-    } else if (!r.mayRetry(request.method()) || !replayComplete) {
+    } else if (!r.mayRetry(request.method()) || !replayComplete || replayBytes > r.replayBufferLimit) {
+      // A buffered body is kept whole whatever its length; the policy still replays only up to its limit.
       return false;
     }
     if (!upstream.retryBudget.tryStartRetry(r.budgetPercent, r.budgetMinConcurrency)) return false;

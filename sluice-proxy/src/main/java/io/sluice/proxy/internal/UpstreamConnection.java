@@ -9,6 +9,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.unix.Errors;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.proxy.filter.internal.FilterExchange;
 import io.sluice.proxy.http1.ChunkedParser;
@@ -17,6 +19,7 @@ import io.sluice.proxy.http1.HttpParseException;
 import io.sluice.proxy.http1.RequestHead;
 import io.sluice.proxy.http1.ResponseHead;
 import io.sluice.proxy.upstream.Endpoint;
+import java.net.SocketException;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -29,9 +32,16 @@ import org.jspecify.annotations.Nullable;
  * chunk framing removed). It goes back to its loop's pool only when both the request and the
  * response were complete and both sides allow keep-alive; otherwise it is closed.
  *
- * <p>A request without a body that fails on a reused connection before any response byte arrives
- * is retried once on a new connection: the upstream most likely closed the idle connection while
- * the request was on its way (the keep-alive race every pooling proxy has to handle).
+ * <p>The keep-alive race every pooling proxy has to handle: the upstream closes a pooled connection
+ * (idle, or right after its last response without saying so) while the next request is on its
+ * way. An idempotent request whose body is in memory (or that has none) that fails on a reused
+ * connection before any response byte arrives is retried once on a new connection. A request that
+ * must not reach the upstream twice (POST, PATCH, ...) is kept out of the race where it can be:
+ * it reuses only a connection used within the last second that the kernel still has established
+ * ({@link LoopContext#pollSafe}); and it is retried once on a new connection only when the
+ * upstream provably did not read it: the connection was reset (the upstream closed it with the
+ * request unread, or had closed it before the request arrived), and its body was all in memory.
+ * A plain close after the request went out may mean the upstream acted on it: that is a 502.
  *
  * <p>Threading: everything runs on the connection's event loop.
  */
@@ -72,8 +82,12 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private @Nullable DownstreamHandler down;
   private @Nullable UpstreamRuntime upstream;
   private @Nullable ByteBuf pendingHead;
-  /** A pooled connection that fails before any response byte may be retried once (see class doc). */
-  private boolean retryable;
+  /** A reused connection that closes before any response byte: the request goes again on a new one (see class doc). */
+  private boolean retryIfClosed;
+  /** A reused connection that the upstream resets before any response byte: the request goes again on a new one. */
+  private boolean retryIfRefused;
+  /** The upstream reset this connection (it did not read what the gateway sent last). */
+  private boolean refused;
   /** When the response head must have arrived (System.nanoTime), or 0 when none is awaited. */
   private long responseDeadline;
   /** The response timeout of the current exchange (the route's or the upstream's). */
@@ -97,7 +111,11 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
    */
   static @Nullable UpstreamConnection acquire(
       DownstreamHandler down, LoopThread loop, UpstreamRuntime upstream, Endpoint endpoint, ByteBuf requestHead) {
-    UpstreamConnection c = loop.context().pollIdle(endpoint, upstream.idleTimeoutNanos, System.nanoTime());
+    LoopContext lc = loop.context();
+    long now = System.nanoTime();
+    UpstreamConnection c = isIdempotent(down.request().method())
+        ? lc.pollIdle(endpoint, upstream.idleTimeoutNanos, now)
+        : lc.pollSafe(endpoint, now);
     if (c != null) {
       c.bind(down, upstream, requestHead, true);
       // Not notified: the caller sees isReady() and goes on itself (notifying it here too sent a
@@ -124,6 +142,9 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         // The same allocator as the client side: one buffer type on the hot path keeps call sites monomorphic.
         .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, upstream.connectTimeoutMillis)
+        // The upstream's FIN arrives as an event, with the socket still open: its TCP state then
+        // tells a plain close from a reset of what the gateway had sent (see userEventTriggered).
+        .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
         .handler(c)
         .connect(endpoint.socketAddress());
     c.channel = f.channel();
@@ -143,8 +164,10 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     this.responseBytesSeen = false;
     this.active = true;
     endpoint.requestStarted();
-    RequestHead r = d.request();
-    this.retryable = reused && !r.hasBody() && isIdempotent(r.method());
+    this.refused = false;
+    boolean replayable = reused && d.bodyReplayable();
+    this.retryIfRefused = replayable;
+    this.retryIfClosed = replayable && isIdempotent(d.request().method());
   }
 
   private static boolean isIdempotent(String method) {
@@ -195,6 +218,10 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     return state == IDLE && channel.isActive();
   }
 
+  Channel channel() {
+    return channel;
+  }
+
   long idleSince() {
     return idleSince;
   }
@@ -233,6 +260,15 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   void close() {
     state = CLOSED;
     channel.close();
+  }
+
+  /**
+   * Closes this idle connection once the loop has handled the I/O events it is in the middle of.
+   * For a connection whose FIN is waiting in the kernel: that FIN's event may be among them, and a
+   * connection opened in the meantime could get the same file descriptor and that stale event.
+   */
+  void closeLater() {
+    channel.eventLoop().execute(this::close);
   }
 
   /** Ends the exchange from the client side (gone, or refused mid-request): this connection closes. */
@@ -292,8 +328,52 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (isReset(cause)) refused = true;
     // Not close(): channelInactive must see the state the connection was in, so that a reset
     // while awaiting the response head is retried or reported as such, and an idle one unpooled.
+    channel.close();
+  }
+
+  /** ECONNRESET on a read, or EPIPE on a write after one: the upstream threw away what it had not read. */
+  private static boolean isReset(Throwable cause) {
+    if (cause instanceof Errors.NativeIoException e) {
+      return e.expectedErr() == Errors.ERRNO_ECONNRESET_NEGATIVE || e.expectedErr() == Errors.ERRNO_EPIPE_NEGATIVE;
+    }
+    return cause instanceof SocketException && cause.getMessage() != null && cause.getMessage().contains("reset");
+  }
+
+  /**
+   * The upstream closed its side (FIN). The gateway never half-closes an HTTP/1.1 upstream
+   * connection, so the connection is closed, as it was before half-closure was allowed. But a
+   * request awaiting its response that could go again ({@link #retryIfRefused}) first learns
+   * whether the upstream read it: if the upstream had closed before the request arrived, its
+   * kernel answers the request's bytes with a reset, which this socket, still open, records in its
+   * TCP state. The reset may trail the FIN, so a FIN alone waits briefly for it.
+   */
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (!(evt instanceof ChannelInputShutdownEvent)) {
+      ctx.fireUserEventTriggered(evt);
+      return;
+    }
+    // An idempotent request goes again whatever the close was: nothing to wait for.
+    if (state == HEAD && retryIfRefused && !retryIfClosed && !responseBytesSeen && down != null) {
+      SocketState sockets = loopContext.sockets();
+      long wait = sockets.resetWaitNanos(channel);
+      if (sockets.reset(channel)) {
+        refused = true;
+      } else if (wait > 0) {
+        channel.eventLoop().schedule(this::closedWithoutResponse, wait, TimeUnit.NANOSECONDS);
+        return;
+      }
+    }
+    channel.close();
+  }
+
+  /** The wait for a reset after the upstream's FIN is over (see {@link #userEventTriggered}). */
+  private void closedWithoutResponse() {
+    if (!channel.isOpen()) return;
+    if (state == HEAD && loopContext.sockets().reset(channel)) refused = true;
     channel.close();
   }
 
@@ -325,9 +405,9 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
       d.exchangeComplete();
       return;
     }
-    if (was == HEAD && !responseBytesSeen && retryable) {
+    if (was == HEAD && !responseBytesSeen && (retryIfClosed || (retryIfRefused && refused))) {
       endActive();
-      ByteBuf h = d.encodeUpstreamHead();
+      ByteBuf h = d.encodeUpstreamRetry();
       UpstreamConnection fresh = open(d, LoopThread.current(), upstream, endpoint, h);
       if (fresh != null) {
         d.upstreamReplaced(fresh);
@@ -397,7 +477,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
   private void onResponseHead(DownstreamHandler d) {
     responseDeadline = 0;
-    retryable = false;
+    retryIfClosed = false;
+    retryIfRefused = false;
     if (d.retryOnResponse(head.status())) {
       // Retried elsewhere: this response is dropped unread, with its connection.
       down = null;

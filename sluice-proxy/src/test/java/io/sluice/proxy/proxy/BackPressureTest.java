@@ -173,6 +173,7 @@ class BackPressureTest {
         metadata: {name: main}
         spec:
           address: 127.0.0.1:%d
+          limits: {requestBuffer: 0}  # bodies stream from their first byte
           timeouts: {idle: 1s, headerRead: 1s}
         ---
         apiVersion: sluice.io/v1

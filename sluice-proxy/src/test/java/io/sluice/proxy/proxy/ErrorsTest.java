@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What the client gets when the upstream fails (status, JSON body and X-Sluice-Reason, exactly),
@@ -126,6 +128,23 @@ class ErrorsTest {
       RawConnection.Response r = get(gw, "/");
       assertGatewayError(r, 502, "upstream_protocol_error");
       assertThat(r.body()).isEqualTo(json(502, "upstream_protocol_error", "invalid header field name in response"));
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"999 Weird", "600 High", "099 Low"})
+  void upstreamStatusOutside100To599Is502ProtocolErrorAndItsConnectionIsClosed(String statusAndReason) throws Exception {
+    String code = statusAndReason.substring(0, 3);
+    try (TestUpstream up = TestUpstream.start("odd-status", (req, ex) -> ex.raw("HTTP/1.1 " + statusAndReason + "\r\nContent-Length: 2\r\n\r\nok"));
+        GatewayFixture gw = gateway(up.address())) {
+      RawConnection.Response r = get(gw, "/");
+      assertGatewayError(r, 502, "upstream_protocol_error");
+      assertThat(r.statusLine()).isEqualTo("HTTP/1.1 502 Bad Gateway");
+      assertThat(r.body()).isEqualTo(json(502, "upstream_protocol_error", "status code " + code + " outside 100-599"));
+      // The connection is not pooled: its framing cannot be trusted after a broken response.
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> up.openConnections() == 0);
+      assertThat(get(gw, "/").status()).isEqualTo(502);
+      assertThat(up.connectionsAccepted()).isEqualTo(2);
     }
   }
 

@@ -375,7 +375,8 @@ class StreamingTest {
 
   @Test
   void aResponseBeforeTheWholeRequestBodyClosesTheClientConnectionAfterIt() throws Exception {
-    try (RawUpstream up = RawUpstream.start(); GatewayFixture gw = gateway(up.address());
+    try (RawUpstream up = RawUpstream.start();
+        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), "requestBuffer: 0"));
         RawConnection c = RawConnection.open(gw.port())) {
       c.send("POST /big HTTP/1.1\r\nHost: a\r\nContent-Length: 1000000\r\n\r\n").send(new byte[1000]);
       try (RawUpstream.Conn u = up.accept()) {
@@ -426,7 +427,7 @@ class StreamingTest {
   @Test
   void aChunkedBodyGrowingOverMaxBodySizeIsCutOffWith413() throws Exception {
     try (RawUpstream up = RawUpstream.start();
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), "maxBodySize: 1KiB"));
+        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), "maxBodySize: 1KiB, requestBuffer: 0"));
         RawConnection c = RawConnection.open(gw.port())) {
       c.send("POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n200\r\n" + "a".repeat(512) + "\r\n");
       try (RawUpstream.Conn u = up.accept()) {
