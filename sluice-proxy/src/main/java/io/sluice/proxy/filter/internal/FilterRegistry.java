@@ -3,6 +3,7 @@ package io.sluice.proxy.filter.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.sluice.api.codec.ObjectCodec;
+import io.sluice.api.validate.Bounds;
 import io.sluice.api.filter.FilterConfigValidator.Problems;
 import io.sluice.api.filter.FilterConfigValidator.Reference;
 import io.sluice.proxy.filter.Filter;
@@ -113,7 +114,11 @@ public final class FilterRegistry {
   private static <C> Filter createWith(FilterFactory<C> f, @Nullable JsonNode config, FilterEnvironment env, String where) {
     List<String> problems = new ArrayList<>();
     C c = bound(f, config, (field, message) -> problems.add(where + ".config" + suffix(field) + ": " + message));
-    if (c != null) f.validate(c, (field, message) -> problems.add(where + ".config" + suffix(field) + ": " + message));
+    if (c != null) {
+      Problems p = (field, message) -> problems.add(where + ".config" + suffix(field) + ": " + message);
+      Bounds.check(c, "", p::add);
+      f.validate(c, p);
+    }
     if (!problems.isEmpty()) throw new IllegalArgumentException(String.join("; ", problems));
     Filter filter = f.create(c, env);
     if (filter == null) throw new IllegalStateException(where + ": " + f.getClass().getName() + ".create returned null");
@@ -131,6 +136,7 @@ public final class FilterRegistry {
       problems.add(field, message);
     });
     if (c != null && !failed[0]) {
+      Bounds.check(c, "", problems::add);
       try {
         f.validate(c, problems);
       } catch (RuntimeException e) {
