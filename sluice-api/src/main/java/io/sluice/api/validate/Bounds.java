@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  * is one the runtime can hold.
  *
  * <ul>
- *   <li>a duration: at most {@link #MAX_DURATION} (365d); each field refuses negative ones itself;
+ *   <li>a duration: 0, or from {@link #MIN_POSITIVE_DURATION} (1ms) to {@link #MAX_DURATION} (365d);
+ *       each field refuses negative ones itself;
  *   <li>a size: at most {@link #MAX_SIZE} (1TiB); sizes held in memory have tighter limits of
  *       their own, checked where they are declared.
  * </ul>
@@ -33,6 +34,8 @@ import org.jspecify.annotations.Nullable;
 public final class Bounds {
   /** The longest duration any field may hold. */
   public static final Duration MAX_DURATION = Duration.ofDays(365);
+  /** The shortest duration above zero any field may hold. */
+  public static final Duration MIN_POSITIVE_DURATION = Duration.ofMillis(1);
   /** The largest size any field may hold. */
   public static final ByteSize MAX_SIZE = ByteSize.ofMiB(1024L * 1024);
 
@@ -72,6 +75,10 @@ public final class Bounds {
     // Negative durations are refused by each field's own check, which says what the field expects.
     if (d.compareTo(MAX_DURATION) > 0) {
       errors.accept(path, Durations.format(d) + " is longer than the maximum " + Durations.format(MAX_DURATION));
+    } else if (d.isPositive() && d.compareTo(MIN_POSITIVE_DURATION) < 0) {
+      // The runtime counts many durations in whole milliseconds (connect timeouts, resilience4j's
+      // wait in open state): a shorter one would become 0, which means "no timeout" or is refused.
+      errors.accept(path, Durations.format(d) + " is shorter than the minimum 1ms; durations have millisecond precision");
     }
   }
 

@@ -105,4 +105,28 @@ class BoundsTest {
     assertThat(Validator.validateRoutes(objects, context, null)).extracting(ConfigError::toString)
         .containsExactly("r.yaml:6: Route/s: spec.timeouts.upstreamResponse: 106752d is longer than the maximum 365d");
   }
+
+  @Test
+  void refusesADurationBelowAMillisecondThatTheRuntimeWouldRoundToZero() throws ConfigException {
+    assertThat(validate("Upstream", """
+        endpoints: [{address: 10.0.0.2:80}]
+        circuitBreaker: {endpoint: {waitInOpen: PT0.000001S}}"""))
+        .extracting(ConfigError::field, ConfigError::message)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("spec.circuitBreaker.endpoint.waitInOpen",
+            "PT0.000001S is shorter than the minimum 1ms; durations have millisecond precision"));
+  }
+
+  /** Found by AcceptedConfigCompilesTest: resilience4j refuses a time window of one second. */
+  @Test
+  void refusesACircuitBreakerTimeWindowOfOneSecond() throws ConfigException {
+    assertThat(validate("Upstream", """
+        endpoints: [{address: 10.0.0.2:80}]
+        circuitBreaker: {upstream: {slidingWindow: {type: time, size: 1}}}"""))
+        .extracting(ConfigError::field, ConfigError::message)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("spec.circuitBreaker.upstream.slidingWindow.size",
+            "expected 2 to 100000, got 1"));
+    assertThat(validate("Upstream", """
+        endpoints: [{address: 10.0.0.2:80}]
+        circuitBreaker: {upstream: {slidingWindow: {type: count, size: 1}}}""")).isEmpty();
+  }
 }

@@ -114,11 +114,7 @@ public final class FilterRegistry {
   private static <C> Filter createWith(FilterFactory<C> f, @Nullable JsonNode config, FilterEnvironment env, String where) {
     List<String> problems = new ArrayList<>();
     C c = bound(f, config, (field, message) -> problems.add(where + ".config" + suffix(field) + ": " + message));
-    if (c != null) {
-      Problems p = (field, message) -> problems.add(where + ".config" + suffix(field) + ": " + message);
-      Bounds.check(c, "", p::add);
-      f.validate(c, p);
-    }
+    if (c != null) checked(f, c, (field, message) -> problems.add(where + ".config" + suffix(field) + ": " + message));
     if (!problems.isEmpty()) throw new IllegalArgumentException(String.join("; ", problems));
     Filter filter = f.create(c, env);
     if (filter == null) throw new IllegalStateException(where + ": " + f.getClass().getName() + ".create returned null");
@@ -136,13 +132,27 @@ public final class FilterRegistry {
       problems.add(field, message);
     });
     if (c != null && !failed[0]) {
-      Bounds.check(c, "", problems::add);
       try {
-        f.validate(c, problems);
+        checked(f, c, problems);
       } catch (RuntimeException e) {
         problems.add("", "cannot be checked: " + f.getClass().getName() + ".validate failed: " + e);
       }
     }
+  }
+
+  /**
+   * Checks a bound config: the limits every config keeps ({@link Bounds}), then the factory's own
+   * checks, which are not told again about a field already out of bounds.
+   */
+  private static <C> void checked(FilterFactory<C> f, C config, Problems problems) {
+    java.util.Set<String> outOfBounds = new java.util.HashSet<>();
+    Bounds.check(config, "", (field, message) -> {
+      outOfBounds.add(field);
+      problems.add(field, message);
+    });
+    f.validate(config, (field, message) -> {
+      if (!outOfBounds.contains(field)) problems.add(field, message);
+    });
   }
 
   private static <C> @Nullable C bound(FilterFactory<C> f, @Nullable JsonNode config, Problems problems) {
