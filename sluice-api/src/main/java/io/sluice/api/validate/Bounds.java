@@ -39,6 +39,14 @@ public final class Bounds {
   /** The largest size any field may hold. */
   public static final ByteSize MAX_SIZE = ByteSize.ofMiB(1024L * 1024);
 
+  /** Each record class's components: {@code getRecordComponents} copies them on every call, and validation walks every object. */
+  private static final ClassValue<RecordComponent[]> COMPONENTS = new ClassValue<>() {
+    @Override
+    protected RecordComponent[] computeValue(Class<?> type) {
+      return type.getRecordComponents();
+    }
+  };
+
   private Bounds() {}
 
   /**
@@ -58,7 +66,7 @@ public final class Bounds {
     } else if (value instanceof ByteSize s) {
       if (s.bytes() > MAX_SIZE.bytes()) errors.accept(path, s + " is larger than the maximum " + MAX_SIZE);
     } else if (value instanceof Record r) {
-      for (RecordComponent c : r.getClass().getRecordComponents()) {
+      for (RecordComponent c : COMPONENTS.get(r.getClass())) {
         check(read(r, c), join(path, c.getName()), errors);
       }
     } else if (value instanceof List<?> list) {
