@@ -13,13 +13,22 @@ import java.util.Objects;
  * @param appliedRevision the store revision the data plane has applied (0 before the first)
  * @param startedAt when the node started; the uptime is counted from it
  * @param listeners listener name → the address it is bound to ({@code 127.0.0.1:8080})
+ * @param skippedObjects {@code Kind/name} → why the node does not serve that stored object (it does not
+ *     validate or compile, or depends on one that does not); empty when it serves everything
  */
-public record NodeStatus(String nodeId, String version, long appliedRevision, Instant startedAt, Map<String, String> listeners) {
+public record NodeStatus(String nodeId, String version, long appliedRevision, Instant startedAt, Map<String, String> listeners,
+    Map<String, String> skippedObjects) {
   public NodeStatus {
     Objects.requireNonNull(nodeId, "nodeId");
     Objects.requireNonNull(version, "version");
     Objects.requireNonNull(startedAt, "startedAt");
     listeners = Map.copyOf(listeners);
+    skippedObjects = Map.copyOf(skippedObjects);
     if (appliedRevision < 0) throw new IllegalArgumentException("appliedRevision must be >= 0, got " + appliedRevision);
+  }
+
+  /** A node that serves every stored object. */
+  public NodeStatus(String nodeId, String version, long appliedRevision, Instant startedAt, Map<String, String> listeners) {
+    this(nodeId, version, appliedRevision, startedAt, listeners, Map.of());
   }
 }

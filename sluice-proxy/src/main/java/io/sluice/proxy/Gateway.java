@@ -3,6 +3,7 @@ package io.sluice.proxy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.sluice.api.ConfigSet;
+import io.sluice.api.ObjectRef;
 import io.sluice.proxy.http1.HttpParseException;
 import io.sluice.proxy.http1.RequestHead;
 import io.sluice.proxy.http1.RequestHeadReader;
@@ -57,6 +58,9 @@ public final class Gateway implements AutoCloseable {
   /**
    * Makes {@code config} the running configuration. Validation has happened when a
    * {@link ConfigSet} exists; what can still fail here is binding a port, and then nothing changes.
+   * An object that validated but fails to compile for the data plane (a filter that cannot be
+   * created) is skipped with the objects that depend on it, and the rest is applied: see
+   * {@link #skippedObjects()}.
    *
    * @throws IllegalStateException when a listener cannot bind; the message names it and the address
    *     (counted in {@code sluice_config_apply_failures_total})
@@ -86,7 +90,16 @@ public final class Gateway implements AutoCloseable {
     return dataPlane.observability().stats();
   }
 
-  /** The configuration in force. */
+  /**
+   * The objects of the last applied configuration that are not in force because they, or an object
+   * they depend on, failed to compile, with the reason; sorted, empty when everything applied. A
+   * later {@link #apply} tries them again. Any thread.
+   */
+  public Map<ObjectRef, String> skippedObjects() {
+    return dataPlane.skipped();
+  }
+
+  /** The configuration in force: the one last applied, without {@link #skippedObjects()}. */
   public ConfigSet config() {
     return dataPlane.config();
   }

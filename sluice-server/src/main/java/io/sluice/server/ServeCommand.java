@@ -239,7 +239,8 @@ final class ServeCommand implements Callable<Integer> {
           .store(store)
           .tokens(tokens)
           .access(access)
-          .nodeStatus(() -> new NodeStatus(node, version, sync.appliedRevision(), startedAt, boundListeners(gateway)))
+          .nodeStatus(() -> new NodeStatus(node, version, sync.appliedRevision(), startedAt, boundListeners(gateway),
+              skippedObjects(sync)))
           .routeTester(request -> test(gateway, request))
           .stats(gateway::stats)
           .endpoint("/metrics", new PrometheusEndpoint(gateway.metrics()))
@@ -386,6 +387,12 @@ final class ServeCommand implements Callable<Integer> {
     RouteDecision d = gateway.explain(r.listener(), r.method(), r.url().toString(), headers);
     if (!d.matched()) return RouteTestResult.noMatch();
     return new RouteTestResult(true, d.listener(), d.route(), d.upstream(), d.filters(), d.path(), d.host());
+  }
+
+  private static Map<String, String> skippedObjects(StoreSync sync) {
+    Map<String, String> out = new java.util.TreeMap<>();
+    sync.skipped().forEach((ref, why) -> out.put(ref.toString(), why));
+    return out;
   }
 
   private static Map<String, String> boundListeners(Gateway gateway) {

@@ -33,8 +33,15 @@ import org.slf4j.LoggerFactory;
  * the listener and address, counted in {@link #failures()}, and leaves the previous configuration
  * serving and {@link #appliedRevision()} where it was; the configuration that failed is still the
  * store's, so it becomes the base, and the next change tries again.
- * The applied revision is also the gateway's {@code sluice_config_revision}; a stored configuration
- * that does not compile is counted in {@code sluice_config_apply_failures_total} here (a failed
+ * The applied revision is also the gateway's {@code sluice_config_revision}.
+ *
+ * <p>One bad object never stops the node from following the store. Stored objects that do not
+ * validate (the store refuses to write them, but one written under older rules, or by hand, can be
+ * there) are left out with the objects that refer to them ({@link ValidPart}), and the gateway skips
+ * objects that fail to compile the same way; the rest is applied and the revision counts as applied.
+ * Both are listed by {@link #skipped()} (the node status, and the gauge
+ * {@code sluice_config_objects_skipped}) and tried again with every later change. Only errors that
+ * name no object are counted in {@code sluice_config_apply_failures_total} here (a failed
  * {@code Gateway.apply} is counted by the gateway).
  *
  * <p>Threading: the store's watch thread delivers events; the applier is this object's own daemon
@@ -44,7 +51,11 @@ final class StoreSync implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StoreSync.class);
   private static final Duration REWATCH_DELAY = Duration.ofSeconds(1);
 
+  /** The gauge of {@link #skipped()}. */
+  static final String SKIPPED_METRIC = "sluice_config_objects_skipped";
+
   private final ConfigStore store;
+  private @Nullable AutoCloseable skippedGauge;
   private final Gateway gateway;
   private final PathPolicy paths;
   private final Object lock = new Object();
@@ -55,6 +66,10 @@ final class StoreSync implements AutoCloseable {
    * version, or null when it was deleted; guarded by {@link #lock}.
    */
   private final Map<ObjectRef, @Nullable ConfigObject<?>> pending = new LinkedHashMap<>();
+  /** Stored objects left out of {@link #base} because they do not validate; guarded by {@link #lock}. */
+  private List<ConfigObject<?>> invalid = List.of();
+  /** Why each of {@link #invalid} was left out, and the objects it took along; guarded by {@link #lock}. */
+  private Map<ObjectRef, String> invalidReasons = Map.of();
   private long seenRevision;
   private long attemptedRevision;
   private boolean closed;
@@ -77,18 +92,24 @@ final class StoreSync implements AutoCloseable {
   }
 
   /**
-   * Applies the store's current configuration to the gateway, then follows the store.
+   * Applies the store's current configuration to the gateway, then follows the store. Objects that
+   * do not validate or compile are skipped (see {@link #skipped()}); the rest is served.
    *
-   * @throws ConfigException when the stored configuration is not valid (it always is, unless the
-   *     store was damaged or written by a newer version)
+   * @throws ConfigException when the stored configuration has errors that name no object (a damaged store)
    * @throws IllegalStateException when a listener cannot bind; the message names it and the address
    */
   void start() throws ConfigException {
+    skippedGauge = gateway.metrics().registerGauge(SKIPPED_METRIC,
+        "Stored objects this node does not serve (they do not validate or compile, or depend on one that does not): 1 each",
+        List.of("kind", "name"), samples -> skipped().keySet().forEach(ref -> samples.add(1, ref.kind().displayName(), ref.name())));
     Snapshot s = store.snapshot();
-    ConfigSet set = ConfigSet.of(s.objects(), paths);
+    ValidPart part = validPart(s.revision(), s.objects());
+    ConfigSet set = part.config();
     gateway.apply(set);
     synchronized (lock) {
       base = set;
+      invalid = part.invalid();
+      invalidReasons = part.skipped();
       seenRevision = s.revision();
       attemptedRevision = s.revision();
     }
@@ -186,11 +207,20 @@ final class StoreSync implements AutoCloseable {
       }
     });
     ConfigSet set;
+    List<ConfigObject<?>> stillInvalid;
+    Map<ObjectRef, String> reasons;
     try {
-      set = from.with(puts, deletes);
+      // Objects left out earlier are tried again with every change: one they referred to may be fixed now.
+      List<ConfigObject<?>> all = new ArrayList<>(retried(puts, deletes));
+      all.addAll(puts);
+      ValidPart part = tryWhole(from, all, deletes, revision);
+      set = part.config();
+      stillInvalid = part.invalid();
+      reasons = part.skipped();
     } catch (ConfigException e) {
-      // Refused before the data plane saw it: the gateway does not know, so it is counted here. The
-      // changes stay pending: the next event tries them again, with its own.
+      // Errors that name no object that could be left out: refused before the data plane saw it, and
+      // counted here since the gateway does not know. The changes stay pending: the next event tries
+      // them again, with its own.
       gateway.metrics().recordConfigApplyFailure();
       fail(revision, e.errors().size() + " error(s) in the stored configuration");
       for (ConfigError err : e.errors()) log.error("  {}", err);
@@ -198,6 +228,8 @@ final class StoreSync implements AutoCloseable {
     }
     synchronized (lock) {
       base = set;
+      invalid = stillInvalid;
+      invalidReasons = reasons;
       // What changed again since it was taken stays pending, to be applied on top of the new base.
       changes.forEach((ref, o) -> pending.remove(ref, o));
     }
@@ -211,6 +243,70 @@ final class StoreSync implements AutoCloseable {
     appliedRevision = revision;
     gateway.metrics().setConfigRevision(revision);
     log.info("applied revision {}: {}", revision, summary(set));
+  }
+
+  /** The objects left out last time that {@code puts} and {@code deletes} do not replace. Takes the lock. */
+  private List<ConfigObject<?>> retried(List<ConfigObject<?>> puts, List<ObjectRef> deletes) {
+    List<ConfigObject<?>> left;
+    synchronized (lock) {
+      left = invalid;
+    }
+    if (left.isEmpty()) return List.of();
+    java.util.Set<ObjectRef> replaced = new java.util.HashSet<>(deletes);
+    for (ConfigObject<?> o : puts) replaced.add(ObjectRef.of(o));
+    List<ConfigObject<?>> out = new ArrayList<>();
+    for (ConfigObject<?> o : left) {
+      if (!replaced.contains(ObjectRef.of(o))) out.add(o);
+    }
+    return out;
+  }
+
+  /** {@code from} with {@code puts} and {@code deletes}, or its valid part when that is not valid. */
+  private ValidPart tryWhole(ConfigSet from, List<ConfigObject<?>> puts, List<ObjectRef> deletes, long revision)
+      throws ConfigException {
+    try {
+      return new ValidPart(from.with(puts, deletes), Map.of(), List.of());
+    } catch (ConfigException e) {
+      List<ConfigObject<?>> all = new ArrayList<>();
+      java.util.Set<ObjectRef> gone = new java.util.HashSet<>(deletes);
+      for (ConfigObject<?> o : puts) gone.add(ObjectRef.of(o));
+      for (ConfigObject<?> o : from.all()) {
+        if (!gone.contains(ObjectRef.of(o))) all.add(o);
+      }
+      all.addAll(puts);
+      return validPart(revision, all);
+    }
+  }
+
+  /**
+   * The valid part of {@code objects}: all of them when they validate, else without the objects that
+   * do not (logged, and reported by {@link #skipped()}), so that the rest is served.
+   *
+   * @throws ConfigException when the errors cannot be pinned on objects
+   */
+  private ValidPart validPart(long revision, java.util.Collection<? extends ConfigObject<?>> objects)
+      throws ConfigException {
+    try {
+      return new ValidPart(ConfigSet.of(objects, paths), Map.of(), List.of());
+    } catch (ConfigException e) {
+      ValidPart part = ValidPart.of(objects, paths);
+      part.skipped().forEach((ref, why) ->
+          log.error("revision {}: {} is not valid, skipping it and serving the rest: {}", revision, ref, why));
+      return part;
+    }
+  }
+
+  /**
+   * The stored objects that are not served, with the reason: those that do not validate (as stored)
+   * and those the gateway could not compile; sorted. Any thread.
+   */
+  Map<ObjectRef, String> skipped() {
+    Map<ObjectRef, String> out;
+    synchronized (lock) {
+      out = new java.util.TreeMap<>(invalidReasons);
+    }
+    gateway.skippedObjects().forEach(out::putIfAbsent);
+    return out;
   }
 
   private void fail(long revision, @Nullable String why) {
@@ -251,6 +347,13 @@ final class StoreSync implements AutoCloseable {
       lock.notifyAll();
     }
     if (w != null) w.close();
+    if (skippedGauge != null) {
+      try {
+        skippedGauge.close();
+      } catch (Exception e) {
+        log.warn("cannot remove the gauge {}: {}", SKIPPED_METRIC, e.toString());
+      }
+    }
     if (t != null && t != Thread.currentThread()) {
       try {
         t.join(Duration.ofSeconds(30));

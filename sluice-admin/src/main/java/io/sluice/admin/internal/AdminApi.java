@@ -129,6 +129,8 @@ public final class AdminApi {
     n.put("startedAt", s.startedAt().toString());
     ArrayNode listeners = n.putArray("listeners");
     new TreeMap<>(s.listeners()).forEach((name, address) -> listeners.addObject().put("name", name).put("address", address));
+    ArrayNode skipped = n.putArray("skippedObjects");
+    new TreeMap<>(s.skippedObjects()).forEach((object, error) -> skipped.addObject().put("object", object).put("error", error));
     return Wire.render(r, HttpResponseStatus.OK, n);
   }
 

@@ -1,11 +1,13 @@
 package io.sluice.api.codec;
 
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -56,9 +58,28 @@ record Document(int number, int line, JsonNode root, Map<String, Integer> lines,
     return line;
   }
 
+  /**
+   * Anchors and aliases are refused: the parser hands an alias over as a string holding the anchor's
+   * name ({@code *p} would be stored as {@code p}), and expanding them lets a few lines grow into
+   * gigabytes (the "billion laughs"). Kubernetes-shaped objects do not need them.
+   */
+  private static void refuseAnchorsAndAliases(JsonParser p, JsonToken t) throws IOException {
+    if (!(p instanceof YAMLParser y)) return;
+    if (y.isCurrentAlias()) {
+      throw new JsonParseException(p, "alias *" + p.getText() + ": YAML anchors (&) and aliases (*) are not supported;"
+          + " write the value out in full");
+    }
+    String anchor = y.getObjectId();
+    if (anchor != null) {
+      throw new JsonParseException(p, "anchor &" + anchor + ": YAML anchors (&) and aliases (*) are not supported;"
+          + " write the value out in full");
+    }
+  }
+
   private static JsonNode value(JsonParser p, String path, Map<String, Integer> lines, List<Duplicate> duplicates)
       throws IOException {
     JsonToken t = p.currentToken();
+    refuseAnchorsAndAliases(p, t);
     return switch (t) {
       case START_OBJECT -> {
         ObjectNode o = NODES.objectNode();

@@ -110,7 +110,9 @@ final class TrafficChecks {
     range(r, f + ".slowCallRateThreshold", b.slowCallRateThreshold(), 1, 100);
     positive(r, f + ".slowCallDuration", b.slowCallDuration());
     range(r, f + ".minimumCalls", b.minimumCalls(), 1, 100_000);
-    range(r, f + ".slidingWindow.size", b.slidingWindow().size(), 1, 100_000);
+    // resilience4j refuses a time window of 1 second: its lock-free time window needs at least two buckets.
+    range(r, f + ".slidingWindow.size", b.slidingWindow().size(),
+        b.slidingWindow().type() == BreakerSettings.SlidingWindow.Type.TIME ? 2 : 1, 100_000);
     positive(r, f + ".waitInOpen", b.waitInOpen());
     range(r, f + ".halfOpenCalls", b.halfOpenCalls(), 1, 1000);
     statuses(r, f + ".failureStatuses", b.failureStatuses());

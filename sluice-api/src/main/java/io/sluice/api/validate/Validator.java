@@ -97,6 +97,7 @@ public final class Validator {
     List<Bound> bound = new ArrayList<>();
     for (ConfigObject<?> o : objects) {
       Report r = new Report(errors, o);
+      bounds(r, o);
       // On the kind, not the spec class: a new Kind then does not compile until it is validated here.
       switch (o.kind()) {
         case LISTENER -> {
@@ -160,8 +161,17 @@ public final class Validator {
       identity(new Report(errors, o), o, byRef);
     }
     FilterChecks filterChecks = new FilterChecks(errors, filters, context::exists, context::pipeline, context.globalFilters());
-    for (ConfigObject<?> o : routes) route(new Report(errors, o), o, context::exists, filterChecks);
+    for (ConfigObject<?> o : routes) {
+      Report r = new Report(errors, o);
+      bounds(r, o);
+      route(r, o, context::exists, filterChecks);
+    }
     return errors;
+  }
+
+  /** Every duration and size of the spec within what the runtime can hold ({@link Bounds}); filter configs are bounded when bound. */
+  private static void bounds(Report r, ConfigObject<?> o) {
+    Bounds.check(o.spec(), "spec", r::error);
   }
 
   /** apiVersion and name, and that no object before it (in {@code byRef}, which it is added to) has its kind and name. */

@@ -511,4 +511,51 @@ class ObjectCodecTest {
     assertThat(ObjectCodec.toJson(o)).contains("\"timeouts\":{\"idle\":\"5s\",\"headerRead\":\"250ms\",\"drain\":\"1m\"}");
   }
 
+
+  @Test
+  void refusesAnAliasNamingItsLineInsteadOfStoringTheAnchorName() {
+    assertThat(yamlErrors("""
+        apiVersion: sluice.io/v1
+        kind: Route
+        metadata: {name: r}
+        spec:
+          directResponse: {status: 200, body: &p pong}
+          colour: {header: x-colour, value: *p}
+        """)).extracting(ConfigError::toString).containsExactly(
+        "objects.yaml:6: document 1: not valid YAML: alias *p: YAML anchors (&) and aliases (*) are not supported;"
+            + " write the value out in full");
+  }
+
+  @Test
+  void refusesTheBillionLaughsShapeAtItsFirstAnchor() {
+    StringBuilder yaml = new StringBuilder("apiVersion: sluice.io/v1\nkind: Route\nmetadata: {name: r}\nspec:\n  x:\n");
+    yaml.append("    a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for (char c = 'b'; c <= 'j'; c++) {
+      char p = (char) (c - 1);
+      yaml.append("    ").append(c).append(": &").append(c).append(" [*").append(p).append(", *").append(p)
+          .append(", *").append(p).append(", *").append(p).append(", *").append(p).append("]\n");
+    }
+    assertThat(yamlErrors(yaml.toString())).extracting(ConfigError::toString).containsExactly(
+        "objects.yaml:6: document 1: not valid YAML: anchor &a: YAML anchors (&) and aliases (*) are not supported;"
+            + " write the value out in full");
+  }
+
+  @Test
+  void refusesAnAliasOfAnAnchorInAnotherDocument() {
+    assertThat(yamlErrors("""
+        apiVersion: sluice.io/v1
+        kind: Upstream
+        metadata: {name: u}
+        spec:
+          endpoints: [{address: 10.0.0.1:80}]
+        ---
+        apiVersion: sluice.io/v1
+        kind: Upstream
+        metadata: {name: v}
+        spec:
+          endpoints: *e
+        """)).extracting(ConfigError::toString).containsExactly(
+        "objects.yaml:11: document 2: not valid YAML: alias *e: YAML anchors (&) and aliases (*) are not supported;"
+            + " write the value out in full");
+  }
 }

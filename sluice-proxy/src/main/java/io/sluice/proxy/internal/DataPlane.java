@@ -10,7 +10,9 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.concurrent.EventExecutor;
 import io.sluice.api.ConfigObject;
+import io.sluice.api.ConfigException;
 import io.sluice.api.ConfigSet;
+import io.sluice.api.ObjectRef;
 import io.sluice.api.listener.ListenerSpec;
 import io.sluice.proxy.RouteDecision;
 import io.sluice.proxy.http1.RequestHead;
@@ -19,9 +21,12 @@ import io.sluice.proxy.upstream.HostPort;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +49,7 @@ public final class DataPlane {
   /** Concurrent: read by metric scrapes without taking the apply lock. */
   private final Map<String, ListenerRuntime> listeners = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile RuntimeSnapshot snapshot = RuntimeSnapshot.EMPTY;
+  private volatile Map<ObjectRef, String> skipped = Map.of();
   private final Observability observability;
   private boolean closed;
 
@@ -88,12 +94,28 @@ public final class DataPlane {
    * Applies {@code config}: compiles it, binds new or moved listeners, swaps the snapshot in, then
    * unbinds listeners that are gone and closes idle connections to endpoints that are gone. If a
    * listener cannot bind, nothing changes and the exception names the listener and address.
+   *
+   * <p>An object that fails to compile (a filter that cannot be created, a value the runtime cannot
+   * hold) does not cost the others: it is skipped with what depends on it ({@link Dependents}),
+   * logged and listed in {@link #skipped()}, and the rest is applied. The next apply tries it again.
+   * The snapshot's configuration is what was applied, without the skipped objects.
    */
-  public synchronized void apply(ConfigSet config) {
+  public synchronized void apply(ConfigSet requested) {
     if (closed) throw new IllegalStateException("data plane is closed");
     RuntimeSnapshot previous = snapshot;
-    ConfigDiff diff = ConfigDiff.between(previous.config(), config);
-    RuntimeSnapshot next = RuntimeSnapshot.compile(config, diff, previous, loops, observability);
+    Map<ObjectRef, String> skipping = new TreeMap<>();
+    ConfigSet config = requested;
+    ConfigDiff diff;
+    RuntimeSnapshot next;
+    while (true) {
+      diff = ConfigDiff.between(previous.config(), config);
+      try {
+        next = RuntimeSnapshot.compile(config, diff, previous, loops, observability);
+        break;
+      } catch (ObjectCompileException e) {
+        config = without(config, e, skipping);
+      }
+    }
     Map<String, InetSocketAddress> wanted = new HashMap<>();
     for (ConfigObject<ListenerSpec> l : config.listeners()) {
       wanted.put(l.name(), HostPort.parse(l.spec().address()).toSocketAddress());
@@ -121,6 +143,7 @@ public final class DataPlane {
       throw e;
     }
     snapshot = next;
+    skipped = Collections.unmodifiableMap(skipping);
     // Health checks and outlier decay follow the runtimes in force (resilience, see UpstreamRuntime).
     for (UpstreamRuntime u : previous.upstreamsNotIn(next)) u.stop();
     for (UpstreamRuntime u : next.upstreamsNotIn(previous)) u.start(workerGroup);
@@ -140,6 +163,38 @@ public final class DataPlane {
         loop.execute(() -> LoopThread.current().context().retire(e));
       }
     }
+  }
+
+  /**
+   * {@code config} without the object that failed to compile and what depends on it, each recorded
+   * in {@code skipping} with the reason. Each round removes at least that object, so the caller's
+   * loop ends.
+   *
+   * @throws ObjectCompileException {@code failure} itself when the object it names is not in {@code config}
+   */
+  private static ConfigSet without(ConfigSet config, ObjectCompileException failure, Map<ObjectRef, String> skipping) {
+    ObjectRef failed = failure.object();
+    if (config.get(failed) == null) throw failure;
+    Set<ObjectRef> gone = Dependents.of(config, failed);
+    log.error("{}; skipping it{} and applying the rest", failure.getMessage(),
+        gone.size() == 1 ? "" : " and what depends on it (" + gone.stream().skip(1).map(ObjectRef::toString)
+            .collect(java.util.stream.Collectors.joining(", ")) + ")");
+    skipping.put(failed, failure.getMessage());
+    for (ObjectRef d : gone) skipping.putIfAbsent(d, "depends on " + failed + ", which failed to compile");
+    try {
+      return config.with(List.of(), gone);
+    } catch (ConfigException e) {
+      // Removing an object with everything that refers to it leaves no dangling reference.
+      throw new IllegalStateException("skipping " + gone + " left an invalid configuration: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The objects of the last applied configuration that the data plane skipped because they (or an
+   * object they depend on) failed to compile, by {@code Kind/name}, with the reason; sorted. Any thread.
+   */
+  public Map<ObjectRef, String> skipped() {
+    return skipped;
   }
 
   private Channel bind(ListenerRuntime runtime, InetSocketAddress address) {

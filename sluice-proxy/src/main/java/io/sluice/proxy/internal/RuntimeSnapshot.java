@@ -2,11 +2,13 @@ package io.sluice.proxy.internal;
 
 import io.sluice.api.ConfigObject;
 import io.sluice.api.ConfigSet;
+import io.sluice.api.ObjectRef;
 import io.sluice.api.listener.ListenerSpec;
 import io.sluice.api.route.PathMatch;
 import io.sluice.api.route.RouteSpec;
 import io.sluice.api.route.RouteTimeouts;
 import io.sluice.api.upstream.UpstreamSpec;
+import io.sluice.proxy.filter.internal.FilterChain;
 import io.sluice.proxy.filter.internal.FilterChains;
 import io.sluice.proxy.filter.internal.FilterRegistry;
 import io.sluice.proxy.route.RouteEntry;
@@ -50,6 +52,8 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
    * did not change keep their identity (so their pooled connections and counters survive the
    * reload), and unchanged routes whose upstreams were carried over are reused. Runs off the event
    * loops (it may resolve host names).
+   *
+   * @throws ObjectCompileException naming the object whose compilation failed
    */
   static RuntimeSnapshot compile(ConfigSet config, ConfigDiff diff, RuntimeSnapshot previous, int loops,
       Observability obs) {
@@ -65,7 +69,8 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
       if (previousIndex[j] >= 0) compiled[j] = routes.get(previousIndex[j]);
     }
     for (ConfigDiff.Changed c : diff.changed()) {
-      compiled[c.index()] = compileRoute(c.after().name(), c.after().spec(), upstreams, obs);
+      ConfigObject<RouteSpec> r = c.after();
+      compiled[c.index()] = ObjectCompileException.attributed(ObjectRef.of(r), () -> compileRoute(r.name(), r.spec(), upstreams, obs));
     }
     Map<String, ListenerConfig> nextListeners = new HashMap<>();
     for (ListenerConfig l : listeners.values()) {
@@ -74,7 +79,8 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
       for (ConfigDiff.Changed c : diff.changed()) {
         ConfigObject<RouteSpec> r = c.after();
         if (servedOn(r.spec(), l.name)) {
-          puts.add(new RouteEntry<>(r.name(), r.spec(), compiled[c.index()].withFilters(nextFilters.chain(r.name(), l.name))));
+          FilterChain chain = ObjectCompileException.attributed(ObjectRef.of(r), () -> nextFilters.chain(r.name(), l.name));
+          puts.add(new RouteEntry<>(r.name(), r.spec(), compiled[c.index()].withFilters(chain)));
         } else if (c.before() != null && servedOn(c.before().spec(), l.name)) {
           gone.add(r.name());
         }
@@ -97,13 +103,15 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
         obs.attach(old);
         continue;
       }
-      List<Endpoint> endpoints = new ArrayList<>();
-      for (UpstreamSpec.Endpoint e : o.spec().endpoints()) {
-        Endpoint kept = old == null ? null : find(old.endpoints, e);
-        endpoints.add(kept != null ? kept
-            : new Endpoint(e.address(), HostPort.parse(e.address()).toSocketAddress(), e.weight()));
-      }
-      UpstreamRuntime u = new UpstreamRuntime(o.name(), o.spec(), endpoints, loops);
+      UpstreamRuntime u = ObjectCompileException.attributed(ObjectRef.of(o), () -> {
+        List<Endpoint> endpoints = new ArrayList<>();
+        for (UpstreamSpec.Endpoint e : o.spec().endpoints()) {
+          Endpoint kept = old == null ? null : find(old.endpoints, e);
+          endpoints.add(kept != null ? kept
+              : new Endpoint(e.address(), HostPort.parse(e.address()).toSocketAddress(), e.weight()));
+        }
+        return new UpstreamRuntime(o.name(), o.spec(), endpoints, loops);
+      });
       obs.attach(u);
       upstreams.put(o.name(), u);
     }
@@ -117,7 +125,8 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
       for (String u : o.spec().upstreamNames()) {
         if (reuse && upstreams.get(u) != previous.upstreams.get(u)) reuse = false;
       }
-      compiled[j] = reuse ? previous.routes.get(p) : compileRoute(o.name(), o.spec(), upstreams, obs);
+      compiled[j] = reuse ? previous.routes.get(p)
+          : ObjectCompileException.attributed(ObjectRef.of(o), () -> compileRoute(o.name(), o.spec(), upstreams, obs));
     }
     Map<String, ListenerConfig> listeners = new HashMap<>();
     for (ConfigObject<ListenerSpec> l : config.listeners()) {
@@ -126,11 +135,12 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
         ConfigObject<RouteSpec> r = routes.get(j);
         if (servedOn(r.spec(), l.name())) {
           // A route's chain depends on the listener (its GlobalFilters); without any it is the same everywhere.
-          RuntimeRoute rr = compiled[j].withFilters(filters.chain(r.name(), l.name()));
-          entries.add(new RouteEntry<>(r.name(), r.spec(), rr));
+          FilterChain chain = ObjectCompileException.attributed(ObjectRef.of(r), () -> filters.chain(r.name(), l.name()));
+          entries.add(new RouteEntry<>(r.name(), r.spec(), compiled[j].withFilters(chain)));
         }
       }
-      listeners.put(l.name(), new ListenerConfig(l.name(), l.spec(), RouteTable.compile(entries), obs.listener(l, config.paths())));
+      listeners.put(l.name(), ObjectCompileException.attributed(ObjectRef.of(l),
+          () -> new ListenerConfig(l.name(), l.spec(), RouteTable.compile(entries), obs.listener(l, config.paths()))));
     }
     return new RuntimeSnapshot(config, Map.copyOf(listeners), Map.copyOf(upstreams), filters, List.of(compiled));
   }

@@ -23,6 +23,11 @@ public final class StatusCommand extends ClientCommand {
     List<String> listeners = new ArrayList<>();
     for (JsonNode l : s.path("listeners")) listeners.add(l.path("name").asText() + " " + l.path("address").asText());
     System.out.println("listeners:        " + (listeners.isEmpty() ? "(none)" : String.join(", ", listeners)));
+    JsonNode skipped = s.path("skippedObjects");
+    if (!skipped.isEmpty()) {
+      System.out.println("skipped objects:  " + skipped.size() + " (stored but not served)");
+      for (JsonNode o : skipped) System.out.println("  " + o.path("object").asText() + ": " + o.path("error").asText());
+    }
     return 0;
   }
 

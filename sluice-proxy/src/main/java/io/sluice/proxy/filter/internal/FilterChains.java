@@ -2,12 +2,15 @@ package io.sluice.proxy.filter.internal;
 
 import io.sluice.api.ConfigObject;
 import io.sluice.api.ConfigSet;
+import io.sluice.api.Kind;
+import io.sluice.api.ObjectRef;
 import io.sluice.api.filter.FilterSpec;
 import io.sluice.api.pipeline.GlobalFilterSpec;
 import io.sluice.api.pipeline.PipelineSpec;
 import io.sluice.api.route.RouteSpec;
 import io.sluice.proxy.filter.Filter;
 import io.sluice.proxy.filter.FilterEnvironment;
+import io.sluice.proxy.internal.ObjectCompileException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -135,6 +138,10 @@ public final class FilterChains {
     return sharedState;
   }
 
+  /**
+   * @throws ObjectCompileException naming the owner when a filter cannot be created, so that the
+   *     data plane can skip the owner and apply the rest
+   */
   private Segment segment(FilterRegistry registry, String owner, String field, List<FilterSpec> specs) {
     List<Filter> filters = new ArrayList<>(specs.size());
     List<String> wheres = new ArrayList<>(specs.size());
@@ -143,11 +150,28 @@ public final class FilterChains {
       FilterSpec s = specs.get(i);
       String at = field + "[" + i + "]";
       String where = owner + " " + at + " (" + s.label() + ")";
-      filters.add(registry.create(s.kind(), s.config(), new Environment(s, owner, at), owner + ": " + at));
+      filters.add(create(registry, s, owner, at));
       wheres.add(where);
       logged.add(new AtomicBoolean());
     }
     return new Segment(List.copyOf(specs), filters, wheres, logged);
+  }
+
+  /** Creates one filter; a failure names the object and the filter's place, as the registry's own errors do. */
+  private Filter create(FilterRegistry registry, FilterSpec s, String owner, String at) {
+    String place = owner + ": " + at;
+    try {
+      return registry.create(s.kind(), s.config(), new Environment(s, owner, at), place);
+    } catch (RuntimeException e) {
+      String m = e.getMessage() == null ? e.toString() : e.getMessage();
+      throw new ObjectCompileException(refOf(owner),
+          new IllegalArgumentException(m.startsWith(place) ? m : place + ": " + m, e));
+    }
+  }
+
+  private static ObjectRef refOf(String owner) {
+    int slash = owner.indexOf('/');
+    return new ObjectRef(Kind.fromName(owner.substring(0, slash)), owner.substring(slash + 1));
   }
 
   /**

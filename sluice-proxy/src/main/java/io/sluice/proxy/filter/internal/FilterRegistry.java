@@ -3,6 +3,7 @@ package io.sluice.proxy.filter.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.sluice.api.codec.ObjectCodec;
+import io.sluice.api.validate.Bounds;
 import io.sluice.api.filter.FilterConfigValidator.Problems;
 import io.sluice.api.filter.FilterConfigValidator.Reference;
 import io.sluice.proxy.filter.Filter;
@@ -113,7 +114,7 @@ public final class FilterRegistry {
   private static <C> Filter createWith(FilterFactory<C> f, @Nullable JsonNode config, FilterEnvironment env, String where) {
     List<String> problems = new ArrayList<>();
     C c = bound(f, config, (field, message) -> problems.add(where + ".config" + suffix(field) + ": " + message));
-    if (c != null) f.validate(c, (field, message) -> problems.add(where + ".config" + suffix(field) + ": " + message));
+    if (c != null) checked(f, c, (field, message) -> problems.add(where + ".config" + suffix(field) + ": " + message));
     if (!problems.isEmpty()) throw new IllegalArgumentException(String.join("; ", problems));
     Filter filter = f.create(c, env);
     if (filter == null) throw new IllegalStateException(where + ": " + f.getClass().getName() + ".create returned null");
@@ -132,11 +133,26 @@ public final class FilterRegistry {
     });
     if (c != null && !failed[0]) {
       try {
-        f.validate(c, problems);
+        checked(f, c, problems);
       } catch (RuntimeException e) {
         problems.add("", "cannot be checked: " + f.getClass().getName() + ".validate failed: " + e);
       }
     }
+  }
+
+  /**
+   * Checks a bound config: the limits every config keeps ({@link Bounds}), then the factory's own
+   * checks, which are not told again about a field already out of bounds.
+   */
+  private static <C> void checked(FilterFactory<C> f, C config, Problems problems) {
+    java.util.Set<String> outOfBounds = new java.util.HashSet<>();
+    Bounds.check(config, "", (field, message) -> {
+      outOfBounds.add(field);
+      problems.add(field, message);
+    });
+    f.validate(config, (field, message) -> {
+      if (!outOfBounds.contains(field)) problems.add(field, message);
+    });
   }
 
   private static <C> @Nullable C bound(FilterFactory<C> f, @Nullable JsonNode config, Problems problems) {
