@@ -371,6 +371,29 @@ class ConfigDirectoryEditsTest {
   }
 
   @Test
+  void withForceAChangeMayDeleteEveryObject() throws Exception {
+    Path conf = writeConfig(tmp.resolve("conf"));
+    try (ControlPlane cp = ControlPlane.start("--config-dir", conf.toString(), "--config-dir-grace", "1s", "--config-dir-force")) {
+      awaitServing("/edited");
+      Files.delete(conf.resolve("base.yaml"));
+      Files.delete(conf.resolve("edited.yaml"));
+      await().atMost(WITHIN).pollInterval(Duration.ofMillis(100)).until(() -> cp.get("/api/v1/objects").path("items").isEmpty());
+      assertThat(cp.server().stderr()).contains("config-dir: removed base.yaml, edited.yaml").doesNotContain("would delete");
+    }
+  }
+
+  @Test
+  void refusesAGraceThatIsNotADurationAndAShareAbove100() throws Exception {
+    Path conf = writeConfig(tmp.resolve("conf"));
+    ServerProcess.Result grace = ServerProcess.run("serve", "--config-dir", conf.toString(), "--config-dir-grace", "10");
+    assertThat(grace.exitCode()).isEqualTo(2);
+    assertThat(grace.stderr()).contains("--config-dir-grace").contains("expected a duration such as 500ms, 10s or 1m, got '10'");
+    ServerProcess.Result share = ServerProcess.run("serve", "--config-dir", conf.toString(), "--config-dir-max-delete", "150%");
+    assertThat(share.exitCode()).isEqualTo(2);
+    assertThat(share.stderr()).contains("--config-dir-max-delete").contains("expected a percentage from 0 to 100, got '150%'");
+  }
+
+  @Test
   void oneFileAmongManyIsDeletedAfterTheGracePeriod() throws Exception {
     Path conf = writeConfig(tmp.resolve("conf"));
     try (ControlPlane cp = ControlPlane.start("--config-dir", conf.toString(), "--config-dir-grace", "2s");
