@@ -157,7 +157,8 @@ final class ConfigDirectoryWatcher implements AutoCloseable {
     try {
       while (true) {
         long wait = IDENTITY_POLL.toNanos();
-        if (wake) wait = Math.max(0, Math.min(wait, wakeAt - System.nanoTime()));
+        // While the path resolves to nothing a due wake-up waits for it (no spinning on a timer that cannot run).
+        if (wake && identity != null) wait = Math.max(0, Math.min(wait, wakeAt - System.nanoTime()));
         WatchKey key = watcher.poll(wait, TimeUnit.NANOSECONDS);
         boolean changed = false;
         // Collect the burst of events that one change makes before reloading once.

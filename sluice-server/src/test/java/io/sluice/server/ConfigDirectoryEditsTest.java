@@ -38,6 +38,8 @@ class ConfigDirectoryEditsTest {
 
   @TempDir Path tmp;
   private TestUpstream backend;
+  /** The server under test, to show its log when a check fails. */
+  private @org.jspecify.annotations.Nullable ControlPlane server;
   private int port;
 
   @BeforeEach
@@ -49,6 +51,15 @@ class ConfigDirectoryEditsTest {
   @AfterEach
   void stopBackend() throws IOException {
     backend.close();
+  }
+
+  private ControlPlane start(String... args) throws IOException, InterruptedException {
+    server = ControlPlane.start(args);
+    return server;
+  }
+
+  private String serverLog() {
+    return server == null ? "" : "\n--- server log:\n" + server.server().stderr();
   }
 
   private String base() {
@@ -124,26 +135,35 @@ class ConfigDirectoryEditsTest {
       if (failures.size() < 5) failures.add(path + ": " + what);
     }
 
-    /** Stops, then checks that every path got requests and not one failed. */
-    void assertNoFailure() throws InterruptedException {
+    /** Stops, then checks that every path got requests, not one failed, and the server leaked no buffer. */
+    void assertNoFailure(ControlPlane cp) {
       close();
+      assertThat(cp.server().stderr()).doesNotContain("LEAK");
       for (String path : PATHS) {
         assertThat(sent.getOrDefault(path, new AtomicInteger()).get()).as("requests to " + path).isGreaterThan(10);
       }
-      assertThat(failed).as("failed requests per path; first: " + failures).isEmpty();
+      assertThat(failed).as("failed requests per path; first: " + failures + serverLog()).isEmpty();
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
       stop.set(true);
-      thread.join(10_000);
+      try {
+        thread.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
-  private int status(String path) throws IOException, InterruptedException {
-    try (HttpClient c = HttpClient.newHttpClient()) {
-      return c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  private int status(String path) throws InterruptedException {
+    try {
+      return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
           HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (IOException e) {
+      throw new AssertionError("GET " + path + ": " + e + serverLog(), e);
     }
   }
 
@@ -164,7 +184,7 @@ class ConfigDirectoryEditsTest {
   @Test
   void anEditorsBackupRenameSaveLosesNoRequest() throws Exception {
     Path conf = writeConfig(tmp.resolve("conf"));
-    try (ControlPlane cp = ControlPlane.start("--config-dir", conf.toString());
+    try (ControlPlane cp = start("--config-dir", conf.toString());
         Traffic traffic = new Traffic()) {
       awaitRequests(traffic, 20);
       // vim's save: the file is renamed to a backup, the new one written 500 ms later, the backup removed.
@@ -175,7 +195,7 @@ class ConfigDirectoryEditsTest {
 
       awaitServing("/edited-new");
       awaitRequests(traffic, 20);
-      traffic.assertNoFailure();
+      traffic.assertNoFailure(cp);
       assertThat(cp.server().stderr()).doesNotContain("ERROR");
     }
   }
@@ -188,7 +208,7 @@ class ConfigDirectoryEditsTest {
     String next = route("edited") + "---\n" + "# the second route, kept for the old clients\n".repeat(8) + route("edited-two")
         + "---\n" + route("edited-new");
     byte[] bytes = next.getBytes(StandardCharsets.UTF_8);
-    try (ControlPlane cp = ControlPlane.start("--config-dir", conf.toString());
+    try (ControlPlane cp = start("--config-dir", conf.toString());
         Traffic traffic = new Traffic()) {
       awaitRequests(traffic, 20);
       Path file = conf.resolve("edited.yaml");
@@ -198,14 +218,14 @@ class ConfigDirectoryEditsTest {
 
       awaitServing("/edited-new");
       awaitRequests(traffic, 20);
-      traffic.assertNoFailure();
+      traffic.assertNoFailure(cp);
     }
   }
 
   @Test
   void aFileCutAtADocumentBoundaryForTwoSecondsLosesNoRequest() throws Exception {
     Path conf = writeConfig(tmp.resolve("conf"));
-    try (ControlPlane cp = ControlPlane.start("--config-dir", conf.toString());
+    try (ControlPlane cp = start("--config-dir", conf.toString());
         Traffic traffic = new Traffic()) {
       awaitRequests(traffic, 20);
       Path file = conf.resolve("edited.yaml");
@@ -215,14 +235,14 @@ class ConfigDirectoryEditsTest {
 
       awaitServing("/edited-new");
       awaitRequests(traffic, 20);
-      traffic.assertNoFailure();
+      traffic.assertNoFailure(cp);
     }
   }
 
   @Test
   void aFileThatStopsParsingKeepsItsRoutesWhileOtherFilesChange() throws Exception {
     Path conf = writeConfig(tmp.resolve("conf"));
-    try (ControlPlane cp = ControlPlane.start("--config-dir", conf.toString());
+    try (ControlPlane cp = start("--config-dir", conf.toString());
         Traffic traffic = new Traffic()) {
       awaitRequests(traffic, 20);
       Files.writeString(conf.resolve("edited.yaml"), edited(false) + "---\napiVersion: sluice.io/v1\nkind: Route\nmetadata: {name: edi");
@@ -232,7 +252,7 @@ class ConfigDirectoryEditsTest {
       Files.writeString(conf.resolve("more.yaml"), route("more"));
       awaitServing("/more");
       awaitRequests(traffic, 20);
-      traffic.assertNoFailure();
+      traffic.assertNoFailure(cp);
     }
   }
 
@@ -240,12 +260,13 @@ class ConfigDirectoryEditsTest {
   void aConfigDirThatIsASymlinkIsServed() throws Exception {
     Path conf = writeConfig(tmp.resolve("conf"));
     Path link = Files.createSymbolicLink(tmp.resolve("current"), conf);
-    try (ControlPlane cp = ControlPlane.start("--config-dir", link.toString())) {
+    try (ControlPlane cp = start("--config-dir", link.toString())) {
       awaitServing("/edited");
       assertThat(status("/other")).isEqualTo(200);
       // And it is watched: a change through the link's target is taken.
       Files.writeString(conf.resolve("edited.yaml"), edited(true));
       awaitServing("/edited-new");
+      assertThat(cp.server().stderr()).contains("config-dir: changed edited.yaml");
     }
   }
 
@@ -253,7 +274,7 @@ class ConfigDirectoryEditsTest {
   void aRestartThroughASymlinkToTheSameDirectoryDeletesNothing() throws Exception {
     Path conf = writeConfig(tmp.resolve("conf"));
     Path link = Files.createSymbolicLink(tmp.resolve("current"), conf);
-    try (ControlPlane cp = ControlPlane.start("--config-dir", conf.toString())) {
+    try (ControlPlane cp = start("--config-dir", conf.toString())) {
       awaitServing("/edited");
       long revision = storeRevision(cp);
       int objects = cp.get("/api/v1/objects").path("items").size();
@@ -271,7 +292,7 @@ class ConfigDirectoryEditsTest {
   @Test
   void aDirectoryDeletedAndCreatedAgainIsFollowed() throws Exception {
     Path conf = writeConfig(tmp.resolve("conf"));
-    try (ControlPlane cp = ControlPlane.start("--config-dir", conf.toString());
+    try (ControlPlane cp = start("--config-dir", conf.toString());
         Traffic traffic = new Traffic()) {
       awaitRequests(traffic, 20);
       ServerProcess.deleteRecursively(conf);
@@ -280,14 +301,14 @@ class ConfigDirectoryEditsTest {
       awaitRequests(traffic, 20);
       Files.writeString(conf.resolve("edited.yaml"), edited(true));
       awaitServing("/edited-new");
-      traffic.assertNoFailure();
+      traffic.assertNoFailure(cp);
     }
   }
 
   @Test
   void aDirectorySwappedByRenameIsFollowed() throws Exception {
     Path conf = writeConfig(tmp.resolve("conf"));
-    try (ControlPlane cp = ControlPlane.start("--config-dir", conf.toString());
+    try (ControlPlane cp = start("--config-dir", conf.toString());
         Traffic traffic = new Traffic()) {
       awaitRequests(traffic, 20);
       // A deploy tool's swap: the new version beside the old, then renamed into place.
@@ -298,7 +319,7 @@ class ConfigDirectoryEditsTest {
       // The new directory is the one watched now.
       Files.writeString(conf.resolve("edited.yaml"), edited(true));
       awaitServing("/edited-new");
-      traffic.assertNoFailure();
+      traffic.assertNoFailure(cp);
     }
   }
 
@@ -307,7 +328,7 @@ class ConfigDirectoryEditsTest {
     // A release-directory deploy: current -> releases/1, then current -> releases/2 (ln -sfn).
     Path v1 = writeConfig(tmp.resolve("releases/1"));
     Path current = Files.createSymbolicLink(tmp.resolve("current"), v1);
-    try (ControlPlane cp = ControlPlane.start("--config-dir", current.toString());
+    try (ControlPlane cp = start("--config-dir", current.toString());
         Traffic traffic = new Traffic()) {
       awaitRequests(traffic, 20);
       Path v2 = writeConfig(tmp.resolve("releases/2"));
@@ -319,7 +340,7 @@ class ConfigDirectoryEditsTest {
       // The new release is the one watched now.
       Files.writeString(v2.resolve("more.yaml"), route("more"));
       awaitServing("/more");
-      traffic.assertNoFailure();
+      traffic.assertNoFailure(cp);
     }
   }
 
@@ -332,7 +353,7 @@ class ConfigDirectoryEditsTest {
     Files.createSymbolicLink(conf.resolve("..data"), v1.getFileName());
     Files.createSymbolicLink(conf.resolve("base.yaml"), Path.of("..data/base.yaml"));
     Files.createSymbolicLink(conf.resolve("edited.yaml"), Path.of("..data/edited.yaml"));
-    try (ControlPlane cp = ControlPlane.start("--config-dir", conf.toString());
+    try (ControlPlane cp = start("--config-dir", conf.toString());
         Traffic traffic = new Traffic()) {
       awaitRequests(traffic, 20);
       Path v2 = writeConfig(conf.resolve("..2026_12_07_02"));
@@ -343,14 +364,14 @@ class ConfigDirectoryEditsTest {
 
       awaitServing("/edited-new");
       awaitRequests(traffic, 20);
-      traffic.assertNoFailure();
+      traffic.assertNoFailure(cp);
     }
   }
 
   @Test
   void aChangeThatWouldDeleteEveryObjectIsRefusedAndTheRoutesKeepServing() throws Exception {
     Path conf = writeConfig(tmp.resolve("conf"));
-    try (ControlPlane cp = ControlPlane.start("--config-dir", conf.toString());
+    try (ControlPlane cp = start("--config-dir", conf.toString());
         Traffic traffic = new Traffic()) {
       awaitRequests(traffic, 20);
       long revision = storeRevision(cp);
@@ -364,7 +385,7 @@ class ConfigDirectoryEditsTest {
               + "Listener/main, Route/edited, Route/edited-two, Route/other, Upstream/backend; "
               + "restore the files, or start with --config-dir-force to delete them");
       awaitRequests(traffic, 20);
-      traffic.assertNoFailure();
+      traffic.assertNoFailure(cp);
       assertThat(storeRevision(cp)).isEqualTo(revision);
       assertThat(cp.get("/api/v1/objects").path("items").size()).isEqualTo(5);
     }
@@ -373,7 +394,7 @@ class ConfigDirectoryEditsTest {
   @Test
   void withForceAChangeMayDeleteEveryObject() throws Exception {
     Path conf = writeConfig(tmp.resolve("conf"));
-    try (ControlPlane cp = ControlPlane.start("--config-dir", conf.toString(), "--config-dir-grace", "1s", "--config-dir-force")) {
+    try (ControlPlane cp = start("--config-dir", conf.toString(), "--config-dir-grace", "1s", "--config-dir-force")) {
       awaitServing("/edited");
       Files.delete(conf.resolve("base.yaml"));
       Files.delete(conf.resolve("edited.yaml"));
@@ -396,7 +417,7 @@ class ConfigDirectoryEditsTest {
   @Test
   void oneFileAmongManyIsDeletedAfterTheGracePeriod() throws Exception {
     Path conf = writeConfig(tmp.resolve("conf"));
-    try (ControlPlane cp = ControlPlane.start("--config-dir", conf.toString(), "--config-dir-grace", "2s");
+    try (ControlPlane cp = start("--config-dir", conf.toString(), "--config-dir-grace", "2s");
         Traffic traffic = new Traffic()) {
       Files.writeString(conf.resolve("more.yaml"), route("more"));
       awaitServing("/more");
@@ -405,7 +426,7 @@ class ConfigDirectoryEditsTest {
       await().atMost(WITHIN).pollInterval(Duration.ofMillis(100)).until(() -> status("/more") == 404);
       assertThat(Duration.ofNanos(System.nanoTime() - removedAt)).isGreaterThanOrEqualTo(Duration.ofSeconds(2));
       assertThat(cp.server().stderr()).contains("config-dir: removed more.yaml");
-      traffic.assertNoFailure();
+      traffic.assertNoFailure(cp);
     }
   }
 }
