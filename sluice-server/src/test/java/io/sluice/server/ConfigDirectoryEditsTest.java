@@ -53,8 +53,13 @@ class ConfigDirectoryEditsTest {
     backend.close();
   }
 
+  /**
+   * Starts the server and waits for the gateway's listener: a port another process took meanwhile
+   * (the machine is shared) then fails here, naming the port, not as failed requests later.
+   */
   private ControlPlane start(String... args) throws IOException, InterruptedException {
     server = ControlPlane.start(args);
+    server.server().awaitPort(port);
     return server;
   }
 
