@@ -133,10 +133,13 @@ final class ConfigDirectorySource implements AutoCloseable {
     watcher = new ConfigDirectoryWatcher(dir, this::syncLogged);
   }
 
-  /** Starts applying the changes the watch sees. */
-  void start() {
+  /**
+   * Starts applying the changes the watch sees, and what is due without one: objects that were
+   * missing at the first sync are deleted when their grace runs out, even if nothing changes.
+   */
+  synchronized void start() {
     if (watcher == null) throw new IllegalStateException("watch() was not called");
-    watcher.start();
+    watcher.start(wakeIn == null ? null : Duration.ofNanos(wakeIn));
   }
 
   /** What a sync did: the revision it made, or nothing (0) when the store already matched the directory. */

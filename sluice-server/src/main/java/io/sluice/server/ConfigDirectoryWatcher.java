@@ -62,6 +62,7 @@ final class ConfigDirectoryWatcher implements AutoCloseable {
   /** Keys of the parents; their events only make the identity be checked. */
   private final Set<WatchKey> parentKeys = new HashSet<>();
   private @Nullable Identity identity;
+  private @Nullable Duration firstWake;
   /** The key of the directory itself: invalid once it is deleted, even if a new one gets its inode number. */
   private @Nullable WatchKey rootKey;
 
@@ -87,7 +88,14 @@ final class ConfigDirectoryWatcher implements AutoCloseable {
     this.thread.setPriority(Thread.MIN_PRIORITY); // the data plane comes first (docs/architecture.md)
   }
 
-  void start() {
+  /**
+   * Starts the callbacks.
+   *
+   * @param firstWake when to call back without a change, as the last callback made outside the
+   *     watcher (the first sync) asked; null for not until a change
+   */
+  void start(@Nullable Duration firstWake) {
+    this.firstWake = firstWake;
     thread.start();
   }
 
@@ -152,8 +160,9 @@ final class ConfigDirectoryWatcher implements AutoCloseable {
   }
 
   private void run() {
-    boolean wake = false; // the callback asked to run again at wakeAt (System.nanoTime())
-    long wakeAt = 0;
+    Duration first = firstWake;
+    boolean wake = first != null; // the callback asked to run again at wakeAt (System.nanoTime())
+    long wakeAt = first == null ? 0 : System.nanoTime() + first.toNanos();
     try {
       while (true) {
         long wait = IDENTITY_POLL.toNanos();

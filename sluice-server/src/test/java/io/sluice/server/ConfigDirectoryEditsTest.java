@@ -420,6 +420,26 @@ class ConfigDirectoryEditsTest {
   }
 
   @Test
+  void aFileRemovedWhileStoppedServesForTheGracePeriodAfterTheRestartThenGoes() throws Exception {
+    Path conf = writeConfig(tmp.resolve("conf"));
+    Files.writeString(conf.resolve("more.yaml"), route("more"));
+    try (ControlPlane cp = start("--config-dir", conf.toString(), "--config-dir-grace", "5s")) {
+      awaitServing("/more");
+      long revision = storeRevision(cp);
+      Files.delete(conf.resolve("more.yaml"));
+      cp.restart(); // the server stops before it sees the removal
+
+      // A directory that is missing a file at start may be one being deployed: the grace applies.
+      assertThat(status("/more")).isEqualTo(200);
+      assertThat(storeRevision(cp)).isEqualTo(revision);
+      // Then it goes, with no further change in the directory.
+      await().atMost(WITHIN).pollInterval(Duration.ofMillis(100)).until(() -> status("/more") == 404);
+      assertThat(storeRevision(cp)).isEqualTo(revision + 1);
+      assertThat(status("/other")).isEqualTo(200);
+    }
+  }
+
+  @Test
   void oneFileAmongManyIsDeletedAfterTheGracePeriod() throws Exception {
     Path conf = writeConfig(tmp.resolve("conf"));
     try (ControlPlane cp = start("--config-dir", conf.toString(), "--config-dir-grace", "2s");
