@@ -22,7 +22,8 @@ public final class ConfigLoader {
   /**
    * Loads and validates every object under {@code dir}: recursively, in path order, skipping files
    * and folders whose name starts with a dot (editor backups, the {@code ..data} links of a mounted
-   * Kubernetes ConfigMap). An object's source is its file relative to {@code dir}, with {@code /}
+   * Kubernetes ConfigMap). {@code configured} may be or pass through symlinks; it is read as the
+   * directory it resolves to. An object's source is its file relative to it, with {@code /}
    * separators, and the line its document starts on: {@code routes/shop.yaml:12}.
    *
    * <p>Nothing is thrown before every file is read: the exception carries the decoding errors of
@@ -41,7 +42,9 @@ public final class ConfigLoader {
    * {@link #loadDirectory(Path)} with the files the objects name checked against {@code paths}
    * (the set is valid under it, see {@link ConfigSet#paths}).
    */
-  public static ConfigSet loadDirectory(Path dir, PathPolicy paths) throws ConfigException, IOException {
+  public static ConfigSet loadDirectory(Path configured, PathPolicy paths) throws ConfigException, IOException {
+    // A walk does not enter a symlink it starts at: through a link to a directory it would find nothing.
+    Path dir = configured.toRealPath();
     List<Path> files;
     try (Stream<Path> walk = Files.walk(dir)) {
       files = walk.filter(p -> !isHidden(dir.relativize(p)))

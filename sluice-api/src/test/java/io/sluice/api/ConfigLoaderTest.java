@@ -149,6 +149,23 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void loadsADirectoryGivenThroughASymlink() throws Exception {
+    write("conf/routes.yaml", """
+        apiVersion: sluice.io/v1
+        kind: Route
+        metadata: {name: health}
+        spec:
+          match:
+            path: {exact: /healthz}
+          directResponse: {status: 204}
+        """);
+    Path link = Files.createSymbolicLink(dir.resolve("current"), dir.resolve("conf"));
+
+    assertThat(ConfigLoader.loadDirectory(link).all()).extracting(ConfigObject::ref, ConfigObject::source)
+        .containsExactly(tuple("Route/health", "routes.yaml:1"));
+  }
+
+  @Test
   void loadsAnEmptyDirectoryAsAnEmptySet() throws Exception {
     assertThat(ConfigLoader.loadDirectory(dir).all()).isEmpty();
   }

@@ -18,11 +18,18 @@ import io.sluice.store.StoreConflictException;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,11 +52,26 @@ import org.slf4j.LoggerFactory;
  * and name, which is then managed by the directory; a managed object changed through the API is set
  * back to the file's version at the next change of the directory.
  *
+ * <p>Ordinary edits must not cost routes, so a change is taken with care ({@link ConfigDirectoryOptions}):
+ * <ul>
+ *   <li>the directory is read through its real path (symlinks followed); a path that resolves to
+ *       nothing is a directory that cannot be read, never an empty one;
+ *   <li>a file's new content is taken once it has been unchanged for the settle period (not at the
+ *       first sync, which takes the directory as it is);
+ *   <li>a file that stops parsing keeps its last good objects until it parses again; the errors are
+ *       logged once per content;
+ *   <li>an object that leaves the directory (its file gone, or its document) keeps serving for the
+ *       grace period and is deleted only if it has not come back by then;
+ *   <li>a change that would delete every object of the directory, or more than the allowed share,
+ *       is refused unless forced.
+ * </ul>
+ *
  * <p>The directory is checked together with what it would be applied to (the store's other
  * objects), so a file may refer to an upstream created through the API. An invalid directory
  * changes nothing; every error is reported with its file, line, object and field.
  *
- * <p>Threading: {@link #sync()} is serialised; the watcher calls it on its own thread.
+ * <p>Threading: {@link #sync()} is serialised (its state is guarded by {@code this}); the watcher
+ * calls it on its own thread.
  */
 final class ConfigDirectorySource implements AutoCloseable {
   static final String MANAGED_BY = "sluice.io/managed-by";
@@ -58,27 +80,52 @@ final class ConfigDirectorySource implements AutoCloseable {
   /** A change made through the API between reading the store and applying is a conflict: read again. */
   private static final int ATTEMPTS = 5;
 
+  /** What is known of one file: the content last seen, since when, and the objects last taken from it. */
+  private static final class FileState {
+    byte @Nullable [] content;
+    long seenAt;
+    List<ConfigObject<?>> parsed = List.of();
+    List<ConfigError> errors = List.of();
+    /** The objects last taken (its last good content), or null while none was. */
+    @Nullable List<ConfigObject<?>> taken;
+    /** Whether the errors of {@link #content} were reported. */
+    boolean reported;
+    /** When the file was found gone (System.nanoTime()), or null while it is there. */
+    @Nullable Long missingSince;
+  }
+
   private final Path dir;
   private final ConfigStore store;
   private final PathPolicy paths;
+  private final ConfigDirectoryOptions options;
   private @Nullable ConfigDirectoryWatcher watcher;
   /** The file each object came from at the last sync, to name the file when its objects go. */
   private Map<ObjectRef, String> fileOf = Map.of();
+  private final Map<String, FileState> files = new HashMap<>();
+  /** Objects of the directory found missing, and since when (System.nanoTime()); they serve until the grace runs out. */
+  private final Map<ObjectRef, Long> goneSince = new HashMap<>();
+  private boolean synced;
+  /** The last refusal logged, so that a refusal repeated by a timer is not logged (nor counted) again. */
+  private @Nullable String lastRefusal;
+  /** When the sync in progress wants to run again (nanoseconds from now), or null. */
+  private @Nullable Long wakeIn;
 
   private final Runnable refused;
 
   ConfigDirectorySource(Path dir, ConfigStore store) {
-    this(dir, store, PathPolicy.DEFAULT, () -> {});
+    this(dir, store, PathPolicy.DEFAULT, ConfigDirectoryOptions.DEFAULTS, () -> {});
   }
 
   /**
+   * @param dir the directory as configured; it may be or pass through symlinks, which are resolved at every sync
    * @param paths the directories the server allows, as the store validates with
    * @param refused called (on the watcher's thread) for each change of the directory that is refused or cannot be read
    */
-  ConfigDirectorySource(Path dir, ConfigStore store, PathPolicy paths, Runnable refused) {
+  ConfigDirectorySource(Path dir, ConfigStore store, PathPolicy paths, ConfigDirectoryOptions options, Runnable refused) {
     this.dir = dir;
     this.store = store;
     this.paths = paths;
+    this.options = options;
     this.refused = refused;
   }
 
@@ -91,10 +138,13 @@ final class ConfigDirectorySource implements AutoCloseable {
     watcher = new ConfigDirectoryWatcher(dir, this::syncLogged);
   }
 
-  /** Starts applying the changes the watch sees. */
-  void start() {
+  /**
+   * Starts applying the changes the watch sees, and what is due without one: objects that were
+   * missing at the first sync are deleted when their grace runs out, even if nothing changes.
+   */
+  synchronized void start() {
     if (watcher == null) throw new IllegalStateException("watch() was not called");
-    watcher.start();
+    watcher.start(wakeIn == null ? null : Duration.ofNanos(wakeIn));
   }
 
   /** What a sync did: the revision it made, or nothing (0) when the store already matched the directory. */
@@ -108,23 +158,71 @@ final class ConfigDirectorySource implements AutoCloseable {
    * Reads the directory and applies the difference to the store as one change set.
    *
    * @throws ConfigException with every error when the directory (with the store's other objects) is
-   *     not a valid configuration; nothing is written
+   *     not a valid configuration, or when the change would delete more of the directory's objects
+   *     than allowed; nothing is written
    * @throws StoreConflictException when the store refuses the change set (e.g. a removed upstream
    *     that an object created through the API still refers to)
-   * @throws IOException when the directory cannot be read
+   * @throws IOException when the directory cannot be read (or does not resolve to a directory)
    */
   synchronized Outcome sync() throws ConfigException, StoreConflictException, IOException {
-    List<String> files = listFiles();
+    wakeIn = null;
+    long now = System.nanoTime();
+    boolean first = !synced;
+    Path real = dir.toRealPath();
+    if (!Files.isDirectory(real)) throw new IOException(dir + " is not a directory");
+    List<String> listed = listFiles(real);
     List<ConfigError> errors = new ArrayList<>();
     List<ConfigObject<?>> read = new ArrayList<>();
-    for (String source : files) {
+    Set<String> present = new HashSet<>();
+    for (String source : listed) {
+      byte[] bytes;
       try {
-        String text = Files.readString(dir.resolve(source));
-        read.addAll(source.endsWith(".json") ? ObjectCodec.readJson(source, text, errors) : ObjectCodec.readYaml(source, text, errors));
-      } catch (CharacterCodingException e) {
-        errors.add(new ConfigError(source, "?", "", "not valid UTF-8; expected a UTF-8 text file"));
+        bytes = Files.readAllBytes(real.resolve(source));
+      } catch (NoSuchFileException e) {
+        continue; // gone since it was listed: as if it had not been
+      }
+      present.add(source);
+      FileState f = files.computeIfAbsent(source, k -> new FileState());
+      f.missingSince = null;
+      if (f.content == null || !Arrays.equals(bytes, f.content)) {
+        f.content = bytes;
+        f.seenAt = now;
+        f.reported = false;
+        parse(source, bytes, f);
+      }
+      long settling = f.seenAt + options.settle().toNanos() - now;
+      if (!first && settling > 0 && f.taken != f.parsed) {
+        // Still being written, perhaps: keep what it had until it has been quiet for the settle period.
+        wakeAt(settling);
+        if (f.taken != null) read.addAll(f.taken);
+      } else if (f.errors.isEmpty()) {
+        f.taken = f.parsed;
+        read.addAll(f.parsed);
+      } else if (f.taken != null) {
+        read.addAll(f.taken);
+        if (!f.reported) {
+          f.reported = true;
+          refused.run();
+          log.error("{} in {} does not parse; its last good objects keep serving until it does; {} error(s):", source, dir,
+              f.errors.size());
+          for (ConfigError err : f.errors) log.error("  {}", err);
+        }
+      } else {
+        // Never good: nothing to keep, so the directory is refused as a whole, as any invalid one.
+        errors.addAll(f.errors);
+        read.addAll(f.parsed);
       }
     }
+    for (var it = files.entrySet().iterator(); it.hasNext(); ) {
+      var e = it.next();
+      if (present.contains(e.getKey())) continue;
+      FileState f = e.getValue();
+      if (f.missingSince == null) f.missingSince = now;
+      long left = f.missingSince + options.grace().toNanos() - now;
+      // Its last good content is kept while its objects are, in case it comes back half-written.
+      if (left > 0) wakeAt(left); else it.remove();
+    }
+    synced = true;
     Map<ObjectRef, ConfigObject<?>> desired = new LinkedHashMap<>();
     Map<ObjectRef, String> files2 = new HashMap<>();
     for (ConfigObject<?> o : read) {
@@ -137,16 +235,58 @@ final class ConfigDirectorySource implements AutoCloseable {
       Snapshot s = store.snapshot();
       Map<ObjectRef, ConfigObject<?>> stored = new LinkedHashMap<>();
       for (ConfigObject<?> o : s.objects()) stored.put(ObjectRef.of(o), o);
+      // Objects of the directory that left it: kept while their grace lasts, deleted after.
+      List<ConfigObject<?>> kept = new ArrayList<>();
+      List<ObjectRef> expired = new ArrayList<>();
+      Set<ObjectRef> leaving = new TreeSet<>(Comparator.comparing(ObjectRef::toString));
+      int managedCount = 0;
+      for (ConfigObject<?> o : stored.values()) {
+        if (!isManaged(o)) continue;
+        managedCount++;
+        ObjectRef ref = ObjectRef.of(o);
+        if (desired.containsKey(ref)) continue;
+        Long since = goneSince.get(ref);
+        if (since == null) {
+          goneSince.put(ref, now);
+          since = now;
+          leaving.add(ref);
+        }
+        long left = since + options.grace().toNanos() - now;
+        if (left > 0) {
+          kept.add(o);
+          wakeAt(left);
+        } else {
+          expired.add(ref);
+        }
+      }
+      goneSince.keySet().removeIf(ref -> desired.containsKey(ref) || !(stored.get(ref) instanceof ConfigObject<?> o && isManaged(o)));
+      if (!leaving.isEmpty()) {
+        log.info("{} no longer in {}; kept for {} unless back by then", leaving.stream().map(r -> {
+          String file = fileOf.get(r);
+          return file == null ? r.toString() : r + " (" + file + ")";
+        }).collect(Collectors.joining(", ")), dir, human(options.grace()));
+      }
       // The configuration this sync would make: the store's objects the directory does not own, plus the directory.
       List<ConfigObject<?>> result = new ArrayList<>();
       for (ConfigObject<?> o : stored.values()) {
         if (!isManaged(o) && !desired.containsKey(ObjectRef.of(o))) result.add(o);
       }
+      result.addAll(kept);
       result.addAll(read.stream().map(ConfigDirectorySource::managed).toList());
       List<ConfigError> all = new ArrayList<>(errors);
       Set<String> unreadable = errors.stream().map(ConfigError::object).collect(Collectors.toSet());
       all.addAll(Validator.validate(result, unreadable, FilterConfigValidator.installed(), paths));
       if (!all.isEmpty()) throw new ConfigException(all);
+      if (!expired.isEmpty() && !options.force()
+          && (expired.size() == managedCount || expired.size() * 100L > (long) options.maxDeletePercent() * managedCount)) {
+        // Losing (most of) the directory at once is far more often an accident (a wrong mount, a
+        // checkout in progress, a path that moved) than intent; the operator says so explicitly.
+        throw new ConfigException(List.of(new ConfigError(dir.toString(), "--config-dir-max-delete", "",
+            "would delete " + expired.size() + " of the " + managedCount + " objects the directory manages ("
+                + (expired.size() == managedCount ? "all of them" : "more than " + options.maxDeletePercent() + "%")
+                + "): " + expired.stream().map(ObjectRef::toString).sorted().collect(Collectors.joining(", "))
+                + "; restore the files, or start with --config-dir-force to delete them")));
+      }
 
       ChangeSet.Builder b = ChangeSet.builder().author(AUTHOR).baseRevision(s.revision());
       Set<String> changed = new TreeSet<>();
@@ -155,27 +295,29 @@ final class ConfigDirectorySource implements AutoCloseable {
       int puts = 0;
       int deletes = 0;
       for (Map.Entry<ObjectRef, ConfigObject<?>> d : desired.entrySet()) {
-        ConfigObject<?> now = stored.get(d.getKey());
-        if (now == null || !sameContent(now, d.getValue())) {
+        ConfigObject<?> current = stored.get(d.getKey());
+        if (current == null || !sameContent(current, d.getValue())) {
           b.put(d.getValue());
           changed.add(files2.get(d.getKey()));
           puts++;
         }
       }
-      for (ConfigObject<?> o : stored.values()) {
-        ObjectRef ref = ObjectRef.of(o);
-        if (isManaged(o) && !desired.containsKey(ref)) {
-          b.delete(ref);
-          deletes++;
-          String file = fileOf.get(ref);
-          if (file == null) {
-            gone.add(ref.toString());
-          } else if (files.contains(file)) {
-            changed.add(file);
-          } else {
-            removed.add(file);
-          }
+      for (ObjectRef ref : expired) {
+        b.delete(ref);
+        deletes++;
+        String file = fileOf.get(ref);
+        if (file == null) {
+          gone.add(ref.toString());
+        } else if (present.contains(file)) {
+          changed.add(file);
+        } else {
+          removed.add(file);
         }
+      }
+      // Objects still serving their grace keep their file, to name it when they go.
+      for (ConfigObject<?> o : kept) {
+        String file = fileOf.get(ObjectRef.of(o));
+        if (file != null) files2.putIfAbsent(ObjectRef.of(o), file);
       }
       if (puts + deletes == 0) {
         fileOf = files2;
@@ -197,29 +339,71 @@ final class ConfigDirectorySource implements AutoCloseable {
     }
   }
 
-  /** {@link #sync()} for the watcher: logs the outcome; an invalid directory changes nothing and says why. */
-  private void syncLogged() {
+  private static void parse(String source, byte[] bytes, FileState f) {
+    List<ConfigError> errors = new ArrayList<>();
+    try {
+      String text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+      f.parsed = List.copyOf(source.endsWith(".json") ? ObjectCodec.readJson(source, text, errors) : ObjectCodec.readYaml(source, text, errors));
+    } catch (CharacterCodingException e) {
+      f.parsed = List.of();
+      errors.add(new ConfigError(source, "?", "", "not valid UTF-8; expected a UTF-8 text file"));
+    }
+    f.errors = List.copyOf(errors);
+  }
+
+  private void wakeAt(long nanosFromNow) {
+    if (wakeIn == null || nanosFromNow < wakeIn) wakeIn = nanosFromNow;
+  }
+
+  private static String human(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+  }
+
+  /**
+   * {@link #sync()} for the watcher: logs the outcome; an invalid directory changes nothing and says
+   * why (once: the same refusal again, as a timer repeats it, is not logged or counted again).
+   *
+   * @return when to sync again without a change (a file settling, a grace running out), or null
+   */
+  private synchronized @Nullable Duration syncLogged() {
     try {
       Outcome o = sync();
+      lastRefusal = null;
       if (o.changed()) {
         log.info("{}: revision {} ({} put, {} deleted)", o.message(), o.revision(), o.puts(), o.deletes());
       }
     } catch (ConfigException e) {
-      refused.run();
-      log.error("config change in {} refused, the previous config keeps serving; {} error(s):", dir, e.errors().size());
-      for (ConfigError err : e.errors()) log.error("  {}", err);
+      if (firstTime(e.errors().toString())) {
+        refused.run();
+        log.error("config change in {} refused, the previous config keeps serving; {} error(s):", dir, e.errors().size());
+        for (ConfigError err : e.errors()) log.error("  {}", err);
+      }
     } catch (StoreConflictException e) {
-      refused.run();
-      log.error("config change in {} refused by the store ({}), the previous config keeps serving: {}", dir,
-          e.reason().name().toLowerCase(java.util.Locale.ROOT), e.getMessage());
+      if (firstTime(e.getMessage())) {
+        refused.run();
+        log.error("config change in {} refused by the store ({}), the previous config keeps serving: {}", dir,
+            e.reason().name().toLowerCase(java.util.Locale.ROOT), e.getMessage());
+      }
     } catch (IOException | UncheckedIOException e) {
-      refused.run();
-      log.error("config change in {} not applied: cannot read it: {}", dir, e.getMessage());
+      if (firstTime(e.toString())) {
+        refused.run();
+        log.error("config change in {} not applied: cannot read it: {}", dir, e.getMessage());
+      }
     }
+    Long in = wakeIn;
+    // A refused change is tried again when a timer is due: the grace of others may run out meanwhile.
+    return in == null ? null : Duration.ofNanos(Math.max(in, 1_000_000));
+  }
+
+  private boolean firstTime(@Nullable String refusal) {
+    String r = String.valueOf(refusal);
+    if (r.equals(lastRefusal)) return false;
+    lastRefusal = r;
+    return true;
   }
 
   /** The YAML/JSON files under the directory, as {@link io.sluice.api.ConfigLoader} reads them: relative, sorted, no hidden ones. */
-  private List<String> listFiles() throws IOException {
+  private static List<String> listFiles(Path dir) throws IOException {
     try (Stream<Path> walk = Files.walk(dir)) {
       return walk.filter(p -> !isHidden(dir.relativize(p)))
           .filter(Files::isRegularFile)

@@ -66,6 +66,23 @@ final class ServeCommand implements Callable<Integer> {
       description = "directory of YAML/JSON objects applied into the store and watched for changes (GitOps)")
   @Nullable Path configDir;
 
+  @Option(names = "--config-dir-grace", paramLabel = "DURATION", converter = ConfigDirectoryOptions.DurationConverter.class,
+      defaultValue = "10s", description = "how long the objects of a file that vanished (or of a removed document) keep serving"
+          + " before they are deleted; back within it, nothing changes (default: ${DEFAULT-VALUE})")
+  java.time.Duration configDirGrace = ConfigDirectoryOptions.DEFAULT_GRACE;
+
+  @Option(names = "--config-dir-settle", paramLabel = "DURATION", converter = ConfigDirectoryOptions.DurationConverter.class,
+      defaultValue = "1s", description = "how long a changed file must stay unchanged before it is taken (default: ${DEFAULT-VALUE})")
+  java.time.Duration configDirSettle = ConfigDirectoryOptions.DEFAULT_SETTLE;
+
+  @Option(names = "--config-dir-max-delete", paramLabel = "PERCENT", converter = ConfigDirectoryOptions.PercentConverter.class,
+      defaultValue = "50", description = "the largest share of the directory's objects one change may delete; a change deleting"
+          + " more, or all of them, is refused (default: ${DEFAULT-VALUE}%)")
+  int configDirMaxDelete = ConfigDirectoryOptions.DEFAULT_MAX_DELETE_PERCENT;
+
+  @Option(names = "--config-dir-force", description = "let a change of --config-dir delete any share of its objects, all of them too")
+  boolean configDirForce;
+
   @Option(names = "--data-dir", paramLabel = "DIR",
       description = "where the embedded store keeps the configuration and its history (default: ./data;"
           + " with --demo a fresh temporary directory)")
@@ -209,7 +226,9 @@ final class ServeCommand implements Callable<Integer> {
 
     ConfigDirectorySource source = null;
     if (configDir != null) {
-      source = new ConfigDirectorySource(configDir, store, paths, gateway.metrics()::recordConfigApplyFailure);
+      source = new ConfigDirectorySource(configDir, store, paths,
+          new ConfigDirectoryOptions(configDirGrace, configDirSettle, configDirMaxDelete, configDirForce),
+          gateway.metrics()::recordConfigApplyFailure);
       this.source = source;
       // Watch before the first sync: a change made while it runs is then seen, not lost.
       source.watch();

@@ -55,7 +55,8 @@ class ConfigDirectorySourceTest {
     ControlPlane.write(config, "routes.yaml", direct("hello", "/", "one"));
     ControlPlane.write(config, "more/extra.yaml", direct("extra", "/extra", "extra"));
 
-    try (ControlPlane cp = ControlPlane.start("--config-dir", config.toString())) {
+    // A short grace: a deleted file's objects go 2 s after it (10 s by default).
+    try (ControlPlane cp = ControlPlane.start("--config-dir", config.toString(), "--config-dir-grace", "2s")) {
       JsonNode first = lastRevision(cp);
       assertThat(first.path("revision").asLong()).isEqualTo(1);
       assertThat(first.path("author").asText()).isEqualTo("config-dir");

@@ -31,7 +31,7 @@ final class ControlPlane implements AutoCloseable {
   private final Path dataDir;
   private final boolean ownDataDir;
   private final int adminPort;
-  private final List<String> extraArgs;
+  private List<String> extraArgs;
   private ServerProcess server;
 
   private ControlPlane(Path dataDir, boolean ownDataDir, int adminPort, List<String> extraArgs) {
@@ -73,6 +73,12 @@ final class ControlPlane implements AutoCloseable {
     }
     server.close();
     startServer();
+  }
+
+  /** Like {@link #restart()}, with other {@code extraArgs} from now on (e.g. the same directory by another path). */
+  void restartWith(String... extraArgs) throws IOException, InterruptedException {
+    this.extraArgs = List.of(extraArgs);
+    restart();
   }
 
   ServerProcess server() {

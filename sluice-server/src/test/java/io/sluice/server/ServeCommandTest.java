@@ -68,7 +68,9 @@ class ServeCommandTest {
     Files.writeString(dir.resolve("listener.yaml"), listener(port));
     Files.writeString(dir.resolve("routes.yaml"), helloRoute("version one"));
 
-    try (ServerProcess sluice = ServerProcess.start("serve", "--data-dir", data.toString(), "--admin-address", admin(), "--config-dir", dir.toString(), "--event-loops", "2")
+    // A short grace: a deleted file's objects go 2 s after it (10 s by default).
+    try (ServerProcess sluice = ServerProcess.start("serve", "--data-dir", data.toString(), "--admin-address", admin(), "--config-dir", dir.toString(), "--event-loops", "2",
+            "--config-dir-grace", "2s")
         .awaitPort(port);
         RawConnection conn = RawConnection.open(port)) {
       RawConnection.Response first = get(conn, "/");
