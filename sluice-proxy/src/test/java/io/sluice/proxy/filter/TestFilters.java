@@ -10,7 +10,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 import org.jspecify.annotations.Nullable;
@@ -163,6 +165,53 @@ public final class TestFilters {
               }, x.executor()));
         }
       };
+    }
+  }
+
+  /**
+   * {@code test-pending}: its request phase (with {@code response: true}, its response phase
+   * instead) returns an async result that only the test completes, through {@link Pending#WAITING},
+   * if at all: for the deadline of async results.
+   */
+  public record PendingConfig(Boolean response) {
+    public PendingConfig {
+      response = response != null && response;
+    }
+  }
+
+  public static final class Pending implements FilterFactory<PendingConfig> {
+    /** The results handed out, oldest first; a test takes them to complete them (late) or not. */
+    public static final BlockingQueue<CompletableFuture<FilterResult>> WAITING = new LinkedBlockingQueue<>();
+
+    @Override
+    public String kind() {
+      return "test-pending";
+    }
+
+    @Override
+    public Class<PendingConfig> configType() {
+      return PendingConfig.class;
+    }
+
+    @Override
+    public Filter create(PendingConfig c, FilterEnvironment env) {
+      return new Filter() {
+        @Override
+        public FilterResult onRequest(Exchange x) {
+          return c.response() ? FilterResult.CONTINUE : pending();
+        }
+
+        @Override
+        public FilterResult onResponse(Exchange x) {
+          return c.response() ? pending() : FilterResult.CONTINUE;
+        }
+      };
+    }
+
+    private static FilterResult pending() {
+      CompletableFuture<FilterResult> f = new CompletableFuture<>();
+      WAITING.add(f);
+      return FilterResult.async(f);
     }
   }
 
