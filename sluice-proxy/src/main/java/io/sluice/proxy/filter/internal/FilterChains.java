@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -46,7 +45,7 @@ public final class FilterChains {
   private SharedState sharedState = SharedState.EMPTY;
 
   /** One list of filters as configured, compiled once. */
-  private record Segment(List<FilterSpec> specs, List<Filter> filters, List<String> wheres, List<AtomicBoolean> logged) {
+  private record Segment(List<FilterSpec> specs, List<Filter> filters, List<String> wheres) {
     int indexOf(String name) {
       for (int i = 0; i < specs.size(); i++) {
         if (name.equals(specs.get(i).name())) return i;
@@ -138,16 +137,14 @@ public final class FilterChains {
   private Segment segment(FilterRegistry registry, String owner, String field, List<FilterSpec> specs) {
     List<Filter> filters = new ArrayList<>(specs.size());
     List<String> wheres = new ArrayList<>(specs.size());
-    List<AtomicBoolean> logged = new ArrayList<>(specs.size());
     for (int i = 0; i < specs.size(); i++) {
       FilterSpec s = specs.get(i);
       String at = field + "[" + i + "]";
       String where = owner + " " + at + " (" + s.label() + ")";
       filters.add(registry.create(s.kind(), s.config(), new Environment(s, owner, at), owner + ": " + at));
       wheres.add(where);
-      logged.add(new AtomicBoolean());
     }
-    return new Segment(List.copyOf(specs), filters, wheres, logged);
+    return new Segment(List.copyOf(specs), filters, wheres);
   }
 
   /**
@@ -214,7 +211,7 @@ public final class FilterChains {
           jumps.put(j.getKey(), position[target]);
         }
       }
-      links.add(new FilterChain.Link(s.filters().get(i), s.wheres().get(i), jumps, s.logged().get(i)));
+      links.add(new FilterChain.Link(s.filters().get(i), s.wheres().get(i), jumps));
     }
   }
 

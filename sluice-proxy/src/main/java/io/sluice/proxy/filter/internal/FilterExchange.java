@@ -35,8 +35,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Runs a {@link FilterChain} over one exchange at a time of one client connection, and is the
@@ -48,14 +46,15 @@ import org.slf4j.LoggerFactory;
  * <p>The request phase runs the filters in order until one answers or the chain ends; a filter
  * that needs the body makes the host buffer it first; an async result parks the chain until its
  * stage completes, then resumes it on the connection's event loop (a generation number makes a
- * late completion for an exchange that has ended a no-op). The response phase runs, in reverse,
- * the filters whose request phase was reached.
+ * late completion for an exchange that has ended a no-op), or until the listener's
+ * {@code timeouts.filter} passes: then the exchange answers 504 {@code filter_timeout} and the
+ * result is ignored when it comes. The response phase runs, in reverse, the filters whose request
+ * phase was reached. A filter that throws (or whose result fails) makes the answer 500
+ * {@code filter_error}; the host counts and logs it ({@link ExchangeHost#filterFailed}).
  *
  * <p>Threading: everything on the connection's event loop.
  */
 public final class FilterExchange implements Exchange {
-  private static final Logger log = LoggerFactory.getLogger(FilterExchange.class);
-
   /** {@link #filterUpstreamResponse}: encode the upstream's head with {@link #responseEdits()}. */
   public static final int RESPONSE_CONTINUE = 0;
   /** {@link #filterUpstreamResponse}: wait; the resume callback runs when the response phase is done. */
@@ -641,10 +640,11 @@ public final class FilterExchange implements Exchange {
    * ever comes, is ignored. The filter does not see this response, as if it had answered itself.
    */
   private void asyncTimedOut(int wait, int i) {
-    if (wait != awaiting) return;
+    FilterChain c = chain;
+    if (wait != awaiting || c == null) return;
     asyncTimer = null;
     awaiting++;
-    FilterChain.Link l = chain.link(i);
+    FilterChain.Link l = c.link(i);
     LocalResponse timeout = LocalResponse.error(504, "filter_timeout", "filter " + l.where + " did not complete within "
         + Durations.format(Duration.ofNanos(asyncTimeoutNanos)));
     if (phase == REQUEST) {
