@@ -155,4 +155,27 @@ class FilterFailuresTest {
       assertThat(next.body()).isEqualTo("ok");
     }
   }
+
+  @Test
+  void anErrorEscapingTheFilterRuntimeClosesTheConnectionAndIsCountedAsDownstream() throws Exception {
+    try (TestUpstream up = upstream();
+        GatewayFixture gw = gateway(up.address(), "- {kind: test-fail, name: buggy, config: {error: true}}")) {
+      for (int i = 0; i < 2; i++) {
+        try (RawConnection c = RawConnection.open(gw.port())) {
+          c.send("GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
+          // Nothing can be trusted on the connection after such a bug: it is closed, unanswered.
+          assertThat(c.input().readAllBytes()).isEmpty();
+        }
+      }
+      assertThat(unexpectedErrors(gw, "downstream")).isEqualTo("2");
+      assertThat(unexpectedErrors(gw, "filter")).isEqualTo("0");
+      List<ILoggingEvent> lines = logged.list;
+      assertThat(lines).hasSize(1);
+      assertThat(lines.get(0).getLevel()).isEqualTo(Level.WARN);
+      assertThat(lines.get(0).getFormattedMessage()).isEqualTo("unexpected java.lang.AssertionError in downstream");
+      assertThat(lines.get(0).getThrowableProxy().getMessage()).isEqualTo("a bug on purpose");
+      // The gateway goes on serving.
+      assertThat(up.received()).isEmpty();
+    }
+  }
 }

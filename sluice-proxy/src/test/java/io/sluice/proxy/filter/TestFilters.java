@@ -314,8 +314,12 @@ public final class TestFilters {
     }
   }
 
-  /** {@code test-fail}: throws in its request phase. */
-  public record FailConfig(Boolean response) {}
+  /**
+   * {@code test-fail}: throws an IllegalStateException in its request phase (with {@code response:
+   * true}, in its response phase); with {@code error: true}, an AssertionError instead, which the
+   * filter runtime does not catch (an Error is not a filter's failure to answer for).
+   */
+  public record FailConfig(Boolean response, Boolean error) {}
 
   public static final class Fail implements FilterFactory<FailConfig> {
     @Override
@@ -331,9 +335,11 @@ public final class TestFilters {
     @Override
     public Filter create(FailConfig c, FilterEnvironment env) {
       boolean inResponse = Boolean.TRUE.equals(c.response());
+      boolean error = Boolean.TRUE.equals(c.error());
       return new Filter() {
         @Override
         public FilterResult onRequest(Exchange x) {
+          if (error) throw new AssertionError("a bug on purpose");
           if (!inResponse) throw new IllegalStateException("broken on purpose");
           return FilterResult.CONTINUE;
         }
