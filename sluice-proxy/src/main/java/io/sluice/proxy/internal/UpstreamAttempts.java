@@ -250,12 +250,14 @@ final class UpstreamAttempts implements EndpointFilter {
   /**
    * The keep-alive race was lost on a reused connection, and the request can go again (see
    * {@link UpstreamConnection}): the attempt in progress goes on at once on a new connection to the
-   * same endpoint; true when it does. Otherwise the caller goes on with {@link #failed}. As before pooling, nothing reached the upstream, or the request can safely go again
-   * (see {@link UpstreamConnection}): so the breakers see one call, no backoff is waited, and
-   * neither the policy's attempts nor the retry budget are used, since a pooled connection the
-   * upstream closed says nothing about the upstream. {@link Observation} still sees a new attempt
-   * and a new connection. A new connection cannot lose the race, so this happens at most once per
-   * attempt. False when no attempt is in progress or the endpoint's connection limit is reached.
+   * same endpoint; true when it does. Otherwise the caller goes on with {@link #failed}.
+   *
+   * <p>The breakers see one call, no backoff is waited, and neither the policy's attempts nor the
+   * retry budget are used: a pooled connection the upstream closed says nothing about the upstream
+   * (the behaviour before this went through here, kept). {@link Observation} still sees a new
+   * attempt and a new connection. A new connection cannot lose the race, so this happens at most
+   * once per attempt. False when no attempt is in progress or the endpoint's connection limit is
+   * reached.
    */
   boolean reconnect() {
     Endpoint e = endpoint;
