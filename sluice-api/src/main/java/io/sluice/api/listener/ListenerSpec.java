@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * spec:
  *   address: 127.0.0.1:8080
  *   limits: {maxHeaderSize: 16KiB, maxUriLength: 8192, maxBodySize: 10MiB, maxConnections: 10000, requestBuffer: 64KiB}
- *   timeouts: {idle: 60s, headerRead: 10s, drain: 30s}
+ *   timeouts: {idle: 60s, headerRead: 10s, drain: 30s, filter: 30s}
  *   accessLog: {format: json, file: {path: /var/log/sluice/access.log}}
  *   tracing: {samplingRatio: 0.1, exporter: otlp, endpoint: http://collector:4318/v1/traces}
  * }</pre>
@@ -78,14 +78,24 @@ public record ListenerSpec(
    * @param headerRead a request head must arrive completely within this from its first byte, else 408
    *     and close: the slow-loris guard (default 10s)
    * @param drain on shutdown, in-flight requests get this long to finish (default 30s)
+   * @param filter how long a filter's async result may keep its phase waiting; past it the client
+   *     gets 504 {@code filter_timeout} and the result is ignored (default 30s, at most 10m)
    */
-  public record Timeouts(Duration idle, Duration headerRead, Duration drain) {
-    public static final Timeouts DEFAULT = new Timeouts(null, null, null);
+  public record Timeouts(Duration idle, Duration headerRead, Duration drain, Duration filter) {
+    /** The default of {@link #filter}. */
+    public static final Duration DEFAULT_FILTER = Duration.ofSeconds(30);
+    public static final Timeouts DEFAULT = new Timeouts(null, null, null, null);
 
     public Timeouts {
       idle = idle == null ? Duration.ofSeconds(60) : idle;
       headerRead = headerRead == null ? Duration.ofSeconds(10) : headerRead;
       drain = drain == null ? Duration.ofSeconds(30) : drain;
+      filter = filter == null ? DEFAULT_FILTER : filter;
+    }
+
+    /** Timeouts with the default filter timeout. */
+    public Timeouts(Duration idle, Duration headerRead, Duration drain) {
+      this(idle, headerRead, drain, null);
     }
   }
 }

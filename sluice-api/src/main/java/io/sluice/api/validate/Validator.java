@@ -48,6 +48,7 @@ public final class Validator {
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]*[a-z0-9])?");
   private static final int MAX_NAME_LENGTH = 253;
   private static final ByteSize MAX_REQUEST_BUFFER = ByteSize.ofMiB(16);
+  private static final Duration MAX_FILTER_TIMEOUT = Duration.ofMinutes(10);
   /** RFC 9110 token: methods and header field names. */
   private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
   private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z_][A-Za-z0-9_]*)}");
@@ -225,6 +226,12 @@ public final class Validator {
     positive(r, "spec.timeouts.idle", l.timeouts().idle());
     positive(r, "spec.timeouts.headerRead", l.timeouts().headerRead());
     positive(r, "spec.timeouts.drain", l.timeouts().drain());
+    positive(r, "spec.timeouts.filter", l.timeouts().filter());
+    // A pending filter holds its exchange (and the request's memory) until then: the cap bounds it.
+    if (l.timeouts().filter().compareTo(MAX_FILTER_TIMEOUT) > 0) {
+      r.error("spec.timeouts.filter", "must be at most " + Durations.format(MAX_FILTER_TIMEOUT) + ", got "
+          + Durations.format(l.timeouts().filter()));
+    }
     if (l.accessLog() != null) accessLog(r, l.accessLog());
     if (l.tracing() != null) tracing(r, l.tracing());
     return address;

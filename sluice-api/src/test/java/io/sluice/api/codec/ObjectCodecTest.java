@@ -507,8 +507,9 @@ class ObjectCodecTest {
             idle: 5s
             headerRead: 250ms
             drain: 1m
+            filter: 30s
         """);
-    assertThat(ObjectCodec.toJson(o)).contains("\"timeouts\":{\"idle\":\"5s\",\"headerRead\":\"250ms\",\"drain\":\"1m\"}");
+    assertThat(ObjectCodec.toJson(o)).contains("\"timeouts\":{\"idle\":\"5s\",\"headerRead\":\"250ms\",\"drain\":\"1m\",\"filter\":\"30s\"}");
   }
 
 

@@ -210,6 +210,22 @@ class ValidatorTest {
         listenerError("spec.timeouts.headerRead", "expected a duration greater than zero, got PT-1S"));
   }
 
+  @Test
+  void refusesAFilterTimeoutThatIsNotPositiveOrOverTenMinutes() {
+    assertThat(validateListener("""
+          address: 127.0.0.1:9000
+          timeouts: {filter: 0s}
+        """)).containsExactly(listenerError("spec.timeouts.filter", "expected a duration greater than zero, got 0s"));
+    assertThat(validateListener("""
+          address: 127.0.0.1:9000
+          timeouts: {filter: 11m}
+        """)).containsExactly(listenerError("spec.timeouts.filter", "must be at most 10m, got 11m"));
+    assertThat(validateListener("""
+          address: 127.0.0.1:9000
+          timeouts: {filter: 10m}
+        """)).isEmpty();
+  }
+
   // ---- Route
 
   @Test

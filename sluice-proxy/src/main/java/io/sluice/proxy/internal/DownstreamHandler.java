@@ -17,6 +17,7 @@ import io.sluice.proxy.http1.HttpParseException;
 import io.sluice.proxy.http1.RequestHead;
 import io.sluice.proxy.http1.RequestHeadReader;
 import io.sluice.proxy.upstream.Endpoint;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -216,7 +217,9 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    // Resets and broken pipes are the client's business; the connection is done either way.
+    // Resets and broken pipes are the client's business; anything else is a bug on this side,
+    // logged and counted. The connection is done either way: its state can't be trusted.
+    if (!(cause instanceof IOException)) listener.unexpectedErrors().record(UnexpectedErrors.Where.DOWNSTREAM, cause);
     channel.close();
   }
 
@@ -442,7 +445,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
   }
 
   /** The exchange ends with the gateway's error before an attempt could start (or the next one, for a retry). */
-  void failExchange(int status, String reason, String message) {
+  void failExchange(FailureKind kind, String message) {
     upstream = null;
     if (state == CLOSED) return;
     if (responseStarted) {
@@ -451,17 +454,17 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
     }
     // After an attempt the upstream may have seen part of the request: start afresh on a new connection.
     if (state != HEAD) closeAfterResponse = true;
-    respondError(status, reason, message);
+    respondError(kind.status(), kind.reason(), message);
   }
 
   /** The route's request timeout passed before a response head: the attempt in progress is abandoned. */
-  void requestTimedOut(int status, String reason, String message) {
+  void requestTimedOut(FailureKind kind, String message) {
     UpstreamConnection up = upstream;
     if (up != null) {
       upstream = null;
       up.abort();
     }
-    failExchange(status, reason, message);
+    failExchange(kind, message);
   }
 
   boolean responseStarted() {
@@ -507,7 +510,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
     this.route = route;
     filtered = true;
     state = FILTERS;
-    x.start(chain, request, route.name(), c.name, route.hostRewrite());
+    x.start(chain, request, route.name(), c.name, route.hostRewrite(), c.filterTimeout);
   }
 
   /** The filter runtime of the current exchange, or null when its route has no filters. */
@@ -563,6 +566,11 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
     ctx.write(response, ctx.voidPromise());
     resumeReading();
     endDirectExchange();
+  }
+
+  @Override
+  public void filterFailed(String filter, Throwable error) {
+    listener.unexpectedErrors().record(UnexpectedErrors.Where.FILTER, "filter " + filter, error);
   }
 
   @Override
@@ -675,11 +683,6 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
     return bodyBuffered || !request.hasBody();
   }
 
-  /** The current request again, head and the body sent so far, for another connection; the caller owns the buffer. */
-  ByteBuf encodeUpstreamRetry() {
-    return attempts.requestHead();
-  }
-
   /**
    * Decides, as the response head goes out, whether the connection closes after it: it does when
    * the client or the gateway asked for it, or when the request body is not all read yet (the
@@ -701,11 +704,6 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
 
   boolean isWritable() {
     return channel.isWritable();
-  }
-
-  /** A retry moved the exchange to a new upstream connection. */
-  void upstreamReplaced(UpstreamConnection up) {
-    upstream = up;
   }
 
   /** The exchange ended with a complete response; the upstream connection has been released. */
@@ -730,19 +728,35 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
    * The upstream failed. Before any response byte went out the client gets the gateway's error;
    * after, the response cannot be completed and the connection is closed.
    */
-  void upstreamFailed(int status, String reason, String message) {
-    obs.upstreamFailed(reason);
+  void upstreamFailed(FailureKind kind, String message) {
+    upstreamFailed(kind, message, false);
+  }
+
+  /**
+   * @param staleReuse a reused connection lost the keep-alive race and the request can go again
+   *     (see {@link UpstreamConnection}): the attempt goes on on a new connection if it can
+   *     ({@link UpstreamAttempts#reconnect}), and only otherwise is this a failure
+   */
+  void upstreamFailed(FailureKind kind, String message, boolean staleReuse) {
     upstream = null;
+    // The new connection's attempt ends this one in the metrics, and the exchange has no failure.
+    if (staleReuse && state != CLOSED && attempts.reconnect()) return;
+    obs.upstreamFailed(kind);
     if (state == CLOSED) return;
     // A retry goes on with another attempt; otherwise the failure is the client's answer.
-    if (attempts.failed(reason)) return;
+    if (attempts.failed(kind)) return;
     attempts.complete();
     if (responseStarted) {
       channel.close();
       return;
     }
     closeAfterResponse = true;
-    respondError(status, reason, message);
+    respondError(kind.status(), kind.reason(), message);
+  }
+
+  /** Where this connection's unexpected exceptions (and its filters' failures) are logged and counted. */
+  UnexpectedErrors unexpectedErrors() {
+    return listener.unexpectedErrors();
   }
 
   private void endDirectExchange() {
@@ -852,7 +866,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
         if (state == BODY || state == BUFFER || state == PREBUFFER) {
           UpstreamConnection up = upstream;
           if (up != null) up.abort();
-          upstreamFailed(408, "request_timeout", "request body not received within the idle timeout");
+          upstreamFailed(FailureKind.CLIENT_BODY_TIMEOUT, "request body not received within the idle timeout");
         } else {
           channel.close();
         }

@@ -2,6 +2,7 @@ package io.sluice.proxy.internal;
 
 import io.sluice.api.listener.ListenerSpec;
 import io.sluice.proxy.route.RouteTable;
+import java.time.Duration;
 
 /** A Listener compiled for the data plane: its limits in the units the hot path uses, and its routes. */
 final class ListenerConfig {
@@ -16,6 +17,8 @@ final class ListenerConfig {
   final int maxConnections;
   final long idleTimeoutNanos;
   final long headerReadTimeoutNanos;
+  /** {@code timeouts.filter}: how long a filter's async result may keep a phase waiting. */
+  final Duration filterTimeout;
   final RouteTable<RuntimeRoute> routes;
   final ListenerObservability observability;
 
@@ -31,6 +34,7 @@ final class ListenerConfig {
     this.maxConnections = l.maxConnections();
     this.idleTimeoutNanos = spec.timeouts().idle().toNanos();
     this.headerReadTimeoutNanos = spec.timeouts().headerRead().toNanos();
+    this.filterTimeout = spec.timeouts().filter();
     this.routes = routes;
     this.observability = observability;
   }

@@ -43,6 +43,11 @@ final class ListenerRuntime {
     connections.remove(c);
   }
 
+  /** The data plane's record of unexpected exceptions, for this listener's connections. */
+  UnexpectedErrors unexpectedErrors() {
+    return dataPlane.observability().unexpectedErrors();
+  }
+
   Set<Channel> connections() {
     return connections;
   }

@@ -60,6 +60,7 @@ public final class Observability implements GatewayMetrics, AutoCloseable {
       r -> Thread.ofPlatform().daemon().priority(Thread.MIN_PRIORITY).name("sluice-stats").unstarted(r));
   private volatile long configRevision;
   private final AtomicLong applyFailures = new AtomicLong();
+  private final UnexpectedErrors unexpected = new UnexpectedErrors();
   private volatile long lastApplyMillis;
 
   Observability(DataPlane dataPlane, int loops, MetricsOptions options) {
@@ -132,6 +133,11 @@ public final class Observability implements GatewayMetrics, AutoCloseable {
     tracers.retainOnly(providers);
   }
 
+  /** Where the data plane counts and logs the exceptions it did not expect. */
+  UnexpectedErrors unexpectedErrors() {
+    return unexpected;
+  }
+
   void applyFailed() {
     applyFailures.incrementAndGet();
   }
@@ -188,6 +194,10 @@ public final class Observability implements GatewayMetrics, AutoCloseable {
     p.sample("sluice_config_revision", List.of(), List.of(), configRevision);
     p.family("sluice_config_apply_failures_total", "counter", "Configuration changes refused or not applied.");
     p.sample("sluice_config_apply_failures_total", List.of(), List.of(), applyFailures.get());
+    p.family("sluice_unexpected_errors_total", "counter", "Exceptions the gateway did not expect (not I/O errors), by where they were caught; logged at WARN, rate-limited.");
+    for (UnexpectedErrors.Where w : UnexpectedErrors.Where.values()) {
+      p.sample("sluice_unexpected_errors_total", List.of("where"), List.of(w.label), unexpected.count(w));
+    }
     p.family("sluice_config_last_apply_timestamp_seconds", "gauge", "When a configuration was last applied, seconds since the epoch (0: never).");
     p.sample("sluice_config_last_apply_timestamp_seconds", List.of(), List.of(), lastApplyMillis / 1e3);
     p.family("sluice_event_loop_pending_tasks", "gauge", "Tasks waiting in an event loop's queue.");

@@ -92,7 +92,8 @@ final class Observation {
    */
   ByteBuf attemptStarted(ByteBuf head, ByteBufAllocator alloc) {
     long now = System.nanoTime();
-    if (attemptStart != 0) endAttempt(0, "upstream_reset", now);
+    // The attempt before it ended without a response the client got: dropped for a retry, or lost to the keep-alive race.
+    if (attemptStart != 0) endAttempt(0, FailureKind.RESET.reason(), now);
     attemptStart = now;
     newConnection = false;
     UpstreamRuntime u = upstream;
@@ -139,9 +140,9 @@ final class Observation {
   }
 
   /** The upstream attempt failed (before or during the response). */
-  void upstreamFailed(String r) {
-    endAttempt(status, r, System.nanoTime());
-    reason = r;
+  void upstreamFailed(FailureKind kind) {
+    endAttempt(status, kind.reason(), System.nanoTime());
+    reason = kind.reason();
   }
 
   /** The exchange is over (its response written, or the connection closing). */

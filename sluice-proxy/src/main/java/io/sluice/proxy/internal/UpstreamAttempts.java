@@ -35,17 +35,12 @@ import org.jspecify.annotations.Nullable;
  * retained slices of the received buffers (no copy). A retried response is dropped unread with its
  * connection. A body that request buffering read whole before the first attempt is kept too,
  * whatever the policy: {@link UpstreamConnection} sends it again when a reused connection turns
- * out to have been closed by the upstream before it read the request.
+ * out to have been closed by the upstream before it read the request: that attempt goes on at
+ * once on a new connection ({@link #reconnect}), outside the retry policy.
  *
  * <p>Threading: the client connection's event loop only.
  */
 final class UpstreamAttempts implements EndpointFilter {
-  /** Failure kinds. */
-  private static final int CONNECT = 1;
-  private static final int RESET = 2;
-  private static final int TIMEOUT = 3;
-  private static final int OTHER = 4;
-
   private final DownstreamHandler down;
   private final ArrayList<ByteBuf> replay = new ArrayList<>();
   private Endpoint[] tried = new Endpoint[4];
@@ -138,7 +133,7 @@ final class UpstreamAttempts implements EndpointFilter {
     Breaker breaker = u.breaker;
     if (breaker != null && !breaker.tryAcquire()) {
       endExchange();
-      down.failExchange(503, "circuit_open", "the circuit breaker of upstream " + u.name + " is open");
+      down.failExchange(FailureKind.CIRCUIT_OPEN, "the circuit breaker of upstream " + u.name + " is open");
       return;
     }
     upstreamPermit = breaker != null;
@@ -166,7 +161,7 @@ final class UpstreamAttempts implements EndpointFilter {
     if (e == null) {
       releasePermits();
       endExchange();
-      down.failExchange(503, "no_healthy_upstream", "no endpoint of upstream " + u.name + " is available");
+      down.failExchange(FailureKind.NO_HEALTHY_UPSTREAM, "no endpoint of upstream " + u.name + " is available");
       return;
     }
     down.attemptEndpoint(u, e);
@@ -176,7 +171,7 @@ final class UpstreamAttempts implements EndpointFilter {
       head.release();
       releasePermits();
       endExchange();
-      down.failExchange(503, "upstream_overflow", "connection limit reached for " + e.address());
+      down.failExchange(FailureKind.OVERFLOW, "connection limit reached for " + e.address());
       return;
     }
     attempts++;
@@ -224,7 +219,7 @@ final class UpstreamAttempts implements EndpointFilter {
     if (!attemptOpen) return false;
     closeAttempt(status);
     RetryRules r = rules;
-    if (r != null && r.retriesStatus(status) && mayRetry(RESET)) {
+    if (r != null && r.retriesStatus(status) && mayRetry(false)) {
       scheduleRetry();
       return true;
     }
@@ -236,39 +231,53 @@ final class UpstreamAttempts implements EndpointFilter {
    * The current attempt failed (the upstream connection is gone). Records the outcome; returns
    * true when a retry was scheduled, false when the failure goes to the client.
    */
-  boolean failed(String reason) {
-    int kind = switch (reason) {
-      case "upstream_connect_failure", "upstream_connect_timeout" -> CONNECT;
-      case "upstream_reset" -> RESET;
-      case "upstream_response_timeout" -> TIMEOUT;
-      case "upstream_protocol_error" -> OTHER;
-      default -> 0;
-    };
+  boolean failed(FailureKind kind) {
     if (!attemptOpen) return false;
-    if (kind == 0) {
+    if (!kind.upstreamFault()) {
       // Not the upstream's failure (the client's body stopped arriving): no outcome to record.
       abandonAttempt();
       return false;
     }
     closeAttempt(0);
     RetryRules r = rules;
-    boolean wanted = r != null && switch (kind) {
-      case CONNECT -> r.onConnectFailure;
-      case RESET -> r.onReset;
-      case TIMEOUT -> r.onTimeout;
-      default -> false;
-    };
-    if (wanted && mayRetry(kind)) {
+    if (r != null && kind.retriedBy(r) && mayRetry(kind.nothingSent())) {
       scheduleRetry();
       return true;
     }
     return false;
   }
 
-  private boolean mayRetry(int kind) {
+  /**
+   * The keep-alive race was lost on a reused connection, and the request can go again (see
+   * {@link UpstreamConnection}): the attempt in progress goes on at once on a new connection to the
+   * same endpoint; true when it does. Otherwise the caller goes on with {@link #failed}.
+   *
+   * <p>The breakers see one call, no backoff is waited, and neither the policy's attempts nor the
+   * retry budget are used: a pooled connection the upstream closed says nothing about the upstream
+   * (the behaviour before this went through here, kept). {@link Observation} still sees a new
+   * attempt and a new connection. A new connection cannot lose the race, so this happens at most
+   * once per attempt. False when no attempt is in progress or the endpoint's connection limit is
+   * reached.
+   */
+  boolean reconnect() {
+    Endpoint e = endpoint;
+    UpstreamRuntime u = upstream;
+    if (!active || !attemptOpen || e == null || u == null) return false;
+    ByteBuf head = requestHead();
+    UpstreamConnection up = UpstreamConnection.open(down, LoopThread.current(), u, e, head);
+    if (up == null) {
+      head.release();
+      return false;
+    }
+    down.attach(up);
+    return true;
+  }
+
+  /** @param nothingSent nothing of the request reached the upstream (a connect failure) */
+  private boolean mayRetry(boolean nothingSent) {
     RetryRules r = rules;
     if (r == null || attempts >= r.attempts || down.responseStarted()) return false;
-    if (kind == CONNECT) {
+    if (nothingSent) {
       // Nothing reached the upstream; only the body already taken from the client must be replayable.
       if (!replayComplete) return false;
     } else if (!r.mayRetry(request.method()) || !replayComplete || replayBytes > r.replayBufferLimit) {
@@ -301,7 +310,7 @@ final class UpstreamAttempts implements EndpointFilter {
     }
     Duration d = Duration.ofNanos(traffic.requestTimeoutNanos());
     endExchange();
-    down.requestTimedOut(504, "upstream_request_timeout", "no response from upstream " + upstream.name + " within the route's "
+    down.requestTimedOut(FailureKind.REQUEST_TIMEOUT, "no response from upstream " + upstream.name + " within the route's "
         + "request timeout of " + Durations.format(d));
   }
 

@@ -19,6 +19,7 @@ import io.sluice.proxy.http1.HttpParseException;
 import io.sluice.proxy.http1.RequestHead;
 import io.sluice.proxy.http1.ResponseHead;
 import io.sluice.proxy.upstream.Endpoint;
+import java.io.IOException;
 import java.net.SocketException;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -42,6 +43,8 @@ import org.jspecify.annotations.Nullable;
  * upstream provably did not read it: the connection was reset (the upstream closed it with the
  * request unread, or had closed it before the request arrived), and its body was all in memory.
  * A plain close after the request went out may mean the upstream acted on it: that is a 502.
+ * This connection only tells the race from other failures; going again is {@link UpstreamAttempts}'
+ * decision, like any other attempt's.
  *
  * <p>Threading: everything runs on the connection's event loop.
  */
@@ -61,6 +64,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
   private final LoopContext loopContext;
   private final Endpoint endpoint;
+  private final UnexpectedErrors unexpected;
   private final ResponseHead head = new ResponseHead();
   private final ChunkedParser chunks = new ChunkedParser(502);
   private final ChunkedParser.DataSink decodeSink = this::forwardData;
@@ -99,9 +103,10 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private long remaining;
   private boolean reusable;
 
-  private UpstreamConnection(LoopContext loopContext, Endpoint endpoint) {
+  private UpstreamConnection(LoopContext loopContext, Endpoint endpoint, UnexpectedErrors unexpected) {
     this.loopContext = loopContext;
     this.endpoint = endpoint;
+    this.unexpected = unexpected;
   }
 
   /**
@@ -126,12 +131,17 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     return open(down, loop, upstream, endpoint, requestHead);
   }
 
-  private static @Nullable UpstreamConnection open(
+  /**
+   * Opens a new connection to {@code endpoint} for the request whose head is {@code requestHead}
+   * (never a pooled one). Takes ownership of {@code requestHead}, except when null is returned: then
+   * the endpoint's connection limit is reached and nothing was done.
+   */
+  static @Nullable UpstreamConnection open(
       DownstreamHandler down, LoopThread loop, UpstreamRuntime upstream, Endpoint endpoint, ByteBuf requestHead) {
     if (!endpoint.tryOpenConnection(upstream.maxConnectionsPerEndpoint)) {
       return null;
     }
-    UpstreamConnection c = new UpstreamConnection(loop.context(), endpoint);
+    UpstreamConnection c = new UpstreamConnection(loop.context(), endpoint, down.unexpectedErrors());
     c.bind(down, upstream, requestHead, false);
     c.pendingHead = requestHead;
     Channel downstream = down.context().channel();
@@ -187,9 +197,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
       endActive();
       if (d != null) {
         down = null;
-        boolean timeout = f.cause() instanceof ConnectTimeoutException;
-        d.upstreamFailed(timeout ? 504 : 502, timeout ? "upstream_connect_timeout" : "upstream_connect_failure",
-            "cannot connect to " + endpoint.address() + ": " + f.cause().getMessage());
+        FailureKind kind = f.cause() instanceof ConnectTimeoutException ? FailureKind.CONNECT_TIMEOUT : FailureKind.CONNECT_FAILURE;
+        d.upstreamFailed(kind, "cannot connect to " + endpoint.address() + ": " + f.cause().getMessage());
       }
       return;
     }
@@ -305,7 +314,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     try {
       processResponse();
     } catch (HttpParseException e) {
-      fail(e.status(), "upstream_protocol_error", e.getMessage());
+      fail(FailureKind.PROTOCOL_ERROR, e.getMessage());
     }
   }
 
@@ -328,7 +337,13 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (isReset(cause)) refused = true;
+    if (isReset(cause)) {
+      refused = true;
+    } else if (!(cause instanceof IOException)) {
+      // Not the network: a bug here or in what this handler called. Logged and counted; the
+      // exchange fails as the upstream closing would make it (channelInactive).
+      unexpected.record(UnexpectedErrors.Where.UPSTREAM, cause);
+    }
     // Not close(): channelInactive must see the state the connection was in, so that a reset
     // while awaiting the response head is retried or reported as such, and an idle one unpooled.
     channel.close();
@@ -405,19 +420,11 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
       d.exchangeComplete();
       return;
     }
-    if (was == HEAD && !responseBytesSeen && (retryIfClosed || (retryIfRefused && refused))) {
-      endActive();
-      ByteBuf h = d.encodeUpstreamRetry();
-      UpstreamConnection fresh = open(d, LoopThread.current(), upstream, endpoint, h);
-      if (fresh != null) {
-        d.upstreamReplaced(fresh);
-        return;
-      }
-      h.release();
-    }
+    // The keep-alive race lost (see class doc): the attempts decide whether the request goes again.
+    boolean stale = was == HEAD && !responseBytesSeen && (retryIfClosed || (retryIfRefused && refused));
     endActive();
-    d.upstreamFailed(502, "upstream_reset", "upstream " + endpoint.address() + " closed the connection"
-        + (was == HEAD ? " before responding" : " during the response"));
+    d.upstreamFailed(FailureKind.RESET, "upstream " + endpoint.address() + " closed the connection"
+        + (was == HEAD ? " before responding" : " during the response"), stale);
   }
 
   private void processResponse() {
@@ -521,7 +528,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     try {
       if (cumulation != null) processResponse();
     } catch (HttpParseException e) {
-      fail(e.status(), "upstream_protocol_error", e.getMessage());
+      fail(FailureKind.PROTOCOL_ERROR, e.getMessage());
       return;
     }
     DownstreamHandler now = down;
@@ -673,12 +680,12 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     loopContext.offerIdle(endpoint, this);
   }
 
-  private void fail(int status, String reason, String message) {
+  private void fail(FailureKind kind, String message) {
     DownstreamHandler d = down;
     down = null;
     endActive();
     close();
-    if (d != null) d.upstreamFailed(status, reason, message);
+    if (d != null) d.upstreamFailed(kind, message);
   }
 
   /*
@@ -700,7 +707,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     if (left > 0) {
       responseTimer = channel.eventLoop().schedule(this::onResponseTimer, left, TimeUnit.NANOSECONDS);
     } else if (state == HEAD && down != null) {
-      fail(504, "upstream_response_timeout", "no response from " + endpoint.address() + " within "
+      fail(FailureKind.RESPONSE_TIMEOUT, "no response from " + endpoint.address() + " within "
           + io.sluice.api.codec.Durations.format(java.time.Duration.ofNanos(responseTimeoutNanos)));
     }
   }

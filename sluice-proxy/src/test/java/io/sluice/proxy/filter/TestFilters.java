@@ -10,7 +10,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 import org.jspecify.annotations.Nullable;
@@ -167,6 +169,53 @@ public final class TestFilters {
   }
 
   /**
+   * {@code test-pending}: its request phase (with {@code response: true}, its response phase
+   * instead) returns an async result that only the test completes, through {@link Pending#WAITING},
+   * if at all: for the deadline of async results.
+   */
+  public record PendingConfig(Boolean response) {
+    public PendingConfig {
+      response = response != null && response;
+    }
+  }
+
+  public static final class Pending implements FilterFactory<PendingConfig> {
+    /** The results handed out, oldest first; a test takes them to complete them (late) or not. */
+    public static final BlockingQueue<CompletableFuture<FilterResult>> WAITING = new LinkedBlockingQueue<>();
+
+    @Override
+    public String kind() {
+      return "test-pending";
+    }
+
+    @Override
+    public Class<PendingConfig> configType() {
+      return PendingConfig.class;
+    }
+
+    @Override
+    public Filter create(PendingConfig c, FilterEnvironment env) {
+      return new Filter() {
+        @Override
+        public FilterResult onRequest(Exchange x) {
+          return c.response() ? FilterResult.CONTINUE : pending();
+        }
+
+        @Override
+        public FilterResult onResponse(Exchange x) {
+          return c.response() ? pending() : FilterResult.CONTINUE;
+        }
+      };
+    }
+
+    private static FilterResult pending() {
+      CompletableFuture<FilterResult> f = new CompletableFuture<>();
+      WAITING.add(f);
+      return FilterResult.async(f);
+    }
+  }
+
+  /**
    * {@code test-body}: buffers the body (up to {@code limit}) and reports its length and CRC32 to the
    * upstream in headers; with {@code replace}, sends that instead.
    */
@@ -265,8 +314,12 @@ public final class TestFilters {
     }
   }
 
-  /** {@code test-fail}: throws in its request phase. */
-  public record FailConfig(Boolean response) {}
+  /**
+   * {@code test-fail}: throws an IllegalStateException in its request phase (with {@code response:
+   * true}, in its response phase); with {@code error: true}, an AssertionError instead, which the
+   * filter runtime does not catch (an Error is not a filter's failure to answer for).
+   */
+  public record FailConfig(Boolean response, Boolean error) {}
 
   public static final class Fail implements FilterFactory<FailConfig> {
     @Override
@@ -282,9 +335,11 @@ public final class TestFilters {
     @Override
     public Filter create(FailConfig c, FilterEnvironment env) {
       boolean inResponse = Boolean.TRUE.equals(c.response());
+      boolean error = Boolean.TRUE.equals(c.error());
       return new Filter() {
         @Override
         public FilterResult onRequest(Exchange x) {
+          if (error) throw new AssertionError("a bug on purpose");
           if (!inResponse) throw new IllegalStateException("broken on purpose");
           return FilterResult.CONTINUE;
         }

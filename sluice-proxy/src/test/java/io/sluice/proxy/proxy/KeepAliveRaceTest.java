@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.proxy.testing.GatewayFixture;
 import io.sluice.proxy.testing.RawConnection;
+import io.sluice.proxy.testing.RawUpstream;
 import io.sluice.proxy.testing.TestUpstream;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -88,6 +89,38 @@ class KeepAliveRaceTest {
       c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
       assertThat(c.readResponse().body()).isEqualTo("GET c2");
       assertThat(up.connectionsAccepted()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aGetOnAPooledConnectionTheUpstreamClosedGoesOnOnANewConnectionCountedAsOne() throws Exception {
+    try (RawUpstream up = RawUpstream.start();
+        GatewayFixture gw = GatewayFixture.start(GatewayFixture.simpleProxy(GatewayFixture.freePort(), up.address()));
+        RawConnection c = RawConnection.open(gw.port())) {
+      c.send("GET /1 HTTP/1.1\r\nHost: a\r\n\r\n");
+      RawUpstream.Conn first = up.accept();
+      assertThat(first.readHead()).startsWith("GET /1 HTTP/1.1\r\n");
+      first.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nc1");
+      assertThat(c.readResponse().body()).isEqualTo("c1");
+      // The next request takes the pooled connection, which the upstream closes without answering:
+      // the keep-alive race as the gateway sees it. A GET goes again on a new connection.
+      c.send("GET /2 HTTP/1.1\r\nHost: a\r\n\r\n");
+      assertThat(first.readHead()).startsWith("GET /2 HTTP/1.1\r\n");
+      first.close();
+      RawUpstream.Conn second = up.accept();
+      assertThat(second.readHead()).startsWith("GET /2 HTTP/1.1\r\n");
+      second.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nc2");
+      RawConnection.Response r = c.readResponse();
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.header("x-sluice-reason")).isNull();
+      assertThat(r.body()).isEqualTo("c2");
+      // The new connection is an attempt's like any other: counted as newly opened.
+      StringBuilder metrics = new StringBuilder();
+      gw.gateway().metrics().writePrometheus(metrics);
+      assertThat(metrics.toString().lines().filter(l -> l.startsWith("sluice_upstream_connections_acquired_total{")))
+          .containsExactlyInAnyOrder(
+              "sluice_upstream_connections_acquired_total{upstream=\"backend\",endpoint=\"" + up.address() + "\",result=\"reused\"} 1",
+              "sluice_upstream_connections_acquired_total{upstream=\"backend\",endpoint=\"" + up.address() + "\",result=\"new\"} 2");
     }
   }
 }

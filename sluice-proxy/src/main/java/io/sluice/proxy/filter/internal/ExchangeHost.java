@@ -28,4 +28,12 @@ public interface ExchangeHost {
 
   /** An async step of the chain completed and changed the exchange's state: go on with buffered input. */
   void resumed();
+
+  /**
+   * A filter threw, returned null, or its async result failed (the exchange answers 500
+   * {@code filter_error} itself): count and log it, rate-limited. Must not throw.
+   *
+   * @param filter the filter's name and place, e.g. {@code Route/r spec.filters[1] (broken)}
+   */
+  void filterFailed(String filter, Throwable error);
 }

@@ -4,7 +4,6 @@ import io.sluice.proxy.filter.Exchange;
 import io.sluice.proxy.filter.Filter;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,10 +26,8 @@ public final class FilterChain {
     final long responseBodyLimit;
     /** Result name to position (the end of the filter's list for END); null without {@code onResult}. */
     final @Nullable Map<String, Integer> jumps;
-    /** Failures are logged once at WARN per filter; later ones at DEBUG, so a broken filter cannot flood the log. */
-    final AtomicBoolean failureLogged;
 
-    Link(Filter filter, String where, @Nullable Map<String, Integer> jumps, AtomicBoolean failureLogged) {
+    Link(Filter filter, String where, @Nullable Map<String, Integer> jumps) {
       this.filter = filter;
       this.where = where;
       this.request = overrides(filter, "onRequest");
@@ -43,7 +40,6 @@ public final class FilterChain {
       if (responseLimit < 0) throw new IllegalArgumentException(where + ": bufferResponseBody() must be >= 0, got " + responseLimit);
       this.responseBodyLimit = responseLimit;
       this.jumps = jumps == null || jumps.isEmpty() ? null : Map.copyOf(jumps);
-      this.failureLogged = failureLogged;
     }
 
     private static boolean overrides(Filter f, String method) {

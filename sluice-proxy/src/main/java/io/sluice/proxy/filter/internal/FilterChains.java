@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -49,7 +48,7 @@ public final class FilterChains {
   private SharedState sharedState = SharedState.EMPTY;
 
   /** One list of filters as configured, compiled once. */
-  private record Segment(List<FilterSpec> specs, List<Filter> filters, List<String> wheres, List<AtomicBoolean> logged) {
+  private record Segment(List<FilterSpec> specs, List<Filter> filters, List<String> wheres) {
     int indexOf(String name) {
       for (int i = 0; i < specs.size(); i++) {
         if (name.equals(specs.get(i).name())) return i;
@@ -145,16 +144,14 @@ public final class FilterChains {
   private Segment segment(FilterRegistry registry, String owner, String field, List<FilterSpec> specs) {
     List<Filter> filters = new ArrayList<>(specs.size());
     List<String> wheres = new ArrayList<>(specs.size());
-    List<AtomicBoolean> logged = new ArrayList<>(specs.size());
     for (int i = 0; i < specs.size(); i++) {
       FilterSpec s = specs.get(i);
       String at = field + "[" + i + "]";
       String where = owner + " " + at + " (" + s.label() + ")";
       filters.add(create(registry, s, owner, at));
       wheres.add(where);
-      logged.add(new AtomicBoolean());
     }
-    return new Segment(List.copyOf(specs), filters, wheres, logged);
+    return new Segment(List.copyOf(specs), filters, wheres);
   }
 
   /** Creates one filter; a failure names the object and the filter's place, as the registry's own errors do. */
@@ -238,7 +235,7 @@ public final class FilterChains {
           jumps.put(j.getKey(), position[target]);
         }
       }
-      links.add(new FilterChain.Link(s.filters().get(i), s.wheres().get(i), jumps, s.logged().get(i)));
+      links.add(new FilterChain.Link(s.filters().get(i), s.wheres().get(i), jumps));
     }
   }
 

@@ -6,6 +6,8 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.api.codec.Durations;
 import io.sluice.proxy.filter.Attribute;
 import io.sluice.proxy.filter.Body;
 import io.sluice.proxy.filter.Exchange;
@@ -26,13 +28,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.time.Duration;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Runs a {@link FilterChain} over one exchange at a time of one client connection, and is the
@@ -44,14 +46,15 @@ import org.slf4j.LoggerFactory;
  * <p>The request phase runs the filters in order until one answers or the chain ends; a filter
  * that needs the body makes the host buffer it first; an async result parks the chain until its
  * stage completes, then resumes it on the connection's event loop (a generation number makes a
- * late completion for an exchange that has ended a no-op). The response phase runs, in reverse,
- * the filters whose request phase was reached.
+ * late completion for an exchange that has ended a no-op), or until the listener's
+ * {@code timeouts.filter} passes: then the exchange answers 504 {@code filter_timeout} and the
+ * result is ignored when it comes. The response phase runs, in reverse, the filters whose request
+ * phase was reached. A filter that throws (or whose result fails) makes the answer 500
+ * {@code filter_error}; the host counts and logs it ({@link ExchangeHost#filterFailed}).
  *
  * <p>Threading: everything on the connection's event loop.
  */
 public final class FilterExchange implements Exchange {
-  private static final Logger log = LoggerFactory.getLogger(FilterExchange.class);
-
   /** {@link #filterUpstreamResponse}: encode the upstream's head with {@link #responseEdits()}. */
   public static final int RESPONSE_CONTINUE = 0;
   /** {@link #filterUpstreamResponse}: wait; the resume callback runs when the response phase is done. */
@@ -106,6 +109,15 @@ public final class FilterExchange implements Exchange {
   private @Nullable LocalResponse local;
   private int responseIndex;
   private @Nullable Runnable resume;
+  private long asyncTimeoutNanos;
+  /**
+   * Numbers the waits for async results: a completion or a timeout acts only if the wait it belongs
+   * to is still the current one, so whichever comes second (and any completion after the
+   * exchange ended) is a no-op.
+   */
+  private int awaiting;
+  /** The deadline of the async result waited for now, or null. */
+  private @Nullable ScheduledFuture<?> asyncTimer;
   /** For a local response whose response phase went async: close the connection after it. */
   private boolean closeAfterLocal;
   /** How many visited filters see the current response (the one that answered does not). */
@@ -132,9 +144,13 @@ public final class FilterExchange implements Exchange {
    * back) or later, from a task on the event loop.
    *
    * @param routeAuthority the Host the route rewrites to, or null
+   * @param asyncTimeout how long a filter's async result may keep a phase waiting (the listener's
+   *     {@code timeouts.filter}); past it the exchange answers 504 {@code filter_timeout}
    */
-  public void start(FilterChain chain, RequestHead head, String route, String listener, @Nullable String routeAuthority) {
+  public void start(FilterChain chain, RequestHead head, String route, String listener, @Nullable String routeAuthority,
+      Duration asyncTimeout) {
     this.chain = chain;
+    this.asyncTimeoutNanos = asyncTimeout.toNanos();
     this.head = head;
     this.route = route;
     this.listener = listener;
@@ -361,12 +377,13 @@ public final class FilterExchange implements Exchange {
         try {
           l.filter.onEnd(this);
         } catch (RuntimeException e) {
-          log.debug("filter {} failed in onEnd", l.where, e);
+          host.filterFailed(l.where + " (onEnd)", e);
         }
       }
     }
     phase = IDLE;
     generation++;
+    stopWaiting();
     ByteBuf b = body;
     body = null;
     if (b != null) b.release();
@@ -475,8 +492,9 @@ public final class FilterExchange implements Exchange {
 
   private void awaitRequest(int i, CompletionStage<FilterResult> stage) {
     int gen = generation;
+    int wait = startWaiting(i);
     stage.whenComplete((result, error) -> onLoop(() -> {
-      if (gen != generation || phase != REQUEST) return;
+      if (gen != generation || phase != REQUEST || !endWaiting(wait)) return;
       if (error != null) {
         failed(chain.link(i), error);
       } else if (apply(i, result)) {
@@ -492,11 +510,7 @@ public final class FilterExchange implements Exchange {
   }
 
   private void failed(FilterChain.Link l, Throwable e) {
-    if (l.failureLogged.compareAndSet(false, true)) {
-      log.warn("filter {} failed; the request gets 500 filter_error (later failures of this filter are logged at debug)", l.where, e);
-    } else {
-      log.debug("filter {} failed", l.where, e);
-    }
+    host.filterFailed(l.where, e);
     respond(LocalResponse.error(500, "filter_error", "filter " + l.where + " failed"), visitedCount - 1, false);
   }
 
@@ -572,23 +586,74 @@ public final class FilterExchange implements Exchange {
 
   private void awaitResponse(int i, CompletionStage<FilterResult> stage) {
     int gen = generation;
+    int wait = startWaiting(i);
     stage.whenComplete((result, error) -> onLoop(() -> {
-      if (gen != generation || phase != RESPONSE) return;
+      if (gen != generation || phase != RESPONSE || !endWaiting(wait)) return;
       if (error != null) {
         responseFailed(chain.link(i), error);
       } else if (!applyResponse(i, result)) {
         return;
       }
-      if (!runResponse()) return;
-      Runnable r = resume;
-      if (r != null) {
-        resume = null;
-        r.run();
-      } else {
-        finishLocal(closeAfterLocal);
-        host.resumed();
-      }
+      continueResponse();
     }));
+  }
+
+  /** The response phase goes on after a wait: the remaining filters, then the response goes out. */
+  private void continueResponse() {
+    if (!runResponse()) return;
+    Runnable r = resume;
+    if (r != null) {
+      resume = null;
+      r.run();
+    } else {
+      finishLocal(closeAfterLocal);
+      host.resumed();
+    }
+  }
+
+  // ---- the deadline of async results
+
+  /** A wait for filter {@code i}'s async result starts; returns its number. */
+  private int startWaiting(int i) {
+    int wait = ++awaiting;
+    asyncTimer = ctx.executor().schedule(() -> asyncTimedOut(wait, i), asyncTimeoutNanos, TimeUnit.NANOSECONDS);
+    return wait;
+  }
+
+  /** The result of wait {@code wait} arrived: true when it is still the current wait (it then ends). */
+  private boolean endWaiting(int wait) {
+    if (wait != awaiting) return false;
+    stopWaiting();
+    return true;
+  }
+
+  private void stopWaiting() {
+    awaiting++;
+    ScheduledFuture<?> t = asyncTimer;
+    asyncTimer = null;
+    if (t != null) t.cancel(false);
+  }
+
+  /**
+   * Filter {@code i}'s async result did not arrive in time: the exchange answers 504
+   * {@code filter_timeout} (in the response phase, in place of the response), and the result, if it
+   * ever comes, is ignored. The filter does not see this response, as if it had answered itself.
+   */
+  private void asyncTimedOut(int wait, int i) {
+    FilterChain c = chain;
+    if (wait != awaiting || c == null) return;
+    asyncTimer = null;
+    awaiting++;
+    FilterChain.Link l = c.link(i);
+    LocalResponse timeout = LocalResponse.error(504, "filter_timeout", "filter " + l.where + " did not complete within "
+        + Durations.format(Duration.ofNanos(asyncTimeoutNanos)));
+    if (phase == REQUEST) {
+      respond(timeout, visitedCount - 1, false);
+      host.resumed();
+    } else if (phase == RESPONSE) {
+      replace(timeout);
+      continueResponse();
+    }
   }
 
   private void replace(LocalResponse response) {
@@ -597,12 +662,7 @@ public final class FilterExchange implements Exchange {
   }
 
   private void responseFailed(FilterChain.Link l, Throwable e) {
-    if (l.failureLogged.compareAndSet(false, true)) {
-      log.warn("filter {} failed in the response phase; the client gets 500 filter_error "
-          + "(later failures of this filter are logged at debug)", l.where, e);
-    } else {
-      log.debug("filter {} failed in the response phase", l.where, e);
-    }
+    host.filterFailed(l.where + " (response phase)", e);
     replace(LocalResponse.error(500, "filter_error", "filter " + l.where + " failed"));
   }
 
