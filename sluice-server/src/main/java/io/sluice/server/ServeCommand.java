@@ -202,14 +202,12 @@ final class ServeCommand implements Callable<Integer> {
       log.info("stopped");
     });
     // SIGTERM (kill, systemd, Kubernetes) and SIGINT (Ctrl-C) stop the server gracefully and the
-    // process exits 0: stopping on request is a success, not a crash. Any other way the JVM is
-    // asked to exit (SIGHUP, ...) still drains through the shutdown hook. Both are in place before
-    // the first listener binds: a SIGTERM that comes while the server is still starting (its
+    // process exits 0: stopping on request is a success, not a crash. The handlers are in place
+    // before the first listener binds: a SIGTERM that comes while the server is still starting (its
     // listeners already take requests) then drains too, once the start is done, instead of ending
     // the JVM with the requests in flight.
     onSignal("TERM", stopRequested);
     onSignal("INT", stopRequested);
-    Runtime.getRuntime().addShutdownHook(new Thread(shutdown, "sluice-shutdown"));
     Path data = dataDir;
     if (data == null && demo) {
       // The demo starts from examples/demo every time: its own store, gone when it stops.
@@ -285,6 +283,8 @@ final class ServeCommand implements Callable<Integer> {
       return 1;
     }
 
+    // Any other way the JVM is asked to exit (SIGHUP, ...) still drains, once the server is serving.
+    Runtime.getRuntime().addShutdownHook(new Thread(shutdown, "sluice-shutdown"));
     if (source != null) source.start();
 
     log.info("serving node {} ({} event loop(s), {} transport), store {} at revision {}, log directory {}", node, loops,
