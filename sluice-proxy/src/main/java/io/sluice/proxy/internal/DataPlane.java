@@ -134,6 +134,8 @@ public final class DataPlane {
           runtime.serverChannel = ch;
           runtime.address = w.getValue();
           listeners.put(runtime.name, runtime);
+          // Accepting starts only now that the listener's config is in the snapshot (see bind).
+          ch.config().setAutoRead(true);
           // Unbound before apply returns: the old address is free and refuses connections from now on.
           if (old != null) old.close().syncUninterruptibly();
         });
@@ -197,10 +199,16 @@ public final class DataPlane {
     return skipped;
   }
 
+  /**
+   * Binds {@code address} without accepting yet: the caller turns auto-read on once the listener's
+   * config is in the snapshot. A connection accepted between the bind and the swap would find no
+   * config for its listener and be closed; until then the kernel queues connections in the backlog.
+   */
   private Channel bind(ListenerRuntime runtime, InetSocketAddress address) {
     ServerBootstrap b = new ServerBootstrap()
         .group(bossGroup, workerGroup)
         .channel(Transport.serverChannelClass())
+        .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.SO_BACKLOG, 4096)
         .option(ChannelOption.SO_REUSEADDR, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
