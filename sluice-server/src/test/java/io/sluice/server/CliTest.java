@@ -559,7 +559,8 @@ class CliTest {
     ServerProcess.Result deleteRefused = cp.sluice("delete", "listener", "doomed");
     assertThat(deleteRefused.exitCode()).isEqualTo(1);
     assertThat(deleteRefused.stderrLines()).containsExactly("error: this delete deletes 1 object(s) (1 listener(s): their ports"
-        + " stop answering): Listener/doomed; pass --yes to do it (--dry-run shows the changes first); nothing was changed");
+        + " stop answering): Listener/doomed; pass --yes to do it; nothing was changed");
+    assertThat(cp.sluice("get", "listener", "doomed").exitCode()).isZero();
     ServerProcess.Result deleted = cp.sluice("delete", "listener", "doomed", "--yes");
     assertThat(deleted.exitCode()).as(deleted.stderr()).isZero();
     assertThat(deleted.stdoutLines()).containsExactly("Listener/doomed deleted (revision " + (created + 1) + ")");

@@ -40,9 +40,10 @@ final class Confirmation {
    * the operator answered {@code y} on the terminal.
    *
    * @param what the change, as the subject of a sentence ({@code "rollback to revision 0"})
+   * @param preview how to see the change first ({@code "--dry-run shows the changes first"}), or null
    * @throws CliException (exit 1) when it was refused or not confirmed; nothing has been changed
    */
-  static void require(String what, List<String> deleted, boolean yes) {
+  static void require(String what, List<String> deleted, boolean yes, @Nullable String preview) {
     if (yes || !needed(deleted)) return;
     String summary = what + " deletes " + describe(deleted);
     Console console = terminal();
@@ -52,8 +53,8 @@ final class Confirmation {
       if (answer != null && List.of("y", "yes").contains(answer.strip().toLowerCase(Locale.ROOT))) return;
       throw new CliException("cancelled: nothing was changed");
     }
-    throw new CliException(1, List.of("error: " + summary + "; pass --yes to do it (--dry-run shows the changes first);"
-        + " nothing was changed"));
+    throw new CliException(1, List.of("error: " + summary + "; pass --yes to do it" + (preview == null ? "" : " (" + preview + ")")
+        + "; nothing was changed"));
   }
 
   private static String describe(List<String> deleted) {

@@ -26,7 +26,7 @@ public final class DeleteCommand extends ClientCommand {
 
   @Override
   int run(AdminClient client) {
-    Confirmation.require("this delete", List.of(kind.displayName() + "/" + name), yes);
+    Confirmation.require("this delete", List.of(kind.displayName() + "/" + name), yes, null);
     String path = "/api/v1/" + Kinds.segment(kind) + "/" + AdminClient.encode(name) + (revision > 0 ? "?revision=" + revision : "");
     JsonNode r = client.send("DELETE", path, null, java.util.Map.of());
     System.out.println(kind.displayName() + "/" + name + " deleted (revision " + r.path("revision").asLong() + ")");

@@ -54,7 +54,7 @@ public final class RollbackCommand extends ClientCommand {
     String query = "";
     if (!yes) {
       JsonNode preview = client.post(path + "?dryRun=true", body);
-      Confirmation.require(what, Confirmation.deletions(preview), false);
+      Confirmation.require(what, Confirmation.deletions(preview), false, "--dry-run shows the changes first");
       // What was checked is what is done: the server refuses the rollback if the store moved since.
       query = "?baseRevision=" + preview.path("revision").asLong();
     }
