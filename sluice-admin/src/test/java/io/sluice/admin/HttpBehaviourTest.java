@@ -203,7 +203,8 @@ class HttpBehaviourTest {
       assertThat(m.body()).isEqualTo("{\"matched\":true,\"listener\":\"public\",\"route\":\"orders-canary\",\"upstream\":\"orders-v1\","
           + "\"filters\":[\"auth\",\"rate-limit\"],\"path\":\"/1?x=1\",\"host\":\"POST:api.example.com\"}");
       AdminFixture.Res none = a.post("/api/v1/route-test", "{\"url\":\"https://api.example.com/other\"}");
-      assertThat(none.body()).isEqualTo("{\"matched\":false,\"listener\":null,\"route\":null,\"upstream\":null,\"filters\":null,\"path\":null,\"host\":null}");
+      assertThat(none.body()).isEqualTo("{\"matched\":false,\"listener\":null,\"route\":null,\"upstream\":null,\"filters\":null,\"path\":null,\"host\":null,"
+          + "\"reason\":null}");
       AdminFixture.Res yaml = a.post("/api/v1/route-test?output=yaml", "url: http://h/orders/2?y\n", "Content-Type", "application/yaml");
       assertThat(yaml.body()).contains("route: orders\n").contains("path: /2?y\n");
 

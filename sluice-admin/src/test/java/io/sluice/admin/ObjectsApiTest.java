@@ -173,7 +173,8 @@ class ObjectsApiTest {
     AdminFixture.Res r = admin.put("/api/v1/upstreams/echo", stale);
     assertThat(r.status()).isEqualTo(409);
     assertThat(r.json().get("reason").asText()).isEqualTo("revision_mismatch");
-    assertThat(r.json().get("details").get(0).asText()).isEqualTo("Upstream/echo is at revision 2, expected revision 1");
+    assertThat(r.json().get("message").asText()).isEqualTo("Upstream/echo: metadata.revision 1 is not the current revision 2:"
+        + " the object changed since it was read; drop metadata.revision to overwrite, or get it again");
     assertThat(admin.store.revision()).isEqualTo(2);
 
     String current = stale.replace("\"revision\":1", "\"revision\":2");

@@ -5,15 +5,12 @@ import io.sluice.admin.AdminServer;
 import io.sluice.admin.AdminToken;
 import io.sluice.admin.AdminTokens;
 import io.sluice.admin.NodeStatus;
-import io.sluice.admin.RouteTestRequest;
-import io.sluice.admin.RouteTestResult;
 import io.sluice.api.ConfigError;
 import io.sluice.api.ConfigException;
 import io.sluice.api.ConfigObject;
 import io.sluice.api.listener.ListenerSpec;
 import io.sluice.api.validate.PathPolicy;
 import io.sluice.proxy.Gateway;
-import io.sluice.proxy.RouteDecision;
 import io.sluice.proxy.metrics.MetricsOptions;
 import io.sluice.store.ConfigStore;
 import io.sluice.store.StoreConflictException;
@@ -273,7 +270,7 @@ final class ServeCommand implements Callable<Integer> {
           .access(access)
           .nodeStatus(() -> new NodeStatus(node, version, sync.appliedRevision(), startedAt, boundListeners(gateway),
               skippedObjects(sync)))
-          .routeTester(request -> test(gateway, request))
+          .routeTester(new GatewayRouteTester(gateway))
           .stats(gateway::stats)
           .endpoint("/metrics", new PrometheusEndpoint(gateway.metrics()))
           .build();
@@ -401,14 +398,6 @@ final class ServeCommand implements Callable<Integer> {
     } catch (Exception e) {
       log.warn("stopping {}: {}", c.getClass().getSimpleName(), e.toString());
     }
-  }
-
-  private static RouteTestResult test(Gateway gateway, RouteTestRequest r) {
-    List<Map.Entry<String, String>> headers = r.headers().stream()
-        .map(h -> Map.entry(h.name(), h.value())).toList();
-    RouteDecision d = gateway.explain(r.listener(), r.method(), r.url().toString(), headers);
-    if (!d.matched()) return RouteTestResult.noMatch();
-    return new RouteTestResult(true, d.listener(), d.route(), d.upstream(), d.filters(), d.path(), d.host());
   }
 
   private static Map<String, String> skippedObjects(StoreSync sync) {

@@ -132,7 +132,7 @@ class CliTest {
     ServerProcess.Result listeners = cp.sluice("get", "listener", "-o", "wide");
     assertThat(listeners.stdoutLines()).anySatisfy(l -> assertThat(l).matches("Listener +main +1 +127\\.0\\.0\\.1:" + port));
 
-    ServerProcess.Result yaml = cp.sluice("get", "route", "crud", "-o", "yaml");
+    ServerProcess.Result yaml = cp.sluice("get", "route", "crud", "-o", "yaml", "--with-revision");
     assertThat(yaml.exitCode()).as(yaml.stderr()).isZero();
     assertThat(yaml.stdout()).isEqualTo("""
         apiVersion: sluice.io/v1
@@ -148,7 +148,7 @@ class CliTest {
           upstream: blue
         """.formatted(rev));
 
-    ServerProcess.Result json = cp.sluice("get", "routes", "crud", "-o", "json");
+    ServerProcess.Result json = cp.sluice("get", "routes", "crud", "-o", "json", "--with-revision");
     JsonNode node = ControlPlane.JSON.readTree(json.stdout());
     assertThat(node.path("metadata").path("revision").asLong()).isEqualTo(rev);
     assertThat(node.path("spec").path("upstream").asText()).isEqualTo("blue");
@@ -219,7 +219,9 @@ class CliTest {
   @Test
   void applyingAnObjectWithAStaleRevisionIsAConflictAndChangesNothing() throws Exception {
     cp.sluice("apply", "-f", file("cas.yaml", direct("cas", "/cas", "one")).toString());
-    ServerProcess.Result yaml = cp.sluice("get", "route", "cas", "-o", "yaml");
+    ServerProcess.Result yaml = cp.sluice("get", "route", "cas", "-o", "yaml", "--with-revision");
+    long read = Long.parseLong(yaml.stdout().lines().filter(l -> l.strip().startsWith("revision: ")).findFirst().orElseThrow()
+        .strip().substring("revision: ".length()).replace("'", "").replace("\"", ""));
     Path stale = file("stale.yaml", yaml.stdout().replace("body: one", "body: stale"));
     ServerProcess.Result second = cp.sluice("apply", "-f", file("cas.yaml", direct("cas", "/cas", "two")).toString());
     long current = revisionOf(second);
@@ -227,8 +229,10 @@ class CliTest {
     ServerProcess.Result r = cp.sluice("apply", "-f", stale.toString());
 
     assertThat(r.exitCode()).isEqualTo(1);
-    assertThat(r.stderrLines().getFirst()).as(r.stderr()).startsWith("error: 409 conflict (revision_mismatch): ").contains("Route/cas");
-    ServerProcess.Result now = cp.sluice("get", "route", "cas", "-o", "yaml");
+    assertThat(r.stderrLines()).containsExactly("error: 409 conflict (revision_mismatch): Route/cas: metadata.revision " + read
+        + " is not the current revision " + current + ": the object changed since it was read; drop metadata.revision to"
+        + " overwrite, or get it again");
+    ServerProcess.Result now = cp.sluice("get", "route", "cas", "-o", "yaml", "--with-revision");
     assertThat(now.stdout()).contains("body: two", "revision: " + current);
 
     // With the revision it now has, the same change goes through.
@@ -321,7 +325,9 @@ class CliTest {
           upstream: green
         """).toString());
 
-    ServerProcess.Result r = cp.sluice("route-test", "GET", "http://api.example.com/rt/api/orders/7?x=1", "-H", "X-Team: shop");
+    // api.example.com:80 is not where the listener is: the operator names it.
+    ServerProcess.Result r = cp.sluice("route-test", "GET", "http://api.example.com/rt/api/orders/7?x=1", "-H", "X-Team: shop",
+        "--listener", "main");
 
     assertThat(r.exitCode()).as(r.stderr()).isZero();
     assertThat(r.stdoutLines()).containsExactly(
@@ -335,7 +341,8 @@ class CliTest {
 
     ServerProcess.Result miss = cp.sluice("route-test", "GET", "http://api.example.com/rt/api/orders/7", "--listener", "main");
     assertThat(miss.exitCode()).isEqualTo(1);
-    assertThat(miss.stdoutLines().getFirst()).isEqualTo("matched:  no (the proxy answers 404 no_route)");
+    assertThat(miss.stdoutLines().getFirst()).isEqualTo(
+        "matched:  no: no route of listener 'main' matches GET /rt/api/orders/7 with Host api.example.com (the proxy answers 404)");
 
     ServerProcess.Result badListener = cp.sluice("route-test", "GET", "http://a/", "--listener", "nope");
     assertThat(badListener.exitCode()).isEqualTo(1);
@@ -384,7 +391,7 @@ class CliTest {
       assertThat(proxyGet("/behind").statusCode()).isEqualTo(404);
       assertThat(proxyGet("/kept").body()).isEqualTo("kept");
 
-      ServerProcess.Result fixed = cp.sluice("delete", "listener", "taken");
+      ServerProcess.Result fixed = cp.sluice("delete", "listener", "taken", "--yes");
       assertThat(fixed.exitCode()).as(fixed.stderr()).isZero();
       await().atMost(Duration.ofSeconds(10)).until(() -> proxyGet("/behind").body(), "behind"::equals);
       JsonNode s = cp.get("/api/v1/status");
@@ -407,6 +414,168 @@ class CliTest {
     ServerProcess.Result before = ServerProcess.run("--server", cp.url(), "status");
     assertThat(before.exitCode()).as(before.stderr()).isZero();
     assertThat(before.stdoutLines().getFirst()).isEqualTo("node:             test-node");
+  }
+
+  @Test
+  void anExportedObjectHasNoRevisionAndAppliesAgainAfterItChanged() throws Exception {
+    cp.sluice("apply", "-f", file("export.yaml", direct("export", "/export", "one")).toString());
+    ServerProcess.Result yaml = cp.sluice("get", "route", "export", "-o", "yaml");
+    ServerProcess.Result json = cp.sluice("get", "routes", "-o", "json");
+    assertThat(yaml.exitCode()).as(yaml.stderr()).isZero();
+    assertThat(yaml.stdout()).contains("name: export").doesNotContain("revision");
+    assertThat(json.stdout()).contains("\"export\"").doesNotContain("\"revision\"");
+    Path exported = file("exported.yaml", yaml.stdout().replace("body: one", "body: exported"));
+    cp.sluice("apply", "-f", file("export.yaml", direct("export", "/export", "two")).toString());
+
+    ServerProcess.Result r = cp.sluice("apply", "-f", exported.toString());
+
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    assertThat(r.stdoutLines().getFirst()).isEqualTo("Route/export updated");
+    assertThat(cp.sluice("get", "route", "export", "-o", "yaml").stdout()).contains("body: exported");
+  }
+
+  @Test
+  void applyTakesTheListTheAdminApiAnswersAndAYamlList() throws Exception {
+    cp.sluice("apply", "-f", file("list.yaml", direct("list-a", "/list-a", "list-one")).toString());
+    String listed = cp.send("GET", "/api/v1/routes", null, null).body();
+    assertThat(listed).startsWith("{\"revision\":").contains("\"items\":[", "list-one");
+    Path json = file("routes.json", listed.replace("list-one", "list-two"));
+    Path yamlList = file("list-of-routes.yaml", """
+        - apiVersion: sluice.io/v1
+          kind: Route
+          metadata: {name: list-y1}
+          spec:
+            match: {path: {exact: /list-y1}}
+            directResponse: {status: 200, body: y1}
+        - apiVersion: sluice.io/v1
+          kind: Route
+          metadata: {name: list-y2}
+          spec:
+            match: {path: {exact: /list-y2}}
+            directResponse: {status: 200, body: y2}
+        """);
+
+    ServerProcess.Result fromJson = cp.sluice("apply", "-f", json.toString());
+    ServerProcess.Result fromYaml = cp.sluice("apply", "-f", yamlList.toString());
+
+    assertThat(fromJson.exitCode()).as(fromJson.stderr()).isZero();
+    assertThat(fromJson.stdoutLines()).contains("Route/list-a updated");
+    assertThat(fromYaml.exitCode()).as(fromYaml.stderr()).isZero();
+    assertThat(fromYaml.stdoutLines()).containsExactly("Route/list-y1 created", "Route/list-y2 created",
+        "applied as revision " + (revisionOf(fromJson) + 1));
+  }
+
+  @Test
+  void diffExitsTwoOnAnErrorAndOneOnlyForChanges() throws Exception {
+    Path bad = file("diff-bad.yaml", direct("diff-bad", "/diff-bad", "x").replace("directResponse", "directRespons"));
+    Path good = file("diff-good.yaml", direct("diff-good", "/diff-good", "x"));
+
+    ServerProcess.Result invalid = cp.sluice("diff", "-f", bad.toString());
+    ServerProcess.Result unreachable = ServerProcess.run("diff", "-f", good.toString(), "--server",
+        "http://127.0.0.1:" + GatewayFixture.freePort());
+    ServerProcess.Result changes = cp.sluice("diff", "-f", good.toString());
+
+    assertThat(invalid.exitCode()).as(invalid.stderr()).isEqualTo(2);
+    assertThat(invalid.stderrLines().getLast()).isEqualTo("error: 1 error(s) in " + bad + "; nothing was sent");
+    assertThat(unreachable.exitCode()).as(unreachable.stderr()).isEqualTo(2);
+    assertThat(unreachable.stderr()).startsWith("error: cannot reach the admin API at ");
+    assertThat(changes.exitCode()).as(changes.stderr()).isEqualTo(1);
+  }
+
+  @Test
+  void routeTestPicksTheListenerServingTheUrlsAddressAndSaysWhenThereIsNone() throws Exception {
+    cp.sluice("apply", "-f", file("addr.yaml", direct("rt-addr", "/rt-addr", "here")).toString());
+    int nobody = GatewayFixture.freePort();
+
+    ServerProcess.Result hit = cp.sluice("route-test", "GET", "http://127.0.0.1:" + port + "/rt-addr");
+    ServerProcess.Result localhost = cp.sluice("route-test", "GET", "http://localhost:" + port + "/rt-addr");
+    ServerProcess.Result noRoute = cp.sluice("route-test", "GET", "http://127.0.0.1:" + port + "/rt-addr-nowhere");
+    ServerProcess.Result noListener = cp.sluice("route-test", "GET", "http://127.0.0.1:" + nobody + "/rt-addr");
+
+    assertThat(hit.exitCode()).as(hit.stderr()).isZero();
+    assertThat(hit.stdoutLines()).startsWith("matched:  yes", "listener: main", "route:    rt-addr");
+    assertThat(localhost.exitCode()).as(localhost.stderr()).isZero();
+    assertThat(localhost.stdoutLines()).startsWith("matched:  yes", "listener: main", "route:    rt-addr");
+    assertThat(noRoute.exitCode()).isEqualTo(1);
+    assertThat(noRoute.stdoutLines()).startsWith("matched:  no: no route of listener 'main' matches GET /rt-addr-nowhere"
+        + " with Host 127.0.0.1:" + port + " (the proxy answers 404)", "listener: main", "route:    -");
+    // What the proxy on that address really answers.
+    HttpResponse<String> real = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rt-addr-nowhere")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(real.statusCode()).isEqualTo(404);
+    assertThat(noListener.exitCode()).isEqualTo(1);
+    assertThat(noListener.stdoutLines().getFirst()).startsWith("matched:  no: no listener serves 127.0.0.1:" + nobody + "; listeners: ")
+        .contains("main on 127.0.0.1:" + port);
+    assertThat(noListener.stdoutLines().get(1)).isEqualTo("listener: (none)");
+  }
+
+  @Test
+  void aRollbackThatDeletesAListenerNeedsYesAndItsDryRunChangesNothing() throws Exception {
+    long before = cp.get("/api/v1/status").path("storeRevision").asLong();
+    int free = GatewayFixture.freePort();
+    ServerProcess.Result created = cp.sluice("apply", "-f", file("guard.yaml", """
+        apiVersion: sluice.io/v1
+        kind: Listener
+        metadata: {name: guarded}
+        spec: {address: 127.0.0.1:%d}
+        """.formatted(free)).toString());
+    assertThat(created.exitCode()).as(created.stderr()).isZero();
+    String to = Long.toString(before);
+
+    ServerProcess.Result refused = cp.sluice("rollback", "listener", "guarded", "--to", to);
+    ServerProcess.Result dryRun = cp.sluice("rollback", "listener", "guarded", "--to", to, "--dry-run");
+
+    assertThat(refused.exitCode()).isEqualTo(1);
+    assertThat(refused.stderrLines()).containsExactly("error: rollback of listener guarded to revision " + before
+        + " deletes 1 object(s) (1 listener(s): their ports stop answering): Listener/guarded; pass --yes to do it"
+        + " (--dry-run shows the changes first); nothing was changed");
+    assertThat(dryRun.exitCode()).as(dryRun.stderr()).isZero();
+    assertThat(dryRun.stdoutLines()).contains("Listener/guarded deleted (dry run)",
+        "dry run: nothing applied (checked against revision " + revisionOf(created) + ")");
+    assertThat(dryRun.stdoutLines().getFirst()).startsWith("--- Listener/guarded@" + revisionOf(created));
+    assertThat(cp.sluice("get", "listener", "guarded").exitCode()).isZero();
+
+    ServerProcess.Result yes = cp.sluice("rollback", "listener", "guarded", "--to", to, "--yes");
+
+    assertThat(yes.exitCode()).as(yes.stderr()).isZero();
+    assertThat(yes.stdoutLines()).containsExactly("Listener/guarded deleted", "applied as revision " + (revisionOf(created) + 1));
+    assertThat(cp.sluice("get", "listener", "guarded").exitCode()).isEqualTo(1);
+  }
+
+  @Test
+  void aRollbackThatDeletesMoreThanFiveObjectsOrADeleteOfAListenerNeedsYes() throws Exception {
+    long before = cp.get("/api/v1/status").path("storeRevision").asLong();
+    StringBuilder six = new StringBuilder();
+    for (int i = 1; i <= 6; i++) six.append(direct("many-" + i, "/many-" + i, "m")).append("---\n");
+    int free = GatewayFixture.freePort();
+    six.append("""
+        apiVersion: sluice.io/v1
+        kind: Listener
+        metadata: {name: doomed}
+        spec: {address: 127.0.0.1:%d}
+        """.formatted(free));
+    long created = revisionOf(cp.sluice("apply", "-f", file("many.yaml", six.toString()).toString()));
+
+    ServerProcess.Result deleteRefused = cp.sluice("delete", "listener", "doomed");
+    assertThat(deleteRefused.exitCode()).isEqualTo(1);
+    assertThat(deleteRefused.stderrLines()).containsExactly("error: this delete deletes 1 object(s) (1 listener(s): their ports"
+        + " stop answering): Listener/doomed; pass --yes to do it; nothing was changed");
+    assertThat(cp.sluice("get", "listener", "doomed").exitCode()).isZero();
+    ServerProcess.Result deleted = cp.sluice("delete", "listener", "doomed", "--yes");
+    assertThat(deleted.exitCode()).as(deleted.stderr()).isZero();
+    assertThat(deleted.stdoutLines()).containsExactly("Listener/doomed deleted (revision " + (created + 1) + ")");
+
+    ServerProcess.Result refused = cp.sluice("rollback", "--to", Long.toString(before));
+    assertThat(refused.exitCode()).isEqualTo(1);
+    assertThat(refused.stderrLines()).containsExactly("error: rollback to revision " + before + " deletes 6 object(s): "
+        + "Route/many-1, Route/many-2, Route/many-3, Route/many-4, Route/many-5, Route/many-6; pass --yes to do it"
+        + " (--dry-run shows the changes first); nothing was changed");
+    assertThat(cp.sluice("get", "route", "many-6").exitCode()).isZero();
+
+    ServerProcess.Result yes = cp.sluice("rollback", "--to", Long.toString(before), "-y");
+    assertThat(yes.exitCode()).as(yes.stderr()).isZero();
+    assertThat(yes.stdoutLines()).contains("Route/many-1 deleted", "Route/many-6 deleted");
+    assertThat(cp.sluice("get", "route", "many-6").exitCode()).isEqualTo(1);
   }
 
   @Test

@@ -364,7 +364,8 @@ public abstract class ConfigStoreContract {
     apply(upstream("echo", 9002));
     StoreConflictException e = conflict(changes().put(atRevision(upstream("echo", 9003), 1)).put(upstream("new", 9004)).build());
     assertThat(e.reason()).isEqualTo(Reason.REVISION_MISMATCH);
-    assertThat(e.details()).containsExactly("Upstream/echo is at revision 2, expected revision 1");
+    assertThat(e.details()).containsExactly("Upstream/echo: metadata.revision 1 is not the current revision 2: the object changed"
+        + " since it was read; drop metadata.revision to overwrite, or get it again");
     assertThat(store.revision()).isEqualTo(2);
     assertThat(store.get(ref(upstream("new", 0)))).isNull();
   }
@@ -373,7 +374,8 @@ public abstract class ConfigStoreContract {
   void putWithARevisionOfAnObjectThatDoesNotExistIsRefused() {
     StoreConflictException e = conflict(changes().put(atRevision(upstream("echo", 9001), 4)).build());
     assertThat(e.reason()).isEqualTo(Reason.REVISION_MISMATCH);
-    assertThat(e.details()).containsExactly("Upstream/echo does not exist, expected it at revision 4");
+    assertThat(e.details()).containsExactly("Upstream/echo does not exist, expected it at revision 4: it was deleted since"
+        + " it was read; drop metadata.revision to create it again");
   }
 
   @Test

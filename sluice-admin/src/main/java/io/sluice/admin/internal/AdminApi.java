@@ -89,7 +89,7 @@ public final class AdminApi {
       Supplier<?> stats, Clock clock, Map<String, AdminEndpoint> endpoints) {
     AdminApi api = new AdminApi(store, nodeStatus, routeTester, stats, clock);
     Set<String> out = Set.of("output");
-    Set<String> rollback = Set.of("dryRun", "message", "output");
+    Set<String> rollback = Set.of("dryRun", "baseRevision", "message", "output");
     RouteTable.Builder b = RouteTable.builder()
         .add(route(HttpMethod.GET, "/api/v1/status", out, VIEWER, api::status))
         .add(route(HttpMethod.GET, "/api/v1/stats", out, VIEWER, api::stats))
@@ -307,6 +307,7 @@ public final class AdminApi {
     boolean dryRun = r.booleanParameter("dryRun");
     long current = store.revision();
     long to = target(r, current);
+    checkBase(r, current);
     List<HistoryEntry> entries = store.history(ref);
     if (entries.isEmpty()) throw ApiError.notFound(ref + " has never existed");
     HistoryEntry at = null;
@@ -339,6 +340,7 @@ public final class AdminApi {
     boolean dryRun = r.booleanParameter("dryRun");
     Snapshot now = store.snapshot();
     long to = target(r, now.revision());
+    checkBase(r, now.revision());
     Snapshot then = store.snapshotAt(to);
     Map<ObjectRef, ConfigObject<?>> current = new LinkedHashMap<>();
     now.objects().forEach(o -> current.put(ObjectRef.of(o), o));
@@ -363,6 +365,18 @@ public final class AdminApi {
     ChangeSet changes = b.build();
     Applied a = dryRun ? store.dryRun(changes) : store.apply(changes);
     return Wire.render(r, HttpResponseStatus.OK, changes(a, dryRun));
+  }
+
+  /**
+   * Refuses a rollback whose {@code baseRevision} (the revision its dry run answered) is no longer
+   * the store's: a confirmed rollback must do what was shown, not what a change since then makes of it.
+   */
+  private static void checkBase(ApiRequest r, long current) {
+    long base = r.longParameter("baseRevision", 0, 0, Long.MAX_VALUE);
+    if (base > 0 && base != current) {
+      throw ApiError.conflict("revision_mismatch", "the configuration is at revision " + current + ", not baseRevision " + base
+          + ": it changed since the rollback was checked; check it again", List.of());
+    }
   }
 
   /**
@@ -464,6 +478,7 @@ public final class AdminApi {
     }
     n.put("path", result.path());
     n.put("host", result.host());
+    if (!result.matched()) n.put("reason", result.reason());
     return Wire.render(r, HttpResponseStatus.OK, n);
   }
 

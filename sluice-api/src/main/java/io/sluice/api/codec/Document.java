@@ -42,6 +42,38 @@ record Document(int number, int line, JsonNode root, Map<String, Integer> lines,
     return new Document(number, line, root, Map.copyOf(lines), List.copyOf(duplicates));
   }
 
+  /**
+   * True for a list wrapper: an object without {@code kind} whose {@code items} is a list, the
+   * shape {@code GET /api/v1/routes} answers ({@code {"revision": 3, "items": [...]}}).
+   */
+  boolean isItemList() {
+    return root.isObject() && !root.has("kind") && root.path("items").isArray();
+  }
+
+  /**
+   * The elements of {@code items} of a list wrapper, each as a document of its own with its own
+   * lines (errors in {@code items[2]} name the lines of that element).
+   *
+   * @param firstNumber the number of the first element's document
+   */
+  List<Document> items(int firstNumber) {
+    JsonNode items = root.path("items");
+    List<Document> out = new ArrayList<>(items.size());
+    for (int i = 0; i < items.size(); i++) {
+      String prefix = "items[" + i + "]";
+      Map<String, Integer> own = new HashMap<>();
+      lines.forEach((path, l) -> {
+        if (path.startsWith(prefix + ".")) own.put(path.substring(prefix.length() + 1), l);
+      });
+      List<Duplicate> dups = duplicates.stream()
+          .filter(d -> d.path().startsWith(prefix + "."))
+          .map(d -> new Duplicate(d.path().substring(prefix.length() + 1), d.key(), d.line(), d.firstLine()))
+          .toList();
+      out.add(new Document(firstNumber + i, lines.getOrDefault(prefix, line), items.get(i), Map.copyOf(own), dups));
+    }
+    return out;
+  }
+
   /** True for a document with no content ({@code ---} followed by nothing, or only comments). */
   boolean isEmpty() {
     return root.isNull();

@@ -110,8 +110,9 @@ public final class ObjectCodec {
 
   /**
    * Reads every object of a multi-document YAML text ({@code ---} between documents); empty
-   * documents are skipped. Each object's {@link ConfigObject#source()} is {@code sourceName:LINE},
-   * the line its document starts on.
+   * documents are skipped. A document that is a list of objects, or a list wrapper ({@code items:}
+   * holding the objects, as the admin API lists them), holds each of them. Each object's
+   * {@link ConfigObject#source()} is {@code sourceName:LINE}, the line its document (or list element) starts on.
    *
    * @param sourceName names the text in errors, usually the file path relative to the config directory
    * @throws ConfigException with every error of every document
@@ -121,8 +122,9 @@ public final class ObjectCodec {
   }
 
   /**
-   * Reads a JSON text holding one object, several objects one after the other, or an array of
-   * objects (each element then counts as a document).
+   * Reads a JSON text holding one object, several objects one after the other, an array of
+   * objects, or a list wrapper {@code {"items": [...]}} as the admin API lists them (each element
+   * then counts as a document).
    *
    * @throws ConfigException with every error of every object
    */
@@ -194,15 +196,21 @@ public final class ObjectCodec {
     int documents = 0;
     try (JsonParser p = format.createParser(text)) {
       for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
-        if (t == JsonToken.START_ARRAY && format == JSON) {
+        if (t == JsonToken.START_ARRAY) {
           while (p.nextToken() != JsonToken.END_ARRAY) {
             decode(Document.read(p, documents + 1), sourceName, objects, errors);
             documents++;
           }
         } else {
           Document d = Document.read(p, documents + 1);
-          documents++;
-          if (!d.isEmpty()) decode(d, sourceName, objects, errors);
+          if (d.isItemList()) {
+            // What a list GET answers (and `sluice get -o json` of a kind prints), so an export applies as it is.
+            for (Document item : d.items(documents + 1)) decode(item, sourceName, objects, errors);
+            documents += d.root().path("items").size();
+          } else {
+            documents++;
+            if (!d.isEmpty()) decode(d, sourceName, objects, errors);
+          }
         }
       }
     } catch (StreamReadException e) {

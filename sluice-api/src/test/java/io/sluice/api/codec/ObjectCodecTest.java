@@ -373,6 +373,47 @@ class ObjectCodecTest {
   }
 
   @Test
+  void readsTheListAListGetAnswersWithEachElementsLine() throws ConfigException {
+    List<ConfigObject<?>> objects = ObjectCodec.readJson("export.json", """
+        {"revision": 7, "items": [
+          {"apiVersion": "sluice.io/v1", "kind": "Upstream", "metadata": {"name": "orders", "revision": 3},
+           "spec": {"endpoints": [{"address": "10.0.0.1:8080"}]}},
+          {"apiVersion": "sluice.io/v1", "kind": "Listener", "metadata": {"name": "public"},
+           "spec": {"address": "127.0.0.1:8080"}}
+        ]}
+        """);
+
+    assertThat(objects).extracting(ConfigObject::ref, ConfigObject::source)
+        .containsExactly(tuple("Upstream/orders", "export.json:2"), tuple("Listener/public", "export.json:4"));
+    assertThat(objects.getFirst().metadata().revision()).isEqualTo(3);
+  }
+
+  @Test
+  void readsAYamlListAndNamesTheLineOfAnErrorInAnElement() {
+    assertThat(yamlErrors("""
+        - apiVersion: sluice.io/v1
+          kind: Listener
+          metadata: {name: public}
+          spec: {address: 127.0.0.1:8080}
+        - apiVersion: sluice.io/v1
+          kind: Listener
+          metadata: {name: admin}
+          spec:
+            address: 127.0.0.1:8081
+            limits: {maxConnections: lots}
+        """)).containsExactly(new ConfigError("objects.yaml:10", "Listener/admin", "spec.limits.maxConnections",
+        "expected an integer, got a string 'lots'"));
+    assertThat(yamlErrors("""
+        items:
+          - apiVersion: sluice.io/v1
+            kind: Listener
+            metadata: {name: public, owner: me}
+            spec: {address: 127.0.0.1:8080}
+        """)).containsExactly(new ConfigError("objects.yaml:4", "Listener/public", "metadata.owner",
+        "unknown field 'owner' (known fields: annotations, labels, name, revision)"));
+  }
+
+  @Test
   void namesTheLineOfAJsonError() {
     try {
       ObjectCodec.readJson("objects.json", """

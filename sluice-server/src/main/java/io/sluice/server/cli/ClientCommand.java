@@ -28,8 +28,13 @@ abstract class ClientCommand implements Callable<Integer> {
     } catch (CliException e) {
       System.out.flush();
       e.lines().forEach(System.err::println);
-      return e.exitCode();
+      return errorExitCode(e.exitCode());
     }
+  }
+
+  /** The exit code for a failure that {@code exitCode} stands for; a command whose success codes include 1 maps it. */
+  int errorExitCode(int exitCode) {
+    return exitCode;
   }
 
   private @Nullable String fromRoot(String name, @Nullable String own) {

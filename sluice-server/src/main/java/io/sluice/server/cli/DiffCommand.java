@@ -5,10 +5,10 @@ import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code sluice diff -f FILE|DIR|-}: what an apply would change, as unified diffs; exit 1 when anything would. */
+/** {@code sluice diff -f FILE|DIR|-}: what an apply would change, as unified diffs; exit 1 when anything would, 2 on an error. */
 @Command(name = "diff", description = {
     "Show what applying the objects would change, as unified diffs of their YAML (a dry-run apply).",
-    "Exit code 0: no changes; 1: there are changes (or an error), like kubectl diff."})
+    "Exit code 0: no changes; 1: there are changes; 2: an error (invalid file, refused, unreachable), like kubectl diff."})
 public final class DiffCommand extends ClientCommand {
   @Option(names = {"-f", "--filename"}, required = true, paramLabel = "FILE|DIR|-",
       description = "YAML/JSON file, directory (searched recursively) or - for stdin; may be repeated")
@@ -18,6 +18,11 @@ public final class DiffCommand extends ClientCommand {
   int run(AdminClient client) {
     ObjectFiles in = ObjectFiles.read(files, System.in);
     JsonNode result = client.send("POST", "/api/v1/apply?dryRun=true", in.toJsonArray(), in.sources());
+    return printDiffs(result) ? 1 : 0;
+  }
+
+  /** Prints the unified diff of every change in a change set answer; true when there is any. */
+  static boolean printDiffs(JsonNode result) {
     boolean changed = false;
     for (JsonNode c : result.path("changes")) {
       if (c.path("op").asText().equals("unchanged")) continue;
@@ -25,6 +30,12 @@ public final class DiffCommand extends ClientCommand {
       String diff = c.path("diff").asText("");
       System.out.print(diff.endsWith("\n") || diff.isEmpty() ? diff : diff + "\n");
     }
-    return changed ? 1 : 0;
+    return changed;
+  }
+
+  /** 1 means "there are changes", so every error is 2, as for kubectl diff: a script can tell them apart. */
+  @Override
+  int errorExitCode(int exitCode) {
+    return 2;
   }
 }

@@ -3,6 +3,7 @@ package io.sluice.server.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.api.ConfigObject;
 import io.sluice.api.Kind;
 import io.sluice.api.codec.ObjectCodec;
@@ -22,7 +23,8 @@ import picocli.CommandLine.Parameters;
 /** {@code sluice get KIND [NAME] [-o wide|yaml|json]}. */
 @Command(name = "get", description = {
     "Show objects of a kind, or one object.",
-    "-o wide (default): a table with a summary per kind; -o yaml / -o json: the objects, ready for apply -f."})
+    "-o wide (default): a table with a summary per kind; -o yaml / -o json: the objects, ready for apply -f",
+    "(without metadata.revision, so that applying them later overwrites; --with-revision keeps it)."})
 public final class GetCommand extends ClientCommand {
   enum Output { wide, yaml, json }
 
@@ -37,6 +39,10 @@ public final class GetCommand extends ClientCommand {
       description = "wide, yaml or json (default: ${DEFAULT-VALUE})")
   Output output;
 
+  @Option(names = "--with-revision", description = "-o yaml/json: keep metadata.revision, so that applying the output"
+      + " later is refused (409) if the object changed in between")
+  boolean withRevision;
+
   @Override
   int run(AdminClient client) {
     String base = "/api/v1/" + Kinds.segment(kind);
@@ -47,6 +53,12 @@ public final class GetCommand extends ClientCommand {
       JsonNode list = client.get(base);
       items = new java.util.ArrayList<>();
       list.path("items").forEach(items::add);
+    }
+    if (output != Output.wide && !withRevision) {
+      // The revision is the server's, not the operator's: an export that keeps it is refused once the object changes.
+      for (JsonNode item : items) {
+        if (item.path("metadata") instanceof ObjectNode m) m.remove("revision");
+      }
     }
     switch (output) {
       case json -> {

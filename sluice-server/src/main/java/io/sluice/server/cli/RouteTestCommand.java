@@ -13,7 +13,10 @@ import picocli.CommandLine.Parameters;
 /** {@code sluice route-test METHOD URL [-H name:value]... [--listener L]}. */
 @Command(name = "route-test", description = {
     "Ask the running gateway which route, upstream and rewrites a request would get, without sending it.",
-    "Exit code 0: a route matches; 1: none does (the proxy would answer 404) or an error."})
+    "The listener is the one serving the URL's host:port (0.0.0.0 serves every address; localhost is 127.0.0.1;",
+    "a host name matches on the port alone), or --listener.",
+    "Exit code 0: a route matches; 1: no listener serves the address, no route matches (the proxy would answer 404),",
+    "or an error."})
 public final class RouteTestCommand extends ClientCommand {
   @Parameters(index = "0", paramLabel = "METHOD", description = "e.g. GET")
   String method;
@@ -24,7 +27,7 @@ public final class RouteTestCommand extends ClientCommand {
   @Option(names = {"-H", "--header"}, paramLabel = "NAME:VALUE", description = "a request header; may be repeated")
   List<String> headers = new ArrayList<>();
 
-  @Option(names = "--listener", paramLabel = "NAME", description = "the listener to ask (default: the first whose routes match)")
+  @Option(names = "--listener", paramLabel = "NAME", description = "the listener to ask (default: the one serving the URL's host and port)")
   @Nullable String listener;
 
   @Override
@@ -43,8 +46,9 @@ public final class RouteTestCommand extends ClientCommand {
     boolean matched = r.path("matched").asBoolean();
     List<String> filters = new ArrayList<>();
     r.path("filters").forEach(f -> filters.add(f.asText()));
-    System.out.println("matched:  " + (matched ? "yes" : "no (the proxy answers 404 no_route)"));
-    System.out.println("listener: " + text(r.path("listener")));
+    String reason = r.path("reason").asText("");
+    System.out.println("matched:  " + (matched ? "yes" : "no" + (reason.isEmpty() ? " (the proxy answers 404 no_route)" : ": " + reason)));
+    System.out.println("listener: " + (r.path("listener").isTextual() ? r.path("listener").asText() : "(none)"));
     System.out.println("route:    " + text(r.path("route")));
     System.out.println("upstream: " + (matched && r.path("upstream").isNull() ? "(direct response)" : text(r.path("upstream"))));
     System.out.println("filters:  " + (filters.isEmpty() ? "(none)" : String.join(", ", filters)));

@@ -129,10 +129,13 @@ public record ChangePlan(long revision, List<ObjectChange> changes, Current afte
           if (put.mustNotExist() && stored != null) {
             conflicts.add(Reason.ALREADY_EXISTS, ref + " already exists (revision " + stored.metadata().revision() + ")");
           } else if (expected > 0 && stored == null) {
-            conflicts.add(Reason.REVISION_MISMATCH, ref + " does not exist, expected it at revision " + expected);
+            conflicts.add(Reason.REVISION_MISMATCH, ref + " does not exist, expected it at revision " + expected
+                + ": it was deleted since it was read; drop metadata.revision to create it again");
           } else if (expected > 0 && stored.metadata().revision() != expected) {
-            conflicts.add(Reason.REVISION_MISMATCH,
-                ref + " is at revision " + stored.metadata().revision() + ", expected revision " + expected);
+            // Usually an exported object applied later: say how to proceed, not only what failed.
+            conflicts.add(Reason.REVISION_MISMATCH, ref + ": metadata.revision " + expected + " is not the current revision "
+                + stored.metadata().revision() + ": the object changed since it was read; drop metadata.revision to overwrite,"
+                + " or get it again");
           }
           if (stored == null) {
             changes.put(ref, new ObjectChange(ref, Op.CREATED, null, stored(o, next)));
