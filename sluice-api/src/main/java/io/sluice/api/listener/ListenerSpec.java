@@ -56,6 +56,7 @@ public record ListenerSpec(
       ByteSize requestBuffer) {
     /** The default of {@link #requestBuffer}. */
     public static final ByteSize DEFAULT_REQUEST_BUFFER = ByteSize.ofKiB(64);
+    @SuppressWarnings("NullAway") // null components take their defaults in the compact constructor
     public static final Limits DEFAULT = new Limits(null, null, null, null, null, null);
 
     public Limits {
@@ -67,6 +68,7 @@ public record ListenerSpec(
     }
 
     /** Limits with the default request buffer. */
+    @SuppressWarnings("NullAway") // null components take their defaults in the compact constructor
     public Limits(ByteSize maxHeaderSize, Integer maxUriLength, @Nullable ByteSize maxBodySize, Integer maxConnections,
         Integer maxHeaderCount) {
       this(maxHeaderSize, maxUriLength, maxBodySize, maxConnections, maxHeaderCount, null);
@@ -80,6 +82,7 @@ public record ListenerSpec(
    * @param drain on shutdown, in-flight requests get this long to finish (default 30s)
    */
   public record Timeouts(Duration idle, Duration headerRead, Duration drain) {
+    @SuppressWarnings("NullAway") // null components take their defaults in the compact constructor
     public static final Timeouts DEFAULT = new Timeouts(null, null, null);
 
     public Timeouts {

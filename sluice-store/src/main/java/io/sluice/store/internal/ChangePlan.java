@@ -18,6 +18,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.ToLongFunction;
@@ -130,7 +131,7 @@ public record ChangePlan(long revision, List<ObjectChange> changes, Current afte
             conflicts.add(Reason.ALREADY_EXISTS, ref + " already exists (revision " + stored.metadata().revision() + ")");
           } else if (expected > 0 && stored == null) {
             conflicts.add(Reason.REVISION_MISMATCH, ref + " does not exist, expected it at revision " + expected);
-          } else if (expected > 0 && stored.metadata().revision() != expected) {
+          } else if (expected > 0 && stored != null && stored.metadata().revision() != expected) {
             conflicts.add(Reason.REVISION_MISMATCH,
                 ref + " is at revision " + stored.metadata().revision() + ", expected revision " + expected);
           }
@@ -165,7 +166,7 @@ public record ChangePlan(long revision, List<ObjectChange> changes, Current afte
     List<ConfigObject<?>> storedPuts = new ArrayList<>();
     List<ObjectRef> deletes = new ArrayList<>();
     for (Change change : changeSet.changes()) {
-      ObjectChange c = changes.get(change.ref());
+      ObjectChange c = Objects.requireNonNull(changes.get(change.ref()), "no planned change for " + change.ref());
       switch (c.op()) {
         case CREATED, UPDATED -> {
           puts.add(((Change.Put) change).object());
