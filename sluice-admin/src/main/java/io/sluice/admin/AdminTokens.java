@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -124,12 +125,16 @@ public final class AdminTokens {
       }
       if (errors.size() > before) continue;
       AdminToken token;
+      // both were checked above: an entry without them has errors and was skipped
+      Objects.requireNonNull(name);
+      Objects.requireNonNull(role);
       try {
         token = hasToken
             ? AdminToken.ofSecret(name, role, n.path("token").asText())
             : new AdminToken(name, role, n.path("sha256").asText());
       } catch (IllegalArgumentException e) {
-        errors.add(new ConfigError(source, entry, hasDigest && e.getMessage().startsWith("invalid sha256") ? "sha256" : "name", e.getMessage()));
+        String message = String.valueOf(e.getMessage());
+        errors.add(new ConfigError(source, entry, hasDigest && message.startsWith("invalid sha256") ? "sha256" : "name", message));
         continue;
       }
       String sameName = entryByName.putIfAbsent(token.name(), entry);

@@ -39,6 +39,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
@@ -431,7 +432,7 @@ public final class AdminApi {
         throw ApiError.badRequest("unknown field '" + e.getKey() + "' (known fields: headers, listener, method, url)");
       }
     }
-    String method = optionalString(body, "method", "GET");
+    String method = Objects.requireNonNull(optionalString(body, "method", "GET"));
     if (!TOKEN.matcher(method).matches()) throw ApiError.badRequest("method must be an HTTP method such as GET, got '" + method + "'");
     String urlText = optionalString(body, "url", null);
     if (urlText == null) throw ApiError.badRequest("url is required: the absolute URL of the request, such as http://api.example.com/orders/1");

@@ -71,10 +71,10 @@ public final class ApiError extends RuntimeException {
   /** 409 (or 404 for {@code NOT_FOUND}) for a change set the store refused because of its state. */
   public static ApiError conflict(StoreConflictException e) {
     if (e.reason() == StoreConflictException.Reason.NOT_FOUND) {
-      return new ApiError(HttpResponseStatus.NOT_FOUND, "not_found", e.getMessage(), e.details(), null, List.of(), Map.of());
+      return new ApiError(HttpResponseStatus.NOT_FOUND, "not_found", String.valueOf(e.getMessage()), e.details(), null, List.of(), Map.of());
     }
     String reason = e.reason().name().toLowerCase(Locale.ROOT);
-    return new ApiError(HttpResponseStatus.CONFLICT, "conflict", e.getMessage(), e.details(), reason, List.of(), Map.of());
+    return new ApiError(HttpResponseStatus.CONFLICT, "conflict", String.valueOf(e.getMessage()), e.details(), reason, List.of(), Map.of());
   }
 
   public static ApiError conflict(String reason, String message, List<String> details) {

@@ -35,6 +35,7 @@ public record FilterSpec(String kind, @Nullable String name, @Nullable JsonNode 
     onResult = onResult == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(onResult));
   }
 
+  @SuppressWarnings("NullAway") // null components take their defaults in the compact constructor
   public static FilterSpec of(String kind, @Nullable JsonNode config) {
     return new FilterSpec(kind, null, config, null);
   }

@@ -56,6 +56,7 @@ public record ListenerSpec(
       ByteSize requestBuffer) {
     /** The default of {@link #requestBuffer}. */
     public static final ByteSize DEFAULT_REQUEST_BUFFER = ByteSize.ofKiB(64);
+    @SuppressWarnings("NullAway") // null components take their defaults in the compact constructor
     public static final Limits DEFAULT = new Limits(null, null, null, null, null, null);
 
     public Limits {
@@ -67,6 +68,7 @@ public record ListenerSpec(
     }
 
     /** Limits with the default request buffer. */
+    @SuppressWarnings("NullAway") // null components take their defaults in the compact constructor
     public Limits(ByteSize maxHeaderSize, Integer maxUriLength, @Nullable ByteSize maxBodySize, Integer maxConnections,
         Integer maxHeaderCount) {
       this(maxHeaderSize, maxUriLength, maxBodySize, maxConnections, maxHeaderCount, null);
@@ -84,6 +86,7 @@ public record ListenerSpec(
   public record Timeouts(Duration idle, Duration headerRead, Duration drain, Duration filter) {
     /** The default of {@link #filter}. */
     public static final Duration DEFAULT_FILTER = Duration.ofSeconds(30);
+    @SuppressWarnings("NullAway") // null components take their defaults in the compact constructor
     public static final Timeouts DEFAULT = new Timeouts(null, null, null, null);
 
     public Timeouts {
@@ -94,6 +97,7 @@ public record ListenerSpec(
     }
 
     /** Timeouts with the default filter timeout. */
+    @SuppressWarnings("NullAway") // a null filter takes its default in the compact constructor
     public Timeouts(Duration idle, Duration headerRead, Duration drain) {
       this(idle, headerRead, drain, null);
     }

@@ -11,6 +11,7 @@ import java.util.List;
  * @param query query parameter conditions, all must hold; names are case-sensitive
  */
 public record RouteMatch(PathMatch path, List<String> methods, List<KeyMatch> headers, List<KeyMatch> query) {
+  @SuppressWarnings("NullAway") // null components take their defaults in the compact constructor
   public static final RouteMatch ANY = new RouteMatch(null, null, null, null);
 
   public RouteMatch {

@@ -88,6 +88,7 @@ public record RouteSpec(
   }
 
   /** A route without a split, canary rules, colour, timeouts, retries, filters or tracing of its own. */
+  @SuppressWarnings("NullAway") // null components take their defaults in the compact constructor
   public RouteSpec(List<String> listeners, List<String> hosts, Integer priority, RouteMatch match,
       @Nullable String upstream, @Nullable Rewrite rewrite, @Nullable DirectResponse directResponse) {
     this(listeners, hosts, priority, match, upstream, rewrite, directResponse, null, null, null, null, null, null, null, null, null);

@@ -57,6 +57,7 @@ public record BreakerSettings(
    * @param size calls or seconds (default 100)
    */
   public record SlidingWindow(Type type, Integer size) {
+    @SuppressWarnings("NullAway") // null components take their defaults in the compact constructor
     public static final SlidingWindow DEFAULT = new SlidingWindow(null, null);
 
     public SlidingWindow {

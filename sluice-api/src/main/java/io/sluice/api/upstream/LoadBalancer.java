@@ -14,6 +14,7 @@ import org.jspecify.annotations.Nullable;
  *     with {@code hashOn: header}
  */
 public record LoadBalancer(Policy policy, HashOn hashOn, @Nullable String hashHeader) {
+  @SuppressWarnings("NullAway") // null components take their defaults in the compact constructor
   public static final LoadBalancer DEFAULT = new LoadBalancer(null, null, null);
 
   public LoadBalancer {
@@ -21,6 +22,7 @@ public record LoadBalancer(Policy policy, HashOn hashOn, @Nullable String hashHe
     hashOn = hashOn == null ? HashOn.CLIENT_IP : hashOn;
   }
 
+  @SuppressWarnings("NullAway") // null components take their defaults in the compact constructor
   public static LoadBalancer of(Policy policy) {
     return new LoadBalancer(policy, null, null);
   }

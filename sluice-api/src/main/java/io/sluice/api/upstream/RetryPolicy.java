@@ -94,6 +94,7 @@ public record RetryPolicy(
    * @param jitter 0 (none) to below 1 (default 0.5)
    */
   public record Backoff(Duration base, Duration max, Double jitter) {
+    @SuppressWarnings("NullAway") // null components take their defaults in the compact constructor
     public static final Backoff DEFAULT = new Backoff(null, null, null);
 
     public Backoff {
@@ -112,6 +113,7 @@ public record RetryPolicy(
    * @param minConcurrency retries always allowed at once (default 3)
    */
   public record Budget(Integer percent, Integer minConcurrency) {
+    @SuppressWarnings("NullAway") // null components take their defaults in the compact constructor
     public static final Budget DEFAULT = new Budget(null, null);
 
     public Budget {

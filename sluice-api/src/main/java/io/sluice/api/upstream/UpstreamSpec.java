@@ -73,6 +73,7 @@ public record UpstreamSpec(
    *     else 504 (default 60s)
    */
   public record Timeouts(Duration connect, Duration response) {
+    @SuppressWarnings("NullAway") // null components take their defaults in the compact constructor
     public static final Timeouts DEFAULT = new Timeouts(null, null);
 
     public Timeouts {
@@ -87,6 +88,7 @@ public record UpstreamSpec(
    * @param idleTimeout an idle pooled connection is closed after this (default 60s)
    */
   public record Pool(Integer maxConnectionsPerEndpoint, Duration idleTimeout) {
+    @SuppressWarnings("NullAway") // null components take their defaults in the compact constructor
     public static final Pool DEFAULT = new Pool(null, null);
 
     public Pool {

@@ -233,9 +233,9 @@ final class FilterChecks {
       String at = field + "[" + i + "]";
       boolean known = false;
       if (f.kind() == null || f.kind().isEmpty()) {
-        error(o, at + ".kind", "missing; expected " + (validator == null ? "a filter kind such as header" : "one of " + kindList()));
+        error(o, at + ".kind", "missing; expected " + (validator == null ? "a filter kind such as header" : "one of " + kindList(validator)));
       } else if (validator != null && !validator.kinds().contains(f.kind())) {
-        error(o, at + ".kind", "unknown filter kind '" + f.kind() + "'; expected one of " + kindList());
+        error(o, at + ".kind", "unknown filter kind '" + f.kind() + "'; expected one of " + kindList(validator));
       } else {
         known = validator != null;
       }
@@ -267,11 +267,11 @@ final class FilterChecks {
               + "expected a later filter or END");
         }
       }
-      if (known) config(o, at, f);
+      if (known && validator != null) config(validator, o, at, f);
     }
   }
 
-  private void config(ConfigObject<?> o, String at, FilterSpec f) {
+  private void config(FilterConfigValidator validator, ConfigObject<?> o, String at, FilterSpec f) {
     int before = errors.size();
     validator.validate(f.kind(), f.config(), (field, message) -> error(o, at + ".config" + suffix(field), message));
     if (errors.size() > before) return;
@@ -293,7 +293,7 @@ final class FilterChecks {
     return -1;
   }
 
-  private String kindList() {
+  private static String kindList(FilterConfigValidator validator) {
     return String.join(", ", validator.kinds());
   }
 

@@ -6,6 +6,7 @@ import io.sluice.api.listener.AccessLog;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The checks of the files objects name, for {@link Validator}: each is allowed by the
@@ -56,7 +57,7 @@ final class PathChecks {
 
   /** The N of {@code path} as the rotated file {@code log.path.N} (1 to keep), else 0. */
   private static int rotationNumber(LogFile log, Path path) {
-    if (!log.path().getParent().equals(path.getParent())) return 0;
+    if (!Objects.equals(log.path().getParent(), path.getParent())) return 0;
     String prefix = log.path().getFileName() + ".";
     String name = path.getFileName().toString();
     if (!name.startsWith(prefix)) return 0;

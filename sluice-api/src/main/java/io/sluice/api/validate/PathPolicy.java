@@ -95,7 +95,8 @@ public final class PathPolicy {
 
   /** The directory allowed for {@code kind}: absolute and normalised. */
   public Path directory(Directory kind) {
-    return directories.get(kind);
+    // of() put every kind in the map
+    return Objects.requireNonNull(directories.get(kind), kind.description());
   }
 
   /**
@@ -133,7 +134,8 @@ public final class PathPolicy {
     }
     try {
       Path realDir = real(dir);
-      Path realParent = real(resolved.getParent());
+      // resolved is inside dir and not dir itself, so it has a parent
+      Path realParent = real(Objects.requireNonNull(resolved.getParent()));
       if (!realParent.startsWith(realDir)) {
         return path + " leads outside" + where + " through a symbolic link: " + resolved.getParent() + " is " + realParent;
       }

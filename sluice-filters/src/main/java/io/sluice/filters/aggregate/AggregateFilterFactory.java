@@ -33,6 +33,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -119,7 +120,7 @@ public final class AggregateFilterFactory implements FilterFactory<AggregateConf
         try {
           PathTemplate.parse(call.path(), groups);
         } catch (IllegalArgumentException e) {
-          problems.add(at + ".path", e.getMessage());
+          problems.add(at + ".path", String.valueOf(e.getMessage()));
         }
       }
       for (Map.Entry<String, String> h : call.headers().entrySet()) outboundHeader(problems, at + ".headers." + h.getKey(), h.getKey(), h.getValue());
@@ -141,7 +142,7 @@ public final class AggregateFilterFactory implements FilterFactory<AggregateConf
     try {
       HeaderRules.check(name, value, false);
     } catch (IllegalArgumentException e) {
-      problems.add(field, e.getMessage());
+      problems.add(field, String.valueOf(e.getMessage()));
     }
   }
 
@@ -149,7 +150,7 @@ public final class AggregateFilterFactory implements FilterFactory<AggregateConf
   public List<Reference> references(AggregateConfig c) {
     List<Reference> refs = new ArrayList<>(c.calls().size());
     for (int i = 0; i < c.calls().size(); i++) {
-      refs.add(new Reference("calls[" + i + "].upstream", new ObjectRef(Kind.UPSTREAM, c.calls().get(i).upstream())));
+      refs.add(new Reference("calls[" + i + "].upstream", new ObjectRef(Kind.UPSTREAM, Objects.requireNonNull(c.calls().get(i).upstream(), "calls[].upstream"))));
     }
     return refs;
   }
@@ -165,7 +166,9 @@ public final class AggregateFilterFactory implements FilterFactory<AggregateConf
     CallPlan[] plans = new CallPlan[c.calls().size()];
     for (int i = 0; i < plans.length; i++) {
       AggregateConfig.Call call = c.calls().get(i);
-      ConfigObject<UpstreamSpec> upstream = env.config().upstream(call.upstream());
+      // validate() refused a call without upstream, name or path
+      String upstreamName = Objects.requireNonNull(call.upstream(), "calls[].upstream");
+      ConfigObject<UpstreamSpec> upstream = env.config().upstream(upstreamName);
       if (upstream == null) throw new IllegalArgumentException("Upstream '" + call.upstream() + "' does not exist");
       List<String> headers = new ArrayList<>();
       headers.add("Accept");
@@ -175,8 +178,8 @@ public final class AggregateFilterFactory implements FilterFactory<AggregateConf
         headers.add(name);
         headers.add(value);
       });
-      plans[i] = new CallPlan(call.name(), UpstreamEndpoints.of(upstream), call.method(),
-          PathTemplate.parse(call.path(), groups), headers.toArray(String[]::new), call.timeout());
+      plans[i] = new CallPlan(Objects.requireNonNull(call.name(), "calls[].name"), UpstreamEndpoints.of(upstream), call.method(),
+          PathTemplate.parse(Objects.requireNonNull(call.path(), "calls[].path"), groups), headers.toArray(String[]::new), call.timeout());
     }
     String[] forward = c.forwardHeaders().toArray(String[]::new);
     boolean failOnError = c.failOnError();
@@ -246,7 +249,7 @@ public final class AggregateFilterFactory implements FilterFactory<AggregateConf
     Throwable t = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     if (t instanceof TimeoutException || t instanceof HttpTimeoutException) return "timed out after " + Durations.text(timeout);
     if (t instanceof ConnectException) return "could not connect";
-    if (t instanceof OutboundHttp.BodyTooLargeException) return t.getMessage();
+    if (t instanceof OutboundHttp.BodyTooLargeException) return String.valueOf(t.getMessage());
     if (t instanceof IllegalArgumentException) return "invalid request: " + t.getMessage();
     if (t instanceof IOException) return "connection failed" + (t.getMessage() == null ? "" : ": " + t.getMessage());
     return "failed: " + t;

@@ -57,7 +57,7 @@ public final class BasicAuthFilterFactory implements FilterFactory<BasicAuthConf
       try {
         HeaderRules.checkName(c.consumerHeader(), false);
       } catch (IllegalArgumentException e) {
-        problems.add("consumerHeader", e.getMessage());
+        problems.add("consumerHeader", String.valueOf(e.getMessage()));
       }
     }
     if (!c.realm().matches("[\\x20-\\x7e&&[^\"\\\\]]+")) problems.add("realm", "expected printable characters without quotes or backslashes");

@@ -7,6 +7,7 @@ import io.sluice.proxy.filter.FilterEnvironment;
 import io.sluice.proxy.filter.FilterFactory;
 import io.sluice.proxy.filter.FilterResult;
 import io.sluice.proxy.filter.LocalResponse;
+import java.util.Objects;
 
 /**
  * {@code body-limit}: refuses request bodies larger than {@code maxSize} with 413
@@ -40,7 +41,7 @@ public final class BodyLimitFilterFactory implements FilterFactory<BodyLimitConf
 
   @Override
   public Filter create(BodyLimitConfig c, FilterEnvironment env) {
-    long max = c.maxSize().bytes();
+    long max = Objects.requireNonNull(c.maxSize(), "maxSize (validated)").bytes();
     FilterResult tooLarge = FilterResult.respond("too-large",
         LocalResponse.error(413, "request_body_too_large", "request body larger than " + max + " bytes"));
     return new Filter() {

@@ -20,6 +20,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
@@ -165,7 +166,8 @@ public final class CacheFilterFactory implements FilterFactory<CacheConfig> {
             age = 0;
           }
         }
-        Body b = x.response().body();
+        // onResponseBody runs only with the body buffered
+        Body b = Objects.requireNonNull(x.response().body());
         long remaining = ttl - Duration.ofSeconds(age).toNanos();
         if (remaining <= 0) return;
         cache.put(base, new Variants(List.copyOf(vary)));

@@ -12,7 +12,9 @@ import io.sluice.proxy.filter.Headers;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code compression}: compresses response bodies with brotli, zstd or gzip, chosen by the client's
@@ -92,7 +94,8 @@ public final class CompressionFilterFactory implements FilterFactory<Compression
         int status = x.response().status();
         Headers h = x.response().headers();
         if (status == 206 || h.contains("Content-Encoding") || noTransform(h) || !compressible(h.get("Content-Type"))) return;
-        Body body = x.response().body();
+        // onResponseBody runs only with the body buffered
+        Body body = Objects.requireNonNull(x.response().body());
         if (body.length() < min) return;
         addVary(h);
         String chosen = x.attribute(coding);
@@ -105,7 +108,7 @@ public final class CompressionFilterFactory implements FilterFactory<Compression
         if (etag != null && etag.startsWith("\"")) h.set("ETag", "W/" + etag);
       }
 
-      private boolean compressible(String contentType) {
+      private boolean compressible(@Nullable String contentType) {
         if (contentType == null) return false;
         String t = contentType.strip().toLowerCase(Locale.ROOT);
         for (String prefix : types) {

@@ -137,7 +137,7 @@ public final class CorsFilterFactory implements FilterFactory<CorsConfig> {
           String asked = h.get("access-control-request-headers");
           if (echoHeaders) {
             if (asked != null && isHeaderList(asked)) r.header("Access-Control-Allow-Headers", asked);
-          } else if (!allowHeaders.isEmpty()) {
+          } else if (allowHeaders != null && !allowHeaders.isEmpty()) {
             r.header("Access-Control-Allow-Headers", allowHeaders);
           }
           if (credentials) r.header("Access-Control-Allow-Credentials", "true");

@@ -10,6 +10,7 @@ import io.sluice.proxy.filter.FilterResult;
 import io.sluice.proxy.filter.LocalResponse;
 import io.sluice.proxy.filter.internal.HeaderRules;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -86,14 +87,14 @@ public final class FaultFilterFactory implements FilterFactory<FaultConfig> {
     try {
       HeaderRules.check(name, value, true);
     } catch (IllegalArgumentException e) {
-      problems.add(field, e.getMessage());
+      problems.add(field, String.valueOf(e.getMessage()));
     }
   }
 
   @Override
   public Filter create(FaultConfig c, FilterEnvironment env) {
     String header = c.header();
-    long delayNanos = c.delay() == null ? 0 : c.delay().duration().toNanos();
+    long delayNanos = c.delay() == null ? 0 : Objects.requireNonNull(c.delay().duration(), "delay.duration (validated)").toNanos();
     double delayShare = c.delay() == null ? 0 : c.delay().percentage() / 100;
     double abortShare = c.abort() == null ? 0 : c.abort().percentage() / 100;
     FilterResult abort = c.abort() == null ? FilterResult.CONTINUE : FilterResult.respond("abort", response(c.abort()));
@@ -126,7 +127,7 @@ public final class FaultFilterFactory implements FilterFactory<FaultConfig> {
   }
 
   static LocalResponse response(FaultConfig.Abort a) {
-    int status = a.status();
+    int status = Objects.requireNonNull(a.status(), "abort.status (validated)");
     @Nullable String body = a.body();
     if (body == null) {
       LocalResponse.Builder b = status == 204 || status == 304

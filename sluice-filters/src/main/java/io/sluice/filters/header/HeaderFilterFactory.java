@@ -9,6 +9,8 @@ import io.sluice.proxy.filter.FilterResult;
 import io.sluice.proxy.filter.Headers;
 import io.sluice.proxy.filter.internal.HeaderRules;
 import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code header}: sets, adds and removes request headers (before the request goes upstream) and
@@ -49,7 +51,7 @@ public final class HeaderFilterFactory implements FilterFactory<HeaderConfig> {
     check(c.response(), "response", true, problems);
   }
 
-  private static void check(HeaderConfig.Edits e, String field, boolean response, Problems problems) {
+  private static void check(HeaderConfig.@Nullable Edits e, String field, boolean response, Problems problems) {
     if (e == null) return;
     for (Map.Entry<String, String> h : e.set().entrySet()) field(h.getKey(), h.getValue(), field + ".set." + h.getKey(), response, problems);
     for (Map.Entry<String, String> h : e.add().entrySet()) field(h.getKey(), h.getValue(), field + ".add." + h.getKey(), response, problems);
@@ -57,7 +59,7 @@ public final class HeaderFilterFactory implements FilterFactory<HeaderConfig> {
       try {
         HeaderRules.checkName(e.remove().get(i), response);
       } catch (IllegalArgumentException x) {
-        problems.add(field + ".remove[" + i + "]", x.getMessage());
+        problems.add(field + ".remove[" + i + "]", String.valueOf(x.getMessage()));
       }
     }
   }
@@ -66,42 +68,46 @@ public final class HeaderFilterFactory implements FilterFactory<HeaderConfig> {
     try {
       HeaderRules.check(name, value, response);
     } catch (IllegalArgumentException x) {
-      problems.add(at, x.getMessage());
+      problems.add(at, String.valueOf(x.getMessage()));
     }
   }
 
   @Override
   public Filter create(HeaderConfig c, FilterEnvironment env) {
-    Edit request = Edit.of(c.request());
-    Edit response = Edit.of(c.response());
+    @Nullable Edit request = Edit.of(c.request());
+    @Nullable Edit response = Edit.of(c.response());
     if (response == null) {
+      // validate() refused a config with no edits
+      Edit requestOnly = Objects.requireNonNull(request);
       return new Filter() {
         @Override
         public FilterResult onRequest(Exchange x) {
-          request.apply(x.request().headers());
+          requestOnly.apply(x.request().headers());
           return FilterResult.CONTINUE;
         }
       };
     }
+    Edit responseEdit = response;
     if (request == null) {
       return new Filter() {
         @Override
         public FilterResult onResponse(Exchange x) {
-          response.apply(x.response().headers());
+          responseEdit.apply(x.response().headers());
           return FilterResult.CONTINUE;
         }
       };
     }
+    Edit requestEdit = request;
     return new Filter() {
       @Override
       public FilterResult onRequest(Exchange x) {
-        request.apply(x.request().headers());
+        requestEdit.apply(x.request().headers());
         return FilterResult.CONTINUE;
       }
 
       @Override
       public FilterResult onResponse(Exchange x) {
-        response.apply(x.response().headers());
+        responseEdit.apply(x.response().headers());
         return FilterResult.CONTINUE;
       }
     };
@@ -109,7 +115,7 @@ public final class HeaderFilterFactory implements FilterFactory<HeaderConfig> {
 
   /** One direction's edits as arrays: applying them iterates arrays, nothing else. */
   private record Edit(String[] remove, String[] setNames, String[] setValues, String[] addNames, String[] addValues) {
-    static Edit of(HeaderConfig.Edits e) {
+    static @Nullable Edit of(HeaderConfig.@Nullable Edits e) {
       if (e == null || e.isEmpty()) return null;
       return new Edit(e.remove().toArray(String[]::new),
           e.set().keySet().toArray(String[]::new), e.set().values().toArray(String[]::new),

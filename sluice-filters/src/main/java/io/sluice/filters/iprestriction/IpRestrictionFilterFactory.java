@@ -52,7 +52,7 @@ public final class IpRestrictionFilterFactory implements FilterFactory<IpRestric
       try {
         Cidr.parse(list.get(i));
       } catch (IllegalArgumentException e) {
-        problems.add(field + "[" + i + "]", e.getMessage());
+        problems.add(field + "[" + i + "]", String.valueOf(e.getMessage()));
       }
     }
   }

@@ -11,6 +11,7 @@ import io.sluice.proxy.filter.Headers;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -87,8 +88,8 @@ public final class JsonTransformFilterFactory implements FilterFactory<JsonTrans
   @Override
   public Filter create(JsonTransformConfig c, FilterEnvironment env) {
     long max = c.maxBytes();
-    @Nullable Transform request = isEmpty(c.request()) ? null : Transform.of(c.request());
-    @Nullable Transform response = isEmpty(c.response()) ? null : Transform.of(c.response());
+    @Nullable Transform request = isEmpty(c.request()) ? null : Transform.of(Objects.requireNonNull(c.request()));
+    @Nullable Transform response = isEmpty(c.response()) ? null : Transform.of(Objects.requireNonNull(c.response()));
     return new Filter() {
       @Override
       public long bufferRequestBody() {

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -120,9 +121,9 @@ final class Transform {
       if (parent == null) return false;
       Token last = path.getLast();
       return switch (kind) {
-        case RENAME -> parent instanceof ObjectNode o && rename(o, last.name(), newName);
+        case RENAME -> parent instanceof ObjectNode o && rename(o, last.name(), Objects.requireNonNull(newName));
         case REMOVE -> remove(parent, last);
-        case SET -> set(parent, last, value);
+        case SET -> set(parent, last, Objects.requireNonNull(value));
       };
     }
 

@@ -37,6 +37,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
@@ -168,14 +169,14 @@ public final class JwtFilterFactory implements FilterFactory<JwtConfig> {
       try {
         possible.addAll(Keys.secret(is.secret()).algorithms());
       } catch (IllegalArgumentException e) {
-        problems.add(at + ".secret", e.getMessage());
+        problems.add(at + ".secret", String.valueOf(e.getMessage()));
       }
     }
     for (int k = 0; k < is.publicKeys().size(); k++) {
       try {
         possible.addAll(Keys.pem(is.publicKeys().get(k)).algorithms());
       } catch (IllegalArgumentException e) {
-        problems.add(at + ".publicKeys[" + k + "]", e.getMessage());
+        problems.add(at + ".publicKeys[" + k + "]", String.valueOf(e.getMessage()));
       }
     }
     JwtConfig.Jwks j = is.jwks();
@@ -224,7 +225,7 @@ public final class JwtFilterFactory implements FilterFactory<JwtConfig> {
     try {
       HeaderRules.checkName(name, false);
     } catch (IllegalArgumentException e) {
-      problems.add(field, e.getMessage());
+      problems.add(field, String.valueOf(e.getMessage()));
     }
   }
 
@@ -284,7 +285,7 @@ public final class JwtFilterFactory implements FilterFactory<JwtConfig> {
         : is.algorithms().stream().map(Keys::algorithm).collect(Collectors.toUnmodifiableSet());
     FilterResult unavailable = FilterResult.respond("unavailable", LocalResponse.error(503, "jwks_unavailable",
         "the signing keys of issuer " + is.issuer() + " could not be fetched"));
-    return new IssuerKeys(is.issuer(), algorithms, List.copyOf(keys), source, Set.copyOf(is.audiences()),
+    return new IssuerKeys(Objects.requireNonNull(is.issuer(), "issuers[].issuer (validated)"), algorithms, List.copyOf(keys), source, Set.copyOf(is.audiences()),
         is.consumer() == null ? null : consumers.get(is.consumer()), unavailable);
   }
 
@@ -341,6 +342,11 @@ public final class JwtFilterFactory implements FilterFactory<JwtConfig> {
       return authenticate(x, true);
     }
 
+    /** The 401 of {@code f}: the map has one for every failure. */
+    private FilterResult failure(Failure f) {
+      return Objects.requireNonNull(failures.get(f));
+    }
+
     /** @param mayFetch false on the second pass, after a JWK Set fetch: no more waiting */
     private FilterResult authenticate(Exchange x, boolean mayFetch) {
       Request r = x.request();
@@ -355,12 +361,12 @@ public final class JwtFilterFactory implements FilterFactory<JwtConfig> {
         jwt = SignedJWT.parse(token);
         claims = jwt.getJWTClaimsSet();
       } catch (ParseException | RuntimeException e) {
-        return failures.get(Failure.MALFORMED);
+        return failure(Failure.MALFORMED);
       }
       IssuerKeys is = claims.getIssuer() == null ? null : issuers.get(claims.getIssuer());
-      if (is == null) return failures.get(Failure.ISSUER);
+      if (is == null) return failure(Failure.ISSUER);
       JWSAlgorithm alg = jwt.getHeader().getAlgorithm();
-      if (!is.algorithms().contains(alg)) return failures.get(Failure.ALGORITHM);
+      if (!is.algorithms().contains(alg)) return failure(Failure.ALGORITHM);
 
       boolean candidate = false;
       boolean verified = false;
@@ -405,24 +411,24 @@ public final class JwtFilterFactory implements FilterFactory<JwtConfig> {
           candidate |= fromSet;
         }
       }
-      if (!verified) return failures.get(candidate ? Failure.SIGNATURE : Failure.KEY);
+      if (!verified) return failure(candidate ? Failure.SIGNATURE : Failure.KEY);
 
       long now = System.currentTimeMillis();
       Date exp = claims.getExpirationTime();
       if (exp == null) {
-        if (requireExpiration) return failures.get(Failure.NO_EXPIRATION);
+        if (requireExpiration) return failure(Failure.NO_EXPIRATION);
       } else if (now >= exp.getTime() + skewMillis) {
-        return failures.get(Failure.EXPIRED);
+        return failure(Failure.EXPIRED);
       }
       Date nbf = claims.getNotBeforeTime();
-      if (nbf != null && now + skewMillis < nbf.getTime()) return failures.get(Failure.NOT_YET_VALID);
-      if (!is.audiences().isEmpty() && !intersects(claims.getAudience(), is.audiences())) return failures.get(Failure.AUDIENCE);
+      if (nbf != null && now + skewMillis < nbf.getTime()) return failure(Failure.NOT_YET_VALID);
+      if (!is.audiences().isEmpty() && !intersects(claims.getAudience(), is.audiences())) return failure(Failure.AUDIENCE);
 
       ConfigObject<ConsumerSpec> consumer = is.consumer();
       if (consumer == null && consumerClaim != null) {
         Object name = claims.getClaim(consumerClaim);
         consumer = name instanceof String s ? consumersByName.get(s) : null;
-        if (consumer == null) return failures.get(Failure.CONSUMER);
+        if (consumer == null) return failure(Failure.CONSUMER);
       }
       if (!allowed.isEmpty() && (consumer == null || !allowed.contains(consumer.name()))) return forbidden;
 
@@ -450,7 +456,8 @@ public final class JwtFilterFactory implements FilterFactory<JwtConfig> {
           h.remove(header);
         } else {
           String q = r.query();
-          String without = QueryParameters.remove(q, query);
+          // the token came from the query parameter, so there is one
+          String without = QueryParameters.remove(q, Objects.requireNonNull(query));
           if (without != q) r.setQuery(without);
         }
       }

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -85,12 +86,12 @@ public final class MirrorFilterFactory implements FilterFactory<MirrorConfig> {
 
   @Override
   public List<Reference> references(MirrorConfig c) {
-    return List.of(new Reference("upstream", new ObjectRef(Kind.UPSTREAM, c.upstream())));
+    return List.of(new Reference("upstream", new ObjectRef(Kind.UPSTREAM, Objects.requireNonNull(c.upstream(), "upstream (validated)"))));
   }
 
   @Override
   public Filter create(MirrorConfig c, FilterEnvironment env) {
-    ConfigObject<UpstreamSpec> upstream = env.config().upstream(c.upstream());
+    ConfigObject<UpstreamSpec> upstream = env.config().upstream(Objects.requireNonNull(c.upstream(), "upstream (validated)"));
     if (upstream == null) throw new IllegalArgumentException("Upstream '" + c.upstream() + "' does not exist");
     UpstreamEndpoints endpoints = UpstreamEndpoints.of(upstream);
     Duration timeout = c.timeout() != null ? c.timeout() : endpoints.timeouts().response();

@@ -7,12 +7,14 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The HTTP client the filters that call other services use ({@code jwt}'s JWKS, {@code mirror},
@@ -92,7 +94,7 @@ public final class OutboundHttp {
     private final List<ByteBuffer> kept = new ArrayList<>();
     private final java.util.concurrent.CompletableFuture<byte[]> result = new java.util.concurrent.CompletableFuture<>();
     private long size;
-    private Flow.Subscription subscription;
+    private Flow.@Nullable Subscription subscription;
 
     Limited(long max) {
       this.max = max;
@@ -116,7 +118,8 @@ public final class OutboundHttp {
         size += b.remaining();
         if (size > max) {
           result.completeExceptionally(new BodyTooLargeException(max));
-          subscription.cancel();
+          // onSubscribe comes before any onNext
+          Objects.requireNonNull(subscription).cancel();
           kept.clear();
           return;
         }

@@ -20,6 +20,7 @@ import io.sluice.proxy.filter.LocalResponse;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * {@code rate-limit}: a token bucket per route, consumer, client IP or header value; a request over
@@ -122,7 +123,7 @@ public final class RateLimitFilterFactory implements FilterFactory<RateLimitConf
           }
           case CLIENT_IP -> k = ClientAddress.of(x.request(), hops);
           default -> {
-            String v = x.request().headers().get(header);
+            String v = x.request().headers().get(Objects.requireNonNull(header)); // key: header requires one
             k = v != null ? "h:" + v : "ip:" + ClientAddress.of(x.request(), hops);
           }
         }

@@ -8,6 +8,7 @@ import io.sluice.proxy.filter.FilterEnvironment;
 import io.sluice.proxy.filter.FilterFactory;
 import io.sluice.proxy.filter.FilterResult;
 import io.sluice.proxy.filter.Request;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -107,8 +108,9 @@ public final class RewriteFilterFactory implements FilterFactory<RewriteConfig> 
   public Filter create(RewriteConfig c, FilterEnvironment env) {
     String host = c.host();
     RewriteConfig.Prefix prefix = c.pathPrefix();
-    String strip = prefix == null ? null : trimSlash(prefix.match());
-    String replace = prefix == null ? null : prefix.replace();
+    // validate() refused a prefix without match or replace
+    String strip = prefix == null ? null : trimSlash(Objects.requireNonNull(prefix.match()));
+    String replace = prefix == null ? "" : Objects.requireNonNull(prefix.replace());
     Pattern regex = c.pathRegex() == null ? null : Pattern.compile(c.pathRegex().match());
     String regexReplace = c.pathRegex() == null ? null : c.pathRegex().replace();
     return new Filter() {

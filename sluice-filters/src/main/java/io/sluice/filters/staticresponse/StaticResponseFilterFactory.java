@@ -45,14 +45,14 @@ public final class StaticResponseFilterFactory implements FilterFactory<StaticRe
       try {
         HeaderRules.check(h.getKey(), h.getValue(), true);
       } catch (IllegalArgumentException e) {
-        problems.add("headers." + h.getKey(), e.getMessage());
+        problems.add("headers." + h.getKey(), String.valueOf(e.getMessage()));
       }
     }
     if (c.contentType() != null) {
       try {
         HeaderRules.check("Content-Type", c.contentType(), true);
       } catch (IllegalArgumentException e) {
-        problems.add("contentType", e.getMessage());
+        problems.add("contentType", String.valueOf(e.getMessage()));
       }
       if (c.headers().keySet().stream().anyMatch(k -> k.equalsIgnoreCase("content-type"))) {
         problems.add("contentType", "set together with a Content-Type in headers; expected one of them");

@@ -22,7 +22,8 @@ abstract class ClientCommand implements Callable<Integer> {
   public final Integer call() {
     try {
       // Given after the command wins; else given before it (sluice --server URL get ...); else the environment or default.
-      clientOptions.server = fromRoot("--server", clientOptions.server);
+      String server = fromRoot("--server", clientOptions.server);
+      if (server != null) clientOptions.server = server;
       clientOptions.token = fromRoot("--token", clientOptions.token);
       return run(new AdminClient(clientOptions));
     } catch (CliException e) {

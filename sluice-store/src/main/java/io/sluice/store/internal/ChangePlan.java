@@ -18,6 +18,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.ToLongFunction;
@@ -131,7 +132,7 @@ public record ChangePlan(long revision, List<ObjectChange> changes, Current afte
           } else if (expected > 0 && stored == null) {
             conflicts.add(Reason.REVISION_MISMATCH, ref + " does not exist, expected it at revision " + expected
                 + ": it was deleted since it was read; drop metadata.revision to create it again");
-          } else if (expected > 0 && stored.metadata().revision() != expected) {
+          } else if (expected > 0 && stored != null && stored.metadata().revision() != expected) {
             // Usually an exported object applied later: say how to proceed, not only what failed.
             conflicts.add(Reason.REVISION_MISMATCH, ref + ": metadata.revision " + expected + " is not the current revision "
                 + stored.metadata().revision() + ": the object changed since it was read; drop metadata.revision to overwrite,"
@@ -168,7 +169,7 @@ public record ChangePlan(long revision, List<ObjectChange> changes, Current afte
     List<ConfigObject<?>> storedPuts = new ArrayList<>();
     List<ObjectRef> deletes = new ArrayList<>();
     for (Change change : changeSet.changes()) {
-      ObjectChange c = changes.get(change.ref());
+      ObjectChange c = Objects.requireNonNull(changes.get(change.ref()), "no planned change for " + change.ref());
       switch (c.op()) {
         case CREATED, UPDATED -> {
           puts.add(((Change.Put) change).object());

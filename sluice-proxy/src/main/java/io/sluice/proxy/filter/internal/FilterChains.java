@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -168,7 +169,8 @@ public final class FilterChains {
 
   private static ObjectRef refOf(String owner) {
     int slash = owner.indexOf('/');
-    return new ObjectRef(Kind.fromName(owner.substring(0, slash)), owner.substring(slash + 1));
+    // owners are "kind/name" strings this class made from real kinds
+    return new ObjectRef(Objects.requireNonNull(Kind.fromName(owner.substring(0, slash))), owner.substring(slash + 1));
   }
 
   /**
@@ -192,16 +194,21 @@ public final class FilterChains {
 
   private @Nullable FilterChain assemble(String name, RouteSpec route, List<String> applicable) {
     Segment pipeline = route.pipeline() == null ? null : pipelines.get(route.pipeline());
-    Segment own = routes.get(name);
+    Segment own = Objects.requireNonNull(routes.get(name), name); // a segment per route, made with routeSpecs
     Set<String> replaced = new HashSet<>(route.disableGlobal());
     for (FilterSpec f : own.specs()) if (f.name() != null) replaced.add(f.name());
     if (pipeline != null) for (FilterSpec f : pipeline.specs()) if (f.name() != null) replaced.add(f.name());
     List<FilterChain.Link> links = new ArrayList<>();
-    for (String g : applicable) add(links, globals.get(g)[0], replaced);
+    for (String g : applicable) add(links, global(g)[0], replaced);
     if (pipeline != null) add(links, pipeline, Set.of());
     add(links, own, Set.of());
-    for (String g : applicable) add(links, globals.get(g)[1], replaced);
+    for (String g : applicable) add(links, global(g)[1], replaced);
     return links.isEmpty() ? null : new FilterChain(links);
+  }
+
+  /** The segments of global filter {@code name}; applicable names come from the same config. */
+  private Segment[] global(String name) {
+    return Objects.requireNonNull(globals.get(name), name);
   }
 
   /** Appends the filters of {@code s} not in {@code leaveOut}, with their jumps resolved to positions in the chain. */

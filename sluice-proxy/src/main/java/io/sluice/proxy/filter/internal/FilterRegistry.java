@@ -14,6 +14,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.ServiceLoader;
 import java.util.SortedSet;
 import java.util.TreeMap;
@@ -116,7 +117,8 @@ public final class FilterRegistry {
     C c = bound(f, config, (field, message) -> problems.add(where + ".config" + suffix(field) + ": " + message));
     if (c != null) checked(f, c, (field, message) -> problems.add(where + ".config" + suffix(field) + ": " + message));
     if (!problems.isEmpty()) throw new IllegalArgumentException(String.join("; ", problems));
-    Filter filter = f.create(c, env);
+    // bound() reports a problem whenever it returns null, so c is set here
+    Filter filter = f.create(Objects.requireNonNull(c), env);
     if (filter == null) throw new IllegalStateException(where + ": " + f.getClass().getName() + ".create returned null");
     return filter;
   }

@@ -2,6 +2,7 @@ package io.sluice.proxy.filter.internal;
 
 import io.sluice.proxy.http1.Ascii;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /** What filters may write into a header field, checked when they write it. */
 public final class HeaderRules {
@@ -27,7 +28,7 @@ public final class HeaderRules {
   }
 
   /** Checks a field name a filter wants to write or remove and returns it in lower case. */
-  public static String checkName(String name, boolean response) {
+  public static String checkName(@Nullable String name, boolean response) {
     if (name == null || !Ascii.isToken(name)) {
       throw new IllegalArgumentException("invalid header name '" + name + "': expected a token such as x-request-id");
     }

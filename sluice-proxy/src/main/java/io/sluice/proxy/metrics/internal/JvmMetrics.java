@@ -15,6 +15,7 @@ import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import javax.management.ListenerNotFoundException;
 import javax.management.Notification;
@@ -69,7 +70,7 @@ public final class JvmMetrics implements AutoCloseable {
           cumulative += c[i];
           p.sample("jvm_gc_pause_seconds_bucket", gcLabel, List.of(e.getKey()), cumulative, "le", PrometheusText.le(i));
         }
-        p.sample("jvm_gc_pause_seconds_sum", gcLabel, List.of(e.getKey()), gcPauseSums.get(e.getKey())[0] / 1e9);
+        p.sample("jvm_gc_pause_seconds_sum", gcLabel, List.of(e.getKey()), Objects.requireNonNull(gcPauseSums.get(e.getKey()))[0] / 1e9);
         p.sample("jvm_gc_pause_seconds_count", gcLabel, List.of(e.getKey()), cumulative);
       }
     }

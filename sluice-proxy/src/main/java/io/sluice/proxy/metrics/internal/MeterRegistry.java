@@ -6,9 +6,11 @@ import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Every meter of the gateway, by kind and label values. Meters are created at apply time, outlive
@@ -46,13 +48,18 @@ public final class MeterRegistry {
     final SeriesBudget holders;
     final SeriesBudget statuses;
     final SeriesBudget reasons;
-    volatile Meter overflow;
+    volatile @Nullable Meter overflow;
 
     Family(int max, SeriesBudget total, boolean countStatuses) {
       holders = new SeriesBudget(max);
       statuses = countStatuses ? new SeriesBudget(max, total) : UNCOUNTED;
       reasons = new SeriesBudget(max, total);
     }
+  }
+
+  /** The constructor made a family for every kind. */
+  private Family family(MeterKind kind) {
+    return Objects.requireNonNull(families.get(kind));
   }
 
   /** A registry with the default {@link MetricsOptions}. */
@@ -115,7 +122,7 @@ public final class MeterRegistry {
   }
 
   private Meter meter(MeterKind kind, List<String> labels) {
-    Family f = families.get(kind);
+    Family f = family(kind);
     Meter m = f.meters.get(labels);
     if (m != null) return m;
     int series = seriesPerMeter(kind);
@@ -143,12 +150,12 @@ public final class MeterRegistry {
 
   /** The meter of {@code kind} with these labels, or null when there is none (it may be in the overflow meter). */
   public @org.jspecify.annotations.Nullable Meter find(MeterKind kind, List<String> labels) {
-    return families.get(kind).meters.get(labels);
+    return family(kind).meters.get(labels);
   }
 
   /** Drops the meters of {@code kind} whose labels are not in {@code keep}, giving back their series. */
   public void retain(MeterKind kind, Set<List<String>> keep) {
-    Family f = families.get(kind);
+    Family f = family(kind);
     for (Map.Entry<List<String>, Meter> e : List.copyOf(f.meters.entrySet())) {
       if (!keep.contains(e.getKey())) {
         f.meters.remove(e.getKey());
@@ -160,7 +167,7 @@ public final class MeterRegistry {
 
   /** Drops the meter of {@code kind} with these labels, if there is one, giving back its series. */
   public void release(MeterKind kind, List<String> labels) {
-    Family f = families.get(kind);
+    Family f = family(kind);
     Meter m = f.meters.remove(labels);
     if (m != null) giveBack(kind, f, m);
     f.refused.remove(labels);
@@ -174,7 +181,7 @@ public final class MeterRegistry {
 
   /** The meters of {@code kind}, overflow last, the others sorted by labels (stable output). */
   public List<Meter> meters(MeterKind kind) {
-    Family f = families.get(kind);
+    Family f = family(kind);
     List<Meter> out = new ArrayList<>(f.meters.values());
     out.sort(BY_LABELS);
     if (f.overflow != null) out.add(f.overflow);
@@ -207,7 +214,7 @@ public final class MeterRegistry {
    * Zero for meters that have had no traffic for the longest window, whatever their number.
    */
   public long historySamples(MeterKind kind) {
-    Family f = families.get(kind);
+    Family f = family(kind);
     long n = 0;
     for (Meter m : f.meters.values()) n += m.history.samplesHeld();
     Meter o = f.overflow;

@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -118,7 +119,7 @@ public record ParsedRoute(
       }
     } else {
       kind = PathKind.REGEX;
-      path = pathMatch.regex();
+      path = Objects.requireNonNull(pathMatch.regex()); // exactly one of the four is set
       try {
         pathRegex = Pattern.compile(path);
       } catch (PatternSyntaxException e) {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -368,7 +369,8 @@ public final class PathIndex {
       }
       Map<String, Node> children = HashMap.newHashMap(literals.size());
       for (Map.Entry<String, NodeBuilder> e : literals.entrySet()) {
-        Node child = e.getValue().build();
+        // a literal child holds a route or a deeper literal, so it builds a node
+        Node child = Objects.requireNonNull(e.getValue().build());
         children.put(e.getKey(), child);
         minRank = Math.min(minRank, child.minRank);
       }

@@ -25,6 +25,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -267,7 +268,7 @@ public final class Database implements AutoCloseable {
         s.setLong(1, afterRevision);
         s.setLong(2, last);
         try (ResultSet rs = s.executeQuery()) {
-          while (rs.next()) rows.get(rs.getLong(1)).objects().add(new ObjectRef(kind(rs.getString(2)), rs.getString(3)));
+          while (rs.next()) Objects.requireNonNull(rows.get(rs.getLong(1)), "revision without a revisions row").objects().add(new ObjectRef(kind(rs.getString(2)), rs.getString(3)));
         }
       }
       return rows.values().stream()
@@ -314,7 +315,8 @@ public final class Database implements AutoCloseable {
 
   private static WatchEvent event(long revision, @Nullable Instant time, @Nullable String author, List<WatchEvent.Item> items) {
     items.sort(ITEM_ORDER);
-    return new WatchEvent(revision, time, author, items);
+    // set from the revision's row (time and author are NOT NULL) before its first item
+    return new WatchEvent(revision, Objects.requireNonNull(time), Objects.requireNonNull(author), items);
   }
 
   @Override
@@ -365,7 +367,8 @@ public final class Database implements AutoCloseable {
   }
 
   /** The bytes this process may still write under {@code dir}, or -1 when that cannot be read. */
-  private static long usableSpace(Path dir) {
+  private static long usableSpace(@Nullable Path dir) {
+    if (dir == null) return -1;
     try {
       return Files.getFileStore(dir).getUsableSpace();
     } catch (IOException | RuntimeException e) {

@@ -1,0 +1,120 @@
+package io.sluice.server;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.Dependency;
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchCondition;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
+import com.tngtech.archunit.library.freeze.FreezingArchRule;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The package rules of docs/architecture.md ("Rules the build checks"), over the main classes of
+ * every module (this module's test class path sees them all). Rules that today's code breaks are
+ * frozen: the violations of the day are in {@code src/test/resources/archunit_store}, a new one
+ * fails, and one that is fixed leaves the store.
+ */
+class ArchitectureTest {
+  /** The classes that read and write HTTP/1.1 on a connection: the codec's intended users. */
+  private static final List<String> CODEC_USERS = List.of(
+      "io.sluice.proxy.internal.DownstreamHandler", "io.sluice.proxy.internal.UpstreamConnection");
+
+  private static JavaClasses classes;
+
+  @BeforeAll
+  static void importMainClasses() {
+    classes = new ClassFileImporter()
+        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        // sluice-proxy's test-jar is on this class path too
+        .withImportOption(location -> !location.contains("-tests.jar"))
+        .importPackages("io.sluice");
+  }
+
+  @Test
+  void internalPackagesAreUsedOnlyByTheirParentPackageTree() {
+    ArchRule rule = classes().should(useInternalPackagesOnlyOfTheirOwnTree())
+        .because("X.internal is the implementation of X: code outside X and its subpackages goes through X's public types");
+    FreezingArchRule.freeze(rule).check(classes);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"api", "store", "proxy", "admin", "filters", "server"})
+  void subpackagesOfAModuleHaveNoCycles(String module) {
+    // The module's root package (io.sluice.api's ConfigObject and Kind, Gateway, ConfigStore) is
+    // not a slice: it is the module's face, which its subpackages implement and return, so cycles
+    // through it are by design. Cycles among the subpackages are not.
+    ArchRule rule = slices().matching("io.sluice." + module + ".(**)").should().beFreeOfCycles()
+        .as("subpackages of sluice-" + module + " should be free of cycles");
+    FreezingArchRule.freeze(rule).check(classes);
+  }
+
+  @Test
+  void http1CodecIsUsedOnlyByTheConnectionClasses() {
+    ArchRule rule = noClasses().that().resideOutsideOfPackage("io.sluice.proxy.http1..")
+        .and(DescribedPredicate.not(isOrIsNestedIn(CODEC_USERS)))
+        .should().dependOnClassesThat().resideInAPackage("io.sluice.proxy.http1..")
+        .because("the HTTP/1.1 codec is the connections' business: everything else sees requests and responses through the filter SPI and the runtime");
+    FreezingArchRule.freeze(rule).check(classes);
+  }
+
+  @Test
+  void apiDependsOnNoNetty() {
+    noClasses().that().resideInAPackage("io.sluice.api..")
+        .should().dependOnClassesThat().resideInAPackage("io.netty..")
+        .because("sluice-api holds the objects, codecs and validation that the CLI and the store use without a data plane")
+        .check(classes);
+  }
+
+  @Test
+  void adminApiDependsOnNoDataPlane() {
+    noClasses().that().resideInAPackage("io.sluice.admin..")
+        .should().dependOnClassesThat().resideInAPackage("io.sluice.proxy..")
+        .because("the server hands the admin API the route tester, status, metrics and stats as functions")
+        .check(classes);
+  }
+
+  @Test
+  void filterSpiUsesNoInternalPackage() {
+    ArchRule rule = noClasses().that().resideInAPackage("io.sluice.proxy.filter")
+        .should().dependOnClassesThat().resideInAPackage("..internal..")
+        .because("the filter SPI is public: what it exposes must not change when the runtime does");
+    FreezingArchRule.freeze(rule).check(classes);
+  }
+
+  private static DescribedPredicate<JavaClass> isOrIsNestedIn(List<String> names) {
+    return DescribedPredicate.describe("one of " + names, c -> names.stream()
+        .anyMatch(n -> c.getName().equals(n) || c.getName().startsWith(n + "$")));
+  }
+
+  private static ArchCondition<JavaClass> useInternalPackagesOnlyOfTheirOwnTree() {
+    return new ArchCondition<>("use X.internal.. only from X..") {
+      @Override
+      public void check(JavaClass c, ConditionEvents events) {
+        for (Dependency d : c.getDirectDependenciesFromSelf()) {
+          String target = d.getTargetClass().getBaseComponentType().getPackageName();
+          int i = target.indexOf(".internal");
+          if (i < 0 || !target.startsWith("io.sluice.")) continue;
+          if (!(target.length() == i + ".internal".length() || target.charAt(i + ".internal".length()) == '.')) continue;
+          String parent = target.substring(0, i);
+          String own = c.getPackageName();
+          if (!own.equals(parent) && !own.startsWith(parent + ".")) {
+            events.add(SimpleConditionEvent.violated(d, d.getDescription()));
+          }
+        }
+      }
+    };
+  }
+}
