@@ -142,20 +142,20 @@ public final class AdminApi {
 
   private ApiResponse allObjects(ApiRequest r) {
     Snapshot s = store.snapshot();
-    return Wire.render(r, HttpResponseStatus.OK, items(s.revision(), s.objects()));
+    return Wire.render(r, HttpResponseStatus.OK, items(r.principal(), s.revision(), s.objects()));
   }
 
   private ApiResponse list(ApiRequest r) {
     Kind kind = kind(r);
     Snapshot s = store.snapshot();
-    return Wire.render(r, HttpResponseStatus.OK, items(s.revision(), s.objects().stream().filter(o -> o.kind() == kind).toList()));
+    return Wire.render(r, HttpResponseStatus.OK, items(r.principal(), s.revision(), s.objects().stream().filter(o -> o.kind() == kind).toList()));
   }
 
-  private static ObjectNode items(long revision, List<ConfigObject<?>> objects) {
+  private static ObjectNode items(Principal reader, long revision, List<ConfigObject<?>> objects) {
     ObjectNode n = Wire.object();
     n.put("revision", revision);
     ArrayNode items = n.putArray("items");
-    objects.stream().sorted(Comparator.comparing(ObjectRef::of)).forEach(o -> items.add(Wire.tree(o)));
+    objects.stream().sorted(Comparator.comparing(ObjectRef::of)).forEach(o -> items.add(Wire.treeFor(reader, o)));
     return n;
   }
 
@@ -163,7 +163,7 @@ public final class AdminApi {
     ObjectRef ref = ref(r);
     ConfigObject<?> o = store.get(ref);
     if (o == null) throw ApiError.notFound(ref + " does not exist");
-    return Wire.render(r, HttpResponseStatus.OK, Wire.tree(o));
+    return Wire.render(r, HttpResponseStatus.OK, Wire.treeFor(r.principal(), o));
   }
 
   private ApiResponse history(ApiRequest r) {
@@ -179,7 +179,7 @@ public final class AdminApi {
       i.put("author", h.author());
       i.put("message", h.message());
       i.put("deleted", h.deleted());
-      i.set("object", Wire.treeOrNull(h.object()));
+      i.set("object", Wire.treeFor(r.principal(), h.object()));
     }
     return Wire.render(r, HttpResponseStatus.OK, n);
   }
@@ -300,7 +300,7 @@ public final class AdminApi {
     objects.forEach(b::put);
     ChangeSet changes = b.build();
     Applied a = dryRun ? store.dryRun(changes) : store.apply(changes);
-    return Wire.render(r, HttpResponseStatus.OK, changes(a, dryRun));
+    return Wire.render(r, HttpResponseStatus.OK, changes(a, dryRun, r.principal()));
   }
 
   private ApiResponse rollbackOne(ApiRequest r) throws ConfigException, StoreConflictException {
@@ -327,14 +327,14 @@ public final class AdminApi {
       b.delete(ref);
     } else {
       // Absent then and now: nothing to restore.
-      ObjectNode n = changes(new Applied(current, List.of()), dryRun);
+      ObjectNode n = changes(new Applied(current, List.of()), dryRun, r.principal());
       ((ArrayNode) n.get("changes")).addObject()
           .put("kind", ref.kind().displayName()).put("name", ref.name()).put("op", "unchanged").put("diff", "");
       return Wire.render(r, HttpResponseStatus.OK, n);
     }
     ChangeSet changes = b.build();
     Applied a = dryRun ? store.dryRun(changes) : store.apply(changes);
-    return Wire.render(r, HttpResponseStatus.OK, changes(a, dryRun));
+    return Wire.render(r, HttpResponseStatus.OK, changes(a, dryRun, r.principal()));
   }
 
   private ApiResponse rollbackAll(ApiRequest r) throws ConfigException, StoreConflictException {
@@ -362,10 +362,10 @@ public final class AdminApi {
       b.delete(ref);
       count++;
     }
-    if (count == 0) return Wire.render(r, HttpResponseStatus.OK, changes(new Applied(now.revision(), List.of()), dryRun));
+    if (count == 0) return Wire.render(r, HttpResponseStatus.OK, changes(new Applied(now.revision(), List.of()), dryRun, r.principal()));
     ChangeSet changes = b.build();
     Applied a = dryRun ? store.dryRun(changes) : store.apply(changes);
-    return Wire.render(r, HttpResponseStatus.OK, changes(a, dryRun));
+    return Wire.render(r, HttpResponseStatus.OK, changes(a, dryRun, r.principal()));
   }
 
   /**
@@ -406,7 +406,7 @@ public final class AdminApi {
     return ObjectCodec.toJson(Diffs.withoutRevision(a)).equals(ObjectCodec.toJson(Diffs.withoutRevision(b)));
   }
 
-  private static ObjectNode changes(Applied a, boolean dryRun) {
+  private static ObjectNode changes(Applied a, boolean dryRun, Principal reader) {
     ObjectNode n = Wire.object();
     n.put("revision", a.revision());
     n.put("dryRun", dryRun);
@@ -416,7 +416,7 @@ public final class AdminApi {
           .put("kind", c.ref().kind().displayName())
           .put("name", c.ref().name())
           .put("op", c.op().name().toLowerCase(Locale.ROOT))
-          .put("diff", c.op() == ObjectChange.Op.UNCHANGED ? "" : Diffs.unified(c.ref(), c.before(), c.after(), dryRun));
+          .put("diff", c.op() == ObjectChange.Op.UNCHANGED ? "" : Diffs.unified(c.ref(), c.before(), c.after(), dryRun, !Wire.seesCredentials(reader)));
     }
     return n;
   }

@@ -22,10 +22,16 @@ public final class Diffs {
 
   private Diffs() {}
 
-  /** The diff, or an empty string when both sides read the same. */
-  public static String unified(ObjectRef ref, @Nullable ConfigObject<?> before, @Nullable ConfigObject<?> after, boolean dryRun) {
-    List<String> a = lines(before);
-    List<String> b = lines(after);
+  /**
+   * The diff, or an empty string when both sides read the same.
+   *
+   * @param redacted write both sides with their credentials hidden ({@link ObjectCodec#toRedactedYaml}),
+   *     for readers who may not see them; a change of a credential alone then reads as no difference
+   */
+  public static String unified(ObjectRef ref, @Nullable ConfigObject<?> before, @Nullable ConfigObject<?> after, boolean dryRun,
+      boolean redacted) {
+    List<String> a = lines(before, redacted);
+    List<String> b = lines(after, redacted);
     if (a.equals(b)) return "";
     String from = before == null ? ref + " (none)" : ref + "@" + before.metadata().revision();
     String to = after == null ? ref + " (deleted)" : dryRun || after.metadata().revision() == 0 ? ref + " (new)" : ref + "@" + after.metadata().revision();
@@ -37,9 +43,10 @@ public final class Diffs {
     return String.join("\n", out) + "\n";
   }
 
-  private static List<String> lines(@Nullable ConfigObject<?> o) {
+  private static List<String> lines(@Nullable ConfigObject<?> o, boolean redacted) {
     if (o == null) return List.of();
-    return ObjectCodec.toYaml(withoutRevision(o)).lines().toList();
+    ConfigObject<?> bare = withoutRevision(o);
+    return (redacted ? ObjectCodec.toRedactedYaml(bare) : ObjectCodec.toYaml(bare)).lines().toList();
   }
 
   /** {@code o} with {@code metadata.revision} 0, as it is sent to the store for a plain put. */

@@ -66,6 +66,25 @@ public final class Wire {
     return o == null ? JsonNodeFactory.instance.nullNode() : tree(o);
   }
 
+  /**
+   * The object as {@link #tree} gives it, with its credentials shown only when {@code reader} may
+   * see them (editors); for other roles they read {@link io.sluice.api.codec.Redaction#REDACTED}.
+   */
+  public static JsonNode treeFor(Principal reader, @Nullable ConfigObject<?> o) {
+    if (o == null) return JsonNodeFactory.instance.nullNode();
+    if (seesCredentials(reader)) return tree(o);
+    try {
+      return JSON.readTree(ObjectCodec.toRedactedJson(o));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("ObjectCodec wrote JSON that does not read back for " + o.ref(), e);
+    }
+  }
+
+  /** True when {@code reader} may read credentials: only editors, who could set them anyway. */
+  public static boolean seesCredentials(Principal reader) {
+    return reader.role() == io.sluice.admin.AdminToken.Role.EDITOR;
+  }
+
   /** True when the request asks for YAML: {@code ?output=yaml} or an {@code Accept} naming a YAML type. */
   public static boolean wantsYaml(ApiRequest r) {
     String output = r.queryParameter("output");

@@ -169,6 +169,24 @@ public final class ObjectCodec {
     }
   }
 
+  /** {@link #toYaml} with the object's credentials replaced as {@link Redaction} does. */
+  public static String toRedactedYaml(ConfigObject<?> o) {
+    try {
+      return YAML.writeValueAsString(Redaction.redactObject(tree(o)));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write " + o.ref() + " as YAML", e);
+    }
+  }
+
+  /** {@link #toJson} with the object's credentials replaced as {@link Redaction} does. */
+  public static String toRedactedJson(ConfigObject<?> o) {
+    try {
+      return JSON.writeValueAsString(Redaction.redactObject(tree(o)));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write " + o.ref() + " as JSON", e);
+    }
+  }
+
   private static ObjectNode tree(ConfigObject<?> o) {
     ObjectNode n = BINDER.createObjectNode();
     n.put("apiVersion", o.apiVersion());

@@ -1,5 +1,6 @@
 package io.sluice.api.consumer;
 
+import io.sluice.api.Credential;
 import io.sluice.api.Spec;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
@@ -18,8 +19,9 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>Credentials are stored as written, like APISIX and Kong store them: whoever can read the
- * configuration (files, the store, the admin API) can read them, so protect it as a secret. Keys
- * must be unique among Consumers, and so must basic-auth user names.
+ * configuration files or the store can read them, so protect those as secrets; the admin API shows
+ * them only to editors ({@link Credential}). Keys must be unique among Consumers, and so must
+ * basic-auth user names.
  *
  * @param keyAuth the API key, for the {@code key-auth} filter
  * @param basicAuth a user name and password, for the {@code basic-auth} filter
@@ -30,13 +32,13 @@ public record ConsumerSpec(@Nullable KeyAuth keyAuth, @Nullable BasicAuth basicA
     implements Spec {
 
   /** @param key the API key the caller sends; at least 8 characters */
-  public record KeyAuth(@Nullable String key) {}
+  public record KeyAuth(@Credential @Nullable String key) {}
 
   /**
    * @param username the user name; unique among Consumers; no {@code :}
    * @param password the password as the caller sends it
    */
-  public record BasicAuth(@Nullable String username, @Nullable String password) {}
+  public record BasicAuth(@Nullable String username, @Credential @Nullable String password) {}
 
   /**
    * A token bucket: {@code requests} per {@code per} on average, with bursts of up to {@code burst}.

@@ -57,6 +57,15 @@ public interface FilterConfigValidator {
   }
 
   /**
+   * The record (or other type) a known kind's {@code config} binds to, or null for an unknown kind.
+   * {@link io.sluice.api.codec.Redaction} reads the {@link io.sluice.api.Credential} components of
+   * it to hide a config's secrets from those who may only read the configuration.
+   */
+  default @Nullable Class<?> configType(String kind) {
+    return null;
+  }
+
+  /**
    * The implementation on the class path, or null when there is none (only {@code sluice-api}, or
    * tools that do not include the data plane): then filter kinds and configs are not checked.
    *

@@ -1,5 +1,6 @@
 package io.sluice.filters.jwt;
 
+import io.sluice.api.Credential;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -60,7 +61,7 @@ public record JwtConfig(
    *     calling service)
    */
   public record Issuer(
-      @Nullable String issuer, List<String> audiences, @Nullable String secret, List<String> publicKeys,
+      @Nullable String issuer, List<String> audiences, @Credential @Nullable String secret, List<String> publicKeys,
       @Nullable Jwks jwks, List<String> algorithms, @Nullable String consumer) {
     public Issuer {
       audiences = audiences == null ? List.of() : List.copyOf(audiences);

@@ -24,7 +24,10 @@ public interface FilterFactory<C> {
    */
   String kind();
 
-  /** The type the {@code config} binds to. */
+  /**
+   * The type the {@code config} binds to. Mark its credential components (shared secrets, keys)
+   * with {@link io.sluice.api.Credential}: the admin API then shows them to editors only.
+   */
   Class<C> configType();
 
   /**

@@ -26,4 +26,10 @@ public final class ProxyFilterConfigValidator implements FilterConfigValidator {
   public List<Reference> references(String kind, @Nullable JsonNode config) {
     return FilterRegistry.installed().references(kind, config);
   }
+
+  @Override
+  public @Nullable Class<?> configType(String kind) {
+    var f = FilterRegistry.installed().factory(kind);
+    return f == null ? null : f.configType();
+  }
 }
