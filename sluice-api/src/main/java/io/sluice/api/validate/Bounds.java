@@ -1,7 +1,9 @@
 package io.sluice.api.validate;
 
 import io.sluice.api.ByteSize;
+import io.sluice.api.Credential;
 import io.sluice.api.codec.Durations;
+import io.sluice.api.codec.Redaction;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
 import java.time.Duration;
@@ -50,7 +52,8 @@ public final class Bounds {
   private Bounds() {}
 
   /**
-   * Reports each duration and size in {@code value} that is out of bounds.
+   * Reports each duration and size in {@code value} that is out of bounds, and each credential that
+   * is the {@linkplain Redaction#REDACTED placeholder} viewers read (an export applied again).
    *
    * @param value a record as the codec binds it (a spec, a filter config), or a list, map or leaf
    *     value; null is nothing to check
@@ -67,7 +70,13 @@ public final class Bounds {
       if (s.bytes() > MAX_SIZE.bytes()) errors.accept(path, s + " is larger than the maximum " + MAX_SIZE);
     } else if (value instanceof Record r) {
       for (RecordComponent c : COMPONENTS.get(r.getClass())) {
-        check(read(r, c), join(path, c.getName()), errors);
+        Object v = read(r, c);
+        if (Redaction.REDACTED.equals(v) && c.isAnnotationPresent(Credential.class)) {
+          // An object a viewer exported, applied by an editor: it would set the credential to the placeholder.
+          errors.accept(join(path, c.getName()), "is " + Redaction.REDACTED
+              + ", the placeholder a viewer reads in place of a credential; give the credential itself");
+        }
+        check(v, join(path, c.getName()), errors);
       }
     } else if (value instanceof List<?> list) {
       for (int i = 0; i < list.size(); i++) check(list.get(i), path + "[" + i + "]", errors);

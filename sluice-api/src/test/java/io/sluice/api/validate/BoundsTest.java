@@ -36,6 +36,16 @@ class BoundsTest {
   }
 
   @Test
+  void refusesACredentialThatIsTheViewersPlaceholder() throws ConfigException {
+    assertThat(validate("Consumer", "keyAuth: {key: <redacted>}\nbasicAuth: {username: alice, password: <redacted>}"))
+        .containsExactly(
+            new ConfigError("test.yaml:11", "Consumer/x", "spec.keyAuth.key",
+                "is <redacted>, the placeholder a viewer reads in place of a credential; give the credential itself"),
+            new ConfigError("test.yaml:11", "Consumer/x", "spec.basicAuth.password",
+                "is <redacted>, the placeholder a viewer reads in place of a credential; give the credential itself"));
+  }
+
+  @Test
   void refusesAnUpstreamResponseTimeoutLongerThanAYear() throws ConfigException {
     assertThat(validate("Upstream", "endpoints: [{address: 10.0.0.2:80}]\ntimeouts: {response: 106752d}"))
         .containsExactly(new ConfigError("test.yaml:11", "Upstream/x", "spec.timeouts.response",
