@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * spec:
  *   address: 127.0.0.1:8080
  *   limits: {maxHeaderSize: 16KiB, maxUriLength: 8192, maxBodySize: 10MiB, maxConnections: 10000, requestBuffer: 64KiB}
- *   timeouts: {idle: 60s, headerRead: 10s, drain: 30s}
+ *   timeouts: {idle: 60s, headerRead: 10s, drain: 30s, handshake: 10s}
  *   accessLog: {format: json, file: {path: /var/log/sluice/access.log}}
  *   tracing: {samplingRatio: 0.1, exporter: otlp, endpoint: http://collector:4318/v1/traces}
  * }</pre>
@@ -22,18 +22,26 @@ import org.jspecify.annotations.Nullable;
  * @param timeouts connection timeouts; defaults apply to what is left out
  * @param accessLog the access log; left out means none
  * @param tracing OpenTelemetry tracing; left out means none
+ * @param tls HTTPS: the certificates served; left out means plain HTTP
  */
 public record ListenerSpec(
-    String address, Limits limits, Timeouts timeouts, @Nullable AccessLog accessLog, @Nullable Tracing tracing)
+    String address, Limits limits, Timeouts timeouts, @Nullable AccessLog accessLog, @Nullable Tracing tracing,
+    @Nullable ListenerTls tls)
     implements Spec {
   public ListenerSpec {
     limits = limits == null ? Limits.DEFAULT : limits;
     timeouts = timeouts == null ? Timeouts.DEFAULT : timeouts;
   }
 
-  /** A listener without access log and tracing. */
+  /** A plain HTTP listener. */
+  public ListenerSpec(String address, Limits limits, Timeouts timeouts, @Nullable AccessLog accessLog,
+      @Nullable Tracing tracing) {
+    this(address, limits, timeouts, accessLog, tracing, null);
+  }
+
+  /** A plain HTTP listener without access log and tracing. */
   public ListenerSpec(String address, Limits limits, Timeouts timeouts) {
-    this(address, limits, timeouts, null, null);
+    this(address, limits, timeouts, null, null, null);
   }
 
   /**
@@ -78,14 +86,22 @@ public record ListenerSpec(
    * @param headerRead a request head must arrive completely within this from its first byte, else 408
    *     and close: the slow-loris guard (default 10s)
    * @param drain on shutdown, in-flight requests get this long to finish (default 30s)
+   * @param handshake on a TLS listener, the TLS handshake must be done within this from the first
+   *     byte, else the connection closes (default 10s)
    */
-  public record Timeouts(Duration idle, Duration headerRead, Duration drain) {
-    public static final Timeouts DEFAULT = new Timeouts(null, null, null);
+  public record Timeouts(Duration idle, Duration headerRead, Duration drain, Duration handshake) {
+    public static final Timeouts DEFAULT = new Timeouts(null, null, null, null);
 
     public Timeouts {
       idle = idle == null ? Duration.ofSeconds(60) : idle;
       headerRead = headerRead == null ? Duration.ofSeconds(10) : headerRead;
       drain = drain == null ? Duration.ofSeconds(30) : drain;
+      handshake = handshake == null ? Duration.ofSeconds(10) : handshake;
+    }
+
+    /** Timeouts with the default handshake timeout. */
+    public Timeouts(Duration idle, Duration headerRead, Duration drain) {
+      this(idle, headerRead, drain, null);
     }
   }
 }

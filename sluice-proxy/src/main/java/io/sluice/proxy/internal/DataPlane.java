@@ -210,6 +210,9 @@ public final class DataPlane {
         .childHandler(new ChannelInitializer<>() {
           @Override
           protected void initChannel(Channel ch) {
+            // The TLS of the snapshot in force when the connection came: a rotation reaches new connections only.
+            ListenerConfig c = runtime.config();
+            if (c != null && c.tls != null) ch.pipeline().addLast(c.tls.newHandler());
             ch.pipeline().addLast(new DownstreamHandler(runtime));
           }
         });

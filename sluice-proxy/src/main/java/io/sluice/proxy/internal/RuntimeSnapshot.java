@@ -18,12 +18,19 @@ import io.sluice.proxy.route.split.TrafficSplit;
 import io.sluice.proxy.upstream.Endpoint;
 import io.sluice.proxy.upstream.HostPort;
 import io.sluice.proxy.upstream.retry.RetryRules;
+import io.sluice.api.Kind;
+import io.sluice.api.listener.ListenerTls;
+import io.sluice.api.secret.SecretMaterial;
+import io.sluice.api.secret.SecretSpec;
+import io.sluice.proxy.tls.internal.ServerTls;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import javax.net.ssl.SSLException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Everything the data plane reads per request, compiled from one {@link ConfigSet} and never
@@ -139,10 +146,46 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
           entries.add(new RouteEntry<>(r.name(), r.spec(), compiled[j].withFilters(chain)));
         }
       }
+      ListenerConfig old = previous.listeners.get(l.name());
+      ServerTls tls = ObjectCompileException.attributed(ObjectRef.of(l), () -> tls(l, config, old == null ? null : old.tls));
       listeners.put(l.name(), ObjectCompileException.attributed(ObjectRef.of(l),
-          () -> new ListenerConfig(l.name(), l.spec(), RouteTable.compile(entries), obs.listener(l, config.paths()))));
+          () -> new ListenerConfig(l.name(), l.spec(), RouteTable.compile(entries), obs.listener(l, config.paths()), tls)));
     }
     return new RuntimeSnapshot(config, Map.copyOf(listeners), Map.copyOf(upstreams), filters, List.of(compiled));
+  }
+
+  /**
+   * The TLS of listener {@code l}: {@code previous} when it was compiled from the same specs (its
+   * Secrets and its {@code tls} unchanged), else compiled afresh from the Secrets' material.
+   */
+  private static @Nullable ServerTls tls(ConfigObject<ListenerSpec> l, ConfigSet config, @Nullable ServerTls previous) {
+    ListenerTls spec = l.spec().tls();
+    if (spec == null) return null;
+    List<Object> inputs = new ArrayList<>();
+    inputs.add(spec);
+    inputs.add(l.spec().timeouts().handshake());
+    Map<String, SecretSpec> secrets = new HashMap<>();
+    for (ListenerTls.Certificate c : spec.certificates()) {
+      String name = java.util.Objects.requireNonNull(c.secret(), "secret");
+      ConfigObject<?> s = config.get(new ObjectRef(Kind.SECRET, name));
+      if (s == null) throw new IllegalStateException("Secret '" + name + "' is not in the configuration");
+      secrets.put(name, (SecretSpec) s.spec());
+      inputs.add(s.spec());
+    }
+    if (previous != null && previous.compiledFrom(inputs)) return previous;
+    Map<String, SecretMaterial> material = new HashMap<>();
+    for (Map.Entry<String, SecretSpec> e : secrets.entrySet()) {
+      try {
+        material.put(e.getKey(), SecretMaterial.load(e.getValue(), config.paths()));
+      } catch (SecretMaterial.Problem p) {
+        throw new IllegalStateException("Secret/" + e.getKey() + ": " + p.field() + ": " + p.getMessage(), p);
+      }
+    }
+    try {
+      return ServerTls.compile(spec, material::get, l.spec().timeouts().handshake(), inputs);
+    } catch (SSLException e) {
+      throw new IllegalStateException("cannot build its TLS context: " + e.getMessage(), e);
+    }
   }
 
   private static boolean servedOn(RouteSpec route, String listener) {
