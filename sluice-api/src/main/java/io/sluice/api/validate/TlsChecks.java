@@ -63,6 +63,8 @@ final class TlsChecks {
         error(listener, "spec.tls.alpn[" + i + "]", "unsupported protocol '" + tls.alpn().get(i) + "'; expected http/1.1 (h2 is not served yet)");
       }
     }
+    ListenerTls.ClientAuth auth = tls.clientAuth();
+    if (auth != null) clientAuth(listener, auth, exists);
     int defaults = 0;
     Set<String> hostsSeen = new HashSet<>();
     for (int i = 0; i < tls.certificates().size(); i++) {
@@ -100,6 +102,26 @@ final class TlsChecks {
           error(listener, field + ".hosts[" + h + "]", "Secret '" + name + "''s certificate (" + m.leaf().getSubjectX500Principal().getName()
               + ") has no subjectAltName for " + host + "; it has " + m.names());
         }
+      }
+    }
+  }
+
+  private void clientAuth(ConfigObject<?> listener, ListenerTls.ClientAuth auth, BiPredicate<Kind, String> exists) {
+    if (!auth.mode().equals(ListenerTls.ClientAuth.REQUIRED) && !auth.mode().equals(ListenerTls.ClientAuth.OPTIONAL)) {
+      error(listener, "spec.tls.clientAuth.mode", "unknown mode '" + auth.mode() + "'; expected required or optional");
+    }
+    for (int i = 0; i < auth.allow().size(); i++) {
+      if (auth.allow().get(i).isBlank()) error(listener, "spec.tls.clientAuth.allow[" + i + "]", "empty; expected a subject such as CN=client or a subjectAltName");
+    }
+    String ca = auth.ca();
+    if (ca == null || ca.isEmpty()) {
+      error(listener, "spec.tls.clientAuth.ca", "missing; expected the name of a Secret with a ca bundle");
+    } else if (!exists.test(Kind.SECRET, ca)) {
+      error(listener, "spec.tls.clientAuth.ca", "Secret '" + ca + "' does not exist");
+    } else {
+      SecretMaterial m = material(ca);
+      if (m != null && m.ca().isEmpty()) {
+        error(listener, "spec.tls.clientAuth.ca", "Secret '" + ca + "' has no ca; expected a Secret with spec.tls.ca or caFile");
       }
     }
   }

@@ -165,8 +165,11 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
     inputs.add(spec);
     inputs.add(l.spec().timeouts().handshake());
     Map<String, SecretSpec> secrets = new HashMap<>();
-    for (ListenerTls.Certificate c : spec.certificates()) {
-      String name = java.util.Objects.requireNonNull(c.secret(), "secret");
+    List<String> names = new ArrayList<>();
+    for (ListenerTls.Certificate c : spec.certificates()) names.add(java.util.Objects.requireNonNull(c.secret(), "secret"));
+    ListenerTls.ClientAuth auth = spec.clientAuth();
+    if (auth != null) names.add(java.util.Objects.requireNonNull(auth.ca(), "ca"));
+    for (String name : names) {
       ConfigObject<?> s = config.get(new ObjectRef(Kind.SECRET, name));
       if (s == null) throw new IllegalStateException("Secret '" + name + "' is not in the configuration");
       secrets.put(name, (SecretSpec) s.spec());

@@ -2,6 +2,7 @@ package io.sluice.proxy.tls.internal;
 
 import io.netty.channel.ChannelHandler;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSslServerSessionContext;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
@@ -20,7 +21,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
+import java.security.GeneralSecurityException;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.TrustManager;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A listener's TLS compiled at apply time: one {@link SslContext} per certificate, and the SNI
@@ -66,9 +70,18 @@ public final class ServerTls {
   public static ServerTls compile(ListenerTls tls, Function<String, SecretMaterial> secrets, Duration handshakeTimeout,
       Object inputs) throws SSLException {
     Map<String, SslContext> bySecret = new HashMap<>();
+    TrustManager clients = null;
+    ListenerTls.ClientAuth auth = tls.clientAuth();
+    if (auth != null) {
+      try {
+        clients = ClientCertificates.of(secrets.apply(Objects.requireNonNull(auth.ca(), "ca")).ca(), auth.allow());
+      } catch (GeneralSecurityException e) {
+        throw new SSLException("cannot use the CA bundle of Secret '" + auth.ca() + "': " + e.getMessage(), e);
+      }
+    }
     for (ListenerTls.Certificate c : tls.certificates()) {
       String name = Objects.requireNonNull(c.secret(), "secret");
-      if (!bySecret.containsKey(name)) bySecret.put(name, context(tls, secrets.apply(name)));
+      if (!bySecret.containsKey(name)) bySecret.put(name, context(tls, secrets.apply(name), clients));
     }
     SslContext def = bySecret.get(tls.defaultCertificate().secret());
     DomainWildcardMappingBuilder<SslContext> b = new DomainWildcardMappingBuilder<>(def);
@@ -83,10 +96,15 @@ public final class ServerTls {
     return this.inputs.equals(inputs);
   }
 
-  private static SslContext context(ListenerTls tls, SecretMaterial m) throws SSLException {
+  private static SslContext context(ListenerTls tls, SecretMaterial m, @Nullable TrustManager clients) throws SSLException {
     PrivateKey key = Objects.requireNonNull(m.key(), "key");
     TlsProvider provider = TlsProvider.current();
-    SslContext ctx = SslContextBuilder.forServer(key, m.chain().toArray(X509Certificate[]::new))
+    SslContextBuilder b = SslContextBuilder.forServer(key, m.chain().toArray(X509Certificate[]::new));
+    ListenerTls.ClientAuth auth = tls.clientAuth();
+    if (auth != null && clients != null) {
+      b.trustManager(clients).clientAuth(auth.mode().equals(ListenerTls.ClientAuth.OPTIONAL) ? ClientAuth.OPTIONAL : ClientAuth.REQUIRE);
+    }
+    SslContext ctx = b
         .sslProvider(provider.provider())
         .protocols(tls.minVersion().equals(ListenerTls.TLS13) ? new String[] {"TLSv1.3"} : new String[] {"TLSv1.3", "TLSv1.2"})
         .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
