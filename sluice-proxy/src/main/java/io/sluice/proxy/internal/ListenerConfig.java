@@ -41,6 +41,11 @@ final class ListenerConfig {
     this.tls = tls;
   }
 
+  /** This listener with another TLS (its certificate files changed). */
+  ListenerConfig withTls(@Nullable ServerTls next) {
+    return new ListenerConfig(name, spec, routes, observability, next);
+  }
+
   /** This listener with another route table (only routes changed). */
   ListenerConfig withRoutes(RouteTable<RuntimeRoute> table) {
     return new ListenerConfig(name, spec, table, observability, tls);

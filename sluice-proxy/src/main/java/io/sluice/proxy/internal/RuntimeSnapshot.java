@@ -156,9 +156,12 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
 
   /**
    * The TLS of listener {@code l}: {@code previous} when it was compiled from the same specs (its
-   * Secrets and its {@code tls} unchanged), else compiled afresh from the Secrets' material.
+   * Secrets and its {@code tls} unchanged, and the files they name not modified), else compiled
+   * afresh from the Secrets' material.
+   *
+   * @throws IllegalStateException when a Secret does not load or the provider refuses it
    */
-  private static @Nullable ServerTls tls(ConfigObject<ListenerSpec> l, ConfigSet config, @Nullable ServerTls previous) {
+  static @Nullable ServerTls tls(ConfigObject<ListenerSpec> l, ConfigSet config, @Nullable ServerTls previous) {
     ListenerTls spec = l.spec().tls();
     if (spec == null) return null;
     List<Object> inputs = new ArrayList<>();
@@ -174,6 +177,8 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
       if (s == null) throw new IllegalStateException("Secret '" + name + "' is not in the configuration");
       secrets.put(name, (SecretSpec) s.spec());
       inputs.add(s.spec());
+      // Files are part of what it was compiled from: a file replaced on disk compiles it again.
+      inputs.add(SecretFiles.stamps((SecretSpec) s.spec(), config.paths()));
     }
     if (previous != null && previous.compiledFrom(inputs)) return previous;
     Map<String, SecretMaterial> material = new HashMap<>();
@@ -230,6 +235,30 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
         RetryRules.compile(spec.retries()),
         t == null || t.request() == null ? 0 : t.request().toNanos(),
         t == null || t.upstreamResponse() == null ? 0 : t.upstreamResponse().toNanos());
+  }
+
+  /**
+   * This snapshot with the TLS of listeners whose certificate files changed on disk compiled again,
+   * or this snapshot itself when none did. A listener whose new files do not load keeps its TLS, and
+   * the failure is passed to {@code failed} (listener name, message).
+   */
+  RuntimeSnapshot withRefreshedTls(java.util.function.BiConsumer<String, String> failed) {
+    Map<String, ListenerConfig> next = null;
+    for (ConfigObject<ListenerSpec> l : config.listeners()) {
+      ListenerConfig c = listeners.get(l.name());
+      if (c == null || c.tls == null) continue;
+      ServerTls t;
+      try {
+        t = tls(l, config, c.tls);
+      } catch (RuntimeException e) {
+        failed.accept(l.name(), e.getMessage());
+        continue;
+      }
+      if (t == c.tls) continue;
+      if (next == null) next = new HashMap<>(listeners);
+      next.put(l.name(), c.withTls(t));
+    }
+    return next == null ? this : new RuntimeSnapshot(config, Map.copyOf(next), upstreams, filters, routes);
   }
 
   /**
