@@ -402,6 +402,8 @@ class CliTest {
     assertThat(lines.get(2)).matches("store revision: +\\d+");
     assertThat(lines.get(3)).matches("applied revision: \\d+ \\((up to date|behind the store)\\)");
     assertThat(lines).contains("listeners:        main 127.0.0.1:" + port);
+    // BoringSSL through netty-tcnative loads on the platforms the build runs on.
+    assertThat(lines).anyMatch(l -> l.matches("tls provider: {5}openssl \\(BoringSSL.*\\)"));
 
     // The global options may come before the command too.
     ServerProcess.Result before = ServerProcess.run("--server", cp.url(), "status");

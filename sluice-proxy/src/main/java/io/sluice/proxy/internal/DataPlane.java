@@ -57,6 +57,8 @@ public final class DataPlane {
       java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "sluice-tls-files");
         t.setDaemon(true);
+      // Control plane: below the event loops (docs/architecture.md, "Threads and priorities").
+      t.setPriority(Thread.MIN_PRIORITY);
         return t;
       });
   /** Listener → the last failure to load its changed certificate files, so that it is logged once. */

@@ -83,10 +83,11 @@ public final class ServerTls {
       String name = Objects.requireNonNull(c.secret(), "secret");
       if (!bySecret.containsKey(name)) bySecret.put(name, context(tls, secrets.apply(name), clients));
     }
-    SslContext def = bySecret.get(tls.defaultCertificate().secret());
+    SslContext def = Objects.requireNonNull(bySecret.get(tls.defaultCertificate().secret()), "default certificate");
     DomainWildcardMappingBuilder<SslContext> b = new DomainWildcardMappingBuilder<>(def);
     for (ListenerTls.Certificate c : tls.certificates()) {
-      for (String host : c.hosts()) b.add(host, bySecret.get(c.secret()));
+      SslContext ctx = Objects.requireNonNull(bySecret.get(c.secret()), "certificate");
+      for (String host : c.hosts()) b.add(host, ctx);
     }
     return new ServerTls(b.build(), handshakeTimeout.toMillis(), inputs);
   }

@@ -28,6 +28,8 @@ final class TicketKeys {
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "sluice-tls-ticket-keys");
       t.setDaemon(true);
+      // Control plane: below the event loops (docs/architecture.md, "Threads and priorities").
+      t.setPriority(Thread.MIN_PRIORITY);
       return t;
     });
     timer.scheduleAtFixedRate(TicketKeys::rotate, ROTATION.toMinutes(), ROTATION.toMinutes(), TimeUnit.MINUTES);
