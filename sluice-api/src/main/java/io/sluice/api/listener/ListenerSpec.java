@@ -87,16 +87,23 @@ public record ListenerSpec(
    *     and close: the slow-loris guard (default 10s)
    * @param drain on shutdown, in-flight requests get this long to finish (default 30s)
    * @param handshake on a TLS listener, the TLS handshake must be done within this from the first
-   *     byte, else the connection closes (default 10s)
+   *     byte, else the connection closes; null (left out) is {@link #DEFAULT_HANDSHAKE}, and is kept
+   *     null so that plain listeners are written back without it
    */
-  public record Timeouts(Duration idle, Duration headerRead, Duration drain, Duration handshake) {
+  public record Timeouts(Duration idle, Duration headerRead, Duration drain, @Nullable Duration handshake) {
     public static final Timeouts DEFAULT = new Timeouts(null, null, null, null);
+    /** The handshake timeout when none is given. */
+    public static final Duration DEFAULT_HANDSHAKE = Duration.ofSeconds(10);
 
     public Timeouts {
       idle = idle == null ? Duration.ofSeconds(60) : idle;
       headerRead = headerRead == null ? Duration.ofSeconds(10) : headerRead;
       drain = drain == null ? Duration.ofSeconds(30) : drain;
-      handshake = handshake == null ? Duration.ofSeconds(10) : handshake;
+    }
+
+    /** {@link #handshake}, or the default when it is left out. */
+    public Duration handshakeOrDefault() {
+      return handshake == null ? DEFAULT_HANDSHAKE : handshake;
     }
 
     /** Timeouts with the default handshake timeout. */

@@ -230,7 +230,8 @@ public final class Validator {
     positive(r, "spec.timeouts.idle", l.timeouts().idle());
     positive(r, "spec.timeouts.headerRead", l.timeouts().headerRead());
     positive(r, "spec.timeouts.drain", l.timeouts().drain());
-    positive(r, "spec.timeouts.handshake", l.timeouts().handshake());
+    Duration handshake = l.timeouts().handshake();
+    if (handshake != null) positive(r, "spec.timeouts.handshake", handshake);
     if (l.accessLog() != null) accessLog(r, l.accessLog());
     if (l.tracing() != null) tracing(r, l.tracing());
     return address;

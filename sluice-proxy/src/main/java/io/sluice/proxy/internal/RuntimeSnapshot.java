@@ -166,7 +166,7 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
     if (spec == null) return null;
     List<Object> inputs = new ArrayList<>();
     inputs.add(spec);
-    inputs.add(l.spec().timeouts().handshake());
+    inputs.add(l.spec().timeouts().handshakeOrDefault());
     Map<String, SecretSpec> secrets = new HashMap<>();
     List<String> names = new ArrayList<>();
     for (ListenerTls.Certificate c : spec.certificates()) names.add(java.util.Objects.requireNonNull(c.secret(), "secret"));
@@ -190,7 +190,7 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
       }
     }
     try {
-      return ServerTls.compile(spec, material::get, l.spec().timeouts().handshake(), inputs);
+      return ServerTls.compile(spec, material::get, l.spec().timeouts().handshakeOrDefault(), inputs);
     } catch (SSLException e) {
       throw new IllegalStateException("cannot build its TLS context: " + e.getMessage(), e);
     }
