@@ -2,6 +2,10 @@
 # Runs ../shared/bench/proxy-bench against Sluice on examples/bench (listener 127.0.0.1:18090 ->
 # upstream 127.0.0.1:18080). Arguments pass through, e.g. --path /1k --rounds 5 --warmup 60.
 #
+# --tls (anywhere; passed on to the harness, which then loads over HTTPS) serves examples/bench-tls:
+# HTTPS on 127.0.0.1:18443 with the harness's certificate (tls/ beside proxy-bench), which is the
+# certificate directory (--cert-dir) the config's Secret names its files in.
+#
 # --filters (first argument) serves examples/bench-filters instead: the same route with five filters
 # (ip-restriction, key-auth, rate-limit, header, cors). Its key-auth takes the key from the query,
 # since the harness's load generator sends no headers, so ?apikey=bench-key-0001 is added to the
@@ -13,6 +17,8 @@
 # run at a lower OS priority than the event loop, as `bin/sluice serve` runs them (bin/find-java).
 set -euo pipefail
 config=bench
+tls=0
+for a in "$@"; do [[ $a == --tls ]] && tls=1; done
 if [[ ${1:-} == --filters ]]; then
   shift
   config=bench-filters
@@ -25,6 +31,13 @@ fi
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 bench="${PROXY_BENCH:-$root/../shared/bench/proxy-bench}"
 [ -x "$bench" ] || { echo "proxy-bench.sh: $bench not found (set PROXY_BENCH)" >&2; exit 1; }
+extra=""
+if ((tls)); then
+  [[ $config == bench ]] || { echo "proxy-bench.sh: --tls and --filters are exclusive" >&2; exit 1; }
+  config=bench-tls
+  certs=$(cd "$(dirname "$bench")/tls" && pwd)
+  extra="--cert-dir $certs"
+fi
 source "$root/bin/find-java"
 JAVA_HOME=$(find_jdk) || exit 1
 export JAVA_HOME
@@ -37,5 +50,5 @@ config=$(cd "${SLUICE_BENCH_CONFIG:-$root/examples/$config}" && pwd)
 data=$(mktemp -d /tmp/sluice-bench-data.XXXXXX)
 cmd="$JAVA_HOME/bin/java ${SLUICE_BENCH_JAVA_OPTS:-} $(netty_unsafe_opt "$JAVA_HOME") $(server_priority_opts) -XX:+UseSerialGC -Xms256m -Xmx256m -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED \
  -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1 \
- -cp $jar:$root/sluice-server/target/lib/* io.sluice.server.Main serve --event-loops 1 --config-dir $config --data-dir $data"
+ -cp $jar:$root/sluice-server/target/lib/* io.sluice.server.Main serve --event-loops 1 --config-dir $config --data-dir $data $extra"
 exec "$bench" --gateway-cmd "$cmd" "$@"

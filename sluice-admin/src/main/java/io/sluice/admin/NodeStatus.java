@@ -15,16 +15,25 @@ import java.util.Objects;
  * @param listeners listener name → the address it is bound to ({@code 127.0.0.1:8080})
  * @param skippedObjects {@code Kind/name} → why the node does not serve that stored object (it does not
  *     validate or compile, or depends on one that does not); empty when it serves everything
+ * @param tlsProvider which TLS implementation serves HTTPS listeners ({@code openssl (BoringSSL)},
+ *     {@code jdk (...)}); empty when the server does not say
  */
 public record NodeStatus(String nodeId, String version, long appliedRevision, Instant startedAt, Map<String, String> listeners,
-    Map<String, String> skippedObjects) {
+    Map<String, String> skippedObjects, String tlsProvider) {
   public NodeStatus {
     Objects.requireNonNull(nodeId, "nodeId");
     Objects.requireNonNull(version, "version");
     Objects.requireNonNull(startedAt, "startedAt");
     listeners = Map.copyOf(listeners);
     skippedObjects = Map.copyOf(skippedObjects);
+    Objects.requireNonNull(tlsProvider, "tlsProvider");
     if (appliedRevision < 0) throw new IllegalArgumentException("appliedRevision must be >= 0, got " + appliedRevision);
+  }
+
+  /** A node that does not say which TLS provider it has. */
+  public NodeStatus(String nodeId, String version, long appliedRevision, Instant startedAt, Map<String, String> listeners,
+      Map<String, String> skippedObjects) {
+    this(nodeId, version, appliedRevision, startedAt, listeners, skippedObjects, "");
   }
 
   /** A node that serves every stored object. */

@@ -203,6 +203,11 @@ public final class ConfigSet {
     return i < 0 ? null : all.get(i);
   }
 
+  /** Secrets, sorted by name. */
+  public List<ConfigObject<io.sluice.api.secret.SecretSpec>> secrets() {
+    return ofKind(Kind.SECRET);
+  }
+
   /** Listeners, sorted by name. */
   public List<ConfigObject<ListenerSpec>> listeners() {
     return ofKind(Kind.LISTENER);
@@ -244,7 +249,7 @@ public final class ConfigSet {
   }
 
   /**
-   * Every object in dependency order (Upstream, Consumer, Pipeline, Route, Listener, GlobalFilter: {@link Kind} declaration order, see
+   * Every object in dependency order (Secret, Upstream, Consumer, Pipeline, Route, Listener, GlobalFilter: {@link Kind} declaration order, see
    * DESIGN §2), then by name, so that applying them in this order never meets a dangling reference.
    */
   public List<ConfigObject<?>> all() {
@@ -395,7 +400,7 @@ public final class ConfigSet {
       case ROUTE -> List.of(((RouteSpec) o.spec()).filters());
       case PIPELINE -> List.of(((PipelineSpec) o.spec()).filters());
       case GLOBAL_FILTER -> List.of(((GlobalFilterSpec) o.spec()).before(), ((GlobalFilterSpec) o.spec()).after());
-      case UPSTREAM, CONSUMER, LISTENER -> List.of();
+      case SECRET, UPSTREAM, CONSUMER, LISTENER -> List.of();
     };
     for (List<FilterSpec> list : lists) {
       for (FilterSpec f : list) {

@@ -5,6 +5,7 @@ import io.sluice.api.listener.ListenerSpec;
 import io.sluice.api.pipeline.GlobalFilterSpec;
 import io.sluice.api.pipeline.PipelineSpec;
 import io.sluice.api.route.RouteSpec;
+import io.sluice.api.secret.SecretSpec;
 import io.sluice.api.upstream.UpstreamSpec;
 
 /**
@@ -13,11 +14,13 @@ import io.sluice.api.upstream.UpstreamSpec;
  * <p>The declaration order is the dependency order in which a change set is applied (DESIGN §2): an
  * object only refers to kinds declared before it, so no request ever sees a route whose upstream is
  * not there yet. Filter configs may name Consumers, routes name Pipelines, and GlobalFilters name
- * Listeners, hence Consumer and Pipeline before Route, and GlobalFilter last. (A Route names the
+ * Listeners, hence Consumer and Pipeline before Route, and GlobalFilter last. Listeners name Secrets
+ * (their certificates), which name nothing, hence Secret first. (A Route names the
  * Listeners it is served on, but a Listener serves nothing until a route is there, so a Route may
  * come first.)
  */
 public enum Kind {
+  SECRET("Secret", SecretSpec.class),
   UPSTREAM("Upstream", UpstreamSpec.class),
   CONSUMER("Consumer", ConsumerSpec.class),
   PIPELINE("Pipeline", PipelineSpec.class),

@@ -90,6 +90,11 @@ final class ServeCommand implements Callable<Integer> {
           + " (default: <data-dir>/logs, created owner-only when absent)")
   @Nullable Path logDir;
 
+  @Option(names = "--cert-dir", paramLabel = "DIR",
+      description = "the only directory Secrets' certificate and key files may be in; Secrets name them relative to it"
+          + " (default: <data-dir>/certs)")
+  @Nullable Path certDir;
+
   @Option(names = "--admin-address", paramLabel = "HOST:PORT", defaultValue = DEFAULT_ADMIN_ADDRESS,
       description = "the admin API's address (default: ${DEFAULT-VALUE}); a non-loopback address needs --admin-tokens")
   String adminAddress;
@@ -117,6 +122,8 @@ final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--demo", hidden = true, description = "print the demo's curl commands once serving; a temporary data directory")
   boolean demo;
+  /** The CA file of the demo's HTTPS certificate, once made. */
+  private @Nullable Path demoCa;
 
   // What has been started; stopAll() stops it in this order: admin API, config directory, store
   // sync, gateway (drains), store, then the demo's temporary data directory.
@@ -219,7 +226,16 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("sluice serve: --log-dir " + logs + ": " + logProblem);
       return 1;
     }
-    PathPolicy paths = PathPolicy.logDirectory(logs);
+    Path certs = (certDir != null ? certDir : data.resolve("certs")).toAbsolutePath().normalize();
+    PathPolicy paths = PathPolicy.logDirectory(logs).with(PathPolicy.Directory.CERTS, certs);
+    if (demo) {
+      try {
+        demoCa = DemoCertificates.ensure(certs);
+      } catch (IOException e) {
+        System.err.println("sluice serve: --cert-dir " + certs + ": " + e.getMessage());
+        return 1;
+      }
+    }
     ConfigStore store;
     try {
       store = SqliteConfigStore.open(data, paths);
@@ -269,7 +285,7 @@ final class ServeCommand implements Callable<Integer> {
           .tokens(tokens)
           .access(access)
           .nodeStatus(() -> new NodeStatus(node, version, sync.appliedRevision(), startedAt, boundListeners(gateway),
-              skippedObjects(sync)))
+              skippedObjects(sync), io.sluice.proxy.tls.TlsProvider.current().description()))
           .routeTester(new GatewayRouteTester(gateway))
           .stats(gateway::stats)
           .endpoint("/metrics", new PrometheusEndpoint(gateway.metrics()))
@@ -494,6 +510,10 @@ final class ServeCommand implements Callable<Integer> {
     System.out.println("  curl -i http://" + addr + "/echo/hello?x=1        # proxied to the built-in echo upstream");
     System.out.println("  curl -i -H 'X-Canary: 1' http://" + addr + "/echo  # header match: the canary route");
     System.out.println("  curl -i http://" + addr + "/nowhere               # no route: 404 with a JSON reason");
+    gateway.config().listeners().stream().filter(l -> l.name().equals("demo-tls")).findFirst().ifPresent(l -> {
+      String https = l.spec().address();
+      System.out.println("  curl -i --cacert " + demoCa + " https://" + https + "/   # HTTPS, the demo's own CA");
+    });
     System.out.println("The admin API is on " + adminUrl + " - try:");
     System.out.printf("  %-50s # the running config, from the store%n", "bin/sluice get routes" + server);
     System.out.printf("  %-50s # which route takes a request%n", "bin/sluice route-test GET http://" + addr + "/echo/hi" + server);

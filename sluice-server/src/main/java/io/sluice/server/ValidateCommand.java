@@ -25,6 +25,10 @@ final class ValidateCommand implements Callable<Integer> {
       description = "the log directory the access log files must be in, as sluice serve --log-dir (default: data/logs)")
   @Nullable Path logDir;
 
+  @Option(names = "--cert-dir", paramLabel = "DIR",
+      description = "the certificate directory Secrets' files must be in, as sluice serve --cert-dir (default: data/certs)")
+  @Nullable Path certDir;
+
   @Override
   public Integer call() {
     if (!Files.isDirectory(dir)) {
@@ -32,12 +36,15 @@ final class ValidateCommand implements Callable<Integer> {
       return 1;
     }
     try {
-      ConfigSet set = ConfigLoader.loadDirectory(dir, logDir == null ? PathPolicy.DEFAULT : PathPolicy.logDirectory(logDir));
+      PathPolicy paths = logDir == null ? PathPolicy.DEFAULT : PathPolicy.logDirectory(logDir);
+      if (certDir != null) paths = paths.with(PathPolicy.Directory.CERTS, certDir);
+      ConfigSet set = ConfigLoader.loadDirectory(dir, paths);
       StringBuilder more = new StringBuilder();
       // Kinds that most configurations do not have are only counted when present.
       if (!set.consumers().isEmpty()) more.append(", ").append(count(set.consumers().size(), "consumer"));
       if (!set.pipelines().isEmpty()) more.append(", ").append(count(set.pipelines().size(), "pipeline"));
       if (!set.globalFilters().isEmpty()) more.append(", ").append(count(set.globalFilters().size(), "global filter"));
+      if (!set.secrets().isEmpty()) more.append(", ").append(count(set.secrets().size(), "secret"));
       System.out.printf("%s: valid (%s, %s, %s%s)%n", dir, count(set.listeners().size(), "listener"),
           count(set.routes().size(), "route"), count(set.upstreams().size(), "upstream"), more);
       return 0;

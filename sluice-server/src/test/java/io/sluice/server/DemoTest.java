@@ -34,6 +34,7 @@ class DemoTest {
   private static Path dir;
   private static int port;
   private static int adminPort;
+  private static int httpsPort;
   private static ServerProcess sluice;
 
   @BeforeAll
@@ -41,6 +42,7 @@ class DemoTest {
     Path demo = ServerProcess.repoRoot().resolve("examples/demo");
     port = GatewayFixture.freePort();
     int echoPort = GatewayFixture.freePort();
+    httpsPort = GatewayFixture.freePort();
     dir = Files.createTempDirectory("sluice-demo");
     List<Path> files;
     try (Stream<Path> list = Files.list(demo)) {
@@ -49,14 +51,15 @@ class DemoTest {
     int replaced = 0;
     for (Path f : files) {
       String text = Files.readString(f);
-      String moved = text.replace("127.0.0.1:8080", "127.0.0.1:" + port).replace("127.0.0.1:8081", "127.0.0.1:" + echoPort);
+      String moved = text.replace("127.0.0.1:8080", "127.0.0.1:" + port).replace("127.0.0.1:8081", "127.0.0.1:" + echoPort)
+          .replace("127.0.0.1:8443", "127.0.0.1:" + httpsPort);
       replaced += moved.equals(text) ? 0 : 1;
       Files.writeString(dir.resolve(f.getFileName()), moved);
     }
     assertThat(replaced).as("files of examples/demo that name port 8080 or 8081").isEqualTo(2);
     adminPort = GatewayFixture.freePort();
     sluice = ServerProcess.start("serve", "--config-dir", dir.toString(), "--demo", "--admin-address", "127.0.0.1:" + adminPort)
-        .awaitPort(port).awaitPort(echoPort).awaitPort(adminPort);
+        .awaitPort(port).awaitPort(echoPort).awaitPort(httpsPort).awaitPort(adminPort);
   }
 
   @AfterAll
@@ -102,8 +105,33 @@ class DemoTest {
 
     assertThat(r.exitCode()).as(r.stderr()).isZero();
     assertThat(r.stdoutLines()).hasSize(5);
-    assertThat(r.stdoutLines().get(1)).matches("Route +echo +1 +\\* prefix:/echo -> echo \\(on demo\\)");
-    assertThat(r.stdoutLines().get(4)).matches("Route +hello +1 +\\* exact:/ -> direct 200 \\(on demo\\)");
+    assertThat(r.stdoutLines().get(1)).matches("Route +echo +1 +\\* prefix:/echo -> echo \\(on demo,demo-tls\\)");
+    assertThat(r.stdoutLines().get(4)).matches("Route +hello +1 +\\* exact:/ -> direct 200 \\(on demo,demo-tls\\)");
+  }
+
+  @Test
+  void servesHttpsWithTheCertificateItMadeAndPrintsTheCurlCommandThatTrustsIt() throws Exception {
+    await().atMost(Duration.ofSeconds(5)).until(() -> sluice.stdout().contains("Ctrl-C stops it."));
+    String line = sluice.stdout().lines().map(String::strip).filter(l -> l.contains("https://")).findFirst().orElseThrow();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("curl -i --cacert (\\S+/certs/demo-ca\\.pem) https://127\\.0\\.0\\.1:"
+        + httpsPort + "/ +# HTTPS, the demo's own CA").matcher(line);
+    assertThat(m.matches()).as(line).isTrue();
+    java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    try (var in = Files.newInputStream(Path.of(m.group(1)))) {
+      trust.setCertificateEntry("demo", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+    }
+    javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+    ssl.init(null, tmf.getTrustManagers(), null);
+    HttpClient https = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(ssl).connectTimeout(Duration.ofSeconds(5)).build();
+
+    HttpResponse<String> r = https.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + httpsPort + "/")).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo("Hello from Sluice. Try /echo/anything\n");
   }
 
   @Test

@@ -13,13 +13,15 @@ import org.junit.jupiter.api.io.TempDir;
 class ValidateCommandTest {
 
   @Test
-  void theDemoConfigIsValidAndTheSummaryCountsItsObjects() throws Exception {
+  void theDemoConfigIsValidAndTheSummaryCountsItsObjects(@TempDir Path certs) throws Exception {
     Path demo = ServerProcess.repoRoot().resolve("examples/demo");
+    // The demo's HTTPS certificate, as bin/sluice makes it on its first run.
+    DemoCertificates.ensure(certs);
 
-    ServerProcess.Result r = ServerProcess.run("validate", demo.toString());
+    ServerProcess.Result r = ServerProcess.run("validate", demo.toString(), "--cert-dir", certs.toString());
 
     assertThat(r.exitCode()).as(r.stderr()).isZero();
-    assertThat(r.stdoutLines()).containsExactly(demo + ": valid (2 listeners, 4 routes, 1 upstream)");
+    assertThat(r.stdoutLines()).containsExactly(demo + ": valid (3 listeners, 4 routes, 1 upstream, 1 secret)");
     assertThat(r.stderr()).isEmpty();
   }
 
@@ -31,6 +33,21 @@ class ValidateCommandTest {
 
     assertThat(r.exitCode()).as(r.stderr()).isZero();
     assertThat(r.stdoutLines()).containsExactly(bench + ": valid (1 listener, 1 route, 1 upstream)");
+    assertThat(r.stderr()).isEmpty();
+  }
+
+  @Test
+  void theTlsBenchConfigIsValidWithTheBenchmarkCertificateInTheCertificateDirectory(@TempDir Path certs) throws Exception {
+    Path bench = ServerProcess.repoRoot().resolve("examples/bench-tls");
+    // What ../shared/bench/tls holds: cert.pem and key.pem, for localhost and 127.0.0.1.
+    DemoCertificates.ensure(certs);
+    Files.move(certs.resolve(DemoCertificates.CERT_FILE), certs.resolve("cert.pem"));
+    Files.move(certs.resolve(DemoCertificates.KEY_FILE), certs.resolve("key.pem"));
+
+    ServerProcess.Result r = ServerProcess.run("validate", bench.toString(), "--cert-dir", certs.toString());
+
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    assertThat(r.stdoutLines()).containsExactly(bench + ": valid (1 listener, 1 route, 1 upstream, 1 secret)");
     assertThat(r.stderr()).isEmpty();
   }
 
@@ -267,7 +284,7 @@ class ValidateCommandTest {
 
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.stderrLines()).first().isEqualTo("Missing required parameter: 'DIR'");
-    assertThat(r.stderr()).contains("Usage: sluice validate [-hV] [--log-dir=DIR] DIR");
+    assertThat(r.stderr()).contains("Usage: sluice validate [-hV] [--cert-dir=DIR] [--log-dir=DIR] DIR");
     assertThat(r.stdout()).isEmpty();
   }
 

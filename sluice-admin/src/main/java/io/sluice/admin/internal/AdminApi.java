@@ -128,6 +128,7 @@ public final class AdminApi {
     n.put("appliedRevision", s.appliedRevision());
     n.put("uptimeSeconds", Math.max(0, Duration.between(s.startedAt(), clock.instant()).toSeconds()));
     n.put("startedAt", s.startedAt().toString());
+    n.put("tlsProvider", s.tlsProvider());
     ArrayNode listeners = n.putArray("listeners");
     new TreeMap<>(s.listeners()).forEach((name, address) -> listeners.addObject().put("name", name).put("address", address));
     ArrayNode skipped = n.putArray("skippedObjects");

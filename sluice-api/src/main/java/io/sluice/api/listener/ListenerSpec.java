@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * spec:
  *   address: 127.0.0.1:8080
  *   limits: {maxHeaderSize: 16KiB, maxUriLength: 8192, maxBodySize: 10MiB, maxConnections: 10000, requestBuffer: 64KiB}
- *   timeouts: {idle: 60s, headerRead: 10s, drain: 30s, filter: 30s}
+ *   timeouts: {idle: 60s, headerRead: 10s, drain: 30s, filter: 30s, handshake: 10s}
  *   accessLog: {format: json, file: {path: /var/log/sluice/access.log}}
  *   tracing: {samplingRatio: 0.1, exporter: otlp, endpoint: http://collector:4318/v1/traces}
  * }</pre>
@@ -22,18 +22,26 @@ import org.jspecify.annotations.Nullable;
  * @param timeouts connection timeouts; defaults apply to what is left out
  * @param accessLog the access log; left out means none
  * @param tracing OpenTelemetry tracing; left out means none
+ * @param tls HTTPS: the certificates served; left out means plain HTTP
  */
 public record ListenerSpec(
-    String address, Limits limits, Timeouts timeouts, @Nullable AccessLog accessLog, @Nullable Tracing tracing)
+    String address, Limits limits, Timeouts timeouts, @Nullable AccessLog accessLog, @Nullable Tracing tracing,
+    @Nullable ListenerTls tls)
     implements Spec {
   public ListenerSpec {
     limits = limits == null ? Limits.DEFAULT : limits;
     timeouts = timeouts == null ? Timeouts.DEFAULT : timeouts;
   }
 
-  /** A listener without access log and tracing. */
+  /** A plain HTTP listener. */
+  public ListenerSpec(String address, Limits limits, Timeouts timeouts, @Nullable AccessLog accessLog,
+      @Nullable Tracing tracing) {
+    this(address, limits, timeouts, accessLog, tracing, null);
+  }
+
+  /** A plain HTTP listener without access log and tracing. */
   public ListenerSpec(String address, Limits limits, Timeouts timeouts) {
-    this(address, limits, timeouts, null, null);
+    this(address, limits, timeouts, null, null, null);
   }
 
   /**
@@ -82,12 +90,18 @@ public record ListenerSpec(
    * @param drain on shutdown, in-flight requests get this long to finish (default 30s)
    * @param filter how long a filter's async result may keep its phase waiting; past it the client
    *     gets 504 {@code filter_timeout} and the result is ignored (default 30s, at most 10m)
+   * @param handshake on a TLS listener, the TLS handshake must be done within this from the first
+   *     byte, else the connection closes; null (left out) is {@link #DEFAULT_HANDSHAKE}, and is kept
+   *     null so that plain listeners are written back without it
    */
-  public record Timeouts(Duration idle, Duration headerRead, Duration drain, Duration filter) {
+  public record Timeouts(Duration idle, Duration headerRead, Duration drain, Duration filter,
+      @Nullable Duration handshake) {
     /** The default of {@link #filter}. */
     public static final Duration DEFAULT_FILTER = Duration.ofSeconds(30);
+    /** The handshake timeout when none is given. */
+    public static final Duration DEFAULT_HANDSHAKE = Duration.ofSeconds(10);
     @SuppressWarnings("NullAway") // null components take their defaults in the compact constructor
-    public static final Timeouts DEFAULT = new Timeouts(null, null, null, null);
+    public static final Timeouts DEFAULT = new Timeouts(null, null, null, null, null);
 
     public Timeouts {
       idle = idle == null ? Duration.ofSeconds(60) : idle;
@@ -96,10 +110,15 @@ public record ListenerSpec(
       filter = filter == null ? DEFAULT_FILTER : filter;
     }
 
-    /** Timeouts with the default filter timeout. */
+    /** Timeouts with the default filter and handshake timeouts. */
     @SuppressWarnings("NullAway") // a null filter takes its default in the compact constructor
     public Timeouts(Duration idle, Duration headerRead, Duration drain) {
-      this(idle, headerRead, drain, null);
+      this(idle, headerRead, drain, null, null);
+    }
+
+    /** {@link #handshake}, or the default when it is left out. */
+    public Duration handshakeOrDefault() {
+      return handshake == null ? DEFAULT_HANDSHAKE : handshake;
     }
   }
 }

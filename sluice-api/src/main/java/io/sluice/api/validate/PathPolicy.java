@@ -14,7 +14,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The directories the operator allowed at start for the files that objects name: a file an object
- * names (an access log today) is inside the directory of its kind, or it is refused. Objects come
+ * names (an access log, a certificate) is inside the directory of its kind, or it is refused. Objects come
  * from the admin API and the config directory, so they must not be able to make the gateway write
  * or read anywhere else (docs/security.md, "Paths").
  *
@@ -31,21 +31,25 @@ import org.jspecify.annotations.Nullable;
  * Validation checks it ({@link #problem}), and so does whoever opens the file, right before opening
  * it, since the file system may have changed in between.
  *
- * <p>A new kind of file (certificates, wasm modules, plugin jars) is one more {@link Directory}
+ * <p>A new kind of file (wasm modules, plugin jars) is one more {@link Directory}
  * with its own start option. Immutable and thread-safe.
  */
 public final class PathPolicy {
   /** Kinds of files objects may name, each with the directory the operator allows for it. */
   public enum Directory {
     /** Access log files. */
-    LOGS("log directory", "--log-dir");
+    LOGS("log directory", "--log-dir", "access.log"),
+    /** Certificate, private key and CA files of Secrets. */
+    CERTS("certificate directory", "--cert-dir", "web.pem");
 
     private final String description;
     private final String option;
+    private final String example;
 
-    Directory(String description, String option) {
+    Directory(String description, String option, String example) {
       this.description = description;
       this.option = option;
+      this.example = example;
     }
 
     /** How error messages name it: {@code log directory}. */
@@ -87,10 +91,22 @@ public final class PathPolicy {
     return new PathPolicy(dirs);
   }
 
-  /** A policy whose log directory is {@code logDir} (made absolute and normalised). */
+  /**
+   * A policy whose log directory is {@code logDir} and whose certificate directory is {@code certs}
+   * beside it ({@code <data-dir>/logs} and {@code <data-dir>/certs}, as {@code sluice serve} lays them out).
+   */
   public static PathPolicy logDirectory(Path logDir) {
     Objects.requireNonNull(logDir, "logDir");
-    return of(Map.of(Directory.LOGS, logDir));
+    Path abs = logDir.toAbsolutePath().normalize();
+    Path parent = abs.getParent();
+    return of(Map.of(Directory.LOGS, abs, Directory.CERTS, parent == null ? abs.resolve("certs") : parent.resolve("certs")));
+  }
+
+  /** This policy with {@code dir} (made absolute and normalised) as the directory of {@code kind}. */
+  public PathPolicy with(Directory kind, Path dir) {
+    Map<Directory, Path> dirs = new EnumMap<>(directories);
+    dirs.put(kind, Objects.requireNonNull(dir, "dir"));
+    return of(dirs);
   }
 
   /** The directory allowed for {@code kind}: absolute and normalised. */
@@ -125,12 +141,12 @@ public final class PathPolicy {
     }
     for (Path part : raw) {
       if (part.toString().equals("..")) {
-        return path + " has a '..' segment; expected a path inside" + where + " without '..', such as access.log";
+        return path + " has a '..' segment; expected a path inside" + where + " without '..', such as " + kind.example;
       }
     }
     Path resolved = dir.resolve(raw).normalize();
     if (!resolved.startsWith(dir) || resolved.equals(dir)) {
-      return path + " is outside" + where + "; expected a path relative to it, such as access.log";
+      return path + " is outside" + where + "; expected a path relative to it, such as " + kind.example;
     }
     try {
       Path realDir = real(dir);

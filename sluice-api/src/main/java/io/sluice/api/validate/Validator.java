@@ -8,6 +8,7 @@ import io.sluice.api.codec.Durations;
 import io.sluice.api.consumer.ConsumerSpec;
 import io.sluice.api.filter.FilterConfigValidator;
 import io.sluice.api.listener.ListenerSpec;
+import io.sluice.api.listener.ListenerTls;
 import io.sluice.api.pipeline.GlobalFilterSpec;
 import io.sluice.api.pipeline.PipelineSpec;
 import io.sluice.api.listener.AccessLog;
@@ -92,6 +93,7 @@ public final class Validator {
     List<ConfigError> errors = new ArrayList<>();
     PathChecks pathChecks = new PathChecks(errors, paths);
     Map<String, ConfigObject<?>> byRef = new HashMap<>();
+    TlsChecks tlsChecks = new TlsChecks(errors, paths, byRef);
     for (ConfigObject<?> o : objects) identity(new Report(errors, o), o, byRef);
     References refs = new References(byRef.keySet(), unreadable);
     FilterChecks filterChecks = FilterChecks.of(errors, filters, refs::exists, objects);
@@ -106,7 +108,10 @@ public final class Validator {
           if (address != null) bound.add(new Bound(o, address));
           AccessLog log = ((ListenerSpec) o.spec()).accessLog();
           if (log != null && log.file() != null) pathChecks.accessLog(o, log.file());
+          ListenerTls tls = ((ListenerSpec) o.spec()).tls();
+          if (tls != null) tlsChecks.listener(o, tls, refs::exists);
         }
+        case SECRET -> tlsChecks.secret(o);
         case ROUTE -> route(r, o, refs::exists, filterChecks);
         case UPSTREAM -> upstream(r, (UpstreamSpec) o.spec());
         case CONSUMER -> filterChecks.consumer(o, (ConsumerSpec) o.spec());
@@ -232,6 +237,8 @@ public final class Validator {
       r.error("spec.timeouts.filter", "must be at most " + Durations.format(MAX_FILTER_TIMEOUT) + ", got "
           + Durations.format(l.timeouts().filter()));
     }
+    Duration handshake = l.timeouts().handshake();
+    if (handshake != null) positive(r, "spec.timeouts.handshake", handshake);
     if (l.accessLog() != null) accessLog(r, l.accessLog());
     if (l.tracing() != null) tracing(r, l.tracing());
     return address;

@@ -101,7 +101,7 @@ class ObjectCodecTest {
         new ConfigError("objects.yaml:7", "Listener/public", "spec.limits.maxHeaders",
             "unknown field 'maxHeaders' (known fields: maxBodySize, maxConnections, maxHeaderCount, maxHeaderSize, maxUriLength, requestBuffer)"),
         new ConfigError("objects.yaml:8", "Listener/public", "spec.timeout",
-            "unknown field 'timeout' (known fields: accessLog, address, limits, timeouts, tracing)"),
+            "unknown field 'timeout' (known fields: accessLog, address, limits, timeouts, tls, tracing)"),
         new ConfigError("objects.yaml:9", "Listener/public", "status",
             "unknown field 'status' (known fields: apiVersion, kind, metadata, spec)"));
   }
@@ -269,7 +269,7 @@ class ObjectCodecTest {
         spec: {}
         """)).containsExactly(
         new ConfigError("objects.yaml:6", "document 2", "apiVersion", "missing; expected 'sluice.io/v1'"),
-        new ConfigError("objects.yaml:6", "document 2", "kind", "missing; expected one of Consumer, GlobalFilter, Listener, Pipeline, Route, Upstream"),
+        new ConfigError("objects.yaml:6", "document 2", "kind", "missing; expected one of Consumer, GlobalFilter, Listener, Pipeline, Route, Secret, Upstream"),
         new ConfigError("objects.yaml:6", "document 2", "metadata.name", "missing; every object needs a name"));
   }
 
@@ -281,7 +281,7 @@ class ObjectCodecTest {
         metadata: {name: hello}
         spec: {}
         """)).containsExactly(new ConfigError("objects.yaml:2", "?/hello", "kind",
-        "expected one of Consumer, GlobalFilter, Listener, Pipeline, Route, Upstream, got 'route'"));
+        "expected one of Consumer, GlobalFilter, Listener, Pipeline, Route, Secret, Upstream, got 'route'"));
   }
 
   @Test

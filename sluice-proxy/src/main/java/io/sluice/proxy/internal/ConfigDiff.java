@@ -38,6 +38,7 @@ record ConfigDiff(boolean othersChanged, List<Changed> changed, List<ConfigObjec
 
   static ConfigDiff between(ConfigSet before, ConfigSet after) {
     boolean others = !same(before.listeners(), after.listeners())
+        || !same(before.secrets(), after.secrets())
         || !same(before.upstreams(), after.upstreams())
         || !same(before.consumers(), after.consumers())
         || !same(before.pipelines(), after.pipelines())

@@ -52,6 +52,19 @@ public final class DataPlane {
   private volatile Map<ObjectRef, String> skipped = Map.of();
   private final Observability observability;
   private boolean closed;
+  /** Checks the certificate files of TLS listeners; off the event loops, since it reads files and builds contexts. */
+  private final java.util.concurrent.ScheduledExecutorService certificateFiles =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "sluice-tls-files");
+        t.setDaemon(true);
+      // Control plane: below the event loops (docs/architecture.md, "Threads and priorities").
+      t.setPriority(Thread.MIN_PRIORITY);
+        return t;
+      });
+  /** Listener → the last failure to load its changed certificate files, so that it is logged once. */
+  private final Map<String, String> certificateFileFailures = new HashMap<>();
+  /** How often certificate files are checked for changes. */
+  static final Duration CERTIFICATE_FILE_CHECK = Duration.ofSeconds(2);
 
   public DataPlane(int eventLoops, io.sluice.proxy.metrics.MetricsOptions metrics) {
     if (eventLoops < 1) throw new IllegalArgumentException("eventLoops must be >= 1, got " + eventLoops);
@@ -62,6 +75,36 @@ public final class DataPlane {
       loop.scheduleAtFixedRate(() -> LoopThread.current().context().sweep(System.nanoTime()), 1, 1, TimeUnit.SECONDS);
     }
     this.observability = new Observability(this, eventLoops, metrics);
+    long every = CERTIFICATE_FILE_CHECK.toMillis();
+    certificateFiles.scheduleWithFixedDelay(this::refreshCertificateFiles, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Compiles again the TLS of listeners whose certificate files changed on disk (a certificate
+   * renewed in place), and swaps it in: new handshakes get the new certificate, open connections
+   * keep theirs. New files that do not load leave the old certificate serving; the failure is
+   * logged once per listener until it changes.
+   */
+  synchronized void refreshCertificateFiles() {
+    if (closed) return;
+    try {
+      Map<String, String> failures = new HashMap<>();
+      RuntimeSnapshot next = snapshot.withRefreshedTls(failures::put);
+      for (Map.Entry<String, String> f : failures.entrySet()) {
+        if (!f.getValue().equals(certificateFileFailures.get(f.getKey()))) {
+          log.error("Listener/{}: its certificate files changed but do not load, so it keeps serving the previous certificate: {}",
+              f.getKey(), f.getValue());
+        }
+      }
+      certificateFileFailures.keySet().retainAll(failures.keySet());
+      certificateFileFailures.putAll(failures);
+      if (next != snapshot) {
+        log.info("certificate files changed on disk: new TLS connections get the new certificates");
+        snapshot = next;
+      }
+    } catch (RuntimeException e) {
+      log.error("checking certificate files failed", e);
+    }
   }
 
   /** Metrics, stats, access logs and tracing of this data plane. */
@@ -218,6 +261,9 @@ public final class DataPlane {
         .childHandler(new ChannelInitializer<>() {
           @Override
           protected void initChannel(Channel ch) {
+            // The TLS of the snapshot in force when the connection came: a rotation reaches new connections only.
+            ListenerConfig c = runtime.config();
+            if (c != null && c.tls != null) ch.pipeline().addLast(c.tls.newHandler());
             ch.pipeline().addLast(new DownstreamHandler(runtime));
           }
         });
@@ -286,6 +332,7 @@ public final class DataPlane {
   public synchronized void close() {
     if (closed) return;
     closed = true;
+    certificateFiles.shutdownNow();
     Duration drainTimeout = Duration.ZERO;
     for (ListenerRuntime l : listeners.values()) {
       Channel sc = l.serverChannel;

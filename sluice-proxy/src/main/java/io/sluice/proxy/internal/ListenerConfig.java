@@ -2,7 +2,9 @@ package io.sluice.proxy.internal;
 
 import io.sluice.api.listener.ListenerSpec;
 import io.sluice.proxy.route.RouteTable;
+import io.sluice.proxy.tls.internal.ServerTls;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /** A Listener compiled for the data plane: its limits in the units the hot path uses, and its routes. */
 final class ListenerConfig {
@@ -21,8 +23,11 @@ final class ListenerConfig {
   final Duration filterTimeout;
   final RouteTable<RuntimeRoute> routes;
   final ListenerObservability observability;
+  /** HTTPS: the certificates by SNI; null on a plain HTTP listener. */
+  final @Nullable ServerTls tls;
 
-  ListenerConfig(String name, ListenerSpec spec, RouteTable<RuntimeRoute> routes, ListenerObservability observability) {
+  ListenerConfig(String name, ListenerSpec spec, RouteTable<RuntimeRoute> routes, ListenerObservability observability,
+      @Nullable ServerTls tls) {
     this.name = name;
     this.spec = spec;
     ListenerSpec.Limits l = spec.limits();
@@ -37,10 +42,16 @@ final class ListenerConfig {
     this.filterTimeout = spec.timeouts().filter();
     this.routes = routes;
     this.observability = observability;
+    this.tls = tls;
+  }
+
+  /** This listener with another TLS (its certificate files changed). */
+  ListenerConfig withTls(@Nullable ServerTls next) {
+    return new ListenerConfig(name, spec, routes, observability, next);
   }
 
   /** This listener with another route table (only routes changed). */
   ListenerConfig withRoutes(RouteTable<RuntimeRoute> table) {
-    return new ListenerConfig(name, spec, table, observability);
+    return new ListenerConfig(name, spec, table, observability, tls);
   }
 }

@@ -18,12 +18,19 @@ import io.sluice.proxy.route.split.TrafficSplit;
 import io.sluice.proxy.upstream.Endpoint;
 import io.sluice.proxy.upstream.HostPort;
 import io.sluice.proxy.upstream.retry.RetryRules;
+import io.sluice.api.Kind;
+import io.sluice.api.listener.ListenerTls;
+import io.sluice.api.secret.SecretMaterial;
+import io.sluice.api.secret.SecretSpec;
+import io.sluice.proxy.tls.internal.ServerTls;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import javax.net.ssl.SSLException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Everything the data plane reads per request, compiled from one {@link ConfigSet} and never
@@ -139,10 +146,54 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
           entries.add(new RouteEntry<>(r.name(), r.spec(), compiled[j].withFilters(chain)));
         }
       }
+      ListenerConfig old = previous.listeners.get(l.name());
+      ServerTls tls = ObjectCompileException.attributed(ObjectRef.of(l), () -> tls(l, config, old == null ? null : old.tls));
       listeners.put(l.name(), ObjectCompileException.attributed(ObjectRef.of(l),
-          () -> new ListenerConfig(l.name(), l.spec(), RouteTable.compile(entries), obs.listener(l, config.paths()))));
+          () -> new ListenerConfig(l.name(), l.spec(), RouteTable.compile(entries), obs.listener(l, config.paths()), tls)));
     }
     return new RuntimeSnapshot(config, Map.copyOf(listeners), Map.copyOf(upstreams), filters, List.of(compiled));
+  }
+
+  /**
+   * The TLS of listener {@code l}: {@code previous} when it was compiled from the same specs (its
+   * Secrets and its {@code tls} unchanged, and the files they name not modified), else compiled
+   * afresh from the Secrets' material.
+   *
+   * @throws IllegalStateException when a Secret does not load or the provider refuses it
+   */
+  static @Nullable ServerTls tls(ConfigObject<ListenerSpec> l, ConfigSet config, @Nullable ServerTls previous) {
+    ListenerTls spec = l.spec().tls();
+    if (spec == null) return null;
+    List<Object> inputs = new ArrayList<>();
+    inputs.add(spec);
+    inputs.add(l.spec().timeouts().handshakeOrDefault());
+    Map<String, SecretSpec> secrets = new HashMap<>();
+    List<String> names = new ArrayList<>();
+    for (ListenerTls.Certificate c : spec.certificates()) names.add(java.util.Objects.requireNonNull(c.secret(), "secret"));
+    ListenerTls.ClientAuth auth = spec.clientAuth();
+    if (auth != null) names.add(java.util.Objects.requireNonNull(auth.ca(), "ca"));
+    for (String name : names) {
+      ConfigObject<?> s = config.get(new ObjectRef(Kind.SECRET, name));
+      if (s == null) throw new IllegalStateException("Secret '" + name + "' is not in the configuration");
+      secrets.put(name, (SecretSpec) s.spec());
+      inputs.add(s.spec());
+      // Files are part of what it was compiled from: a file replaced on disk compiles it again.
+      inputs.add(SecretFiles.stamps((SecretSpec) s.spec(), config.paths()));
+    }
+    if (previous != null && previous.compiledFrom(inputs)) return previous;
+    Map<String, SecretMaterial> material = new HashMap<>();
+    for (Map.Entry<String, SecretSpec> e : secrets.entrySet()) {
+      try {
+        material.put(e.getKey(), SecretMaterial.load(e.getValue(), config.paths()));
+      } catch (SecretMaterial.Problem p) {
+        throw new IllegalStateException("Secret/" + e.getKey() + ": " + p.field() + ": " + p.getMessage(), p);
+      }
+    }
+    try {
+      return ServerTls.compile(spec, material::get, l.spec().timeouts().handshakeOrDefault(), inputs);
+    } catch (SSLException e) {
+      throw new IllegalStateException("cannot build its TLS context: " + e.getMessage(), e);
+    }
   }
 
   private static boolean servedOn(RouteSpec route, String listener) {
@@ -184,6 +235,30 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
         RetryRules.compile(spec.retries()),
         t == null || t.request() == null ? 0 : t.request().toNanos(),
         t == null || t.upstreamResponse() == null ? 0 : t.upstreamResponse().toNanos());
+  }
+
+  /**
+   * This snapshot with the TLS of listeners whose certificate files changed on disk compiled again,
+   * or this snapshot itself when none did. A listener whose new files do not load keeps its TLS, and
+   * the failure is passed to {@code failed} (listener name, message).
+   */
+  RuntimeSnapshot withRefreshedTls(java.util.function.BiConsumer<String, String> failed) {
+    Map<String, ListenerConfig> next = null;
+    for (ConfigObject<ListenerSpec> l : config.listeners()) {
+      ListenerConfig c = listeners.get(l.name());
+      if (c == null || c.tls == null) continue;
+      ServerTls t;
+      try {
+        t = tls(l, config, c.tls);
+      } catch (RuntimeException e) {
+        failed.accept(l.name(), e.getMessage());
+        continue;
+      }
+      if (t == c.tls) continue;
+      if (next == null) next = new HashMap<>(listeners);
+      next.put(l.name(), c.withTls(t));
+    }
+    return next == null ? this : new RuntimeSnapshot(config, Map.copyOf(next), upstreams, filters, routes);
   }
 
   /**

@@ -39,6 +39,11 @@ public final class RawConnection implements AutoCloseable {
     return new RawConnection(s);
   }
 
+  /** A connection over {@code socket}, already connected (a TLS socket, say). */
+  public static RawConnection over(Socket socket) throws IOException {
+    return new RawConnection(socket);
+  }
+
   /** Opens a connection with a small receive buffer, for slow-reader tests. */
   public static RawConnection openWithReceiveBuffer(int port, int bytes) throws IOException {
     Socket s = new Socket();

@@ -23,6 +23,7 @@ public final class StatusCommand extends ClientCommand {
     List<String> listeners = new ArrayList<>();
     for (JsonNode l : s.path("listeners")) listeners.add(l.path("name").asText() + " " + l.path("address").asText());
     System.out.println("listeners:        " + (listeners.isEmpty() ? "(none)" : String.join(", ", listeners)));
+    if (!s.path("tlsProvider").asText().isEmpty()) System.out.println("tls provider:     " + s.path("tlsProvider").asText());
     JsonNode skipped = s.path("skippedObjects");
     if (!skipped.isEmpty()) {
       System.out.println("skipped objects:  " + skipped.size() + " (stored but not served)");

@@ -1,0 +1,34 @@
+package io.sluice.api.secret;
+
+import io.sluice.api.Spec;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Key material that other objects name: today a TLS certificate chain with its private key, or a CA
+ * bundle for verifying client certificates. Listeners name Secrets in {@code spec.tls}.
+ *
+ * <pre>{@code
+ * spec:
+ *   tls:
+ *     certificateFile: web.pem      # or certificate: "-----BEGIN CERTIFICATE-----..."
+ *     privateKeyFile: web.key       # or privateKey: "-----BEGIN PRIVATE KEY-----..."
+ *     ca: "-----BEGIN CERTIFICATE-----..."   # or caFile: clients-ca.pem; for clientAuth
+ * }</pre>
+ *
+ * @param tls the TLS material; required
+ */
+public record SecretSpec(@Nullable Tls tls) implements Spec {
+  /**
+   * PEM text inline or in a file inside the certificate directory ({@code --cert-dir}); of each pair
+   * at most one is set. A certificate comes with its private key; a Secret may hold only a CA bundle.
+   *
+   * @param certificate the certificate chain, leaf first (PEM {@code CERTIFICATE} blocks)
+   * @param privateKey the leaf's private key: PKCS#8 ({@code PRIVATE KEY}, RSA or EC) or PKCS#1 ({@code RSA PRIVATE KEY})
+   * @param certificateFile a file holding {@code certificate}
+   * @param privateKeyFile a file holding {@code privateKey}
+   * @param ca CA certificates that client certificates are verified against
+   * @param caFile a file holding {@code ca}
+   */
+  public record Tls(@Nullable String certificate, @Nullable String privateKey, @Nullable String certificateFile,
+      @Nullable String privateKeyFile, @Nullable String ca, @Nullable String caFile) {}
+}
