@@ -1,5 +1,6 @@
 package io.sluice.server;
 
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
@@ -32,6 +33,9 @@ class ArchitectureTest {
   private static final List<String> CODEC_USERS = List.of(
       "io.sluice.proxy.internal.DownstreamHandler", "io.sluice.proxy.internal.UpstreamConnection");
 
+  /** The data plane's runtime package (DataPlane, RuntimeSnapshot, the connections). */
+  private static final String RUNTIME = "io.sluice.proxy.internal";
+
   private static JavaClasses classes;
 
   @BeforeAll
@@ -55,10 +59,18 @@ class ArchitectureTest {
   void subpackagesOfAModuleHaveNoCycles(String module) {
     // The module's root package (io.sluice.api's ConfigObject and Kind, Gateway, ConfigStore) is
     // not a slice: it is the module's face, which its subpackages implement and return, so cycles
-    // through it are by design. Cycles among the subpackages are not.
-    ArchRule rule = slices().matching("io.sluice." + module + ".(**)").should().beFreeOfCycles()
-        .as("subpackages of sluice-" + module + " should be free of cycles");
-    FreezingArchRule.freeze(rule).check(classes);
+    // through it are by design. A slice is a feature with everything below it (filter with
+    // filter.internal, route with route.internal and route.split): a feature's public types and its
+    // internals call each other by design (the SPI's types are implemented inside). Cycles between
+    // features are not allowed, and not frozen: a description of a cycle lists every dependency in
+    // it, so a frozen one would break on any edit.
+    slices().matching("io.sluice." + module + ".(*)..").should().beFreeOfCycles()
+        .as("features of sluice-" + module + " should be free of cycles")
+        // Known, each one direction of a cycle, to be removed (issue "Protocols I"): the public
+        // LocalResponse uses the runtime's Responses; SecretMaterial takes validate's PathPolicy.
+        .ignoreDependency(resideInAPackage("io.sluice.proxy.filter.."), resideInAPackage("io.sluice.proxy.internal.."))
+        .ignoreDependency(resideInAPackage("io.sluice.api.secret.."), resideInAPackage("io.sluice.api.validate.."))
+        .check(classes);
   }
 
   @Test
@@ -110,6 +122,9 @@ class ArchitectureTest {
           if (!(target.length() == i + ".internal".length() || target.charAt(i + ".internal".length()) == '.')) continue;
           String parent = target.substring(0, i);
           String own = c.getPackageName();
+          // The data plane's runtime wires every feature of the proxy (TLS, metrics, access log,
+          // tracing, the filter runtime) into one snapshot: it is their one outside user by design.
+          if (own.equals(RUNTIME) && parent.startsWith("io.sluice.proxy.")) continue;
           if (!own.equals(parent) && !own.startsWith(parent + ".")) {
             events.add(SimpleConditionEvent.violated(d, d.getDescription()));
           }
