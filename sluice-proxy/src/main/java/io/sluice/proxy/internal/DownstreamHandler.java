@@ -510,6 +510,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
     this.route = route;
     filtered = true;
     state = FILTERS;
+    obs.filters(x);
     x.start(chain, request, route.name(), c.name, route.hostRewrite(), c.filterTimeout);
   }
 
@@ -562,8 +563,9 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
   }
 
   @Override
-  public void writeLocalResponse(ByteBuf response) {
-    ctx.write(response, ctx.voidPromise());
+  public void writeLocalResponse(ByteBuf response, @Nullable String reason) {
+    if (reason != null) obs.reason(reason);
+    ctx.write(obs.out(response), ctx.voidPromise());
     resumeReading();
     endDirectExchange();
   }

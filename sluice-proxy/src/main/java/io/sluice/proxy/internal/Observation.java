@@ -4,6 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.sluice.proxy.accesslog.internal.AccessLogEntry;
 import io.sluice.proxy.accesslog.internal.CompiledAccessLog;
+import io.sluice.proxy.filter.Attributes;
+import io.sluice.proxy.filter.internal.FilterExchange;
 import io.sluice.proxy.http1.RequestHead;
 import io.sluice.proxy.metrics.internal.Meter;
 import io.sluice.proxy.tracing.internal.ExchangeTrace;
@@ -47,6 +49,8 @@ final class Observation {
   private @Nullable String reason;
   private long bytesIn;
   private long bytesOut;
+  /** The filters of the exchange, when its route has any: the Consumer they recognised is logged. */
+  private @Nullable FilterExchange filters;
   /** The client address of a request refused before its head was read (there is no head to ask). */
   private @Nullable String rejectedClient;
 
@@ -66,6 +70,7 @@ final class Observation {
     reason = null;
     bytesIn = h.length();
     bytesOut = 0;
+    filters = null;
   }
 
   /** The router's choice (null: no route); tracing decides here whether to sample. */
@@ -78,6 +83,11 @@ final class Observation {
     RouteObservability ro = r == null ? null : r.observability();
     trace.start(t, ro == null ? Double.NaN : ro.samplingRatio(), h, l.name(), r == null ? null : r.name(),
         ro == null ? null : ro.httpRoute(), startNanos);
+  }
+
+  /** The exchange runs through {@code x}, its route's filters (read when the exchange is logged, before they end). */
+  void filters(FilterExchange x) {
+    filters = x;
   }
 
   /** The endpoint the balancer picked. */
@@ -169,6 +179,7 @@ final class Observation {
     route = null;
     upstream = null;
     endpoint = null;
+    filters = null;
   }
 
   /**
@@ -189,6 +200,7 @@ final class Observation {
       status = 0;
       bytesIn = 0;
       bytesOut = 0;
+      filters = null;
     }
     reason = rsn;
     out(response);
@@ -212,6 +224,13 @@ final class Observation {
     return e == null ? null : e.meter();
   }
 
+  private @Nullable String consumer() {
+    FilterExchange x = filters;
+    if (x == null || !x.isActive()) return null;
+    var c = x.attribute(Attributes.CONSUMER);
+    return c == null ? null : c.name();
+  }
+
   private void endAttempt(int st, @Nullable String rsn, long now) {
     if (attemptStart == 0) return;
     long d = now - attemptStart;
@@ -231,7 +250,7 @@ final class Observation {
     AccessLogEntry entry;
     if (h == null) {
       entry = new AccessLogEntry(log, startMillis, l.name(), rejectedClient == null ? "" : rejectedClient, null, null,
-          null, null, null, st, rsn, bytesIn, bytesOut, duration, -1, null, null, null, 0, 0, null, null);
+          null, null, null, st, rsn, bytesIn, bytesOut, duration, -1, null, null, null, 0, 0, null, null, null);
     } else {
       boolean ua = log.format().usesUserAgent();
       boolean id = log.format().usesRequestId();
@@ -239,7 +258,7 @@ final class Observation {
           h.isHttp10() ? "HTTP/1.0" : "HTTP/1.1", st, rsn, bytesIn, bytesOut, duration, lastAttemptNanos,
           r == null ? null : r.name(), e == null ? null : e.address(), id ? h.header("x-request-id") : null,
           id ? h.generatedRequestIdHigh() : 0, id ? h.generatedRequestIdLow() : 0, traceId,
-          ua ? h.header("user-agent") : null);
+          ua ? h.header("user-agent") : null, consumer());
     }
     if (!l.writer().offer(entry) && METRICS) l.meter().recordDropped(loop);
   }

@@ -13,6 +13,7 @@ import org.jspecify.annotations.Nullable;
  * @param upstreamNanos upstream time of the last attempt, or -1 when there was none
  * @param upstream the endpoint address of the last attempt
  * @param requestIdHeader the client's X-Request-Id, when it sent one
+ * @param consumer the name of the Consumer an authentication filter recognised, or null
  * @param requestIdHigh with {@code requestIdLow}, the X-Request-Id the gateway generated (both 0 when none)
  */
 public record AccessLogEntry(
@@ -37,4 +38,5 @@ public record AccessLogEntry(
     long requestIdHigh,
     long requestIdLow,
     @Nullable String traceId,
-    @Nullable String userAgent) {}
+    @Nullable String userAgent,
+    @Nullable String consumer) {}

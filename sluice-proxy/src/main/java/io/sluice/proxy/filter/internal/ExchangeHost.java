@@ -1,6 +1,7 @@
 package io.sluice.proxy.filter.internal;
 
 import io.netty.buffer.ByteBuf;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The client connection that runs a {@link FilterExchange}: what the chain asks of it. Implemented by
@@ -23,8 +24,13 @@ public interface ExchangeHost {
    */
   boolean startLocalResponse(boolean close);
 
-  /** Writes a local response (taking ownership of the buffer) and ends the exchange. */
-  void writeLocalResponse(ByteBuf response);
+  /**
+   * Writes a local response (taking ownership of the buffer) and ends the exchange.
+   *
+   * @param reason the reason code the response carries ({@code X-Sluice-Reason}), for the access log
+   *     and metrics; null for a response without one
+   */
+  void writeLocalResponse(ByteBuf response, @Nullable String reason);
 
   /** An async step of the chain completed and changed the exchange's state: go on with buffered input. */
   void resumed();

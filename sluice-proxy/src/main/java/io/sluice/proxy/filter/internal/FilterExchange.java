@@ -532,7 +532,7 @@ public final class FilterExchange implements Exchange {
     if (chain.hasResponseBodyPhase()) filterLocalBody();
     boolean closing = host.startLocalResponse(close);
     ByteBuf out = LocalResponses.encode(ctx.alloc(), local, responseEdits, closing, head.method().equals("HEAD"));
-    host.writeLocalResponse(out);
+    host.writeLocalResponse(out, local.header("X-Sluice-Reason"));
   }
 
   /** The body phase over a local response's body, when a visited filter reads bodies of its size. */
