@@ -12,4 +12,7 @@ public final class Attributes {
    * {@code basic-auth}, ...); read by {@code rate-limit} with {@code key: consumer} and the access log.
    */
   public static final Attribute<ConfigObject<ConsumerSpec>> CONSUMER = Attribute.of("consumer");
+
+  /** The client certificate the listener verified (mTLS); not set on a connection without one. */
+  public static final Attribute<ClientCertificate> CLIENT_CERTIFICATE = Attribute.of("clientCertificate");
 }

@@ -54,7 +54,7 @@ public interface Request {
   /** The client's IP address, e.g. {@code 127.0.0.1} or {@code ::1}. */
   String clientIp();
 
-  /** {@code http}. */
+  /** {@code http}, or {@code https} on a TLS listener (what X-Forwarded-Proto says upstream). */
   String scheme();
 
   /**

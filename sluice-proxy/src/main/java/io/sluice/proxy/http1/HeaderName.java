@@ -17,6 +17,10 @@ public final class HeaderName {
   public static final int X_REQUEST_ID = 9;
   /** Hop-by-hop headers other than Connection and Transfer-Encoding (RFC 9110 §7.6.1). */
   public static final int HOP_BY_HOP = 10;
+  /** The gateway's own: a client's is never forwarded, the gateway sets it for a verified client certificate. */
+  public static final int X_FORWARDED_CLIENT_CERT = 11;
+  /** Forwarded as received; the gateway appends its own and checks for it (loop detection). */
+  public static final int VIA = 12;
 
   private HeaderName() {}
 
@@ -27,6 +31,7 @@ public final class HeaderName {
   public static int classify(byte[] b, int start, int end) {
     return switch (end - start) {
       case 2 -> is(b, start, "te") ? HOP_BY_HOP : OTHER;
+      case 3 -> is(b, start, "via") ? VIA : OTHER;
       case 4 -> is(b, start, "host") ? HOST : OTHER;
       case 6 -> is(b, start, "expect") ? EXPECT : OTHER;
       case 7 -> is(b, start, "upgrade") ? HOP_BY_HOP : OTHER;
@@ -40,6 +45,7 @@ public final class HeaderName {
           : is(b, start, "x-forwarded-proto") ? X_FORWARDED_PROTO : OTHER;
       case 18 -> is(b, start, "proxy-authenticate") ? HOP_BY_HOP : OTHER;
       case 19 -> is(b, start, "proxy-authorization") ? HOP_BY_HOP : OTHER;
+      case 23 -> is(b, start, "x-forwarded-client-cert") ? X_FORWARDED_CLIENT_CERT : OTHER;
       default -> OTHER;
     };
   }

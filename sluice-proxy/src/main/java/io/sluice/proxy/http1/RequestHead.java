@@ -40,6 +40,12 @@ public final class RequestHead implements RequestView {
   /** Names (lower case) listed in Connection other than close/keep-alive: hop-by-hop for this message. */
   String @Nullable [] connectionTokens;
   String clientIp = "";
+  /** {@code http} or {@code https}: what the client's connection is, as X-Forwarded-Proto says. */
+  private String scheme = "http";
+  /** The X-Forwarded-Client-Cert field to send ({@code Name: value\r\n}), or null without a verified client certificate. */
+  private byte @Nullable [] clientCertLine;
+  /** The request has a Via field (which loop detection reads). */
+  private boolean viaSeen;
   /** The X-Request-Id generated for this request (both zero until drawn), so a retry sends the same one. */
   private long requestIdHigh;
   private long requestIdLow;
@@ -78,6 +84,44 @@ public final class RequestHead implements RequestView {
   /** Sets the client address that routing, hashing and X-Forwarded-For use. */
   public void setClientIp(String ip) {
     clientIp = ip;
+  }
+
+  /**
+   * Sets what the client's connection is: its address, its scheme ({@code http} or {@code https}, sent
+   * as X-Forwarded-Proto) and the X-Forwarded-Client-Cert field to send for its verified certificate.
+   *
+   * @param clientCertLine the whole field, {@code X-Forwarded-Client-Cert: ...\r\n}, or null for none
+   */
+  public void setConnection(String ip, String scheme, byte @Nullable [] clientCertLine) {
+    this.clientIp = ip;
+    this.scheme = scheme;
+    this.clientCertLine = clientCertLine;
+  }
+
+  /** {@code http} or {@code https}. */
+  public String scheme() {
+    return scheme;
+  }
+
+  /**
+   * Whether a Via field of this request names {@code pseudonym} as a hop ({@code 1.1 pseudonym}): the
+   * request has been through this gateway before.
+   */
+  public boolean viaNames(String pseudonym) {
+    if (!viaSeen) return false;
+    for (int i = 0; i < headerCount; i++) {
+      if (fields[i * SLOTS + 4] != HeaderName.VIA) continue;
+      String v = headerValue(i);
+      int at = v.indexOf(pseudonym);
+      while (at >= 0) {
+        int end = at + pseudonym.length();
+        boolean startsToken = at > 0 && (v.charAt(at - 1) == ' ' || v.charAt(at - 1) == '\t');
+        boolean endsToken = end == v.length() || v.charAt(end) == ',' || v.charAt(end) == ' ' || v.charAt(end) == '\t';
+        if (startsToken && endsToken) return true;
+        at = v.indexOf(pseudonym, end);
+      }
+    }
+    return false;
   }
 
   /** Length in bytes of the head as received. */
@@ -200,6 +244,7 @@ public final class RequestHead implements RequestView {
     setHeaderLine = null;
     requestIdHigh = 0;
     requestIdLow = 0;
+    viaSeen = false;
     int i = parseRequestLine(b, maxUriLength);
     boolean hostSeen = false;
     boolean closeRequested = false;
@@ -258,6 +303,7 @@ public final class RequestHead implements RequestView {
             }
           }
         }
+        case HeaderName.VIA -> viaSeen = true;
         case HeaderName.EXPECT -> {
           if (ve - vs == 12 && Ascii.equalsIgnoreCase(b, vs, "100-continue")) {
             // RFC 9110 §10.1.1: a 100-continue expectation in an HTTP/1.0 request MUST be ignored.
@@ -582,7 +628,7 @@ public final class RequestHead implements RequestView {
    * @param upstreamPath the path to send, or null to send the target as received
    * @param hostOverride the Host to send instead of the client's, or null
    */
-  public void encodeForUpstream(ByteBuf out, @Nullable String upstreamPath, @Nullable String hostOverride, String scheme) {
+  public void encodeForUpstream(ByteBuf out, @Nullable String upstreamPath, @Nullable String hostOverride, byte[] viaLine) {
     byte[] b = bytes;
     int methodLength = method.length();
     out.writeBytes(b, 0, methodLength + 1);
@@ -603,7 +649,7 @@ public final class RequestHead implements RequestView {
     int xffCount = 0;
     for (int i = 0, n = headerCount * SLOTS; i < n; i += SLOTS) {
       switch (fields[i + 4]) {
-        case HeaderName.OTHER -> {
+        case HeaderName.OTHER, HeaderName.VIA -> {
           if (connectionTokens != null && isConnectionNominated(i / SLOTS)) continue;
           if (setHeaderName != null && HeaderFields.nameIs(b, fields, i / SLOTS, setHeaderName)) continue;
           writeField(out, b, i);
@@ -630,6 +676,8 @@ public final class RequestHead implements RequestView {
     out.writeBytes(XFP_PREFIX);
     out.writeCharSequence(scheme, StandardCharsets.ISO_8859_1);
     out.writeShort(CRLF);
+    if (clientCertLine != null) out.writeBytes(clientCertLine);
+    out.writeBytes(viaLine);
     if (!authority.isEmpty()) {
       out.writeBytes(XFH_PREFIX);
       out.writeCharSequence(authority, StandardCharsets.ISO_8859_1);
@@ -664,7 +712,7 @@ public final class RequestHead implements RequestView {
    *     frame the body as received
    */
   public void encodeForUpstream(ByteBuf out, String method, String path, @Nullable String query, String hostHeader,
-      String scheme, HeaderEdits edits, long bodyLength) {
+      byte[] viaLine, HeaderEdits edits, long bodyLength) {
     byte[] b = bytes;
     out.writeCharSequence(method, StandardCharsets.ISO_8859_1);
     out.writeByte(' ');
@@ -681,10 +729,13 @@ public final class RequestHead implements RequestView {
     boolean xffKept = false;
     for (int i = 0, n = headerCount * SLOTS; i < n; i += SLOTS) {
       int code = fields[i + 4];
-      if (code != HeaderName.OTHER && code != HeaderName.X_REQUEST_ID && code != HeaderName.X_FORWARDED_FOR) continue;
+      if (code != HeaderName.OTHER && code != HeaderName.X_REQUEST_ID && code != HeaderName.X_FORWARDED_FOR
+          && code != HeaderName.VIA) {
+        continue;
+      }
       if (edits.isRemoved(b, fields[i], fields[i + 1])) continue;
       switch (code) {
-        case HeaderName.OTHER -> {
+        case HeaderName.OTHER, HeaderName.VIA -> {
           if (connectionTokens != null && isConnectionNominated(i / SLOTS)) continue;
           if (setHeaderName != null && HeaderFields.nameIs(b, fields, i / SLOTS, setHeaderName)) continue;
           writeField(out, b, i);
@@ -733,6 +784,8 @@ public final class RequestHead implements RequestView {
     out.writeBytes(XFP_PREFIX);
     out.writeCharSequence(xfp != null ? xfp : scheme, StandardCharsets.ISO_8859_1);
     out.writeShort(CRLF);
+    if (clientCertLine != null) out.writeBytes(clientCertLine);
+    out.writeBytes(viaLine);
     if (xfh != null || !authority.isEmpty()) {
       out.writeBytes(XFH_PREFIX);
       out.writeCharSequence(xfh != null ? xfh : authority, StandardCharsets.ISO_8859_1);

@@ -8,6 +8,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.proxy.filter.Attributes;
+import io.sluice.proxy.filter.ClientCertificate;
 import io.sluice.proxy.filter.LocalResponse;
 import io.sluice.proxy.filter.internal.ExchangeHost;
 import io.sluice.proxy.filter.internal.FilterChain;
@@ -16,6 +18,7 @@ import io.sluice.proxy.http1.ChunkedParser;
 import io.sluice.proxy.http1.HttpParseException;
 import io.sluice.proxy.http1.RequestHead;
 import io.sluice.proxy.http1.RequestHeadReader;
+import io.sluice.proxy.tls.internal.ClientIdentity;
 import io.sluice.proxy.upstream.Endpoint;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -67,6 +70,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
   private ChannelHandlerContext ctx;
   private Channel channel;
   private String clientIp = "";
+  /** The scheme and client certificate of this connection, read at its first request (the TLS handshake is over then). */
+  private @Nullable ClientIdentity identity;
   private @Nullable ByteBuf cumulation;
   private int state = HEAD;
   private long lastActivity;
@@ -310,7 +315,10 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
 
   private void dispatch(RequestHead h, ListenerConfig c) {
     request = h;
-    h.setClientIp(clientIp);
+    ClientIdentity id = identity;
+    if (id == null) identity = id = ClientIdentity.of(channel);
+    h.setConnection(clientIp, id.scheme(), id.forwardedLine());
+    obs.clientCertificate(id.certificate());
     requestComplete = !h.hasBody();
     responseStarted = false;
     continueSent = false;
@@ -330,6 +338,11 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
     if (h.method().equals("CONNECT")) {
       closeAfterResponse = true;
       respondError(405, "method_not_allowed", "CONNECT is not supported");
+      return;
+    }
+    if (h.viaNames(listener.via.pseudonym)) {
+      respondError(508, "loop_detected", "the request has come back to the listener that sent it (Via: 1.1 "
+          + listener.via.pseudonym + "): a route's upstream leads back to listener " + listener.name);
       return;
     }
     RuntimeRoute route = h.path().equals("*") ? null : c.routes.match(h);
@@ -491,10 +504,10 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
     String path = r.stripPrefix() == null ? null : r.rewritePath(h.path());
     ByteBuf head;
     if (filtered) {
-      head = filters.encodeUpstreamRequest(ctx.alloc(), path);
+      head = filters.encodeUpstreamRequest(ctx.alloc(), path, listener.via.line);
     } else {
       head = ctx.alloc().ioBuffer(h.length() + 256);
-      h.encodeForUpstream(head, path, r.hostRewrite(), "http");
+      h.encodeForUpstream(head, path, r.hostRewrite(), listener.via.line);
     }
     return obs.attemptStarted(head, ctx.alloc());
   }
@@ -511,6 +524,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
     filtered = true;
     state = FILTERS;
     obs.filters(x);
+    ClientCertificate cert = identity == null ? null : identity.certificate();
+    if (cert != null) x.setAttribute(Attributes.CLIENT_CERTIFICATE, cert);
     x.start(chain, request, route.name(), c.name, route.hostRewrite(), c.filterTimeout);
   }
 

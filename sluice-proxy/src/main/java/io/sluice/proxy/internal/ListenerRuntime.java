@@ -17,6 +17,8 @@ final class ListenerRuntime {
   private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
   volatile @Nullable Channel serverChannel;
   volatile InetSocketAddress address;
+  /** This listener as a hop in Via: added to what it sends upstream, and refused when it comes back. */
+  final Via via = new Via();
 
   ListenerRuntime(String name, DataPlane dataPlane, InetSocketAddress address) {
     this.name = name;

@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.sluice.proxy.accesslog.internal.AccessLogEntry;
 import io.sluice.proxy.accesslog.internal.CompiledAccessLog;
 import io.sluice.proxy.filter.Attributes;
+import io.sluice.proxy.filter.ClientCertificate;
 import io.sluice.proxy.filter.internal.FilterExchange;
 import io.sluice.proxy.http1.RequestHead;
 import io.sluice.proxy.metrics.internal.Meter;
@@ -49,6 +50,8 @@ final class Observation {
   private @Nullable String reason;
   private long bytesIn;
   private long bytesOut;
+  /** The client certificate of the exchange's connection, or null. */
+  private @Nullable ClientCertificate clientCertificate;
   /** The filters of the exchange, when its route has any: the Consumer they recognised is logged. */
   private @Nullable FilterExchange filters;
   /** The client address of a request refused before its head was read (there is no head to ask). */
@@ -83,6 +86,11 @@ final class Observation {
     RouteObservability ro = r == null ? null : r.observability();
     trace.start(t, ro == null ? Double.NaN : ro.samplingRatio(), h, l.name(), r == null ? null : r.name(),
         ro == null ? null : ro.httpRoute(), startNanos);
+  }
+
+  /** The client certificate the connection's TLS handshake verified (null: none), logged as {@code clientCert}. */
+  void clientCertificate(@Nullable ClientCertificate c) {
+    clientCertificate = c;
   }
 
   /** The exchange runs through {@code x}, its route's filters (read when the exchange is logged, before they end). */
@@ -250,7 +258,7 @@ final class Observation {
     AccessLogEntry entry;
     if (h == null) {
       entry = new AccessLogEntry(log, startMillis, l.name(), rejectedClient == null ? "" : rejectedClient, null, null,
-          null, null, null, st, rsn, bytesIn, bytesOut, duration, -1, null, null, null, 0, 0, null, null, null);
+          null, null, null, st, rsn, bytesIn, bytesOut, duration, -1, null, null, null, 0, 0, null, null, null, null);
     } else {
       boolean ua = log.format().usesUserAgent();
       boolean id = log.format().usesRequestId();
@@ -258,7 +266,7 @@ final class Observation {
           h.isHttp10() ? "HTTP/1.0" : "HTTP/1.1", st, rsn, bytesIn, bytesOut, duration, lastAttemptNanos,
           r == null ? null : r.name(), e == null ? null : e.address(), id ? h.header("x-request-id") : null,
           id ? h.generatedRequestIdHigh() : 0, id ? h.generatedRequestIdLow() : 0, traceId,
-          ua ? h.header("user-agent") : null, consumer());
+          ua ? h.header("user-agent") : null, consumer(), clientCertificate == null ? null : clientCertificate.subject());
     }
     if (!l.writer().offer(entry) && METRICS) l.meter().recordDropped(loop);
   }

@@ -544,7 +544,7 @@ class RequestHeadReaderTest {
     ByteBuf out = Unpooled.buffer();
     try {
       h.setClientIp("192.0.2.1");
-      h.encodeForUpstream(out, null, null, "http");
+      h.encodeForUpstream(out, null, null, new byte[0]);
       String s = out.toString(StandardCharsets.ISO_8859_1);
       return s.substring(0, s.indexOf("\r\n"));
     } finally {

@@ -148,6 +148,43 @@ class HeadersTest {
   }
 
   @Test
+  void aClientsXForwardedClientCertIsNeverForwarded() throws Exception {
+    try (TestUpstream up = ok(); GatewayFixture gw = gateway(up); RawConnection c = RawConnection.open(gw.port())) {
+      c.send("GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-Client-Cert: Subject=\"CN=admin\"\r\n\r\n");
+      assertThat(c.readResponse().status()).isEqualTo(200);
+      assertThat(up.take().header("x-forwarded-client-cert")).isNull();
+    }
+  }
+
+  @Test
+  void theGatewayAddsItsOwnViaAfterTheReceivedOnes() throws Exception {
+    try (TestUpstream up = ok(); GatewayFixture gw = gateway(up); RawConnection c = RawConnection.open(gw.port())) {
+      c.send("GET / HTTP/1.1\r\nHost: a\r\nVia: 1.0 fred, 1.1 p.example\r\n\r\n");
+      assertThat(c.readResponse().status()).isEqualTo(200);
+      List<String> via = up.take().headers().stream().filter(h -> h.getKey().equalsIgnoreCase("via")).map(Map.Entry::getValue).toList();
+      assertThat(via).hasSize(2);
+      assertThat(via.get(0)).isEqualTo("1.0 fred, 1.1 p.example");
+      assertThat(via.get(1)).matches("1\\.1 sluice-[0-9a-f]{8}");
+    }
+  }
+
+  @Test
+  void aRouteWhoseUpstreamIsTheGatewayItselfGets508InsteadOfLooping() throws Exception {
+    int port = GatewayFixture.freePort();
+    try (GatewayFixture gw = GatewayFixture.start(GatewayFixture.simpleProxy(port, "127.0.0.1:" + port));
+        RawConnection c = RawConnection.open(gw.port())) {
+      c.send("GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
+      RawConnection.Response r = c.readResponse();
+      assertThat(r.status()).isEqualTo(508);
+      assertThat(r.header("X-Sluice-Reason")).isEqualTo("loop_detected");
+      assertThat(r.body()).contains("a route's upstream leads back to listener");
+      // the connection is still good for the next request
+      c.send("GET /y HTTP/1.1\r\nHost: a\r\n\r\n");
+      assertThat(c.readResponse().status()).isEqualTo(508);
+    }
+  }
+
+  @Test
   void requestIdIsKeptWhenPresentAndAddedWhenAbsent() throws Exception {
     try (TestUpstream up = ok(); GatewayFixture gw = gateway(up); RawConnection c = RawConnection.open(gw.port())) {
       c.send("GET /1 HTTP/1.1\r\nHost: a\r\nX-Request-Id: my-id-42\r\n\r\n");

@@ -39,13 +39,14 @@ class ClientAuthTest {
         + TlsFixture.listener(GatewayFixture.freePort(), "{certificates: [{secret: web}], clientAuth: " + clientAuth + "}", upstream);
   }
 
-  private TlsFixture.Run curl(int port, TestCerts.@org.jspecify.annotations.Nullable Issued client) throws Exception {
+  private TlsFixture.Run curl(int port, TestCerts.@org.jspecify.annotations.Nullable Issued client, String... headers) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "--cacert", SERVER_CA.caCert().writeCert(tmp.resolve("server-ca.pem")).toString()));
     if (client != null) {
       Path cert = client.writeCert(tmp.resolve("client.pem"));
       Path key = Files.writeString(tmp.resolve("client.key"), client.keyPem());
       cmd.addAll(List.of("--cert", cert.toString(), "--key", key.toString()));
     }
+    for (String h : headers) cmd.addAll(List.of("-H", h));
     cmd.add("https://127.0.0.1:" + port + "/mtls");
     return TlsFixture.run(cmd.toArray(String[]::new));
   }
@@ -71,6 +72,29 @@ class ClientAuthTest {
       assertThat(stranger.exit()).as(stranger.output()).isNotZero();
       assertThat(stranger.output()).doesNotContain("hello");
       assertThat(up.received()).hasSize(2);
+    }
+  }
+
+  @Test
+  void theVerifiedClientCertificateIsForwardedInXForwardedClientCertAndTheSchemeIsHttps() throws Exception {
+    try (TestUpstream up = TestUpstream.start("up", (req, ex) -> ex.respond(200, Map.of(), "hello " + req.target()));
+        GatewayFixture gw = GatewayFixture.start(config("{ca: clients, mode: optional}", up.address()))) {
+      TestCerts.Issued alice = CLIENT_CA.leaf("alice", "alice.example");
+      TlsFixture.Run withCert = curl(gw.port(), alice, "X-Forwarded-Client-Cert: Subject=\"CN=admin\"");
+      assertThat(withCert.exit()).as(withCert.output()).isZero();
+      TestUpstream.Received got = up.take();
+      String hash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+          .digest(alice.cert().getEncoded()));
+      // The client's own field is dropped; the gateway's says who the handshake verified.
+      assertThat(got.headerCount("x-forwarded-client-cert")).isEqualTo(1);
+      assertThat(got.header("x-forwarded-client-cert")).isEqualTo("Hash=" + hash + ";Subject=\"CN=alice\";DNS=alice.example");
+      assertThat(got.header("x-forwarded-proto")).isEqualTo("https");
+
+      TlsFixture.Run without = curl(gw.port(), null, "X-Forwarded-Client-Cert: Subject=\"CN=admin\"");
+      assertThat(without.exit()).as(without.output()).isZero();
+      TestUpstream.Received anonymous = up.take();
+      assertThat(anonymous.header("x-forwarded-client-cert")).isNull();
+      assertThat(anonymous.header("x-forwarded-proto")).isEqualTo("https");
     }
   }
 

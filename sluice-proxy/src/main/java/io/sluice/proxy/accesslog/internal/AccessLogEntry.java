@@ -14,6 +14,7 @@ import org.jspecify.annotations.Nullable;
  * @param upstream the endpoint address of the last attempt
  * @param requestIdHeader the client's X-Request-Id, when it sent one
  * @param consumer the name of the Consumer an authentication filter recognised, or null
+ * @param clientCert the subject of the client certificate the listener verified (mTLS), or null
  * @param requestIdHigh with {@code requestIdLow}, the X-Request-Id the gateway generated (both 0 when none)
  */
 public record AccessLogEntry(
@@ -39,4 +40,5 @@ public record AccessLogEntry(
     long requestIdLow,
     @Nullable String traceId,
     @Nullable String userAgent,
-    @Nullable String consumer) {}
+    @Nullable String consumer,
+    @Nullable String clientCert) {}

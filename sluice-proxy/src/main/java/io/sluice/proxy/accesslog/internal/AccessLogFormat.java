@@ -29,11 +29,11 @@ public final class AccessLogFormat {
   private static final int TIME = 0, LISTENER = 1, CLIENT = 2, METHOD = 3, HOST = 4, PATH = 5, QUERY = 6,
       PROTOCOL = 7, STATUS = 8, REASON = 9, BYTES_IN = 10, BYTES_OUT = 11, DURATION = 12, UPSTREAM_DURATION = 13,
       ROUTE = 14, UPSTREAM = 15, REQUEST_ID = 16, TRACE_ID = 17, USER_AGENT = 18,
-      CONSUMER = 19;
+      CONSUMER = 19, CLIENT_CERT = 20;
 
   static {
     // The codes above are positions in the API's list of field names.
-    if (AccessLog.FIELDS.indexOf("consumer") != CONSUMER || AccessLog.FIELDS.indexOf("time") != TIME) {
+    if (AccessLog.FIELDS.indexOf("clientCert") != CLIENT_CERT || AccessLog.FIELDS.indexOf("time") != TIME) {
       throw new IllegalStateException("AccessLog.FIELDS changed order: update AccessLogFormat's codes");
     }
   }
@@ -132,7 +132,7 @@ public final class AccessLogFormat {
           out.append('-');
         }
       }
-      case HOST, QUERY, USER_AGENT -> text(string(e, field), out, quoteFreeText);
+      case HOST, QUERY, USER_AGENT, CLIENT_CERT -> text(string(e, field), out, quoteFreeText);
       default -> text(string(e, field), out, false);
     }
   }
@@ -185,6 +185,7 @@ public final class AccessLogFormat {
       case TRACE_ID -> e.traceId();
       case USER_AGENT -> e.userAgent();
       case CONSUMER -> e.consumer();
+      case CLIENT_CERT -> e.clientCert();
       default -> throw new IllegalStateException("not a string field: " + field);
     };
   }

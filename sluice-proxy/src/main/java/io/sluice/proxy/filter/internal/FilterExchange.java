@@ -209,20 +209,21 @@ public final class FilterExchange implements Exchange {
    * the caller owns the buffer. May be called again (a retry on a new connection).
    *
    * @param routePath the path after the route's own rewrite, or null when the route does not rewrite it
+   * @param viaLine the gateway's own Via field, appended after the received ones
    */
-  public ByteBuf encodeUpstreamRequest(ByteBufAllocator alloc, @Nullable String routePath) {
+  public ByteBuf encodeUpstreamRequest(ByteBufAllocator alloc, @Nullable String routePath, byte[] viaLine) {
     if (phase == REQUEST) phase = SENT;
     RequestHead h = head;
     ByteBuf out = alloc.ioBuffer(h.length() + 256 + 64 * requestEdits.addedCount());
     // A body-less request whose (empty) body was only "buffered" for a filter is sent as it came.
     ByteBuf b = bodyReplaced || h.hasBody() ? body : null;
     if (method == null && path == null && !querySet && authority == null && b == null && requestEdits.isEmpty()) {
-      h.encodeForUpstream(out, routePath, routeAuthority, "http");
+      h.encodeForUpstream(out, routePath, routeAuthority, viaLine);
       return out;
     }
     String p = path != null ? path : routePath != null ? routePath : h.path();
     h.encodeForUpstream(out, method != null ? method : h.method(), p, querySet ? query : h.query(), requestView.authority(),
-        "http", requestEdits, b == null ? -1 : b.readableBytes());
+        viaLine, requestEdits, b == null ? -1 : b.readableBytes());
     if (b == null || !b.isReadable()) return out;
     CompositeByteBuf whole = alloc.compositeBuffer(2);
     whole.addComponents(true, out, b.retainedDuplicate());
@@ -814,7 +815,7 @@ public final class FilterExchange implements Exchange {
 
     @Override
     public String scheme() {
-      return "http";
+      return head.scheme();
     }
 
     @Override

@@ -105,7 +105,7 @@ public final class ExchangeTrace {
         .setStartTimestamp(EPOCH_OFFSET + startNanoTime, TimeUnit.NANOSECONDS)
         .setAttribute(HttpAttributes.HTTP_REQUEST_METHOD, method)
         .setAttribute(UrlAttributes.URL_PATH, h.path())
-        .setAttribute(UrlAttributes.URL_SCHEME, "http")
+        .setAttribute(UrlAttributes.URL_SCHEME, h.scheme())
         .setAttribute(NetworkAttributes.NETWORK_PROTOCOL_NAME, "http")
         .setAttribute(NetworkAttributes.NETWORK_PROTOCOL_VERSION, h.isHttp10() ? "1.0" : "1.1")
         .setAttribute(ServerAttributes.SERVER_ADDRESS, h.host())
