@@ -18,6 +18,7 @@ import io.sluice.proxy.http1.ChunkedParser;
 import io.sluice.proxy.http1.HttpParseException;
 import io.sluice.proxy.http1.RequestHead;
 import io.sluice.proxy.http1.RequestHeadReader;
+import io.sluice.proxy.http1.ResponseHead;
 import io.sluice.proxy.tls.internal.ClientIdentity;
 import io.sluice.proxy.upstream.Endpoint;
 import java.io.IOException;
@@ -47,7 +48,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Threading: everything runs on the channel's event loop.
  */
-final class DownstreamHandler extends ChannelInboundHandlerAdapter implements ExchangeHost {
+final class DownstreamHandler extends ChannelInboundHandlerAdapter implements ExchangeHost, UpstreamStream.Events {
   private static final int HEAD = 0;
   /** Streaming the request body to the upstream. */
   private static final int BODY = 1;
@@ -84,7 +85,12 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
   private @Nullable RequestHead request;
   private @Nullable RuntimeRoute route;
   private long bodyRemaining;
-  private @Nullable UpstreamConnection upstream;
+  private @Nullable UpstreamStream upstream;
+  /** The upstream's response head, while it waits for the filters (async, or collecting the body). */
+  private @Nullable ResponseHead responseHead;
+  /** The upstream response's body is being read into memory for the filters' body phase; its head waits. */
+  private boolean collecting;
+  private final Runnable responseFiltered = this::responseFiltered;
   private boolean upstreamNeedsFlush;
   private boolean requestComplete;
   private boolean responseStarted;
@@ -130,10 +136,10 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
     listener.connectionClosed(channel);
     state = CLOSED;
     if (timer != null) timer.cancel(false);
-    UpstreamConnection up = upstream;
+    UpstreamStream up = upstream;
     if (up != null) {
       upstream = null;
-      up.downstreamClosed();
+      up.abort();
     }
     attempts.cancel();
     endFilters();
@@ -190,7 +196,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    UpstreamConnection up = upstream;
+    UpstreamStream up = upstream;
     if (up != null && channel.isWritable()) {
       up.resumeReading();
     }
@@ -210,7 +216,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
     closeAfterResponse = true;
     if (state == HEAD || state == BODY || state == DISCARD || state == BUFFER || state == PREBUFFER
         || (state == FILTERS && !requestComplete)) {
-      UpstreamConnection up = upstream;
+      UpstreamStream up = upstream;
       if (up != null) {
         upstream = null;
         up.abort();
@@ -277,7 +283,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
             dispatch(h, c);
           }
           case BODY -> {
-            UpstreamConnection up = upstream;
+            UpstreamStream up = upstream;
             if (up == null || !up.isReady() || in == null || !in.isReadable()) return;
             forwardBody(in, up);
             if (!requestComplete) return;
@@ -315,6 +321,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
 
   private void dispatch(RequestHead h, ListenerConfig c) {
     request = h;
+    collecting = false;
+    responseHead = null;
     ClientIdentity id = identity;
     if (id == null) identity = id = ClientIdentity.of(channel);
     h.setConnection(clientIp, id.scheme(), id.forwardedLine());
@@ -439,7 +447,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
   }
 
   /** The exchange goes on with {@code up}: its first attempt, or a retry. */
-  void attach(UpstreamConnection up) {
+  void attach(UpstreamStream up) {
     state = requestComplete ? AWAIT_RESPONSE : BODY;
     upstream = up;
     obs.acquired(up.isReady());
@@ -472,7 +480,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
 
   /** The route's request timeout passed before a response head: the attempt in progress is abandoned. */
   void requestTimedOut(FailureKind kind, String message) {
-    UpstreamConnection up = upstream;
+    UpstreamStream up = upstream;
     if (up != null) {
       upstream = null;
       up.abort();
@@ -482,19 +490,6 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
 
   boolean responseStarted() {
     return responseStarted;
-  }
-
-  /** The response timeout of the current attempt at {@code u} (the route may replace the upstream's). */
-  long responseTimeoutNanos(UpstreamRuntime u) {
-    return attempts.responseTimeoutNanos(u);
-  }
-
-  /**
-   * The current attempt's response head arrived with {@code status}: true when the response is to
-   * be dropped (with its connection) because the request is retried.
-   */
-  boolean retryOnResponse(int status) {
-    return attempts.responded(status);
   }
 
   /** The current request's head as the upstream gets it (with a buffered body, if any); the caller owns the buffer. */
@@ -597,13 +592,6 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
     flushUpstream();
   }
 
-  /** A response filter replaced the upstream's response; the upstream connection is already closed. */
-  void upstreamResponseReplaced() {
-    upstream = null;
-    if (state == CLOSED) return;
-    filters.writeReplacement();
-  }
-
   /** Called when the upstream connection has the request head and can take the body. */
   void upstreamReady() {
     obs.connected();
@@ -619,7 +607,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
     }
   }
 
-  private void forwardBody(ByteBuf in, UpstreamConnection up) {
+  private void forwardBody(ByteBuf in, UpstreamStream up) {
     int from = in.readerIndex();
     int to = in.writerIndex();
     int end;
@@ -676,28 +664,183 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
   private void flushUpstream() {
     if (upstreamNeedsFlush) {
       upstreamNeedsFlush = false;
-      UpstreamConnection up = upstream;
+      UpstreamStream up = upstream;
       if (up != null) up.flush();
     }
   }
 
-  // ---- called by UpstreamConnection, on this loop ----
+  // ---- the upstream stream (UpstreamStream.Events), on this loop ----
+
+  /**
+   * Opens the upstream stream of an attempt at {@code e} of {@code u}: a pooled connection, or a new
+   * one when {@code fresh} (the keep-alive race was lost on a pooled one). Takes ownership of
+   * {@code head} unless null is returned (the endpoint's connection limit is reached).
+   */
+  @Nullable UpstreamStream openStream(UpstreamRuntime u, Endpoint e, ByteBuf head, boolean fresh) {
+    RequestHead h = request;
+    boolean replayable = bodyBuffered || !h.hasBody();
+    long timeout = attempts.responseTimeoutNanos(u);
+    return fresh
+        ? UpstreamConnection.open(this, channel.eventLoop(), u, e, head, h.method(), requestComplete, replayable, timeout,
+            listener.unexpectedErrors())
+        : UpstreamConnection.acquire(this, channel.eventLoop(), u, e, head, h.method(), requestComplete, replayable, timeout,
+            listener.unexpectedErrors());
+  }
 
   ChannelHandlerContext context() {
     return ctx;
   }
 
-  RequestHead request() {
-    return request;
+  @Override
+  public void onReady() {
+    upstreamReady();
   }
 
-  boolean requestComplete() {
-    return requestComplete;
+  @Override
+  public void onWritable() {
+    upstreamWritable();
   }
 
-  /** The current request has no body, or all of it was in memory before the first attempt. */
-  boolean bodyReplayable() {
-    return bodyBuffered || !request.hasBody();
+  @Override
+  public boolean clientWritable() {
+    return channel.isWritable();
+  }
+
+  @Override
+  public int onResponseHead(ResponseHead head) {
+    if (attempts.responded(head.status())) {
+      // Retried elsewhere: this response is dropped unread, with its connection.
+      return UpstreamStream.DROP;
+    }
+    FilterExchange x = filtersInUse();
+    if (x != null) {
+      switch (x.filterUpstreamResponse(head, responseFiltered)) {
+        case FilterExchange.RESPONSE_PENDING -> {
+          // Nothing of the response moves until the filters are done; the body waits in the socket.
+          responseHead = head;
+          return UpstreamStream.WAIT;
+        }
+        case FilterExchange.RESPONSE_REPLACED -> {
+          replaceResponse();
+          return UpstreamStream.DROP;
+        }
+        default -> {}
+      }
+    }
+    return startResponse(head, x);
+  }
+
+  /** The response filters finished after waiting: the head goes out (or the filters' response), then the body. */
+  private void responseFiltered() {
+    UpstreamStream up = upstream;
+    ResponseHead head = responseHead;
+    FilterExchange x = filtersInUse();
+    if (up == null || head == null || x == null || state == CLOSED) return;
+    if (x.responseReplaced()) {
+      replaceResponse();
+      return;
+    }
+    up.proceed(startResponse(head, x));
+  }
+
+  /** A response filter answered instead of the upstream: the upstream's response is dropped with its connection. */
+  private void replaceResponse() {
+    UpstreamStream up = upstream;
+    upstream = null;
+    responseHead = null;
+    if (up != null) up.abort();
+    attempts.complete();
+    filters.writeReplacement();
+  }
+
+  /**
+   * Writes the upstream's response head to the client (with the filters' edits), or, when a filter
+   * reads the body, holds it while the body is collected. Returns how the stream delivers the body.
+   */
+  private int startResponse(ResponseHead head, @Nullable FilterExchange x) {
+    int status = head.status();
+    RequestHead req = request;
+    boolean noBody = req.method().equals("HEAD") || status == 204 || status == 304;
+    if (!noBody && x != null && x.collectResponseBody(head.isChunked() ? -1 : head.contentLength())) {
+      // A filter reads the body: the head waits until it is in (or over the limit).
+      responseHead = head;
+      collecting = true;
+      return UpstreamStream.BODY_DECODED;
+    }
+    responseHead = null;
+    boolean client10 = req.isHttp10();
+    // Chunked stays chunked, except for an HTTP/1.0 client: it gets the content, delimited by the close.
+    boolean chunked = !noBody && head.isChunked() && !client10;
+    boolean untilClose = !noBody && (head.isChunked() ? client10 : head.contentLength() < 0 || head.isTransferEncodedUntilClose());
+    boolean close = closeAfterResponse(untilClose);
+    ByteBuf out = ctx.alloc().ioBuffer(head.length() + 64);
+    head.encodeForDownstream(out, chunked, close, client10 && !close, x == null ? null : x.responseEdits());
+    writeResponse(out);
+    return chunked ? UpstreamStream.BODY_FRAMED : UpstreamStream.BODY_DECODED;
+  }
+
+  @Override
+  public void onResponseData(ByteBuf data) {
+    if (!collecting) {
+      writeResponse(data);
+      return;
+    }
+    FilterExchange x = filters;
+    boolean kept = x.appendResponseBody(data, data.readerIndex(), data.readableBytes());
+    if (kept) {
+      data.release();
+      return;
+    }
+    // Over the limit: the head goes out as the filters left it, then what was read, then the rest
+    // as it comes, de-chunked and close-delimited.
+    collecting = false;
+    ResponseHead head = responseHead;
+    responseHead = null;
+    boolean close = closeAfterResponse(true);
+    ByteBuf out = ctx.alloc().ioBuffer(head.length() + 64);
+    head.encodeForDownstream(out, false, close, false, x.responseEdits());
+    writeResponse(out);
+    ByteBuf sofar = x.takeResponseBody();
+    if (sofar != null) writeResponse(sofar);
+    writeResponse(data);
+  }
+
+  @Override
+  public void onResponseFlush() {
+    ctx.flush();
+  }
+
+  @Override
+  public void onResponseEnd() {
+    upstream = null;
+    if (collecting) {
+      collecting = false;
+      // The collected body is complete: the filters' body phase, then the head with its Content-Length and the body.
+      FilterExchange x = filters;
+      if (x.filterResponseBody()) {
+        responseHead = null;
+        attempts.complete();
+        x.writeReplacement();
+        return;
+      }
+      ResponseHead head = responseHead;
+      responseHead = null;
+      ByteBuf body = x.takeResponseBody();
+      int length = body == null ? 0 : body.readableBytes();
+      boolean client10 = request.isHttp10();
+      boolean close = closeAfterResponse(false);
+      ByteBuf out = ctx.alloc().ioBuffer(head.length() + 96);
+      head.encodeForDownstream(out, false, close, client10 && !close, x.responseEditsWithLength(length));
+      writeResponse(out);
+      if (body != null) writeResponse(body);
+    }
+    ctx.flush();
+    exchangeComplete();
+  }
+
+  @Override
+  public void onFailure(FailureKind kind, String message, boolean staleReuse) {
+    upstreamFailed(kind, message, staleReuse);
   }
 
   /**
@@ -705,26 +848,18 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
    * the client or the gateway asked for it, or when the request body is not all read yet (the
    * remainder can't be told apart from a next request without reading it).
    */
-  boolean closeAfterResponse(boolean bodyUntilClose) {
+  private boolean closeAfterResponse(boolean bodyUntilClose) {
     responseStarted = true;
     if (!requestComplete || bodyUntilClose || draining) closeAfterResponse = true;
     return closeAfterResponse;
   }
 
-  void writeResponse(ByteBuf buf) {
+  private void writeResponse(ByteBuf buf) {
     ctx.write(obs.out(buf), ctx.voidPromise());
   }
 
-  void flushResponse() {
-    ctx.flush();
-  }
-
-  boolean isWritable() {
-    return channel.isWritable();
-  }
-
-  /** The exchange ended with a complete response; the upstream connection has been released. */
-  void exchangeComplete() {
+  /** The exchange ended with a complete response; the upstream stream is done. */
+  private void exchangeComplete() {
     attempts.complete();
     obs.end();
     upstream = null;
@@ -744,17 +879,12 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
   /**
    * The upstream failed. Before any response byte went out the client gets the gateway's error;
    * after, the response cannot be completed and the connection is closed.
-   */
-  void upstreamFailed(FailureKind kind, String message) {
-    upstreamFailed(kind, message, false);
-  }
-
-  /**
+   *
    * @param staleReuse a reused connection lost the keep-alive race and the request can go again
    *     (see {@link UpstreamConnection}): the attempt goes on on a new connection if it can
    *     ({@link UpstreamAttempts#reconnect}), and only otherwise is this a failure
    */
-  void upstreamFailed(FailureKind kind, String message, boolean staleReuse) {
+  private void upstreamFailed(FailureKind kind, String message, boolean staleReuse) {
     upstream = null;
     // The new connection's attempt ends this one in the metrics, and the exchange has no failure.
     if (staleReuse && state != CLOSED && attempts.reconnect()) return;
@@ -812,7 +942,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
       channel.close();
       return;
     }
-    UpstreamConnection up = upstream;
+    UpstreamStream up = upstream;
     if (up != null) {
       upstream = null;
       up.abort();
@@ -881,9 +1011,9 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
       long left = lastActivity + c.idleTimeoutNanos - now;
       if (left <= 0) {
         if (state == BODY || state == BUFFER || state == PREBUFFER) {
-          UpstreamConnection up = upstream;
+          UpstreamStream up = upstream;
           if (up != null) up.abort();
-          upstreamFailed(FailureKind.CLIENT_BODY_TIMEOUT, "request body not received within the idle timeout");
+          upstreamFailed(FailureKind.CLIENT_BODY_TIMEOUT, "request body not received within the idle timeout", false);
         } else {
           channel.close();
         }

@@ -166,7 +166,7 @@ final class UpstreamAttempts implements EndpointFilter {
     }
     down.attemptEndpoint(u, e);
     ByteBuf head = requestHead();
-    UpstreamConnection up = UpstreamConnection.acquire(down, loop, u, e, head);
+    UpstreamStream up = down.openStream(u, e, head, false);
     if (up == null) {
       head.release();
       releasePermits();
@@ -264,7 +264,7 @@ final class UpstreamAttempts implements EndpointFilter {
     UpstreamRuntime u = upstream;
     if (!active || !attemptOpen || e == null || u == null) return false;
     ByteBuf head = requestHead();
-    UpstreamConnection up = UpstreamConnection.open(down, LoopThread.current(), u, e, head);
+    UpstreamStream up = down.openStream(u, e, head, true);
     if (up == null) {
       head.release();
       return false;

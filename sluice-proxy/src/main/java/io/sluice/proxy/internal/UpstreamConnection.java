@@ -9,14 +9,12 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.unix.Errors;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.sluice.proxy.filter.internal.FilterExchange;
 import io.sluice.proxy.http1.ChunkedParser;
-import io.sluice.proxy.http1.HeaderEdits;
 import io.sluice.proxy.http1.HttpParseException;
-import io.sluice.proxy.http1.RequestHead;
 import io.sluice.proxy.http1.ResponseHead;
 import io.sluice.proxy.upstream.Endpoint;
 import java.io.IOException;
@@ -26,12 +24,14 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One HTTP/1.1 connection to an upstream endpoint, opened on the event loop of the client
- * connection that first needed it, and pooled on that loop between exchanges.
+ * connection that first needed it, and pooled on that loop between exchanges: the HTTP/1.1
+ * {@link UpstreamStream}. It knows nothing of the exchange it serves beyond {@link UpstreamStream.Events}.
  *
- * <p>While bound to a {@link DownstreamHandler} it reads the response head, rewrites it, and
- * streams the body to the client verbatim (chunked stays chunked; only an HTTP/1.0 client gets the
- * chunk framing removed). It goes back to its loop's pool only when both the request and the
- * response were complete and both sides allow keep-alive; otherwise it is closed.
+ * <p>While bound to an exchange it writes the request, reads the response head, asks the exchange
+ * how to deliver the body ({@link UpstreamStream.Events#onResponseHead}), and streams it: verbatim
+ * ({@link UpstreamStream#BODY_FRAMED}: chunked stays chunked) or as content only. It goes back to
+ * its loop's pool only when both the request and the response were complete and the upstream
+ * allows keep-alive; otherwise it is closed.
  *
  * <p>The keep-alive race every pooling proxy has to handle: the upstream closes a pooled connection
  * (idle, or right after its last response without saying so) while the next request is on its
@@ -43,12 +43,13 @@ import org.jspecify.annotations.Nullable;
  * upstream provably did not read it: the connection was reset (the upstream closed it with the
  * request unread, or had closed it before the request arrived), and its body was all in memory.
  * A plain close after the request went out may mean the upstream acted on it: that is a 502.
- * This connection only tells the race from other failures; going again is {@link UpstreamAttempts}'
- * decision, like any other attempt's.
+ * This connection only tells the race from other failures ({@code staleReuse} in
+ * {@link UpstreamStream.Events#onFailure}); going again is {@link UpstreamAttempts}' decision, like
+ * any other attempt's.
  *
  * <p>Threading: everything runs on the connection's event loop.
  */
-final class UpstreamConnection extends ChannelInboundHandlerAdapter {
+final class UpstreamConnection extends ChannelInboundHandlerAdapter implements UpstreamStream {
   private static final int IDLE = 0;
   private static final int HEAD = 1;
   private static final int BODY_LENGTH = 2;
@@ -56,10 +57,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private static final int BODY_CHUNKED_DECODE = 4;
   private static final int BODY_UNTIL_CLOSE = 5;
   private static final int CLOSED = 6;
-  /** The response head is read; the route's response filters are waiting for an async result. */
-  private static final int FILTERING = 7;
-  /** The body is being read for the filters' body phase (see {@link #collectMode}); the head waits. */
-  private static final int COLLECTING = 8;
+  /** The response head is read; the exchange answered {@link UpstreamStream#WAIT}: the body waits in the socket. */
+  private static final int WAITING = 7;
   private static final int MAX_RESPONSE_HEAD = 64 * 1024;
 
   private final LoopContext loopContext;
@@ -74,18 +73,14 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private @Nullable ByteBuf cumulation;
   private long idleSince;
   private long idleTimeoutNanos;
-  private boolean reused;
   private boolean pausedByDownstream;
-  private boolean pausedForFilters;
-  private final Runnable responseFiltered = this::responseFiltered;
-  private final ChunkedParser.DataSink collectSink = this::collectData;
-  /** While {@link #COLLECTING}: the state the body is read in (BODY_LENGTH, BODY_CHUNKED_DECODE, BODY_UNTIL_CLOSE). */
-  private int collectMode;
+  private boolean pausedForExchange;
 
   // The current exchange.
-  private @Nullable DownstreamHandler down;
-  private @Nullable UpstreamRuntime upstream;
+  private UpstreamStream.@Nullable Events events;
   private @Nullable ByteBuf pendingHead;
+  /** The request is a HEAD: its response has no body, whatever its head says. */
+  private boolean headRequest;
   /** A reused connection that closes before any response byte: the request goes again on a new one (see class doc). */
   private boolean retryIfClosed;
   /** A reused connection that the upstream resets before any response byte: the request goes again on a new one. */
@@ -111,24 +106,26 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
   /**
    * Binds a pooled connection to {@code endpoint} for the request whose head is {@code requestHead},
-   * or opens a new one. Takes ownership of {@code requestHead}, except when null is returned: then
-   * the endpoint's connection limit is reached and nothing was done.
+   * or opens a new one on {@code loop}. Takes ownership of {@code requestHead}, except when null is
+   * returned: then the endpoint's connection limit is reached and nothing was done.
    */
-  static @Nullable UpstreamConnection acquire(
-      DownstreamHandler down, LoopThread loop, UpstreamRuntime upstream, Endpoint endpoint, ByteBuf requestHead) {
-    LoopContext lc = loop.context();
+  static @Nullable UpstreamConnection acquire(UpstreamStream.Events events, EventLoop loop, UpstreamRuntime upstream,
+      Endpoint endpoint, ByteBuf requestHead, String method, boolean requestComplete, boolean replayable,
+      long responseTimeoutNanos, UnexpectedErrors unexpected) {
+    LoopContext lc = LoopThread.current().context();
     long now = System.nanoTime();
-    UpstreamConnection c = isIdempotent(down.request().method())
+    UpstreamConnection c = isIdempotent(method)
         ? lc.pollIdle(endpoint, upstream.idleTimeoutNanos, now)
         : lc.pollSafe(endpoint, now);
     if (c != null) {
-      c.bind(down, upstream, requestHead, true);
+      c.bind(events, upstream, method, requestComplete, replayable, true, responseTimeoutNanos);
       // Not notified: the caller sees isReady() and goes on itself (notifying it here too sent a
       // second 100 Continue to a client that expects one).
       c.writeHead(requestHead, false);
       return c;
     }
-    return open(down, loop, upstream, endpoint, requestHead);
+    return open(events, loop, upstream, endpoint, requestHead, method, requestComplete, replayable, responseTimeoutNanos,
+        unexpected);
   }
 
   /**
@@ -136,17 +133,17 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
    * (never a pooled one). Takes ownership of {@code requestHead}, except when null is returned: then
    * the endpoint's connection limit is reached and nothing was done.
    */
-  static @Nullable UpstreamConnection open(
-      DownstreamHandler down, LoopThread loop, UpstreamRuntime upstream, Endpoint endpoint, ByteBuf requestHead) {
+  static @Nullable UpstreamConnection open(UpstreamStream.Events events, EventLoop loop, UpstreamRuntime upstream,
+      Endpoint endpoint, ByteBuf requestHead, String method, boolean requestComplete, boolean replayable,
+      long responseTimeoutNanos, UnexpectedErrors unexpected) {
     if (!endpoint.tryOpenConnection(upstream.maxConnectionsPerEndpoint)) {
       return null;
     }
-    UpstreamConnection c = new UpstreamConnection(loop.context(), endpoint, down.unexpectedErrors());
-    c.bind(down, upstream, requestHead, false);
+    UpstreamConnection c = new UpstreamConnection(LoopThread.current().context(), endpoint, unexpected);
+    c.bind(events, upstream, method, requestComplete, replayable, false, responseTimeoutNanos);
     c.pendingHead = requestHead;
-    Channel downstream = down.context().channel();
     ChannelFuture f = new Bootstrap()
-        .group(downstream.eventLoop())
+        .group(loop)
         .channel(Transport.socketChannelClass())
         .option(ChannelOption.TCP_NODELAY, true)
         // The same allocator as the client side: one buffer type on the hot path keeps call sites monomorphic.
@@ -163,21 +160,21 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     return c;
   }
 
-  private void bind(DownstreamHandler d, UpstreamRuntime u, ByteBuf requestHead, boolean reused) {
-    this.down = d;
-    this.upstream = u;
-    this.reused = reused;
+  private void bind(UpstreamStream.Events ev, UpstreamRuntime u, String method, boolean requestComplete,
+      boolean replayable, boolean reused, long responseTimeoutNanos) {
+    this.events = ev;
     this.idleTimeoutNanos = u.idleTimeoutNanos;
-    this.responseTimeoutNanos = d.responseTimeoutNanos(u);
+    this.responseTimeoutNanos = responseTimeoutNanos;
+    this.headRequest = method.equals("HEAD");
     this.state = HEAD;
-    this.requestSent = d.requestComplete();
+    this.requestSent = requestComplete;
     this.responseBytesSeen = false;
     this.active = true;
     endpoint.requestStarted();
     this.refused = false;
-    boolean replayable = reused && d.bodyReplayable();
-    this.retryIfRefused = replayable;
-    this.retryIfClosed = replayable && isIdempotent(d.request().method());
+    boolean replay = reused && replayable;
+    this.retryIfRefused = replay;
+    this.retryIfClosed = replay && isIdempotent(method);
   }
 
   private static boolean isIdempotent(String method) {
@@ -190,19 +187,19 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private void connected(ChannelFuture f) {
     ByteBuf h = pendingHead;
     pendingHead = null;
-    DownstreamHandler d = down;
+    UpstreamStream.Events ev = events;
     if (!f.isSuccess()) {
       if (h != null) h.release();
       state = CLOSED;
       endActive();
-      if (d != null) {
-        down = null;
+      if (ev != null) {
+        events = null;
         FailureKind kind = f.cause() instanceof ConnectTimeoutException ? FailureKind.CONNECT_TIMEOUT : FailureKind.CONNECT_FAILURE;
-        d.upstreamFailed(kind, "cannot connect to " + endpoint.address() + ": " + f.cause().getMessage());
+        ev.onFailure(kind, "cannot connect to " + endpoint.address() + ": " + f.cause().getMessage(), false);
       }
       return;
     }
-    if (d == null || h == null || state == CLOSED) {
+    if (ev == null || h == null || state == CLOSED) {
       // The exchange was aborted while we were connecting.
       if (h != null) h.release();
       close();
@@ -211,15 +208,16 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     writeHead(h, true);
   }
 
-  private void writeHead(ByteBuf h, boolean notifyDownstream) {
+  private void writeHead(ByteBuf h, boolean notifyExchange) {
     ready = true;
     channel.writeAndFlush(h, channel.voidPromise());
     if (requestSent) armResponseTimer(responseTimeoutNanos);
-    DownstreamHandler d = down;
-    if (notifyDownstream && d != null) d.upstreamReady();
+    UpstreamStream.Events ev = events;
+    if (notifyExchange && ev != null) ev.onReady();
   }
 
-  boolean isReady() {
+  @Override
+  public boolean isReady() {
     return ready;
   }
 
@@ -239,30 +237,34 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     return idleTimeoutNanos;
   }
 
-  boolean isWritable() {
+  @Override
+  public boolean isWritable() {
     return channel.isWritable();
   }
 
-  void write(ByteBuf body) {
+  @Override
+  public void write(ByteBuf body) {
     channel.write(body, channel.voidPromise());
   }
 
-  void flush() {
+  @Override
+  public void flush() {
     channel.flush();
   }
 
-  /** The whole request body has been written. */
-  void requestSent() {
+  @Override
+  public void requestSent() {
     requestSent = true;
     // Like Envoy's route timeout, the wait for the response starts once the request is all sent,
     // so a long upload is not cut off by the response timeout.
-    if (state == HEAD && upstream != null) armResponseTimer(responseTimeoutNanos);
+    if (state == HEAD && events != null) armResponseTimer(responseTimeoutNanos);
   }
 
-  void resumeReading() {
+  @Override
+  public void resumeReading() {
     if (pausedByDownstream) {
       pausedByDownstream = false;
-      if (!pausedForFilters) channel.config().setAutoRead(true);
+      if (!pausedForExchange) channel.config().setAutoRead(true);
     }
   }
 
@@ -280,21 +282,17 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     channel.eventLoop().execute(this::close);
   }
 
-  /** Ends the exchange from the client side (gone, or refused mid-request): this connection closes. */
-  void abort() {
-    down = null;
+  @Override
+  public void abort() {
+    events = null;
     endActive();
     close();
-  }
-
-  void downstreamClosed() {
-    abort();
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     ByteBuf in = (ByteBuf) msg;
-    if (down == null || state == IDLE || state == CLOSED) {
+    if (events == null || state == IDLE || state == CLOSED) {
       // Bytes nobody asked for: the connection's framing can no longer be trusted.
       in.release();
       close();
@@ -320,8 +318,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
-    DownstreamHandler d = down;
-    if (d != null) d.flushResponse();
+    UpstreamStream.Events ev = events;
+    if (ev != null) ev.onResponseFlush();
     ByteBuf c = cumulation;
     if (c != null && !c.isReadable()) {
       cumulation = null;
@@ -331,8 +329,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    DownstreamHandler d = down;
-    if (d != null && channel.isWritable()) d.upstreamWritable();
+    UpstreamStream.Events ev = events;
+    if (ev != null && channel.isWritable()) ev.onWritable();
   }
 
   @Override
@@ -372,7 +370,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     // An idempotent request goes again whatever the close was: nothing to wait for.
-    if (state == HEAD && retryIfRefused && !retryIfClosed && !responseBytesSeen && down != null) {
+    if (state == HEAD && retryIfRefused && !retryIfClosed && !responseBytesSeen && events != null) {
       SocketState sockets = loopContext.sockets();
       long wait = sockets.resetWaitNanos(channel);
       if (sockets.reset(channel)) {
@@ -403,34 +401,27 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     }
     responseDeadline = 0;
     if (responseTimer != null) responseTimer.cancel(false);
-    DownstreamHandler d = down;
-    if (d == null) {
+    UpstreamStream.Events ev = events;
+    if (ev == null) {
       if (was == IDLE) loopContext.removeIdle(endpoint, this);
       return;
     }
-    down = null;
-    if (was == COLLECTING && collectMode == BODY_UNTIL_CLOSE) {
-      endActive();
-      collected(d);
-      return;
-    }
+    events = null;
+    endActive();
     if (was == BODY_UNTIL_CLOSE) {
-      endActive();
-      d.flushResponse();
-      d.exchangeComplete();
+      ev.onResponseEnd();
       return;
     }
     // The keep-alive race lost (see class doc): the attempts decide whether the request goes again.
     boolean stale = was == HEAD && !responseBytesSeen && (retryIfClosed || (retryIfRefused && refused));
-    endActive();
-    d.upstreamFailed(FailureKind.RESET, "upstream " + endpoint.address() + " closed the connection"
+    ev.onFailure(FailureKind.RESET, "upstream " + endpoint.address() + " closed the connection"
         + (was == HEAD ? " before responding" : " during the response"), stale);
   }
 
   private void processResponse() {
     ByteBuf in = cumulation;
-    DownstreamHandler d = down;
-    while (d != null && in.isReadable()) {
+    UpstreamStream.Events ev = events;
+    while (ev != null && in.isReadable()) {
       switch (state) {
         case HEAD -> {
           if (!head.read(in, MAX_RESPONSE_HEAD)) return;
@@ -438,39 +429,38 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
             if (head.status() == 101) throw new HttpParseException(502, "unexpected 101 Switching Protocols");
             continue; // interim responses are the gateway's to handle, not the client's
           }
-          onResponseHead(d);
+          onResponseHead(ev);
         }
         case BODY_LENGTH -> {
           int from = in.readerIndex();
           int n = (int) Math.min(remaining, in.readableBytes());
-          d.writeResponse(in.retainedSlice(from, n));
+          ev.onResponseData(in.retainedSlice(from, n));
           in.readerIndex(from + n);
           remaining -= n;
-          if (remaining == 0) complete(d);
+          if (remaining == 0) complete();
         }
         case BODY_CHUNKED -> {
           int from = in.readerIndex();
           int end = chunks.scan(in, from, in.writerIndex(), null);
-          if (end > from) d.writeResponse(in.retainedSlice(from, end - from));
+          if (end > from) ev.onResponseData(in.retainedSlice(from, end - from));
           in.readerIndex(end);
-          if (chunks.isDone()) complete(d);
+          if (chunks.isDone()) complete();
         }
         case BODY_CHUNKED_DECODE -> {
           int end = chunks.scan(in, in.readerIndex(), in.writerIndex(), decodeSink);
           in.readerIndex(end);
-          if (chunks.isDone()) complete(d);
+          if (chunks.isDone() && events != null) complete();
         }
         case BODY_UNTIL_CLOSE -> {
-          d.writeResponse(in.retainedSlice());
+          ev.onResponseData(in.retainedSlice());
           in.readerIndex(in.writerIndex());
         }
-        case COLLECTING -> collect(d, in);
         default -> {
           return;
         }
       }
-      d = down;
-      if (d != null && !d.isWritable() && !pausedByDownstream) {
+      ev = events;
+      if (ev != null && !ev.clientWritable() && !pausedByDownstream) {
         pausedByDownstream = true;
         channel.config().setAutoRead(false);
       }
@@ -478,52 +468,39 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void forwardData(ByteBuf buf, int index, int length) {
-    DownstreamHandler d = down;
-    if (d != null && length > 0) d.writeResponse(buf.retainedSlice(index, length));
+    UpstreamStream.Events ev = events;
+    if (ev != null && length > 0) ev.onResponseData(buf.retainedSlice(index, length));
   }
 
-  private void onResponseHead(DownstreamHandler d) {
+  private void onResponseHead(UpstreamStream.Events ev) {
     responseDeadline = 0;
     retryIfClosed = false;
     retryIfRefused = false;
-    if (d.retryOnResponse(head.status())) {
-      // Retried elsewhere: this response is dropped unread, with its connection.
-      down = null;
-      endActive();
-      close();
-      return;
-    }
-    FilterExchange filters = d.filtersInUse();
-    if (filters != null) {
-      switch (filters.filterUpstreamResponse(head, responseFiltered)) {
-        case FilterExchange.RESPONSE_PENDING -> {
-          // Nothing of the response moves until the filters are done; the body waits in the socket.
-          state = FILTERING;
-          pausedForFilters = true;
-          channel.config().setAutoRead(false);
-          return;
-        }
-        case FilterExchange.RESPONSE_REPLACED -> {
-          replacedByFilter(d);
-          return;
-        }
-        default -> {}
+    int answer = ev.onResponseHead(head);
+    // The exchange may have let go of this stream meanwhile (abort): nothing more to do then.
+    if (events == null) return;
+    switch (answer) {
+      case DROP -> drop();
+      case WAIT -> {
+        // Nothing of the response moves until the exchange says how; the body waits in the socket.
+        state = WAITING;
+        pausedForExchange = true;
+        channel.config().setAutoRead(false);
       }
+      default -> startBody(answer);
     }
-    writeResponseHead(d, filters == null ? null : filters.responseEdits());
   }
 
-  /** The response filters finished after waiting: the head goes out (or the filters' response), then the body. */
-  private void responseFiltered() {
-    DownstreamHandler d = down;
-    if (d == null || state != FILTERING) return;
-    FilterExchange filters = d.filtersInUse();
-    if (filters == null || filters.responseReplaced()) {
-      replacedByFilter(d);
+  @Override
+  public void proceed(int mode) {
+    if (state != WAITING || events == null) return;
+    pausedForExchange = false;
+    if (mode == DROP) {
+      drop();
       return;
     }
-    writeResponseHead(d, filters.responseEdits());
-    pausedForFilters = false;
+    startBody(mode);
+    if (events == null) return;
     if (!pausedByDownstream) channel.config().setAutoRead(true);
     try {
       if (cumulation != null) processResponse();
@@ -531,130 +508,46 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
       fail(FailureKind.PROTOCOL_ERROR, e.getMessage());
       return;
     }
-    DownstreamHandler now = down;
-    if (now != null) now.flushResponse();
+    UpstreamStream.Events now = events;
+    if (now != null) now.onResponseFlush();
   }
 
-  /** A response filter answered instead of the upstream: this connection's response is dropped with it. */
-  private void replacedByFilter(DownstreamHandler d) {
-    down = null;
+  /** The response is not wanted: it is dropped unread, with its connection. */
+  private void drop() {
+    events = null;
     endActive();
     close();
-    d.upstreamResponseReplaced();
   }
 
-  private void writeResponseHead(DownstreamHandler d, @Nullable HeaderEdits edits) {
+  /** Reads the body of the response whose head was read, delivered as {@code mode} says. */
+  private void startBody(int mode) {
     int status = head.status();
-    RequestHead req = d.request();
-    boolean noBody = req.method().equals("HEAD") || status == 204 || status == 304;
-    boolean client10 = req.isHttp10();
-    int mode;
-    if (noBody) {
-      mode = IDLE;
+    int next;
+    if (headRequest || status == 204 || status == 304) {
+      next = IDLE;
     } else if (head.isChunked()) {
-      mode = client10 ? BODY_CHUNKED_DECODE : BODY_CHUNKED;
+      next = mode == BODY_FRAMED ? BODY_CHUNKED : BODY_CHUNKED_DECODE;
       chunks.reset(Long.MAX_VALUE);
     } else if (head.contentLength() >= 0 && !head.isTransferEncodedUntilClose()) {
-      mode = head.contentLength() == 0 ? IDLE : BODY_LENGTH;
+      next = head.contentLength() == 0 ? IDLE : BODY_LENGTH;
       remaining = head.contentLength();
     } else {
-      mode = BODY_UNTIL_CLOSE;
+      next = BODY_UNTIL_CLOSE;
     }
     // Both Transfer-Encoding and Content-Length: TE wins, but the connection is not reused (RFC 9112 §6.3).
-    reusable = head.upstreamKeepsAlive() && mode != BODY_UNTIL_CLOSE
+    reusable = head.upstreamKeepsAlive() && next != BODY_UNTIL_CLOSE
         && !(head.isChunked() && head.contentLength() >= 0);
-    FilterExchange filters = d.filtersInUse();
-    if (!noBody && filters != null && filters.collectResponseBody(head.isChunked() ? -1 : head.contentLength())) {
-      // A filter reads the body: the head waits until it is in (or over the limit).
-      collectMode = head.isChunked() ? BODY_CHUNKED_DECODE : mode == IDLE ? BODY_LENGTH : mode;
-      state = COLLECTING;
-      if (mode == IDLE) collected(d);
-      return;
-    }
-    boolean untilClose = mode == BODY_UNTIL_CLOSE || mode == BODY_CHUNKED_DECODE;
-    boolean close = d.closeAfterResponse(untilClose);
-    ByteBuf out = channel.alloc().ioBuffer(head.length() + 64);
-    head.encodeForDownstream(out, mode == BODY_CHUNKED, close, client10 && !close, edits);
-    d.writeResponse(out);
-    if (mode == IDLE) {
-      complete(d);
+    if (next == IDLE) {
+      complete();
     } else {
-      state = mode;
+      state = next;
     }
   }
 
-  private void collect(DownstreamHandler d, ByteBuf in) {
-    int from = in.readerIndex();
-    switch (collectMode) {
-      case BODY_LENGTH -> {
-        int n = (int) Math.min(remaining, in.readableBytes());
-        // Never over the limit: a bigger Content-Length streams from the start.
-        d.filtersInUse().appendResponseBody(in, from, n);
-        in.readerIndex(from + n);
-        remaining -= n;
-        if (remaining == 0) collected(d);
-      }
-      case BODY_CHUNKED_DECODE -> {
-        int end = chunks.scan(in, from, in.writerIndex(), collectSink);
-        in.readerIndex(end);
-        if (chunks.isDone()) {
-          if (state == COLLECTING) {
-            collected(d);
-          } else if (down != null) {
-            complete(down);
-          }
-        }
-      }
-      default -> {
-        collectData(in, from, in.readableBytes());
-        in.readerIndex(in.writerIndex());
-      }
-    }
-  }
-
-  /** A de-chunked or close-delimited piece of a body being collected; past the limit the response streams. */
-  private void collectData(ByteBuf buf, int index, int length) {
-    DownstreamHandler d = down;
-    if (d == null || length == 0) return;
-    if (state != COLLECTING) {
-      forwardData(buf, index, length);
-      return;
-    }
-    FilterExchange filters = d.filtersInUse();
-    if (filters.appendResponseBody(buf, index, length)) return;
-    // Over the limit: the head goes out as the filters left it, then what was read, then the rest
-    // as it comes, de-chunked and close-delimited.
-    boolean close = d.closeAfterResponse(true);
-    ByteBuf out = channel.alloc().ioBuffer(head.length() + 64);
-    head.encodeForDownstream(out, false, close, false, filters.responseEdits());
-    d.writeResponse(out);
-    ByteBuf sofar = filters.takeResponseBody();
-    if (sofar != null) d.writeResponse(sofar);
-    d.writeResponse(buf.retainedSlice(index, length));
-    state = collectMode;
-  }
-
-  /** The collected body is complete: the filters' body phase, then the head with its Content-Length and the body. */
-  private void collected(DownstreamHandler d) {
-    FilterExchange filters = d.filtersInUse();
-    if (filters.filterResponseBody()) {
-      replacedByFilter(d);
-      return;
-    }
-    ByteBuf body = filters.takeResponseBody();
-    int length = body == null ? 0 : body.readableBytes();
-    boolean client10 = d.request().isHttp10();
-    boolean close = d.closeAfterResponse(false);
-    ByteBuf out = channel.alloc().ioBuffer(head.length() + 96);
-    head.encodeForDownstream(out, false, close, client10 && !close, filters.responseEditsWithLength(length));
-    d.writeResponse(out);
-    if (body != null) d.writeResponse(body);
-    complete(d);
-  }
-
-  private void complete(DownstreamHandler d) {
+  private void complete() {
+    UpstreamStream.Events ev = events;
     endActive();
-    down = null;
+    events = null;
     ByteBuf in = cumulation;
     boolean keep = reusable && requestSent && (in == null || !in.isReadable()) && channel.isActive();
     if (keep) {
@@ -662,16 +555,14 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     } else {
       close();
     }
-    d.flushResponse();
-    d.exchangeComplete();
+    if (ev != null) ev.onResponseEnd();
   }
 
   /** Back to the loop's pool. */
   private void release() {
     state = IDLE;
-    pausedForFilters = false;
-    down = null;
-    upstream = null;
+    pausedForExchange = false;
+    events = null;
     idleSince = System.nanoTime();
     if (pausedByDownstream) {
       pausedByDownstream = false;
@@ -681,11 +572,11 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void fail(FailureKind kind, String message) {
-    DownstreamHandler d = down;
-    down = null;
+    UpstreamStream.Events ev = events;
+    events = null;
     endActive();
     close();
-    if (d != null) d.upstreamFailed(kind, message);
+    if (ev != null) ev.onFailure(kind, message, false);
   }
 
   /*
@@ -706,7 +597,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     long left = deadline - System.nanoTime();
     if (left > 0) {
       responseTimer = channel.eventLoop().schedule(this::onResponseTimer, left, TimeUnit.NANOSECONDS);
-    } else if (state == HEAD && down != null) {
+    } else if (state == HEAD && events != null) {
       fail(FailureKind.RESPONSE_TIMEOUT, "no response from " + endpoint.address() + " within "
           + io.sluice.api.codec.Durations.format(java.time.Duration.ofNanos(responseTimeoutNanos)));
     }
