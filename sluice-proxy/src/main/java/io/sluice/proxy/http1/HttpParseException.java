@@ -15,6 +15,13 @@ public final class HttpParseException extends RuntimeException {
     this.status = status;
   }
 
+  /** The message given at construction: never null. */
+  @Override
+  @SuppressWarnings("NullAway") // always constructed with a message
+  public String getMessage() {
+    return super.getMessage();
+  }
+
   /** The status to answer with: 400, 413, 414, 417, 431, 501 or 505; 502 for an upstream's response. */
   public int status() {
     return status;

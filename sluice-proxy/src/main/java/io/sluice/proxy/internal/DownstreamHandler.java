@@ -1,35 +1,31 @@
 package io.sluice.proxy.internal;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.sluice.proxy.filter.Attributes;
 import io.sluice.proxy.filter.ClientCertificate;
-import io.sluice.proxy.filter.LocalResponse;
-import io.sluice.proxy.filter.internal.ExchangeHost;
-import io.sluice.proxy.filter.internal.FilterChain;
-import io.sluice.proxy.filter.internal.FilterExchange;
 import io.sluice.proxy.http1.ChunkedParser;
 import io.sluice.proxy.http1.HttpParseException;
 import io.sluice.proxy.http1.RequestHead;
 import io.sluice.proxy.http1.RequestHeadReader;
-import io.sluice.proxy.http1.ResponseHead;
 import io.sluice.proxy.tls.internal.ClientIdentity;
-import io.sluice.proxy.upstream.Endpoint;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One client connection: reads requests, routes each, and streams it to an upstream connection on
- * the same event loop (or answers it directly); the response comes back through
- * {@link UpstreamConnection}, which writes to this connection.
+ * One HTTP/1.1 client connection, framing only: reads request heads and bodies, writes responses,
+ * keeps the connection alive or closes it. What happens to each request (route, filters, upstream,
+ * response) is its {@link ProxyExchange}'s business; this class is the exchange's
+ * {@link Downstream}.
  *
  * <p>One exchange at a time. Pipelined requests wait, unparsed, in the buffer until the current
  * response is complete (reading pauses if they pile up beyond 64 KiB): this is the safe way to
@@ -42,13 +38,13 @@ import org.jspecify.annotations.Nullable;
  * receive buffer (nothing is copied out); a body that does not fit streams once the buffer is full.
  * A request without a body skips this entirely.
  *
- * <p>Back-pressure: while the upstream socket is not writable this connection stops reading, and
- * while this socket is not writable the upstream connection stops reading, so neither a slow
- * client nor a slow upstream makes the gateway hold more than a few buffers.
+ * <p>Back-pressure: while the upstream is not writable this connection stops reading, and while
+ * this socket is not writable the upstream stream stops reading, so neither a slow client nor a
+ * slow upstream makes the gateway hold more than a few buffers.
  *
  * <p>Threading: everything runs on the channel's event loop.
  */
-final class DownstreamHandler extends ChannelInboundHandlerAdapter implements ExchangeHost, UpstreamStream.Events {
+final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Downstream {
   private static final int HEAD = 0;
   /** Streaming the request body to the upstream. */
   private static final int BODY = 1;
@@ -63,12 +59,16 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
   private static final int BUFFER = 6;
   /** Request buffering: reading the body into the receive buffer before an upstream connection is taken. */
   private static final int PREBUFFER = 7;
+  /** Bytes of pipelined requests buffered while a response is in progress before reading pauses. */
+  private static final int PIPELINE_BACKLOG = 64 * 1024;
 
   private final ListenerRuntime listener;
   private final RequestHeadReader reader = new RequestHeadReader();
   private final ChunkedParser requestChunks = new ChunkedParser(400);
-  private final Observation obs = new Observation();
+  private final ProxyExchange exchange;
+  @SuppressWarnings("NullAway.Init") // set in channelActive, the first event a handler gets
   private ChannelHandlerContext ctx;
+  @SuppressWarnings("NullAway.Init")
   private Channel channel;
   private String clientIp = "";
   /** The scheme and client certificate of this connection, read at its first request (the TLS handshake is over then). */
@@ -81,17 +81,9 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
   private boolean draining;
   private boolean readPaused;
 
-  // The current exchange.
+  // The current request's framing.
   private @Nullable RequestHead request;
-  private @Nullable RuntimeRoute route;
   private long bodyRemaining;
-  private @Nullable UpstreamStream upstream;
-  /** The upstream's response head, while it waits for the filters (async, or collecting the body). */
-  private @Nullable ResponseHead responseHead;
-  /** The upstream response's body is being read into memory for the filters' body phase; its head waits. */
-  private boolean collecting;
-  private final Runnable responseFiltered = this::responseFiltered;
-  private boolean upstreamNeedsFlush;
   private boolean requestComplete;
   private boolean responseStarted;
   private boolean closeAfterResponse;
@@ -100,18 +92,17 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
   private int requestBufferLimit;
   /** Chunked body bytes at the start of the receive buffer already checked while buffering. */
   private int prescanned;
-  /** The whole body was in memory before the first attempt, so it can be sent again. */
-  private boolean bodyBuffered;
-  /** Breakers, endpoint picks, retries and the route's request timeout of the current exchange. */
-  private final UpstreamAttempts attempts = new UpstreamAttempts(this);
-  /** The filter runtime of this connection, created for the first request whose route has filters. */
-  private @Nullable FilterExchange filters;
-  /** The current exchange runs {@link #filters}. */
-  private boolean filtered;
-  private final ChunkedParser.DataSink bodySink = (buf, index, length) -> filters.appendBody(buf, index, length);
+
+  /** The request being framed; calling this between requests is a bug. */
+  private RequestHead request() {
+    RequestHead h = request;
+    if (h == null) throw new IllegalStateException("no request in progress");
+    return h;
+  }
 
   DownstreamHandler(ListenerRuntime listener) {
     this.listener = listener;
+    this.exchange = new ProxyExchange(this, listener);
   }
 
   @Override
@@ -132,17 +123,10 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    obs.closed();
     listener.connectionClosed(channel);
     state = CLOSED;
     if (timer != null) timer.cancel(false);
-    UpstreamStream up = upstream;
-    if (up != null) {
-      upstream = null;
-      up.abort();
-    }
-    attempts.cancel();
-    endFilters();
+    exchange.connectionClosed();
     releaseCumulation();
   }
 
@@ -154,17 +138,14 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
       return;
     }
     lastActivity = System.nanoTime();
-    cumulate(in);
+    ByteBuf all = cumulate(in);
     if (state == AWAIT_RESPONSE || state == FILTERS) {
       // A pipelined request: keep it unread, but do not let a client pile up an unbounded backlog.
-      if (cumulation.readableBytes() > PIPELINE_BACKLOG) pauseReading();
+      if (all.readableBytes() > PIPELINE_BACKLOG) pauseReading();
       return;
     }
     process();
   }
-
-  /** Bytes of pipelined requests buffered while a response is in progress before reading pauses. */
-  private static final int PIPELINE_BACKLOG = 64 * 1024;
 
   /*
    * Toggling auto-read costs a system call (epoll_ctl) each way, so it is done only when there is
@@ -186,7 +167,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
-    flushUpstream();
+    exchange.flushUpstream();
     ByteBuf c = cumulation;
     if (c != null && !c.isReadable()) {
       c.release();
@@ -196,10 +177,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    UpstreamStream up = upstream;
-    if (up != null && channel.isWritable()) {
-      up.resumeReading();
-    }
+    if (channel.isWritable()) exchange.clientWritableAgain();
   }
 
   /**
@@ -216,12 +194,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
     closeAfterResponse = true;
     if (state == HEAD || state == BODY || state == DISCARD || state == BUFFER || state == PREBUFFER
         || (state == FILTERS && !requestComplete)) {
-      UpstreamStream up = upstream;
-      if (up != null) {
-        upstream = null;
-        up.abort();
-      }
-      attempts.cancel();
+      exchange.cancel();
       channel.close();
     }
   }
@@ -234,13 +207,16 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
     channel.close();
   }
 
-  private void cumulate(ByteBuf in) {
+  /** Adds {@code in} to what was received and not consumed yet; returns all of it. */
+  private ByteBuf cumulate(ByteBuf in) {
     ByteBuf c = cumulation;
     if (c == null) {
       cumulation = in;
+      return in;
     } else if (c.refCnt() == 1 && c.writableBytes() >= in.readableBytes()) {
       c.writeBytes(in);
       in.release();
+      return c;
     } else {
       // Slices of the old buffer may still be on their way upstream; copy rather than touch it.
       // Room to grow (doubling), so that a body buffered from many small reads is not copied whole
@@ -251,6 +227,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
       c.release();
       in.release();
       cumulation = merged;
+      return merged;
     }
   }
 
@@ -278,26 +255,28 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
             }
             RequestHead h = reader.read(in, c.maxHeaderSize, c.maxUriLength, c.maxHeaderCount);
             if (h == null) return;
-            obs.begin(c, h, headStart);
+            exchange.observeHead(c, h, headStart);
             headStart = 0;
             dispatch(h, c);
           }
           case BODY -> {
-            UpstreamStream up = upstream;
-            if (up == null || !up.isReady() || in == null || !in.isReadable()) return;
+            UpstreamStream up = exchange.bodyTarget();
+            if (up == null || in == null || !in.isReadable()) return;
             forwardBody(in, up);
             if (!requestComplete) return;
           }
           case PREBUFFER -> {
-            if (in == null || !in.isReadable() || !prebufferBody(in)) return;
-            startUpstream(request, route);
+            if (in == null || !in.isReadable()) return;
+            boolean whole = prebufferBody(in);
+            if (!whole && bufferedSoFar(in) < requestBufferLimit) return;
+            exchange.prebuffered(whole);
           }
           case BUFFER -> {
             if (in == null || !in.isReadable()) return;
             bufferBody(in);
             if (!requestComplete) return;
             state = FILTERS;
-            filters.requestBodyBuffered();
+            exchange.filterBodyDone();
           }
           case DISCARD -> {
             if (in == null || !in.isReadable()) return;
@@ -319,18 +298,15 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
     }
   }
 
+  /** Sets up the framing of a new request, then hands it to the exchange. */
   private void dispatch(RequestHead h, ListenerConfig c) {
     request = h;
-    collecting = false;
-    responseHead = null;
     ClientIdentity id = identity;
     if (id == null) identity = id = ClientIdentity.of(channel);
     h.setConnection(clientIp, id.scheme(), id.forwardedLine());
-    obs.clientCertificate(id.certificate());
     requestComplete = !h.hasBody();
     responseStarted = false;
     continueSent = false;
-    bodyBuffered = false;
     if (!requestComplete) {
       requestBufferLimit = c.requestBufferBytes;
       prescanned = 0;
@@ -338,272 +314,38 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
     closeAfterResponse = !h.keepAlive() || draining;
     bodyRemaining = h.contentLength() > 0 ? h.contentLength() : 0;
     if (h.isChunked()) requestChunks.reset(c.maxBodySize);
-    if (h.contentLength() > c.maxBodySize) {
-      closeAfterResponse = true;
-      respondError(413, "request_body_too_large", "request body larger than " + c.maxBodySize + " bytes");
-      return;
-    }
-    if (h.method().equals("CONNECT")) {
-      closeAfterResponse = true;
-      respondError(405, "method_not_allowed", "CONNECT is not supported");
-      return;
-    }
-    if (h.viaNames(listener.via.pseudonym)) {
-      respondError(508, "loop_detected", "the request has come back to the listener that sent it (Via: 1.1 "
-          + listener.via.pseudonym + "): a route's upstream leads back to listener " + listener.name);
-      return;
-    }
-    RuntimeRoute route = h.path().equals("*") ? null : c.routes.match(h);
-    obs.route(route);
-    if (route == null) {
-      respondError(404, "no_route", "no route matches the request");
-      return;
-    }
-    FilterChain chain = route.filters();
-    if (chain != null) {
-      startFilters(chain, route, c);
-      return;
-    }
-    proceed(h, route);
-  }
-
-  /** Sends the request where its route says: the direct response, or the upstream. */
-  private void proceed(RequestHead h, RuntimeRoute route) {
-    FilterExchange x = filtered ? filters : null;
-    if (x != null && x.bodyLimit() != Long.MAX_VALUE) {
-      long max = x.bodyLimit();
-      if (h.contentLength() > max || x.bufferedBodyLength() > max) {
-        closeAfterResponse = true;
-        respondError(413, "request_body_too_large", "request body larger than " + max + " bytes");
-        return;
-      }
-      if (h.isChunked()) requestChunks.limit(max);
-    }
-    DirectResponder direct = route.direct();
-    if (direct != null) {
-      if (h.expectsContinue() && h.hasBody()) closeAfterResponse = true;
-      if (x != null && x.hasResponsePhase()) {
-        LocalResponse local = direct.local(h);
-        if (local != null) {
-          x.respondDirect(local);
-          return;
-        }
-      }
-      responseStarted = true;
-      ctx.write(obs.out(direct.encode(ctx.alloc(), h, closeAfterResponse)), ctx.voidPromise());
-      endDirectExchange();
-      return;
-    }
-    RouteTraffic traffic = route.traffic();
-    // The colour is set before the split, so that the route's canary rules see it.
-    if (traffic.colour() != null) h.setHeader(traffic.colour().lowerCaseName(), traffic.colour().value(), traffic.colour().line());
-    this.route = route;
-    if (requestComplete) {
-      // No body, or one a filter already read (it goes out with the head).
-      bodyBuffered = h.hasBody();
-    } else if (requestBufferLimit > 0) {
-      // Request buffering: the body comes in before an upstream connection is taken (process()
-      // goes on in PREBUFFER). A client that waits for 100 Continue gets it now, from the gateway.
-      state = PREBUFFER;
-      if (h.expectsContinue() && !continueSent) {
-        continueSent = true;
-        ctx.writeAndFlush(Unpooled.wrappedBuffer(Responses.CONTINUE));
-      }
-      resumeReading();
-      return;
-    }
-    startUpstream(h, route);
-  }
-
-  /** The route's split picks the upstream and the first attempt starts. */
-  private void startUpstream(RequestHead h, RuntimeRoute route) {
-    RouteTraffic traffic = route.traffic();
-    UpstreamRuntime u = traffic.split().pick(h);
-    attempts.begin(u, traffic, h, bodyBuffered);
-    attempts.next();
+    exchange.start(h, c);
   }
 
   /**
-   * Checks the body received so far without consuming it; true when it is complete (then
-   * {@link #bodyBuffered}) or fills the request buffer (then the rest streams).
+   * Checks the body received so far without consuming it; true when it is complete (then it can be
+   * sent again) or fills the request buffer (then the rest streams).
    */
   private boolean prebufferBody(ByteBuf in) {
     int start = in.readerIndex();
-    long buffered;
-    if (request.isChunked()) {
+    if (request().isChunked()) {
       prescanned = requestChunks.scan(in, start + prescanned, in.writerIndex(), null) - start;
-      buffered = prescanned;
-      bodyBuffered = requestChunks.isDone();
-    } else {
-      buffered = Math.min(bodyRemaining, in.readableBytes());
-      bodyBuffered = buffered == bodyRemaining;
+      return requestChunks.isDone();
     }
-    return bodyBuffered || buffered >= requestBufferLimit;
+    return Math.min(bodyRemaining, in.readableBytes()) == bodyRemaining;
   }
 
-  /** An attempt (the first, or a retry) is about to go to {@code e} of {@code u}. */
-  void attemptEndpoint(UpstreamRuntime u, Endpoint e) {
-    obs.endpoint(u, e);
-  }
-
-  /** The exchange goes on with {@code up}: its first attempt, or a retry. */
-  void attach(UpstreamStream up) {
-    state = requestComplete ? AWAIT_RESPONSE : BODY;
-    upstream = up;
-    obs.acquired(up.isReady());
-    if (!up.isReady()) {
-      // Connecting: the body waits in the socket until the request can be written.
-      if (!requestComplete) pauseReading();
-    } else {
-      upstreamReady();
-    }
-  }
-
-  /** A retry waits out its backoff: no upstream connection meanwhile, and the rest of the body waits in the socket. */
-  void awaitRetry() {
-    upstream = null;
-    if (!requestComplete) pauseReading();
-  }
-
-  /** The exchange ends with the gateway's error before an attempt could start (or the next one, for a retry). */
-  void failExchange(FailureKind kind, String message) {
-    upstream = null;
-    if (state == CLOSED) return;
-    if (responseStarted) {
-      channel.close();
-      return;
-    }
-    // After an attempt the upstream may have seen part of the request: start afresh on a new connection.
-    if (state != HEAD) closeAfterResponse = true;
-    respondError(kind.status(), kind.reason(), message);
-  }
-
-  /** The route's request timeout passed before a response head: the attempt in progress is abandoned. */
-  void requestTimedOut(FailureKind kind, String message) {
-    UpstreamStream up = upstream;
-    if (up != null) {
-      upstream = null;
-      up.abort();
-    }
-    failExchange(kind, message);
-  }
-
-  boolean responseStarted() {
-    return responseStarted;
-  }
-
-  /** The current request's head as the upstream gets it (with a buffered body, if any); the caller owns the buffer. */
-  ByteBuf encodeUpstreamHead() {
-    RequestHead h = request;
-    RuntimeRoute r = route;
-    String path = r.stripPrefix() == null ? null : r.rewritePath(h.path());
-    ByteBuf head;
-    if (filtered) {
-      head = filters.encodeUpstreamRequest(ctx.alloc(), path, listener.via.line);
-    } else {
-      head = ctx.alloc().ioBuffer(h.length() + 256);
-      h.encodeForUpstream(head, path, r.hostRewrite(), listener.via.line);
-    }
-    return obs.attemptStarted(head, ctx.alloc());
-  }
-
-  // ---- filters (ExchangeHost): called by the FilterExchange, on this loop ----
-
-  private void startFilters(FilterChain chain, RuntimeRoute route, ListenerConfig c) {
-    FilterExchange x = filters;
-    if (x == null) {
-      x = new FilterExchange(this, ctx);
-      filters = x;
-    }
-    this.route = route;
-    filtered = true;
-    state = FILTERS;
-    obs.filters(x);
-    ClientCertificate cert = identity == null ? null : identity.certificate();
-    if (cert != null) x.setAttribute(Attributes.CLIENT_CERTIFICATE, cert);
-    x.start(chain, request, route.name(), c.name, route.hostRewrite(), c.filterTimeout);
-  }
-
-  /** The filter runtime of the current exchange, or null when its route has no filters. */
-  @Nullable FilterExchange filtersInUse() {
-    return filtered ? filters : null;
-  }
-
-  private void endFilters() {
-    if (filtered) {
-      filtered = false;
-      filters.end();
-    }
-  }
-
-  @Override
-  public void requestPhaseDone() {
-    proceed(request, route);
-  }
-
-  @Override
-  public void bufferRequestBody() {
-    RequestHead h = request;
-    if (h.expectsContinue() && !responseStarted) ctx.writeAndFlush(Unpooled.wrappedBuffer(Responses.CONTINUE));
-    state = BUFFER;
-    resumeReading();
+  private long bufferedSoFar(ByteBuf in) {
+    return request().isChunked() ? prescanned : Math.min(bodyRemaining, in.readableBytes());
   }
 
   private void bufferBody(ByteBuf in) {
     int from = in.readerIndex();
     int to = in.writerIndex();
-    if (request.isChunked()) {
-      in.readerIndex(requestChunks.scan(in, from, to, bodySink));
+    if (request().isChunked()) {
+      in.readerIndex(requestChunks.scan(in, from, to, exchange.filterBodySink()));
       requestComplete = requestChunks.isDone();
     } else {
       int n = (int) Math.min(bodyRemaining, to - from);
-      filters.appendBody(in, from, n);
+      exchange.filterBody(in, from, n);
       in.readerIndex(from + n);
       bodyRemaining -= n;
       requestComplete = bodyRemaining == 0;
-    }
-  }
-
-  @Override
-  public boolean startLocalResponse(boolean close) {
-    RequestHead h = request;
-    if (close || draining || (h != null && h.expectsContinue() && !requestComplete)) closeAfterResponse = true;
-    responseStarted = true;
-    return closeAfterResponse;
-  }
-
-  @Override
-  public void writeLocalResponse(ByteBuf response, @Nullable String reason) {
-    if (reason != null) obs.reason(reason);
-    ctx.write(obs.out(response), ctx.voidPromise());
-    resumeReading();
-    endDirectExchange();
-  }
-
-  @Override
-  public void filterFailed(String filter, Throwable error) {
-    listener.unexpectedErrors().record(UnexpectedErrors.Where.FILTER, "filter " + filter, error);
-  }
-
-  @Override
-  public void resumed() {
-    if (state == CLOSED) return;
-    process();
-    flushUpstream();
-  }
-
-  /** Called when the upstream connection has the request head and can take the body. */
-  void upstreamReady() {
-    obs.connected();
-    RequestHead h = request;
-    if (h != null && h.expectsContinue() && !requestComplete && !responseStarted && !continueSent) {
-      continueSent = true;
-      ctx.writeAndFlush(Unpooled.wrappedBuffer(Responses.CONTINUE));
-    }
-    if (state == BODY) {
-      resumeReading();
-      process();
-      flushUpstream();
     }
   }
 
@@ -611,7 +353,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
     int from = in.readerIndex();
     int to = in.writerIndex();
     int end;
-    if (request.isChunked()) {
+    if (request().isChunked()) {
       // What request buffering already checked goes out without a second scan.
       int checked = from + prescanned;
       prescanned = 0;
@@ -623,17 +365,12 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
       requestComplete = bodyRemaining == 0;
     }
     if (end > from) {
-      up.write(in.retainedSlice(from, end - from));
-      attempts.bodyForwarded(in, from, end - from);
-      obs.bytesIn(end - from);
+      exchange.forwardBody(up, in, from, end - from);
       in.readerIndex(end);
-      upstreamNeedsFlush = true;
     }
     if (requestComplete) {
       state = AWAIT_RESPONSE;
-      flushUpstream();
-      attempts.requestReceived();
-      up.requestSent();
+      exchange.bodyForwarded(up);
     } else if (!up.isWritable()) {
       pauseReading();
     }
@@ -642,7 +379,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
   private void discardBody(ByteBuf in) {
     int from = in.readerIndex();
     int to = in.writerIndex();
-    if (request.isChunked()) {
+    if (request().isChunked()) {
       in.readerIndex(requestChunks.scan(in, from, to, null));
       requestComplete = requestChunks.isDone();
     } else {
@@ -651,264 +388,159 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
       bodyRemaining -= n;
       requestComplete = bodyRemaining == 0;
     }
-    obs.bytesIn(in.readerIndex() - from);
+    exchange.bytesIn(in.readerIndex() - from);
   }
 
-  /** Resumes reading the request body once the upstream socket has drained. */
-  void upstreamWritable() {
-    if (state == BODY) {
-      resumeReading();
-    }
+  private void sendContinue() {
+    continueSent = true;
+    ctx.writeAndFlush(Unpooled.wrappedBuffer(Responses.CONTINUE));
   }
 
-  private void flushUpstream() {
-    if (upstreamNeedsFlush) {
-      upstreamNeedsFlush = false;
-      UpstreamStream up = upstream;
-      if (up != null) up.flush();
-    }
-  }
+  // ---- Downstream: what the exchange asks of this connection
 
-  // ---- the upstream stream (UpstreamStream.Events), on this loop ----
-
-  /**
-   * Opens the upstream stream of an attempt at {@code e} of {@code u}: a pooled connection, or a new
-   * one when {@code fresh} (the keep-alive race was lost on a pooled one). Takes ownership of
-   * {@code head} unless null is returned (the endpoint's connection limit is reached).
-   */
-  @Nullable UpstreamStream openStream(UpstreamRuntime u, Endpoint e, ByteBuf head, boolean fresh) {
-    RequestHead h = request;
-    boolean replayable = bodyBuffered || !h.hasBody();
-    long timeout = attempts.responseTimeoutNanos(u);
-    return fresh
-        ? UpstreamConnection.open(this, channel.eventLoop(), u, e, head, h.method(), requestComplete, replayable, timeout,
-            listener.unexpectedErrors())
-        : UpstreamConnection.acquire(this, channel.eventLoop(), u, e, head, h.method(), requestComplete, replayable, timeout,
-            listener.unexpectedErrors());
-  }
-
-  ChannelHandlerContext context() {
-    return ctx;
+  @Override
+  public ByteBufAllocator alloc() {
+    return ctx.alloc();
   }
 
   @Override
-  public void onReady() {
-    upstreamReady();
+  public EventLoop eventLoop() {
+    return channel.eventLoop();
   }
 
   @Override
-  public void onWritable() {
-    upstreamWritable();
+  public @Nullable ClientCertificate clientCertificate() {
+    ClientIdentity id = identity;
+    return id == null ? null : id.certificate();
   }
 
   @Override
-  public boolean clientWritable() {
-    return channel.isWritable();
+  public boolean requestComplete() {
+    return requestComplete;
   }
 
   @Override
-  public int onResponseHead(ResponseHead head) {
-    if (attempts.responded(head.status())) {
-      // Retried elsewhere: this response is dropped unread, with its connection.
-      return UpstreamStream.DROP;
-    }
-    FilterExchange x = filtersInUse();
-    if (x != null) {
-      switch (x.filterUpstreamResponse(head, responseFiltered)) {
-        case FilterExchange.RESPONSE_PENDING -> {
-          // Nothing of the response moves until the filters are done; the body waits in the socket.
-          responseHead = head;
-          return UpstreamStream.WAIT;
-        }
-        case FilterExchange.RESPONSE_REPLACED -> {
-          replaceResponse();
-          return UpstreamStream.DROP;
-        }
-        default -> {}
-      }
-    }
-    return startResponse(head, x);
-  }
-
-  /** The response filters finished after waiting: the head goes out (or the filters' response), then the body. */
-  private void responseFiltered() {
-    UpstreamStream up = upstream;
-    ResponseHead head = responseHead;
-    FilterExchange x = filtersInUse();
-    if (up == null || head == null || x == null || state == CLOSED) return;
-    if (x.responseReplaced()) {
-      replaceResponse();
-      return;
-    }
-    up.proceed(startResponse(head, x));
-  }
-
-  /** A response filter answered instead of the upstream: the upstream's response is dropped with its connection. */
-  private void replaceResponse() {
-    UpstreamStream up = upstream;
-    upstream = null;
-    responseHead = null;
-    if (up != null) up.abort();
-    attempts.complete();
-    filters.writeReplacement();
-  }
-
-  /**
-   * Writes the upstream's response head to the client (with the filters' edits), or, when a filter
-   * reads the body, holds it while the body is collected. Returns how the stream delivers the body.
-   */
-  private int startResponse(ResponseHead head, @Nullable FilterExchange x) {
-    int status = head.status();
-    RequestHead req = request;
-    boolean noBody = req.method().equals("HEAD") || status == 204 || status == 304;
-    if (!noBody && x != null && x.collectResponseBody(head.isChunked() ? -1 : head.contentLength())) {
-      // A filter reads the body: the head waits until it is in (or over the limit).
-      responseHead = head;
-      collecting = true;
-      return UpstreamStream.BODY_DECODED;
-    }
-    responseHead = null;
-    boolean client10 = req.isHttp10();
-    // Chunked stays chunked, except for an HTTP/1.0 client: it gets the content, delimited by the close.
-    boolean chunked = !noBody && head.isChunked() && !client10;
-    boolean untilClose = !noBody && (head.isChunked() ? client10 : head.contentLength() < 0 || head.isTransferEncodedUntilClose());
-    boolean close = closeAfterResponse(untilClose);
-    ByteBuf out = ctx.alloc().ioBuffer(head.length() + 64);
-    head.encodeForDownstream(out, chunked, close, client10 && !close, x == null ? null : x.responseEdits());
-    writeResponse(out);
-    return chunked ? UpstreamStream.BODY_FRAMED : UpstreamStream.BODY_DECODED;
+  public boolean responseStarted() {
+    return responseStarted;
   }
 
   @Override
-  public void onResponseData(ByteBuf data) {
-    if (!collecting) {
-      writeResponse(data);
-      return;
-    }
-    FilterExchange x = filters;
-    boolean kept = x.appendResponseBody(data, data.readerIndex(), data.readableBytes());
-    if (kept) {
-      data.release();
-      return;
-    }
-    // Over the limit: the head goes out as the filters left it, then what was read, then the rest
-    // as it comes, de-chunked and close-delimited.
-    collecting = false;
-    ResponseHead head = responseHead;
-    responseHead = null;
-    boolean close = closeAfterResponse(true);
-    ByteBuf out = ctx.alloc().ioBuffer(head.length() + 64);
-    head.encodeForDownstream(out, false, close, false, x.responseEdits());
-    writeResponse(out);
-    ByteBuf sofar = x.takeResponseBody();
-    if (sofar != null) writeResponse(sofar);
-    writeResponse(data);
+  public boolean isClosed() {
+    return state == CLOSED;
   }
 
   @Override
-  public void onResponseFlush() {
-    ctx.flush();
+  public boolean pastDispatch() {
+    return state != HEAD;
   }
 
   @Override
-  public void onResponseEnd() {
-    upstream = null;
-    if (collecting) {
-      collecting = false;
-      // The collected body is complete: the filters' body phase, then the head with its Content-Length and the body.
-      FilterExchange x = filters;
-      if (x.filterResponseBody()) {
-        responseHead = null;
-        attempts.complete();
-        x.writeReplacement();
-        return;
-      }
-      ResponseHead head = responseHead;
-      responseHead = null;
-      ByteBuf body = x.takeResponseBody();
-      int length = body == null ? 0 : body.readableBytes();
-      boolean client10 = request.isHttp10();
-      boolean close = closeAfterResponse(false);
-      ByteBuf out = ctx.alloc().ioBuffer(head.length() + 96);
-      head.encodeForDownstream(out, false, close, client10 && !close, x.responseEditsWithLength(length));
-      writeResponse(out);
-      if (body != null) writeResponse(body);
-    }
-    ctx.flush();
-    exchangeComplete();
+  public void closeAfterResponse() {
+    closeAfterResponse = true;
   }
 
   @Override
-  public void onFailure(FailureKind kind, String message, boolean staleReuse) {
-    upstreamFailed(kind, message, staleReuse);
-  }
-
-  /**
-   * Decides, as the response head goes out, whether the connection closes after it: it does when
-   * the client or the gateway asked for it, or when the request body is not all read yet (the
-   * remainder can't be told apart from a next request without reading it).
-   */
-  private boolean closeAfterResponse(boolean bodyUntilClose) {
+  public boolean beginResponse(boolean bodyUntilClose) {
     responseStarted = true;
     if (!requestComplete || bodyUntilClose || draining) closeAfterResponse = true;
     return closeAfterResponse;
   }
 
-  private void writeResponse(ByteBuf buf) {
-    ctx.write(obs.out(buf), ctx.voidPromise());
+  @Override
+  public boolean beginLocalResponse(boolean close) {
+    RequestHead h = request;
+    if (close || draining || (h != null && h.expectsContinue() && !requestComplete)) closeAfterResponse = true;
+    responseStarted = true;
+    return closeAfterResponse;
   }
 
-  /** The exchange ended with a complete response; the upstream stream is done. */
-  private void exchangeComplete() {
-    attempts.complete();
-    obs.end();
-    upstream = null;
-    endFilters();
-    request = null;
-    route = null;
-    if (closeAfterResponse || state == CLOSED) {
-      closeAfterFlush();
-      return;
-    }
-    state = HEAD;
-    lastActivity = System.nanoTime();
+  @Override
+  public ByteBuf encodeError(int status, String reason, String message) {
+    RequestHead h = request;
+    if (h != null && h.expectsContinue() && !requestComplete) closeAfterResponse = true;
+    responseStarted = true;
+    boolean head = h != null && h.method().equals("HEAD");
+    return Responses.error(ctx.alloc(), status, reason, message, closeAfterResponse, head);
+  }
+
+  @Override
+  public void write(ByteBuf buf) {
+    ctx.write(buf, ctx.voidPromise());
+  }
+
+  @Override
+  public void flush() {
+    ctx.flush();
+  }
+
+  @Override
+  public boolean isWritable() {
+    return channel.isWritable();
+  }
+
+  @Override
+  public void prebuffer() {
+    // A client that waits for 100 Continue gets it now, from the gateway.
+    state = PREBUFFER;
+    if (request().expectsContinue() && !continueSent) sendContinue();
     resumeReading();
-    if (cumulation != null && cumulation.isReadable()) process();
   }
 
-  /**
-   * The upstream failed. Before any response byte went out the client gets the gateway's error;
-   * after, the response cannot be completed and the connection is closed.
-   *
-   * @param staleReuse a reused connection lost the keep-alive race and the request can go again
-   *     (see {@link UpstreamConnection}): the attempt goes on on a new connection if it can
-   *     ({@link UpstreamAttempts#reconnect}), and only otherwise is this a failure
-   */
-  private void upstreamFailed(FailureKind kind, String message, boolean staleReuse) {
-    upstream = null;
-    // The new connection's attempt ends this one in the metrics, and the exchange has no failure.
-    if (staleReuse && state != CLOSED && attempts.reconnect()) return;
-    obs.upstreamFailed(kind);
-    if (state == CLOSED) return;
-    // A retry goes on with another attempt; otherwise the failure is the client's answer.
-    if (attempts.failed(kind)) return;
-    attempts.complete();
-    if (responseStarted) {
-      channel.close();
-      return;
+  @Override
+  public void limitBody(long maxBytes) {
+    requestChunks.limit(maxBytes);
+  }
+
+  @Override
+  public void awaitFilters() {
+    state = FILTERS;
+  }
+
+  @Override
+  public void readBodyForFilters() {
+    if (request().expectsContinue() && !responseStarted) ctx.writeAndFlush(Unpooled.wrappedBuffer(Responses.CONTINUE));
+    state = BUFFER;
+    resumeReading();
+  }
+
+  @Override
+  public void streamBodyTo(UpstreamStream up) {
+    state = requestComplete ? AWAIT_RESPONSE : BODY;
+    // Connecting: the body waits in the socket until the request can be written.
+    if (!up.isReady() && !requestComplete) pauseReading();
+  }
+
+  @Override
+  public void bodyTargetReady() {
+    RequestHead h = request;
+    if (h != null && h.expectsContinue() && !requestComplete && !responseStarted && !continueSent) sendContinue();
+    if (state == BODY) {
+      resumeReading();
+      process();
+      exchange.flushUpstream();
     }
-    closeAfterResponse = true;
-    respondError(kind.status(), kind.reason(), message);
   }
 
-  /** Where this connection's unexpected exceptions (and its filters' failures) are logged and counted. */
-  UnexpectedErrors unexpectedErrors() {
-    return listener.unexpectedErrors();
+  @Override
+  public void bodyTargetWritable() {
+    if (state == BODY) resumeReading();
   }
 
-  private void endDirectExchange() {
-    obs.end();
-    endFilters();
+  @Override
+  public void holdBody() {
+    if (!requestComplete) pauseReading();
+  }
+
+  @Override
+  public void resume() {
+    if (state == CLOSED) return;
+    process();
+    exchange.flushUpstream();
+  }
+
+  @Override
+  public void localResponseDone() {
+    resumeReading();
     if (requestComplete) {
       if (closeAfterResponse) {
         closeAfterFlush();
@@ -924,15 +556,22 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
     }
   }
 
-  private void respondError(int status, String reason, String message) {
-    RequestHead h = request;
-    if (h != null && h.expectsContinue() && !requestComplete) closeAfterResponse = true;
-    responseStarted = true;
-    boolean head = h != null && h.method().equals("HEAD");
-    obs.reason(reason);
-    ctx.write(obs.out(Responses.error(ctx.alloc(), status, reason, message, closeAfterResponse, head)), ctx.voidPromise());
+  @Override
+  public void exchangeEnded() {
+    request = null;
+    if (closeAfterResponse || state == CLOSED) {
+      closeAfterFlush();
+      return;
+    }
+    state = HEAD;
+    lastActivity = System.nanoTime();
     resumeReading();
-    endDirectExchange();
+    if (cumulation != null && cumulation.isReadable()) process();
+  }
+
+  @Override
+  public void abortConnection() {
+    channel.close();
   }
 
   private void badRequest(HttpParseException e) {
@@ -942,14 +581,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
       channel.close();
       return;
     }
-    UpstreamStream up = upstream;
-    if (up != null) {
-      upstream = null;
-      up.abort();
-    }
-    attempts.cancel();
     state = CLOSED;
-    endFilters();
     releaseCumulation();
     reader.reset();
     String reason = switch (e.status()) {
@@ -961,7 +593,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
       case 505 -> "http_version_not_supported";
       default -> "bad_request";
     };
-    ctx.writeAndFlush(obs.rejected(listener.config(), clientIp, reason, Responses.error(ctx.alloc(), e.status(), reason, e.getMessage(), true, false)))
+    ctx.writeAndFlush(exchange.rejected(listener.config(), clientIp, reason,
+            Responses.error(ctx.alloc(), e.status(), reason, e.getMessage(), true, false)))
         .addListener(ChannelFutureListener.CLOSE);
   }
 
@@ -1011,9 +644,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
       long left = lastActivity + c.idleTimeoutNanos - now;
       if (left <= 0) {
         if (state == BODY || state == BUFFER || state == PREBUFFER) {
-          UpstreamStream up = upstream;
-          if (up != null) up.abort();
-          upstreamFailed(FailureKind.CLIENT_BODY_TIMEOUT, "request body not received within the idle timeout", false);
+          exchange.clientBodyTimedOut();
         } else {
           channel.close();
         }
@@ -1031,8 +662,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Ex
   private void badRequestTimeout() {
     state = CLOSED;
     releaseCumulation();
-    ctx.writeAndFlush(obs.rejected(listener.config(), clientIp, "request_header_timeout", Responses.error(ctx.alloc(), 408, "request_header_timeout",
-            "request head not received in time", true, false)))
+    ctx.writeAndFlush(exchange.rejected(listener.config(), clientIp, "request_header_timeout", Responses.error(ctx.alloc(), 408,
+            "request_header_timeout", "request head not received in time", true, false)))
         .addListener(ChannelFutureListener.CLOSE);
   }
 }

@@ -41,7 +41,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Threading: the client connection's event loop only.
  */
 final class UpstreamAttempts implements EndpointFilter {
-  private final DownstreamHandler down;
+  private final ProxyExchange down;
   private final ArrayList<ByteBuf> replay = new ArrayList<>();
   private Endpoint[] tried = new Endpoint[4];
   private Endpoint[] refused = new Endpoint[4];
@@ -77,7 +77,7 @@ final class UpstreamAttempts implements EndpointFilter {
   private boolean endpointPermit;
   private long attemptStart;
 
-  UpstreamAttempts(DownstreamHandler down) {
+  UpstreamAttempts(ProxyExchange down) {
     this.down = down;
   }
 
@@ -119,7 +119,7 @@ final class UpstreamAttempts implements EndpointFilter {
   void requestReceived() {
     RouteTraffic t = traffic;
     if (t != null && t.requestTimeoutNanos() > 0 && deadlineTimer == null) {
-      deadlineTimer = down.context().executor().schedule(this::deadlinePassed, t.requestTimeoutNanos(), TimeUnit.NANOSECONDS);
+      deadlineTimer = down.eventLoop().schedule(this::deadlinePassed, t.requestTimeoutNanos(), TimeUnit.NANOSECONDS);
     }
   }
 
@@ -187,7 +187,7 @@ final class UpstreamAttempts implements EndpointFilter {
   ByteBuf requestHead() {
     ByteBuf head = down.encodeUpstreamHead();
     if (replay.isEmpty()) return head;
-    CompositeByteBuf all = down.context().alloc().compositeBuffer(replay.size() + 1);
+    CompositeByteBuf all = down.alloc().compositeBuffer(replay.size() + 1);
     all.addComponent(true, head);
     for (ByteBuf b : replay) all.addComponent(true, b.retainedDuplicate());
     return all;
@@ -291,7 +291,7 @@ final class UpstreamAttempts implements EndpointFilter {
 
   private void scheduleRetry() {
     down.awaitRetry();
-    backoffTimer = down.context().executor().schedule(this::retryNow, rules.backoffNanos(attempts), TimeUnit.NANOSECONDS);
+    backoffTimer = down.eventLoop().schedule(this::retryNow, rules.backoffNanos(attempts), TimeUnit.NANOSECONDS);
   }
 
   private void retryNow() {
@@ -320,7 +320,7 @@ final class UpstreamAttempts implements EndpointFilter {
     UpstreamRuntime u = upstream;
     if (u.breaker != null || guard != null) {
       u.recordOutcome(guard, upstreamPermit, endpointPermit, System.nanoTime() - attemptStart, status,
-          down.context().executor());
+          down.eventLoop());
     }
     upstreamPermit = false;
     endpointPermit = false;

@@ -67,6 +67,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements U
   private final ResponseHead head = new ResponseHead();
   private final ChunkedParser chunks = new ChunkedParser(502);
   private final ChunkedParser.DataSink decodeSink = this::forwardData;
+  @SuppressWarnings("NullAway.Init") // set by open() right after construction
   private Channel channel;
   private boolean ready;
   private int state = IDLE;
@@ -300,17 +301,18 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements U
     }
     responseBytesSeen = true;
     ByteBuf c = cumulation;
+    ByteBuf all;
     if (c == null) {
-      cumulation = in;
+      all = in;
     } else {
-      ByteBuf merged = ctx.alloc().ioBuffer(c.readableBytes() + in.readableBytes());
-      merged.writeBytes(c).writeBytes(in);
+      all = ctx.alloc().ioBuffer(c.readableBytes() + in.readableBytes());
+      all.writeBytes(c).writeBytes(in);
       c.release();
       in.release();
-      cumulation = merged;
     }
+    cumulation = all;
     try {
-      processResponse();
+      processResponse(all);
     } catch (HttpParseException e) {
       fail(FailureKind.PROTOCOL_ERROR, e.getMessage());
     }
@@ -418,8 +420,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements U
         + (was == HEAD ? " before responding" : " during the response"), stale);
   }
 
-  private void processResponse() {
-    ByteBuf in = cumulation;
+  private void processResponse(ByteBuf in) {
     UpstreamStream.Events ev = events;
     while (ev != null && in.isReadable()) {
       switch (state) {
@@ -503,7 +504,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements U
     if (events == null) return;
     if (!pausedByDownstream) channel.config().setAutoRead(true);
     try {
-      if (cumulation != null) processResponse();
+      ByteBuf in = cumulation;
+      if (in != null) processResponse(in);
     } catch (HttpParseException e) {
       fail(FailureKind.PROTOCOL_ERROR, e.getMessage());
       return;

@@ -5,7 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandlerContext;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.api.codec.Durations;
 import io.sluice.proxy.filter.Attribute;
@@ -71,7 +71,8 @@ public final class FilterExchange implements Exchange {
   private static final int ENDING = 4;
 
   private final ExchangeHost host;
-  private final ChannelHandlerContext ctx;
+  private final ByteBufAllocator alloc;
+  private final EventExecutor loop;
   private final HeaderEdits requestEdits = new HeaderEdits();
   private final HeaderEdits responseEdits = new HeaderEdits();
   private final RequestView requestView = new RequestView();
@@ -132,9 +133,14 @@ public final class FilterExchange implements Exchange {
   /** The body phase ran for this exchange: a replacement it caused (a failure) does not get it again. */
   private boolean responseBodyDone;
 
-  public FilterExchange(ExchangeHost host, ChannelHandlerContext ctx) {
+  /**
+   * @param alloc where buffered bodies and encoded responses are allocated
+   * @param loop the connection's event loop: where the chain resumes after an async result
+   */
+  public FilterExchange(ExchangeHost host, ByteBufAllocator alloc, EventExecutor loop) {
     this.host = host;
-    this.ctx = ctx;
+    this.alloc = alloc;
+    this.loop = loop;
   }
 
   // ---- driven by the host
@@ -181,7 +187,7 @@ public final class FilterExchange implements Exchange {
     }
     if (b == null) {
       long expected = head.contentLength() > 0 ? head.contentLength() : 4096;
-      b = ctx.alloc().buffer((int) Math.min(expected, Math.max(length, 4096)));
+      b = alloc.buffer((int) Math.min(expected, Math.max(length, 4096)));
       body = b;
     }
     b.writeBytes(src, from, length);
@@ -297,7 +303,7 @@ public final class FilterExchange implements Exchange {
     if (size > responseBodyLimit) return false;
     if (b == null) {
       long expected = responseBodyExpected > 0 ? responseBodyExpected : 8192;
-      b = ctx.alloc().buffer((int) Math.min(Math.max(expected, length), responseBodyLimit));
+      b = alloc.buffer((int) Math.min(Math.max(expected, length), responseBodyLimit));
       responseBody = b;
     }
     b.writeBytes(src, from, length);
@@ -532,7 +538,7 @@ public final class FilterExchange implements Exchange {
   private void finishLocal(boolean close) {
     if (chain.hasResponseBodyPhase()) filterLocalBody();
     boolean closing = host.startLocalResponse(close);
-    ByteBuf out = LocalResponses.encode(ctx.alloc(), local, responseEdits, closing, head.method().equals("HEAD"));
+    ByteBuf out = LocalResponses.encode(alloc, local, responseEdits, closing, head.method().equals("HEAD"));
     host.writeLocalResponse(out, local.header("X-Sluice-Reason"));
   }
 
@@ -617,7 +623,7 @@ public final class FilterExchange implements Exchange {
   /** A wait for filter {@code i}'s async result starts; returns its number. */
   private int startWaiting(int i) {
     int wait = ++awaiting;
-    asyncTimer = ctx.executor().schedule(() -> asyncTimedOut(wait, i), asyncTimeoutNanos, TimeUnit.NANOSECONDS);
+    asyncTimer = loop.schedule(() -> asyncTimedOut(wait, i), asyncTimeoutNanos, TimeUnit.NANOSECONDS);
     return wait;
   }
 
@@ -669,7 +675,7 @@ public final class FilterExchange implements Exchange {
 
   private void onLoop(Runnable task) {
     try {
-      ctx.executor().execute(task);
+      loop.execute(task);
     } catch (RejectedExecutionException e) {
       // The event loop is shutting down: the connection, and with it the exchange, is gone.
     }
@@ -720,7 +726,7 @@ public final class FilterExchange implements Exchange {
 
   @Override
   public Executor executor() {
-    return ctx.executor();
+    return loop;
   }
 
   private void checkRequestEditable() {

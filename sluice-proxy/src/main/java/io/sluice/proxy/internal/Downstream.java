@@ -1,0 +1,105 @@
+package io.sluice.proxy.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.EventLoop;
+import io.sluice.proxy.filter.ClientCertificate;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The client side of a {@link ProxyExchange}: what a protocol's server connection does for the
+ * exchange it runs. The connection frames (reads heads and bodies, writes responses, keeps the
+ * connection alive or closes it); the exchange decides (route, filters, upstream, response). The
+ * HTTP/1.1 connection ({@link DownstreamHandler}) implements it; an HTTP/2 stream can.
+ *
+ * <p>What remains HTTP/1.1 here: the bytes the exchange writes are encoded responses (the
+ * upstream's head re-encoded, local and direct responses); moving that encoding behind this
+ * interface is the next step, with HTTP/2.
+ *
+ * <p>Threading: the connection's event loop only.
+ */
+interface Downstream {
+  ByteBufAllocator alloc();
+
+  EventLoop eventLoop();
+
+  /** The client certificate the connection's TLS handshake verified, or null. */
+  @Nullable ClientCertificate clientCertificate();
+
+  /** The whole request body has been received (or there is none). */
+  boolean requestComplete();
+
+  /** The first byte of a response has been (or is being) written for this request. */
+  boolean responseStarted();
+
+  /** The connection is closed. */
+  boolean isClosed();
+
+  /** The exchange left the dispatch of its request head (filters ran, the body was read ahead, an attempt went out). */
+  boolean pastDispatch();
+
+  /** The connection closes after this exchange, whatever happens. */
+  void closeAfterResponse();
+
+  /**
+   * The response head is about to be written: returns whether the connection closes after the
+   * response (the client asked, the gateway is draining, the request body is not all read, or
+   * {@code bodyUntilClose}: the response body is delimited by the close).
+   */
+  boolean beginResponse(boolean bodyUntilClose);
+
+  /**
+   * A local response (a filter's, a route's direct response) is about to be written: returns
+   * whether the connection closes after it.
+   *
+   * @param close close it in any case (the request body is not going to be read)
+   */
+  boolean beginLocalResponse(boolean close);
+
+  /** The gateway's error response for this request, encoded (the connection decides keep-alive); the caller writes it. */
+  ByteBuf encodeError(int status, String reason, String message);
+
+  /** Writes response bytes (taking ownership); written out on {@link #flush}. */
+  void write(ByteBuf buf);
+
+  void flush();
+
+  /** Whether the client takes more response bytes now. */
+  boolean isWritable();
+
+  /** Reads the request body into memory (request buffering) and calls {@link ProxyExchange#prebuffered} when done. */
+  void prebuffer();
+
+  /** Lowers the request body limit for this request (a filter's): a chunked body beyond it is refused as it comes. */
+  void limitBody(long maxBytes);
+
+  /** The route's filters run; reading waits for them. */
+  void awaitFilters();
+
+  /** A filter reads the body: read it whole into {@link ProxyExchange#filterBody}, then {@link ProxyExchange#filterBodyDone}. */
+  void readBodyForFilters();
+
+  /** The body goes to {@code up} (the first attempt, or a retry) as it can take it. */
+  void streamBodyTo(UpstreamStream up);
+
+  /** The upstream has the request head: a client waiting for 100 Continue gets it, and the body starts moving. */
+  void bodyTargetReady();
+
+  /** The upstream takes body again after it was not writable. */
+  void bodyTargetWritable();
+
+  /** No upstream takes the body for now (a retry's backoff): it waits in the socket. */
+  void holdBody();
+
+  /** An async step of the exchange completed: go on with what was read meanwhile. */
+  void resume();
+
+  /** The exchange answered locally (error, filter, direct response) and has ended: the rest of the body is discarded, or the connection closes. */
+  void localResponseDone();
+
+  /** The exchange ended with a complete response: the next request, or the close. */
+  void exchangeEnded();
+
+  /** The response cannot be completed: the connection closes now. */
+  void abortConnection();
+}

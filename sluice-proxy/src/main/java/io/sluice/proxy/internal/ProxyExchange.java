@@ -1,0 +1,640 @@
+package io.sluice.proxy.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.EventLoop;
+import io.sluice.proxy.filter.Attributes;
+import io.sluice.proxy.filter.ClientCertificate;
+import io.sluice.proxy.filter.LocalResponse;
+import io.sluice.proxy.filter.internal.ExchangeHost;
+import io.sluice.proxy.filter.internal.FilterChain;
+import io.sluice.proxy.filter.internal.FilterExchange;
+import io.sluice.proxy.http1.ChunkedParser;
+import io.sluice.proxy.http1.RequestHead;
+import io.sluice.proxy.http1.ResponseHead;
+import io.sluice.proxy.route.split.Colouring;
+import io.sluice.proxy.upstream.Endpoint;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One request on its way through the gateway: route → filters → split → attempts → response, and
+ * its observation (metrics, access log, trace). The client side is a {@link Downstream} (the
+ * protocol's server connection, which frames); the upstream side an {@link UpstreamStream} per
+ * attempt (which frames too). Neither calls the other: both talk to the exchange.
+ *
+ * <p>One instance per client connection, reused for each of its requests (one at a time), so an
+ * exchange allocates nothing of its own; {@link #start} begins one, and it ends in one of three
+ * ways: a complete upstream response ({@link Downstream#exchangeEnded}), a local one
+ * ({@link Downstream#localResponseDone}), or the connection going away ({@link #connectionClosed}).
+ *
+ * <p>Threading: the connection's event loop only.
+ */
+final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
+  private final Downstream down;
+  private final ListenerRuntime listener;
+  private final Observation obs = new Observation();
+  /** Breakers, endpoint picks, retries and the route's request timeout. */
+  private final UpstreamAttempts attempts = new UpstreamAttempts(this);
+  private final Runnable responseFiltered = this::responseFiltered;
+  private final ChunkedParser.DataSink bodySink = this::filterBody;
+
+  private @Nullable RequestHead request;
+  private @Nullable RuntimeRoute route;
+  private @Nullable UpstreamStream upstream;
+  private boolean upstreamNeedsFlush;
+  /** The whole body was in memory before the first attempt, so it can be sent again. */
+  private boolean bodyBuffered;
+  /** The listener's request buffer when the request arrived (0: request buffering is off). */
+  private int requestBufferBytes;
+  /** The upstream's response head, while it waits for the filters (async, or collecting the body). */
+  private @Nullable ResponseHead responseHead;
+  /** The upstream response's body is being read into memory for the filters' body phase; its head waits. */
+  private boolean collecting;
+  /** The filter runtime, created for the first request whose route has filters. */
+  private @Nullable FilterExchange filters;
+  /** The current exchange runs {@link #filters}. */
+  private boolean filtered;
+
+  ProxyExchange(Downstream down, ListenerRuntime listener) {
+    this.down = down;
+    this.listener = listener;
+  }
+
+  /** The request of the exchange in progress; calling this between exchanges is a bug. */
+  private RequestHead request() {
+    RequestHead h = request;
+    if (h == null) throw new IllegalStateException("no exchange in progress");
+    return h;
+  }
+
+  /** The route of the exchange in progress, once it goes upstream or runs filters. */
+  private RuntimeRoute route() {
+    RuntimeRoute r = route;
+    if (r == null) throw new IllegalStateException("the exchange has no route");
+    return r;
+  }
+
+  /** The upstream's response head that waits while its body is collected. */
+  private ResponseHead responseHead() {
+    ResponseHead h = responseHead;
+    if (h == null) throw new IllegalStateException("no response head is waiting");
+    return h;
+  }
+
+  /** The traffic of a route that goes upstream (only a direct-response route has none). */
+  private static RouteTraffic traffic(RuntimeRoute r) {
+    RouteTraffic t = r.traffic();
+    if (t == null) throw new IllegalStateException("route " + r.name() + " has no upstream");
+    return t;
+  }
+
+  /** The filter runtime, once a route with filters took a request of this connection. */
+  private FilterExchange filters() {
+    FilterExchange x = filters;
+    if (x == null) throw new IllegalStateException("no filters have run on this connection");
+    return x;
+  }
+
+  // ---- driven by the connection
+
+  /** A request head was read; {@code headStart} is when its first byte arrived. */
+  void observeHead(ListenerConfig c, RequestHead h, long headStart) {
+    obs.begin(c, h, headStart);
+  }
+
+  /** The sink a chunked body being read for the filters goes to. */
+  ChunkedParser.DataSink filterBodySink() {
+    return bodySink;
+  }
+
+  /**
+   * Starts the exchange of {@code h} (its connection fields set, its framing read by the
+   * connection): routes it, then runs its filters or sends it on.
+   */
+  void start(RequestHead h, ListenerConfig c) {
+    request = h;
+    collecting = false;
+    responseHead = null;
+    bodyBuffered = false;
+    requestBufferBytes = c.requestBufferBytes;
+    obs.clientCertificate(down.clientCertificate());
+    if (h.contentLength() > c.maxBodySize) {
+      down.closeAfterResponse();
+      respondError(413, "request_body_too_large", "request body larger than " + c.maxBodySize + " bytes");
+      return;
+    }
+    if (h.method().equals("CONNECT")) {
+      down.closeAfterResponse();
+      respondError(405, "method_not_allowed", "CONNECT is not supported");
+      return;
+    }
+    if (h.viaNames(listener.via.pseudonym)) {
+      respondError(508, "loop_detected", "the request has come back to the listener that sent it (Via: 1.1 "
+          + listener.via.pseudonym + "): a route's upstream leads back to listener " + listener.name);
+      return;
+    }
+    RuntimeRoute r = h.path().equals("*") ? null : c.routes.match(h);
+    obs.route(r);
+    if (r == null) {
+      respondError(404, "no_route", "no route matches the request");
+      return;
+    }
+    FilterChain chain = r.filters();
+    if (chain != null) {
+      startFilters(chain, r, c);
+      return;
+    }
+    proceed(h, r);
+  }
+
+  /** Sends the request where its route says: the direct response, or the upstream. */
+  private void proceed(RequestHead h, RuntimeRoute r) {
+    FilterExchange x = filtered ? filters : null;
+    if (x != null && x.bodyLimit() != Long.MAX_VALUE) {
+      long max = x.bodyLimit();
+      if (h.contentLength() > max || x.bufferedBodyLength() > max) {
+        down.closeAfterResponse();
+        respondError(413, "request_body_too_large", "request body larger than " + max + " bytes");
+        return;
+      }
+      if (h.isChunked()) down.limitBody(max);
+    }
+    DirectResponder direct = r.direct();
+    if (direct != null) {
+      if (h.expectsContinue() && h.hasBody()) down.closeAfterResponse();
+      if (x != null && x.hasResponsePhase()) {
+        LocalResponse local = direct.local(h);
+        if (local != null) {
+          x.respondDirect(local);
+          return;
+        }
+      }
+      boolean close = down.beginLocalResponse(false);
+      down.write(obs.out(direct.encode(down.alloc(), h, close)));
+      endLocal();
+      return;
+    }
+    RouteTraffic traffic = traffic(r);
+    // The colour is set before the split, so that the route's canary rules see it.
+    Colouring colour = traffic.colour();
+    if (colour != null) h.setHeader(colour.lowerCaseName(), colour.value(), colour.line());
+    this.route = r;
+    if (down.requestComplete()) {
+      // No body, or one a filter already read (it goes out with the head).
+      bodyBuffered = h.hasBody();
+    } else if (requestBufferBytes > 0) {
+      // Request buffering: the body comes in before an upstream connection is taken.
+      down.prebuffer();
+      return;
+    }
+    startUpstream(h, r);
+  }
+
+  /** Request buffering is over: the body is in memory ({@code whole}), or filled the buffer and streams from here. */
+  void prebuffered(boolean whole) {
+    bodyBuffered = whole;
+    startUpstream(request(), route());
+  }
+
+  /** The route's split picks the upstream and the first attempt starts. */
+  private void startUpstream(RequestHead h, RuntimeRoute r) {
+    RouteTraffic traffic = traffic(r);
+    UpstreamRuntime u = traffic.split().pick(h);
+    attempts.begin(u, traffic, h, bodyBuffered);
+    attempts.next();
+  }
+
+  // ---- the request body, as the connection reads it
+
+  /** The upstream stream that takes the request body now, or null (connecting, or between attempts). */
+  @Nullable UpstreamStream bodyTarget() {
+    UpstreamStream up = upstream;
+    return up != null && up.isReady() ? up : null;
+  }
+
+  /** Body bytes {@code in[from, from + length)} go to the upstream (the caller keeps its buffer). */
+  void forwardBody(UpstreamStream up, ByteBuf in, int from, int length) {
+    up.write(in.retainedSlice(from, length));
+    attempts.bodyForwarded(in, from, length);
+    obs.bytesIn(length);
+    upstreamNeedsFlush = true;
+  }
+
+  /** The whole request body has gone to {@code up}. */
+  void bodyForwarded(UpstreamStream up) {
+    flushUpstream();
+    attempts.requestReceived();
+    up.requestSent();
+  }
+
+  void flushUpstream() {
+    if (upstreamNeedsFlush) {
+      upstreamNeedsFlush = false;
+      UpstreamStream up = upstream;
+      if (up != null) up.flush();
+    }
+  }
+
+  /** Body bytes read and dropped, or otherwise received, for the metrics. */
+  void bytesIn(long n) {
+    obs.bytesIn(n);
+  }
+
+  /** A piece of the body a filter reads. */
+  void filterBody(ByteBuf buf, int from, int length) {
+    filters().appendBody(buf, from, length);
+  }
+
+  /** The body a filter reads is complete: the filters go on. */
+  void filterBodyDone() {
+    filters().requestBodyBuffered();
+  }
+
+  /** The client stopped sending its body (the listener's idle timeout). */
+  void clientBodyTimedOut() {
+    UpstreamStream up = upstream;
+    if (up != null) up.abort();
+    upstreamFailed(FailureKind.CLIENT_BODY_TIMEOUT, "request body not received within the idle timeout", false);
+  }
+
+  /** The client can take more response bytes again. */
+  void clientWritableAgain() {
+    UpstreamStream up = upstream;
+    if (up != null) up.resumeReading();
+  }
+
+  /** The client side abandoned the request (half-closed mid-request, or sent a malformed one): the attempt is dropped. */
+  void cancel() {
+    UpstreamStream up = upstream;
+    if (up != null) {
+      upstream = null;
+      up.abort();
+    }
+    attempts.cancel();
+  }
+
+  /** The request is refused as malformed (or its head timed out); returns {@code response} for writing. */
+  ByteBuf rejected(@Nullable ListenerConfig c, String clientIp, String reason, ByteBuf response) {
+    cancel();
+    endFilters();
+    return obs.rejected(c, clientIp, reason, response);
+  }
+
+  /** The client connection closed: an exchange in progress ends here. */
+  void connectionClosed() {
+    obs.closed();
+    cancel();
+    endFilters();
+  }
+
+  // ---- attempts (called by UpstreamAttempts)
+
+  /** An attempt (the first, or a retry) is about to go to {@code e} of {@code u}. */
+  void attemptEndpoint(UpstreamRuntime u, Endpoint e) {
+    obs.endpoint(u, e);
+  }
+
+  /**
+   * Opens the upstream stream of an attempt at {@code e} of {@code u}: a pooled connection, or a new
+   * one when {@code fresh} (the keep-alive race was lost on a pooled one). Takes ownership of
+   * {@code head} unless null is returned (the endpoint's connection limit is reached).
+   */
+  @Nullable UpstreamStream openStream(UpstreamRuntime u, Endpoint e, ByteBuf head, boolean fresh) {
+    RequestHead h = request();
+    boolean replayable = bodyBuffered || !h.hasBody();
+    long timeout = attempts.responseTimeoutNanos(u);
+    boolean complete = down.requestComplete();
+    return fresh
+        ? UpstreamConnection.open(this, down.eventLoop(), u, e, head, h.method(), complete, replayable, timeout,
+            listener.unexpectedErrors())
+        : UpstreamConnection.acquire(this, down.eventLoop(), u, e, head, h.method(), complete, replayable, timeout,
+            listener.unexpectedErrors());
+  }
+
+  /** The exchange goes on with {@code up}: its first attempt, or a retry. */
+  void attach(UpstreamStream up) {
+    upstream = up;
+    obs.acquired(up.isReady());
+    down.streamBodyTo(up);
+    if (up.isReady()) onReady();
+  }
+
+  /** A retry waits out its backoff: no upstream meanwhile, and the rest of the body waits in the socket. */
+  void awaitRetry() {
+    upstream = null;
+    down.holdBody();
+  }
+
+  /** The exchange ends with the gateway's error before an attempt could start (or the next one, for a retry). */
+  void failExchange(FailureKind kind, String message) {
+    upstream = null;
+    if (down.isClosed()) return;
+    if (down.responseStarted()) {
+      down.abortConnection();
+      return;
+    }
+    // After an attempt the upstream may have seen part of the request: start afresh on a new connection.
+    if (down.pastDispatch()) down.closeAfterResponse();
+    respondError(kind.status(), kind.reason(), message);
+  }
+
+  /** The route's request timeout passed before a response head: the attempt in progress is abandoned. */
+  void requestTimedOut(FailureKind kind, String message) {
+    UpstreamStream up = upstream;
+    if (up != null) {
+      upstream = null;
+      up.abort();
+    }
+    failExchange(kind, message);
+  }
+
+  boolean responseStarted() {
+    return down.responseStarted();
+  }
+
+  ByteBufAllocator alloc() {
+    return down.alloc();
+  }
+
+  EventLoop eventLoop() {
+    return down.eventLoop();
+  }
+
+  /** The current request's head as the upstream gets it (with a buffered body, if any); the caller owns the buffer. */
+  ByteBuf encodeUpstreamHead() {
+    RequestHead h = request();
+    RuntimeRoute r = route();
+    String path = r.stripPrefix() == null ? null : r.rewritePath(h.path());
+    ByteBuf head;
+    if (filtered) {
+      head = filters().encodeUpstreamRequest(down.alloc(), path, listener.via.line);
+    } else {
+      head = down.alloc().ioBuffer(h.length() + 256);
+      h.encodeForUpstream(head, path, r.hostRewrite(), listener.via.line);
+    }
+    return obs.attemptStarted(head, down.alloc());
+  }
+
+  // ---- filters (ExchangeHost): called by the FilterExchange
+
+  private void startFilters(FilterChain chain, RuntimeRoute r, ListenerConfig c) {
+    FilterExchange x = filters;
+    if (x == null) {
+      x = new FilterExchange(this, down.alloc(), down.eventLoop());
+      filters = x;
+    }
+    this.route = r;
+    filtered = true;
+    down.awaitFilters();
+    obs.filters(x);
+    ClientCertificate cert = down.clientCertificate();
+    if (cert != null) x.setAttribute(Attributes.CLIENT_CERTIFICATE, cert);
+    x.start(chain, request(), r.name(), c.name, r.hostRewrite(), c.filterTimeout);
+  }
+
+  /** The filter runtime of the current exchange, or null when its route has no filters. */
+  private @Nullable FilterExchange filtersInUse() {
+    return filtered ? filters : null;
+  }
+
+  private void endFilters() {
+    FilterExchange x = filters;
+    if (filtered && x != null) {
+      filtered = false;
+      x.end();
+    }
+  }
+
+  @Override
+  public void requestPhaseDone() {
+    proceed(request(), route());
+  }
+
+  @Override
+  public void bufferRequestBody() {
+    down.readBodyForFilters();
+  }
+
+  @Override
+  public boolean startLocalResponse(boolean close) {
+    return down.beginLocalResponse(close);
+  }
+
+  @Override
+  public void writeLocalResponse(ByteBuf response, @Nullable String reason) {
+    if (reason != null) obs.reason(reason);
+    down.write(obs.out(response));
+    endLocal();
+  }
+
+  @Override
+  public void filterFailed(String filter, Throwable error) {
+    listener.unexpectedErrors().record(UnexpectedErrors.Where.FILTER, "filter " + filter, error);
+  }
+
+  @Override
+  public void resumed() {
+    down.resume();
+  }
+
+  // ---- the upstream stream (UpstreamStream.Events)
+
+  @Override
+  public void onReady() {
+    obs.connected();
+    down.bodyTargetReady();
+  }
+
+  @Override
+  public void onWritable() {
+    down.bodyTargetWritable();
+  }
+
+  @Override
+  public boolean clientWritable() {
+    return down.isWritable();
+  }
+
+  @Override
+  public int onResponseHead(ResponseHead head) {
+    if (attempts.responded(head.status())) {
+      // Retried elsewhere: this response is dropped unread, with its connection.
+      return UpstreamStream.DROP;
+    }
+    FilterExchange x = filtersInUse();
+    if (x != null) {
+      switch (x.filterUpstreamResponse(head, responseFiltered)) {
+        case FilterExchange.RESPONSE_PENDING -> {
+          // Nothing of the response moves until the filters are done; the body waits in the socket.
+          responseHead = head;
+          return UpstreamStream.WAIT;
+        }
+        case FilterExchange.RESPONSE_REPLACED -> {
+          replaceResponse();
+          return UpstreamStream.DROP;
+        }
+        default -> {}
+      }
+    }
+    return startResponse(head, x);
+  }
+
+  /** The response filters finished after waiting: the head goes out (or the filters' response), then the body. */
+  private void responseFiltered() {
+    UpstreamStream up = upstream;
+    ResponseHead head = responseHead;
+    FilterExchange x = filtersInUse();
+    if (up == null || head == null || x == null || down.isClosed()) return;
+    if (x.responseReplaced()) {
+      replaceResponse();
+      return;
+    }
+    up.proceed(startResponse(head, x));
+  }
+
+  /** A response filter answered instead of the upstream: the upstream's response is dropped with its connection. */
+  private void replaceResponse() {
+    UpstreamStream up = upstream;
+    upstream = null;
+    responseHead = null;
+    if (up != null) up.abort();
+    attempts.complete();
+    filters().writeReplacement();
+  }
+
+  /**
+   * Writes the upstream's response head to the client (with the filters' edits), or, when a filter
+   * reads the body, holds it while the body is collected. Returns how the stream delivers the body.
+   */
+  private int startResponse(ResponseHead head, @Nullable FilterExchange x) {
+    int status = head.status();
+    RequestHead req = request();
+    boolean noBody = req.method().equals("HEAD") || status == 204 || status == 304;
+    if (!noBody && x != null && x.collectResponseBody(head.isChunked() ? -1 : head.contentLength())) {
+      // A filter reads the body: the head waits until it is in (or over the limit).
+      responseHead = head;
+      collecting = true;
+      return UpstreamStream.BODY_DECODED;
+    }
+    responseHead = null;
+    boolean client10 = req.isHttp10();
+    // Chunked stays chunked, except for an HTTP/1.0 client: it gets the content, delimited by the close.
+    boolean chunked = !noBody && head.isChunked() && !client10;
+    boolean untilClose = !noBody && (head.isChunked() ? client10 : head.contentLength() < 0 || head.isTransferEncodedUntilClose());
+    boolean close = down.beginResponse(untilClose);
+    ByteBuf out = down.alloc().ioBuffer(head.length() + 64);
+    head.encodeForDownstream(out, chunked, close, client10 && !close, x == null ? null : x.responseEdits());
+    down.write(obs.out(out));
+    return chunked ? UpstreamStream.BODY_FRAMED : UpstreamStream.BODY_DECODED;
+  }
+
+  @Override
+  public void onResponseData(ByteBuf data) {
+    if (!collecting) {
+      down.write(obs.out(data));
+      return;
+    }
+    FilterExchange x = filters();
+    if (x.appendResponseBody(data, data.readerIndex(), data.readableBytes())) {
+      data.release();
+      return;
+    }
+    // Over the limit: the head goes out as the filters left it, then what was read, then the rest
+    // as it comes, de-chunked and close-delimited.
+    collecting = false;
+    ResponseHead head = responseHead();
+    responseHead = null;
+    boolean close = down.beginResponse(true);
+    ByteBuf out = down.alloc().ioBuffer(head.length() + 64);
+    head.encodeForDownstream(out, false, close, false, x.responseEdits());
+    down.write(obs.out(out));
+    ByteBuf sofar = x.takeResponseBody();
+    if (sofar != null) down.write(obs.out(sofar));
+    down.write(obs.out(data));
+  }
+
+  @Override
+  public void onResponseFlush() {
+    down.flush();
+  }
+
+  @Override
+  public void onResponseEnd() {
+    upstream = null;
+    if (collecting) {
+      collecting = false;
+      // The collected body is complete: the filters' body phase, then the head with its Content-Length and the body.
+      FilterExchange x = filters();
+      if (x.filterResponseBody()) {
+        responseHead = null;
+        attempts.complete();
+        x.writeReplacement();
+        return;
+      }
+      ResponseHead head = responseHead();
+      responseHead = null;
+      ByteBuf body = x.takeResponseBody();
+      int length = body == null ? 0 : body.readableBytes();
+      boolean client10 = request().isHttp10();
+      boolean close = down.beginResponse(false);
+      ByteBuf out = down.alloc().ioBuffer(head.length() + 96);
+      head.encodeForDownstream(out, false, close, client10 && !close, x.responseEditsWithLength(length));
+      down.write(obs.out(out));
+      if (body != null) down.write(obs.out(body));
+    }
+    down.flush();
+    attempts.complete();
+    obs.end();
+    endFilters();
+    request = null;
+    route = null;
+    down.exchangeEnded();
+  }
+
+  @Override
+  public void onFailure(FailureKind kind, String message, boolean staleReuse) {
+    upstreamFailed(kind, message, staleReuse);
+  }
+
+  /**
+   * The upstream failed. Before any response byte went out the client gets the gateway's error;
+   * after, the response cannot be completed and the connection is closed.
+   *
+   * @param staleReuse a reused connection lost the keep-alive race and the request can go again
+   *     (see {@link UpstreamConnection}): the attempt goes on on a new connection if it can
+   *     ({@link UpstreamAttempts#reconnect}), and only otherwise is this a failure
+   */
+  private void upstreamFailed(FailureKind kind, String message, boolean staleReuse) {
+    upstream = null;
+    boolean closed = down.isClosed();
+    // The new connection's attempt ends this one in the metrics, and the exchange has no failure.
+    if (staleReuse && !closed && attempts.reconnect()) return;
+    obs.upstreamFailed(kind);
+    if (closed) return;
+    // A retry goes on with another attempt; otherwise the failure is the client's answer.
+    if (attempts.failed(kind)) return;
+    attempts.complete();
+    if (down.responseStarted()) {
+      down.abortConnection();
+      return;
+    }
+    down.closeAfterResponse();
+    respondError(kind.status(), kind.reason(), message);
+  }
+
+  // ---- local answers
+
+  private void respondError(int status, String reason, String message) {
+    obs.reason(reason);
+    down.write(obs.out(down.encodeError(status, reason, message)));
+    endLocal();
+  }
+
+  /** A local response has been written: the exchange ends. */
+  private void endLocal() {
+    obs.end();
+    endFilters();
+    attempts.complete();
+    down.localResponseDone();
+  }
+}
