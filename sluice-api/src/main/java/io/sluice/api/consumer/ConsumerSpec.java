@@ -35,10 +35,16 @@ public record ConsumerSpec(@Nullable KeyAuth keyAuth, @Nullable BasicAuth basicA
   public record KeyAuth(@Credential @Nullable String key) {}
 
   /**
+   * Exactly one of {@code password} and {@code passwordHash}.
+   *
    * @param username the user name; unique among Consumers; no {@code :}
    * @param password the password as the caller sends it
+   * @param passwordHash a bcrypt hash of the password ({@code $2a$}, {@code $2b$} or {@code $2y$},
+   *     cost 4 to 14), as {@code htpasswd -nbB user password} prints it after the colon: the store
+   *     then holds no password
    */
-  public record BasicAuth(@Nullable String username, @Credential @Nullable String password) {}
+  public record BasicAuth(@Nullable String username, @Credential @Nullable String password,
+      @Credential @Nullable String passwordHash) {}
 
   /**
    * A token bucket: {@code requests} per {@code per} on average, with bursts of up to {@code burst}.

@@ -141,11 +141,34 @@ final class FilterChecks {
         error(o, "spec.basicAuth.username", "invalid user name '" + user + "': expected no ':' and no control characters");
       }
       String password = s.basicAuth().password();
-      if (password == null || password.isEmpty()) {
-        error(o, "spec.basicAuth.password", "missing; expected the password the consumer sends");
+      String hash = s.basicAuth().passwordHash();
+      if (password != null && hash != null) {
+        error(o, "spec.basicAuth", "both password and passwordHash are set; expected one of them");
+      } else if (hash != null) {
+        bcryptHash(o, hash);
+      } else if (password == null || password.isEmpty()) {
+        error(o, "spec.basicAuth.password", "missing; expected the password the consumer sends, or a passwordHash");
       }
     }
     if (s.rateLimit() != null) rateLimit(o, "spec.rateLimit", s.rateLimit());
+  }
+
+  /** The most bcrypt cost accepted: each new login costs 2^cost rounds (cost 14 is about a second of a core). */
+  static final int MAX_BCRYPT_COST = 14;
+  private static final java.util.regex.Pattern BCRYPT = java.util.regex.Pattern.compile("\\$2[aby]\\$(\\d\\d)\\$[./A-Za-z0-9]{53}");
+
+  private void bcryptHash(ConfigObject<?> o, String hash) {
+    java.util.regex.Matcher m = BCRYPT.matcher(hash);
+    if (!m.matches()) {
+      error(o, "spec.basicAuth.passwordHash", "not a bcrypt hash: expected $2y$<cost>$ and 53 characters of salt and hash,"
+          + " as 'htpasswd -nbB user password' prints after the colon");
+      return;
+    }
+    int cost = Integer.parseInt(m.group(1));
+    if (cost < 4 || cost > MAX_BCRYPT_COST) {
+      error(o, "spec.basicAuth.passwordHash", "bcrypt cost " + cost + " is out of range: expected 4 to " + MAX_BCRYPT_COST
+          + " (each new login costs 2^cost rounds)");
+    }
   }
 
   private void rateLimit(ConfigObject<?> o, String field, ConsumerSpec.RateLimit r) {

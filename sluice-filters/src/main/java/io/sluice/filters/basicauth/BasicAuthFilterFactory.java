@@ -1,5 +1,7 @@
 package io.sluice.filters.basicauth;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.sluice.api.ConfigObject;
 import io.sluice.api.consumer.ConsumerSpec;
 import io.sluice.api.filter.FilterConfigValidator.Problems;
@@ -16,12 +18,20 @@ import io.sluice.proxy.filter.Request;
 import io.sluice.proxy.filter.internal.HeaderRules;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Semaphore;
+import org.jspecify.annotations.Nullable;
+import org.springframework.security.crypto.bcrypt.BCrypt;
 
 /**
  * {@code basic-auth}: authenticates a request by HTTP Basic credentials (RFC 7617) against the
@@ -39,6 +49,12 @@ import java.util.Set;
  * consumer not in {@code consumers} gets 403 {@code consumer_forbidden}. Credentials are decoded as
  * UTF-8; passwords are compared in constant time. A request that an earlier filter already
  * authenticated passes untouched, subject to {@code consumers}.
+ *
+ * <p>A Consumer with a {@code passwordHash} (bcrypt) is checked off the event loop: bcrypt is slow
+ * on purpose (2^cost rounds, milliseconds to a second), so the check runs on the blocking
+ * executor, at most one per core at a time, and the chain waits for it (async). A success is
+ * remembered (user and a SHA-256 of the password given, for 10 minutes, up to 10,000 entries), so
+ * a client that sends the same credentials on every request pays bcrypt once, not per request.
  */
 public final class BasicAuthFilterFactory implements FilterFactory<BasicAuthConfig> {
   @Override
@@ -68,15 +84,22 @@ public final class BasicAuthFilterFactory implements FilterFactory<BasicAuthConf
     return ConsumerRefs.of(c.consumers());
   }
 
-  private record Account(ConfigObject<ConsumerSpec> consumer, byte[] password) {}
+  /** @param password the plain password, or null when {@code hash} (bcrypt) is set */
+  private record Account(ConfigObject<ConsumerSpec> consumer, byte @Nullable [] password, @Nullable String hash) {}
+
+  /** bcrypt checks running at once, per filter: one per core, so logins cannot take every core from the loops. */
+  private static final int CONCURRENT_HASH_CHECKS = Runtime.getRuntime().availableProcessors();
 
   @Override
   public Filter create(BasicAuthConfig c, FilterEnvironment env) {
     Map<String, Account> byUser = new HashMap<>();
     for (ConfigObject<ConsumerSpec> consumer : env.config().consumers()) {
       ConsumerSpec.BasicAuth b = consumer.spec().basicAuth();
-      if (b != null && b.username() != null && b.password() != null) {
-        byUser.put(b.username(), new Account(consumer, b.password().getBytes(StandardCharsets.UTF_8)));
+      if (b == null || b.username() == null) continue;
+      if (b.password() != null) {
+        byUser.put(b.username(), new Account(consumer, b.password().getBytes(StandardCharsets.UTF_8), null));
+      } else if (b.passwordHash() != null) {
+        byUser.put(b.username(), new Account(consumer, null, b.passwordHash()));
       }
     }
     Set<String> allowed = new HashSet<>(c.consumers());
@@ -91,7 +114,41 @@ public final class BasicAuthFilterFactory implements FilterFactory<BasicAuthConf
         LocalResponse.error(403, "consumer_forbidden", "this consumer may not use this route"));
     // Compared against when the user is unknown, so that the answer takes as long as for a wrong password.
     byte[] decoy = new byte[32];
+    // Successful bcrypt checks, by user and SHA-256 of the password given.
+    Cache<String, Boolean> verified = Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(10)).build();
+    Semaphore hashChecks = new Semaphore(CONCURRENT_HASH_CHECKS);
+    Executor blocking = env.blockingExecutor();
     return new Filter() {
+      private FilterResult accept(Exchange x, Request r, Account a) {
+        if (!allowed.isEmpty() && !allowed.contains(a.consumer().name())) return forbidden;
+        x.setAttribute(Attributes.CONSUMER, a.consumer());
+        if (hide) r.headers().remove("authorization");
+        if (consumerHeader != null) r.headers().set(consumerHeader, a.consumer().name());
+        return FilterResult.CONTINUE;
+      }
+
+      /** Checks {@code given} against the bcrypt hash of {@code a}: from memory, or off the loop. */
+      private FilterResult checkHash(Exchange x, Request r, Account a, String user, String given, String hash) {
+        String key = user + '\0' + sha256(given);
+        if (verified.getIfPresent(key) != null) return accept(x, r, a);
+        CompletableFuture<Boolean> check = CompletableFuture.supplyAsync(() -> {
+          hashChecks.acquireUninterruptibly();
+          try {
+            return BCrypt.checkpw(given, hash);
+          } catch (IllegalArgumentException e) {
+            return false; // validation accepts only well-formed hashes; a malformed one matches nothing
+          } finally {
+            hashChecks.release();
+          }
+        }, blocking);
+        // Back on the exchange's loop before touching the exchange.
+        return FilterResult.async(check.thenApplyAsync(ok -> {
+          if (!ok) return invalid;
+          verified.put(key, Boolean.TRUE);
+          return accept(x, r, a);
+        }, x.executor()));
+      }
+
       @Override
       public FilterResult onRequest(Exchange x) {
         ConfigObject<ConsumerSpec> already = x.attribute(Attributes.CONSUMER);
@@ -112,16 +169,24 @@ public final class BasicAuthFilterFactory implements FilterFactory<BasicAuthConf
         }
         int colon = decoded.indexOf(':');
         if (colon < 0) return invalid;
-        Account a = byUser.get(decoded.substring(0, colon));
+        String user = decoded.substring(0, colon);
+        Account a = byUser.get(user);
+        String hash = a == null ? null : a.hash();
+        if (a != null && hash != null) return checkHash(x, r, a, user, decoded.substring(colon + 1), hash);
         byte[] given = decoded.substring(colon + 1).getBytes(StandardCharsets.UTF_8);
-        boolean ok = MessageDigest.isEqual(a == null ? decoy : a.password(), given);
+        byte[] expected = a == null ? null : a.password();
+        boolean ok = MessageDigest.isEqual(expected == null ? decoy : expected, given);
         if (a == null || !ok) return invalid;
-        if (!allowed.isEmpty() && !allowed.contains(a.consumer().name())) return forbidden;
-        x.setAttribute(Attributes.CONSUMER, a.consumer());
-        if (hide) r.headers().remove("authorization");
-        if (consumerHeader != null) r.headers().set(consumerHeader, a.consumer().name());
-        return FilterResult.CONTINUE;
+        return accept(x, r, a);
       }
     };
+  }
+
+  private static String sha256(String s) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
   }
 }
