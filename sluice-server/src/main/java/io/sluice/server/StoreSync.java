@@ -4,6 +4,7 @@ import io.sluice.api.ConfigError;
 import io.sluice.api.ConfigException;
 import io.sluice.api.ConfigObject;
 import io.sluice.api.ConfigSet;
+import io.sluice.api.validate.LoopWarnings;
 import io.sluice.api.validate.PathPolicy;
 import io.sluice.api.ObjectRef;
 import io.sluice.proxy.Gateway;
@@ -287,7 +288,9 @@ final class StoreSync implements AutoCloseable {
   private ValidPart validPart(long revision, java.util.Collection<? extends ConfigObject<?>> objects)
       throws ConfigException {
     try {
-      return new ValidPart(ConfigSet.of(objects, paths), Map.of(), List.of());
+      ConfigSet set = ConfigSet.of(objects, paths);
+      for (ConfigError w : LoopWarnings.of(set)) log.warn("revision {}: {}", revision, w);
+      return new ValidPart(set, Map.of(), List.of());
     } catch (ConfigException e) {
       ValidPart part = ValidPart.of(objects, paths);
       part.skipped().forEach((ref, why) ->

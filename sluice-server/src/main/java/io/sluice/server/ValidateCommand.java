@@ -4,6 +4,7 @@ import io.sluice.api.ConfigError;
 import io.sluice.api.ConfigException;
 import io.sluice.api.ConfigLoader;
 import io.sluice.api.ConfigSet;
+import io.sluice.api.validate.LoopWarnings;
 import io.sluice.api.validate.PathPolicy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -45,6 +46,8 @@ final class ValidateCommand implements Callable<Integer> {
       if (!set.pipelines().isEmpty()) more.append(", ").append(count(set.pipelines().size(), "pipeline"));
       if (!set.globalFilters().isEmpty()) more.append(", ").append(count(set.globalFilters().size(), "global filter"));
       if (!set.secrets().isEmpty()) more.append(", ").append(count(set.secrets().size(), "secret"));
+      // Valid, but most likely not what was meant: said on stderr, the exit code stays 0.
+      for (ConfigError w : LoopWarnings.of(set)) System.err.println("warning: " + w);
       System.out.printf("%s: valid (%s, %s, %s%s)%n", dir, count(set.listeners().size(), "listener"),
           count(set.routes().size(), "route"), count(set.upstreams().size(), "upstream"), more);
       return 0;

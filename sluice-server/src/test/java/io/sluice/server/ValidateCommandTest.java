@@ -26,6 +26,33 @@ class ValidateCommandTest {
   }
 
   @Test
+  void aRouteThatWouldLoopThroughItsOwnListenerIsValidWithAWarning(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("gw.yaml"), """
+        apiVersion: sluice.io/v1
+        kind: Listener
+        metadata: {name: main}
+        spec: {address: 127.0.0.1:8080}
+        ---
+        apiVersion: sluice.io/v1
+        kind: Upstream
+        metadata: {name: self}
+        spec: {endpoints: [{address: "127.0.0.1:8080"}]}
+        ---
+        apiVersion: sluice.io/v1
+        kind: Route
+        metadata: {name: all}
+        spec: {upstream: self}
+        """);
+
+    ServerProcess.Result r = ServerProcess.run("validate", dir.toString());
+
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    assertThat(r.stdoutLines()).containsExactly(dir + ": valid (1 listener, 1 route, 1 upstream)");
+    assertThat(r.stderr()).startsWith("warning: gw.yaml:").contains(": Route/all: spec.upstream: upstream self's endpoint"
+        + " 127.0.0.1:8080 is listener main (127.0.0.1:8080), which serves this route");
+  }
+
+  @Test
   void theBenchConfigIsValidAndTheSummaryCountsItsObjects() throws Exception {
     Path bench = ServerProcess.repoRoot().resolve("examples/bench");
 
