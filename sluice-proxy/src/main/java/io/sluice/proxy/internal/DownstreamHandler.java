@@ -8,7 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.sluice.proxy.filter.LocalResponse;
+import io.sluice.filter.LocalResponse;
 import io.sluice.proxy.filter.internal.ExchangeHost;
 import io.sluice.proxy.filter.internal.FilterChain;
 import io.sluice.proxy.filter.internal.FilterExchange;

@@ -1,7 +1,5 @@
-package io.sluice.proxy.filter;
+package io.sluice.filter;
 
-import io.sluice.proxy.filter.internal.HeaderRules;
-import io.sluice.proxy.internal.Responses;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,7 +33,7 @@ public final class LocalResponse {
     this.values = values.toArray(String[]::new);
     this.body = body;
     StringBuilder h = new StringBuilder(64 + 32 * this.names.length);
-    h.append("HTTP/1.1 ").append(status).append(' ').append(Responses.reasonPhrase(status)).append("\r\n");
+    h.append("HTTP/1.1 ").append(status).append(' ').append(ReasonPhrases.of(status)).append("\r\n");
     for (int i = 0; i < this.names.length; i++) h.append(this.names[i]).append(": ").append(this.values[i]).append("\r\n");
     this.head = h.toString().getBytes(StandardCharsets.ISO_8859_1);
   }
@@ -54,9 +52,9 @@ public final class LocalResponse {
   public static LocalResponse error(int status, String reason, String message) {
     StringBuilder body = new StringBuilder(96);
     body.append("{\"status\":").append(status).append(",\"reason\":");
-    Responses.jsonString(body, reason);
+    Json.appendString(body, reason);
     body.append(",\"message\":");
-    Responses.jsonString(body, message);
+    Json.appendString(body, message);
     body.append("}\n");
     return builder(status)
         .header("Content-Type", "application/json")
