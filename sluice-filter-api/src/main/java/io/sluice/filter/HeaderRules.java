@@ -54,8 +54,11 @@ public final class HeaderRules {
     return lower;
   }
 
-  /** A token (RFC 9110 §5.6.2): one or more of {@code !#$%&'*+-.^_`|~}, digits and letters. */
-  static boolean isToken(String s) {
+  /**
+   * True when {@code s} is a token (RFC 9110 §5.6.2): one or more letters, digits and
+   * {@code !#$%&'*+-.^_`|~}, as header names and methods are.
+   */
+  public static boolean isToken(String s) {
     if (s.isEmpty()) return false;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);

@@ -54,7 +54,10 @@ public interface Request {
   /** The client's IP address, e.g. {@code 127.0.0.1} or {@code ::1}. */
   String clientIp();
 
-  /** {@code http}. */
+  /**
+   * The scheme the client used: {@code http} or {@code https} (a listener with TLS), in lower
+   * case.
+   */
   String scheme();
 
   /**

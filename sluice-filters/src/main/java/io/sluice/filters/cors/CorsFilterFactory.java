@@ -11,7 +11,7 @@ import io.sluice.filter.FilterFactory;
 import io.sluice.filter.FilterResult;
 import io.sluice.filter.Headers;
 import io.sluice.filter.LocalResponse;
-import io.sluice.proxy.http1.Ascii;
+import io.sluice.filter.HeaderRules;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -75,7 +75,7 @@ public final class CorsFilterFactory implements FilterFactory<CorsConfig> {
     }
     for (int i = 0; i < c.allowMethods().size(); i++) {
       String m = c.allowMethods().get(i);
-      if (!Ascii.isToken(m) || !m.equals(m.toUpperCase(Locale.ROOT))) {
+      if (!HeaderRules.isToken(m) || !m.equals(m.toUpperCase(Locale.ROOT))) {
         problems.add("allowMethods[" + i + "]", "invalid method '" + m + "': expected an upper-case token such as PUT");
       }
     }
@@ -166,7 +166,7 @@ public final class CorsFilterFactory implements FilterFactory<CorsConfig> {
   /** A comma-separated list of header names, as a preflight asks (echoed only if it is one). */
   private static boolean isHeaderList(String s) {
     for (String part : s.split(",")) {
-      if (!Ascii.isToken(part.strip())) return false;
+      if (!HeaderRules.isToken(part.strip())) return false;
     }
     return true;
   }
