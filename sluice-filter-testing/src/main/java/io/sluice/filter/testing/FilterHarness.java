@@ -81,7 +81,8 @@ public final class FilterHarness implements AutoCloseable {
   /** A harness around a filter made by hand (no factory, no config), with the defaults of {@link Builder}. */
   public static FilterHarness of(Filter filter) {
     Objects.requireNonNull(filter, "filter");
-    return new FilterHarness(filter, "Route/test spec.filters[0] (" + filter.getClass().getSimpleName() + ")", "test", "test",
+    String label = filter.getClass().getSimpleName().isEmpty() ? "filter" : filter.getClass().getSimpleName();
+    return new FilterHarness(filter, "Route/test spec.filters[0] (" + label + ")", "test", "test",
         Builder.DEFAULT_ASYNC_TIMEOUT, newLoop(), Executors.newVirtualThreadPerTaskExecutor());
   }
 

@@ -253,8 +253,11 @@ final class HarnessExchange implements Exchange {
     phase = Phase.SENT;
     byte[] sent = request.bodyBytes();
     if (body != null && (bodyReplaced || request.bodyBytes() != null && request.bodyBytes().length > 0)) sent = body;
-    // The connection checks the body against Request.limitBodySize before it goes upstream.
-    if (bodyLimit != Long.MAX_VALUE && sent != null && (sent.length > bodyLimit)) {
+    // The connection checks the declared and the buffered body against Request.limitBodySize
+    // before anything goes upstream.
+    byte[] declared = request.bodyBytes();
+    byte[] held = body;
+    if (bodyLimit != Long.MAX_VALUE && ((declared != null && declared.length > bodyLimit) || (held != null && held.length > bodyLimit))) {
       clientResponse = gatewayError(413, "request_body_too_large", "request body larger than " + bodyLimit + " bytes");
       end();
       return;
