@@ -1,8 +1,8 @@
 package io.sluice.server;
 
-import io.sluice.proxy.filter.Filter;
-import io.sluice.proxy.filter.FilterEnvironment;
-import io.sluice.proxy.filter.FilterFactory;
+import io.sluice.filter.Filter;
+import io.sluice.filter.FilterEnvironment;
+import io.sluice.filter.FilterFactory;
 
 /**
  * A filter kind whose configs all validate but whose filters cannot be created: an object that only

@@ -360,6 +360,24 @@ public final class ObjectCodec {
   }
 
   /**
+   * Parses one YAML (or JSON) document into a tree, with the YAML rules of configuration files
+   * (YAML 1.2 booleans: {@code no} is a string; an empty value is null): for a value written on its
+   * own, such as a filter's {@code config} in a test.
+   *
+   * @throws IllegalArgumentException on a syntax error, naming its line and column
+   */
+  public static JsonNode readYamlTree(String text) {
+    try {
+      JsonNode node = YAML.readTree(text);
+      return node == null || node.isMissingNode() ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : node;
+    } catch (JsonProcessingException e) {
+      var at = e.getLocation();
+      throw new IllegalArgumentException("invalid YAML" + (at == null ? "" : " at line " + at.getLineNr() + ", column "
+          + at.getColumnNr()) + ": " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /**
    * Binds {@code node} to {@code type} exactly as the {@code spec} of an object is bound: strictly
    * (unknown fields, wrong types and nulls in lists are errors), with durations as {@code 5s} and
    * sizes as {@code 16KiB}, reporting every problem rather than the first. Used for values that

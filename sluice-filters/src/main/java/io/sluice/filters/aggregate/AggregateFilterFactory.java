@@ -13,15 +13,14 @@ import io.sluice.api.upstream.UpstreamSpec;
 import io.sluice.filters.common.Values;
 import io.sluice.filters.outbound.OutboundHttp;
 import io.sluice.filters.outbound.UpstreamEndpoints;
-import io.sluice.proxy.filter.Exchange;
-import io.sluice.proxy.filter.Filter;
-import io.sluice.proxy.filter.FilterEnvironment;
-import io.sluice.proxy.filter.FilterFactory;
-import io.sluice.proxy.filter.FilterResult;
-import io.sluice.proxy.filter.LocalResponse;
-import io.sluice.proxy.filter.Request;
-import io.sluice.proxy.filter.internal.HeaderRules;
-import io.sluice.proxy.http1.Ascii;
+import io.sluice.filter.Exchange;
+import io.sluice.filter.Filter;
+import io.sluice.filter.FilterEnvironment;
+import io.sluice.filter.FilterFactory;
+import io.sluice.filter.FilterResult;
+import io.sluice.filter.LocalResponse;
+import io.sluice.filter.Request;
+import io.sluice.filter.HeaderRules;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.http.HttpRequest;
@@ -111,7 +110,7 @@ public final class AggregateFilterFactory implements FilterFactory<AggregateConf
         problems.add(at + ".name", "'" + call.name() + "' is used twice; call names must be unique");
       }
       if (call.upstream() == null || call.upstream().isEmpty()) problems.add(at + ".upstream", "missing; expected the name of an Upstream");
-      if (!Ascii.isToken(call.method()) || call.method().equalsIgnoreCase("CONNECT")) {
+      if (!HeaderRules.isToken(call.method()) || call.method().equalsIgnoreCase("CONNECT")) {
         problems.add(at + ".method", "invalid method '" + call.method() + "'; expected a method such as GET");
       }
       if (call.path() == null) {
@@ -134,7 +133,7 @@ public final class AggregateFilterFactory implements FilterFactory<AggregateConf
 
   private static void outboundHeader(Problems problems, String field, @Nullable String name, String value) {
     Values.headerName(problems, field, name);
-    if (name == null || !Ascii.isToken(name)) return;
+    if (name == null || !HeaderRules.isToken(name)) return;
     if (!OutboundHttp.copyable(name)) {
       problems.add(field, "header " + name + " is written by the HTTP client; it cannot be set on a call");
       return;

@@ -1,8 +1,8 @@
 package io.sluice.filters.aggregate;
 
 import io.sluice.filters.common.Values;
-import io.sluice.proxy.filter.QueryParameters;
-import io.sluice.proxy.filter.Request;
+import io.sluice.filter.QueryParameters;
+import io.sluice.filter.Request;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -1,12 +1,12 @@
 package io.sluice.filters.bodylimit;
 
 import io.sluice.api.filter.FilterConfigValidator.Problems;
-import io.sluice.proxy.filter.Exchange;
-import io.sluice.proxy.filter.Filter;
-import io.sluice.proxy.filter.FilterEnvironment;
-import io.sluice.proxy.filter.FilterFactory;
-import io.sluice.proxy.filter.FilterResult;
-import io.sluice.proxy.filter.LocalResponse;
+import io.sluice.filter.Exchange;
+import io.sluice.filter.Filter;
+import io.sluice.filter.FilterEnvironment;
+import io.sluice.filter.FilterFactory;
+import io.sluice.filter.FilterResult;
+import io.sluice.filter.LocalResponse;
 import java.util.Objects;
 
 /**

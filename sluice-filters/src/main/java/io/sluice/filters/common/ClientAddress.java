@@ -1,6 +1,6 @@
 package io.sluice.filters.common;
 
-import io.sluice.proxy.filter.Request;
+import io.sluice.filter.Request;
 import java.util.List;
 
 /**

@@ -50,7 +50,7 @@ public final class Values {
   public static void headerName(Problems problems, String field, @Nullable String name) {
     if (name == null || name.isEmpty()) {
       problems.add(field, "missing; expected a header name");
-    } else if (!io.sluice.proxy.http1.Ascii.isToken(name)) {
+    } else if (!io.sluice.filter.HeaderRules.isToken(name)) {
       problems.add(field, "invalid header name '" + name + "': expected a token such as x-api-key");
     }
   }

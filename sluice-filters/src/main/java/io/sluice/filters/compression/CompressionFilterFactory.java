@@ -1,14 +1,14 @@
 package io.sluice.filters.compression;
 
 import io.sluice.api.filter.FilterConfigValidator.Problems;
-import io.sluice.proxy.filter.Attribute;
-import io.sluice.proxy.filter.Body;
-import io.sluice.proxy.filter.Exchange;
-import io.sluice.proxy.filter.Filter;
-import io.sluice.proxy.filter.FilterEnvironment;
-import io.sluice.proxy.filter.FilterFactory;
-import io.sluice.proxy.filter.FilterResult;
-import io.sluice.proxy.filter.Headers;
+import io.sluice.filter.Attribute;
+import io.sluice.filter.Body;
+import io.sluice.filter.Exchange;
+import io.sluice.filter.Filter;
+import io.sluice.filter.FilterEnvironment;
+import io.sluice.filter.FilterFactory;
+import io.sluice.filter.FilterResult;
+import io.sluice.filter.Headers;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;

@@ -3,15 +3,15 @@ package io.sluice.filters.cors;
 import io.sluice.api.filter.FilterConfigValidator.Problems;
 import io.sluice.api.codec.Durations;
 import io.sluice.filters.common.Values;
-import io.sluice.proxy.filter.Attribute;
-import io.sluice.proxy.filter.Exchange;
-import io.sluice.proxy.filter.Filter;
-import io.sluice.proxy.filter.FilterEnvironment;
-import io.sluice.proxy.filter.FilterFactory;
-import io.sluice.proxy.filter.FilterResult;
-import io.sluice.proxy.filter.Headers;
-import io.sluice.proxy.filter.LocalResponse;
-import io.sluice.proxy.http1.Ascii;
+import io.sluice.filter.Attribute;
+import io.sluice.filter.Exchange;
+import io.sluice.filter.Filter;
+import io.sluice.filter.FilterEnvironment;
+import io.sluice.filter.FilterFactory;
+import io.sluice.filter.FilterResult;
+import io.sluice.filter.Headers;
+import io.sluice.filter.LocalResponse;
+import io.sluice.filter.HeaderRules;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -75,7 +75,7 @@ public final class CorsFilterFactory implements FilterFactory<CorsConfig> {
     }
     for (int i = 0; i < c.allowMethods().size(); i++) {
       String m = c.allowMethods().get(i);
-      if (!Ascii.isToken(m) || !m.equals(m.toUpperCase(Locale.ROOT))) {
+      if (!HeaderRules.isToken(m) || !m.equals(m.toUpperCase(Locale.ROOT))) {
         problems.add("allowMethods[" + i + "]", "invalid method '" + m + "': expected an upper-case token such as PUT");
       }
     }
@@ -166,7 +166,7 @@ public final class CorsFilterFactory implements FilterFactory<CorsConfig> {
   /** A comma-separated list of header names, as a preflight asks (echoed only if it is one). */
   private static boolean isHeaderList(String s) {
     for (String part : s.split(",")) {
-      if (!Ascii.isToken(part.strip())) return false;
+      if (!HeaderRules.isToken(part.strip())) return false;
     }
     return true;
   }

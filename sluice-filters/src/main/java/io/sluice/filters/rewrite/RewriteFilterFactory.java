@@ -2,12 +2,12 @@ package io.sluice.filters.rewrite;
 
 import io.sluice.api.filter.FilterConfigValidator.Problems;
 import io.sluice.filters.common.Values;
-import io.sluice.proxy.filter.Exchange;
-import io.sluice.proxy.filter.Filter;
-import io.sluice.proxy.filter.FilterEnvironment;
-import io.sluice.proxy.filter.FilterFactory;
-import io.sluice.proxy.filter.FilterResult;
-import io.sluice.proxy.filter.Request;
+import io.sluice.filter.Exchange;
+import io.sluice.filter.Filter;
+import io.sluice.filter.FilterEnvironment;
+import io.sluice.filter.FilterFactory;
+import io.sluice.filter.FilterResult;
+import io.sluice.filter.Request;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

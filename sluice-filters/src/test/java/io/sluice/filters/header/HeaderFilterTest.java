@@ -1,66 +1,61 @@
 package io.sluice.filters.header;
 
-import static io.sluice.filters.testing.Gateways.get;
-import static io.sluice.filters.testing.Gateways.values;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.api.ConfigError;
 import io.sluice.api.codec.ObjectCodec;
 import io.sluice.api.validate.Validator;
-import io.sluice.filters.testing.Gateways;
-import io.sluice.proxy.testing.GatewayFixture;
-import io.sluice.proxy.testing.RawConnection;
-import io.sluice.proxy.testing.TestUpstream;
+import io.sluice.filter.testing.ClientResponse;
+import io.sluice.filter.testing.FilterHarness;
+import io.sluice.filter.testing.HeaderField;
+import io.sluice.filter.testing.TestExchange;
+import io.sluice.filter.testing.TestRequest;
+import io.sluice.filter.testing.TestResponse;
+import io.sluice.filter.testing.UpstreamRequest;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class HeaderFilterTest {
   @Test
-  void setsAddsAndRemovesRequestAndResponseHeaders() throws Exception {
-    try (TestUpstream up = TestUpstream.start("up", (req, ex) -> ex.respond(200,
-            java.util.LinkedHashMap.newLinkedHashMap(0), "ok"));
-        GatewayFixture gw = Gateways.withRoute(up.address(), """
-            filters:
-              - kind: header
-                config:
-                  request:
-                    set: {X-Team: shop, X-Replace: new}
-                    add: {X-Via: sluice}
-                    remove: [X-Debug]
-                  response:
-                    set: {Cache-Control: no-store}
-                    add: {X-Served-By: sluice}
-                    remove: [x-powered-by]
-            """)) {
-      RawConnection.Response r = get(gw, "/a", "X-Replace: old", "X-Replace: older", "X-Debug: 1", "X-Via: client");
-      assertThat(r.status()).isEqualTo(200);
-      assertThat(r.body()).isEqualTo("ok");
-      assertThat(r.header("cache-control")).isEqualTo("no-store");
-      assertThat(r.header("x-served-by")).isEqualTo("sluice");
-      TestUpstream.Received got = up.take();
-      assertThat(values(got, "x-team")).containsExactly("shop");
-      assertThat(values(got, "x-replace")).containsExactly("new");
+  void setsAddsAndRemovesRequestAndResponseHeaders() {
+    try (FilterHarness h = FilterHarness.builder(new HeaderFilterFactory()).config("""
+        request:
+          set: {X-Team: shop, X-Replace: new}
+          add: {X-Via: sluice}
+          remove: [X-Debug]
+        response:
+          set: {Cache-Control: no-store}
+          add: {X-Served-By: sluice}
+          remove: [x-powered-by]
+        """).build()) {
+      TestExchange x = h.run(TestRequest.builder("GET", "/a").header("X-Replace", "old").header("X-Replace", "older")
+          .header("X-Debug", "1").header("X-Via", "client").build());
+      UpstreamRequest got = x.upstreamRequest();
+      assertThat(got.headerValues("x-team")).containsExactly("shop");
+      assertThat(got.headerValues("x-replace")).containsExactly("new");
       assertThat(got.header("x-debug")).isNull();
-      assertThat(values(got, "x-via")).containsExactly("client", "sluice");
+      assertThat(got.headerValues("x-via")).containsExactly("client", "sluice");
+      ClientResponse r = x.upstreamResponds(TestResponse.builder(200).body("ok".getBytes(StandardCharsets.UTF_8)).build());
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.bodyText()).isEqualTo("ok");
+      assertThat(r.headers()).containsExactly(new HeaderField("Content-Length", "2"),
+          new HeaderField("Cache-Control", "no-store"), new HeaderField("X-Served-By", "sluice"));
     }
   }
 
   @Test
-  void removesAndReplacesUpstreamResponseHeaders() throws Exception {
-    try (TestUpstream up = TestUpstream.start("up", (req, ex) -> ex.respond(200,
-            Map.of("X-Powered-By", "php", "Cache-Control", "public", "Content-Type", "text/plain"), "ok"));
-        GatewayFixture gw = Gateways.withRoute(up.address(), """
-            filters:
-              - {kind: header, config: {response: {set: {Cache-Control: no-store}, remove: [x-powered-by]}}}
-            """)) {
-      RawConnection.Response r = get(gw, "/a");
+  void removesAndReplacesUpstreamResponseHeaders() {
+    try (FilterHarness h = FilterHarness.builder(new HeaderFilterFactory())
+        .config("{response: {set: {Cache-Control: no-store}, remove: [x-powered-by]}}").build()) {
+      ClientResponse r = h.run(TestRequest.get("/a")).upstreamResponds(TestResponse.builder(200)
+          .header("X-Powered-By", "php").header("Cache-Control", "public").body("text/plain", "ok").build());
       assertThat(r.status()).isEqualTo(200);
       assertThat(r.header("x-powered-by")).isNull();
-      assertThat(values(r, "cache-control")).containsExactly("no-store");
+      assertThat(r.headerValues("cache-control")).containsExactly("no-store");
       assertThat(r.header("content-type")).isEqualTo("text/plain");
       assertThat(r.header("content-length")).isEqualTo("2");
-      assertThat(r.body()).isEqualTo("ok");
+      assertThat(r.bodyText()).isEqualTo("ok");
     }
   }
 

@@ -3,78 +3,93 @@ package io.sluice.filters.keyauth;
 import static io.sluice.filters.testing.Gateways.get;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.api.ConfigException;
+import io.sluice.api.ConfigSet;
+import io.sluice.api.codec.ObjectCodec;
+import io.sluice.filter.Attributes;
+import io.sluice.filter.testing.ClientResponse;
+import io.sluice.filter.testing.FilterHarness;
+import io.sluice.filter.testing.HeaderField;
+import io.sluice.filter.testing.TestExchange;
+import io.sluice.filter.testing.TestRequest;
+import io.sluice.filter.testing.TestResponse;
+import io.sluice.filter.testing.UpstreamRequest;
 import io.sluice.filters.testing.Configs;
 import io.sluice.filters.testing.Consumers;
 import io.sluice.filters.testing.Gateways;
 import io.sluice.proxy.testing.GatewayFixture;
 import io.sluice.proxy.testing.RawConnection;
 import io.sluice.proxy.testing.TestUpstream;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class KeyAuthFilterTest {
-  private static GatewayFixture gateway(TestUpstream up, String config) throws Exception {
-    return Gateways.start(up.address(), Consumers.aliceAndBob()
-        + Gateways.route("r", "filters: [{kind: key-auth, config: " + config + "}]"));
+  private static FilterHarness harness(String config) {
+    try {
+      ConfigSet consumers = ConfigSet.of(ObjectCodec.readYaml("consumers.yaml", Consumers.aliceAndBob()));
+      return FilterHarness.builder(new KeyAuthFilterFactory()).configSet(consumers).config(config).build();
+    } catch (ConfigException e) {
+      throw new AssertionError(e);
+    }
   }
 
   @Test
-  void aKnownKeyPassesAsItsConsumerAndTheKeyIsHiddenFromTheUpstream() throws Exception {
-    try (TestUpstream up = Gateways.okUpstream(); GatewayFixture gw = gateway(up, "{consumerHeader: X-Consumer}")) {
-      RawConnection.Response r = get(gw, "/orders", "apikey: alice-key-0001", "X-Consumer: mallory");
-      assertThat(r.status()).isEqualTo(200);
-      assertThat(r.body()).isEqualTo("ok");
-      TestUpstream.Received got = up.take();
+  void aKnownKeyPassesAsItsConsumerAndTheKeyIsHiddenFromTheUpstream() {
+    try (FilterHarness h = harness("{consumerHeader: X-Consumer}")) {
+      TestExchange x = h.run(TestRequest.builder("GET", "/orders").header("apikey", "alice-key-0001")
+          .header("X-Consumer", "mallory").build());
+      assertThat(x.answered()).isFalse();
+      assertThat(x.attribute(Attributes.CONSUMER).name()).isEqualTo("alice");
+      UpstreamRequest got = x.upstreamRequest();
       assertThat(got.header("apikey")).isNull();
       // the client's own X-Consumer is replaced: the upstream can trust it
-      assertThat(Gateways.values(got, "x-consumer")).containsExactly("alice");
-      get(gw, "/orders", "ApiKey: bob-key-0002");
-      assertThat(up.take().header("x-consumer")).isEqualTo("bob");
+      assertThat(got.headerValues("x-consumer")).containsExactly("alice");
+      assertThat(x.upstreamResponds(TestResponse.builder(200).body("text/plain", "ok").build()).bodyText()).isEqualTo("ok");
+      UpstreamRequest bob = h.run(TestRequest.builder("GET", "/orders").header("ApiKey", "bob-key-0002").build()).upstreamRequest();
+      assertThat(bob.header("x-consumer")).isEqualTo("bob");
     }
   }
 
   @Test
-  void aMissingOrWrongKeyGets401WithAChallengeAndTheUpstreamNothing() throws Exception {
-    try (TestUpstream up = Gateways.okUpstream(); GatewayFixture gw = gateway(up, "{}")) {
-      RawConnection.Response missing = get(gw, "/orders");
-      assertThat(missing.status()).isEqualTo(401);
-      assertThat(missing.headers()).containsExactly(
-          Map.entry("Content-Type", "application/json"),
-          Map.entry("X-Sluice-Reason", "unauthorized"),
-          Map.entry("WWW-Authenticate", "Key realm=\"sluice\""),
-          Map.entry("Content-Length", "67"));
-      assertThat(missing.body()).isEqualTo("{\"status\":401,\"reason\":\"unauthorized\",\"message\":\"missing API key\"}\n");
-      RawConnection.Response wrong = get(gw, "/orders", "apikey: alice-key-0002");
-      assertThat(wrong.status()).isEqualTo(401);
-      assertThat(wrong.body()).isEqualTo("{\"status\":401,\"reason\":\"unauthorized\",\"message\":\"invalid API key\"}\n");
-      assertThat(up.received()).isEmpty();
+  void aMissingOrWrongKeyGets401WithAChallengeAndTheUpstreamNothing() {
+    try (FilterHarness h = harness("{}")) {
+      TestExchange missing = h.run(TestRequest.get("/orders"));
+      assertThat(missing.answered()).isTrue();
+      assertThat(missing.result().name()).isEqualTo("unauthorized");
+      assertThat(missing.response().status()).isEqualTo(401);
+      assertThat(missing.response().headers()).containsExactly(
+          new HeaderField("Content-Type", "application/json"),
+          new HeaderField("X-Sluice-Reason", "unauthorized"),
+          new HeaderField("WWW-Authenticate", "Key realm=\"sluice\""),
+          new HeaderField("Content-Length", "67"));
+      assertThat(missing.response().bodyText()).isEqualTo("{\"status\":401,\"reason\":\"unauthorized\",\"message\":\"missing API key\"}\n");
+      TestExchange wrong = h.run(TestRequest.builder("GET", "/orders").header("apikey", "alice-key-0002").build());
+      assertThat(wrong.response().status()).isEqualTo(401);
+      assertThat(wrong.response().bodyText()).isEqualTo("{\"status\":401,\"reason\":\"unauthorized\",\"message\":\"invalid API key\"}\n");
+      assertThat(wrong.attribute(Attributes.CONSUMER)).isNull();
     }
   }
 
   @Test
-  void aKeyInTheQueryIsAcceptedWhenConfiguredAndRemovedFromIt() throws Exception {
-    try (TestUpstream up = Gateways.okUpstream(); GatewayFixture gw = gateway(up, "{query: key, realm: shop}")) {
-      assertThat(get(gw, "/a?x=1&key=bob-key-0002&y=2").status()).isEqualTo(200);
-      assertThat(up.take().target()).isEqualTo("/a?x=1&y=2");
-      assertThat(get(gw, "/b?key=alice-key-0001").status()).isEqualTo(200);
-      assertThat(up.take().target()).isEqualTo("/b");
+  void aKeyInTheQueryIsAcceptedWhenConfiguredAndRemovedFromIt() {
+    try (FilterHarness h = harness("{query: key, realm: shop}")) {
+      assertThat(h.run(TestRequest.get("/a?x=1&key=bob-key-0002&y=2")).upstreamRequest().target()).isEqualTo("/a?x=1&y=2");
+      assertThat(h.run(TestRequest.get("/b?key=alice-key-0001")).upstreamRequest().target()).isEqualTo("/b");
       // the header is still read first
-      assertThat(get(gw, "/c?key=nope", "apikey: alice-key-0001").status()).isEqualTo(200);
-      assertThat(up.take().target()).isEqualTo("/c");
-      RawConnection.Response r = get(gw, "/d?key=nope");
+      assertThat(h.run(TestRequest.builder("GET", "/c?key=nope").header("apikey", "alice-key-0001").build())
+          .upstreamRequest().target()).isEqualTo("/c");
+      ClientResponse r = h.run(TestRequest.get("/d?key=nope")).response();
       assertThat(r.status()).isEqualTo(401);
       assertThat(r.header("www-authenticate")).isEqualTo("Key realm=\"shop\"");
     }
   }
 
   @Test
-  void onlyTheListedConsumersPass() throws Exception {
-    try (TestUpstream up = Gateways.okUpstream(); GatewayFixture gw = gateway(up, "{consumers: [bob]}")) {
-      RawConnection.Response r = get(gw, "/x", "apikey: alice-key-0001");
+  void onlyTheListedConsumersPass() {
+    try (FilterHarness h = harness("{consumers: [bob]}")) {
+      ClientResponse r = h.run(TestRequest.builder("GET", "/x").header("apikey", "alice-key-0001").build()).response();
       assertThat(r.status()).isEqualTo(403);
       assertThat(r.header("x-sluice-reason")).isEqualTo("consumer_forbidden");
-      assertThat(get(gw, "/x", "apikey: bob-key-0002").status()).isEqualTo(200);
-      assertThat(up.received()).hasSize(1);
+      assertThat(h.run(TestRequest.builder("GET", "/x").header("apikey", "bob-key-0002").build()).answered()).isFalse();
     }
   }
 

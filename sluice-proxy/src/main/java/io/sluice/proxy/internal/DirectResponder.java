@@ -5,7 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.sluice.api.route.DirectResponse;
 import io.sluice.proxy.http1.RequestHead;
 import java.nio.charset.StandardCharsets;
-import io.sluice.proxy.filter.LocalResponse;
+import io.sluice.filter.LocalResponse;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 

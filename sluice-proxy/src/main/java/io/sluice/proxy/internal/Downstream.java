@@ -3,7 +3,7 @@ package io.sluice.proxy.internal;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
-import io.sluice.proxy.filter.ClientCertificate;
+import io.sluice.filter.ClientCertificate;
 import org.jspecify.annotations.Nullable;
 
 /**

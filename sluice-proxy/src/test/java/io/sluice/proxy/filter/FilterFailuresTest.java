@@ -1,5 +1,6 @@
 package io.sluice.proxy.filter;
 
+import io.sluice.filter.FilterResult;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;

@@ -1,5 +1,13 @@
 package io.sluice.proxy.filter;
 
+import io.sluice.filter.Body;
+import io.sluice.filter.Exchange;
+import io.sluice.filter.Filter;
+import io.sluice.filter.FilterEnvironment;
+import io.sluice.filter.FilterFactory;
+import io.sluice.filter.FilterResult;
+import io.sluice.filter.LocalResponse;
+import io.sluice.filter.Request;
 import io.sluice.api.ByteSize;
 import io.sluice.api.Kind;
 import io.sluice.api.ObjectRef;
@@ -19,7 +27,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Filter kinds for the SPI tests, registered in this module's test
- * {@code META-INF/services/io.sluice.proxy.filter.FilterFactory}: each exercises one part of the SPI
+ * {@code META-INF/services/io.sluice.filter.FilterFactory}: each exercises one part of the SPI
  * through the real proxy.
  */
 public final class TestFilters {

@@ -1,7 +1,7 @@
 package io.sluice.proxy.filter.internal;
 
-import io.sluice.proxy.filter.Exchange;
-import io.sluice.proxy.filter.Filter;
+import io.sluice.filter.Exchange;
+import io.sluice.filter.Filter;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;

@@ -1,20 +1,17 @@
 package io.sluice.proxy.filter.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import io.sluice.api.codec.ObjectCodec;
-import io.sluice.api.validate.Bounds;
+import io.sluice.api.validate.FilterConfigBinding;
 import io.sluice.api.filter.FilterConfigValidator.Problems;
 import io.sluice.api.filter.FilterConfigValidator.Reference;
-import io.sluice.proxy.filter.Filter;
-import io.sluice.proxy.filter.FilterEnvironment;
-import io.sluice.proxy.filter.FilterFactory;
+import io.sluice.filter.Filter;
+import io.sluice.filter.FilterEnvironment;
+import io.sluice.filter.FilterFactory;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.ServiceLoader;
 import java.util.SortedSet;
 import java.util.TreeMap;
@@ -113,12 +110,8 @@ public final class FilterRegistry {
   }
 
   private static <C> Filter createWith(FilterFactory<C> f, @Nullable JsonNode config, FilterEnvironment env, String where) {
-    List<String> problems = new ArrayList<>();
-    C c = bound(f, config, (field, message) -> problems.add(where + ".config" + suffix(field) + ": " + message));
-    if (c != null) checked(f, c, (field, message) -> problems.add(where + ".config" + suffix(field) + ": " + message));
-    if (!problems.isEmpty()) throw new IllegalArgumentException(String.join("; ", problems));
-    // bound() reports a problem whenever it returns null, so c is set here
-    Filter filter = f.create(Objects.requireNonNull(c), env);
+    C c = FilterConfigBinding.bindChecked(config, f.configType(), f::validate, where);
+    Filter filter = f.create(c, env);
     if (filter == null) throw new IllegalStateException(where + ": " + f.getClass().getName() + ".create returned null");
     return filter;
   }
@@ -142,27 +135,11 @@ public final class FilterRegistry {
     }
   }
 
-  /**
-   * Checks a bound config: the limits every config keeps ({@link Bounds}), then the factory's own
-   * checks, which are not told again about a field already out of bounds.
-   */
   private static <C> void checked(FilterFactory<C> f, C config, Problems problems) {
-    java.util.Set<String> outOfBounds = new java.util.HashSet<>();
-    Bounds.check(config, "", (field, message) -> {
-      outOfBounds.add(field);
-      problems.add(field, message);
-    });
-    f.validate(config, (field, message) -> {
-      if (!outOfBounds.contains(field)) problems.add(field, message);
-    });
+    FilterConfigBinding.check(config, f::validate, problems);
   }
 
   private static <C> @Nullable C bound(FilterFactory<C> f, @Nullable JsonNode config, Problems problems) {
-    JsonNode node = config == null || config.isNull() ? JsonNodeFactory.instance.objectNode() : config;
-    return ObjectCodec.bind(node, f.configType(), problems::add);
-  }
-
-  private static String suffix(String field) {
-    return field.isEmpty() ? "" : field.startsWith("[") ? field : "." + field;
+    return FilterConfigBinding.bind(config, f.configType(), problems);
   }
 }

@@ -2,34 +2,46 @@ package io.sluice.proxy.filter.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.sluice.proxy.filter.LocalResponse;
+import io.sluice.filter.LocalResponse;
 import io.sluice.proxy.http1.HeaderEdits;
 import io.sluice.proxy.internal.Responses;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
-/** Encodes {@link LocalResponse}s, with the header edits of the response phase. */
+/**
+ * Encodes {@link LocalResponse}s for HTTP/1.1, with the header edits of the response phase. The
+ * SPI's response holds no wire format; the status lines are encoded once here, and the fields are
+ * written straight into the output buffer, so a response costs no allocation beyond that buffer.
+ * Stateless; called on event loops.
+ */
 final class LocalResponses {
   private static final byte[] CONTENT_LENGTH = "Content-Length: ".getBytes(StandardCharsets.ISO_8859_1);
   private static final byte[] CONNECTION_CLOSE = "Connection: close\r\n".getBytes(StandardCharsets.ISO_8859_1);
+  /** {@code HTTP/1.1 200 OK\r\n} and so on, by status: a LocalResponse's status is 200 to 599. */
+  private static final byte[][] STATUS_LINES = new byte[600][];
+
+  static {
+    for (int s = 200; s < STATUS_LINES.length; s++) {
+      STATUS_LINES[s] = ("HTTP/1.1 " + s + " " + Responses.reasonPhrase(s) + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+    }
+  }
 
   private LocalResponses() {}
 
   static ByteBuf encode(ByteBufAllocator alloc, LocalResponse r, HeaderEdits edits, boolean close, boolean headRequest) {
     byte[] body = r.body();
     boolean bodiless = r.status() == 204 || r.status() == 304;
-    byte[] head = r.encodedHead();
-    ByteBuf out = alloc.ioBuffer(head.length + body.length + 64 + 48 * edits.addedCount());
-    if (edits.isEmpty()) {
-      out.writeBytes(head);
-    } else {
-      out.writeCharSequence("HTTP/1.1 " + r.status() + " " + Responses.reasonPhrase(r.status()) + "\r\n", StandardCharsets.ISO_8859_1);
-      for (int i = 0; i < r.headerCount(); i++) {
-        if (edits.isRemoved(r.headerName(i).toLowerCase(Locale.ROOT))) continue;
-        field(out, r.headerName(i), r.headerValue(i));
-      }
-      for (int i = 0; i < edits.addedCount(); i++) field(out, edits.addedName(i), edits.addedValue(i));
+    byte[] statusLine = STATUS_LINES[r.status()];
+    int size = statusLine.length + body.length + 64 + 48 * edits.addedCount();
+    for (int i = 0; i < r.headerCount(); i++) size += r.headerName(i).length() + r.headerValue(i).length() + 4;
+    ByteBuf out = alloc.ioBuffer(size);
+    out.writeBytes(statusLine);
+    boolean edited = !edits.isEmpty();
+    for (int i = 0; i < r.headerCount(); i++) {
+      if (edited && edits.isRemoved(r.headerName(i).toLowerCase(Locale.ROOT))) continue;
+      field(out, r.headerName(i), r.headerValue(i));
     }
+    for (int i = 0; i < edits.addedCount(); i++) field(out, edits.addedName(i), edits.addedValue(i));
     if (!bodiless) {
       out.writeBytes(CONTENT_LENGTH);
       out.writeCharSequence(Integer.toString(body.length), StandardCharsets.ISO_8859_1);

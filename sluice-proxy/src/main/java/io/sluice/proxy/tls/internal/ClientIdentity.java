@@ -2,7 +2,7 @@ package io.sluice.proxy.tls.internal;
 
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslHandler;
-import io.sluice.proxy.filter.ClientCertificate;
+import io.sluice.filter.ClientCertificate;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

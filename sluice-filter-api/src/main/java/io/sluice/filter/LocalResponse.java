@@ -1,7 +1,5 @@
-package io.sluice.proxy.filter;
+package io.sluice.filter;
 
-import io.sluice.proxy.filter.internal.HeaderRules;
-import io.sluice.proxy.internal.Responses;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,10 +8,10 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A response the gateway sends itself on a filter's behalf: status, headers, body. Immutable; the
- * status line and headers are encoded once, when it is built, so a response a filter builds when it
- * is created and returns again and again costs no encoding per request. Content-Length and
- * Connection are written by the gateway.
+ * A response the gateway sends itself on a filter's behalf: status, header fields (name/value pairs,
+ * in order) and body, and nothing of a wire format: the gateway encodes it for the client's protocol
+ * when it sends it, and writes Content-Length and Connection itself. Immutable and thread-safe, so
+ * a filter can build the responses it returns often (its rejection, say) once, when it is created.
  *
  * <pre>{@code
  * LocalResponse r = LocalResponse.builder(403)
@@ -27,17 +25,12 @@ public final class LocalResponse {
   private final String[] names;
   private final String[] values;
   private final byte[] body;
-  private final byte[] head;
 
   private LocalResponse(int status, List<String> names, List<String> values, byte[] body) {
     this.status = status;
     this.names = names.toArray(String[]::new);
     this.values = values.toArray(String[]::new);
     this.body = body;
-    StringBuilder h = new StringBuilder(64 + 32 * this.names.length);
-    h.append("HTTP/1.1 ").append(status).append(' ').append(Responses.reasonPhrase(status)).append("\r\n");
-    for (int i = 0; i < this.names.length; i++) h.append(this.names[i]).append(": ").append(this.values[i]).append("\r\n");
-    this.head = h.toString().getBytes(StandardCharsets.ISO_8859_1);
   }
 
   /** A builder for a response with {@code status} (200 to 599). */
@@ -54,9 +47,9 @@ public final class LocalResponse {
   public static LocalResponse error(int status, String reason, String message) {
     StringBuilder body = new StringBuilder(96);
     body.append("{\"status\":").append(status).append(",\"reason\":");
-    Responses.jsonString(body, reason);
+    Json.appendString(body, reason);
     body.append(",\"message\":");
-    Responses.jsonString(body, message);
+    Json.appendString(body, message);
     body.append("}\n");
     return builder(status)
         .header("Content-Type", "application/json")
@@ -69,14 +62,17 @@ public final class LocalResponse {
     return status;
   }
 
+  /** The number of header fields. */
   public int headerCount() {
     return names.length;
   }
 
+  /** The name of the {@code i}th field, as it was added. */
   public String headerName(int i) {
     return names[i];
   }
 
+  /** The value of the {@code i}th field. */
   public String headerValue(int i) {
     return values[i];
   }
@@ -92,11 +88,6 @@ public final class LocalResponse {
   /** The body; do not modify the array. */
   public byte[] body() {
     return body;
-  }
-
-  /** The status line and headers, encoded: {@code HTTP/1.1 401 Unauthorized\r\nName: value\r\n...}. */
-  public byte[] encodedHead() {
-    return head;
   }
 
   /** A builder starting from this response. */

@@ -1,4 +1,4 @@
-package io.sluice.proxy.filter;
+package io.sluice.filter;
 
 import io.sluice.api.filter.FilterConfigValidator.Problems;
 import io.sluice.api.filter.FilterConfigValidator.Reference;
@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * Makes filters of one kind; discovered with {@link java.util.ServiceLoader}: list the class in
- * {@code META-INF/services/io.sluice.proxy.filter.FilterFactory}. It needs a public no-argument
+ * {@code META-INF/services/io.sluice.filter.FilterFactory}. It needs a public no-argument
  * constructor and must be thread-safe (one instance serves every configuration).
  *
  * <p>A filter's {@code config} is bound to {@link #configType()} (a record, usually) exactly as object

@@ -1,10 +1,13 @@
-package io.sluice.proxy.filter.internal;
+package io.sluice.filter;
 
-import io.sluice.proxy.http1.Ascii;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
-/** What filters may write into a header field, checked when they write it. */
+/**
+ * What filters may write into a header field: the rules {@link Headers}' setters and
+ * {@link LocalResponse.Builder#header} enforce. Public so that a factory can check a configured
+ * header in {@link FilterFactory#validate}, before the filter exists. Stateless and thread-safe.
+ */
 public final class HeaderRules {
   private HeaderRules() {}
 
@@ -29,7 +32,7 @@ public final class HeaderRules {
 
   /** Checks a field name a filter wants to write or remove and returns it in lower case. */
   public static String checkName(@Nullable String name, boolean response) {
-    if (name == null || !Ascii.isToken(name)) {
+    if (name == null || !isToken(name)) {
       throw new IllegalArgumentException("invalid header name '" + name + "': expected a token such as x-request-id");
     }
     String lower = name.toLowerCase(Locale.ROOT);
@@ -49,5 +52,20 @@ public final class HeaderRules {
       default -> {}
     }
     return lower;
+  }
+
+  /**
+   * True when {@code s} is a token (RFC 9110 §5.6.2): one or more letters, digits and
+   * {@code !#$%&'*+-.^_`|~}, as header names and methods are.
+   */
+  public static boolean isToken(String s) {
+    if (s.isEmpty()) return false;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean tchar = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+          || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+      if (!tchar) return false;
+    }
+    return true;
   }
 }

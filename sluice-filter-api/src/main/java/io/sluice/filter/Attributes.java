@@ -1,4 +1,4 @@
-package io.sluice.proxy.filter;
+package io.sluice.filter;
 
 import io.sluice.api.ConfigObject;
 import io.sluice.api.consumer.ConsumerSpec;

@@ -1,4 +1,4 @@
-package io.sluice.proxy.filter;
+package io.sluice.filter;
 
 import org.jspecify.annotations.Nullable;
 

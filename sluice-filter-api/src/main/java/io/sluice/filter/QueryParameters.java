@@ -1,4 +1,4 @@
-package io.sluice.proxy.filter;
+package io.sluice.filter;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;

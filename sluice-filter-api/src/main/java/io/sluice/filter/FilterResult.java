@@ -1,4 +1,4 @@
-package io.sluice.proxy.filter;
+package io.sluice.filter;
 
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;

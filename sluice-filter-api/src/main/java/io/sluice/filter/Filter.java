@@ -1,4 +1,4 @@
-package io.sluice.proxy.filter;
+package io.sluice.filter;
 
 /**
  * A step of a route's filter chain, with a request phase and a response phase.
