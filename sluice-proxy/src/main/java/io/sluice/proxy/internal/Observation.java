@@ -113,6 +113,8 @@ final class Observation {
     // The attempt before it ended without a response the client got: dropped for a retry, or lost to the keep-alive race.
     if (attemptStart != 0) endAttempt(0, FailureKind.RESET.reason(), now);
     attemptStart = now;
+    // What an earlier attempt failed with is not the exchange's outcome any more: this attempt's is.
+    reason = null;
     newConnection = false;
     UpstreamRuntime u = upstream;
     Endpoint e = endpoint;

@@ -4,6 +4,7 @@ import static io.sluice.proxy.resilience.Configs.route;
 import static io.sluice.proxy.resilience.Configs.upstream;
 import static io.sluice.proxy.resilience.Configs.withListener;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.sluice.proxy.testing.GatewayFixture;
 import io.sluice.proxy.testing.RawConnection;
@@ -148,6 +149,32 @@ class RetryTest {
         assertThat(r.body()).isEqualTo("b 200");
       }
     }
+  }
+
+  @Test
+  void aRetryThatSucceedsIsCountedAsItsSuccessNotAsTheFailureBeforeIt() throws Exception {
+    try (TestUpstream a = resetting("a");
+        TestUpstream b = answering("b", 200);
+        GatewayFixture gw = gateway(endpoints(a, b) + "  loadBalancer: {policy: round-robin}\n"
+            + "  retries: {attempts: 2, retryOn: [reset], backoff: {base: 1ms, max: 5ms}}", "  upstream: backend")) {
+      for (int i = 0; i < 4; i++) assertThat(get(gw, "/g/" + i).status()).isEqualTo(200);
+      // The loop records an exchange just after its response went out: wait for the fourth.
+      await().untilAsserted(() -> assertThat(metrics(gw)).contains("sluice_requests_total{listener=\"main\",code=\"200\",class=\"2xx\"} 4\n"));
+      String metrics = metrics(gw);
+      // The client got four 200s: no gateway error on the listener or the route...
+      assertThat(metrics).doesNotContain("sluice_gateway_errors_total{listener=\"main\"")
+          .doesNotContain("sluice_route_gateway_errors_total{route=\"all\"");
+      // ...while the endpoint that reset still has its failures, and the one that answered none.
+      assertThat(metrics).containsPattern("sluice_upstream_errors_total\\{upstream=\"backend\",endpoint=\""
+          + java.util.regex.Pattern.quote(a.address()) + "\",reason=\"upstream_reset\"} [1-9]")
+          .doesNotContain("endpoint=\"" + b.address() + "\",reason=");
+    }
+  }
+
+  private static String metrics(GatewayFixture gw) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    gw.gateway().metrics().writePrometheus(sb);
+    return sb.toString();
   }
 
   @Test
