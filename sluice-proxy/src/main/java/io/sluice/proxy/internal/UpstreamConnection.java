@@ -11,6 +11,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.unix.Errors;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.proxy.filter.internal.FilterExchange;
 import io.sluice.proxy.http1.ChunkedParser;
@@ -18,6 +20,7 @@ import io.sluice.proxy.http1.HeaderEdits;
 import io.sluice.proxy.http1.HttpParseException;
 import io.sluice.proxy.http1.RequestHead;
 import io.sluice.proxy.http1.ResponseHead;
+import io.sluice.proxy.tls.internal.ClientTls;
 import io.sluice.proxy.upstream.Endpoint;
 import java.io.IOException;
 import java.net.SocketException;
@@ -92,6 +95,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private boolean retryIfRefused;
   /** The upstream reset this connection (it did not read what the gateway sent last). */
   private boolean refused;
+  /** The TLS alert a new connection got in place of the response (see exceptionCaught), or null. */
+  private @Nullable String tlsRefusal;
   /** When the response head must have arrived (System.nanoTime), or 0 when none is awaited. */
   private long responseDeadline;
   /** The response timeout of the current exchange (the route's or the upstream's). */
@@ -142,6 +147,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
       return null;
     }
     UpstreamConnection c = new UpstreamConnection(loop.context(), endpoint, down.unexpectedErrors());
+    ClientTls tls = upstream.tls;
     c.bind(down, upstream, requestHead, false);
     c.pendingHead = requestHead;
     Channel downstream = down.context().channel();
@@ -155,11 +161,24 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         // The upstream's FIN arrives as an event, with the socket still open: its TCP state then
         // tells a plain close from a reset of what the gateway had sent (see userEventTriggered).
         .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-        .handler(c)
+        .handler(tls == null ? c : tls.initializer(c, endpoint.socketAddress().getHostString(), endpoint.socketAddress().getPort()))
         .connect(endpoint.socketAddress());
     c.channel = f.channel();
     c.channel.closeFuture().addListener(x -> endpoint.connectionClosed());
-    f.addListener(x -> c.connected(f));
+    if (tls == null) {
+      f.addListener(x -> c.connected(f, false));
+    } else {
+      // Connected once the handshake is done: a certificate that does not verify fails the attempt
+      // before any byte of the request is sent.
+      f.addListener(x -> {
+        SslHandler ssl = f.isSuccess() ? c.channel.pipeline().get(SslHandler.class) : null;
+        if (ssl == null) {
+          c.connected(f, false);
+        } else {
+          ssl.handshakeFuture().addListener(h -> c.connected(h, true));
+        }
+      });
+    }
     return c;
   }
 
@@ -187,7 +206,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     };
   }
 
-  private void connected(ChannelFuture f) {
+  /** The connection is established ({@code handshake}: the TLS handshake is done), or failed to be. */
+  private void connected(Future<?> f, boolean handshake) {
     ByteBuf h = pendingHead;
     pendingHead = null;
     DownstreamHandler d = down;
@@ -195,10 +215,15 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
       if (h != null) h.release();
       state = CLOSED;
       endActive();
+      if (handshake) channel.close();
       if (d != null) {
         down = null;
-        FailureKind kind = f.cause() instanceof ConnectTimeoutException ? FailureKind.CONNECT_TIMEOUT : FailureKind.CONNECT_FAILURE;
-        d.upstreamFailed(kind, "cannot connect to " + endpoint.address() + ": " + f.cause().getMessage());
+        Throwable cause = f.cause();
+        FailureKind kind = handshake
+            ? (ClientTls.isCertificateProblem(cause) ? FailureKind.CERT_INVALID : FailureKind.TLS_HANDSHAKE)
+            : cause instanceof ConnectTimeoutException ? FailureKind.CONNECT_TIMEOUT : FailureKind.CONNECT_FAILURE;
+        d.upstreamFailed(kind, (handshake ? "TLS handshake with " : "cannot connect to ") + endpoint.address() + " failed: "
+            + cause.getMessage());
       }
       return;
     }
@@ -339,6 +364,10 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (isReset(cause)) {
       refused = true;
+    } else if (state == HEAD && !reused && !responseBytesSeen && ClientTls.isAlert(cause)) {
+      // TLS 1.3: the upstream checks the client certificate after the client's handshake is done,
+      // so its refusal arrives as an alert in place of the response.
+      tlsRefusal = String.valueOf((cause.getCause() != null ? cause.getCause() : cause).getMessage());
     } else if (!(cause instanceof IOException)) {
       // Not the network: a bug here or in what this handler called. Logged and counted; the
       // exchange fails as the upstream closing would make it (channelInactive).
@@ -423,6 +452,11 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     // The keep-alive race lost (see class doc): the attempts decide whether the request goes again.
     boolean stale = was == HEAD && !responseBytesSeen && (retryIfClosed || (retryIfRefused && refused));
     endActive();
+    String alert = tlsRefusal;
+    if (alert != null && was == HEAD) {
+      d.upstreamFailed(FailureKind.TLS_HANDSHAKE, "upstream " + endpoint.address() + " refused the TLS session: " + alert);
+      return;
+    }
     d.upstreamFailed(FailureKind.RESET, "upstream " + endpoint.address() + " closed the connection"
         + (was == HEAD ? " before responding" : " during the response"), stale);
   }
