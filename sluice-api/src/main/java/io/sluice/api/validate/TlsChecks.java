@@ -18,10 +18,11 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The checks of Secrets and of Listeners' {@code spec.tls}, for {@link Validator}: a Secret's PEM
- * parses, its key matches, its certificates are valid now ({@link SecretMaterial#load}); a
- * Listener's certificates name Secrets that hold a certificate whose subjectAltNames cover the hosts
- * it is chosen for. Each Secret is read once per validation. One instance per validation.
+ * The checks of Secrets and of Listeners' and Upstreams' {@code spec.tls}, for {@link Validator}: a
+ * Secret's PEM parses, its key matches, its certificates are valid now ({@link SecretMaterial#load});
+ * a Listener's certificates name Secrets that hold a certificate whose subjectAltNames cover the
+ * hosts it is chosen for; an Upstream's Secrets hold a CA bundle and a certificate with its key.
+ * Each Secret is read once per validation. One instance per validation.
  */
 final class TlsChecks {
   private static final Pattern HOST = Pattern.compile("(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
