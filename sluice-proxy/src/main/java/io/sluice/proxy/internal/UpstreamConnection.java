@@ -222,8 +222,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         FailureKind kind = handshake
             ? (ClientTls.isCertificateProblem(cause) ? FailureKind.CERT_INVALID : FailureKind.TLS_HANDSHAKE)
             : cause instanceof ConnectTimeoutException ? FailureKind.CONNECT_TIMEOUT : FailureKind.CONNECT_FAILURE;
-        d.upstreamFailed(kind, (handshake ? "TLS handshake with " : "cannot connect to ") + endpoint.address() + " failed: "
-            + cause.getMessage());
+        String what = handshake ? "TLS handshake with " + endpoint.address() + " failed" : "cannot connect to " + endpoint.address();
+        d.upstreamFailed(kind, what + ": " + cause.getMessage());
       }
       return;
     }
