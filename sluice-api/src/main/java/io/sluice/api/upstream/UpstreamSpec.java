@@ -1,7 +1,10 @@
 package io.sluice.api.upstream;
 
+import io.sluice.api.Kind;
+import io.sluice.api.ObjectRef;
 import io.sluice.api.Spec;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -20,6 +23,7 @@ import org.jspecify.annotations.Nullable;
  *   outlierDetection: {consecutive5xx: 5}
  *   circuitBreaker: {upstream: {failureRateThreshold: 50}, endpoint: {failureRateThreshold: 50}}
  *   retries: {attempts: 3, statuses: [503]}
+ *   tls: {caSecret: backend-ca}
  * }</pre>
  *
  * @param endpoints at least one; addresses unique within the upstream
@@ -30,6 +34,7 @@ import org.jspecify.annotations.Nullable;
  * @param outlierDetection passive outlier detection; none when left out
  * @param circuitBreaker circuit breakers for the upstream and its endpoints; none when left out
  * @param retries the retry policy; no retries when left out (routes may set their own)
+ * @param tls TLS to the endpoints; plain TCP when left out or not enabled
  */
 public record UpstreamSpec(
     List<Endpoint> endpoints,
@@ -39,7 +44,8 @@ public record UpstreamSpec(
     @Nullable HealthCheck healthCheck,
     @Nullable OutlierDetection outlierDetection,
     @Nullable CircuitBreakers circuitBreaker,
-    @Nullable RetryPolicy retries) implements Spec {
+    @Nullable RetryPolicy retries,
+    @Nullable UpstreamTls tls) implements Spec {
 
   public UpstreamSpec {
     endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
@@ -50,7 +56,31 @@ public record UpstreamSpec(
 
   /** An upstream without health checks, outlier detection, circuit breakers or retries. */
   public UpstreamSpec(List<Endpoint> endpoints, LoadBalancer loadBalancer, Timeouts timeouts, Pool pool) {
-    this(endpoints, loadBalancer, timeouts, pool, null, null, null, null);
+    this(endpoints, loadBalancer, timeouts, pool, null, null, null, null, null);
+  }
+
+  /** An upstream without TLS. */
+  public UpstreamSpec(List<Endpoint> endpoints, LoadBalancer loadBalancer, Timeouts timeouts, Pool pool,
+      @Nullable HealthCheck healthCheck, @Nullable OutlierDetection outlierDetection,
+      @Nullable CircuitBreakers circuitBreaker, @Nullable RetryPolicy retries) {
+    this(endpoints, loadBalancer, timeouts, pool, healthCheck, outlierDetection, circuitBreaker, retries, null);
+  }
+
+  /** The TLS settings when TLS is enabled, else null. */
+  public @Nullable UpstreamTls tlsIfEnabled() {
+    UpstreamTls t = tls;
+    return t != null && t.enabled() ? t : null;
+  }
+
+  /** The Secrets its TLS names: a deleted one would leave the upstream without its CA or client certificate. */
+  @Override
+  public List<ObjectRef> references() {
+    UpstreamTls t = tls;
+    if (t == null) return List.of();
+    List<ObjectRef> refs = new ArrayList<>(2);
+    if (t.caSecret() != null) refs.add(new ObjectRef(Kind.SECRET, t.caSecret()));
+    if (t.clientCertificate() != null) refs.add(new ObjectRef(Kind.SECRET, t.clientCertificate()));
+    return refs;
   }
 
   /**

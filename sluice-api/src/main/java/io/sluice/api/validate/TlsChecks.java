@@ -6,6 +6,7 @@ import io.sluice.api.Kind;
 import io.sluice.api.listener.ListenerTls;
 import io.sluice.api.secret.SecretMaterial;
 import io.sluice.api.secret.SecretSpec;
+import io.sluice.api.upstream.UpstreamTls;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -17,10 +18,11 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The checks of Secrets and of Listeners' {@code spec.tls}, for {@link Validator}: a Secret's PEM
- * parses, its key matches, its certificates are valid now ({@link SecretMaterial#load}); a
- * Listener's certificates name Secrets that hold a certificate whose subjectAltNames cover the hosts
- * it is chosen for. Each Secret is read once per validation. One instance per validation.
+ * The checks of Secrets and of Listeners' and Upstreams' {@code spec.tls}, for {@link Validator}: a
+ * Secret's PEM parses, its key matches, its certificates are valid now ({@link SecretMaterial#load});
+ * a Listener's certificates name Secrets that hold a certificate whose subjectAltNames cover the
+ * hosts it is chosen for; an Upstream's Secrets hold a CA bundle and a certificate with its key.
+ * Each Secret is read once per validation. One instance per validation.
  */
 final class TlsChecks {
   private static final Pattern HOST = Pattern.compile("(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
@@ -104,6 +106,51 @@ final class TlsChecks {
         }
       }
     }
+  }
+
+  /**
+   * An Upstream's {@code spec.tls}: the Secrets it names exist and hold what they are used for (a
+   * CA bundle, a certificate with its key), the version is known, the server name is a host name.
+   * Checked whether or not it is enabled, so that enabling it later cannot fail on what was accepted.
+   */
+  void upstream(ConfigObject<?> upstream, UpstreamTls tls, BiPredicate<Kind, String> exists) {
+    if (tls.normalisedMinVersion() == null) {
+      String v = tls.minVersion();
+      error(upstream, "spec.tls.minVersion", v.matches("TLSv?1\\.[01]")
+          ? v + " is refused (broken, RFC 8996); expected TLS1.2 or TLS1.3"
+          : "unknown version '" + v + "'; expected TLS1.2 or TLS1.3");
+    }
+    String serverName = tls.serverName();
+    if (serverName != null && (serverName.length() > 253 || serverName.startsWith("*.") || !HOST.matcher(serverName).matches())) {
+      error(upstream, "spec.tls.serverName", "invalid server name '" + serverName + "'; expected a lower-case DNS name such as api.internal");
+    }
+    String ca = tls.caSecret();
+    if (ca != null) {
+      SecretMaterial m = named(upstream, "spec.tls.caSecret", ca, exists);
+      if (m != null && m.ca().isEmpty()) {
+        error(upstream, "spec.tls.caSecret", "Secret '" + ca + "' has no ca; expected a Secret with spec.tls.ca or caFile");
+      }
+    }
+    String client = tls.clientCertificate();
+    if (client != null) {
+      SecretMaterial m = named(upstream, "spec.tls.clientCertificate", client, exists);
+      if (m != null && m.chain().isEmpty()) {
+        error(upstream, "spec.tls.clientCertificate", "Secret '" + client + "' holds no certificate (only a CA bundle); expected certificate and privateKey");
+      }
+    }
+  }
+
+  /** The material of the Secret {@code name} that {@code field} names; null (with an error if it is missing) when there is none. */
+  private @Nullable SecretMaterial named(ConfigObject<?> o, String field, String name, BiPredicate<Kind, String> exists) {
+    if (name.isEmpty()) {
+      error(o, field, "empty; expected the name of a Secret");
+      return null;
+    }
+    if (!exists.test(Kind.SECRET, name)) {
+      error(o, field, "Secret '" + name + "' does not exist");
+      return null;
+    }
+    return material(name);
   }
 
   private void clientAuth(ConfigObject<?> listener, ListenerTls.ClientAuth auth, BiPredicate<Kind, String> exists) {

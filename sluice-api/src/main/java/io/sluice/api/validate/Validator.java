@@ -20,6 +20,7 @@ import io.sluice.api.route.Rewrite;
 import io.sluice.api.route.RouteSpec;
 import io.sluice.api.upstream.LoadBalancer;
 import io.sluice.api.upstream.UpstreamSpec;
+import io.sluice.api.upstream.UpstreamTls;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -113,7 +114,11 @@ public final class Validator {
         }
         case SECRET -> tlsChecks.secret(o);
         case ROUTE -> route(r, o, refs::exists, filterChecks);
-        case UPSTREAM -> upstream(r, (UpstreamSpec) o.spec());
+        case UPSTREAM -> {
+          upstream(r, (UpstreamSpec) o.spec());
+          UpstreamTls tls = ((UpstreamSpec) o.spec()).tls();
+          if (tls != null) tlsChecks.upstream(o, tls, refs::exists);
+        }
         case CONSUMER -> filterChecks.consumer(o, (ConsumerSpec) o.spec());
         case PIPELINE -> filterChecks.pipeline(o, (PipelineSpec) o.spec());
         case GLOBAL_FILTER -> filterChecks.globalFilter(o, (GlobalFilterSpec) o.spec());

@@ -8,6 +8,7 @@ import io.sluice.api.route.PathMatch;
 import io.sluice.api.route.RouteSpec;
 import io.sluice.api.route.RouteTimeouts;
 import io.sluice.api.upstream.UpstreamSpec;
+import io.sluice.api.upstream.UpstreamTls;
 import io.sluice.proxy.filter.internal.FilterChain;
 import io.sluice.proxy.filter.internal.FilterChains;
 import io.sluice.proxy.filter.internal.FilterRegistry;
@@ -22,6 +23,7 @@ import io.sluice.api.Kind;
 import io.sluice.api.listener.ListenerTls;
 import io.sluice.api.secret.SecretMaterial;
 import io.sluice.api.secret.SecretSpec;
+import io.sluice.proxy.tls.internal.ClientTls;
 import io.sluice.proxy.tls.internal.ServerTls;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -105,7 +107,13 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
     Map<String, UpstreamRuntime> upstreams = new HashMap<>();
     for (ConfigObject<UpstreamSpec> o : config.upstreams()) {
       UpstreamRuntime old = previous.upstreams.get(o.name());
-      if (old != null && old.spec.equals(o.spec())) {
+      ClientTls tls = ObjectCompileException.attributed(ObjectRef.of(o), () -> clientTls(o, config, old == null ? null : old.tls));
+      // The same TLS (or none on both): connections made before can serve on. A TLS change
+      // (settings, a Secret it names, its files) gives every endpoint a new identity, so the
+      // loops' idle pools, keyed by endpoint, never hand out a connection made with the old
+      // settings; the old endpoints' idle connections are closed as dropped ones are.
+      boolean sameTls = old != null && old.tls == tls;
+      if (sameTls && old.spec.equals(o.spec())) {
         upstreams.put(o.name(), old);
         obs.attach(old);
         continue;
@@ -113,11 +121,11 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
       UpstreamRuntime u = ObjectCompileException.attributed(ObjectRef.of(o), () -> {
         List<Endpoint> endpoints = new ArrayList<>();
         for (UpstreamSpec.Endpoint e : o.spec().endpoints()) {
-          Endpoint kept = old == null ? null : find(old.endpoints, e);
+          Endpoint kept = sameTls ? find(old.endpoints, e) : null;
           endpoints.add(kept != null ? kept
               : new Endpoint(e.address(), HostPort.parse(e.address()).toSocketAddress(), e.weight()));
         }
-        return new UpstreamRuntime(o.name(), o.spec(), endpoints, loops);
+        return new UpstreamRuntime(o.name(), o.spec(), endpoints, loops, tls);
       });
       obs.attach(u);
       upstreams.put(o.name(), u);
@@ -191,6 +199,44 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
     }
     try {
       return ServerTls.compile(spec, material::get, l.spec().timeouts().handshakeOrDefault(), inputs);
+    } catch (SSLException e) {
+      throw new IllegalStateException("cannot build its TLS context: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The TLS of upstream {@code u}: null without it, {@code previous} when it was compiled from the
+   * same inputs (its {@code tls}, its connect timeout, the specs of the Secrets it names and the
+   * files they name), else compiled afresh.
+   *
+   * @throws IllegalStateException when a Secret does not load or the provider refuses it
+   */
+  static @Nullable ClientTls clientTls(ConfigObject<UpstreamSpec> u, ConfigSet config, @Nullable ClientTls previous) {
+    UpstreamTls spec = u.spec().tlsIfEnabled();
+    if (spec == null) return null;
+    List<Object> inputs = new ArrayList<>();
+    inputs.add(spec);
+    inputs.add(u.spec().timeouts().connect());
+    Map<String, SecretSpec> secrets = new HashMap<>();
+    for (@Nullable String name : new String[] {spec.caSecret(), spec.clientCertificate()}) {
+      if (name == null) continue;
+      ConfigObject<?> s = config.get(new ObjectRef(Kind.SECRET, name));
+      if (s == null) throw new IllegalStateException("Secret '" + name + "' is not in the configuration");
+      secrets.put(name, (SecretSpec) s.spec());
+      inputs.add(s.spec());
+      inputs.add(SecretFiles.stamps((SecretSpec) s.spec(), config.paths()));
+    }
+    if (previous != null && previous.compiledFrom(inputs)) return previous;
+    Map<String, SecretMaterial> material = new HashMap<>();
+    for (Map.Entry<String, SecretSpec> e : secrets.entrySet()) {
+      try {
+        material.put(e.getKey(), SecretMaterial.load(e.getValue(), config.paths()));
+      } catch (SecretMaterial.Problem p) {
+        throw new IllegalStateException("Secret/" + e.getKey() + ": " + p.field() + ": " + p.getMessage(), p);
+      }
+    }
+    try {
+      return ClientTls.compile(spec, material::get, u.spec().timeouts().connect(), inputs);
     } catch (SSLException e) {
       throw new IllegalStateException("cannot build its TLS context: " + e.getMessage(), e);
     }

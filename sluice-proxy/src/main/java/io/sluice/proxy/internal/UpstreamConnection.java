@@ -12,10 +12,13 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.unix.Errors;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.proxy.http1.ChunkedParser;
 import io.sluice.proxy.http1.HttpParseException;
 import io.sluice.proxy.http1.ResponseHead;
+import io.sluice.proxy.tls.internal.ClientTls;
 import io.sluice.proxy.upstream.Endpoint;
 import java.io.IOException;
 import java.net.SocketException;
@@ -82,12 +85,16 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements U
   private @Nullable ByteBuf pendingHead;
   /** The request is a HEAD: its response has no body, whatever its head says. */
   private boolean headRequest;
+  /** The connection came from the pool (it served an exchange before this one). */
+  private boolean reused;
   /** A reused connection that closes before any response byte: the request goes again on a new one (see class doc). */
   private boolean retryIfClosed;
   /** A reused connection that the upstream resets before any response byte: the request goes again on a new one. */
   private boolean retryIfRefused;
   /** The upstream reset this connection (it did not read what the gateway sent last). */
   private boolean refused;
+  /** The TLS alert a new connection got in place of the response (see exceptionCaught), or null. */
+  private @Nullable String tlsRefusal;
   /** When the response head must have arrived (System.nanoTime), or 0 when none is awaited. */
   private long responseDeadline;
   /** The response timeout of the current exchange (the route's or the upstream's). */
@@ -141,6 +148,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements U
       return null;
     }
     UpstreamConnection c = new UpstreamConnection(LoopThread.current().context(), endpoint, unexpected);
+    ClientTls tls = upstream.tls;
     c.bind(events, upstream, method, requestComplete, replayable, false, responseTimeoutNanos);
     c.pendingHead = requestHead;
     ChannelFuture f = new Bootstrap()
@@ -153,11 +161,24 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements U
         // The upstream's FIN arrives as an event, with the socket still open: its TCP state then
         // tells a plain close from a reset of what the gateway had sent (see userEventTriggered).
         .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-        .handler(c)
+        .handler(tls == null ? c : tls.initializer(c, endpoint.socketAddress().getHostString(), endpoint.socketAddress().getPort()))
         .connect(endpoint.socketAddress());
     c.channel = f.channel();
     c.channel.closeFuture().addListener(x -> endpoint.connectionClosed());
-    f.addListener(x -> c.connected(f));
+    if (tls == null) {
+      f.addListener(x -> c.connected(f, false));
+    } else {
+      // Connected once the handshake is done: a certificate that does not verify fails the attempt
+      // before any byte of the request is sent.
+      f.addListener(x -> {
+        SslHandler ssl = f.isSuccess() ? c.channel.pipeline().get(SslHandler.class) : null;
+        if (ssl == null) {
+          c.connected(f, false);
+        } else {
+          ssl.handshakeFuture().addListener(h -> c.connected(h, true));
+        }
+      });
+    }
     return c;
   }
 
@@ -167,6 +188,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements U
     this.idleTimeoutNanos = u.idleTimeoutNanos;
     this.responseTimeoutNanos = responseTimeoutNanos;
     this.headRequest = method.equals("HEAD");
+    this.reused = reused;
     this.state = HEAD;
     this.requestSent = requestComplete;
     this.responseBytesSeen = false;
@@ -185,7 +207,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements U
     };
   }
 
-  private void connected(ChannelFuture f) {
+  /** The connection is established ({@code handshake}: the TLS handshake is done), or failed to be. */
+  private void connected(Future<?> f, boolean handshake) {
     ByteBuf h = pendingHead;
     pendingHead = null;
     UpstreamStream.Events ev = events;
@@ -193,10 +216,15 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements U
       if (h != null) h.release();
       state = CLOSED;
       endActive();
+      if (handshake) channel.close();
       if (ev != null) {
         events = null;
-        FailureKind kind = f.cause() instanceof ConnectTimeoutException ? FailureKind.CONNECT_TIMEOUT : FailureKind.CONNECT_FAILURE;
-        ev.onFailure(kind, "cannot connect to " + endpoint.address() + ": " + f.cause().getMessage(), false);
+        Throwable cause = f.cause();
+        FailureKind kind = handshake
+            ? (ClientTls.isCertificateProblem(cause) ? FailureKind.CERT_INVALID : FailureKind.TLS_HANDSHAKE)
+            : cause instanceof ConnectTimeoutException ? FailureKind.CONNECT_TIMEOUT : FailureKind.CONNECT_FAILURE;
+        String what = handshake ? "TLS handshake with " + endpoint.address() + " failed" : "cannot connect to " + endpoint.address();
+        ev.onFailure(kind, what + ": " + cause.getMessage(), false);
       }
       return;
     }
@@ -339,6 +367,10 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements U
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (isReset(cause)) {
       refused = true;
+    } else if (state == HEAD && !reused && !responseBytesSeen && ClientTls.isAlert(cause)) {
+      // TLS 1.3: the upstream checks the client certificate after the client's handshake is done,
+      // so its refusal arrives as an alert in place of the response.
+      tlsRefusal = String.valueOf((cause.getCause() != null ? cause.getCause() : cause).getMessage());
     } else if (!(cause instanceof IOException)) {
       // Not the network: a bug here or in what this handler called. Logged and counted; the
       // exchange fails as the upstream closing would make it (channelInactive).
@@ -416,6 +448,11 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements U
     }
     // The keep-alive race lost (see class doc): the attempts decide whether the request goes again.
     boolean stale = was == HEAD && !responseBytesSeen && (retryIfClosed || (retryIfRefused && refused));
+    String alert = tlsRefusal;
+    if (alert != null && was == HEAD) {
+      ev.onFailure(FailureKind.TLS_HANDSHAKE, "upstream " + endpoint.address() + " refused the TLS session: " + alert, false);
+      return;
+    }
     ev.onFailure(FailureKind.RESET, "upstream " + endpoint.address() + " closed the connection"
         + (was == HEAD ? " before responding" : " during the response"), stale);
   }

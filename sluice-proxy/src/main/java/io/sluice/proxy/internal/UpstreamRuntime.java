@@ -4,6 +4,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
 import io.sluice.api.upstream.UpstreamSpec;
+import io.sluice.proxy.tls.internal.ClientTls;
 import io.sluice.proxy.upstream.Endpoint;
 import io.sluice.proxy.upstream.breaker.Breaker;
 import io.sluice.proxy.upstream.health.HealthChecker;
@@ -36,6 +37,8 @@ final class UpstreamRuntime {
   final long responseTimeoutNanos;
   final int maxConnectionsPerEndpoint;
   final long idleTimeoutNanos;
+  /** TLS to the endpoints; null for plain TCP. */
+  final @Nullable ClientTls tls;
   private final Balancer[] balancers;
   /** The upstream's own breaker; null when none is configured. */
   final @Nullable Breaker breaker;
@@ -55,8 +58,9 @@ final class UpstreamRuntime {
    */
   record EndpointGuard(@Nullable Breaker breaker, OutlierDetector.@Nullable Tracker outlier) {}
 
-  UpstreamRuntime(String name, UpstreamSpec spec, List<Endpoint> endpoints, int loops) {
+  UpstreamRuntime(String name, UpstreamSpec spec, List<Endpoint> endpoints, int loops, @Nullable ClientTls tls) {
     this.name = name;
+    this.tls = tls;
     this.spec = spec;
     this.endpoints = List.copyOf(endpoints);
     this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, spec.timeouts().connect().toMillis());
@@ -128,8 +132,11 @@ final class UpstreamRuntime {
     }
     if (spec.healthCheck() != null) {
       for (int i = 0; i < endpoints.size(); i++) {
-        HealthChecker c = new HealthChecker(name, spec.healthCheck(), endpoints.get(i), all.get(i % all.size()),
-            Transport.socketChannelClass());
+        Endpoint e = endpoints.get(i);
+        ClientTls t = tls;
+        HealthChecker c = new HealthChecker(name, spec.healthCheck(), e, all.get(i % all.size()),
+            Transport.socketChannelClass(), t == null ? null
+                : ch -> t.newHandler(ch.alloc(), e.socketAddress().getHostString(), e.socketAddress().getPort()));
         checkers.add(c);
         c.start();
       }

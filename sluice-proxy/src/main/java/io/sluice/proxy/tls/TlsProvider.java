@@ -17,6 +17,18 @@ public final class TlsProvider {
   /** The system property that forces a provider: {@code jdk} or {@code openssl}. */
   public static final String PROPERTY = "sluice.tls.provider";
 
+  /**
+   * The JDK's switch that refuses a TLS 1.2 client's renegotiation (BoringSSL refuses it always): a
+   * client could otherwise make the server redo the expensive half of a handshake as often as it
+   * likes on one connection. The JDK reads it once, when its first server-side handshake starts, so
+   * it is set here, before any context is built, unless the operator set it.
+   */
+  static final String REJECT_RENEGOTIATION = "jdk.tls.rejectClientInitiatedRenegotiation";
+
+  static {
+    if (System.getProperty(REJECT_RENEGOTIATION) == null) System.setProperty(REJECT_RENEGOTIATION, "true");
+  }
+
   /** The provider and the property value it was chosen for; chosen again only when the property changes. */
   private static volatile TlsProvider current = choose(System.getProperty(PROPERTY));
 

@@ -40,6 +40,8 @@ final class TlsSniffer extends ByteToMessageDecoder {
     if (in.getUnsignedByte(in.readerIndex()) == HANDSHAKE) {
       // The decoder hands what it has buffered to the SNI handler as it is removed.
       ctx.pipeline().replace(this, "sni", tls.newSniHandler());
+      // After the TLS handlers (the SNI handler replaces itself with the SslHandler in place).
+      ctx.pipeline().addAfter("sni", "tls-failures", TlsFailures.INSTANCE);
       return;
     }
     refused = true;

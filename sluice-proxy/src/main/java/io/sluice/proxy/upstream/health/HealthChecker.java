@@ -6,8 +6,10 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -18,6 +20,7 @@ import io.sluice.proxy.upstream.Endpoint;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +28,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The active health check of one endpoint, run on one event loop: every {@code interval} it opens
  * a connection, sends {@code GET path HTTP/1.1} with {@code Connection: close}, reads the status
- * line and closes. Connecting, sending and receiving the response head must take at most
+ * line and closes; over TLS when the upstream uses TLS, with the same verification as its
+ * requests (a certificate that does not verify fails the check). Connecting, sending and receiving the response head must take at most
  * {@code timeout}. {@code unhealthyThreshold} failures in a row take the endpoint out of rotation
  * ({@link Endpoint#HEALTH_CHECK}), {@code healthyThreshold} passes in a row bring it back; the
  * endpoint's flag is read by the balancers of every loop.
@@ -46,6 +50,7 @@ public final class HealthChecker {
   private final Endpoint endpoint;
   private final EventLoop loop;
   private final Class<? extends Channel> channelClass;
+  private final @Nullable Function<Channel, ChannelHandler> tls;
   private final byte[] request;
   private final long intervalNanos;
   private final long timeoutNanos;
@@ -56,14 +61,17 @@ public final class HealthChecker {
 
   /**
    * @param channelClass the client socket channel class of {@code loop}'s transport
+   * @param tls makes the TLS handler of a check's connection (first in its pipeline; it holds the
+   *     request until the handshake is done); null for plain TCP
    */
   public HealthChecker(String upstream, HealthCheck spec, Endpoint endpoint, EventLoop loop,
-      Class<? extends Channel> channelClass) {
+      Class<? extends Channel> channelClass, @Nullable Function<Channel, ChannelHandler> tls) {
     this.upstream = upstream;
     this.spec = spec;
     this.endpoint = endpoint;
     this.loop = loop;
     this.channelClass = channelClass;
+    this.tls = tls;
     this.intervalNanos = spec.interval().toNanos();
     this.timeoutNanos = spec.timeout().toNanos();
     String host = spec.host() != null ? spec.host() : endpoint.address();
@@ -100,13 +108,22 @@ public final class HealthChecker {
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)))
-        .handler(probe)
+        .handler(tls == null ? probe : withTls(tls, probe))
         .connect(endpoint.socketAddress());
     probe.channel = f.channel();
     if (probe.done) f.channel().close();
     f.addListener(x -> {
       if (!f.isSuccess()) probe.finish(false, "cannot connect: " + f.cause().getMessage());
     });
+  }
+
+  private static ChannelHandler withTls(Function<Channel, ChannelHandler> tls, Probe probe) {
+    return new ChannelInitializer<Channel>() {
+      @Override
+      protected void initChannel(Channel ch) {
+        ch.pipeline().addLast(tls.apply(ch), probe);
+      }
+    };
   }
 
   private void result(boolean pass, long started, String detail) {
