@@ -1,5 +1,6 @@
 package io.sluice.api.secret;
 
+import io.sluice.api.Credential;
 import io.sluice.api.Spec;
 import org.jspecify.annotations.Nullable;
 
@@ -29,6 +30,6 @@ public record SecretSpec(@Nullable Tls tls) implements Spec {
    * @param ca CA certificates that client certificates are verified against
    * @param caFile a file holding {@code ca}
    */
-  public record Tls(@Nullable String certificate, @Nullable String privateKey, @Nullable String certificateFile,
+  public record Tls(@Nullable String certificate, @Credential @Nullable String privateKey, @Nullable String certificateFile,
       @Nullable String privateKeyFile, @Nullable String ca, @Nullable String caFile) {}
 }
