@@ -185,7 +185,7 @@ class FilterObjectsValidationTest {
         metadata: {name: d}
         spec: {}
         """, STAMP)).containsExactly(
-        "Consumer/b: spec.basicAuth.password: missing; expected the password the consumer sends",
+        "Consumer/b: spec.basicAuth.password: missing; expected the password the consumer sends, or a passwordHash",
         "Consumer/b: spec.rateLimit.requests: expected at least 1, got 0",
         "Consumer/b: spec.rateLimit.per: expected a duration greater than zero",
         "Consumer/b: spec.rateLimit.burst: expected at least 1, got 0",
