@@ -1,4 +1,4 @@
-package io.sluice.store.sqlite.internal;
+package io.sluice.store.internal;
 
 import io.sluice.store.Watch;
 import io.sluice.store.WatchEvent;
