@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -39,12 +40,21 @@ public final class EtcdProcess implements AutoCloseable {
   private static final int START_ATTEMPTS = 5;
 
   /** One member: its process, ports and files. */
-  public record Member(String name, Process process, int clientPort, int peerPort, Path dataDir, Path logFile) {
-    /** {@code http://127.0.0.1:port}. */
+  public record Member(String name, Process process, String scheme, int clientPort, int peerPort, int metricsPort, Path dataDir,
+      Path logFile) {
+    /** {@code http://127.0.0.1:port}, or {@code https://} when the etcd serves TLS. */
     public String clientUrl() {
-      return "http://127.0.0.1:" + clientPort;
+      return scheme + "://127.0.0.1:" + clientPort;
+    }
+
+    /** Plain HTTP even when clients get TLS: {@code /health} and {@code /metrics}. */
+    public String metricsUrl() {
+      return "http://127.0.0.1:" + metricsPort;
     }
   }
+
+  /** TLS for clients: the members' certificate and key (PEM files). */
+  public record Tls(Path certificate, Path key) {}
 
   private final List<Member> members;
 
@@ -53,7 +63,7 @@ public final class EtcdProcess implements AutoCloseable {
   }
 
   /** The etcd binary, or null when it is not installed. */
-  public static Path binary() {
+  public static @Nullable Path binary() {
     for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
       Path p = Path.of(dir, "etcd");
       if (Files.isExecutable(p)) return p;
@@ -76,12 +86,20 @@ public final class EtcdProcess implements AutoCloseable {
 
   /** Starts a cluster of {@code size} members with their files under {@code dir}; returns once every member is healthy. */
   public static EtcdProcess start(Path dir, int size) throws IOException, InterruptedException {
+    return start(dir, size, null);
+  }
+
+  /**
+   * Starts a cluster of {@code size} members with their files under {@code dir}, serving clients
+   * over TLS when {@code tls} is given; returns once every member is healthy.
+   */
+  public static EtcdProcess start(Path dir, int size, @Nullable Tls tls) throws IOException, InterruptedException {
     if (size < 1) throw new IllegalArgumentException("size must be at least 1, got " + size);
     Path etcd = binary();
     if (etcd == null) throw new IllegalStateException("etcd is not installed: apt-get install etcd-server");
     IOException last = null;
     for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
-      List<Member> started = startMembers(etcd, dir.resolve("attempt-" + attempt), size);
+      List<Member> started = startMembers(etcd, dir.resolve("attempt-" + attempt), size, tls);
       try {
         awaitHealthy(started);
         return new EtcdProcess(started);
@@ -94,21 +112,23 @@ public final class EtcdProcess implements AutoCloseable {
     throw new IOException("etcd did not start in " + START_ATTEMPTS + " attempts", last);
   }
 
-  private static List<Member> startMembers(Path etcd, Path dir, int size) throws IOException {
-    List<Integer> ports = freePorts(2 * size);
+  private static List<Member> startMembers(Path etcd, Path dir, int size, @Nullable Tls tls) throws IOException {
+    List<Integer> ports = freePorts(3 * size);
     String cluster = "";
-    for (int i = 0; i < size; i++) cluster += (i > 0 ? "," : "") + "m" + i + "=http://127.0.0.1:" + ports.get(2 * i + 1);
+    for (int i = 0; i < size; i++) cluster += (i > 0 ? "," : "") + "m" + i + "=http://127.0.0.1:" + ports.get(3 * i + 1);
+    String scheme = tls != null ? "https" : "http";
     List<Member> members = new ArrayList<>();
     for (int i = 0; i < size; i++) {
       String name = "m" + i;
-      int client = ports.get(2 * i);
-      int peer = ports.get(2 * i + 1);
+      int client = ports.get(3 * i);
+      int peer = ports.get(3 * i + 1);
+      int metrics = ports.get(3 * i + 2);
       Path data = dir.resolve(name);
       Files.createDirectories(data);
       Path logFile = dir.resolve(name + ".log");
-      String clientUrl = "http://127.0.0.1:" + client;
+      String clientUrl = scheme + "://127.0.0.1:" + client;
       String peerUrl = "http://127.0.0.1:" + peer;
-      Process p = new ProcessBuilder(etcd.toString(),
+      List<String> command = new ArrayList<>(List.of(etcd.toString(),
           "--name", name,
           "--data-dir", data.resolve("etcd").toString(),
           "--listen-client-urls", clientUrl,
@@ -120,11 +140,15 @@ public final class EtcdProcess implements AutoCloseable {
           "--initial-cluster-token", "sluice-test-" + dir.getFileName(),
           // A change set is one transaction of two or three keys per object: tests apply a few hundred.
           "--max-txn-ops", "4096",
-          "--max-request-bytes", Integer.toString(16 << 20))
+          "--max-request-bytes", Integer.toString(16 << 20),
+          // Health is asked here, in plain HTTP, whether clients get TLS or not.
+          "--listen-metrics-urls", "http://127.0.0.1:" + metrics));
+      if (tls != null) command.addAll(List.of("--cert-file", tls.certificate().toString(), "--key-file", tls.key().toString()));
+      Process p = new ProcessBuilder(command)
           .redirectErrorStream(true)
           .redirectOutput(logFile.toFile())
           .start();
-      members.add(new Member(name, p, client, peer, data, logFile));
+      members.add(new Member(name, p, scheme, client, peer, metrics, data, logFile));
     }
     return members;
   }
@@ -148,7 +172,7 @@ public final class EtcdProcess implements AutoCloseable {
           throw new IOException("etcd member " + m.name() + " exited with " + m.process().exitValue() + ": " + tail(m.logFile()));
         }
         try {
-          HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(m.clientUrl() + "/health"))
+          HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(m.metricsUrl() + "/health"))
               .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
           if (r.statusCode() == 200 && r.body().contains("\"true\"")) break;
         } catch (IOException notYet) {

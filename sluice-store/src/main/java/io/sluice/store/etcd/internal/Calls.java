@@ -26,11 +26,22 @@ public final class Calls {
       throw new StoreException(what + ": etcd at " + where + " did not answer within " + timeout, e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
-      throw new StoreException(what + ": etcd at " + where + " failed: " + cause.getMessage(), cause);
+      throw new StoreException(what + ": etcd at " + where + " failed: " + describe(cause), cause);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       call.cancel(true);
       throw new StoreException(what + ": interrupted while waiting for etcd at " + where, e);
     }
+  }
+
+  /** Every distinct message down the cause chain: gRPC's own is often only a status code. */
+  private static String describe(Throwable error) {
+    java.util.LinkedHashSet<String> messages = new java.util.LinkedHashSet<>();
+    for (Throwable t = error; t != null && messages.size() < 5; t = t.getCause()) {
+      String m = t.getMessage();
+      if (m != null && !m.isBlank() && messages.stream().noneMatch(seen -> seen.contains(m))) messages.add(m);
+      if (t.getCause() == t) break;
+    }
+    return messages.isEmpty() ? error.toString() : String.join(": ", messages);
   }
 }
