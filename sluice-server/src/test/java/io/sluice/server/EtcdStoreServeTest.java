@@ -84,6 +84,9 @@ class EtcdStoreServeTest {
         write(writer, objects(port, "version two"));
         await().atMost(Duration.ofSeconds(20)).until(() -> get(port).equals("200 version two"));
         assertThat(sluice.stdout() + sluice.stderr()).contains("store " + url + " at revision ");
+        // Stopping closes the etcd connection too: nothing of jetcd's keeps the JVM alive.
+        sluice.terminate();
+        assertThat(sluice.waitForExit(Duration.ofSeconds(20))).isZero();
       }
     }
   }

@@ -172,6 +172,20 @@ class EtcdConfigStoreTest extends ConfigStoreContract {
   }
 
   @Test
+  void storeOnAThreeMemberClusterKeepsApplyingWhenAMemberStops() throws Exception {
+    try (EtcdProcess cluster = EtcdProcess.start(tmp.resolve("cluster"), 3)) {
+      ConfigStore s = another(EtcdConnection.parse(cluster.url("/sluice/fleet")));
+      assertThat(s.apply(changes().put(upstream("a", 9001)).build()).revision()).isEqualTo(1);
+      Process stopped = cluster.members().getFirst().process();
+      stopped.destroy();
+      assertThat(stopped.waitFor(20, TimeUnit.SECONDS)).isTrue();
+      // Two of three members are a quorum: the store goes on through them.
+      assertThat(s.apply(changes().put(upstream("a", 9002)).build()).revision()).isEqualTo(2);
+      assertThat(s.history(ref(upstream("a", 0)))).extracting(HistoryEntry::revision).containsExactly(1L, 2L);
+    }
+  }
+
+  @Test
   void historySnapshotsRollbackAndWatchesSurviveAnEtcdCompaction() throws Exception {
     apply(upstream("echo", 9001));
     apply(upstream("echo", 9002));
