@@ -92,6 +92,16 @@ class EtcdStoreServeTest {
   }
 
   @Test
+  void serveExitsOneNamingTheStoreWhenEtcdCannotBeReachedAtStart(@TempDir Path data) throws Exception {
+    String url = "etcd://127.0.0.1:" + GatewayFixture.freePort() + "/sluice/nowhere";
+    ServerProcess.Result r = ServerProcess.run("serve", "--store", url, "--data-dir", data.toString(),
+        "--admin-address", "127.0.0.1:" + GatewayFixture.freePort());
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.stderrLines()).contains("sluice serve: cannot open the store --store " + url + ": reading the store's revision:"
+        + " etcd at " + url + " did not answer within 10s");
+  }
+
+  @Test
   void serveRefusesAStoreThatIsNeitherSqliteNorAnEtcdUrlNamingTheValue() throws Exception {
     ServerProcess.Result r = ServerProcess.run("serve", "--store", "etcd://127.0.0.1/sluice");
     assertThat(r.exitCode()).isEqualTo(Main.USAGE);

@@ -23,7 +23,7 @@ public final class Calls {
       return call.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       call.cancel(true);
-      throw new StoreException(what + ": etcd at " + where + " did not answer within " + timeout, e);
+      throw new StoreException(what + ": etcd at " + where + " did not answer within " + format(timeout), e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       throw new StoreException(what + ": etcd at " + where + " failed: " + describe(cause), cause);
@@ -32,6 +32,11 @@ public final class Calls {
       call.cancel(true);
       throw new StoreException(what + ": interrupted while waiting for etcd at " + where, e);
     }
+  }
+
+  /** {@code 10s}, {@code 1500ms}. */
+  private static String format(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
   }
 
   /** Every distinct message down the cause chain: gRPC's own is often only a status code. */
