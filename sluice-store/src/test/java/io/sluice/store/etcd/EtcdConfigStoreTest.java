@@ -1,6 +1,7 @@
 package io.sluice.store.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.ByteSequence;
@@ -15,6 +16,7 @@ import io.sluice.store.ConfigStoreContract;
 import io.sluice.store.HistoryEntry;
 import io.sluice.store.ObjectChange.Op;
 import io.sluice.store.RevisionInfo;
+import io.sluice.store.StoreException;
 import io.sluice.store.Watch;
 import io.sluice.store.WatchEvent;
 import io.sluice.store.WatchListener;
@@ -169,6 +171,28 @@ class EtcdConfigStoreTest extends ConfigStoreContract {
     await().atMost(WAIT).until(() -> second.revision() == store.revision());
     assertThat(second.snapshot()).isEqualTo(store.snapshot());
     assertThat(store.history(new ObjectRef(upstream("first", 0).kind(), "first"))).hasSize(perWriter);
+  }
+
+  @Test
+  void revisionRecordDeletedByHandIsReportedAsDamageNamingTheKey() throws Exception {
+    apply(upstream("a", 9001));
+    try (CuttableProxy partition = new CuttableProxy(etcd.members().getFirst().clientPort())) {
+      ConfigStore behind = another(EtcdConnection.parse("etcd://127.0.0.1:" + partition.port() + prefix));
+      assertThat(behind.revision()).isEqualTo(1);
+      partition.cut();
+      apply(upstream("a", 9002));
+      apply(upstream("a", 9003));
+      try (Client c = etcd.client()) {
+        c.getKVClient().delete(ByteSequence.from(prefix + "/revisions/00000000000000000002", StandardCharsets.UTF_8))
+            .get(30, TimeUnit.SECONDS);
+      }
+      partition.restore();
+      assertThatThrownBy(() -> behind.apply(changes().put(upstream("b", 9004)).build()))
+          .isInstanceOf(StoreException.class)
+          .hasMessage("the etcd key " + prefix + "/revisions/00000000000000000002 is missing, yet later revisions are there:"
+              + " the store's records were changed by hand");
+      assertThat(behind.revision()).isEqualTo(1);
+    }
   }
 
   @Test

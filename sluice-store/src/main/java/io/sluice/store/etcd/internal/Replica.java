@@ -157,6 +157,11 @@ public final class Replica implements AutoCloseable {
         GetResponse r = Calls.await(client.getKVClient().get(keys.revisionRecord(from), GetOption.builder()
             .withRange(Keys.rangeEnd(keys.revisions())).withLimit(PAGE).build()), timeout, "reading revisions from " + from, where);
         for (KeyValue kv : r.getKvs()) advance(Records.event(kv), null);
+        if (state.revision() < from && !r.getKvs().isEmpty()) {
+          // Records are never deleted: one missing is damage, and reading again would only loop.
+          throw new StoreException("the etcd key " + keys.revisionRecord(from).toString(StandardCharsets.UTF_8)
+              + " is missing, yet later revisions are there: the store's records were changed by hand");
+        }
         if (!r.isMore()) return r.getHeader().getRevision();
       }
     } finally {
