@@ -15,6 +15,8 @@ import io.sluice.proxy.metrics.MetricsOptions;
 import io.sluice.store.ConfigStore;
 import io.sluice.store.StoreConflictException;
 import io.sluice.store.StoreException;
+import io.sluice.store.etcd.EtcdConfigStore;
+import io.sluice.store.etcd.EtcdConnection;
 import io.sluice.store.sqlite.SqliteConfigStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -53,7 +55,8 @@ import sun.misc.Signal;
  */
 @Command(name = "serve", description = {
     "Run the gateway on its embedded store, with the admin API and an optional watched config directory.",
-    "The configuration lives in the store (--data-dir) and changes through the admin API (--admin-address)",
+    "The configuration lives in the store (--data-dir, or etcd with --store etcd://...) and changes through the admin API"
+        + " (--admin-address)",
     "and, with --config-dir, through a directory of YAML/JSON objects applied into the store on every change."})
 final class ServeCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
@@ -120,6 +123,10 @@ final class ServeCommand implements Callable<Integer> {
   @Mixin MetricsFlags metrics = new MetricsFlags();
   private MetricsOptions metricsOptions = MetricsOptions.DEFAULTS;
 
+  @Mixin StoreFlags storeFlags = new StoreFlags();
+  /** The etcd store {@code --store} names, or null for the embedded one. */
+  private @Nullable EtcdConnection etcd;
+
   @Option(names = "--demo", hidden = true, description = "print the demo's curl commands once serving; a temporary data directory")
   boolean demo;
   /** The CA file of the demo's HTTPS certificate, once made. */
@@ -143,6 +150,12 @@ final class ServeCommand implements Callable<Integer> {
     MetricsOptions checked = metrics.options();
     if (checked == null) return Main.USAGE;
     metricsOptions = checked;
+    try {
+      etcd = storeFlags.etcd();
+    } catch (StoreFlags.Invalid e) {
+      System.err.println("sluice serve: " + e.getMessage());
+      return e.usage ? Main.USAGE : 1;
+    }
     InetSocketAddress admin = parseAddress(adminAddress);
     if (admin == null) {
       System.err.println("sluice serve: --admin-address must be host:port (such as 127.0.0.1:9900; port 0 picks a free one), got '"
@@ -237,10 +250,13 @@ final class ServeCommand implements Callable<Integer> {
       }
     }
     ConfigStore store;
+    EtcdConnection etcd = this.etcd;
+    String storeName = etcd != null ? etcd.toString() : data.toAbsolutePath().normalize().toString();
     try {
-      store = SqliteConfigStore.open(data, paths);
+      store = etcd != null ? EtcdConfigStore.open(etcd, paths) : SqliteConfigStore.open(data, paths);
     } catch (StoreException e) {
-      System.err.println("sluice serve: cannot open the store in --data-dir " + data + ": " + e.getMessage());
+      System.err.println("sluice serve: cannot open the store " + (etcd != null ? "--store " + etcd : "in --data-dir " + data)
+          + ": " + e.getMessage());
       return 1;
     }
     this.store = store;
@@ -268,7 +284,7 @@ final class ServeCommand implements Callable<Integer> {
       sync.start();
     } catch (ConfigException e) {
       for (ConfigError err : e.errors()) System.err.println(err);
-      System.err.println("sluice serve: the stored configuration in " + data + " has " + e.errors().size() + " error(s); not starting");
+      System.err.println("sluice serve: the stored configuration in " + storeName + " has " + e.errors().size() + " error(s); not starting");
       return 1;
     } catch (IllegalStateException e) {
       System.err.println("sluice serve: " + e.getMessage());
@@ -301,7 +317,7 @@ final class ServeCommand implements Callable<Integer> {
     if (source != null) source.start();
 
     log.info("serving node {} ({} event loop(s), {} transport), store {} at revision {}, log directory {}", node, loops,
-        Gateway.transport(), data.toAbsolutePath().normalize(), sync.appliedRevision(), logs);
+        Gateway.transport(), storeName, sync.appliedRevision(), logs);
     if (configDir != null) log.info("watching {} (objects annotated {}: {})", configDir, ConfigDirectorySource.MANAGED_BY,
         ConfigDirectorySource.AUTHOR);
     for (ConfigObject<ListenerSpec> l : gateway.config().listeners()) {

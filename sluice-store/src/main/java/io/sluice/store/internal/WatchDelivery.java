@@ -1,4 +1,4 @@
-package io.sluice.store.sqlite.internal;
+package io.sluice.store.internal;
 
 import io.sluice.store.Watch;
 import io.sluice.store.WatchEvent;
@@ -11,12 +11,12 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One watch: a virtual thread that delivers stored revisions (from the {@link EventLog} when it
- * still holds them, else from the database), then waits for live ones. It tracks the next revision
- * it owes the listener, so whichever source a revision comes from, it is delivered once and none is
- * skipped.
+ * still holds them, else from the store: its database, or etcd's revision records), then waits for
+ * live ones. It tracks the next revision it owes the listener, so whichever source a revision comes
+ * from, it is delivered once and none is skipped.
  */
 public final class WatchDelivery implements Watch {
-  /** How many revisions one read from the database or the log returns at most. */
+  /** How many revisions one read from the store or the log returns at most. */
   private static final int PAGE = 256;
 
   /** Where revisions that the log no longer holds are read from. */

@@ -1,4 +1,4 @@
-package io.sluice.store.sqlite.internal;
+package io.sluice.store.internal;
 
 import io.sluice.store.WatchEvent;
 import java.util.ArrayDeque;
@@ -11,10 +11,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The most recent revisions as events, so that live watches need not read them back from the
- * database, and the place where watches wait for the next revision.
+ * store (its database, etcd), and the place where watches wait for the next revision.
  *
  * <p>The events held are contiguous: from some revision up to {@link #lastRevision()}. Older ones
- * are dropped; a watch behind them reads the database. Thread-safe; waiting uses a lock and a
+ * are dropped; a watch behind them reads the store. Thread-safe; waiting uses a lock and a
  * condition rather than a monitor so that a waiting virtual thread does not pin its carrier.
  */
 public final class EventLog {
