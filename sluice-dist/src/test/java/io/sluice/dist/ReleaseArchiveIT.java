@@ -144,4 +144,21 @@ class ReleaseArchiveIT {
     assertThat(r.stderr()).isEqualTo("sluice: Java " + Runtime.version().feature() + " at " + System.getProperty("java.home") + "\n");
     assertThat(r.stdout()).startsWith("sluice " + Distribution.version());
   }
+
+  @Test
+  void clientCommandsKeepAClassDataArchivePerCommandInTheCacheDir() throws Exception {
+    Distribution.Result version = Distribution.run(home, dir, "--version");
+    // Nothing listens on port 1: the command fails, and its JVM still writes the archive at exit.
+    Distribution.Result get = Distribution.run(home, dir, "get", "routes", "--server", "http://127.0.0.1:1");
+
+    assertThat(version.exitCode()).isZero();
+    assertThat(get.exitCode()).isEqualTo(1);
+    assertThat(get.stderr()).startsWith("error: cannot reach the admin API at http://127.0.0.1:1");
+    try (var files = Files.list(dir.resolve("cache"))) {
+      assertThat(files.map(p -> p.getFileName().toString()).sorted().toList())
+          .hasSize(2)
+          .satisfies(names -> assertThat(names.get(0)).matches("cli-get-\\d+\\.jsa"))
+          .satisfies(names -> assertThat(names.get(1)).matches("cli-other-\\d+\\.jsa"));
+    }
+  }
 }
