@@ -161,4 +161,26 @@ class ReleaseArchiveIT {
           .satisfies(names -> assertThat(names.get(1)).matches("cli-other-\\d+\\.jsa"));
     }
   }
+
+  @Test
+  void aChangedJarGetsAFreshArchiveInPlaceOfTheStaleOne() throws Exception {
+    // The JVM refuses an archive whose jars changed and does not write it again: the launcher must
+    // name the archive after the jars, and drop the stale one.
+    Distribution.run(home, dir, "get", "routes", "--server", "http://127.0.0.1:1");
+    List<String> before = archives();
+    Path jar = home.resolve("lib/sluice-server-" + Distribution.version() + ".jar");
+    Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 60_000));
+
+    Distribution.Result again = Distribution.run(home, dir, "get", "routes", "--server", "http://127.0.0.1:1");
+
+    assertThat(again.stderr()).startsWith("error: cannot reach the admin API at http://127.0.0.1:1");
+    assertThat(before).hasSize(1);
+    assertThat(archives()).hasSize(1).doesNotContainAnyElementsOf(before).allMatch(name -> name.startsWith("cli-get-"));
+  }
+
+  private List<String> archives() throws IOException {
+    try (var files = Files.list(dir.resolve("cache"))) {
+      return files.map(p -> p.getFileName().toString()).toList();
+    }
+  }
 }
