@@ -11,6 +11,9 @@ import io.sluice.server.cli.RollbackCommand;
 import io.sluice.server.cli.RouteTestCommand;
 import io.sluice.server.cli.StatusCommand;
 import io.sluice.server.cli.TopCommand;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
 import picocli.CommandLine;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -65,10 +68,23 @@ public final class Main {
         .execute(args);
   }
 
-  /** The version of the jar's manifest, {@code dev} when run from classes. */
+  /**
+   * The version the build wrote into {@code version.properties} ({@code 0.1.0}), followed by the git
+   * commit it was built from when the build ran in a git checkout ({@code 0.1.0 (commit 445fc3d1a2b3)});
+   * {@code dev} when the classes were not built by Maven (an IDE's own compiler).
+   */
   static String version() {
-    String v = Main.class.getPackage().getImplementationVersion();
-    return v == null ? "dev" : v;
+    Properties p = new Properties();
+    try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+      if (in == null) return "dev";
+      p.load(in);
+    } catch (IOException e) {
+      return "dev";
+    }
+    String version = p.getProperty("version", "").strip();
+    String commit = p.getProperty("commit", "").strip();
+    if (version.isEmpty()) return "dev";
+    return commit.isEmpty() ? version : version + " (commit " + commit + ")";
   }
 
   static final class Version implements CommandLine.IVersionProvider {

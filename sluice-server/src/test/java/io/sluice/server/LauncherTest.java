@@ -71,6 +71,9 @@ class LauncherTest {
     pb.environment().put("SLUICE_CLASSPATH", ServerProcess.runtimeClassPath());
     pb.environment().put("JAVA_HOME", Path.of(System.getProperty("java.home")).toString());
     pb.environment().remove("SLUICE_JAVA_OPTS");
+    // Client commands keep a class data archive in the cache directory: not in the user's home.
+    Path cache = caller.resolveSibling(caller.getFileName() + ".cache");
+    pb.environment().put("SLUICE_CACHE_DIR", cache.toString());
     Process p = pb.start();
     p.getOutputStream().close();
     try {
@@ -81,6 +84,7 @@ class LauncherTest {
       p.destroyForcibly();
       Files.deleteIfExists(out);
       Files.deleteIfExists(err);
+      ServerProcess.deleteRecursively(cache);
     }
   }
 }

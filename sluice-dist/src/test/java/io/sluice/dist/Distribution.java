@@ -1,0 +1,105 @@
+package io.sluice.dist;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** The built release archive and the unpacked launcher, for the smoke tests. */
+final class Distribution {
+  private Distribution() {}
+
+  /** The project version the build was made with ({@code sluice.version}, set by failsafe). */
+  static String version() {
+    return System.getProperty("sluice.version", "unknown");
+  }
+
+  /** The archive {@code package} built ({@code target/sluice-VERSION.tar.gz}). */
+  static Path archive() {
+    Path archive = Path.of(System.getProperty("sluice.archive", "target/sluice-" + version() + ".tar.gz"));
+    if (!Files.isRegularFile(archive)) throw new AssertionError("no release archive at " + archive + "; run ./mvnw package first");
+    return archive;
+  }
+
+  /** Unpacks the archive with tar (file modes as a user gets them) into {@code into}; returns its top directory. */
+  static Path unpack(Path into) throws IOException, InterruptedException {
+    Files.createDirectories(into);
+    Process tar = new ProcessBuilder("tar", "-xzf", archive().toString(), "-C", into.toString())
+        .redirectErrorStream(true).start();
+    String out = new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (tar.waitFor() != 0) throw new AssertionError("tar failed: " + out);
+    try (var top = Files.list(into)) {
+      List<Path> dirs = top.toList();
+      if (dirs.size() != 1) throw new AssertionError("the archive must hold one top directory, has " + dirs);
+      return dirs.getFirst();
+    }
+  }
+
+  /** What a command that ran to completion printed. */
+  record Result(int exitCode, String stdout, String stderr) {}
+
+  /** Runs {@code home/bin/sluice args...} in {@code work} to completion (at most 60 s). */
+  static Result run(Path home, Path work, String... args) throws IOException, InterruptedException {
+    return runWith(home, work, List.of(), args);
+  }
+
+  /** Like {@link #run}, with extra environment entries ({@code NAME=value}). */
+  static Result runWith(Path home, Path work, List<String> env, String... args) throws IOException, InterruptedException {
+    Process p = launch(home, work, env, args);
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("bin/sluice " + String.join(" ", args) + " did not exit within 60 s");
+    }
+    return new Result(p.exitValue(), Files.readString(work.resolve("stdout.txt")), Files.readString(work.resolve("stderr.txt")));
+  }
+
+  /** Starts {@code home/bin/sluice args...} in {@code work}; its output goes to {@link #output}'s files. */
+  static Process start(Path home, Path work, String... args) throws IOException {
+    return launch(home, work, List.of(), args);
+  }
+
+  /** What the last process started in {@code work} printed, for failure messages. */
+  static String output(Path work) {
+    try {
+      return "stdout:\n" + Files.readString(work.resolve("stdout.txt")) + "stderr:\n" + Files.readString(work.resolve("stderr.txt"));
+    } catch (IOException e) {
+      return "(no output: " + e + ")";
+    }
+  }
+
+  /** A port nothing listens on right now (the gateway binds its listeners from the config). */
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static Process launch(Path home, Path work, List<String> env, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(home.resolve("bin/sluice").toString()));
+    cmd.addAll(Arrays.asList(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd)
+        .directory(work.toFile())
+        .redirectOutput(work.resolve("stdout.txt").toFile())
+        .redirectError(work.resolve("stderr.txt").toFile());
+    Map<String, String> e = pb.environment();
+    // The JDK running the tests; the launcher's own search is bin/find-java's, tested by its callers.
+    e.put("JAVA_HOME", System.getProperty("java.home"));
+    e.put("SLUICE_CACHE_DIR", work.resolve("cache").toString());
+    e.remove("SLUICE_JAVA_OPTS");
+    e.remove("SLUICE_VERBOSE");
+    e.remove("SLUICE_CLASSPATH");
+    for (String entry : env) {
+      int eq = entry.indexOf('=');
+      e.put(entry.substring(0, eq), entry.substring(eq + 1));
+    }
+    Process p = pb.start();
+    p.getOutputStream().close();
+    return p;
+  }
+}

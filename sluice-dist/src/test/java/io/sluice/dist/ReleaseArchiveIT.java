@@ -1,0 +1,186 @@
+package io.sluice.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The release archive as a user gets it: unpacked into an empty directory, run with {@code bin/sluice}
+ * and a Java runtime, without Maven or this source tree.
+ */
+class ReleaseArchiveIT {
+  private static final HttpClient CLIENT = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5))
+      .build();
+
+  @TempDir
+  Path dir;
+
+  private Path home;
+  private HttpServer upstream;
+  private Process server;
+
+  @BeforeEach
+  void unpack() throws Exception {
+    home = Distribution.unpack(dir.resolve("opt"));
+  }
+
+  @AfterEach
+  void stop() {
+    if (server != null) server.destroyForcibly();
+    if (upstream != null) upstream.stop(0);
+  }
+
+  @Test
+  void holdsTheLauncherEveryRuntimeJarTheExamplesAndTheLicense() throws Exception {
+    assertThat(home.getFileName().toString()).isEqualTo("sluice-" + Distribution.version());
+    assertThat(Files.getPosixFilePermissions(home.resolve("bin/sluice"))).contains(PosixFilePermission.OWNER_EXECUTE);
+    assertThat(home.resolve("bin/find-java")).isRegularFile();
+    try (var jars = Files.list(home.resolve("lib"))) {
+      assertThat(jars.map(p -> p.getFileName().toString()).toList())
+          .contains("sluice-server-" + Distribution.version() + ".jar", "sluice-filters-" + Distribution.version() + ".jar")
+          .anyMatch(name -> name.startsWith("netty-transport-native-epoll-"))
+          .anyMatch(name -> name.startsWith("logback-classic-"))
+          .allMatch(name -> name.endsWith(".jar"));
+    }
+    assertThat(home.resolve("conf/demo/routes.yaml")).isRegularFile();
+    assertThat(home.resolve("packaging/sluice.service")).isRegularFile();
+    assertThat(Files.readString(home.resolve("LICENSE"))).contains("Apache License", "Version 2.0, January 2004");
+    assertThat(home.resolve("README.md")).isRegularFile();
+    assertThat(home.resolve("CHANGELOG.md")).isRegularFile();
+  }
+
+  @Test
+  void versionNamesTheBuildsVersionAndCommit() throws Exception {
+    Distribution.Result r = Distribution.run(home, dir, "--version");
+
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    assertThat(r.stderr()).isEmpty();
+    assertThat(r.stdout()).matches("sluice " + java.util.regex.Pattern.quote(Distribution.version())
+        + "( \\(commit [0-9a-f]{12}\\))?\n");
+  }
+
+  @Test
+  void servesAProxiedRequestFromTheUnpackedArchive() throws Exception {
+    upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    upstream.createContext("/", exchange -> {
+      byte[] body = ("upstream saw " + exchange.getRequestURI().getPath()).getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().add("X-Upstream", "test");
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    upstream.start();
+    int port = Distribution.freePort();
+    int admin = Distribution.freePort();
+    Path conf = Files.createDirectories(dir.resolve("conf"));
+    Files.writeString(conf.resolve("gateway.yaml"), """
+        apiVersion: sluice.io/v1
+        kind: Listener
+        metadata: {name: smoke}
+        spec: {address: 127.0.0.1:%d}
+        ---
+        apiVersion: sluice.io/v1
+        kind: Upstream
+        metadata: {name: backend}
+        spec:
+          endpoints:
+            - address: 127.0.0.1:%d
+        ---
+        apiVersion: sluice.io/v1
+        kind: Route
+        metadata: {name: all}
+        spec:
+          match:
+            path: {prefix: /}
+          upstream: backend
+        """.formatted(port, upstream.getAddress().getPort()));
+
+    server = Distribution.start(home, dir, "serve", "--config-dir", conf.toString(),
+        "--data-dir", dir.resolve("data").toString(), "--admin-address", "127.0.0.1:" + admin);
+
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/hello")).build();
+    HttpResponse<String> response = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+        .ignoreExceptionsInstanceOf(IOException.class)
+        .until(() -> {
+          assertThat(server.isAlive()).as("bin/sluice serve exited: %s", Distribution.output(dir)).isTrue();
+          return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+        }, r -> true);
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("X-Upstream")).hasValue("test");
+    assertThat(response.body()).isEqualTo("upstream saw /hello");
+
+    // Stopped by its PID, as an init system would: SIGTERM drains and exits 0. The launcher execs
+    // java, so the PID is the JVM's.
+    new ProcessBuilder("kill", "-TERM", Long.toString(server.pid())).inheritIO().start().waitFor();
+    assertThat(server.waitFor(30, TimeUnit.SECONDS)).as("exited after SIGTERM").isTrue();
+    assertThat(server.exitValue()).as(Distribution.output(dir)).isZero();
+  }
+
+  @Test
+  void namesTheJavaItRunsOnStderrWhenVerbose() throws Exception {
+    Distribution.Result r = Distribution.runWith(home, dir, List.of("SLUICE_VERBOSE=1"), "--version");
+
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    assertThat(r.stderr()).isEqualTo("sluice: Java " + Runtime.version().feature() + " at " + System.getProperty("java.home") + "\n");
+    assertThat(r.stdout()).startsWith("sluice " + Distribution.version());
+  }
+
+  @Test
+  void clientCommandsKeepAClassDataArchivePerCommandInTheCacheDir() throws Exception {
+    Distribution.Result version = Distribution.run(home, dir, "--version");
+    // Nothing listens on port 1: the command fails, and its JVM still writes the archive at exit.
+    Distribution.Result get = Distribution.run(home, dir, "get", "routes", "--server", "http://127.0.0.1:1");
+
+    assertThat(version.exitCode()).isZero();
+    assertThat(get.exitCode()).isEqualTo(1);
+    assertThat(get.stderr()).startsWith("error: cannot reach the admin API at http://127.0.0.1:1");
+    try (var files = Files.list(dir.resolve("cache"))) {
+      assertThat(files.map(p -> p.getFileName().toString()).sorted().toList())
+          .hasSize(2)
+          .satisfies(names -> assertThat(names.get(0)).matches("cli-get-\\d+\\.jsa"))
+          .satisfies(names -> assertThat(names.get(1)).matches("cli-other-\\d+\\.jsa"));
+    }
+  }
+
+  @Test
+  void aChangedJarGetsAFreshArchiveInPlaceOfTheStaleOne() throws Exception {
+    // The JVM refuses an archive whose jars changed and does not write it again: the launcher must
+    // name the archive after the jars, and drop the stale one.
+    Distribution.run(home, dir, "get", "routes", "--server", "http://127.0.0.1:1");
+    List<String> before = archives();
+    Path jar = home.resolve("lib/sluice-server-" + Distribution.version() + ".jar");
+    Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 60_000));
+
+    Distribution.Result again = Distribution.run(home, dir, "get", "routes", "--server", "http://127.0.0.1:1");
+
+    assertThat(again.stderr()).startsWith("error: cannot reach the admin API at http://127.0.0.1:1");
+    assertThat(before).hasSize(1);
+    assertThat(archives()).hasSize(1).doesNotContainAnyElementsOf(before).allMatch(name -> name.startsWith("cli-get-"));
+  }
+
+  private List<String> archives() throws IOException {
+    try (var files = Files.list(dir.resolve("cache"))) {
+      return files.map(p -> p.getFileName().toString()).toList();
+    }
+  }
+}
