@@ -279,7 +279,9 @@ final class ServeCommand implements Callable<Integer> {
     String version = Main.version();
     AdminServer adminServer;
     try {
-      adminServer = this.adminServer = AdminServer.builder()
+      AdminServer.Builder admin = AdminServer.builder();
+      if (configDir != null) admin.configDir(configDir.toString());
+      adminServer = this.adminServer = admin
           .address(adminSocket)
           .store(store)
           .tokens(tokens)

@@ -24,10 +24,14 @@ public final class DeleteCommand extends ClientCommand {
   @Option(names = {"-y", "--yes"}, description = "delete a Listener without asking")
   boolean yes;
 
+  @Option(names = "--force", description = "delete an object the config directory owns (it then skips it until its file changes)")
+  boolean force;
+
   @Override
   int run(AdminClient client) {
     Confirmation.require("this delete", List.of(kind.displayName() + "/" + name), yes, null);
-    String path = "/api/v1/" + Kinds.segment(kind) + "/" + AdminClient.encode(name) + (revision > 0 ? "?revision=" + revision : "");
+    String path = "/api/v1/" + Kinds.segment(kind) + "/" + AdminClient.encode(name) + (revision > 0 ? "?revision=" + revision : "")
+        + (force ? (revision > 0 ? "&" : "?") + "force=true" : "");
     JsonNode r = client.send("DELETE", path, null, java.util.Map.of());
     System.out.println(kind.displayName() + "/" + name + " deleted (revision " + r.path("revision").asLong() + ")");
     return 0;
