@@ -123,10 +123,10 @@ class ApplyApiTest {
     JsonNode e = r.json();
     assertThat(e.get("error").asText()).isEqualTo("invalid");
     assertThat(e.get("errors")).hasSize(1);
-    assertThat(e.at("/errors/0/source").asText()).isEqualTo("<api>:17");
+    assertThat(e.at("/errors/0/source").asText()).isEqualTo("<api>:24:7");
     assertThat(e.at("/errors/0/object").asText()).isEqualTo("Route/broken");
     assertThat(e.at("/errors/0/field").asText()).isEqualTo("spec.match.path.regex");
-    assertThat(e.get("message").asText()).startsWith("the configuration was refused: <api>:17: Route/broken: spec.match.path.regex: ");
+    assertThat(e.get("message").asText()).startsWith("the configuration was refused: <api>:24:7: Route/broken: spec.match.path.regex: ");
     assertThat(admin.store.revision()).isEqualTo(rev);
     assertThat(admin.get("/api/v1/upstreams/more").status()).isEqualTo(404);
     assertThat(admin.get("/api/v1/upstreams/echo").json().at("/spec/endpoints/0/address").asText()).isEqualTo("127.0.0.1:9001");

@@ -28,7 +28,8 @@ public final class ConfigDirOwnership {
     Map<String, String> annotations = new HashMap<>(o.metadata().annotations());
     annotations.put(ANNOTATION, OWNER);
     ObjectMeta m = o.metadata();
-    return new ConfigObject<>(o.apiVersion(), o.kind(), new ObjectMeta(m.name(), m.labels(), annotations, 0), o.spec(), o.source());
+    return new ConfigObject<>(o.apiVersion(), o.kind(), new ObjectMeta(m.name(), m.labels(), annotations, 0), o.spec(), o.source(),
+        o.fields());
   }
 
   /** {@code o} without the annotation (the same instance when it has none), its revision kept. */
@@ -38,6 +39,6 @@ public final class ConfigDirOwnership {
     annotations.remove(ANNOTATION);
     ObjectMeta m = o.metadata();
     return new ConfigObject<>(o.apiVersion(), o.kind(), new ObjectMeta(m.name(), m.labels(), annotations, m.revision()), o.spec(),
-        o.source());
+        o.source(), o.fields());
   }
 }
