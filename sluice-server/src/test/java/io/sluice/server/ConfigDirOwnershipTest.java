@@ -67,8 +67,8 @@ class ConfigDirOwnershipTest {
       ServerProcess.Result dryRun = cp.sluice("apply", "--dry-run", "-f", config.toString());
       assertThat(dryRun.exitCode()).as(dryRun.stderr()).isZero();
       assertThat(dryRun.stdoutLines()).containsExactly(
-          "Listener/main unchanged (dry run; owned by the config directory " + config + ")",
           "Route/hello unchanged (dry run; owned by the config directory " + config + ")",
+          "Listener/main unchanged (dry run; owned by the config directory " + config + ")",
           "dry run: nothing applied (checked against revision 1)");
 
       // A real difference still shows, without the annotation on either side.
