@@ -287,7 +287,7 @@ final class ServeCommand implements Callable<Integer> {
           .tokens(tokens)
           .access(access)
           .nodeStatus(() -> new NodeStatus(node, version, sync.appliedRevision(), startedAt, boundListeners(gateway),
-              skippedObjects(sync), io.sluice.proxy.tls.TlsProvider.current().description()))
+              skippedObjects(sync), io.sluice.proxy.tls.TlsProvider.current().description(), sync.lastFailure()))
           .routeTester(new GatewayRouteTester(gateway))
           .stats(gateway::stats)
           .endpoint("/metrics", new PrometheusEndpoint(gateway.metrics()))

@@ -141,6 +141,13 @@ public final class AdminApi {
     new TreeMap<>(s.listeners()).forEach((name, address) -> listeners.addObject().put("name", name).put("address", address));
     ArrayNode skipped = n.putArray("skippedObjects");
     new TreeMap<>(s.skippedObjects()).forEach((object, error) -> skipped.addObject().put("object", object).put("error", error));
+    NodeStatus.ApplyError failed = s.lastApplyError();
+    if (failed == null) {
+      n.putNull("lastApplyError");
+    } else {
+      n.putObject("lastApplyError").put("revision", failed.revision()).put("message", failed.message())
+          .put("time", failed.time().toString());
+    }
     return Wire.render(r, HttpResponseStatus.OK, n);
   }
 

@@ -33,7 +33,16 @@ public final class ApplyCommand extends ClientCommand {
     if (force) path.append("&force=true");
     JsonNode result = client.send("POST", path.toString(), in.toJsonArray(), in.sources());
     printChanges(result, dryRun);
+    if (!dryRun && changed(result)) NodeApplyCheck.warnUnlessApplied(client, result.path("revision").asLong());
     return 0;
+  }
+
+  /** Whether a change set answer changed anything. */
+  static boolean changed(JsonNode result) {
+    for (JsonNode c : result.path("changes")) {
+      if (!c.path("op").asText().equals("unchanged")) return true;
+    }
+    return false;
   }
 
   /**

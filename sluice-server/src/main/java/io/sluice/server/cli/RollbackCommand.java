@@ -63,6 +63,7 @@ public final class RollbackCommand extends ClientCommand {
     }
     JsonNode result = client.post(path + query, body);
     ApplyCommand.printChanges(result, false);
+    if (ApplyCommand.changed(result)) NodeApplyCheck.warnUnlessApplied(client, result.path("revision").asLong());
     return 0;
   }
 }
