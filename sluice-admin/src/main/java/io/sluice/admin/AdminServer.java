@@ -101,7 +101,7 @@ public final class AdminServer implements AutoCloseable {
     Supplier<NodeStatus> status = Objects.requireNonNull(b.nodeStatus, "nodeStatus: AdminServer.builder().nodeStatus(...) is required");
     RouteTester tester = Objects.requireNonNull(b.routeTester, "routeTester: AdminServer.builder().routeTester(...) is required");
     Supplier<?> stats = Objects.requireNonNull(b.stats, "stats: AdminServer.builder().stats(...) is required");
-    this.routes = AdminApi.routes(store, status, tester, stats, b.clock, b.endpoints);
+    this.routes = AdminApi.routes(store, status, tester, stats, b.clock, b.endpoints, b.configDir);
     this.authenticator = new Authenticator(tokens);
     this.guard = new BrowserGuard(b.access, !address.isUnresolved() && address.getAddress().isLoopbackAddress());
   }
@@ -223,8 +223,19 @@ public final class AdminServer implements AutoCloseable {
     private @Nullable Supplier<?> stats;
     private final Map<String, AdminEndpoint> endpoints = new LinkedHashMap<>();
     private Clock clock = Clock.systemUTC();
+    private @Nullable String configDir;
 
     private Builder() {}
+
+    /**
+     * The config directory the server applies ({@code --config-dir}), as the operator gave it: the
+     * API's refusal to change the objects it owns names it. Default: none.
+     */
+    public Builder configDir(String configDir) {
+      if (configDir.isBlank()) throw new IllegalArgumentException("configDir: expected the directory's path, got an empty string");
+      this.configDir = configDir;
+      return this;
+    }
 
     /** Where to listen; port 0 picks a free port (see {@link #boundAddress()}). Default {@code 127.0.0.1:9900}. */
     public Builder address(InetSocketAddress address) {

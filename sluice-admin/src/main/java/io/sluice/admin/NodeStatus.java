@@ -3,6 +3,7 @@ package io.sluice.admin;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What {@code GET /api/v1/status} says about the node serving the admin API (the store's revision
@@ -17,9 +18,33 @@ import java.util.Objects;
  *     validate or compile, or depends on one that does not); empty when it serves everything
  * @param tlsProvider which TLS implementation serves HTTPS listeners ({@code openssl (BoringSSL)},
  *     {@code jdk (...)}); empty when the server does not say
+ * @param lastApplyError the last revision the data plane failed to apply and why (a listener whose
+ *     port is taken), or null when none failed since the node started; it stays after a later revision
+ *     applies, so {@code appliedRevision} tells whether it still holds
  */
 public record NodeStatus(String nodeId, String version, long appliedRevision, Instant startedAt, Map<String, String> listeners,
-    Map<String, String> skippedObjects, String tlsProvider) {
+    Map<String, String> skippedObjects, String tlsProvider, @Nullable ApplyError lastApplyError) {
+  /**
+   * A revision the data plane could not apply; the revision before it kept serving.
+   *
+   * @param revision the store revision that failed (with the changes coalesced into it)
+   * @param message why, naming the object ({@code Listener/web: cannot bind 127.0.0.1:8080: Address already in use})
+   * @param time when it failed
+   */
+  public record ApplyError(long revision, String message, Instant time) {
+    public ApplyError {
+      if (revision < 1) throw new IllegalArgumentException("revision must be >= 1, got " + revision);
+      Objects.requireNonNull(message, "message");
+      Objects.requireNonNull(time, "time");
+    }
+  }
+
+  /** A node that has not failed to apply a revision. */
+  public NodeStatus(String nodeId, String version, long appliedRevision, Instant startedAt, Map<String, String> listeners,
+      Map<String, String> skippedObjects, String tlsProvider) {
+    this(nodeId, version, appliedRevision, startedAt, listeners, skippedObjects, tlsProvider, null);
+  }
+
   public NodeStatus {
     Objects.requireNonNull(nodeId, "nodeId");
     Objects.requireNonNull(version, "version");

@@ -123,10 +123,10 @@ class ApplyApiTest {
     JsonNode e = r.json();
     assertThat(e.get("error").asText()).isEqualTo("invalid");
     assertThat(e.get("errors")).hasSize(1);
-    assertThat(e.at("/errors/0/source").asText()).isEqualTo("<api>:17");
+    assertThat(e.at("/errors/0/source").asText()).isEqualTo("<api>:24:7");
     assertThat(e.at("/errors/0/object").asText()).isEqualTo("Route/broken");
     assertThat(e.at("/errors/0/field").asText()).isEqualTo("spec.match.path.regex");
-    assertThat(e.get("message").asText()).startsWith("the configuration was refused: <api>:17: Route/broken: spec.match.path.regex: ");
+    assertThat(e.get("message").asText()).startsWith("the configuration was refused: <api>:24:7: Route/broken: spec.match.path.regex: ");
     assertThat(admin.store.revision()).isEqualTo(rev);
     assertThat(admin.get("/api/v1/upstreams/more").status()).isEqualTo(404);
     assertThat(admin.get("/api/v1/upstreams/echo").json().at("/spec/endpoints/0/address").asText()).isEqualTo("127.0.0.1:9001");
@@ -222,7 +222,7 @@ class ApplyApiTest {
     AdminFixture.Res unknown = admin.post("/api/v1/apply?dryrun=true", upstream("echo", "127.0.0.1:9001"), "Content-Type", "application/yaml");
     assertThat(unknown.status()).isEqualTo(400);
     assertThat(unknown.json().get("message").asText())
-        .isEqualTo("unknown query parameter 'dryrun'; POST /api/v1/apply takes baseRevision, dryRun, message, output");
+        .isEqualTo("unknown query parameter 'dryrun'; POST /api/v1/apply takes baseRevision, dryRun, force, message, output");
     AdminFixture.Res twice = admin.get("/api/v1/revisions?limit=1&limit=2");
     assertThat(twice.status()).isEqualTo(400);
     assertThat(twice.json().get("message").asText()).isEqualTo("query parameter 'limit' is given more than once");

@@ -187,7 +187,7 @@ class BrowserAttackTest {
     Raw typedQuery = send("POST", "/api/v1/rollback?to=0", "", "Host: " + host, "Content-Type: application/json");
     assertThat(typedQuery.status()).isEqualTo(400);
     assertThat(typedQuery.json().get("message").asText())
-        .as("to is no longer a query parameter").isEqualTo("unknown query parameter 'to'; POST /api/v1/rollback takes baseRevision, dryRun, message, output");
+        .as("to is no longer a query parameter").isEqualTo("unknown query parameter 'to'; POST /api/v1/rollback takes baseRevision, dryRun, force, message, output");
     Raw oneObject = send("POST", "/api/v1/upstreams/u1/rollback", "", browser(host, "text/plain", null, null));
     assertRefused(oneObject, "content_type", contentTypeRefusal("POST", "/api/v1/upstreams/u1/rollback", "'text/plain'"));
     assertThat(objectCount()).isEqualTo(12);

@@ -6,9 +6,10 @@ import java.util.Objects;
  * One thing wrong with the configuration, precise enough to fix without guessing.
  *
  * @param source where: a file relative to the config directory with a line when one is known
- *     ({@code routes.yaml:12}), or {@code <api>} and the like. Decoding errors give the line of the
- *     offending field (or of its nearest enclosing field that is written, when it is missing);
- *     validation errors give the line the object's document starts on.
+ *     and column when known ({@code routes.yaml:12:7}), or {@code <api>} and the like. Validation
+ *     errors give the line and column of the offending field's key (or of its nearest enclosing field
+ *     that is written, when it is missing; the line the object's document starts on for the object as
+ *     a whole or an object not read from a text); decoding errors give the line of the offending field.
  * @param object which object: {@code Kind/name}; {@code ?/name} when the kind is unknown;
  *     {@code document N} (1-based, empty documents counted) when the name is unknown; {@code ?} for
  *     a file as a whole
@@ -26,7 +27,7 @@ public record ConfigError(String source, String object, String field, String mes
     Objects.requireNonNull(message, "message");
   }
 
-  /** {@code routes.yaml:12: Route/orders: spec.match.path.regex: invalid regular expression ...}. */
+  /** {@code routes.yaml:12:7: Route/orders: spec.match.path.regex: invalid regular expression ...}. */
   @Override
   public String toString() {
     return source + ": " + object + ": " + (field.isEmpty() ? "" : field + ": ") + message;

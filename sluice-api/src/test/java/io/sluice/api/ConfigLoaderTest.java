@@ -126,11 +126,11 @@ class ConfigLoaderTest {
     assertThat(e.errors()).containsExactly(
         new ConfigError("upstreams.yaml:5", "Upstream/orders", "spec.endpoints[0].weight",
             "expected an integer, got a string 'heavy'"),
-        new ConfigError("routes.yaml:1", "Route/orders", "spec.match.path.regex",
+        new ConfigError("routes.yaml:6:18", "Route/orders", "spec.match.path.regex",
             "invalid regular expression '([': Unclosed character class"));
     assertThat(e.getMessage()).isEqualTo("""
         upstreams.yaml:5: Upstream/orders: spec.endpoints[0].weight: expected an integer, got a string 'heavy'
-        routes.yaml:1: Route/orders: spec.match.path.regex: invalid regular expression '([': Unclosed character class""");
+        routes.yaml:6:18: Route/orders: spec.match.path.regex: invalid regular expression '([': Unclosed character class""");
   }
 
   @Test
@@ -144,7 +144,7 @@ class ConfigLoaderTest {
     write("a.yaml", upstream);
     write("b.yaml", "# the same again\n" + upstream);
 
-    assertThat(loadFails().errors()).containsExactly(new ConfigError("b.yaml:2", "Upstream/orders", "metadata.name",
+    assertThat(loadFails().errors()).containsExactly(new ConfigError("b.yaml:4:12", "Upstream/orders", "metadata.name",
         "duplicate name: Upstream/orders is also defined in a.yaml:1"));
   }
 

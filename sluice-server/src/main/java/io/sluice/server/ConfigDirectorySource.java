@@ -1,9 +1,9 @@
 package io.sluice.server;
 
+import io.sluice.api.ConfigDirOwnership;
 import io.sluice.api.ConfigError;
 import io.sluice.api.ConfigException;
 import io.sluice.api.ConfigObject;
-import io.sluice.api.ObjectMeta;
 import io.sluice.api.ObjectRef;
 import io.sluice.api.Spec;
 import io.sluice.api.codec.ObjectCodec;
@@ -13,6 +13,7 @@ import io.sluice.api.validate.Validator;
 import io.sluice.store.Applied;
 import io.sluice.store.ChangeSet;
 import io.sluice.store.ConfigStore;
+import io.sluice.store.HistoryEntry;
 import io.sluice.store.Snapshot;
 import io.sluice.store.StoreConflictException;
 import java.io.File;
@@ -49,8 +50,11 @@ import org.slf4j.LoggerFactory;
  * {@code sluice.io/managed-by: config-dir}. The directory owns exactly those objects: an object
  * whose file (or document) is removed is deleted from the store; objects created through the admin
  * API are never deleted by it. An object of the directory replaces a stored object of the same kind
- * and name, which is then managed by the directory; a managed object changed through the API is set
- * back to the file's version at the next change of the directory.
+ * and name created through the API, which is then managed by the directory. The admin API refuses
+ * to change a managed object unless forced; a forced change (or delete) takes the object over: it
+ * loses the annotation, and the directory skips it (logging so once) for as long as its file's
+ * version is the one the directory last wrote. Once the file's version differs, the directory takes
+ * the object back. This is read from the store's history, so it holds across restarts.
  *
  * <p>Ordinary edits must not cost routes, so a change is taken with care ({@link ConfigDirectoryOptions}):
  * <ul>
@@ -74,8 +78,8 @@ import org.slf4j.LoggerFactory;
  * calls it on its own thread.
  */
 final class ConfigDirectorySource implements AutoCloseable {
-  static final String MANAGED_BY = "sluice.io/managed-by";
-  static final String AUTHOR = "config-dir";
+  static final String MANAGED_BY = ConfigDirOwnership.ANNOTATION;
+  static final String AUTHOR = ConfigDirOwnership.OWNER;
   private static final Logger log = LoggerFactory.getLogger(ConfigDirectorySource.class);
   /** A change made through the API between reading the store and applying is a conflict: read again. */
   private static final int ATTEMPTS = 5;
@@ -109,6 +113,8 @@ final class ConfigDirectorySource implements AutoCloseable {
   private @Nullable String lastRefusal;
   /** When the sync in progress wants to run again (nanoseconds from now), or null. */
   private @Nullable Long wakeIn;
+  /** Objects the API took over that are skipped, each logged once while it is. */
+  private Set<ObjectRef> takenOver = Set.of();
 
   private final Runnable refused;
 
@@ -259,6 +265,24 @@ final class ConfigDirectorySource implements AutoCloseable {
           expired.add(ref);
         }
       }
+      // Objects the API took over (a forced write): left alone until their file changes.
+      Set<ObjectRef> skipped = new HashSet<>();
+      for (Map.Entry<ObjectRef, ConfigObject<?>> d : desired.entrySet()) {
+        ConfigObject<?> current = stored.get(d.getKey());
+        if (current != null && isManaged(current)) continue;
+        Long at = takenOverAt(d.getKey(), d.getValue());
+        if (at == null) continue;
+        skipped.add(d.getKey());
+        if (!takenOver.contains(d.getKey())) {
+          log.warn("{} ({}) was taken over through the admin API at revision {}; the file's version is skipped until it changes",
+              d.getKey(), files2.get(d.getKey()), at);
+        }
+      }
+      for (ObjectRef ref : takenOver) {
+        if (!skipped.contains(ref) && desired.containsKey(ref)) {
+          log.info("{} ({}) changed in the directory: the directory takes it back from the admin API", ref, files2.get(ref));
+        }
+      }
       goneSince.keySet().removeIf(ref -> desired.containsKey(ref) || !(stored.get(ref) instanceof ConfigObject<?> o && isManaged(o)));
       if (!leaving.isEmpty()) {
         log.info("{} no longer in {}; kept for {} unless back by then", leaving.stream().map(r -> {
@@ -269,10 +293,10 @@ final class ConfigDirectorySource implements AutoCloseable {
       // The configuration this sync would make: the store's objects the directory does not own, plus the directory.
       List<ConfigObject<?>> result = new ArrayList<>();
       for (ConfigObject<?> o : stored.values()) {
-        if (!isManaged(o) && !desired.containsKey(ObjectRef.of(o))) result.add(o);
+        if (!isManaged(o) && (!desired.containsKey(ObjectRef.of(o)) || skipped.contains(ObjectRef.of(o)))) result.add(o);
       }
       result.addAll(kept);
-      result.addAll(read.stream().map(ConfigDirectorySource::managed).toList());
+      result.addAll(read.stream().filter(o -> !skipped.contains(ObjectRef.of(o))).map(ConfigDirectorySource::managed).toList());
       List<ConfigError> all = new ArrayList<>(errors);
       Set<String> unreadable = errors.stream().map(ConfigError::object).collect(Collectors.toSet());
       all.addAll(Validator.validate(result, unreadable, FilterConfigValidator.installed(), paths));
@@ -295,6 +319,7 @@ final class ConfigDirectorySource implements AutoCloseable {
       int puts = 0;
       int deletes = 0;
       for (Map.Entry<ObjectRef, ConfigObject<?>> d : desired.entrySet()) {
+        if (skipped.contains(d.getKey())) continue;
         ConfigObject<?> current = stored.get(d.getKey());
         if (current == null || !sameContent(current, d.getValue())) {
           b.put(d.getValue());
@@ -321,6 +346,7 @@ final class ConfigDirectorySource implements AutoCloseable {
       }
       if (puts + deletes == 0) {
         fileOf = files2;
+        takenOver = skipped;
         return new Outcome(0, 0, 0, "");
       }
       List<String> parts = new ArrayList<>();
@@ -331,12 +357,32 @@ final class ConfigDirectorySource implements AutoCloseable {
       try {
         Applied applied = store.apply(b.message(message).build());
         fileOf = files2;
+        takenOver = skipped;
         return new Outcome(applied.revision(), puts, deletes, message);
       } catch (StoreConflictException e) {
         if (e.reason() != StoreConflictException.Reason.REVISION_MISMATCH || attempt == ATTEMPTS) throw e;
         log.debug("the store changed while {} was applied; reading it again: {}", dir, e.getMessage());
       }
     }
+  }
+
+  /**
+   * The revision at which the admin API took {@code ref} over from the directory, if it did and the
+   * file's version ({@code desired}) is still the one the directory last wrote; else null. Taken
+   * over: the directory's last version is followed by a change of another author (which, for a
+   * managed object, only a forced write can make). Only objects absent or unmanaged in the store
+   * get here, so the store's history is read only for those.
+   */
+  private @Nullable Long takenOverAt(ObjectRef ref, ConfigObject<?> desired) {
+    List<HistoryEntry> history = store.history(ref);
+    for (int i = history.size() - 1; i >= 0; i--) {
+      HistoryEntry h = history.get(i);
+      if (!h.author().equals(AUTHOR)) continue;
+      ConfigObject<?> written = h.object();
+      if (i == history.size() - 1 || written == null || !isManaged(written) || !sameContent(written, desired)) return null;
+      return history.get(i + 1).revision();
+    }
+    return null;
   }
 
   private static void parse(String source, byte[] bytes, FileState f) {
@@ -433,15 +479,12 @@ final class ConfigDirectorySource implements AutoCloseable {
   }
 
   static boolean isManaged(ConfigObject<?> o) {
-    return AUTHOR.equals(o.metadata().annotations().get(MANAGED_BY));
+    return ConfigDirOwnership.owned(o);
   }
 
   private static <S extends Spec> ConfigObject<S> managed(ConfigObject<S> o) {
-    Map<String, String> annotations = new HashMap<>(o.metadata().annotations());
-    annotations.put(MANAGED_BY, AUTHOR);
-    ObjectMeta m = o.metadata();
     // The revision a file may carry is not a precondition here: the directory is the source of truth.
-    return new ConfigObject<>(o.apiVersion(), o.kind(), new ObjectMeta(m.name(), m.labels(), annotations, 0), o.spec(), o.source());
+    return ConfigDirOwnership.stamped(o);
   }
 
   private static boolean sameContent(ConfigObject<?> a, ConfigObject<?> b) {

@@ -1,5 +1,6 @@
 package io.sluice.server;
 
+import io.sluice.server.cli.ApiResourcesCommand;
 import io.sluice.server.cli.ApplyCommand;
 import io.sluice.server.cli.CompletionCommand;
 import io.sluice.server.cli.DeleteCommand;
@@ -7,6 +8,7 @@ import io.sluice.server.cli.DescribeCommand;
 import io.sluice.server.cli.DiffCommand;
 import io.sluice.server.cli.GetCommand;
 import io.sluice.server.cli.HistoryCommand;
+import io.sluice.server.cli.RevisionsCommand;
 import io.sluice.server.cli.RollbackCommand;
 import io.sluice.server.cli.RouteTestCommand;
 import io.sluice.server.cli.StatusCommand;
@@ -34,8 +36,8 @@ import picocli.CommandLine.Option;
     subcommands = {
         ServeCommand.class, ValidateCommand.class,
         ApplyCommand.class, GetCommand.class, DescribeCommand.class, DeleteCommand.class, DiffCommand.class,
-        HistoryCommand.class, RollbackCommand.class, StatusCommand.class, RouteTestCommand.class, TopCommand.class,
-        CompletionCommand.class, CommandLine.HelpCommand.class})
+        HistoryCommand.class, RevisionsCommand.class, RollbackCommand.class, StatusCommand.class, RouteTestCommand.class,
+        TopCommand.class, ApiResourcesCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
   /** Exit code of a usage error: unknown option, missing argument, no command. */
   static final int USAGE = 2;

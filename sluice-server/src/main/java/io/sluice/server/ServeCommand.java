@@ -295,13 +295,15 @@ final class ServeCommand implements Callable<Integer> {
     String version = Main.version();
     AdminServer adminServer;
     try {
-      adminServer = this.adminServer = AdminServer.builder()
+      AdminServer.Builder admin = AdminServer.builder();
+      if (configDir != null) admin.configDir(configDir.toString());
+      adminServer = this.adminServer = admin
           .address(adminSocket)
           .store(store)
           .tokens(tokens)
           .access(access)
           .nodeStatus(() -> new NodeStatus(node, version, sync.appliedRevision(), startedAt, boundListeners(gateway),
-              skippedObjects(sync), io.sluice.proxy.tls.TlsProvider.current().description()))
+              skippedObjects(sync), io.sluice.proxy.tls.TlsProvider.current().description(), sync.lastFailure()))
           .routeTester(new GatewayRouteTester(gateway))
           .stats(gateway::stats)
           .endpoint("/metrics", new PrometheusEndpoint(gateway.metrics()))

@@ -1,5 +1,6 @@
 package io.sluice.server;
 
+import io.sluice.admin.NodeStatus;
 import io.sluice.api.ConfigError;
 import io.sluice.api.ConfigException;
 import io.sluice.api.ConfigObject;
@@ -14,6 +15,7 @@ import io.sluice.store.Watch;
 import io.sluice.store.WatchEvent;
 import io.sluice.store.WatchListener;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,6 +81,7 @@ final class StoreSync implements AutoCloseable {
   private volatile long appliedRevision;
   private volatile long failures;
   private volatile @Nullable String lastError;
+  private volatile NodeStatus.@Nullable ApplyError lastFailure;
 
   StoreSync(ConfigStore store, Gateway gateway) {
     this(store, gateway, PathPolicy.DEFAULT);
@@ -315,6 +318,7 @@ final class StoreSync implements AutoCloseable {
   private void fail(long revision, @Nullable String why) {
     failures++;
     lastError = "revision " + revision + ": " + why;
+    lastFailure = new NodeStatus.ApplyError(revision, String.valueOf(why), Instant.now());
     log.error("revision {} not applied (failure {} since start), revision {} keeps serving: {}", revision, failures,
         appliedRevision, why);
   }
@@ -336,6 +340,11 @@ final class StoreSync implements AutoCloseable {
   /** What the last failed apply said, or null when none failed. */
   @Nullable String lastError() {
     return lastError;
+  }
+
+  /** The last revision that failed to apply, why and when (for the node status), or null when none failed. Any thread. */
+  NodeStatus.@Nullable ApplyError lastFailure() {
+    return lastFailure;
   }
 
   /** Stops following the store; an apply in progress completes first. */

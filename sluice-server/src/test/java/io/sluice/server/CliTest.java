@@ -180,7 +180,7 @@ class CliTest {
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.stdout()).isEmpty();
     assertThat(r.stderrLines()).as(r.stderr()).anySatisfy(l -> assertThat(l)
-        .isEqualTo(config + "/b-bad.yaml:9: Route/batch-bad: spec.upstream: Upstream 'missing' does not exist"));
+        .isEqualTo(config + "/b-bad.yaml:15:3: Route/batch-bad: spec.upstream: Upstream 'missing' does not exist"));
     assertThat(r.stderr()).contains("error: 422 invalid").doesNotContain("Exception", "\tat ");
     ServerProcess.Result get = cp.sluice("get", "route", "batch-good");
     assertThat(get.exitCode()).isEqualTo(1);
@@ -213,7 +213,7 @@ class CliTest {
     ServerProcess.Result bad = cp.sluiceWithInput(direct("stdin-bad", "/x", "y") + "---\n" + route("stdin-dangling", "/d", "nowhere"),
         "apply", "--dry-run", "-f", "-");
     assertThat(bad.exitCode()).isEqualTo(1);
-    assertThat(bad.stderrLines().getFirst()).isEqualTo("<stdin>:9: Route/stdin-dangling: spec.upstream: Upstream 'nowhere' does not exist");
+    assertThat(bad.stderrLines().getFirst()).isEqualTo("<stdin>:15:3: Route/stdin-dangling: spec.upstream: Upstream 'nowhere' does not exist");
   }
 
   @Test
@@ -247,7 +247,7 @@ class CliTest {
     ServerProcess.Result dangling = cp.sluice("apply", "-f", file("dangling.yaml", route("dangling", "/dangling", "nope")).toString());
     assertThat(dangling.exitCode()).isEqualTo(1);
     assertThat(dangling.stderrLines()).as(dangling.stderr())
-        .contains(dir + "/dangling.yaml:1: Route/dangling: spec.upstream: Upstream 'nope' does not exist");
+        .contains(dir + "/dangling.yaml:7:3: Route/dangling: spec.upstream: Upstream 'nope' does not exist");
 
     cp.sluice("apply", "-f", file("refs.yaml", """
         apiVersion: sluice.io/v1

@@ -61,7 +61,7 @@ class ConfigTheRuntimeCannotHoldTest {
       HttpResponse<String> idle = cp.send("POST", "/api/v1/apply", listenerJson("main", port, "106752d"), null);
       assertThat(idle.statusCode()).isEqualTo(422);
       assertThat(ControlPlane.JSON.readTree(idle.body()).path("errors").toString()).isEqualTo(
-          "[{\"source\":\"<api>:1\",\"object\":\"Listener/main\",\"field\":\"spec.timeouts.idle\","
+          "[{\"source\":\"<api>:2:50\",\"object\":\"Listener/main\",\"field\":\"spec.timeouts.idle\","
               + "\"message\":\"106752d is longer than the maximum 365d\"}]");
 
       HttpResponse<String> response = cp.send("POST", "/api/v1/apply", """
@@ -69,7 +69,7 @@ class ConfigTheRuntimeCannotHoldTest {
            "spec":{"endpoints":[{"address":"127.0.0.1:9"}],"timeouts":{"response":"106752d"}}}""", null);
       assertThat(response.statusCode()).isEqualTo(422);
       assertThat(ControlPlane.JSON.readTree(response.body()).path("errors").toString()).isEqualTo(
-          "[{\"source\":\"<api>:1\",\"object\":\"Upstream/slow\",\"field\":\"spec.timeouts.response\","
+          "[{\"source\":\"<api>:2:62\",\"object\":\"Upstream/slow\",\"field\":\"spec.timeouts.response\","
               + "\"message\":\"106752d is longer than the maximum 365d\"}]");
 
       JsonNode status = cp.get("/api/v1/status");

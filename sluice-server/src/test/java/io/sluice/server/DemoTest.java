@@ -110,6 +110,19 @@ class DemoTest {
   }
 
   @Test
+  void diffOfTheDemoDirectoryShowsNoDifferencesAndNamesItsObjectsAsTheDirectorys() throws Exception {
+    await().atMost(Duration.ofSeconds(5)).until(() -> sluice.stdout().contains("Ctrl-C stops it."));
+
+    ServerProcess.Result r = ServerProcess.run("diff", "-f", dir.toString(), "--server", "http://127.0.0.1:" + adminPort);
+
+    assertThat(r.exitCode()).as(r.stdout() + r.stderr()).isZero();
+    assertThat(r.stdout()).isEmpty();
+    assertThat(r.stderrLines()).hasSize(1);
+    assertThat(r.stderrLines().getFirst()).startsWith("owned by the config directory " + dir + " (apply refuses them without --force): ")
+        .contains("Route/hello", "Listener/demo");
+  }
+
+  @Test
   void servesHttpsWithTheCertificateItMadeAndPrintsTheCurlCommandThatTrustsIt() throws Exception {
     await().atMost(Duration.ofSeconds(5)).until(() -> sluice.stdout().contains("Ctrl-C stops it."));
     String line = sluice.stdout().lines().map(String::strip).filter(l -> l.contains("https://")).findFirst().orElseThrow();

@@ -133,7 +133,7 @@ class ServeCommandTest {
       String log = sluice.stderr();
       assertThat(log).contains("config change in " + dir + " refused, the previous config keeps serving; 1 error(s):");
       // The line is the object's (1) or the field's (6): either points the operator at it.
-      assertThat(Pattern.compile("ERROR ConfigDirectorySource -   routes\\.yaml:(1|6): Route/hello: "
+      assertThat(Pattern.compile("ERROR ConfigDirectorySource -   routes\\.yaml:6:12: Route/hello: "
           + "spec\\.match\\.path\\.regex: invalid regular expression '\\(\\[': .+").matcher(log).find())
           .as(log).isTrue();
       // The old config still answers, on the connection that was open all along and on a new one.
@@ -224,7 +224,7 @@ class ServeCommandTest {
 
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.stderrLines()).hasSize(2);
-    assertThat(r.stderrLines().get(0)).matches("routes\\.yaml:(1|5): Route/dangling: spec\\.upstream: Upstream 'missing' does not exist");
+    assertThat(r.stderrLines().get(0)).matches("routes\\.yaml:5:3: Route/dangling: spec\\.upstream: Upstream 'missing' does not exist");
     assertThat(r.stderrLines().get(1)).isEqualTo("sluice serve: " + dir + " has 1 error(s); not starting");
   }
 

@@ -118,7 +118,7 @@ class ValidateCommandTest {
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.stdoutLines()).isEmpty();
     assertThat(r.stderrLines()).containsExactly(
-        "listener.yaml:1: Listener/web: spec.accessLog.file.path: /etc/cron.d/sluice is outside the log directory " + logs
+        "listener.yaml:6:22: Listener/web: spec.accessLog.file.path: /etc/cron.d/sluice is outside the log directory " + logs
             + " (--log-dir); expected a path relative to it, such as access.log",
         config + ": 1 error(s)");
   }
@@ -142,9 +142,9 @@ class ValidateCommandTest {
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.stdoutLines()).isEmpty();
     assertThat(r.stderrLines()).containsExactly(
-        "routes.yaml:1: Route/orders: spec.filters[1].config.response.add.Content-Length: header Content-Length frames "
+        "routes.yaml:8:48: Route/orders: spec.filters[1].config.response.add.Content-Length: header Content-Length frames "
             + "the message and is written by the gateway; filters cannot set or remove it",
-        "routes.yaml:1: Route/orders: spec.filters[2].config.request.sett: unknown field 'sett' (known fields: add, remove, set)",
+        "routes.yaml:9:41: Route/orders: spec.filters[2].config.request.sett: unknown field 'sett' (known fields: add, remove, set)",
         dir + ": 2 error(s)");
   }
 
@@ -240,22 +240,22 @@ class ValidateCommandTest {
     // field's, or for checks across objects it may be the object's.
     assertThat(errors).as(r.stderr()).satisfiesExactlyInAnyOrder(
         // a duplicate name: the later definition is refused and the error names where the first one is
-        e -> assertThat(e).matches("b-upstreams\\.yaml:(1|3): Upstream/backend: metadata\\.name: "
+        e -> assertThat(e).matches("b-upstreams\\.yaml:3:12: Upstream/backend: metadata\\.name: "
             + "duplicate name: Upstream/backend is also defined in a-upstreams\\.yaml(:1|:3)?"),
         // a bad duration
         e -> assertThat(e).isEqualTo("durations.yaml:6: Upstream/slow: spec.timeouts.connect: "
             + "expected a duration such as 250ms, 5s or 1m, got '5 seconds'"),
         // a port clash
-        e -> assertThat(e).matches("listeners\\.yaml:(7|11): Listener/two: spec\\.address: port clash: "
+        e -> assertThat(e).matches("listeners\\.yaml:11:3: Listener/two: spec\\.address: port clash: "
             + "127\\.0\\.0\\.1:" + port + " overlaps Listener/one\\b.*127\\.0\\.0\\.1:" + port + "\\b.*"),
         // a wrong type
         e -> assertThat(e).isEqualTo("types.yaml:6: Listener/typed: spec.limits.maxUriLength: "
             + "expected an integer, got a string 'lots'"),
         // a bad regex
-        e -> assertThat(e).matches("routes\\.yaml:(1|6): Route/bad-regex: spec\\.match\\.path\\.regex: "
+        e -> assertThat(e).matches("routes\\.yaml:6:12: Route/bad-regex: spec\\.match\\.path\\.regex: "
             + "invalid regular expression '\\(\\[': .+"),
         // a dangling reference
-        e -> assertThat(e).matches("routes\\.yaml:(9|13): Route/dangling: spec\\.upstream: "
+        e -> assertThat(e).matches("routes\\.yaml:13:3: Route/dangling: spec\\.upstream: "
             + "Upstream 'missing' does not exist"),
         // an unknown field
         e -> assertThat(e).startsWith("unknown.yaml:6: Listener/typo: spec.adress: unknown field 'adress'"));
@@ -298,10 +298,10 @@ class ValidateCommandTest {
     assertThat(lines).as(r.stderr()).hasSize(4);
     assertThat(lines.getLast()).isEqualTo(dir + ": 3 error(s)");
     assertThat(lines.subList(0, 3)).as(r.stderr()).satisfiesExactlyInAnyOrder(
-        e -> assertThat(e).matches("all\\.yaml:(7|11): Listener/two: spec\\.address: port clash: .+"),
+        e -> assertThat(e).matches("all\\.yaml:11:3: Listener/two: spec\\.address: port clash: .+"),
         e -> assertThat(e).isEqualTo("all.yaml:18: Upstream/slow: spec.timeouts.connect: "
             + "expected a duration such as 250ms, 5s or 1m, got '5 seconds'"),
-        e -> assertThat(e).matches("all\\.yaml:(20|24): Route/dangling: spec\\.upstream: "
+        e -> assertThat(e).matches("all\\.yaml:24:3: Route/dangling: spec\\.upstream: "
             + "Upstream 'missing' does not exist"));
   }
 

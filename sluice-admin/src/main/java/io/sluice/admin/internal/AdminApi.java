@@ -11,6 +11,7 @@ import io.sluice.admin.NodeStatus;
 import io.sluice.admin.RouteTestRequest;
 import io.sluice.admin.RouteTestResult;
 import io.sluice.admin.RouteTester;
+import io.sluice.api.ConfigDirOwnership;
 import io.sluice.api.ConfigError;
 import io.sluice.api.ConfigException;
 import io.sluice.api.ConfigObject;
@@ -33,6 +34,7 @@ import java.net.URISyntaxException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -71,9 +73,13 @@ public final class AdminApi {
   private final Supplier<?> stats;
   private final Clock clock;
   private final byte[] openApi;
+  /** The config directory as the operator gave it ({@code --config-dir}), to name it; null when unknown. */
+  private final @Nullable String configDir;
 
-  private AdminApi(ConfigStore store, Supplier<NodeStatus> nodeStatus, RouteTester routeTester, Supplier<?> stats, Clock clock) {
+  private AdminApi(ConfigStore store, Supplier<NodeStatus> nodeStatus, RouteTester routeTester, Supplier<?> stats, Clock clock,
+      @Nullable String configDir) {
     this.store = store;
+    this.configDir = configDir;
     this.nodeStatus = nodeStatus;
     this.routeTester = routeTester;
     this.stats = stats;
@@ -85,17 +91,19 @@ public final class AdminApi {
    * The admin API's routes, plus a GET route for each of {@code endpoints} (path → endpoint).
    *
    * @param stats what {@code GET /api/v1/stats} serves: an object Jackson can write
+   * @param configDir the config directory whose objects ({@link ConfigDirOwnership}) writes refuse unless forced, as
+   *     named in the refusal; null when the server has none or does not say
    */
   public static RouteTable routes(ConfigStore store, Supplier<NodeStatus> nodeStatus, RouteTester routeTester,
-      Supplier<?> stats, Clock clock, Map<String, AdminEndpoint> endpoints) {
-    AdminApi api = new AdminApi(store, nodeStatus, routeTester, stats, clock);
+      Supplier<?> stats, Clock clock, Map<String, AdminEndpoint> endpoints, @Nullable String configDir) {
+    AdminApi api = new AdminApi(store, nodeStatus, routeTester, stats, clock, configDir);
     Set<String> out = Set.of("output");
-    Set<String> rollback = Set.of("dryRun", "baseRevision", "message", "output");
+    Set<String> rollback = Set.of("dryRun", "baseRevision", "message", "force", "output");
     RouteTable.Builder b = RouteTable.builder()
         .add(route(HttpMethod.GET, "/api/v1/status", out, VIEWER, api::status))
         .add(route(HttpMethod.GET, "/api/v1/stats", out, VIEWER, api::stats))
         .add(route(HttpMethod.GET, "/api/v1/objects", out, VIEWER, api::allObjects))
-        .add(route(HttpMethod.POST, "/api/v1/apply", Set.of("dryRun", "baseRevision", "message", "output"), EDITOR_UNLESS_DRY_RUN, api::apply))
+        .add(route(HttpMethod.POST, "/api/v1/apply", Set.of("dryRun", "baseRevision", "message", "force", "output"), EDITOR_UNLESS_DRY_RUN, api::apply))
         .add(route(HttpMethod.POST, "/api/v1/rollback", rollback, EDITOR_UNLESS_DRY_RUN, api::rollbackAll))
         .add(route(HttpMethod.GET, "/api/v1/revisions", Set.of("after", "limit", "output"), VIEWER, api::revisions))
         .add(route(HttpMethod.POST, "/api/v1/route-test", out, VIEWER, api::routeTest))
@@ -103,8 +111,8 @@ public final class AdminApi {
         .add(route(HttpMethod.GET, "/api/v1/{kinds}", out, VIEWER, api::list))
         .add(route(HttpMethod.POST, "/api/v1/{kinds}", out, EDITOR, api::create))
         .add(route(HttpMethod.GET, "/api/v1/{kinds}/{name}", out, VIEWER, api::getOne))
-        .add(route(HttpMethod.PUT, "/api/v1/{kinds}/{name}", out, EDITOR, api::put))
-        .add(route(HttpMethod.DELETE, "/api/v1/{kinds}/{name}", Set.of("revision", "output"), EDITOR, api::delete))
+        .add(route(HttpMethod.PUT, "/api/v1/{kinds}/{name}", Set.of("force", "output"), EDITOR, api::put))
+        .add(route(HttpMethod.DELETE, "/api/v1/{kinds}/{name}", Set.of("revision", "force", "output"), EDITOR, api::delete))
         .add(route(HttpMethod.GET, "/api/v1/{kinds}/{name}/history", out, VIEWER, api::history))
         .add(route(HttpMethod.POST, "/api/v1/{kinds}/{name}/rollback", rollback, EDITOR_UNLESS_DRY_RUN, api::rollbackOne));
     endpoints.forEach((path, endpoint) -> b.add(route(HttpMethod.GET, path, null, VIEWER,
@@ -133,6 +141,13 @@ public final class AdminApi {
     new TreeMap<>(s.listeners()).forEach((name, address) -> listeners.addObject().put("name", name).put("address", address));
     ArrayNode skipped = n.putArray("skippedObjects");
     new TreeMap<>(s.skippedObjects()).forEach((object, error) -> skipped.addObject().put("object", object).put("error", error));
+    NodeStatus.ApplyError failed = s.lastApplyError();
+    if (failed == null) {
+      n.putNull("lastApplyError");
+    } else {
+      n.putObject("lastApplyError").put("revision", failed.revision()).put("message", failed.message())
+          .put("time", failed.time().toString());
+    }
     return Wire.render(r, HttpResponseStatus.OK, n);
   }
 
@@ -212,7 +227,7 @@ public final class AdminApi {
     Kind kind = kind(r);
     ConfigObject<?> o = single(r, kind, null);
     // A revision means nothing for an object that does not exist yet (it may come from another store).
-    Applied a = store.apply(ChangeSet.builder().create(Diffs.withoutRevision(o))
+    Applied a = store.apply(ChangeSet.builder().create(ConfigDirOwnership.unstamped(Diffs.withoutRevision(o)))
         .author(r.principal().name()).message("create " + o.ref()).build());
     return Wire.render(r, HttpResponseStatus.CREATED, Wire.tree(stored(a.changes().getFirst())));
   }
@@ -220,7 +235,8 @@ public final class AdminApi {
   private ApiResponse put(ApiRequest r) throws ConfigException, StoreConflictException {
     Kind kind = kind(r);
     ConfigObject<?> o = single(r, kind, r.pathParameter("name"));
-    Applied a = store.apply(ChangeSet.builder().put(o).author(r.principal().name()).message("put " + o.ref()).build());
+    checkOwnership(r, ownedOf(List.of(ObjectRef.of(o))));
+    Applied a = store.apply(ChangeSet.builder().put(ConfigDirOwnership.unstamped(o)).author(r.principal().name()).message("put " + o.ref()).build());
     ObjectChange c = a.changes().getFirst();
     HttpResponseStatus status = c.op() == ObjectChange.Op.CREATED ? HttpResponseStatus.CREATED : HttpResponseStatus.OK;
     return Wire.render(r, status, Wire.tree(stored(c)));
@@ -229,6 +245,7 @@ public final class AdminApi {
   private ApiResponse delete(ApiRequest r) throws ConfigException, StoreConflictException {
     ObjectRef ref = ref(r);
     long revision = r.longParameter("revision", 0, 1, Long.MAX_VALUE);
+    checkOwnership(r, ownedOf(List.of(ref)));
     Applied a = store.apply(ChangeSet.builder().change(new Change.Delete(ref, revision))
         .author(r.principal().name()).message("delete " + ref).build());
     ObjectNode n = Wire.object();
@@ -297,11 +314,38 @@ public final class AdminApi {
     if (!duplicates.isEmpty()) throw new ConfigException(duplicates);
     long current = store.revision();
     if (base > current) throw ApiError.badRequest("baseRevision " + base + " is after the store's revision " + current);
+    // A dry run answers what a forced apply would do, marking the objects the directory owns.
+    if (!dryRun) checkOwnership(r, ownedOf(seen.keySet()));
     ChangeSet.Builder b = ChangeSet.builder().author(r.principal().name()).message(message).baseRevision(base);
-    objects.forEach(b::put);
+    // Only the directory marks its objects: what the API writes is the API's (an export applies as the API's).
+    objects.forEach(o -> b.put(ConfigDirOwnership.unstamped(o)));
     ChangeSet changes = b.build();
     Applied a = dryRun ? store.dryRun(changes) : store.apply(changes);
     return Wire.render(r, HttpResponseStatus.OK, changes(a, dryRun, r.principal()));
+  }
+
+  /** Those of {@code refs} whose stored object the config directory owns, sorted. */
+  private List<ObjectRef> ownedOf(Collection<ObjectRef> refs) {
+    List<ObjectRef> owned = new ArrayList<>();
+    for (ObjectRef ref : refs) {
+      ConfigObject<?> stored = store.get(ref);
+      if (stored != null && ConfigDirOwnership.owned(stored)) owned.add(ref);
+    }
+    owned.sort(Comparator.naturalOrder());
+    return owned;
+  }
+
+  /**
+   * Refuses (409 {@code owned_by_config_dir}) a write that would change objects the config directory
+   * owns, unless the request says {@code force=true}: the directory would set them back at its next
+   * change, so the edit belongs in the file. A forced write takes them over (the annotation goes).
+   */
+  private void checkOwnership(ApiRequest r, List<ObjectRef> owned) {
+    if (owned.isEmpty() || r.booleanParameter("force")) return;
+    List<String> names = owned.stream().map(ObjectRef::toString).toList();
+    String dir = configDir != null ? configDir : "(annotation " + ConfigDirOwnership.ANNOTATION + ": " + ConfigDirOwnership.OWNER + ")";
+    throw ApiError.conflict("owned_by_config_dir", String.join(", ", names) + (names.size() == 1 ? " is" : " are")
+        + " owned by the config directory " + dir + "; edit the file, or pass --force (force=true) to take it over", names);
   }
 
   private ApiResponse rollbackOne(ApiRequest r) throws ConfigException, StoreConflictException {
@@ -318,12 +362,17 @@ public final class AdminApi {
     }
     ConfigObject<?> then = at == null ? null : at.object();
     ConfigObject<?> now = store.get(ref);
+    // The same content but for the directory's mark restores nothing, and takes nothing over.
+    boolean same = then != null && now != null && sameContent(then, now);
+    if (!dryRun && !same && now != null && ConfigDirOwnership.owned(now)) checkOwnership(r, List.of(ref));
     ChangeSet.Builder b = ChangeSet.builder().author(r.principal().name())
         .message(r.query().getOrDefault("message", "rollback " + ref + " to revision " + to))
         // Nothing the rollback touches may change between reading it here and applying.
         .baseRevision(current);
-    if (then != null) {
-      b.put(Diffs.withoutRevision(then));
+    if (same) {
+      b.put(Diffs.withoutRevision(Objects.requireNonNull(now)));
+    } else if (then != null) {
+      b.put(ConfigDirOwnership.unstamped(Diffs.withoutRevision(then)));
     } else if (now != null) {
       b.delete(ref);
     } else {
@@ -350,19 +399,24 @@ public final class AdminApi {
         .message(r.query().getOrDefault("message", "rollback to revision " + to))
         .baseRevision(now.revision());
     int count = 0;
+    List<ObjectRef> owned = new ArrayList<>();
     for (ConfigObject<?> o : then.objects()) {
       ConfigObject<?> cur = current.remove(ObjectRef.of(o));
       if (cur == null || !sameContent(cur, o)) {
-        b.put(Diffs.withoutRevision(o));
+        b.put(ConfigDirOwnership.unstamped(Diffs.withoutRevision(o)));
+        if (cur != null && ConfigDirOwnership.owned(cur)) owned.add(ObjectRef.of(o));
         count++;
       }
     }
     // What did not exist at the target goes; the store validates the result as a whole, so the
     // order of deletes within the change set does not matter.
-    for (ObjectRef ref : current.keySet()) {
-      b.delete(ref);
+    for (Map.Entry<ObjectRef, ConfigObject<?>> e : current.entrySet()) {
+      b.delete(e.getKey());
+      if (ConfigDirOwnership.owned(e.getValue())) owned.add(e.getKey());
       count++;
     }
+    owned.sort(Comparator.naturalOrder());
+    if (!dryRun) checkOwnership(r, owned);
     if (count == 0) return Wire.render(r, HttpResponseStatus.OK, changes(new Applied(now.revision(), List.of()), dryRun, r.principal()));
     ChangeSet changes = b.build();
     Applied a = dryRun ? store.dryRun(changes) : store.apply(changes);
@@ -403,22 +457,42 @@ public final class AdminApi {
     return to.asLong();
   }
 
+  /** Whether {@code a} and {@code b} hold the same content, their revisions and the config directory's mark aside. */
   private static boolean sameContent(ConfigObject<?> a, ConfigObject<?> b) {
-    return ObjectCodec.toJson(Diffs.withoutRevision(a)).equals(ObjectCodec.toJson(Diffs.withoutRevision(b)));
+    return ObjectCodec.toJson(bare(a)).equals(ObjectCodec.toJson(bare(b)));
   }
 
-  private static ObjectNode changes(Applied a, boolean dryRun, Principal reader) {
+  private static ConfigObject<?> bare(ConfigObject<?> o) {
+    return ConfigDirOwnership.unstamped(Diffs.withoutRevision(o));
+  }
+
+  /**
+   * The change set answer. Diffs leave out the config directory's mark (files never carry it), so a
+   * dry run of an owned object that matches its file is {@code unchanged}; a change of an owned
+   * object says {@code "managedBy": "config-dir"} (and the answer names the directory when known).
+   */
+  private ObjectNode changes(Applied a, boolean dryRun, Principal reader) {
     ObjectNode n = Wire.object();
     n.put("revision", a.revision());
     n.put("dryRun", dryRun);
     ArrayNode changes = n.putArray("changes");
+    boolean anyOwned = false;
     for (ObjectChange c : a.changes()) {
-      changes.addObject()
+      ConfigObject<?> before = c.before() == null ? null : ConfigDirOwnership.unstamped(c.before());
+      ConfigObject<?> after = c.after() == null ? null : ConfigDirOwnership.unstamped(c.after());
+      String op = c.op().name().toLowerCase(Locale.ROOT);
+      if (dryRun && c.op() == ObjectChange.Op.UPDATED && before != null && after != null && sameContent(before, after)) op = "unchanged";
+      ObjectNode change = changes.addObject()
           .put("kind", c.ref().kind().displayName())
           .put("name", c.ref().name())
-          .put("op", c.op().name().toLowerCase(Locale.ROOT))
-          .put("diff", c.op() == ObjectChange.Op.UNCHANGED ? "" : Diffs.unified(c.ref(), c.before(), c.after(), dryRun, !Wire.seesCredentials(reader)));
+          .put("op", op)
+          .put("diff", op.equals("unchanged") ? "" : Diffs.unified(c.ref(), before, after, dryRun, !Wire.seesCredentials(reader)));
+      if (c.before() != null && ConfigDirOwnership.owned(c.before())) {
+        change.put("managedBy", ConfigDirOwnership.OWNER);
+        anyOwned = true;
+      }
     }
+    if (anyOwned && configDir != null) n.put("configDir", configDir);
     return n;
   }
 

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import io.sluice.api.FieldLocations;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,8 +16,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One document of a text as a tree, with the line of every field and list element so that an
- * error found later, on the tree or while binding it, can still name its line.
+ * One document of a text as a tree, with the line and column of every field and list element so
+ * that an error found later, on the tree, while binding it or validating the object, can still
+ * name its place.
  *
  * <p>Jackson's own {@code readTree} forgets locations and silently keeps the last of two equal
  * keys; reading the tokens here keeps both facts.
@@ -24,19 +26,20 @@ import java.util.Map;
  * @param number 1-based position of the document in its text
  * @param line the line the document's content starts on
  * @param root the document
- * @param lines line of each field path ({@code spec.endpoints[1].address}) that occurs in the document
+ * @param lines {@link FieldLocations#position} of each field path ({@code spec.endpoints[1].address}) that
+ *     occurs in the document
  * @param duplicates keys that occur twice in one object; the later occurrence is dropped from {@code root}
  */
-record Document(int number, int line, JsonNode root, Map<String, Integer> lines, List<Duplicate> duplicates) {
+record Document(int number, int line, JsonNode root, Map<String, Long> lines, List<Duplicate> duplicates) {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-  /** A key written twice in the same object: {@code line} is the second occurrence. */
-  record Duplicate(String path, String key, int line, int firstLine) {}
+  /** A key written twice in the same object: {@code position} ({@link FieldLocations#position}) is the second occurrence. */
+  record Duplicate(String path, String key, long position, int firstLine) {}
 
   /** Reads the value that starts at the parser's current token, leaving the parser on its last token. */
   static Document read(JsonParser p, int number) throws IOException {
     int line = p.currentTokenLocation().getLineNr();
-    Map<String, Integer> lines = new HashMap<>();
+    Map<String, Long> lines = new HashMap<>();
     List<Duplicate> duplicates = new ArrayList<>();
     JsonNode root = value(p, "", lines, duplicates);
     return new Document(number, line, root, Map.copyOf(lines), List.copyOf(duplicates));
@@ -61,15 +64,16 @@ record Document(int number, int line, JsonNode root, Map<String, Integer> lines,
     List<Document> out = new ArrayList<>(items.size());
     for (int i = 0; i < items.size(); i++) {
       String prefix = "items[" + i + "]";
-      Map<String, Integer> own = new HashMap<>();
+      Map<String, Long> own = new HashMap<>();
       lines.forEach((path, l) -> {
         if (path.startsWith(prefix + ".")) own.put(path.substring(prefix.length() + 1), l);
       });
       List<Duplicate> dups = duplicates.stream()
           .filter(d -> d.path().startsWith(prefix + "."))
-          .map(d -> new Duplicate(d.path().substring(prefix.length() + 1), d.key(), d.line(), d.firstLine()))
+          .map(d -> new Duplicate(d.path().substring(prefix.length() + 1), d.key(), d.position(), d.firstLine()))
           .toList();
-      out.add(new Document(firstNumber + i, lines.getOrDefault(prefix, line), items.get(i), Map.copyOf(own), dups));
+      Long at = lines.get(prefix);
+      out.add(new Document(firstNumber + i, at == null ? line : (int) (at >>> 32), items.get(i), Map.copyOf(own), dups));
     }
     return out;
   }
@@ -79,15 +83,18 @@ record Document(int number, int line, JsonNode root, Map<String, Integer> lines,
     return root.isNull();
   }
 
-  /** The line of {@code path}, or of its nearest enclosing field that has one (a missing field has none). */
-  int lineOf(String path) {
+  /**
+   * The {@link FieldLocations#position} of {@code path}, or of its nearest enclosing field that has
+   * one (a missing field has none); the document's line with column 0 when none has.
+   */
+  long positionOf(String path) {
     String p = path;
     while (!p.isEmpty()) {
-      Integer l = lines.get(p);
+      Long l = lines.get(p);
       if (l != null) return l;
       p = p.substring(0, Math.max(0, Math.max(p.lastIndexOf('.'), p.lastIndexOf('['))));
     }
-    return line;
+    return FieldLocations.position(line, 0);
   }
 
   /**
@@ -108,7 +115,17 @@ record Document(int number, int line, JsonNode root, Map<String, Integer> lines,
     }
   }
 
-  private static JsonNode value(JsonParser p, String path, Map<String, Integer> lines, List<Duplicate> duplicates)
+  /** Where each field was written, for errors found after decoding. */
+  FieldLocations locations(String file) {
+    return FieldLocations.of(file, lines);
+  }
+
+  private static long position(JsonParser p) {
+    var at = p.currentTokenLocation();
+    return FieldLocations.position(at.getLineNr(), at.getColumnNr());
+  }
+
+  private static JsonNode value(JsonParser p, String path, Map<String, Long> lines, List<Duplicate> duplicates)
       throws IOException {
     JsonToken t = p.currentToken();
     refuseAnchorsAndAliases(p, t);
@@ -118,12 +135,12 @@ record Document(int number, int line, JsonNode root, Map<String, Integer> lines,
         while (p.nextToken() == JsonToken.FIELD_NAME) {
           String key = p.currentName();
           String child = path.isEmpty() ? key : path + "." + key;
-          int line = p.currentTokenLocation().getLineNr();
-          Integer first = lines.putIfAbsent(child, line);
+          long at = position(p);
+          Long first = lines.putIfAbsent(child, at);
           p.nextToken();
           JsonNode v = value(p, child, lines, duplicates);
           if (o.has(key)) {
-            duplicates.add(new Duplicate(child, key, line, first == null ? line : first));
+            duplicates.add(new Duplicate(child, key, at, (int) ((first == null ? at : first) >>> 32)));
           } else {
             o.set(key, v);
           }
@@ -134,7 +151,7 @@ record Document(int number, int line, JsonNode root, Map<String, Integer> lines,
         ArrayNode a = NODES.arrayNode();
         for (int i = 0; p.nextToken() != JsonToken.END_ARRAY; i++) {
           String child = path + "[" + i + "]";
-          lines.put(child, p.currentTokenLocation().getLineNr());
+          lines.put(child, position(p));
           a.add(value(p, child, lines, duplicates));
         }
         yield a;

@@ -329,6 +329,6 @@ final class FilterChecks {
   }
 
   private void error(ConfigObject<?> o, String field, String message) {
-    errors.add(new ConfigError(o.source(), o.ref(), field, message));
+    errors.add(new ConfigError(o.sourceOf(field), o.ref(), field, message));
   }
 }

@@ -69,6 +69,6 @@ final class PathChecks {
   }
 
   private void error(ConfigObject<?> listener, String message) {
-    errors.add(new ConfigError(listener.source(), listener.ref(), FIELD, message));
+    errors.add(new ConfigError(listener.sourceOf(FIELD), listener.ref(), FIELD, message));
   }
 }

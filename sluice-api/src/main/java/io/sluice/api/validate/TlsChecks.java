@@ -190,6 +190,6 @@ final class TlsChecks {
   }
 
   private void error(ConfigObject<?> o, String field, String message) {
-    errors.add(new ConfigError(o.source(), o.ref(), field, message));
+    errors.add(new ConfigError(o.sourceOf(field), o.ref(), field, message));
   }
 }

@@ -543,7 +543,7 @@ public final class Validator {
   /** Adds errors about one object. */
   private record Report(List<ConfigError> errors, ConfigObject<?> object) {
     void error(String field, String message) {
-      errors.add(new ConfigError(object.source(), object.ref(), field, message));
+      errors.add(new ConfigError(object.sourceOf(field), object.ref(), field, message));
     }
   }
 }

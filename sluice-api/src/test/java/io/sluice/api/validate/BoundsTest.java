@@ -31,7 +31,7 @@ class BoundsTest {
   @Test
   void refusesAListenerIdleTimeoutLongerThanAYear() throws ConfigException {
     assertThat(validate("Listener", "address: 127.0.0.1:8081\ntimeouts: {idle: 106752d}"))
-        .containsExactly(new ConfigError("test.yaml:11", "Listener/x", "spec.timeouts.idle",
+        .containsExactly(new ConfigError("test.yaml:16:14", "Listener/x", "spec.timeouts.idle",
             "106752d is longer than the maximum 365d"));
   }
 
@@ -39,16 +39,16 @@ class BoundsTest {
   void refusesACredentialThatIsTheViewersPlaceholder() throws ConfigException {
     assertThat(validate("Consumer", "keyAuth: {key: <redacted>}\nbasicAuth: {username: alice, password: <redacted>}"))
         .containsExactly(
-            new ConfigError("test.yaml:11", "Consumer/x", "spec.keyAuth.key",
+            new ConfigError("test.yaml:15:13", "Consumer/x", "spec.keyAuth.key",
                 "is <redacted>, the placeholder a viewer reads in place of a credential; give the credential itself"),
-            new ConfigError("test.yaml:11", "Consumer/x", "spec.basicAuth.password",
+            new ConfigError("test.yaml:16:32", "Consumer/x", "spec.basicAuth.password",
                 "is <redacted>, the placeholder a viewer reads in place of a credential; give the credential itself"));
   }
 
   @Test
   void refusesAnUpstreamResponseTimeoutLongerThanAYear() throws ConfigException {
     assertThat(validate("Upstream", "endpoints: [{address: 10.0.0.2:80}]\ntimeouts: {response: 106752d}"))
-        .containsExactly(new ConfigError("test.yaml:11", "Upstream/x", "spec.timeouts.response",
+        .containsExactly(new ConfigError("test.yaml:16:14", "Upstream/x", "spec.timeouts.response",
             "106752d is longer than the maximum 365d"));
   }
 
@@ -57,7 +57,7 @@ class BoundsTest {
     assertThat(validate("Listener", "address: 127.0.0.1:8081\ntimeouts: {idle: 365d}")).isEmpty();
     assertThat(validate("Listener", "address: 127.0.0.1:8081\ntimeouts: {idle: 365d1ms}"))
         .extracting(ConfigError::toString)
-        .containsExactly("test.yaml:11: Listener/x: spec.timeouts.idle: 31536000001ms is longer than the maximum 365d");
+        .containsExactly("test.yaml:16:14: Listener/x: spec.timeouts.idle: 31536000001ms is longer than the maximum 365d");
   }
 
   @Test
@@ -113,7 +113,7 @@ class BoundsTest {
       }
     };
     assertThat(Validator.validateRoutes(objects, context, null)).extracting(ConfigError::toString)
-        .containsExactly("r.yaml:6: Route/s: spec.timeouts.upstreamResponse: 106752d is longer than the maximum 365d");
+        .containsExactly("r.yaml:9:37: Route/s: spec.timeouts.upstreamResponse: 106752d is longer than the maximum 365d");
   }
 
   @Test

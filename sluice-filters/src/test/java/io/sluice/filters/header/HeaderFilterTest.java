@@ -75,11 +75,11 @@ class HeaderFilterTest {
             - {kind: header, config: {}}
         """));
     assertThat(errors).extracting(ConfigError::toString).containsExactly(
-        "r.yaml:1: Route/r: spec.filters[0].config.request.set.Host: the Host header is set with Request.setAuthority, not as a header field",
-        "r.yaml:1: Route/r: spec.filters[0].config.request.set.bad name: invalid header name 'bad name': expected a token such as x-request-id",
-        "r.yaml:1: Route/r: spec.filters[0].config.request.remove[0]: header Transfer-Encoding frames the message and is written by the gateway; filters cannot set or remove it",
-        "r.yaml:1: Route/r: spec.filters[0].config.response.add.X-Ok: header X-Ok: invalid character 0xa in value; expected no control characters such as CR or LF",
-        "r.yaml:1: Route/r: spec.filters[0].config.response.add.Connection: header Connection is hop-by-hop and written by the gateway; filters cannot set or remove it",
-        "r.yaml:1: Route/r: spec.filters[1].config: no edits; expected request or response with set, add or remove");
+        "r.yaml:9:25: Route/r: spec.filters[0].config.request.set.Host: the Host header is set with Request.setAuthority, not as a header field",
+        "r.yaml:9:34: Route/r: spec.filters[0].config.request.set.bad name: invalid header name 'bad name': expected a token such as x-request-id",
+        "r.yaml:9:59: Route/r: spec.filters[0].config.request.remove[0]: header Transfer-Encoding frames the message and is written by the gateway; filters cannot set or remove it",
+        "r.yaml:10:26: Route/r: spec.filters[0].config.response.add.X-Ok: header X-Ok: invalid character 0xa in value; expected no control characters such as CR or LF",
+        "r.yaml:10:47: Route/r: spec.filters[0].config.response.add.Connection: header Connection is hop-by-hop and written by the gateway; filters cannot set or remove it",
+        "r.yaml:11:22: Route/r: spec.filters[1].config: no edits; expected request or response with set, add or remove");
   }
 }

@@ -103,10 +103,10 @@ class AcceptedConfigCompilesTest {
           filters: [{kind: rate-limit, config: {requests: 1, per: 106752d}}, {kind: cache, config: {defaultTtl: 106752d}}]
         """);
     assertThat(Validator.validate(listener)).extracting(ConfigError::toString).containsExactly(
-        "x.yaml:1: Listener/l: spec.timeouts.idle: 106752d is longer than the maximum 365d",
-        "x.yaml:6: Upstream/u: spec.timeouts.response: 106752d is longer than the maximum 365d",
-        "x.yaml:11: Route/r: spec.filters[0].config.per: 106752d is longer than the maximum 365d",
-        "x.yaml:11: Route/r: spec.filters[1].config.defaultTtl: 106752d is longer than the maximum 365d");
+        "x.yaml:4:44: Listener/l: spec.timeouts.idle: 106752d is longer than the maximum 365d",
+        "x.yaml:9:56: Upstream/u: spec.timeouts.response: 106752d is longer than the maximum 365d",
+        "x.yaml:16:54: Route/r: spec.filters[0].config.per: 106752d is longer than the maximum 365d",
+        "x.yaml:16:93: Route/r: spec.filters[1].config.defaultTtl: 106752d is longer than the maximum 365d");
   }
 
   /**
@@ -131,8 +131,8 @@ class AcceptedConfigCompilesTest {
           circuitBreaker: {upstream: {waitInOpen: PT0.000001S}}
         """);
     assertThat(Validator.validate(found)).extracting(ConfigError::toString).containsExactly(
-        "found.yaml:1: Upstream/window: spec.circuitBreaker.endpoint.slidingWindow.size: expected 2 to 100000, got 1",
-        "found.yaml:8: Upstream/wait: spec.circuitBreaker.upstream.waitInOpen: PT0.000001S is shorter than the minimum 1ms;"
+        "found.yaml:6:59: Upstream/window: spec.circuitBreaker.endpoint.slidingWindow.size: expected 2 to 100000, got 1",
+        "found.yaml:13:31: Upstream/wait: spec.circuitBreaker.upstream.waitInOpen: PT0.000001S is shorter than the minimum 1ms;"
             + " durations have millisecond precision");
   }
 

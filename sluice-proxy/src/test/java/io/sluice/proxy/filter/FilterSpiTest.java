@@ -577,16 +577,16 @@ class FilterSpiTest {
     List<ConfigObject<?>> objects = ObjectCodec.readYaml("routes.yaml", yaml);
     List<ConfigError> errors = Validator.validate(objects);
     assertThat(errors).extracting(ConfigError::toString).containsExactly(
-        "routes.yaml:6: Route/orders: spec.filters[1].config.marks[1]: empty; expected a mark",
-        "routes.yaml:6: Route/orders: spec.filters[2].config.colour: unknown field 'colour' (known fields: mark, marks)",
-        "routes.yaml:6: Route/orders: spec.filters[3].config.marks: expected a list, got a number 5",
-        "routes.yaml:6: Route/orders: spec.filters[4].kind: unknown filter kind 'no-such-kind'; expected one of "
+        "routes.yaml:13:54: Route/orders: spec.filters[1].config.marks[1]: empty; expected a mark",
+        "routes.yaml:14:43: Route/orders: spec.filters[2].config.colour: unknown field 'colour' (known fields: mark, marks)",
+        "routes.yaml:15:34: Route/orders: spec.filters[3].config.marks: expected a list, got a number 5",
+        "routes.yaml:16:8: Route/orders: spec.filters[4].kind: unknown filter kind 'no-such-kind'; expected one of "
             + "test-async, test-body, test-consumers, test-edit, test-fail, test-mark, test-pending, test-response-body, test-result",
-        "routes.yaml:6: Route/orders: spec.filters[5].onResult.x: 'nowhere' is not a filter of spec.filters; "
+        "routes.yaml:17:68: Route/orders: spec.filters[5].onResult.x: 'nowhere' is not a filter of spec.filters; "
             + "expected the name of a later filter in spec.filters, or END",
-        "routes.yaml:6: Route/orders: spec.filters[5].onResult.y: 'r' is not after this filter; a jump only goes "
+        "routes.yaml:17:80: Route/orders: spec.filters[5].onResult.y: 'r' is not after this filter; a jump only goes "
             + "forward (so a flow cannot loop), expected a later filter or END",
-        "routes.yaml:6: Route/orders: spec.filters[6].config.consumers[0]: Consumer 'ghost' does not exist");
+        "routes.yaml:18:51: Route/orders: spec.filters[6].config.consumers[0]: Consumer 'ghost' does not exist");
   }
 
   @Test

@@ -83,10 +83,10 @@ final class AdminClient {
   /**
    * Sends a request and returns the parsed JSON body of a 2xx answer.
    *
-   * @param sources the local source ({@code routes.yaml:3}) of each object sent, by {@code Kind/name}:
-   *     validation errors about those objects name the local file instead of the request body
+   * @param sources each object sent as read locally, by {@code Kind/name}: validation errors about
+   *     those objects name the local file, line and column of the field instead of the request body
    */
-  JsonNode send(String method, String path, @Nullable String json, Map<String, String> sources) {
+  JsonNode send(String method, String path, @Nullable String json, Map<String, ConfigObject<?>> sources) {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server + path))
         .timeout(REQUEST_TIMEOUT)
         .header("Accept", "application/json")
@@ -116,7 +116,7 @@ final class AdminClient {
   }
 
   /** The server's error as lines to print: validation errors first, then the status, code and message, then details. */
-  static List<String> errorLines(int status, JsonNode body, Map<String, String> sources) {
+  static List<String> errorLines(int status, JsonNode body, Map<String, ConfigObject<?>> sources) {
     List<String> lines = new ArrayList<>();
     String message = body.path("message").asText("");
     // The server names the request body as the source; the objects came from local files, so those are named instead.
@@ -124,7 +124,8 @@ final class AdminClient {
     for (JsonNode e : body.path("errors")) {
       String object = e.path("object").asText("?");
       ConfigError sent = new ConfigError(e.path("source").asText("?"), object, e.path("field").asText(""), e.path("message").asText(""));
-      ConfigError local = new ConfigError(sources.getOrDefault(object, sent.source()), object, sent.field(), sent.message());
+      ConfigObject<?> read = sources.get(object);
+      ConfigError local = new ConfigError(read == null ? sent.source() : read.sourceOf(sent.field()), object, sent.field(), sent.message());
       asSent.add(sent.toString());
       message = message.replace(sent.toString(), local.toString());
       lines.add(local.toString());

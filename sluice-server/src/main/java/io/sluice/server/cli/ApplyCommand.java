@@ -21,23 +21,45 @@ public final class ApplyCommand extends ClientCommand {
   @Option(names = {"-m", "--message"}, paramLabel = "TEXT", description = "why: recorded in the history")
   @Nullable String message;
 
+  @Option(names = "--force", description = "change objects the config directory owns too, taking them over from it"
+      + " (it then skips them until their file changes)")
+  boolean force;
+
   @Override
   int run(AdminClient client) {
     ObjectFiles in = ObjectFiles.read(files, System.in);
     StringBuilder path = new StringBuilder("/api/v1/apply?dryRun=").append(dryRun);
     if (message != null) path.append("&message=").append(AdminClient.encode(message));
+    if (force) path.append("&force=true");
     JsonNode result = client.send("POST", path.toString(), in.toJsonArray(), in.sources());
     printChanges(result, dryRun);
+    if (!dryRun && changed(result)) NodeApplyCheck.warnUnlessApplied(client, result.path("revision").asLong());
     return 0;
   }
 
-  /** One line per object ({@code Route/hello created}), then the revision. */
+  /** Whether a change set answer changed anything. */
+  static boolean changed(JsonNode result) {
+    for (JsonNode c : result.path("changes")) {
+      if (!c.path("op").asText().equals("unchanged")) return true;
+    }
+    return false;
+  }
+
+  /**
+   * One line per object ({@code Route/hello created}), then the revision. An object the config
+   * directory owns says so: in a dry run, that applying it needs {@code --force}; otherwise, that
+   * the change took it over.
+   */
   static void printChanges(JsonNode result, boolean dryRun) {
     boolean changed = false;
     for (JsonNode c : result.path("changes")) {
       String op = c.path("op").asText();
       changed |= !op.equals("unchanged");
-      System.out.println(c.path("kind").asText() + "/" + c.path("name").asText() + " " + op + (dryRun ? " (dry run)" : ""));
+      List<String> notes = new java.util.ArrayList<>();
+      if (dryRun) notes.add("dry run");
+      if (c.has("managedBy")) notes.add((dryRun ? "owned by " : "taken over from ") + configDir(result));
+      System.out.println(c.path("kind").asText() + "/" + c.path("name").asText() + " " + op
+          + (notes.isEmpty() ? "" : " (" + String.join("; ", notes) + ")"));
     }
     long revision = result.path("revision").asLong();
     if (dryRun) {
@@ -47,5 +69,11 @@ public final class ApplyCommand extends ClientCommand {
     } else {
       System.out.println("nothing changed (revision " + revision + ")");
     }
+  }
+
+  /** "the config directory DIR" as the answer names it ({@code configDir}), or without a path when it does not. */
+  static String configDir(JsonNode result) {
+    String dir = result.path("configDir").asText("");
+    return dir.isEmpty() ? "the config directory" : "the config directory " + dir;
   }
 }

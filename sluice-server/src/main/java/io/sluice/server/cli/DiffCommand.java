@@ -18,7 +18,24 @@ public final class DiffCommand extends ClientCommand {
   int run(AdminClient client) {
     ObjectFiles in = ObjectFiles.read(files, System.in);
     JsonNode result = client.send("POST", "/api/v1/apply?dryRun=true", in.toJsonArray(), in.sources());
-    return printDiffs(result) ? 1 : 0;
+    boolean changed = printDiffs(result);
+    printOwned(result);
+    return changed ? 1 : 0;
+  }
+
+  /**
+   * Names the objects the config directory owns, on stderr (stdout stays a patch): applying them
+   * needs {@code --force}. The directory's annotation itself is never a difference.
+   */
+  static void printOwned(JsonNode result) {
+    List<String> owned = new java.util.ArrayList<>();
+    for (JsonNode c : result.path("changes")) {
+      if (c.has("managedBy")) owned.add(c.path("kind").asText() + "/" + c.path("name").asText());
+    }
+    if (owned.isEmpty()) return;
+    System.out.flush();
+    System.err.println("owned by " + ApplyCommand.configDir(result) + " (apply refuses them without --force): "
+        + String.join(", ", owned));
   }
 
   /** Prints the unified diff of every change in a change set answer; true when there is any. */

@@ -20,20 +20,24 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code sluice get KIND [NAME] [-o wide|yaml|json]}. */
+/** {@code sluice get KIND|all [NAME...] [-l key=value] [-o wide|yaml|json]}. */
 @Command(name = "get", description = {
-    "Show objects of a kind, or one object.",
+    "Show objects of a kind (or of every kind: get all), or the objects named.",
     "-o wide (default): a table with a summary per kind; -o yaml / -o json: the objects, ready for apply -f",
     "(without metadata.revision, so that applying them later overwrites; --with-revision keeps it)."})
 public final class GetCommand extends ClientCommand {
   enum Output { wide, yaml, json }
 
-  @Parameters(index = "0", paramLabel = "KIND", converter = Kinds.class, completionCandidates = Kinds.class,
-      description = "listener, route or upstream (singular or plural)")
-  Kind kind;
+  @Parameters(index = "0", paramLabel = "KIND", completionCandidates = Kinds.WithAll.class,
+      description = "the kind, singular or plural: " + Kinds.LIST + "; or all")
+  String kindName;
 
-  @Parameters(index = "1", paramLabel = "NAME", arity = "0..1", description = "one object; default: all of the kind")
-  @Nullable String name;
+  @Parameters(index = "1..*", paramLabel = "NAME", arity = "0..*", description = "the objects; default: all of the kind")
+  List<String> names = List.of();
+
+  @Option(names = {"-l", "--selector"}, paramLabel = "KEY=VALUE[,KEY=VALUE...]",
+      description = "only objects with all these labels (as kubectl -l; KEY alone: the label is set; KEY!=VALUE: not that value)")
+  @Nullable String selector;
 
   @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "wide",
       description = "wide, yaml or json (default: ${DEFAULT-VALUE})")
@@ -45,24 +49,31 @@ public final class GetCommand extends ClientCommand {
 
   @Override
   int run(AdminClient client) {
-    String base = "/api/v1/" + Kinds.segment(kind);
-    List<JsonNode> items;
-    if (name != null) {
-      items = List.of(client.get(base + "/" + AdminClient.encode(name)));
+    boolean all = kindName.strip().equalsIgnoreCase("all");
+    Kind kind = all ? null : Kinds.parse(kindName);
+    if (all && !names.isEmpty()) throw new CliException(2, List.of("error: get all takes no NAME; give a kind to get objects by name"));
+    LabelSelector labels = selector == null ? LabelSelector.ALL : LabelSelector.parse(selector);
+    List<JsonNode> items = new java.util.ArrayList<>();
+    if (kind == null) {
+      client.get("/api/v1/objects").path("items").forEach(items::add);
+    } else if (!names.isEmpty()) {
+      String base = "/api/v1/" + Kinds.segment(kind);
+      for (String name : names) items.add(client.get(base + "/" + AdminClient.encode(name)));
     } else {
-      JsonNode list = client.get(base);
-      items = new java.util.ArrayList<>();
-      list.path("items").forEach(items::add);
+      client.get("/api/v1/" + Kinds.segment(kind)).path("items").forEach(items::add);
     }
+    items.removeIf(item -> !labels.matches(item.path("metadata").path("labels")));
     if (output != Output.wide && !withRevision) {
       // The revision is the server's, not the operator's: an export that keeps it is refused once the object changes.
       for (JsonNode item : items) {
         if (item.path("metadata") instanceof ObjectNode m) m.remove("revision");
       }
     }
+    // One object named: that object; otherwise a list, which apply -f reads as well.
+    boolean single = kind != null && names.size() == 1;
     switch (output) {
       case json -> {
-        JsonNode out = name != null ? items.getFirst() : new ArrayNode(AdminClient.JSON.getNodeFactory(), items);
+        JsonNode out = single && !items.isEmpty() ? items.getFirst() : new ArrayNode(AdminClient.JSON.getNodeFactory(), items);
         try {
           System.out.println(AdminClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(out));
         } catch (JsonProcessingException e) {
@@ -79,7 +90,8 @@ public final class GetCommand extends ClientCommand {
       }
       case wide -> {
         if (items.isEmpty()) {
-          System.err.println("no " + Kinds.segment(kind) + " found");
+          System.err.println("no " + (kind == null ? "objects" : Kinds.segment(kind)) + " found"
+              + (selector == null ? "" : " with labels " + selector));
           return 0;
         }
         Table t = new Table("KIND", "NAME", "REVISION", "SUMMARY");

@@ -7,21 +7,30 @@ import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code sluice history KIND NAME}: every version of an object, oldest first. */
 @Command(name = "history", description = "Show every version of an object, oldest first: revision, time, author, change, message.")
 public final class HistoryCommand extends ClientCommand {
   @Parameters(index = "0", paramLabel = "KIND", converter = Kinds.class, completionCandidates = Kinds.class,
-      description = "listener, route or upstream (singular or plural)")
+      description = "the kind, singular or plural: " + Kinds.LIST)
   Kind kind;
 
   @Parameters(index = "1", paramLabel = "NAME")
   String name;
 
+  @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "json or yaml: the admin API's answer, for scripts")
+  Printed.@Nullable Format output;
+
   @Override
   int run(AdminClient client) {
+    if (output != null) {
+      Printed.print(client.get("/api/v1/" + Kinds.segment(kind) + "/" + AdminClient.encode(name) + "/history"), output);
+      return 0;
+    }
     List<JsonNode> entries = history(client, kind, name);
     table(entries).print();
     return 0;

@@ -24,9 +24,10 @@ import java.util.stream.Stream;
  * locally, strictly, with every error naming its file and line, before anything is sent.
  *
  * @param objects in the order read
- * @param sources the source ({@code dir/routes.yaml:3}) of each object by {@code Kind/name}
+ * @param sources each object by {@code Kind/name}, as read: its {@link ConfigObject#sourceOf} names the
+ *     local place ({@code dir/routes.yaml:9:11}) of an error the server reports about one of its fields
  */
-record ObjectFiles(List<ConfigObject<?>> objects, Map<String, String> sources) {
+record ObjectFiles(List<ConfigObject<?>> objects, Map<String, ConfigObject<?>> sources) {
 
   /** Reads every argument; throws a {@link CliException} listing every error of every file. */
   static ObjectFiles read(List<String> args, InputStream stdin) {
@@ -58,8 +59,8 @@ record ObjectFiles(List<ConfigObject<?>> objects, Map<String, String> sources) {
       throw new CliException(1, lines);
     }
     if (objects.isEmpty()) throw new CliException("error: no objects in " + String.join(", ", args));
-    Map<String, String> sources = new LinkedHashMap<>();
-    for (ConfigObject<?> o : objects) sources.putIfAbsent(o.ref(), o.source());
+    Map<String, ConfigObject<?>> sources = new LinkedHashMap<>();
+    for (ConfigObject<?> o : objects) sources.putIfAbsent(o.ref(), o);
     return new ObjectFiles(List.copyOf(objects), sources);
   }
 

@@ -24,6 +24,9 @@ public final class RollbackCommand extends ClientCommand {
   @Option(names = {"-y", "--yes"}, description = "do it without asking, even when it deletes a Listener or more than 5 objects")
   boolean yes;
 
+  @Option(names = "--force", description = "also restore objects the config directory owns, taking them over from it")
+  boolean force;
+
   @Override
   int run(AdminClient client) {
     String path;
@@ -51,15 +54,16 @@ public final class RollbackCommand extends ClientCommand {
       ApplyCommand.printChanges(preview, true);
       return 0;
     }
-    String query = "";
+    String query = force ? "?force=true" : "";
     if (!yes) {
       JsonNode preview = client.post(path + "?dryRun=true", body);
       Confirmation.require(what, Confirmation.deletions(preview), false, "--dry-run shows the changes first");
       // What was checked is what is done: the server refuses the rollback if the store moved since.
-      query = "?baseRevision=" + preview.path("revision").asLong();
+      query = "?baseRevision=" + preview.path("revision").asLong() + (force ? "&force=true" : "");
     }
     JsonNode result = client.post(path + query, body);
     ApplyCommand.printChanges(result, false);
+    if (ApplyCommand.changed(result)) NodeApplyCheck.warnUnlessApplied(client, result.path("revision").asLong());
     return 0;
   }
 }

@@ -30,6 +30,9 @@ public final class RouteTestCommand extends ClientCommand {
   @Option(names = "--listener", paramLabel = "NAME", description = "the listener to ask (default: the one serving the URL's host and port)")
   @Nullable String listener;
 
+  @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "json or yaml: the admin API's answer, for scripts")
+  Printed.@Nullable Format output;
+
   @Override
   int run(AdminClient client) {
     ObjectNode body = AdminClient.JSON.createObjectNode();
@@ -44,6 +47,10 @@ public final class RouteTestCommand extends ClientCommand {
     if (listener != null) body.put("listener", listener);
     JsonNode r = client.post("/api/v1/route-test", body.toString());
     boolean matched = r.path("matched").asBoolean();
+    if (output != null) {
+      Printed.print(r, output);
+      return matched ? 0 : 1;
+    }
     List<String> filters = new ArrayList<>();
     r.path("filters").forEach(f -> filters.add(f.asText()));
     String reason = r.path("reason").asText("");

@@ -4,14 +4,24 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code sluice status}: the node, its revisions and listeners. */
-@Command(name = "status", description = "Show the node: store revision, applied revision, uptime, listeners.")
+@Command(name = "status", description = {"Show the node: store revision, applied revision, uptime, listeners,",
+    "skipped objects and the last revision the data plane failed to apply."})
 public final class StatusCommand extends ClientCommand {
+  @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "json or yaml: the admin API's answer, for scripts")
+  Printed.@Nullable Format output;
+
   @Override
   int run(AdminClient client) {
     JsonNode s = client.get("/api/v1/status");
+    if (output != null) {
+      Printed.print(s, output);
+      return 0;
+    }
     long store = s.path("storeRevision").asLong();
     long applied = s.path("appliedRevision").asLong();
     System.out.println("node:             " + s.path("nodeId").asText());
@@ -28,6 +38,13 @@ public final class StatusCommand extends ClientCommand {
     if (!skipped.isEmpty()) {
       System.out.println("skipped objects:  " + skipped.size() + " (stored but not served)");
       for (JsonNode o : skipped) System.out.println("  " + o.path("object").asText() + ": " + o.path("error").asText());
+    }
+    JsonNode failed = s.path("lastApplyError");
+    if (failed.isObject()) {
+      long revision = failed.path("revision").asLong();
+      System.out.println("last apply error: revision " + revision + " at " + failed.path("time").asText()
+          + (applied >= revision ? " (a later revision applied since)" : " (not applied; revision " + applied + " serves)"));
+      System.out.println("  " + failed.path("message").asText());
     }
     return 0;
   }

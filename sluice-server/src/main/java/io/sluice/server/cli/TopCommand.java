@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
@@ -33,9 +34,18 @@ public final class TopCommand extends ClientCommand {
   @Option(names = "--once", description = "print the tables once, without clearing the screen, and exit")
   boolean once;
 
+  @Option(names = {"-o", "--output"}, paramLabel = "FORMAT",
+      description = "with --once: json or yaml, the admin API's statistics (GET /api/v1/stats), for scripts")
+  Printed.@Nullable Format output;
+
   @Override
   int run(AdminClient client) {
+    if (output != null && !once) throw new CliException(2, java.util.List.of("error: -o " + output + " needs --once: it prints the statistics once"));
     JsonNode stats = client.get("/api/v1/stats");
+    if (output != null) {
+      Printed.print(stats, output);
+      return 0;
+    }
     if (once) {
       render(stats, null).forEach(System.out::println);
       return 0;
