@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.security.auth.x500.X500Principal;
 import org.jspecify.annotations.Nullable;
@@ -36,9 +37,12 @@ public record ClientIdentity(String scheme, @Nullable ClientCertificate certific
   public static ClientIdentity of(Channel channel) {
     SslHandler ssl = channel.pipeline().get(SslHandler.class);
     if (ssl == null) return PLAIN;
+    SSLEngine engine = ssl.engine();
+    // Without clientAuth there is no certificate to read: asking would throw (and fill a stack trace) per connection.
+    if (!engine.getNeedClientAuth() && !engine.getWantClientAuth()) return TLS_ANONYMOUS;
     Certificate[] chain;
     try {
-      chain = ssl.engine().getSession().getPeerCertificates();
+      chain = engine.getSession().getPeerCertificates();
     } catch (SSLPeerUnverifiedException e) {
       return TLS_ANONYMOUS;
     }
