@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  * Hides credentials in an object's written form (the tree {@link ObjectCodec#toJson} writes): every
  * value of a record component marked {@link Credential}, in the spec and in the {@code config} of
  * every filter whose kind the installed {@link FilterConfigValidator} knows, becomes
- * {@link #REDACTED}. A credential that is left out or {@code null} stays so, so a reader can still
+ * {@link #REDACTED}; the whole {@code config} of a filter whose kind no installed validator knows
+ * becomes {@link #REDACTED} (fail closed: its credentials cannot be told apart). A credential that is left out or {@code null} stays so, so a reader can still
  * tell which credentials an object has. Stateless and thread-safe.
  */
 public final class Redaction {
@@ -51,8 +52,15 @@ public final class Redaction {
     if (raw == null) return;
     if (raw == FilterSpec.class && node instanceof ObjectNode o) {
       JsonNode config = o.get("config");
-      Class<?> configType = filters == null || config == null ? null : filters.configType(o.path("kind").asText(""));
-      if (configType != null) walk(config, configType, filters);
+      if (config == null || config.isNull()) return;
+      Class<?> configType = filters == null ? null : filters.configType(o.path("kind").asText(""));
+      if (configType != null) {
+        walk(config, configType, filters);
+      } else {
+        // A kind no installed filter declares (or no filters at all): which of its fields are
+        // credentials is unknown, so none of it is shown.
+        o.put("config", REDACTED);
+      }
       return;
     }
     if (raw.isRecord() && node instanceof ObjectNode o) {
