@@ -180,23 +180,9 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
     for (ListenerTls.Certificate c : spec.certificates()) names.add(java.util.Objects.requireNonNull(c.secret(), "secret"));
     ListenerTls.ClientAuth auth = spec.clientAuth();
     if (auth != null) names.add(java.util.Objects.requireNonNull(auth.ca(), "ca"));
-    for (String name : names) {
-      ConfigObject<?> s = config.get(new ObjectRef(Kind.SECRET, name));
-      if (s == null) throw new IllegalStateException("Secret '" + name + "' is not in the configuration");
-      secrets.put(name, (SecretSpec) s.spec());
-      inputs.add(s.spec());
-      // Files are part of what it was compiled from: a file replaced on disk compiles it again.
-      inputs.add(SecretFiles.stamps((SecretSpec) s.spec(), config.paths()));
-    }
+    for (String name : names) addSecret(name, config, secrets, inputs);
     if (previous != null && previous.compiledFrom(inputs)) return previous;
-    Map<String, SecretMaterial> material = new HashMap<>();
-    for (Map.Entry<String, SecretSpec> e : secrets.entrySet()) {
-      try {
-        material.put(e.getKey(), SecretMaterial.load(e.getValue(), config.paths()));
-      } catch (SecretMaterial.Problem p) {
-        throw new IllegalStateException("Secret/" + e.getKey() + ": " + p.field() + ": " + p.getMessage(), p);
-      }
-    }
+    Map<String, SecretMaterial> material = load(secrets, config);
     try {
       return ServerTls.compile(spec, material::get, l.spec().timeouts().handshakeOrDefault(), inputs);
     } catch (SSLException e) {
@@ -219,14 +205,29 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
     inputs.add(u.spec().timeouts().connect());
     Map<String, SecretSpec> secrets = new HashMap<>();
     for (@Nullable String name : new String[] {spec.caSecret(), spec.clientCertificate()}) {
-      if (name == null) continue;
-      ConfigObject<?> s = config.get(new ObjectRef(Kind.SECRET, name));
-      if (s == null) throw new IllegalStateException("Secret '" + name + "' is not in the configuration");
-      secrets.put(name, (SecretSpec) s.spec());
-      inputs.add(s.spec());
-      inputs.add(SecretFiles.stamps((SecretSpec) s.spec(), config.paths()));
+      if (name != null) addSecret(name, config, secrets, inputs);
     }
     if (previous != null && previous.compiledFrom(inputs)) return previous;
+    Map<String, SecretMaterial> material = load(secrets, config);
+    try {
+      return ClientTls.compile(spec, material::get, u.spec().timeouts().connect(), inputs);
+    } catch (SSLException e) {
+      throw new IllegalStateException("cannot build its TLS context: " + e.getMessage(), e);
+    }
+  }
+
+  /** Adds Secret {@code name}'s spec to {@code secrets}, and its spec and file stamps to the {@code inputs} TLS is compiled from. */
+  private static void addSecret(String name, ConfigSet config, Map<String, SecretSpec> secrets, List<Object> inputs) {
+    ConfigObject<?> s = config.get(new ObjectRef(Kind.SECRET, name));
+    if (s == null) throw new IllegalStateException("Secret '" + name + "' is not in the configuration");
+    secrets.put(name, (SecretSpec) s.spec());
+    inputs.add(s.spec());
+    // Files are part of what it was compiled from: a file replaced on disk compiles it again.
+    inputs.add(SecretFiles.stamps((SecretSpec) s.spec(), config.paths()));
+  }
+
+  /** The material of each of {@code secrets}, from inline PEM or the files they name. */
+  private static Map<String, SecretMaterial> load(Map<String, SecretSpec> secrets, ConfigSet config) {
     Map<String, SecretMaterial> material = new HashMap<>();
     for (Map.Entry<String, SecretSpec> e : secrets.entrySet()) {
       try {
@@ -235,11 +236,7 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
         throw new IllegalStateException("Secret/" + e.getKey() + ": " + p.field() + ": " + p.getMessage(), p);
       }
     }
-    try {
-      return ClientTls.compile(spec, material::get, u.spec().timeouts().connect(), inputs);
-    } catch (SSLException e) {
-      throw new IllegalStateException("cannot build its TLS context: " + e.getMessage(), e);
-    }
+    return material;
   }
 
   private static boolean servedOn(RouteSpec route, String listener) {
