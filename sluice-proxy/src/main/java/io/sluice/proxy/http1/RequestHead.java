@@ -1,7 +1,9 @@
 package io.sluice.proxy.http1;
 
 import io.netty.buffer.ByteBuf;
-import io.sluice.proxy.route.RequestView;
+import io.sluice.proxy.message.HeaderEdits;
+import io.sluice.proxy.message.RequestMessage;
+import io.sluice.proxy.route.split.Colouring;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
@@ -17,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Threading and lifetime: an instance belongs to one connection and is reused for each request
  * on it; the values are valid until the next request's head is read on that connection.
  */
-public final class RequestHead implements RequestView {
+public final class RequestHead implements RequestMessage {
   private static final int SLOTS = HeaderFields.SLOTS;
 
   byte[] bytes = new byte[0];
@@ -98,7 +100,7 @@ public final class RequestHead implements RequestView {
     this.clientCertLine = clientCertLine;
   }
 
-  /** {@code http} or {@code https}. */
+  @Override
   public String scheme() {
     return scheme;
   }
@@ -107,6 +109,7 @@ public final class RequestHead implements RequestView {
    * Whether a Via field of this request names {@code pseudonym} as a hop ({@code 1.1 pseudonym}): the
    * request has been through this gateway before.
    */
+  @Override
   public boolean viaNames(String pseudonym) {
     if (!viaSeen) return false;
     for (int i = 0; i < headerCount; i++) {
@@ -129,15 +132,27 @@ public final class RequestHead implements RequestView {
     return length;
   }
 
+  @Override
+  public int headLength() {
+    return length;
+  }
+
+  @Override
+  public String protocol() {
+    return http10 ? "HTTP/1.0" : "HTTP/1.1";
+  }
+
   public boolean isHttp10() {
     return http10;
   }
 
+  @Override
   public String authority() {
     return authority;
   }
 
   /** The body length from Content-Length; -1 when the body is chunked or there is none. */
+  @Override
   public long contentLength() {
     return contentLength;
   }
@@ -147,10 +162,12 @@ public final class RequestHead implements RequestView {
   }
 
   /** True when the request has a body: chunked, or a Content-Length above zero. */
+  @Override
   public boolean hasBody() {
     return chunked || contentLength > 0;
   }
 
+  @Override
   public boolean expectsContinue() {
     return expectContinue;
   }
@@ -160,6 +177,7 @@ public final class RequestHead implements RequestView {
     return keepAlive;
   }
 
+  @Override
   public int headerCount() {
     return headerCount;
   }
@@ -169,11 +187,13 @@ public final class RequestHead implements RequestView {
   }
 
   /** Name of header field {@code i} as received. */
+  @Override
   public String headerName(int i) {
     return Ascii.latin1(bytes, fields[i * SLOTS], fields[i * SLOTS + 1]);
   }
 
   /** Value of header field {@code i}, without surrounding whitespace. */
+  @Override
   public String headerValue(int i) {
     return Ascii.latin1(bytes, fields[i * SLOTS + 2], fields[i * SLOTS + 3]);
   }
@@ -184,28 +204,23 @@ public final class RequestHead implements RequestView {
     return HeaderFields.value(bytes, fields, headerCount, lowerCaseName);
   }
 
-  /**
-   * Sets a header on this request as the gateway forwards it: {@link #header} returns {@code value}
-   * for it from now on, and {@link #encodeForUpstream} drops the client's fields of that name and
-   * writes {@code line} instead. One such header per request; the next request's parse clears it.
-   *
-   * @param lowerCaseName the name, lower case; not a header the proxy manages (Host, framing,
-   *     hop-by-hop, X-Forwarded-*, X-Request-Id)
-   * @param line the whole field as sent, {@code Name: value\r\n}, pre-encoded once by the caller
-   */
-  public void setHeader(String lowerCaseName, String value, byte[] line) {
-    setHeaderName = lowerCaseName;
-    setHeaderValue = value;
-    setHeaderLine = line;
+  /** {@inheritDoc} The encoder writes the header's pre-encoded line in place of the client's fields of that name. */
+  @Override
+  public void setHeader(Colouring header) {
+    setHeaderName = header.lowerCaseName();
+    setHeaderValue = header.value();
+    setHeaderLine = header.line();
   }
 
   /** Whether the name of field {@code i} is {@code lowerName} (compared case-insensitively, without building a string). */
+  @Override
   public boolean headerNameIs(int i, String lowerName) {
     int ns = fields[i * SLOTS];
     return fields[i * SLOTS + 1] - ns == lowerName.length() && Ascii.equalsIgnoreCase(bytes, ns, lowerName);
   }
 
   /** Whether field {@code i} is hop-by-hop (Connection, Transfer-Encoding, Keep-Alive, ..., or named in Connection). */
+  @Override
   public boolean isHopByHop(int i) {
     int code = fields[i * SLOTS + 4];
     return code == HeaderName.CONNECTION || code == HeaderName.HOP_BY_HOP || code == HeaderName.TRANSFER_ENCODING
@@ -213,11 +228,13 @@ public final class RequestHead implements RequestView {
   }
 
   /** High 64 bits of the X-Request-Id the gateway generated for this request; with the low ones 0 when it generated none. */
+  @Override
   public long generatedRequestIdHigh() {
     return requestIdHigh;
   }
 
   /** Low 64 bits of the X-Request-Id the gateway generated for this request. */
+  @Override
   public long generatedRequestIdLow() {
     return requestIdLow;
   }
@@ -628,7 +645,7 @@ public final class RequestHead implements RequestView {
    * @param upstreamPath the path to send, or null to send the target as received
    * @param hostOverride the Host to send instead of the client's, or null
    */
-  public void encodeForUpstream(ByteBuf out, @Nullable String upstreamPath, @Nullable String hostOverride, byte[] viaLine) {
+  void encodeForUpstream(ByteBuf out, @Nullable String upstreamPath, @Nullable String hostOverride, byte[] viaLine) {
     byte[] b = bytes;
     int methodLength = method.length();
     out.writeBytes(b, 0, methodLength + 1);
@@ -711,7 +728,7 @@ public final class RequestHead implements RequestView {
    * @param bodyLength the length of the body that follows the head, sent as Content-Length; -1 to
    *     frame the body as received
    */
-  public void encodeForUpstream(ByteBuf out, String method, String path, @Nullable String query, String hostHeader,
+  void encodeForUpstream(ByteBuf out, String method, String path, @Nullable String query, String hostHeader,
       byte[] viaLine, HeaderEdits edits, long bodyLength) {
     byte[] b = bytes;
     out.writeCharSequence(method, StandardCharsets.ISO_8859_1);

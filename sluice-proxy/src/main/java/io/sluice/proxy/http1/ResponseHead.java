@@ -1,6 +1,8 @@
 package io.sluice.proxy.http1;
 
 import io.netty.buffer.ByteBuf;
+import io.sluice.proxy.message.HeaderEdits;
+import io.sluice.proxy.message.ResponseMessage;
 import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
@@ -11,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Threading and lifetime: one instance per upstream connection, reused for each response; values
  * are valid until the next response head is read.
  */
-public final class ResponseHead {
+public final class ResponseHead implements ResponseMessage {
   private static final int SLOTS = HeaderFields.SLOTS;
 
   byte[] bytes = new byte[512];
@@ -37,6 +39,7 @@ public final class ResponseHead {
     return length;
   }
 
+  @Override
   public int status() {
     return status;
   }
@@ -47,6 +50,11 @@ public final class ResponseHead {
 
   public long contentLength() {
     return contentLength;
+  }
+
+  @Override
+  public long bodyLength() {
+    return chunked || transferEncoded ? -1 : contentLength;
   }
 
   public boolean isChunked() {
@@ -63,27 +71,32 @@ public final class ResponseHead {
     return http10 ? keepAliveRequested && !closeRequested : !closeRequested;
   }
 
+  @Override
   public int headerCount() {
     return headerCount;
   }
 
   /** Name of header field {@code i} as received. */
+  @Override
   public String headerName(int i) {
     return Ascii.latin1(bytes, fields[i * SLOTS], fields[i * SLOTS + 1]);
   }
 
   /** Value of header field {@code i}, without surrounding whitespace. */
+  @Override
   public String headerValue(int i) {
     return Ascii.latin1(bytes, fields[i * SLOTS + 2], fields[i * SLOTS + 3]);
   }
 
   /** Whether the name of field {@code i} is {@code lowerName} (compared case-insensitively, without building a string). */
+  @Override
   public boolean headerNameIs(int i, String lowerName) {
     int ns = fields[i * SLOTS];
     return fields[i * SLOTS + 1] - ns == lowerName.length() && Ascii.equalsIgnoreCase(bytes, ns, lowerName);
   }
 
   /** Whether field {@code i} is hop-by-hop (Connection, Transfer-Encoding, Keep-Alive, ..., or named in Connection). */
+  @Override
   public boolean isHopByHop(int i) {
     int code = fields[i * SLOTS + 4];
     return code == HeaderName.CONNECTION || code == HeaderName.HOP_BY_HOP || code == HeaderName.TRANSFER_ENCODING
@@ -91,6 +104,7 @@ public final class ResponseHead {
   }
 
   /** The first value of a header (name in lower case), or null. */
+  @Override
   public @Nullable String header(String lowerCaseName) {
     return HeaderFields.value(bytes, fields, headerCount, lowerCaseName);
   }

@@ -15,7 +15,7 @@ import io.sluice.api.ConfigSet;
 import io.sluice.api.ObjectRef;
 import io.sluice.api.listener.ListenerSpec;
 import io.sluice.proxy.RouteDecision;
-import io.sluice.proxy.http1.RequestHead;
+import io.sluice.proxy.message.RequestMessage;
 import io.sluice.proxy.upstream.Endpoint;
 import io.sluice.proxy.upstream.HostPort;
 import java.net.InetSocketAddress;
@@ -282,7 +282,7 @@ public final class DataPlane {
    * @param listener the listener to consult, or null for the first (by name) whose routes match
    * @throws IllegalArgumentException when {@code listener} names no listener, or none is configured
    */
-  public RouteDecision explain(@org.jspecify.annotations.Nullable String listener, RequestHead head) {
+  public RouteDecision explain(@org.jspecify.annotations.Nullable String listener, RequestMessage head) {
     RuntimeSnapshot s = snapshot;
     List<String> names = s.config().listeners().stream().map(ConfigObject::name).toList();
     if (names.isEmpty()) throw new IllegalArgumentException("no listener is configured");

@@ -3,7 +3,7 @@ package io.sluice.proxy.internal;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.sluice.api.route.DirectResponse;
-import io.sluice.proxy.http1.RequestHead;
+import io.sluice.proxy.message.RequestMessage;
 import java.nio.charset.StandardCharsets;
 import io.sluice.filter.LocalResponse;
 import java.util.Map;
@@ -54,7 +54,7 @@ final class DirectResponder {
    * The response as a {@link LocalResponse}, for routes whose filters have a response phase; null
    * when it can only be written as configured (then the response phase is skipped).
    */
-  @Nullable LocalResponse local(RequestHead request) {
+  @Nullable LocalResponse local(RequestMessage request) {
     if (!echo) return local;
     try {
       return asLocal(echoBody(request));
@@ -75,7 +75,7 @@ final class DirectResponder {
   }
 
   /** Encodes the response to {@code request}; the caller writes it and owns the buffer. */
-  ByteBuf encode(ByteBufAllocator alloc, RequestHead request, boolean close) {
+  ByteBuf encode(ByteBufAllocator alloc, RequestMessage request, boolean close) {
     byte[] b = echo ? echoBody(request) : body;
     ByteBuf out = alloc.ioBuffer(head.length + b.length + 64);
     out.writeBytes(head);
@@ -86,7 +86,7 @@ final class DirectResponder {
     return out;
   }
 
-  private static byte[] echoBody(RequestHead r) {
+  private static byte[] echoBody(RequestMessage r) {
     StringBuilder j = new StringBuilder(256);
     j.append("{\"method\":");
     Responses.jsonString(j, r.method());

@@ -4,6 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.sluice.filter.ClientCertificate;
+import io.sluice.proxy.message.HeaderEdits;
+import io.sluice.proxy.message.ResponseMessage;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -12,9 +14,9 @@ import org.jspecify.annotations.Nullable;
  * connection alive or closes it); the exchange decides (route, filters, upstream, response). The
  * HTTP/1.1 connection ({@link DownstreamHandler}) implements it; an HTTP/2 stream can.
  *
- * <p>What remains HTTP/1.1 here: the bytes the exchange writes are encoded responses (the
- * upstream's head re-encoded, local and direct responses); moving that encoding behind this
- * interface is the next step, with HTTP/2.
+ * <p>The connection encodes what goes to its client: the upstream's response head
+ * ({@link #encodeResponseHead}) and the gateway's errors ({@link #encodeError}). What remains
+ * HTTP/1.1 in the exchange: local and direct responses arrive here already encoded.
  *
  * <p>Threading: the connection's event loop only.
  */
@@ -55,6 +57,30 @@ interface Downstream {
    * @param close close it in any case (the request body is not going to be read)
    */
   boolean beginLocalResponse(boolean close);
+
+  /** {@link #encodeResponseHead}'s {@code bodyLength}: the body is framed as the upstream framed it. */
+  long BODY_AS_RECEIVED = -2;
+  /** {@link #encodeResponseHead}'s {@code bodyLength}: the body's length is known only when it ends. */
+  long BODY_UNTIL_END = -1;
+
+  /**
+   * The upstream's response head, encoded for the client with the response filters' {@code edits}
+   * (the connection decides framing and keep-alive, as {@link #beginResponse} does); the caller
+   * writes it, then the body as {@link #responseBodyFramed()} says.
+   *
+   * @param noBody the response has no body whatever its head says (a HEAD request, 204, 304)
+   * @param bodyLength {@link #BODY_AS_RECEIVED}, {@link #BODY_UNTIL_END} (the body is sent as it
+   *     comes, without the upstream's framing), or the exact length of the body that follows (the
+   *     filters' body phase made it; {@code edits} carry its Content-Length)
+   */
+  ByteBuf encodeResponseHead(ResponseMessage head, @Nullable HeaderEdits edits, boolean noBody, long bodyLength);
+
+  /**
+   * After {@link #encodeResponseHead}: whether the body goes to the client with the upstream's own
+   * framing (an HTTP/1.1 chunked body passes through as received: {@link UpstreamStream#BODY_FRAMED}),
+   * or as its content ({@link UpstreamStream#BODY_DECODED}).
+   */
+  boolean responseBodyFramed();
 
   /** The gateway's error response for this request, encoded (the connection decides keep-alive); the caller writes it. */
   ByteBuf encodeError(int status, String reason, String message);

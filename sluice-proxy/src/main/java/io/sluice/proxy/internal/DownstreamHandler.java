@@ -15,6 +15,10 @@ import io.sluice.proxy.http1.ChunkedParser;
 import io.sluice.proxy.http1.HttpParseException;
 import io.sluice.proxy.http1.RequestHead;
 import io.sluice.proxy.http1.RequestHeadReader;
+import io.sluice.proxy.http1.ResponseEncoder;
+import io.sluice.proxy.http1.ResponseHead;
+import io.sluice.proxy.message.HeaderEdits;
+import io.sluice.proxy.message.ResponseMessage;
 import io.sluice.proxy.tls.internal.ClientIdentity;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -66,6 +70,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Do
   private final RequestHeadReader reader = new RequestHeadReader();
   private final ChunkedParser requestChunks = new ChunkedParser(400);
   private final ProxyExchange exchange;
+  /** Where a chunked body read for the filters goes. */
+  private final ChunkedParser.DataSink filterBodySink;
   @SuppressWarnings("NullAway.Init") // set in channelActive, the first event a handler gets
   private ChannelHandlerContext ctx;
   @SuppressWarnings("NullAway.Init")
@@ -87,6 +93,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Do
   private boolean requestComplete;
   private boolean responseStarted;
   private boolean closeAfterResponse;
+  /** The response head written last passes the upstream's chunked framing on ({@link #responseBodyFramed}). */
+  private boolean responseBodyFramed;
   private boolean continueSent;
   /** The listener's request buffer for the current request, in bytes (0: off). */
   private int requestBufferLimit;
@@ -103,6 +111,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Do
   DownstreamHandler(ListenerRuntime listener) {
     this.listener = listener;
     this.exchange = new ProxyExchange(this, listener);
+    this.filterBodySink = exchange::filterBody;
   }
 
   @Override
@@ -338,7 +347,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Do
     int from = in.readerIndex();
     int to = in.writerIndex();
     if (request().isChunked()) {
-      in.readerIndex(requestChunks.scan(in, from, to, exchange.filterBodySink()));
+      in.readerIndex(requestChunks.scan(in, from, to, filterBodySink));
       requestComplete = requestChunks.isDone();
     } else {
       int n = (int) Math.min(bodyRemaining, to - from);
@@ -452,6 +461,40 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Do
     if (close || draining || (h != null && h.expectsContinue() && !requestComplete)) closeAfterResponse = true;
     responseStarted = true;
     return closeAfterResponse;
+  }
+
+  @Override
+  public ByteBuf encodeResponseHead(ResponseMessage head, @Nullable HeaderEdits edits, boolean noBody, long bodyLength) {
+    boolean client10 = request().isHttp10();
+    if (!(head instanceof ResponseHead h1)) {
+      // Another protocol's head (no upstream speaks one yet): its body is sent as it comes, delimited by the close.
+      boolean untilClose = !noBody && bodyLength < 0 && (bodyLength == BODY_UNTIL_END || head.bodyLength() < 0);
+      boolean close = beginResponse(untilClose);
+      responseBodyFramed = false;
+      return ResponseEncoder.encode(ctx.alloc(), head, edits, close, client10 && !close);
+    }
+    boolean chunked;
+    boolean untilClose;
+    if (noBody) {
+      chunked = untilClose = false;
+    } else if (bodyLength == BODY_AS_RECEIVED) {
+      // Chunked stays chunked, except for an HTTP/1.0 client: it gets the content, delimited by the close.
+      chunked = h1.isChunked() && !client10;
+      untilClose = h1.isChunked() ? client10 : h1.bodyLength() < 0;
+    } else {
+      chunked = false;
+      untilClose = bodyLength == BODY_UNTIL_END;
+    }
+    boolean close = beginResponse(untilClose);
+    responseBodyFramed = chunked;
+    ByteBuf out = ctx.alloc().ioBuffer(h1.length() + 96);
+    h1.encodeForDownstream(out, chunked, close, client10 && !close, edits);
+    return out;
+  }
+
+  @Override
+  public boolean responseBodyFramed() {
+    return responseBodyFramed;
   }
 
   @Override

@@ -7,7 +7,7 @@ import io.sluice.proxy.accesslog.internal.CompiledAccessLog;
 import io.sluice.filter.Attributes;
 import io.sluice.filter.ClientCertificate;
 import io.sluice.proxy.filter.internal.FilterExchange;
-import io.sluice.proxy.http1.RequestHead;
+import io.sluice.proxy.message.RequestMessage;
 import io.sluice.proxy.metrics.internal.Meter;
 import io.sluice.proxy.tracing.internal.ExchangeTrace;
 import io.sluice.proxy.tracing.internal.ListenerTracing;
@@ -37,7 +37,7 @@ final class Observation {
 
   private boolean open;
   private @Nullable ListenerObservability listener;
-  private @Nullable RequestHead request;
+  private @Nullable RequestMessage request;
   private @Nullable RuntimeRoute route;
   private @Nullable UpstreamRuntime upstream;
   private @Nullable Endpoint endpoint;
@@ -58,7 +58,7 @@ final class Observation {
   private @Nullable String rejectedClient;
 
   /** A request head was read; {@code headStart} is when its first byte arrived. */
-  void begin(ListenerConfig c, RequestHead h, long headStart) {
+  void begin(ListenerConfig c, RequestMessage h, long headStart) {
     if (loop < 0) loop = LoopThread.current().index();
     open = true;
     listener = c.observability;
@@ -71,7 +71,7 @@ final class Observation {
     lastAttemptNanos = -1;
     status = 0;
     reason = null;
-    bytesIn = h.length();
+    bytesIn = h.headLength();
     bytesOut = 0;
     filters = null;
   }
@@ -80,7 +80,7 @@ final class Observation {
   void route(@Nullable RuntimeRoute r) {
     route = r;
     ListenerObservability l = listener;
-    RequestHead h = request;
+    RequestMessage h = request;
     if (l == null || h == null || l.tracing() == null) return;
     ListenerTracing t = l.tracing();
     RouteObservability ro = r == null ? null : r.observability();
@@ -118,7 +118,7 @@ final class Observation {
     newConnection = false;
     UpstreamRuntime u = upstream;
     Endpoint e = endpoint;
-    RequestHead h = request;
+    RequestMessage h = request;
     if (trace.active() && u != null && e != null && h != null) return trace.attempt(head, alloc, h, u.name, e, now);
     return head;
   }
@@ -253,7 +253,7 @@ final class Observation {
 
   private void log(ListenerObservability l, CompiledAccessLog log, int st, @Nullable String rsn, long duration,
       @Nullable String traceId) {
-    RequestHead h = request;
+    RequestMessage h = request;
     RuntimeRoute r = route;
     Endpoint e = endpoint;
     long startMillis = System.currentTimeMillis() - duration / 1_000_000;
@@ -265,7 +265,7 @@ final class Observation {
       boolean ua = log.format().usesUserAgent();
       boolean id = log.format().usesRequestId();
       entry = new AccessLogEntry(log, startMillis, l.name(), h.clientIp(), h.method(), h.host(), h.path(), h.query(),
-          h.isHttp10() ? "HTTP/1.0" : "HTTP/1.1", st, rsn, bytesIn, bytesOut, duration, lastAttemptNanos,
+          h.protocol(), st, rsn, bytesIn, bytesOut, duration, lastAttemptNanos,
           r == null ? null : r.name(), e == null ? null : e.address(), id ? h.header("x-request-id") : null,
           id ? h.generatedRequestIdHigh() : 0, id ? h.generatedRequestIdLow() : 0, traceId,
           ua ? h.header("user-agent") : null, consumer(), clientCertificate == null ? null : clientCertificate.subject());

@@ -9,9 +9,10 @@ import io.sluice.filter.LocalResponse;
 import io.sluice.proxy.filter.internal.ExchangeHost;
 import io.sluice.proxy.filter.internal.FilterChain;
 import io.sluice.proxy.filter.internal.FilterExchange;
-import io.sluice.proxy.http1.ChunkedParser;
-import io.sluice.proxy.http1.RequestHead;
-import io.sluice.proxy.http1.ResponseHead;
+import io.sluice.proxy.message.HeaderEdits;
+import io.sluice.proxy.message.RequestMessage;
+import io.sluice.proxy.message.ResponseMessage;
+import io.sluice.proxy.message.UpstreamRequest;
 import io.sluice.proxy.route.split.Colouring;
 import io.sluice.proxy.upstream.Endpoint;
 import org.jspecify.annotations.Nullable;
@@ -36,9 +37,10 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
   /** Breakers, endpoint picks, retries and the route's request timeout. */
   private final UpstreamAttempts attempts = new UpstreamAttempts(this);
   private final Runnable responseFiltered = this::responseFiltered;
-  private final ChunkedParser.DataSink bodySink = this::filterBody;
+  /** The request as it goes upstream, described afresh for each attempt. */
+  private final UpstreamRequest upstreamRequest = new UpstreamRequest();
 
-  private @Nullable RequestHead request;
+  private @Nullable RequestMessage request;
   private @Nullable RuntimeRoute route;
   private @Nullable UpstreamStream upstream;
   private boolean upstreamNeedsFlush;
@@ -47,7 +49,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
   /** The listener's request buffer when the request arrived (0: request buffering is off). */
   private int requestBufferBytes;
   /** The upstream's response head, while it waits for the filters (async, or collecting the body). */
-  private @Nullable ResponseHead responseHead;
+  private @Nullable ResponseMessage responseHead;
   /** The upstream response's body is being read into memory for the filters' body phase; its head waits. */
   private boolean collecting;
   /** The filter runtime, created for the first request whose route has filters. */
@@ -61,8 +63,8 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
   }
 
   /** The request of the exchange in progress; calling this between exchanges is a bug. */
-  private RequestHead request() {
-    RequestHead h = request;
+  private RequestMessage request() {
+    RequestMessage h = request;
     if (h == null) throw new IllegalStateException("no exchange in progress");
     return h;
   }
@@ -75,8 +77,8 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
   }
 
   /** The upstream's response head that waits while its body is collected. */
-  private ResponseHead responseHead() {
-    ResponseHead h = responseHead;
+  private ResponseMessage responseHead() {
+    ResponseMessage h = responseHead;
     if (h == null) throw new IllegalStateException("no response head is waiting");
     return h;
   }
@@ -98,20 +100,15 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
   // ---- driven by the connection
 
   /** A request head was read; {@code headStart} is when its first byte arrived. */
-  void observeHead(ListenerConfig c, RequestHead h, long headStart) {
+  void observeHead(ListenerConfig c, RequestMessage h, long headStart) {
     obs.begin(c, h, headStart);
-  }
-
-  /** The sink a chunked body being read for the filters goes to. */
-  ChunkedParser.DataSink filterBodySink() {
-    return bodySink;
   }
 
   /**
    * Starts the exchange of {@code h} (its connection fields set, its framing read by the
    * connection): routes it, then runs its filters or sends it on.
    */
-  void start(RequestHead h, ListenerConfig c) {
+  void start(RequestMessage h, ListenerConfig c) {
     request = h;
     collecting = false;
     responseHead = null;
@@ -148,7 +145,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
   }
 
   /** Sends the request where its route says: the direct response, or the upstream. */
-  private void proceed(RequestHead h, RuntimeRoute r) {
+  private void proceed(RequestMessage h, RuntimeRoute r) {
     FilterExchange x = filtered ? filters : null;
     if (x != null && x.bodyLimit() != Long.MAX_VALUE) {
       long max = x.bodyLimit();
@@ -157,7 +154,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
         respondError(413, "request_body_too_large", "request body larger than " + max + " bytes");
         return;
       }
-      if (h.isChunked()) down.limitBody(max);
+      if (h.contentLength() < 0) down.limitBody(max);
     }
     DirectResponder direct = r.direct();
     if (direct != null) {
@@ -177,7 +174,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
     RouteTraffic traffic = traffic(r);
     // The colour is set before the split, so that the route's canary rules see it.
     Colouring colour = traffic.colour();
-    if (colour != null) h.setHeader(colour.lowerCaseName(), colour.value(), colour.line());
+    if (colour != null) h.setHeader(colour);
     this.route = r;
     if (down.requestComplete()) {
       // No body, or one a filter already read (it goes out with the head).
@@ -197,7 +194,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
   }
 
   /** The route's split picks the upstream and the first attempt starts. */
-  private void startUpstream(RequestHead h, RuntimeRoute r) {
+  private void startUpstream(RequestMessage h, RuntimeRoute r) {
     RouteTraffic traffic = traffic(r);
     UpstreamRuntime u = traffic.split().pick(h);
     attempts.begin(u, traffic, h, bodyBuffered);
@@ -300,7 +297,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
    * {@code head} unless null is returned (the endpoint's connection limit is reached).
    */
   @Nullable UpstreamStream openStream(UpstreamRuntime u, Endpoint e, ByteBuf head, boolean fresh) {
-    RequestHead h = request();
+    RequestMessage h = request();
     boolean replayable = bodyBuffered || !h.hasBody();
     long timeout = attempts.responseTimeoutNanos(u);
     boolean complete = down.requestComplete();
@@ -360,19 +357,19 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
     return down.eventLoop();
   }
 
-  /** The current request's head as the upstream gets it (with a buffered body, if any); the caller owns the buffer. */
-  ByteBuf encodeUpstreamHead() {
-    RequestHead h = request();
+  /**
+   * The current request as the upstream gets it, encoded by the upstream's codec, with the trace's
+   * headers for this attempt and the buffered body, if any; the caller owns the buffer.
+   */
+  ByteBuf encodeUpstreamRequest() {
+    RequestMessage h = request();
     RuntimeRoute r = route();
     String path = r.stripPrefix() == null ? null : r.rewritePath(h.path());
-    ByteBuf head;
-    if (filtered) {
-      head = filters().encodeUpstreamRequest(down.alloc(), path, listener.via.line);
-    } else {
-      head = down.alloc().ioBuffer(h.length() + 256);
-      h.encodeForUpstream(head, path, r.hostRewrite(), listener.via.line);
-    }
-    return obs.attemptStarted(head, down.alloc());
+    UpstreamRequest u = upstreamRequest.reset(h, path, r.hostRewrite(), listener.via.line);
+    ByteBuf body = filtered ? filters().describeUpstreamRequest(u) : null;
+    ByteBuf head = obs.attemptStarted(UpstreamConnection.encodeHead(down.alloc(), u), down.alloc());
+    if (body == null) return head;
+    return down.alloc().compositeBuffer(2).addComponents(true, head, body);
   }
 
   // ---- filters (ExchangeHost): called by the FilterExchange
@@ -456,7 +453,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
   }
 
   @Override
-  public int onResponseHead(ResponseHead head) {
+  public int onResponseHead(ResponseMessage head) {
     if (attempts.responded(head.status())) {
       // Retried elsewhere: this response is dropped unread, with its connection.
       return UpstreamStream.DROP;
@@ -482,7 +479,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
   /** The response filters finished after waiting: the head goes out (or the filters' response), then the body. */
   private void responseFiltered() {
     UpstreamStream up = upstream;
-    ResponseHead head = responseHead;
+    ResponseMessage head = responseHead;
     FilterExchange x = filtersInUse();
     if (up == null || head == null || x == null || down.isClosed()) return;
     if (x.responseReplaced()) {
@@ -506,26 +503,22 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
    * Writes the upstream's response head to the client (with the filters' edits), or, when a filter
    * reads the body, holds it while the body is collected. Returns how the stream delivers the body.
    */
-  private int startResponse(ResponseHead head, @Nullable FilterExchange x) {
+  private int startResponse(ResponseMessage head, @Nullable FilterExchange x) {
     int status = head.status();
-    RequestHead req = request();
-    boolean noBody = req.method().equals("HEAD") || status == 204 || status == 304;
-    if (!noBody && x != null && x.collectResponseBody(head.isChunked() ? -1 : head.contentLength())) {
+    boolean noBody = request().method().equals("HEAD") || status == 204 || status == 304;
+    if (!noBody && x != null && x.collectResponseBody(head.bodyLength())) {
       // A filter reads the body: the head waits until it is in (or over the limit).
       responseHead = head;
       collecting = true;
       return UpstreamStream.BODY_DECODED;
     }
     responseHead = null;
-    boolean client10 = req.isHttp10();
-    // Chunked stays chunked, except for an HTTP/1.0 client: it gets the content, delimited by the close.
-    boolean chunked = !noBody && head.isChunked() && !client10;
-    boolean untilClose = !noBody && (head.isChunked() ? client10 : head.contentLength() < 0 || head.isTransferEncodedUntilClose());
-    boolean close = down.beginResponse(untilClose);
-    ByteBuf out = down.alloc().ioBuffer(head.length() + 64);
-    head.encodeForDownstream(out, chunked, close, client10 && !close, x == null ? null : x.responseEdits());
-    down.write(obs.out(out));
-    return chunked ? UpstreamStream.BODY_FRAMED : UpstreamStream.BODY_DECODED;
+    writeResponseHead(head, x == null ? null : x.responseEdits(), noBody, Downstream.BODY_AS_RECEIVED);
+    return down.responseBodyFramed() ? UpstreamStream.BODY_FRAMED : UpstreamStream.BODY_DECODED;
+  }
+
+  private void writeResponseHead(ResponseMessage head, @Nullable HeaderEdits edits, boolean noBody, long bodyLength) {
+    down.write(obs.out(down.encodeResponseHead(head, edits, noBody, bodyLength)));
   }
 
   @Override
@@ -540,14 +533,11 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
       return;
     }
     // Over the limit: the head goes out as the filters left it, then what was read, then the rest
-    // as it comes, de-chunked and close-delimited.
+    // as it comes, without the upstream's framing.
     collecting = false;
-    ResponseHead head = responseHead();
+    ResponseMessage head = responseHead();
     responseHead = null;
-    boolean close = down.beginResponse(true);
-    ByteBuf out = down.alloc().ioBuffer(head.length() + 64);
-    head.encodeForDownstream(out, false, close, false, x.responseEdits());
-    down.write(obs.out(out));
+    writeResponseHead(head, x.responseEdits(), false, Downstream.BODY_UNTIL_END);
     ByteBuf sofar = x.takeResponseBody();
     if (sofar != null) down.write(obs.out(sofar));
     down.write(obs.out(data));
@@ -571,15 +561,11 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
         x.writeReplacement();
         return;
       }
-      ResponseHead head = responseHead();
+      ResponseMessage head = responseHead();
       responseHead = null;
       ByteBuf body = x.takeResponseBody();
       int length = body == null ? 0 : body.readableBytes();
-      boolean client10 = request().isHttp10();
-      boolean close = down.beginResponse(false);
-      ByteBuf out = down.alloc().ioBuffer(head.length() + 96);
-      head.encodeForDownstream(out, false, close, client10 && !close, x.responseEditsWithLength(length));
-      down.write(obs.out(out));
+      writeResponseHead(head, x.responseEditsWithLength(length), false, length);
       if (body != null) down.write(obs.out(body));
     }
     down.flush();

@@ -4,7 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.api.codec.Durations;
-import io.sluice.proxy.http1.RequestHead;
+import io.sluice.proxy.message.RequestMessage;
 import io.sluice.proxy.upstream.Endpoint;
 import io.sluice.proxy.upstream.breaker.Breaker;
 import io.sluice.proxy.upstream.lb.EndpointFilter;
@@ -50,7 +50,7 @@ final class UpstreamAttempts implements EndpointFilter {
   private @Nullable UpstreamRuntime upstream;
   private @Nullable RetryRules rules;
   private @Nullable RouteTraffic traffic;
-  private @Nullable RequestHead request;
+  private @Nullable RequestMessage request;
   private boolean active;
   private int attempts;
   private int triedCount;
@@ -87,7 +87,7 @@ final class UpstreamAttempts implements EndpointFilter {
    * @param bodyBuffered the whole body is in memory already (request buffering): it is kept for
    *     replay whatever the retry policy, since a connection the upstream refused lets it go again
    */
-  void begin(UpstreamRuntime upstream, RouteTraffic traffic, RequestHead request, boolean bodyBuffered) {
+  void begin(UpstreamRuntime upstream, RouteTraffic traffic, RequestMessage request, boolean bodyBuffered) {
     this.upstream = upstream;
     this.traffic = traffic;
     this.request = request;
@@ -129,7 +129,7 @@ final class UpstreamAttempts implements EndpointFilter {
    */
   void next() {
     UpstreamRuntime u = upstream;
-    RequestHead h = request;
+    RequestMessage h = request;
     Breaker breaker = u.breaker;
     if (breaker != null && !breaker.tryAcquire()) {
       endExchange();
@@ -185,7 +185,7 @@ final class UpstreamAttempts implements EndpointFilter {
 
   /** The head to send, followed for a retry by the body sent so far. */
   ByteBuf requestHead() {
-    ByteBuf head = down.encodeUpstreamHead();
+    ByteBuf head = down.encodeUpstreamRequest();
     if (replay.isEmpty()) return head;
     CompositeByteBuf all = down.alloc().compositeBuffer(replay.size() + 1);
     all.addComponent(true, head);

@@ -2,6 +2,7 @@ package io.sluice.proxy.internal;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -17,7 +18,9 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.proxy.http1.ChunkedParser;
 import io.sluice.proxy.http1.HttpParseException;
+import io.sluice.proxy.http1.RequestEncoder;
 import io.sluice.proxy.http1.ResponseHead;
+import io.sluice.proxy.message.UpstreamRequest;
 import io.sluice.proxy.tls.internal.ClientTls;
 import io.sluice.proxy.upstream.Endpoint;
 import java.io.IOException;
@@ -110,6 +113,11 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements U
     this.loopContext = loopContext;
     this.endpoint = endpoint;
     this.unexpected = unexpected;
+  }
+
+  /** {@code request}'s head as this codec sends it (HTTP/1.1); the caller owns the buffer. */
+  static ByteBuf encodeHead(ByteBufAllocator alloc, UpstreamRequest request) {
+    return RequestEncoder.encode(alloc, request);
   }
 
   /**

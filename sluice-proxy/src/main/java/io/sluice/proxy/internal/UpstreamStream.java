@@ -1,7 +1,7 @@
 package io.sluice.proxy.internal;
 
 import io.netty.buffer.ByteBuf;
-import io.sluice.proxy.http1.ResponseHead;
+import io.sluice.proxy.message.ResponseMessage;
 
 /**
  * The upstream side of one exchange attempt: where its request goes and where its response comes
@@ -62,7 +62,7 @@ interface UpstreamStream {
      * @return {@link #BODY_FRAMED}, {@link #BODY_DECODED}, {@link #DROP} or {@link #WAIT}; for a
      *     response without a body (HEAD, 204, 304) the delivery modes mean the same
      */
-    int onResponseHead(ResponseHead head);
+    int onResponseHead(ResponseMessage head);
 
     /** Response body bytes, in the mode asked for; the callee owns the buffer. */
     void onResponseData(ByteBuf data);

@@ -19,10 +19,11 @@ import io.sluice.filter.LocalResponse;
 import io.sluice.filter.Request;
 import io.sluice.filter.Response;
 import io.sluice.proxy.http1.Ascii;
-import io.sluice.proxy.http1.HeaderEdits;
 import io.sluice.proxy.http1.HttpParseException;
-import io.sluice.proxy.http1.RequestHead;
-import io.sluice.proxy.http1.ResponseHead;
+import io.sluice.proxy.message.HeaderEdits;
+import io.sluice.proxy.message.RequestMessage;
+import io.sluice.proxy.message.ResponseMessage;
+import io.sluice.proxy.message.UpstreamRequest;
 import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
 import java.util.ArrayList;
@@ -78,8 +79,8 @@ public final class FilterExchange implements Exchange {
   private final HeaderEdits responseEdits = new HeaderEdits();
   private final RequestView requestView = new RequestView();
   private final ResponseView responseView = new ResponseView();
-  private final RequestHeaders requestHeaders = new RequestHeaders();
-  private final ResponseHeaders responseHeaders = new ResponseHeaders();
+  private final RequestMessageers requestHeaders = new RequestMessageers();
+  private final ResponseMessageers responseHeaders = new ResponseMessageers();
   private final BodyView bodyView = new BodyView(false);
   private final BodyView responseBodyView = new BodyView(true);
 
@@ -91,7 +92,7 @@ public final class FilterExchange implements Exchange {
   private int phase = IDLE;
   private int generation;
   private @Nullable FilterChain chain;
-  private @Nullable RequestHead head;
+  private @Nullable RequestMessage head;
   private String route = "";
   private String listener = "";
   private int index;
@@ -107,7 +108,7 @@ public final class FilterExchange implements Exchange {
   private boolean bodyReplaced;
   private long bodyLimit = Long.MAX_VALUE;
 
-  private @Nullable ResponseHead upstreamHead;
+  private @Nullable ResponseMessage upstreamHead;
   private @Nullable LocalResponse local;
   private int responseIndex;
   private @Nullable Runnable resume;
@@ -154,7 +155,7 @@ public final class FilterExchange implements Exchange {
    * @param asyncTimeout how long a filter's async result may keep a phase waiting (the listener's
    *     {@code timeouts.filter}); past it the exchange answers 504 {@code filter_timeout}
    */
-  public void start(FilterChain chain, RequestHead head, String route, String listener, @Nullable String routeAuthority,
+  public void start(FilterChain chain, RequestMessage head, String route, String listener, @Nullable String routeAuthority,
       Duration asyncTimeout) {
     this.chain = chain;
     this.asyncTimeoutNanos = asyncTimeout.toNanos();
@@ -212,29 +213,16 @@ public final class FilterExchange implements Exchange {
   }
 
   /**
-   * The request head to send upstream, followed by the buffered or replaced body if there is one;
-   * the caller owns the buffer. May be called again (a retry on a new connection).
-   *
-   * @param routePath the path after the route's own rewrite, or null when the route does not rewrite it
-   * @param viaLine the gateway's own Via field, appended after the received ones
+   * Adds what the filters changed to {@code out} (the route's description of the request to send)
+   * and returns the buffered or replaced body that follows the head, as a retained duplicate the
+   * caller owns; null when the body streams (or is empty). May be called again (a retry).
    */
-  public ByteBuf encodeUpstreamRequest(ByteBufAllocator alloc, @Nullable String routePath, byte[] viaLine) {
+  public @Nullable ByteBuf describeUpstreamRequest(UpstreamRequest out) {
     if (phase == REQUEST) phase = SENT;
-    RequestHead h = head;
-    ByteBuf out = alloc.ioBuffer(h.length() + 256 + 64 * requestEdits.addedCount());
     // A body-less request whose (empty) body was only "buffered" for a filter is sent as it came.
-    ByteBuf b = bodyReplaced || h.hasBody() ? body : null;
-    if (method == null && path == null && !querySet && authority == null && b == null && requestEdits.isEmpty()) {
-      h.encodeForUpstream(out, routePath, routeAuthority, viaLine);
-      return out;
-    }
-    String p = path != null ? path : routePath != null ? routePath : h.path();
-    h.encodeForUpstream(out, method != null ? method : h.method(), p, querySet ? query : h.query(), requestView.authority(),
-        viaLine, requestEdits, b == null ? -1 : b.readableBytes());
-    if (b == null || !b.isReadable()) return out;
-    CompositeByteBuf whole = alloc.compositeBuffer(2);
-    whole.addComponents(true, out, b.retainedDuplicate());
-    return whole;
+    ByteBuf b = bodyReplaced || head.hasBody() ? body : null;
+    out.edit(method, path, querySet, query, authority, requestEdits, b == null ? -1 : b.readableBytes());
+    return b == null || !b.isReadable() ? null : b.retainedDuplicate();
   }
 
   /** Whether the response phase has anything to run. */
@@ -248,7 +236,7 @@ public final class FilterExchange implements Exchange {
    * @param resume run on the event loop when a pending response phase is done
    * @return {@link #RESPONSE_CONTINUE}, {@link #RESPONSE_PENDING} or {@link #RESPONSE_REPLACED}
    */
-  public int filterUpstreamResponse(ResponseHead h, Runnable resume) {
+  public int filterUpstreamResponse(ResponseMessage h, Runnable resume) {
     upstreamHead = h;
     responseVisible = visitedCount;
     if (!hasResponsePhase()) return RESPONSE_CONTINUE;
@@ -899,7 +887,7 @@ public final class FilterExchange implements Exchange {
     }
   }
 
-  private final class RequestHeaders implements Headers {
+  private final class RequestMessageers implements Headers {
     @Override
     public @Nullable String get(String name) {
       String lower = name.toLowerCase(Locale.ROOT);
@@ -925,7 +913,7 @@ public final class FilterExchange implements Exchange {
 
     /** The first received value of {@code lower} (hop-by-hop fields left out); every one into {@code out} when given. */
     private @Nullable String received(String lower, @Nullable List<String> out) {
-      RequestHead h = head;
+      RequestMessage h = head;
       String first = null;
       for (int i = 0, n = h.headerCount(); i < n; i++) {
         if (!h.headerNameIs(i, lower) || h.isHopByHop(i)) continue;
@@ -964,7 +952,7 @@ public final class FilterExchange implements Exchange {
     @Override
     public void forEach(BiConsumer<String, String> action) {
       action.accept("Host", requestView.authority());
-      RequestHead h = head;
+      RequestMessage h = head;
       for (int i = 0, n = h.headerCount(); i < n; i++) {
         if (h.isHopByHop(i) || h.headerNameIs(i, "host")) continue;
         String lowerName = h.headerName(i).toLowerCase(Locale.ROOT);
@@ -974,7 +962,7 @@ public final class FilterExchange implements Exchange {
     }
   }
 
-  private final class ResponseHeaders implements Headers {
+  private final class ResponseMessageers implements Headers {
     @Override
     public @Nullable String get(String name) {
       String lower = name.toLowerCase(Locale.ROOT);
@@ -1050,7 +1038,7 @@ public final class FilterExchange implements Exchange {
           if (!responseEdits.isRemoved(l.headerName(i).toLowerCase(Locale.ROOT))) action.accept(l.headerName(i), l.headerValue(i));
         }
       } else {
-        ResponseHead h = upstreamHead;
+        ResponseMessage h = upstreamHead;
         for (int i = 0, n = h.headerCount(); i < n; i++) {
           if (h.isHopByHop(i) || h.headerNameIs(i, "content-length")) continue;
           if (!responseEdits.isRemoved(h.headerName(i).toLowerCase(Locale.ROOT))) action.accept(h.headerName(i), h.headerValue(i));

@@ -3,7 +3,7 @@ package io.sluice.proxy.filter.internal;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.sluice.filter.LocalResponse;
-import io.sluice.proxy.http1.HeaderEdits;
+import io.sluice.proxy.message.HeaderEdits;
 import io.sluice.proxy.internal.Responses;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;

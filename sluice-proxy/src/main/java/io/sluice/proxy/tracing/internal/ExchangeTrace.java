@@ -18,7 +18,7 @@ import io.opentelemetry.semconv.NetworkAttributes;
 import io.opentelemetry.semconv.ServerAttributes;
 import io.opentelemetry.semconv.UrlAttributes;
 import io.opentelemetry.semconv.UserAgentAttributes;
-import io.sluice.proxy.http1.RequestHead;
+import io.sluice.proxy.message.RequestMessage;
 import io.sluice.proxy.upstream.Endpoint;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -45,16 +45,16 @@ public final class ExchangeTrace {
   /** Every header a propagation format may use: all are removed from a request whose context the gateway replaces. */
   private static final List<String> PROPAGATION_HEADERS = List.of("traceparent", "tracestate", "b3", "x-b3-traceid",
       "x-b3-spanid", "x-b3-parentspanid", "x-b3-sampled", "x-b3-flags");
-  private static final TextMapGetter<RequestHead> GETTER = new TextMapGetter<>() {
+  private static final TextMapGetter<RequestMessage> GETTER = new TextMapGetter<>() {
     @Override
-    public Iterable<String> keys(RequestHead carrier) {
+    public Iterable<String> keys(RequestMessage carrier) {
       List<String> keys = new ArrayList<>();
       for (int i = 0; i < carrier.headerCount(); i++) keys.add(carrier.headerName(i).toLowerCase(Locale.ROOT));
       return keys;
     }
 
     @Override
-    public @Nullable String get(@Nullable RequestHead carrier, String key) {
+    public @Nullable String get(@Nullable RequestMessage carrier, String key) {
       return carrier == null ? null : carrier.header(key.toLowerCase(Locale.ROOT));
     }
   };
@@ -80,7 +80,7 @@ public final class ExchangeTrace {
    * @param httpRoute the route's path pattern ({@code /users/{id}}, {@code /api/*}), or null
    * @return true when the request is traced
    */
-  public boolean start(ListenerTracing t, double ratio, RequestHead h, String listener, @Nullable String route,
+  public boolean start(ListenerTracing t, double ratio, RequestMessage h, String listener, @Nullable String route,
       @Nullable String httpRoute, long startNanoTime) {
     Context parent = null;
     for (String name : t.headerNames()) {
@@ -107,7 +107,7 @@ public final class ExchangeTrace {
         .setAttribute(UrlAttributes.URL_PATH, h.path())
         .setAttribute(UrlAttributes.URL_SCHEME, h.scheme())
         .setAttribute(NetworkAttributes.NETWORK_PROTOCOL_NAME, "http")
-        .setAttribute(NetworkAttributes.NETWORK_PROTOCOL_VERSION, h.isHttp10() ? "1.0" : "1.1")
+        .setAttribute(NetworkAttributes.NETWORK_PROTOCOL_VERSION, h.protocol().substring("HTTP/".length()))
         .setAttribute(ServerAttributes.SERVER_ADDRESS, h.host())
         .setAttribute(ClientAttributes.CLIENT_ADDRESS, h.clientIp())
         .setAttribute("sluice.listener", listener);
@@ -122,7 +122,7 @@ public final class ExchangeTrace {
     return true;
   }
 
-  private static @Nullable Context extract(ListenerTracing t, RequestHead h) {
+  private static @Nullable Context extract(ListenerTracing t, RequestMessage h) {
     for (TextMapPropagator p : t.extractors()) {
       Context c = p.extract(Context.root(), h, GETTER);
       SpanContext sc = Span.fromContext(c).getSpanContext();
@@ -151,7 +151,7 @@ public final class ExchangeTrace {
    * encoded request head ending in an empty line), replacing the client's trace headers. Returns the
    * head to send: {@code head} itself, or a new buffer (then {@code head} has been released).
    */
-  public ByteBuf attempt(ByteBuf head, ByteBufAllocator alloc, RequestHead h, String upstream, Endpoint endpoint,
+  public ByteBuf attempt(ByteBuf head, ByteBufAllocator alloc, RequestMessage h, String upstream, Endpoint endpoint,
       long nowNanoTime) {
     Span s = server;
     ListenerTracing t = tracing;
@@ -166,7 +166,7 @@ public final class ExchangeTrace {
         .setAttribute(HttpAttributes.HTTP_REQUEST_METHOD, h.method())
         .setAttribute(ServerAttributes.SERVER_ADDRESS, address)
         .setAttribute(ServerAttributes.SERVER_PORT, (long) port)
-        .setAttribute(UrlAttributes.URL_FULL, "http://" + endpoint.address() + h.target())
+        .setAttribute(UrlAttributes.URL_FULL, "http://" + endpoint.address() + target(h))
         .setAttribute(NetworkAttributes.NETWORK_PROTOCOL_VERSION, "1.1")
         .setAttribute("sluice.upstream", upstream);
     if (attempts > 0) b.setAttribute(HttpAttributes.HTTP_REQUEST_RESEND_COUNT, (long) attempts);
@@ -227,6 +227,12 @@ public final class ExchangeTrace {
   }
 
   /** The head without the trace headers the client sent: {@code head} itself when it has none. */
+  /** The request's path and query as the exchange routed them (the path normalised). */
+  private static String target(RequestMessage h) {
+    String q = h.query();
+    return q == null ? h.path() : h.path() + "?" + q;
+  }
+
   private static ByteBuf withoutPropagationHeaders(ByteBuf head, ByteBufAllocator alloc) {
     int start = head.readerIndex();
     int end = head.writerIndex();

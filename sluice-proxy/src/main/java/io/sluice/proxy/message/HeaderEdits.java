@@ -1,4 +1,4 @@
-package io.sluice.proxy.http1;
+package io.sluice.proxy.message;
 
 import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
@@ -13,6 +13,7 @@ import org.jspecify.annotations.Nullable;
  * is to be written. One instance per connection and direction, cleared per exchange; not thread-safe.
  */
 public final class HeaderEdits {
+  // Slots past the counts hold "", so that cleared edits keep no strings alive.
   private String[] removed = new String[4];
   private int removedCount;
   private String[] names = new String[4];
@@ -22,11 +23,11 @@ public final class HeaderEdits {
 
   /** Forgets every edit. */
   public void clear() {
-    if (removedCount > 0) Arrays.fill(removed, 0, removedCount, null);
+    if (removedCount > 0) Arrays.fill(removed, 0, removedCount, "");
     if (addedCount > 0) {
-      Arrays.fill(names, 0, addedCount, null);
-      Arrays.fill(lowerNames, 0, addedCount, null);
-      Arrays.fill(values, 0, addedCount, null);
+      Arrays.fill(names, 0, addedCount, "");
+      Arrays.fill(lowerNames, 0, addedCount, "");
+      Arrays.fill(values, 0, addedCount, "");
     }
     removedCount = 0;
     addedCount = 0;
@@ -51,9 +52,9 @@ public final class HeaderEdits {
       w++;
     }
     for (int r = w; r < addedCount; r++) {
-      names[r] = null;
-      lowerNames[r] = null;
-      values[r] = null;
+      names[r] = "";
+      lowerNames[r] = "";
+      values[r] = "";
     }
     addedCount = w;
   }
@@ -79,13 +80,25 @@ public final class HeaderEdits {
     return false;
   }
 
-  /** Whether the received field whose name is {@code b[ns, ne)} is hidden. */
-  boolean isRemoved(byte[] b, int ns, int ne) {
+  /**
+   * Whether the received field whose name is the ISO-8859-1 bytes {@code b[ns, ne)} is hidden: for
+   * codecs that keep names as bytes, so that no string is built per field.
+   */
+  public boolean isRemoved(byte[] b, int ns, int ne) {
     for (int i = 0; i < removedCount; i++) {
       String r = removed[i];
-      if (r.length() == ne - ns && Ascii.equalsIgnoreCase(b, ns, r)) return true;
+      if (r.length() == ne - ns && equalsIgnoreCase(b, ns, r)) return true;
     }
     return false;
+  }
+
+  private static boolean equalsIgnoreCase(byte[] b, int start, String lower) {
+    for (int i = 0; i < lower.length(); i++) {
+      int c = b[start + i];
+      if (c >= 'A' && c <= 'Z') c += 'a' - 'A';
+      if (c != lower.charAt(i)) return false;
+    }
+    return true;
   }
 
   public int addedCount() {

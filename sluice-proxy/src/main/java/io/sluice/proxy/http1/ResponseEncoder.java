@@ -1,0 +1,55 @@
+package io.sluice.proxy.http1;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.sluice.proxy.message.HeaderEdits;
+import io.sluice.proxy.message.ResponseMessage;
+import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Encodes a response head that did not come from this codec (another protocol's upstream) as an
+ * HTTP/1.1 response head. A head this codec read is re-encoded by {@link ResponseHead} itself, from
+ * its received bytes.
+ *
+ * <p>Hop-by-hop fields are left out; so is Content-Length when the head's body length is not
+ * known up front (the body is then delimited by the close, which the caller arranges).
+ */
+public final class ResponseEncoder {
+  private ResponseEncoder() {}
+
+  /**
+   * @param close the connection closes after this response ({@code Connection: close} is written)
+   * @param keepAliveHeader announce keep-alive (for an HTTP/1.0 client that asked for it)
+   */
+  public static ByteBuf encode(ByteBufAllocator alloc, ResponseMessage head, @Nullable HeaderEdits edits, boolean close,
+      boolean keepAliveHeader) {
+    ByteBuf out = alloc.ioBuffer(256 + 48 * head.headerCount());
+    out.writeCharSequence("HTTP/1.1 " + head.status() + " " + ReasonPhrases.of(head.status()) + "\r\n",
+        StandardCharsets.ISO_8859_1);
+    boolean lengthKnown = head.bodyLength() >= 0;
+    for (int i = 0; i < head.headerCount(); i++) {
+      if (head.isHopByHop(i) || (!lengthKnown && head.headerNameIs(i, "content-length"))) continue;
+      String name = head.headerName(i);
+      if (edits != null && edits.isRemoved(name.toLowerCase(java.util.Locale.ROOT))) continue;
+      field(out, name, head.headerValue(i));
+    }
+    if (edits != null) {
+      for (int i = 0; i < edits.addedCount(); i++) field(out, edits.addedName(i), edits.addedValue(i));
+    }
+    if (close) {
+      out.writeCharSequence("Connection: close\r\n", StandardCharsets.ISO_8859_1);
+    } else if (keepAliveHeader) {
+      out.writeCharSequence("Connection: keep-alive\r\n", StandardCharsets.ISO_8859_1);
+    }
+    out.writeShort(RequestHead.CRLF);
+    return out;
+  }
+
+  private static void field(ByteBuf out, String name, String value) {
+    out.writeCharSequence(name, StandardCharsets.ISO_8859_1);
+    out.writeShort(RequestHead.COLON_SP);
+    out.writeCharSequence(value, StandardCharsets.ISO_8859_1);
+    out.writeShort(RequestHead.CRLF);
+  }
+}
