@@ -9,6 +9,9 @@ import io.sluice.api.validate.PathPolicy;
 import io.sluice.proxy.observability.SpanReceivers.ReceivedSpan;
 import io.sluice.proxy.testing.GatewayFixture;
 import io.sluice.proxy.testing.TestUpstream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -119,6 +122,34 @@ class TracingTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(log) && !Files.readAllLines(log).isEmpty());
       JsonNode line = new ObjectMapper().readTree(Files.readAllLines(log).get(0));
       assertThat(line.get("traceId").asText()).isEqualTo(TRACE);
+    }
+  }
+
+  @Test
+  void aSampledRequestWhoseBodyAFilterBufferedReachesTheUpstreamWithItsTraceparentAndItsBodyIntact() throws Exception {
+    try (SpanReceivers.Otlp otlp = new SpanReceivers.Otlp();
+        TestUpstream up = TestUpstream.start("backend", (req, ex) -> ex.respond(200, Map.of(), "ok"));
+        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(),
+            "samplingRatio: 1\nendpoint: " + otlp.endpoint(), "") + """
+            ---
+            apiVersion: sluice.io/v1
+            kind: Route
+            metadata: {name: read-body}
+            spec:
+              match: {path: {prefix: /body}}
+              upstream: backend
+              filters: [{kind: test-body, config: {limit: 1KiB}}]
+            """)) {
+      HttpResponse<String> r = gw.client().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.port() + "/body"))
+          .POST(HttpRequest.BodyPublishers.ofString("twelve bytes")).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(200);
+      TestUpstream.Received got = up.take();
+      // The trace's fields go into the head, before the body the filter read (not after it).
+      assertThat(got.headerCount("traceparent")).isEqualTo(1);
+      assertThat(got.header("traceparent")).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01");
+      assertThat(got.header("content-length")).isEqualTo("12");
+      assertThat(got.header("x-body-length")).isEqualTo("12");
+      assertThat(got.bodyText()).isEqualTo("twelve bytes");
     }
   }
 
