@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.sluice.filter.ClientCertificate;
+import io.sluice.filter.LocalResponse;
 import io.sluice.proxy.message.HeaderEdits;
 import io.sluice.proxy.message.ResponseMessage;
 import org.jspecify.annotations.Nullable;
@@ -81,6 +82,15 @@ interface Downstream {
    * or as its content ({@link UpstreamStream#BODY_DECODED}).
    */
   boolean responseBodyFramed();
+
+  /**
+   * A local response (a filter's, or a route's direct response through the response filters),
+   * encoded with the response phase's {@code edits} (the connection decides keep-alive, as {@link
+   * #beginLocalResponse} does); the caller writes it.
+   *
+   * @param close close the connection after it in any case
+   */
+  ByteBuf encodeLocalResponse(LocalResponse response, HeaderEdits edits, boolean close);
 
   /** The gateway's error response for this request, encoded (the connection decides keep-alive); the caller writes it. */
   ByteBuf encodeError(int status, String reason, String message);

@@ -11,8 +11,10 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.filter.ClientCertificate;
+import io.sluice.filter.LocalResponse;
 import io.sluice.proxy.http1.ChunkedParser;
 import io.sluice.proxy.http1.HttpParseException;
+import io.sluice.proxy.http1.LocalResponseEncoder;
 import io.sluice.proxy.http1.RequestHead;
 import io.sluice.proxy.http1.RequestHeadReader;
 import io.sluice.proxy.http1.ResponseEncoder;
@@ -490,6 +492,12 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Do
     ByteBuf out = ctx.alloc().ioBuffer(h1.length() + 96);
     h1.encodeForDownstream(out, chunked, close, client10 && !close, edits);
     return out;
+  }
+
+  @Override
+  public ByteBuf encodeLocalResponse(LocalResponse response, HeaderEdits edits, boolean close) {
+    boolean closing = beginLocalResponse(close);
+    return LocalResponseEncoder.encode(ctx.alloc(), response, edits, closing, request().method().equals("HEAD"));
   }
 
   @Override

@@ -413,14 +413,10 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
   }
 
   @Override
-  public boolean startLocalResponse(boolean close) {
-    return down.beginLocalResponse(close);
-  }
-
-  @Override
-  public void writeLocalResponse(ByteBuf response, @Nullable String reason) {
+  public void writeLocalResponse(LocalResponse response, HeaderEdits edits, boolean close) {
+    String reason = response.header("X-Sluice-Reason");
     if (reason != null) obs.reason(reason);
-    down.write(obs.out(response));
+    down.write(obs.out(down.encodeLocalResponse(response, edits, close)));
     endLocal();
   }
 

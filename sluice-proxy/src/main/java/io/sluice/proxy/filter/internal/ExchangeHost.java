@@ -1,7 +1,7 @@
 package io.sluice.proxy.filter.internal;
 
-import io.netty.buffer.ByteBuf;
-import org.jspecify.annotations.Nullable;
+import io.sluice.filter.LocalResponse;
+import io.sluice.proxy.message.HeaderEdits;
 
 /**
  * The client connection that runs a {@link FilterExchange}: what the chain asks of it. Implemented by
@@ -18,19 +18,12 @@ public interface ExchangeHost {
   void bufferRequestBody();
 
   /**
-   * A local response is about to be written: returns whether the connection closes after it.
+   * Writes a local response, with the response phase's header {@code edits}, and ends the exchange.
+   * Its {@code X-Sluice-Reason}, if any, is the reason code of the access log and the metrics.
    *
-   * @param close close it in any case (the request body is not going to be read)
+   * @param close close the connection after it in any case (the request body is not going to be read)
    */
-  boolean startLocalResponse(boolean close);
-
-  /**
-   * Writes a local response (taking ownership of the buffer) and ends the exchange.
-   *
-   * @param reason the reason code the response carries ({@code X-Sluice-Reason}), for the access log
-   *     and metrics; null for a response without one
-   */
-  void writeLocalResponse(ByteBuf response, @Nullable String reason);
+  void writeLocalResponse(LocalResponse response, HeaderEdits edits, boolean close);
 
   /** An async step of the chain completed and changed the exchange's state: go on with buffered input. */
   void resumed();

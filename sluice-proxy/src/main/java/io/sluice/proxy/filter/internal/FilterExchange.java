@@ -526,9 +526,7 @@ public final class FilterExchange implements Exchange {
 
   private void finishLocal(boolean close) {
     if (chain.hasResponseBodyPhase()) filterLocalBody();
-    boolean closing = host.startLocalResponse(close);
-    ByteBuf out = LocalResponses.encode(alloc, local, responseEdits, closing, head.method().equals("HEAD"));
-    host.writeLocalResponse(out, local.header("X-Sluice-Reason"));
+    host.writeLocalResponse(local, responseEdits, close);
   }
 
   /** The body phase over a local response's body, when a visited filter reads bodies of its size. */

@@ -1,10 +1,9 @@
-package io.sluice.proxy.filter.internal;
+package io.sluice.proxy.http1;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.sluice.filter.LocalResponse;
 import io.sluice.proxy.message.HeaderEdits;
-import io.sluice.proxy.internal.Responses;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
@@ -14,7 +13,7 @@ import java.util.Locale;
  * written straight into the output buffer, so a response costs no allocation beyond that buffer.
  * Stateless; called on event loops.
  */
-final class LocalResponses {
+public final class LocalResponseEncoder {
   private static final byte[] CONTENT_LENGTH = "Content-Length: ".getBytes(StandardCharsets.ISO_8859_1);
   private static final byte[] CONNECTION_CLOSE = "Connection: close\r\n".getBytes(StandardCharsets.ISO_8859_1);
   /** {@code HTTP/1.1 200 OK\r\n} and so on, by status: a LocalResponse's status is 200 to 599. */
@@ -22,13 +21,19 @@ final class LocalResponses {
 
   static {
     for (int s = 200; s < STATUS_LINES.length; s++) {
-      STATUS_LINES[s] = ("HTTP/1.1 " + s + " " + Responses.reasonPhrase(s) + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+      STATUS_LINES[s] = ("HTTP/1.1 " + s + " " + ReasonPhrases.of(s) + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
     }
   }
 
-  private LocalResponses() {}
+  private LocalResponseEncoder() {}
 
-  static ByteBuf encode(ByteBufAllocator alloc, LocalResponse r, HeaderEdits edits, boolean close, boolean headRequest) {
+  /**
+   * The response, with the response phase's {@code edits}; the caller owns the buffer.
+   *
+   * @param close write {@code Connection: close}
+   * @param headRequest the request was a HEAD: the body is left out (its Content-Length stays)
+   */
+  public static ByteBuf encode(ByteBufAllocator alloc, LocalResponse r, HeaderEdits edits, boolean close, boolean headRequest) {
     byte[] body = r.body();
     boolean bodiless = r.status() == 204 || r.status() == 304;
     byte[] statusLine = STATUS_LINES[r.status()];
