@@ -43,12 +43,13 @@ JAVA_HOME=$(find_jdk) || exit 1
 export JAVA_HOME
 (cd "$root" && ./mvnw -q -B -DskipTests -pl sluice-server -am package)
 jar=$(ls "$root"/sluice-server/target/sluice-server-*.jar | grep -v -- '-tests.jar' | head -n 1)
-# SLUICE_BENCH_JAVA_OPTS adds JVM options, e.g. -XX:StartFlightRecording=filename=/tmp/sluice.jfr for a profile.
+# SLUICE_BENCH_JAVA_OPTS adds JVM options after the script's own (so they win), e.g.
+# -XX:StartFlightRecording=filename=/tmp/sluice.jfr for a profile, or -XX:CompilerThreadPriority=0.
 # SLUICE_BENCH_CONFIG replaces the config directory (e.g. examples/bench-observability: access log on).
 config=$(cd "${SLUICE_BENCH_CONFIG:-$root/examples/$config}" && pwd)
 # A fresh store each run, so that nothing left by an earlier run is served.
 data=$(mktemp -d /tmp/sluice-bench-data.XXXXXX)
-cmd="$JAVA_HOME/bin/java ${SLUICE_BENCH_JAVA_OPTS:-} $(netty_unsafe_opt "$JAVA_HOME") $(server_priority_opts) -XX:+UseSerialGC -Xms256m -Xmx256m -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED \
+cmd="$JAVA_HOME/bin/java $(netty_unsafe_opt "$JAVA_HOME") $(server_priority_opts) -XX:+UseSerialGC -Xms256m -Xmx256m -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED ${SLUICE_BENCH_JAVA_OPTS:-} \
  -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1 \
  -cp $jar:$root/sluice-server/target/lib/* io.sluice.server.Main serve --event-loops 1 --config-dir $config --data-dir $data $extra"
 exec "$bench" --gateway-cmd "$cmd" "$@"
