@@ -80,6 +80,15 @@ final class Distribution {
     }
   }
 
+  /** Whether {@code program} is an executable in a directory of the PATH. */
+  static boolean onPath(String program) {
+    String path = System.getenv().getOrDefault("PATH", "");
+    for (String d : path.split(":")) {
+      if (!d.isEmpty() && Files.isExecutable(Path.of(d, program))) return true;
+    }
+    return false;
+  }
+
   private static Process launch(Path home, Path work, List<String> env, String... args) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(home.resolve("bin/sluice").toString()));
     cmd.addAll(Arrays.asList(args));

@@ -18,7 +18,7 @@ class SystemdUnitIT {
 
   @Test
   void unitParsesWithItsExecStartInTheUnpackedArchive() throws Exception {
-    assumeTrue(onPath("systemd-analyze"), "systemd-analyze is not installed: the unit is not verified (apt-get install systemd)");
+    assumeTrue(Distribution.onPath("systemd-analyze"), "systemd-analyze is not installed: the unit is not verified (apt-get install systemd)");
     Path home = Distribution.unpack(dir.resolve("opt"));
     // systemd-analyze verify also checks that ExecStart's program exists: point it at the unpacked archive.
     String unit = Files.readString(home.resolve("packaging/sluice.service")).replace("/opt/sluice/", home + "/");
@@ -65,13 +65,5 @@ class SystemdUnitIT {
       }
     }
     return keys;
-  }
-
-  private static boolean onPath(String program) {
-    String path = System.getenv().getOrDefault("PATH", "");
-    for (String d : path.split(":")) {
-      if (!d.isEmpty() && Files.isExecutable(Path.of(d, program))) return true;
-    }
-    return false;
   }
 }
