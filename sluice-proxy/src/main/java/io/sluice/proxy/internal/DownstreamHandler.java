@@ -589,6 +589,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Do
       case 414 -> "uri_too_long";
       case 417 -> "expectation_failed";
       case 431 -> "request_header_too_large";
+      case 500 -> "filter_error"; // a streaming body filter failed (BodyStreams)
       case 501 -> "not_implemented";
       case 505 -> "http_version_not_supported";
       default -> "bad_request";
