@@ -104,8 +104,9 @@ public interface Filter {
    * <p>Then {@link #onRequestChunk} is called for every piece of the request body after the request
    * phase, in chain order, for the filters whose request phase was reached, and once more with
    * {@link BodyChunk#isLast()} at the end. A request without a body gets no call. Because a chunk
-   * may change size, the request goes upstream chunked (its Content-Length is dropped), and
-   * request buffering ({@code limits.requestBuffer}) is skipped for it. A filter cannot both
+   * may change size, the request goes upstream chunked (its Content-Length is dropped); request
+   * buffering ({@code limits.requestBuffer}) still reads the start of the body before an upstream
+   * connection is taken, and the filters see it once one is. A filter cannot both
    * buffer and stream the same body, and a chain whose filters would buffer and stream the same
    * direction is refused when the configuration is applied.
    */
@@ -121,7 +122,7 @@ public interface Filter {
    *
    * <p>Then {@link #onResponseChunk} is called for every piece of an upstream response's body, in
    * reverse chain order, for the filters whose request phase was reached, and once more at the end.
-   * Not called for responses without a body (HEAD, 204, 304) nor for a response the gateway made
+   * Not called for responses without a body (HEAD, 204, 304, Content-Length 0) nor for a response the gateway made
    * (a {@link LocalResponse}: its body is whole already; read it with {@link #bufferResponseBody}).
    * The response head goes out with the first bytes the filters let through (or at the end), and
    * the body goes to the client chunked (close-delimited for an HTTP/1.0 client).

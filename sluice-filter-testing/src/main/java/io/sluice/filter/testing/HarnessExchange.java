@@ -415,7 +415,7 @@ final class HarnessExchange implements Exchange {
       }
       byte[] b = responseBody;
       clientResponse = new ClientResponse(up.status(), upstreamFieldsForClient(b.length), b, false);
-    } else if (!bodiless && responseVisible && responseStreamLimit > 0) {
+    } else if (!bodiless && upBody.length > 0 && responseVisible && responseStreamLimit > 0) {
       streamResponse(up);
       return;
     } else {

@@ -190,7 +190,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
     if (down.requestComplete()) {
       // No body, or one a filter already read (it goes out with the head).
       bodyBuffered = h.hasBody();
-    } else if (requestBufferBytes > 0 && !streamingRequest) {
+    } else if (requestBufferBytes > 0) {
       // Request buffering: the body comes in before an upstream connection is taken.
       down.prebuffer();
       return;
@@ -529,7 +529,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
     int status = head.status();
     RequestHead req = request();
     boolean noBody = req.method().equals("HEAD") || status == 204 || status == 304;
-    if (!noBody && x != null && streamResponseBody(x, head, req)) {
+    if (!noBody && x != null && head.contentLength() != 0 && streamResponseBody(x, head, req)) {
       // The head waits in the body streams for the first bytes the filters let through.
       return head.isChunked() ? UpstreamStream.BODY_FRAMED : UpstreamStream.BODY_DECODED;
     }
@@ -658,7 +658,11 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
     return s;
   }
 
-  /** Whether a visited filter streams the request body; the upstream then gets it chunked, and it is not prebuffered. */
+  /**
+   * Whether a visited filter streams the request body; the upstream then gets it chunked. Request
+   * buffering still applies: {@link BodyStreams} decodes the received bytes itself, and what the
+   * filters let through is what the replay buffer keeps.
+   */
   private boolean streamRequestBody(FilterExchange x, RuntimeRoute r, RequestHead h) {
     FilterChain chain = r.filters();
     return chain != null && chain.streamsRequestBody() && streams().beginRequest(x, h.isChunked());

@@ -252,14 +252,25 @@ class StreamingBodySpiTest {
 
   @Test
   void aFilterThatThrowsMidRequestBodyGets500FilterErrorAndTheUpstreamAttemptIsAbandoned() throws Exception {
+    // Larger than the listener's request buffer (64KiB), so the body streams before it is complete.
+    int first = 70_000;
     try (RawUpstream raw = RawUpstream.start();
-        GatewayFixture gw = gateway(raw.address(), route("[" + stream("{mode: fail, request: true, failAfter: 4}") + "]"));
+        GatewayFixture gw = gateway(raw.address(), route("[" + stream("{mode: fail, request: true, failAfter: " + first + "}") + "]"));
         RawConnection c = RawConnection.open(gw.port())) {
-      c.send("POST /a HTTP/1.1\r\nHost: test.local\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n");
+      c.send("POST /a HTTP/1.1\r\nHost: test.local\r\nTransfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(first) + "\r\n"
+          + "a".repeat(first) + "\r\n");
       try (RawUpstream.Conn u = raw.accept()) {
         u.readHead();
-        assertThat(new String(u.readUntil("abcd\r\n".getBytes(StandardCharsets.ISO_8859_1)), StandardCharsets.ISO_8859_1))
-            .isEqualTo("4\r\nabcd\r\n");
+        // What the filter let through reached the upstream, re-chunked.
+        long got = 0;
+        while (got < first) {
+          String size = readLine(u.input());
+          int n = Integer.parseInt(size.strip(), 16);
+          assertThat(new String(u.readN(n), StandardCharsets.ISO_8859_1)).isEqualTo("a".repeat(n));
+          readLine(u.input());
+          got += n;
+        }
+        assertThat(got).isEqualTo(first);
         c.send("1\r\ne\r\n");
         RawConnection.Response r = c.readResponse();
         assertThat(r.status()).isEqualTo(500);
@@ -296,6 +307,20 @@ class StreamingBodySpiTest {
       Chunked body = readChunked(c.input());
       assertThat(body.chunks()).containsExactly("hello");
       assertThat(body.complete()).isFalse();
+    }
+  }
+
+  @Test
+  void aResponseHeldOverTheFiltersLimitBeforeAnyByteWentOutGets502() throws Exception {
+    try (TestUpstream up = TestUpstream.start("up", (req, ex) -> ex.respondChunked(200, Map.of(), List.of("hello", " world")));
+        GatewayFixture gw = gateway(up.address(), route("[" + stream("{mode: hold, response: true, limit: 8B}") + "]"));
+        RawConnection c = RawConnection.open(gw.port())) {
+      c.send("GET /a HTTP/1.1\r\nHost: test.local\r\n\r\n");
+      RawConnection.Response r = c.readResponse();
+      assertThat(r.status()).isEqualTo(502);
+      assertThat(r.header("x-sluice-reason")).isEqualTo("response_body_too_large");
+      assertThat(r.body()).contains("response body held by filter Route/r spec.filters[0] (test-stream) is larger than its limit of 8 bytes");
+      assertThat(r.header("connection")).isEqualTo("close");
     }
   }
 
