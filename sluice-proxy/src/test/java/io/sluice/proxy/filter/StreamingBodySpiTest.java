@@ -174,6 +174,24 @@ class StreamingBodySpiTest {
   }
 
   @Test
+  void aCloseDelimitedResponseGoesToAnHttp11ClientChunkedAndTheConnectionStaysOpen() throws Exception {
+    try (RawUpstream raw = RawUpstream.start();
+        GatewayFixture gw = gateway(raw.address(), route("[" + stream("{mode: upper, response: true}") + "]"));
+        RawConnection c = RawConnection.open(gw.port())) {
+      c.send("GET /a HTTP/1.1\r\nHost: test.local\r\n\r\n");
+      try (RawUpstream.Conn u = raw.accept()) {
+        u.readHead();
+        u.write("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil-close");
+      }
+      RawConnection.Response r = c.readResponse();
+      assertThat(r.body()).isEqualTo("UNTIL-CLOSE");
+      assertThat(r.header("transfer-encoding")).isEqualTo("chunked");
+      assertThat(r.hasHeader("connection")).isFalse();
+      assertThat(c.closedByPeer(Duration.ofMillis(200))).isFalse();
+    }
+  }
+
+  @Test
   void theCountOfAChunkedResponseGoesToTheClientInATrailerAfterTheUpstreamsTrailers() throws Exception {
     try (RawUpstream raw = RawUpstream.start();
         GatewayFixture gw = gateway(raw.address(), route("[" + stream("{mode: count, response: true}") + "]"));
