@@ -94,4 +94,63 @@ public interface Filter {
    * {@code filter_error}.
    */
   default void onResponseBody(Exchange exchange) {}
+
+  /**
+   * Whether this filter streams the request body, declared up front (read once, when the chain is
+   * compiled): 0 (the default) when it does not, so a chain without streaming filters pays nothing;
+   * otherwise the most bytes it may hold with {@link ChunkResult#PAUSE} (past it: 413
+   * {@code request_body_too_large}).
+   *
+   * <p>Then {@link #onRequestChunk} is called for every piece of the request body after the request
+   * phase, in chain order, for the filters whose request phase was reached, and once more with
+   * {@link BodyChunk#isLast()} at the end. A request without a body gets no call. Because a chunk
+   * may change size, the request goes upstream chunked (its Content-Length is dropped); request
+   * buffering ({@code limits.requestBuffer}) still reads the start of the body before an upstream
+   * connection is taken, and the filters see it once one is. A filter cannot both
+   * buffer and stream the same body, and a chain whose filters would buffer and stream the same
+   * direction is refused when the configuration is applied.
+   */
+  default long streamRequestBody() {
+    return 0;
+  }
+
+  /**
+   * Whether this filter streams the response body, declared up front like
+   * {@link #streamRequestBody()}: 0 (the default) when it does not; otherwise the most bytes it may
+   * hold with {@link ChunkResult#PAUSE} (past it: 502 {@code response_body_too_large} if nothing of
+   * the response went out yet, else the client connection is closed).
+   *
+   * <p>Then {@link #onResponseChunk} is called for every piece of an upstream response's body, in
+   * reverse chain order, for the filters whose request phase was reached, and once more at the end.
+   * Not called for responses without a body (HEAD, 204, 304, Content-Length 0) nor for a response the gateway made
+   * (a {@link LocalResponse}: its body is whole already; read it with {@link #bufferResponseBody}).
+   * The response head goes out with the first bytes the filters let through (or at the end), and
+   * the body goes to the client chunked (close-delimited for an HTTP/1.0 client).
+   */
+  default long streamResponseBody() {
+    return 0;
+  }
+
+  /**
+   * A piece of the request body of a filter that declares {@link #streamRequestBody()}; see
+   * {@link BodyChunk} for what it can do with it. Runs on the event loop and must not block.
+   *
+   * <p>What it throws is counted and logged like any filter failure: the client gets 500
+   * {@code filter_error} if no response byte went out yet (the upstream attempt, which has the
+   * head and part of the body, is abandoned with its connection), else its connection is closed.
+   * The client connection closes in both cases.
+   */
+  default ChunkResult onRequestChunk(Exchange exchange, BodyChunk chunk) {
+    return ChunkResult.CONTINUE;
+  }
+
+  /**
+   * A piece of the response body of a filter that declares {@link #streamResponseBody()}; see
+   * {@link BodyChunk}. Runs on the event loop and must not block. What it throws is counted and
+   * logged: the client gets 500 {@code filter_error} if the response head has not gone out yet,
+   * else its connection is closed (the response is cut short); the upstream connection is closed.
+   */
+  default ChunkResult onResponseChunk(Exchange exchange, BodyChunk chunk) {
+    return ChunkResult.CONTINUE;
+  }
 }

@@ -53,6 +53,13 @@ final class HarnessExchange implements Exchange {
   private final boolean[] receivedHopByHop;
   private final long requestBodyLimit;
   private final long responseBodyLimit;
+  private final long requestStreamLimit;
+  private final long responseStreamLimit;
+  /** What came out of the streaming hook, per direction, or null when the body was not streamed. */
+  private @Nullable HarnessBodyStream requestStream;
+  private @Nullable HarnessBodyStream responseStream;
+  /** A streamed response failed after its head and first bytes went out: the client connection closes. */
+  private boolean responseCutShort;
 
   private final RequestView requestView = new RequestView();
   private final ResponseView responseView = new ResponseView();
@@ -113,6 +120,16 @@ final class HarnessExchange implements Exchange {
     // Read once, as the runtime reads them when it compiles a chain.
     this.requestBodyLimit = filter.bufferRequestBody();
     this.responseBodyLimit = filter.bufferResponseBody();
+    this.requestStreamLimit = filter.streamRequestBody();
+    this.responseStreamLimit = filter.streamResponseBody();
+    if (requestBodyLimit > 0 && requestStreamLimit > 0) {
+      throw new IllegalArgumentException(where + ": declares both bufferRequestBody() and streamRequestBody();"
+          + " a filter either buffers the request body or streams it");
+    }
+    if (responseBodyLimit > 0 && responseStreamLimit > 0) {
+      throw new IllegalArgumentException(where + ": declares both bufferResponseBody() and streamResponseBody();"
+          + " a filter either buffers the response body or streams it");
+    }
     for (Preset<?> p : presets) p.applyTo(this);
   }
 
@@ -262,6 +279,26 @@ final class HarnessExchange implements Exchange {
       end();
       return;
     }
+    boolean streamed = false;
+    if (visited && requestStreamLimit > 0 && sent != null && sent.length > 0) {
+      // The body streams through the filter after the request phase; what comes out goes upstream chunked.
+      HarnessBodyStream stream = new HarnessBodyStream(filter, this, false, requestStreamLimit, where, request.trailers());
+      requestStream = stream;
+      try {
+        stream.run(request.bodyPieces());
+      } catch (HarnessBodyStream.Overflow e) {
+        clientResponse = gatewayError(413, "request_body_too_large", e.getMessage());
+        end();
+        return;
+      } catch (RuntimeException e) {
+        failures.add(e);
+        clientResponse = gatewayError(500, "filter_error", "filter " + where + " failed");
+        end();
+        return;
+      }
+      sent = stream.body();
+      streamed = true;
+    }
     List<HeaderField> fields = new ArrayList<>();
     fields.add(new HeaderField("Host", requestView.authority()));
     for (int i = 0; i < received.size(); i++) {
@@ -271,7 +308,11 @@ final class HarnessExchange implements Exchange {
       fields.add(f);
     }
     fields.addAll(requestEdits.added());
-    if (sent != null) fields.add(new HeaderField("Content-Length", Integer.toString(sent.length)));
+    if (streamed) {
+      fields.add(new HeaderField("Transfer-Encoding", "chunked"));
+    } else if (sent != null) {
+      fields.add(new HeaderField("Content-Length", Integer.toString(sent.length)));
+    }
     upstreamRequest = new UpstreamRequest(requestView.method(), requestView.path(), requestView.query(), requestView.authority(),
         fields, sent == null ? null : sent.clone());
     settled.complete(null);
@@ -374,12 +415,64 @@ final class HarnessExchange implements Exchange {
       }
       byte[] b = responseBody;
       clientResponse = new ClientResponse(up.status(), upstreamFieldsForClient(b.length), b, false);
+    } else if (!bodiless && upBody.length > 0 && responseVisible && responseStreamLimit > 0) {
+      streamResponse(up);
+      return;
     } else {
       // No body phase: the body streams to the client as it came (also one over the limit).
       clientResponse = new ClientResponse(up.status(), upstreamFieldsForClient(-1),
           isHead() ? new byte[0] : upBody.clone(), false);
     }
     end();
+  }
+
+  /**
+   * The upstream's body through the filter's streaming hook. The head waits for the first bytes it
+   * lets through: a failure before them answers 500 {@code filter_error} (502
+   * {@code response_body_too_large} for a hold over the limit), after them the response is cut short.
+   */
+  private void streamResponse(TestResponse up) {
+    HarnessBodyStream stream = new HarnessBodyStream(filter, this, true, responseStreamLimit, where, up.trailers());
+    responseStream = stream;
+    RuntimeException failure = null;
+    try {
+      stream.run(up.bodyPieces());
+    } catch (RuntimeException e) {
+      failure = e;
+    }
+    if (failure != null && stream.out().isEmpty()) {
+      if (failure instanceof HarnessBodyStream.Overflow o) {
+        clientResponse = gatewayError(502, "response_body_too_large", o.getMessage());
+      } else {
+        failures.add(failure);
+        clientResponse = gatewayError(500, "filter_error", "filter " + where + " failed");
+      }
+      end();
+      return;
+    }
+    if (failure != null) {
+      if (!(failure instanceof HarnessBodyStream.Overflow)) failures.add(failure);
+      responseCutShort = true;
+    }
+    List<HeaderField> fields = new ArrayList<>();
+    for (HeaderField f : upstreamFieldsForClient(-1)) {
+      if (!f.name().equalsIgnoreCase("content-length")) fields.add(f);
+    }
+    fields.add(new HeaderField("Transfer-Encoding", "chunked"));
+    clientResponse = new ClientResponse(up.status(), fields, stream.body(), false);
+    end();
+  }
+
+  @Nullable HarnessBodyStream requestStream() {
+    return requestStream;
+  }
+
+  @Nullable HarnessBodyStream responseStream() {
+    return responseStream;
+  }
+
+  boolean responseCutShort() {
+    return responseCutShort;
   }
 
   /** The upstream's fields with the filters' edits; Content-Length of {@code length} (-1: as the upstream sent it). */

@@ -133,6 +133,51 @@ public final class TestExchange {
     return started().failures();
   }
 
+  /**
+   * The pieces of the request body that came out of the filter's streaming hook
+   * ({@link io.sluice.filter.Filter#onRequestChunk}), in order: what the upstream gets as chunks.
+   *
+   * @throws IllegalStateException when the request body was not streamed (no body, or the filter
+   *     does not declare {@code streamRequestBody()})
+   */
+  public List<byte[]> requestBodyPieces() {
+    return stream(started().requestStream(), "request").out();
+  }
+
+  /** The request's trailer fields as the upstream gets them, after the streaming filter's edits; throws like {@link #requestBodyPieces()}. */
+  public List<HeaderField> requestTrailers() {
+    return stream(started().requestStream(), "request").trailerFields();
+  }
+
+  /**
+   * The pieces of the response body that came out of the filter's streaming hook
+   * ({@link io.sluice.filter.Filter#onResponseChunk}), in order: what the client gets as chunks.
+   *
+   * @throws IllegalStateException when the response body was not streamed (no body, HEAD, 204, 304,
+   *     a local response, or the filter does not declare {@code streamResponseBody()})
+   */
+  public List<byte[]> responseBodyPieces() {
+    return stream(started().responseStream(), "response").out();
+  }
+
+  /** The response's trailer fields as the client gets them, after the streaming filter's edits; throws like {@link #responseBodyPieces()}. */
+  public List<HeaderField> responseTrailers() {
+    return stream(started().responseStream(), "response").trailerFields();
+  }
+
+  /**
+   * True when the streaming filter failed after part of the response body had gone out: the client
+   * got the head and {@link ClientResponse#body()} so far, then its connection closed.
+   */
+  public boolean responseCutShort() {
+    return started().responseCutShort();
+  }
+
+  private static HarnessBodyStream stream(@Nullable HarnessBodyStream s, String what) {
+    if (s == null) throw new IllegalStateException("the " + what + " body was not streamed through the filter");
+    return s;
+  }
+
   private String describe() {
     HarnessExchange x = exchange;
     return x == null ? "the request phase has not run" : "the exchange is " + x.state();

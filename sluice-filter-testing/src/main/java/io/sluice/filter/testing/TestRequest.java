@@ -28,6 +28,8 @@ public final class TestRequest {
   private final String clientIp;
   private final List<HeaderField> headers;
   private final byte @Nullable [] body;
+  private final @Nullable List<byte[]> chunks;
+  private final List<HeaderField> trailers;
 
   private TestRequest(Builder b) {
     this.method = b.method;
@@ -38,6 +40,21 @@ public final class TestRequest {
     this.clientIp = b.clientIp;
     this.headers = List.copyOf(b.headers);
     this.body = b.body;
+    this.chunks = b.chunks == null ? null : List.copyOf(b.chunks);
+    this.trailers = List.copyOf(b.trailers);
+  }
+
+  /** The pieces a streaming filter gets the body in: those of {@link Builder#bodyChunks}, else the body as one. */
+  List<byte[]> bodyPieces() {
+    List<byte[]> c = chunks;
+    if (c != null) return c;
+    byte[] b = body;
+    return b == null || b.length == 0 ? List.of() : List.of(b);
+  }
+
+  /** The trailer fields sent after the body ({@link Builder#trailer}). */
+  List<HeaderField> trailers() {
+    return trailers;
   }
 
   /** A GET of {@code target} ({@code /path} or {@code /path?query}). */
@@ -111,6 +128,8 @@ public final class TestRequest {
     private String clientIp = "127.0.0.1";
     private final List<HeaderField> headers = new ArrayList<>();
     private byte @Nullable [] body;
+    private @Nullable List<byte[]> chunks;
+    private final List<HeaderField> trailers = new ArrayList<>();
 
     private Builder(String method, String target) {
       if (method == null || !io.sluice.filter.HeaderRules.isToken(method)) {
@@ -161,6 +180,7 @@ public final class TestRequest {
 
     /** Sets the body, sent with a Content-Length (the array is copied). */
     public Builder body(byte[] bytes) {
+      this.chunks = null;
       this.body = bytes.clone();
       return this;
     }
@@ -169,6 +189,30 @@ public final class TestRequest {
     public Builder body(String contentType, String text) {
       header("Content-Type", contentType);
       return body(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Sets the body as the UTF-8 text of {@code pieces}, in the pieces a streaming filter
+     * ({@link io.sluice.filter.Filter#streamRequestBody()}) gets it in, as if it came chunked.
+     */
+    public Builder bodyChunks(String... pieces) {
+      List<byte[]> c = new ArrayList<>();
+      java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+      for (String p : pieces) {
+        byte[] b = p.getBytes(StandardCharsets.UTF_8);
+        c.add(b);
+        all.writeBytes(b);
+      }
+      this.chunks = c;
+      this.body = all.toByteArray();
+      return this;
+    }
+
+    /** Adds a trailer field sent after the body, as a chunked body has them (a streaming filter reads them on its last call). */
+    public Builder trailer(String name, String value) {
+      Fields.checkTestField(name, value, "request trailer");
+      trailers.add(new HeaderField(name, value));
+      return this;
     }
 
     public TestRequest build() {

@@ -3,6 +3,7 @@ package io.sluice.filter.testing;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A response as an upstream sends it, for {@link TestExchange#upstreamResponds}. Immutable; built
@@ -12,11 +13,27 @@ public final class TestResponse {
   private final int status;
   private final List<HeaderField> headers;
   private final byte[] body;
+  private final @Nullable List<byte[]> chunks;
+  private final List<HeaderField> trailers;
 
   private TestResponse(Builder b) {
     this.status = b.status;
     this.headers = List.copyOf(b.headers);
     this.body = b.body;
+    this.chunks = b.chunks == null ? null : List.copyOf(b.chunks);
+    this.trailers = List.copyOf(b.trailers);
+  }
+
+  /** The pieces a streaming filter gets the body in: those of {@link Builder#bodyChunks}, else the body as one. */
+  List<byte[]> bodyPieces() {
+    List<byte[]> c = chunks;
+    if (c != null) return c;
+    return body.length == 0 ? List.of() : List.of(body);
+  }
+
+  /** The trailer fields sent after the body ({@link Builder#trailer}). */
+  List<HeaderField> trailers() {
+    return trailers;
   }
 
   /** An empty response with {@code status}. */
@@ -51,6 +68,8 @@ public final class TestResponse {
     private final int status;
     private final List<HeaderField> headers = new ArrayList<>();
     private byte[] body = new byte[0];
+    private @Nullable List<byte[]> chunks;
+    private final List<HeaderField> trailers = new ArrayList<>();
 
     private Builder(int status) {
       if (status < 200 || status > 599) throw new IllegalArgumentException("status must be 200 to 599, got " + status);
@@ -70,6 +89,7 @@ public final class TestResponse {
 
     /** Sets the body (the array is copied). */
     public Builder body(byte[] bytes) {
+      this.chunks = null;
       this.body = bytes.clone();
       return this;
     }
@@ -78,6 +98,30 @@ public final class TestResponse {
     public Builder body(String contentType, String text) {
       header("Content-Type", contentType);
       return body(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Sets the body as the UTF-8 text of {@code pieces}, in the pieces a streaming filter
+     * ({@link io.sluice.filter.Filter#streamResponseBody()}) gets it in, as if it came chunked.
+     */
+    public Builder bodyChunks(String... pieces) {
+      List<byte[]> c = new ArrayList<>();
+      java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+      for (String p : pieces) {
+        byte[] b = p.getBytes(StandardCharsets.UTF_8);
+        c.add(b);
+        all.writeBytes(b);
+      }
+      this.chunks = c;
+      this.body = all.toByteArray();
+      return this;
+    }
+
+    /** Adds a trailer field sent after the body (a streaming filter reads them on its last call). */
+    public Builder trailer(String name, String value) {
+      Fields.checkTestField(name, value, "response trailer");
+      trailers.add(new HeaderField(name, value));
+      return this;
     }
 
     public TestResponse build() {

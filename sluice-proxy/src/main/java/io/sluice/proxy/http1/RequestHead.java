@@ -3,6 +3,7 @@ package io.sluice.proxy.http1;
 import io.netty.buffer.ByteBuf;
 import io.sluice.proxy.message.HeaderEdits;
 import io.sluice.proxy.message.RequestMessage;
+import io.sluice.proxy.message.UpstreamRequest;
 import io.sluice.proxy.route.split.Colouring;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -158,6 +159,11 @@ public final class RequestHead implements RequestMessage {
   }
 
   public boolean isChunked() {
+    return chunked;
+  }
+
+  @Override
+  public boolean bodyChunked() {
     return chunked;
   }
 
@@ -726,7 +732,7 @@ public final class RequestHead implements RequestMessage {
    * @param path the path to send (already percent-encoded where needed)
    * @param query the raw query to send, or null for none
    * @param bodyLength the length of the body that follows the head, sent as Content-Length; -1 to
-   *     frame the body as received
+   *     frame the body as received; {@link UpstreamRequest#BODY_STREAMED} to send it chunked
    */
   void encodeForUpstream(ByteBuf out, String method, String path, @Nullable String query, String hostHeader,
       byte[] viaLine, HeaderEdits edits, long bodyLength) {
@@ -817,7 +823,7 @@ public final class RequestHead implements RequestMessage {
       out.writeBytes(CONTENT_LENGTH_PREFIX);
       writeDecimal(out, bodyLength);
       out.writeShort(CRLF);
-    } else if (chunked) {
+    } else if (chunked || bodyLength == UpstreamRequest.BODY_STREAMED) {
       out.writeBytes(TE_CHUNKED);
     } else if (contentLength >= 0) {
       out.writeBytes(CONTENT_LENGTH_PREFIX);

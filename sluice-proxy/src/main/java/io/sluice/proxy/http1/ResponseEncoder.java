@@ -12,24 +12,25 @@ import org.jspecify.annotations.Nullable;
  * HTTP/1.1 response head. A head this codec read is re-encoded by {@link ResponseHead} itself, from
  * its received bytes.
  *
- * <p>Hop-by-hop fields are left out; so is Content-Length when the head's body length is not
- * known up front (the body is then delimited by the close, which the caller arranges).
+ * <p>Hop-by-hop fields are left out; so is Content-Length unless the caller keeps it (a body that
+ * goes out as received, or none); the caller then delimits the body by the close, or its edits
+ * carry the new length.
  */
 public final class ResponseEncoder {
   private ResponseEncoder() {}
 
   /**
+   * @param keepLength write the head's Content-Length field, if it has one
    * @param close the connection closes after this response ({@code Connection: close} is written)
    * @param keepAliveHeader announce keep-alive (for an HTTP/1.0 client that asked for it)
    */
-  public static ByteBuf encode(ByteBufAllocator alloc, ResponseMessage head, @Nullable HeaderEdits edits, boolean close,
-      boolean keepAliveHeader) {
+  public static ByteBuf encode(ByteBufAllocator alloc, ResponseMessage head, @Nullable HeaderEdits edits,
+      boolean keepLength, boolean close, boolean keepAliveHeader) {
     ByteBuf out = alloc.ioBuffer(256 + 48 * head.headerCount());
     out.writeCharSequence("HTTP/1.1 " + head.status() + " " + ReasonPhrases.of(head.status()) + "\r\n",
         StandardCharsets.ISO_8859_1);
-    boolean lengthKnown = head.bodyLength() >= 0;
     for (int i = 0; i < head.headerCount(); i++) {
-      if (head.isHopByHop(i) || (!lengthKnown && head.headerNameIs(i, "content-length"))) continue;
+      if (head.isHopByHop(i) || (!keepLength && head.headerNameIs(i, "content-length"))) continue;
       String name = head.headerName(i);
       if (edits != null && edits.isRemoved(name.toLowerCase(java.util.Locale.ROOT))) continue;
       field(out, name, head.headerValue(i));

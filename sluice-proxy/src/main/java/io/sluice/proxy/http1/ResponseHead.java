@@ -61,6 +61,11 @@ public final class ResponseHead implements ResponseMessage {
     return chunked;
   }
 
+  @Override
+  public boolean bodyChunked() {
+    return chunked;
+  }
+
   /** Transfer-Encoding other than chunked last: the body ends when the connection closes. */
   public boolean isTransferEncodedUntilClose() {
     return transferEncoded && !chunked;
@@ -249,6 +254,17 @@ public final class ResponseHead implements ResponseMessage {
    */
   public void encodeForDownstream(ByteBuf out, boolean chunked, boolean close, boolean keepAliveHeader,
       @Nullable HeaderEdits edits) {
+    encodeForDownstream(out, chunked, close, keepAliveHeader, edits, false);
+  }
+
+  /**
+   * Like {@link #encodeForDownstream(ByteBuf, boolean, boolean, boolean, HeaderEdits)}, for a body
+   * whose length may change on the way ({@code lengthChanges}: streaming filters): the received
+   * Content-Length is left out, and {@code chunked} announces chunks even when the upstream's body
+   * was not chunked.
+   */
+  public void encodeForDownstream(ByteBuf out, boolean chunked, boolean close, boolean keepAliveHeader,
+      @Nullable HeaderEdits edits, boolean lengthChanges) {
     byte[] b = bytes;
     out.writeBytes(HTTP11_SP);
     out.writeBytes(b, statusStart, statusLineEnd - statusStart);
@@ -257,7 +273,7 @@ public final class ResponseHead implements ResponseMessage {
       int code = fields[i + 4];
       if (code == HeaderName.CONNECTION || code == HeaderName.HOP_BY_HOP
           || (code == HeaderName.TRANSFER_ENCODING && this.chunked && !chunked)
-          || (code == HeaderName.CONTENT_LENGTH && (chunked || transferEncoded))) {
+          || (code == HeaderName.CONTENT_LENGTH && (chunked || transferEncoded || lengthChanges))) {
         continue;
       }
       if (connectionTokens != null && isConnectionNominated(i / SLOTS)) continue;
@@ -275,6 +291,7 @@ public final class ResponseHead implements ResponseMessage {
         out.writeShort(RequestHead.CRLF);
       }
     }
+    if (chunked && !this.chunked) out.writeBytes(RequestHead.TE_CHUNKED);
     if (close) {
       out.writeBytes(CONNECTION_CLOSE);
     } else if (keepAliveHeader) {

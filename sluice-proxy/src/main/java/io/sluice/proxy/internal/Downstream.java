@@ -63,6 +63,12 @@ interface Downstream {
   long BODY_AS_RECEIVED = -2;
   /** {@link #encodeResponseHead}'s {@code bodyLength}: the body's length is known only when it ends. */
   long BODY_UNTIL_END = -1;
+  /**
+   * {@link #encodeResponseHead}'s {@code bodyLength}: the body streams through filters that may
+   * change it; the sender frames it as {@link #responseBodyFramed()} says (HTTP/1.1: chunks to an
+   * HTTP/1.1 client, which keeps its connection; the close to an HTTP/1.0 one).
+   */
+  long BODY_STREAMED = -3;
 
   /**
    * The upstream's response head, encoded for the client with the response filters' {@code edits}
@@ -71,15 +77,15 @@ interface Downstream {
    *
    * @param noBody the response has no body whatever its head says (a HEAD request, 204, 304)
    * @param bodyLength {@link #BODY_AS_RECEIVED}, {@link #BODY_UNTIL_END} (the body is sent as it
-   *     comes, without the upstream's framing), or the exact length of the body that follows (the
+   *     comes, without the upstream's framing), {@link #BODY_STREAMED}, or the exact length of the body that follows (the
    *     filters' body phase made it; {@code edits} carry its Content-Length)
    */
   ByteBuf encodeResponseHead(ResponseMessage head, @Nullable HeaderEdits edits, boolean noBody, long bodyLength);
 
   /**
-   * After {@link #encodeResponseHead}: whether the body goes to the client with the upstream's own
-   * framing (an HTTP/1.1 chunked body passes through as received: {@link UpstreamStream#BODY_FRAMED}),
-   * or as its content ({@link UpstreamStream#BODY_DECODED}).
+   * After {@link #encodeResponseHead}: whether the body goes to the client framed in chunks (an
+   * HTTP/1.1 chunked body passes through as received: {@link UpstreamStream#BODY_FRAMED}; with
+   * {@link #BODY_STREAMED}, the sender chunks it), or as its content ({@link UpstreamStream#BODY_DECODED}).
    */
   boolean responseBodyFramed();
 

@@ -469,11 +469,13 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Do
   public ByteBuf encodeResponseHead(ResponseMessage head, @Nullable HeaderEdits edits, boolean noBody, long bodyLength) {
     boolean client10 = request().isHttp10();
     if (!(head instanceof ResponseHead h1)) {
-      // Another protocol's head (no upstream speaks one yet): its body is sent as it comes, delimited by the close.
-      boolean untilClose = !noBody && bodyLength < 0 && (bodyLength == BODY_UNTIL_END || head.bodyLength() < 0);
+      // Another protocol's head (no upstream speaks one yet): a body whose length is not known up
+      // front is sent as it comes, delimited by the close.
+      boolean lengthAsReceived = bodyLength == BODY_AS_RECEIVED && head.bodyLength() >= 0;
+      boolean untilClose = !noBody && bodyLength < 0 && !lengthAsReceived;
       boolean close = beginResponse(untilClose);
       responseBodyFramed = false;
-      return ResponseEncoder.encode(ctx.alloc(), head, edits, close, client10 && !close);
+      return ResponseEncoder.encode(ctx.alloc(), head, edits, noBody || lengthAsReceived, close, client10 && !close);
     }
     boolean chunked;
     boolean untilClose;
@@ -483,6 +485,9 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Do
       // Chunked stays chunked, except for an HTTP/1.0 client: it gets the content, delimited by the close.
       chunked = h1.isChunked() && !client10;
       untilClose = h1.isChunked() ? client10 : h1.bodyLength() < 0;
+    } else if (bodyLength == BODY_STREAMED) {
+      chunked = !client10;
+      untilClose = client10;
     } else {
       chunked = false;
       untilClose = bodyLength == BODY_UNTIL_END;
@@ -490,7 +495,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Do
     boolean close = beginResponse(untilClose);
     responseBodyFramed = chunked;
     ByteBuf out = ctx.alloc().ioBuffer(h1.length() + 96);
-    h1.encodeForDownstream(out, chunked, close, client10 && !close, edits);
+    h1.encodeForDownstream(out, chunked, close, client10 && !close, edits, bodyLength == BODY_STREAMED);
     return out;
   }
 
@@ -640,6 +645,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Do
       case 414 -> "uri_too_long";
       case 417 -> "expectation_failed";
       case 431 -> "request_header_too_large";
+      case 500 -> "filter_error"; // a streaming body filter failed (BodyStreams)
       case 501 -> "not_implemented";
       case 505 -> "http_version_not_supported";
       default -> "bad_request";

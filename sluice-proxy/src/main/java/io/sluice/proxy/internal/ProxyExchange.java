@@ -6,6 +6,7 @@ import io.netty.channel.EventLoop;
 import io.sluice.filter.Attributes;
 import io.sluice.filter.ClientCertificate;
 import io.sluice.filter.LocalResponse;
+import io.sluice.proxy.filter.internal.BodyStreamChain;
 import io.sluice.proxy.filter.internal.ExchangeHost;
 import io.sluice.proxy.filter.internal.FilterChain;
 import io.sluice.proxy.filter.internal.FilterExchange;
@@ -56,6 +57,12 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
   private @Nullable FilterExchange filters;
   /** The current exchange runs {@link #filters}. */
   private boolean filtered;
+  /** Streaming body filters ({@link BodyStreams}), created for the first exchange that has them. */
+  private @Nullable BodyStreams streams;
+  /** The current request's body goes through {@link #streams}. */
+  private boolean streamingRequest;
+  /** The current response's body goes through {@link #streams}. */
+  private boolean streamingResponse;
 
   ProxyExchange(Downstream down, ListenerRuntime listener) {
     this.down = down;
@@ -176,6 +183,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
     Colouring colour = traffic.colour();
     if (colour != null) h.setHeader(colour);
     this.route = r;
+    if (x != null && h.hasBody() && !down.requestComplete()) streamingRequest = streamRequestBody(x, r, h);
     if (down.requestComplete()) {
       // No body, or one a filter already read (it goes out with the head).
       bodyBuffered = h.hasBody();
@@ -211,6 +219,11 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
 
   /** Body bytes {@code in[from, from + length)} go to the upstream (the caller keeps its buffer). */
   void forwardBody(UpstreamStream up, ByteBuf in, int from, int length) {
+    if (streamingRequest) {
+      streams().requestData(in, from, length);
+      obs.bytesIn(length);
+      return;
+    }
     up.write(in.retainedSlice(from, length));
     attempts.bodyForwarded(in, from, length);
     obs.bytesIn(length);
@@ -219,6 +232,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
 
   /** The whole request body has gone to {@code up}. */
   void bodyForwarded(UpstreamStream up) {
+    if (streamingRequest) streams().requestEnd();
     flushUpstream();
     attempts.requestReceived();
     up.requestSent();
@@ -367,6 +381,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
     String path = r.stripPrefix() == null ? null : r.rewritePath(h.path());
     UpstreamRequest u = upstreamRequest.reset(h, path, r.hostRewrite(), listener.via.line);
     ByteBuf body = filtered ? filters().describeUpstreamRequest(u) : null;
+    if (streamingRequest) u.bodyStreamed();
     ByteBuf head = obs.attemptStarted(UpstreamConnection.encodeHead(down.alloc(), u), down.alloc());
     if (body == null) return head;
     return down.alloc().compositeBuffer(2).addComponents(true, head, body);
@@ -395,6 +410,10 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
   }
 
   private void endFilters() {
+    BodyStreams s = streams;
+    if (s != null && (streamingRequest || streamingResponse)) s.reset();
+    streamingRequest = false;
+    streamingResponse = false;
     FilterExchange x = filters;
     if (filtered && x != null) {
       filtered = false;
@@ -502,6 +521,11 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
   private int startResponse(ResponseMessage head, @Nullable FilterExchange x) {
     int status = head.status();
     boolean noBody = request().method().equals("HEAD") || status == 204 || status == 304;
+    if (!noBody && x != null && head.bodyLength() != 0 && streamResponseBody(x, head)) {
+      // The head waits in the body streams for the first bytes the filters let through; chunks
+      // come framed, so that their trailers reach the filters.
+      return head.bodyChunked() ? UpstreamStream.BODY_FRAMED : UpstreamStream.BODY_DECODED;
+    }
     if (!noBody && x != null && x.collectResponseBody(head.bodyLength())) {
       // A filter reads the body: the head waits until it is in (or over the limit).
       responseHead = head;
@@ -519,6 +543,10 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
 
   @Override
   public void onResponseData(ByteBuf data) {
+    if (streamingResponse) {
+      streamedResponseData(data);
+      return;
+    }
     if (!collecting) {
       down.write(obs.out(data));
       return;
@@ -547,6 +575,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
   @Override
   public void onResponseEnd() {
     upstream = null;
+    if (streamingResponse && !streamedResponseEnd()) return;
     if (collecting) {
       collecting = false;
       // The collected body is complete: the filters' body phase, then the head with its Content-Length and the body.
@@ -602,6 +631,97 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
     }
     down.closeAfterResponse();
     respondError(kind.status(), kind.reason(), message);
+  }
+
+  // ---- streaming body filters (BodyStreams): the hook points of the body paths above
+
+  private BodyStreams streams() {
+    BodyStreams s = streams;
+    if (s == null) streams = s = new BodyStreams(this, down);
+    return s;
+  }
+
+  /**
+   * Whether a visited filter streams the request body; the upstream then gets it chunked. Request
+   * buffering still applies: {@link BodyStreams} decodes the received bytes itself, and what the
+   * filters let through is what the replay buffer keeps.
+   */
+  private boolean streamRequestBody(FilterExchange x, RuntimeRoute r, RequestMessage h) {
+    FilterChain chain = r.filters();
+    return chain != null && chain.streamsRequestBody() && streams().beginRequest(x, h.bodyChunked());
+  }
+
+  /** Whether a visited filter streams the response body; the head then waits in {@link #streams}. */
+  private boolean streamResponseBody(FilterExchange x, ResponseMessage head) {
+    RuntimeRoute r = route;
+    FilterChain chain = r == null ? null : r.filters();
+    if (chain == null || !chain.streamsResponseBody() || !streams().beginResponse(x, head)) return false;
+    streamingResponse = true;
+    responseHead = null;
+    return true;
+  }
+
+  /** Streamed request body bytes (framed) go to the upstream, and to the replay buffer for a retry. */
+  void sendStreamedBody(ByteBuf framed) {
+    UpstreamStream up = upstream;
+    if (up == null) {
+      framed.release();
+      return;
+    }
+    attempts.bodyForwarded(framed, framed.readerIndex(), framed.readableBytes());
+    up.write(framed);
+    upstreamNeedsFlush = true;
+  }
+
+  /** Streamed response bytes (head or framed body) go to the client. */
+  void writeStreamedResponse(ByteBuf out) {
+    down.write(obs.out(out));
+  }
+
+  private void streamedResponseData(ByteBuf data) {
+    try {
+      streams().responseData(data);
+    } catch (BodyStreamChain.Failure f) {
+      responseStreamFailed(f);
+    }
+  }
+
+  /** The streamed response's end; false when a filter failed there (the exchange has ended). */
+  private boolean streamedResponseEnd() {
+    try {
+      streams().responseEnd();
+      return true;
+    } catch (BodyStreamChain.Failure f) {
+      responseStreamFailed(f);
+      return false;
+    }
+  }
+
+  /**
+   * A response streaming filter failed or held too much: the upstream's response is dropped with
+   * its connection; the client gets 500 {@code filter_error} (502 {@code response_body_too_large})
+   * if nothing of the response went out, else its connection closes.
+   */
+  private void responseStreamFailed(BodyStreamChain.Failure f) {
+    if (!f.overflow) filterFailed(f.where, f.getCause() != null ? f.getCause() : f);
+    boolean headPending = streams().responseHeadPending();
+    UpstreamStream up = upstream;
+    upstream = null;
+    if (up != null) up.abort();
+    attempts.complete();
+    if (!headPending || down.responseStarted()) {
+      obs.reason(f.overflow ? "response_body_too_large" : "filter_error");
+      // What the filters let through before goes out; the missing end tells the client the body is cut short.
+      down.flush();
+      down.abortConnection();
+      return;
+    }
+    down.closeAfterResponse();
+    if (f.overflow) {
+      respondError(502, "response_body_too_large", f.getMessage());
+    } else {
+      respondError(500, "filter_error", "filter " + f.where + " failed");
+    }
   }
 
   // ---- local answers

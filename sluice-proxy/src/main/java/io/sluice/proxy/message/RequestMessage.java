@@ -35,6 +35,12 @@ public interface RequestMessage extends RequestView {
   /** Whether a body follows: a length above zero, or one that is known only when it ends. */
   boolean hasBody();
 
+  /**
+   * Whether the body comes in chunks that may end with trailer fields (HTTP/1.1 chunked; an HTTP/2
+   * body always does), so a length is known only at its end.
+   */
+  boolean bodyChunked();
+
   /** Whether the client waits for {@code 100 Continue} before it sends its body. */
   boolean expectsContinue();
 

@@ -16,6 +16,12 @@ public interface ResponseMessage {
   /** The body's length when known up front (Content-Length); -1 when it is known only once the body ends. */
   long bodyLength();
 
+  /**
+   * Whether the body comes in chunks that may end with trailer fields (HTTP/1.1 chunked; an HTTP/2
+   * body always does).
+   */
+  boolean bodyChunked();
+
   int headerCount();
 
   /** Name of field {@code i} as received. */

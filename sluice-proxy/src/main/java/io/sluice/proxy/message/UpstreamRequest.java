@@ -12,6 +12,12 @@ import org.jspecify.annotations.Nullable;
  * <p>One instance per exchange, reset for each request; the event loop's only.
  */
 public final class UpstreamRequest {
+  /**
+   * {@link #edit}'s {@code bodyLength}: the body streams through filters that may change it, so
+   * its length is known only at its end (HTTP/1.1 sends it chunked).
+   */
+  public static final long BODY_STREAMED = -2;
+
   @SuppressWarnings("NullAway.Init") // set by reset() before any use
   private RequestMessage received;
   private @Nullable String routePath;
@@ -52,7 +58,8 @@ public final class UpstreamRequest {
    *
    * @param query the query to send when {@code queryReplaced} (null: none)
    * @param edits the filters' header edits, or null for none
-   * @param bodyLength the length of the buffered or replaced body that follows the head, or -1 when the body streams as received
+   * @param bodyLength the length of the buffered or replaced body that follows the head, -1 when
+   *     the body streams as received, or {@link #BODY_STREAMED}
    */
   public void edit(@Nullable String method, @Nullable String path, boolean queryReplaced, @Nullable String query,
       @Nullable String authority, @Nullable HeaderEdits edits, long bodyLength) {
@@ -65,13 +72,18 @@ public final class UpstreamRequest {
     this.bodyLength = bodyLength;
   }
 
+  /** The body streams through filters that may change its length: it goes as {@link #BODY_STREAMED}. */
+  public void bodyStreamed() {
+    bodyLength = BODY_STREAMED;
+  }
+
   public RequestMessage received() {
     return received;
   }
 
   /** Whether anything beyond the route's path and Host rewrite differs from the received head. */
   public boolean isEdited() {
-    return method != null || path != null || queryReplaced || authority != null || !edits.isEmpty() || bodyLength >= 0;
+    return method != null || path != null || queryReplaced || authority != null || !edits.isEmpty() || bodyLength != -1;
   }
 
   public String method() {
@@ -102,7 +114,7 @@ public final class UpstreamRequest {
     return edits;
   }
 
-  /** The length of the body that follows the head, or -1 when the body is framed as received. */
+  /** The length of the body that follows the head, -1 when the body is framed as received, or {@link #BODY_STREAMED}. */
   public long bodyLength() {
     return bodyLength;
   }

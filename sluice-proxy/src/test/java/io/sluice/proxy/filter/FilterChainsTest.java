@@ -1,6 +1,7 @@
 package io.sluice.proxy.filter;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.api.ConfigSet;
 import io.sluice.api.codec.ObjectCodec;
@@ -96,5 +97,43 @@ class FilterChainsTest {
     assertThat(c.describe()).containsExactly("GlobalFilter/g spec.before[0] (first)", "GlobalFilter/g spec.before[2] (third)");
     assertThat(c.hasResponsePhase()).isTrue();
     assertThat(c.bodyLimit()).isZero();
+  }
+
+  @Test
+  void aChainThatBuffersAndStreamsTheSameBodyIsRefusedNamingBothFilters() {
+    assertThatThrownBy(() -> compile("""
+        apiVersion: sluice.io/v1
+        kind: Route
+        metadata: {name: r}
+        spec:
+          upstream: u
+          filters:
+            - {kind: test-response-body, config: {limit: 16}}
+            - {kind: test-stream, config: {mode: count, response: true}}
+        """).chain("r", "a")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("Route/r spec.filters[0] (test-response-body) buffers the response body and "
+            + "Route/r spec.filters[1] (test-stream) streams it; a route's filters either buffer a body or stream it");
+  }
+
+  @Test
+  void aChainThatOnlyStreamsSaysSoAndOneWithoutStreamingFiltersDoesNot() throws Exception {
+    FilterChains chains = compile("""
+        apiVersion: sluice.io/v1
+        kind: Route
+        metadata: {name: s}
+        spec:
+          upstream: u
+          filters: [{kind: test-stream, config: {mode: count, request: true}}]
+        ---
+        apiVersion: sluice.io/v1
+        kind: Route
+        metadata: {name: m}
+        spec:
+          upstream: u
+          filters: [{kind: test-mark, config: {mark: m}}]
+        """);
+    assertThat(chains.chain("s", "a").streamsRequestBody()).isTrue();
+    assertThat(chains.chain("s", "a").streamsResponseBody()).isFalse();
+    assertThat(chains.chain("m", "a").streamsRequestBody()).isFalse();
   }
 }

@@ -83,14 +83,14 @@ class CodecEdgesTest {
     HeaderEdits edits = new HeaderEdits();
     edits.remove("x-remove");
     edits.add("X-Edited", "x-edited", "1");
-    assertThat(text(ResponseEncoder.encode(ALLOC, head, edits, false, true))).isEqualTo("HTTP/1.1 200 OK\r\n"
+    assertThat(text(ResponseEncoder.encode(ALLOC, head, edits, true, false, true))).isEqualTo("HTTP/1.1 200 OK\r\n"
         + "content-type: text/plain\r\ncontent-length: 5\r\nX-Edited: 1\r\nConnection: keep-alive\r\n\r\n");
   }
 
   @Test
   void aResponseHeadWhoseLengthIsUnknownLosesAnyContentLengthAndCloses() {
     ResponseMessage head = response(599, -1, List.of("content-length", "10", "server", "up"));
-    assertThat(text(ResponseEncoder.encode(ALLOC, head, null, true, false)))
+    assertThat(text(ResponseEncoder.encode(ALLOC, head, null, false, true, false)))
         .isEqualTo("HTTP/1.1 599 Status 599\r\nserver: up\r\nConnection: close\r\n\r\n");
   }
 
@@ -98,6 +98,7 @@ class CodecEdgesTest {
     return new ResponseMessage() {
       @Override public int status() { return status; }
       @Override public long bodyLength() { return length; }
+      @Override public boolean bodyChunked() { return false; }
       @Override public int headerCount() { return fields.size() / 2; }
       @Override public String headerName(int i) { return fields.get(2 * i); }
       @Override public String headerValue(int i) { return fields.get(2 * i + 1); }

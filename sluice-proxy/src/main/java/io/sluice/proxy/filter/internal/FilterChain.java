@@ -24,6 +24,10 @@ public final class FilterChain {
     final long bodyLimit;
     /** {@link Filter#bufferResponseBody()}: 0 when the filter does not read the response body. */
     final long responseBodyLimit;
+    /** {@link Filter#streamRequestBody()}: 0 when the filter does not stream the request body. */
+    final long requestStreamLimit;
+    /** {@link Filter#streamResponseBody()}: 0 when the filter does not stream the response body. */
+    final long responseStreamLimit;
     /** Result name to position (the end of the filter's list for END); null without {@code onResult}. */
     final @Nullable Map<String, Integer> jumps;
 
@@ -39,7 +43,22 @@ public final class FilterChain {
       long responseLimit = filter.bufferResponseBody();
       if (responseLimit < 0) throw new IllegalArgumentException(where + ": bufferResponseBody() must be >= 0, got " + responseLimit);
       this.responseBodyLimit = responseLimit;
+      this.requestStreamLimit = streamLimit(where, "streamRequestBody", filter.streamRequestBody());
+      this.responseStreamLimit = streamLimit(where, "streamResponseBody", filter.streamResponseBody());
+      if (limit > 0 && requestStreamLimit > 0) {
+        throw new IllegalArgumentException(where + ": declares both bufferRequestBody() and streamRequestBody();"
+            + " a filter either buffers the request body or streams it");
+      }
+      if (responseLimit > 0 && responseStreamLimit > 0) {
+        throw new IllegalArgumentException(where + ": declares both bufferResponseBody() and streamResponseBody();"
+            + " a filter either buffers the response body or streams it");
+      }
       this.jumps = jumps == null || jumps.isEmpty() ? null : Map.copyOf(jumps);
+    }
+
+    private static long streamLimit(String where, String method, long limit) {
+      if (limit < 0) throw new IllegalArgumentException(where + ": " + method + "() must be >= 0, got " + limit);
+      return limit;
     }
 
     private static boolean overrides(Filter f, String method) {
@@ -56,6 +75,8 @@ public final class FilterChain {
   private final boolean anyEnd;
   private final long bodyLimit;
   private final boolean anyResponseBody;
+  private final boolean anyRequestStream;
+  private final boolean anyResponseStream;
 
   FilterChain(List<Link> links) {
     this.links = links.toArray(Link[]::new);
@@ -63,7 +84,15 @@ public final class FilterChain {
     boolean end = false;
     long limit = 0;
     boolean responseBody = false;
+    Link requestStream = null;
+    Link responseStream = null;
+    Link requestBuffer = null;
+    Link responseBuffer = null;
     for (Link l : this.links) {
+      if (l.requestStreamLimit > 0 && requestStream == null) requestStream = l;
+      if (l.responseStreamLimit > 0 && responseStream == null) responseStream = l;
+      if (l.bodyLimit > 0 && requestBuffer == null) requestBuffer = l;
+      if (l.responseBodyLimit > 0 && responseBuffer == null) responseBuffer = l;
       responseBody |= l.responseBodyLimit > 0;
       response |= l.response;
       end |= l.end;
@@ -73,6 +102,28 @@ public final class FilterChain {
     this.anyEnd = end;
     this.bodyLimit = limit;
     this.anyResponseBody = responseBody;
+    // Streaming a body after another filter read it whole (or the reverse) would need both
+    // behaviours on one message; refused here rather than guessed at per request.
+    if (requestStream != null && requestBuffer != null) {
+      throw new IllegalArgumentException(requestBuffer.where + " buffers the request body and " + requestStream.where
+          + " streams it; a route's filters either buffer a body or stream it");
+    }
+    if (responseStream != null && responseBuffer != null) {
+      throw new IllegalArgumentException(responseBuffer.where + " buffers the response body and " + responseStream.where
+          + " streams it; a route's filters either buffer a body or stream it");
+    }
+    this.anyRequestStream = requestStream != null;
+    this.anyResponseStream = responseStream != null;
+  }
+
+  /** Whether any filter streams the request body ({@link Filter#streamRequestBody()}). */
+  public boolean streamsRequestBody() {
+    return anyRequestStream;
+  }
+
+  /** Whether any filter streams the response body ({@link Filter#streamResponseBody()}). */
+  public boolean streamsResponseBody() {
+    return anyResponseStream;
   }
 
   /** Whether any filter reads the response body. */

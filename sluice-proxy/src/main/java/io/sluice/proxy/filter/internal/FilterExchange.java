@@ -500,6 +500,21 @@ public final class FilterExchange implements Exchange {
     }));
   }
 
+  /** For {@link BodyStreamChain}: how many filters' request phase was entered in this exchange. */
+  int visitedCount() {
+    return visitedCount;
+  }
+
+  /** For {@link BodyStreamChain}: the chain position of the {@code k}-th filter whose request phase was entered. */
+  int visitedAt(int k) {
+    return visited[k];
+  }
+
+  /** For {@link BodyStreamChain}: the chain of the exchange in progress, or null between exchanges. */
+  @Nullable FilterChain chain() {
+    return chain;
+  }
+
   private void visit(int i) {
     if (visitedCount == visited.length) visited = Arrays.copyOf(visited, visitedCount * 2);
     visited[visitedCount++] = i;
