@@ -89,8 +89,9 @@ public final class Tunnel {
     client.channelReadComplete(client.ctx);
     upstream.channelReadComplete(upstream.ctx);
     schedule(System.nanoTime());
-    if (!client.channel.isActive()) client.channel.pipeline().fireChannelInactive();
-    if (!upstream.channel.isActive()) upstream.channel.pipeline().fireChannelInactive();
+    // A connection that closed during the hand-off: its close event went to the HTTP handler.
+    if (!client.channel.isActive()) sideClosed(client);
+    if (!upstream.channel.isActive()) sideClosed(upstream);
   }
 
   private void pass(Relay side, ByteBuf b) {
@@ -147,9 +148,11 @@ public final class Tunnel {
       // What the closed side sent last still goes out; a reader that never takes it is cut off
       // after the idle timeout.
       other.ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-      loop.schedule(() -> {
+      ScheduledFuture<?> cutOff = loop.schedule(() -> {
         other.channel.close();
       }, idleNanos, TimeUnit.NANOSECONDS);
+      // Not kept for the idle timeout once the connection is closed: short tunnels would pile up timers.
+      other.channel.closeFuture().addListener(f -> cutOff.cancel(false));
     }
     end();
   }
@@ -224,9 +227,15 @@ public final class Tunnel {
         side.channel.close();
       }
     }
-    loop.schedule(() -> {
+    ScheduledFuture<?> cutOff = loop.schedule(() -> {
       client.channel.close();
       upstream.channel.close();
     }, CLOSE_WAIT.toNanos(), TimeUnit.NANOSECONDS);
+    client.channel.closeFuture().addListener(f -> {
+      if (!upstream.channel.isOpen()) cutOff.cancel(false);
+    });
+    upstream.channel.closeFuture().addListener(f -> {
+      if (!client.channel.isOpen()) cutOff.cancel(false);
+    });
   }
 }
