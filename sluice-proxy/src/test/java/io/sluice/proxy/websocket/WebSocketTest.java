@@ -123,8 +123,12 @@ class WebSocketTest {
     }
 
     Object next() throws InterruptedException {
-      Object m = messages.poll(20, TimeUnit.SECONDS);
-      if (m == null) throw new AssertionError("no message within 20s");
+      return next(Duration.ofSeconds(20));
+    }
+
+    Object next(Duration within) throws InterruptedException {
+      Object m = messages.poll(within.toMillis(), TimeUnit.MILLISECONDS);
+      if (m == null) throw new AssertionError("no message within " + within);
       return m;
     }
   }
@@ -201,8 +205,9 @@ class WebSocketTest {
       WebSocket ws = open(gw.port(), c);
       byte[] big = new byte[(int) (16 * MiB)];
       ThreadLocalRandom.current().nextBytes(big);
-      ws.sendBinary(ByteBuffer.wrap(big), true).get(20, TimeUnit.SECONDS);
-      assertThat((byte[]) c.next()).isEqualTo(big);
+      // Generous ceilings: the suite's JVM runs with paranoid leak detection on a shared machine.
+      ws.sendBinary(ByteBuffer.wrap(big), true).get(60, TimeUnit.SECONDS);
+      assertThat((byte[]) c.next(Duration.ofSeconds(60))).isEqualTo(big);
 
       ws.sendPing(ByteBuffer.wrap("are you there".getBytes(StandardCharsets.UTF_8))).get(5, TimeUnit.SECONDS);
       assertThat(c.pongs.poll(10, TimeUnit.SECONDS)).isEqualTo("are you there");
