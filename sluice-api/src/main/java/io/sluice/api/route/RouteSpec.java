@@ -35,6 +35,7 @@ import org.jspecify.annotations.Nullable;
  *     - {kind: header, config: {request: {set: {x-team: shop}}}}
  *   disableGlobal: [served-by]   # GlobalFilter filters this route leaves out
  *   tracing: {samplingRatio: 1}  # overrides the listener's
+ *   websocket: false             # refuse WebSocket upgrades (default: allowed)
  * }</pre>
  *
  * @param listeners names of the listeners this route is served on; empty means all
@@ -56,6 +57,9 @@ import org.jspecify.annotations.Nullable;
  * @param pipeline name of a Pipeline whose filters run before the route's own
  * @param disableGlobal names of GlobalFilter filters that do not run for this route
  * @param tracing overrides of the listener's tracing settings for this route
+ * @param websocket whether a WebSocket handshake ({@code Upgrade: websocket}) on this route becomes
+ *     a tunnel to the upstream; null (left out) means yes. With {@code false} the request is
+ *     forwarded as a plain request, without its {@code Upgrade} (as for any other protocol)
  */
 public record RouteSpec(
     List<String> listeners,
@@ -73,7 +77,8 @@ public record RouteSpec(
     List<FilterSpec> filters,
     @Nullable String pipeline,
     List<String> disableGlobal,
-    @Nullable RouteTracing tracing)
+    @Nullable RouteTracing tracing,
+    @Nullable Boolean websocket)
     implements Spec {
 
   public RouteSpec {
@@ -87,11 +92,27 @@ public record RouteSpec(
     disableGlobal = disableGlobal == null ? List.of() : List.copyOf(disableGlobal);
   }
 
+  /** A route with WebSocket upgrades allowed (the default). */
+  @SuppressWarnings("NullAway") // null components take their defaults in the compact constructor
+  public RouteSpec(List<String> listeners, List<String> hosts, Integer priority, RouteMatch match,
+      @Nullable String upstream, @Nullable Rewrite rewrite, @Nullable DirectResponse directResponse,
+      List<WeightedUpstream> upstreams, List<CanaryRule> canary, @Nullable Colour colour,
+      @Nullable RouteTimeouts timeouts, @Nullable RetryPolicy retries, List<FilterSpec> filters,
+      @Nullable String pipeline, List<String> disableGlobal, @Nullable RouteTracing tracing) {
+    this(listeners, hosts, priority, match, upstream, rewrite, directResponse, upstreams, canary, colour, timeouts,
+        retries, filters, pipeline, disableGlobal, tracing, null);
+  }
+
+  /** Whether WebSocket handshakes on this route become tunnels ({@link #websocket}, default yes). */
+  public boolean websocketAllowed() {
+    return websocket == null || websocket;
+  }
+
   /** A route without a split, canary rules, colour, timeouts, retries, filters or tracing of its own. */
   @SuppressWarnings("NullAway") // null components take their defaults in the compact constructor
   public RouteSpec(List<String> listeners, List<String> hosts, Integer priority, RouteMatch match,
       @Nullable String upstream, @Nullable Rewrite rewrite, @Nullable DirectResponse directResponse) {
-    this(listeners, hosts, priority, match, upstream, rewrite, directResponse, null, null, null, null, null, null, null, null, null);
+    this(listeners, hosts, priority, match, upstream, rewrite, directResponse, null, null, null, null, null, null, null, null, null, null);
   }
 
   /** Every Upstream the route can send to: {@code upstream}, the split's and the canary rules', once each. */

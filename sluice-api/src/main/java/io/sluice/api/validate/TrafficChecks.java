@@ -256,11 +256,13 @@ final class TrafficChecks {
   }
 
   private static void timeouts(Errors r, RouteTimeouts t) {
-    if (t.request() == null && t.upstreamResponse() == null) {
-      r.error("spec.timeouts", "expected request or upstreamResponse (or both), got neither");
+    if (t.request() == null && t.upstreamResponse() == null && t.websocketIdle() == null && t.websocketLifetime() == null) {
+      r.error("spec.timeouts", "expected request, upstreamResponse, websocketIdle or websocketLifetime, got none");
     }
     if (t.request() != null) positive(r, "spec.timeouts.request", t.request());
     if (t.upstreamResponse() != null) positive(r, "spec.timeouts.upstreamResponse", t.upstreamResponse());
+    if (t.websocketIdle() != null) positive(r, "spec.timeouts.websocketIdle", t.websocketIdle());
+    if (t.websocketLifetime() != null) positive(r, "spec.timeouts.websocketLifetime", t.websocketLifetime());
   }
 
   // ---- shared

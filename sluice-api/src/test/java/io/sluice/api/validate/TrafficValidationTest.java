@@ -154,6 +154,18 @@ class TrafficValidationTest {
   }
 
   @Test
+  void refusesWebSocketTimeoutsThatAreZeroAndAcceptsThemAlone() {
+    assertThat(route("  upstream: v1\n  timeouts: {websocketIdle: 0s, websocketLifetime: 0ms}\n"))
+        .extracting(ConfigError::field, ConfigError::message)
+        .containsExactly(tuple("spec.timeouts.websocketIdle", "expected a duration greater than zero, got 0s"),
+            tuple("spec.timeouts.websocketLifetime", "expected a duration greater than zero, got 0s"));
+    assertThat(route("  upstream: v1\n  timeouts: {websocketIdle: 10m, websocketLifetime: 24h}\n  websocket: true\n")).isEmpty();
+    assertThat(route("  upstream: v1\n  timeouts: {}\n"))
+        .extracting(ConfigError::message)
+        .containsExactly("expected request, upstreamResponse, websocketIdle or websocketLifetime, got none");
+  }
+
+  @Test
   void refusesRetryPoliciesNamingEachBadField() {
     assertThat(upstream("""
           retries: {attempts: 11, statuses: [404], backoff: {base: 100ms, max: 10ms, jitter: 1.5},

@@ -19,6 +19,8 @@ import io.sluice.filters.testing.Consumers;
 import io.sluice.filters.testing.Gateways;
 import io.sluice.proxy.testing.GatewayFixture;
 import io.sluice.proxy.testing.RawConnection;
+import io.sluice.proxy.testing.RawWebSocket;
+import io.sluice.proxy.testing.WebSocketEchoServer;
 import io.sluice.proxy.testing.TestUpstream;
 import org.junit.jupiter.api.Test;
 
@@ -90,6 +92,30 @@ class KeyAuthFilterTest {
       assertThat(r.status()).isEqualTo(403);
       assertThat(r.header("x-sluice-reason")).isEqualTo("consumer_forbidden");
       assertThat(h.run(TestRequest.builder("GET", "/x").header("apikey", "bob-key-0002").build()).answered()).isFalse();
+    }
+  }
+
+  @Test
+  void refusesAWebSocketHandshakeWithoutAKeyBeforeTheUpstreamIsContacted() throws Exception {
+    try (WebSocketEchoServer echo = WebSocketEchoServer.start();
+        GatewayFixture gw = Gateways.start(echo.address(), Consumers.aliceAndBob() + Gateways.route("r", """
+            filters:
+              - {kind: key-auth, config: {consumerHeader: X-Consumer}}
+            """))) {
+      try (RawWebSocket r = RawWebSocket.connect(gw.port(), RawWebSocket.handshake("/chat"))) {
+        assertThat(r.status()).isEqualTo(401);
+        assertThat(r.responseHead).contains("WWW-Authenticate: Key realm=\"sluice\"\r\n");
+        assertThat(r.body()).isEqualTo("{\"status\":401,\"reason\":\"unauthorized\",\"message\":\"missing API key\"}\n");
+      }
+      assertThat(echo.requests()).isZero();
+      // With the key, the same handshake becomes a tunnel, and the upstream learns who it is.
+      try (RawWebSocket r = RawWebSocket.connect(gw.port(), RawWebSocket.handshake("/chat", "apikey: alice-key-0001"))) {
+        assertThat(r.status()).isEqualTo(101);
+        r.sendText("hi");
+        assertThat(r.read().text()).isEqualTo("hi");
+      }
+      assertThat(echo.handshakes()).hasSize(1);
+      assertThat(echo.handshakes().getFirst()).containsEntry("x-consumer", "alice").doesNotContainKey("apikey");
     }
   }
 

@@ -165,8 +165,11 @@ class AcceptedConfigCompilesTest {
           timeouts: {connect: %s, response: %s}
           pool: {maxConnectionsPerEndpoint: %s, idleTimeout: %s}
         %s%s%s""".formatted(weight, connect, response, max, idle, cb, od, rp));
-    Arbitrary<String> route = Combinators.combine(ints(), optional("timeouts", Combinators.combine(durations(), durations())
-            .as((request, upstreamResponse) -> "{request: %s, upstreamResponse: %s}".formatted(request, upstreamResponse))),
+    Arbitrary<String> route = Combinators.combine(ints(), optional("timeouts", Combinators.combine(durations(), durations(),
+                durations(), durations())
+            .as((request, upstreamResponse, websocketIdle, websocketLifetime) ->
+                "{request: %s, upstreamResponse: %s, websocketIdle: %s, websocketLifetime: %s}"
+                    .formatted(request, upstreamResponse, websocketIdle, websocketLifetime))),
         optional("retries", retries()), filters(), ints(), Arbitraries.of("", "  pipeline: p\n"))
         .as((priority, timeouts, rp, fs, weight, pipeline) -> """
         apiVersion: sluice.io/v1

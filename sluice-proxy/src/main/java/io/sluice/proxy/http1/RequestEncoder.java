@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.sluice.proxy.message.HeaderEdits;
 import io.sluice.proxy.message.UpstreamRequest;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Encodes an {@link UpstreamRequest} as an HTTP/1.1 request head. The received head must be this
@@ -31,6 +32,11 @@ public final class RequestEncoder {
       String path = r.path();
       h.encodeForUpstream(out, r.method(), path != null ? path : h.path(), r.query(), r.authority(), r.viaLine(),
           edits, r.bodyLength());
+    }
+    String upgrade = r.upgradeProtocol();
+    if (upgrade != null) {
+      out.writerIndex(out.writerIndex() - 2); // before the empty line
+      out.writeCharSequence("Connection: Upgrade\r\nUpgrade: " + upgrade + "\r\n\r\n", StandardCharsets.ISO_8859_1);
     }
     return out;
   }

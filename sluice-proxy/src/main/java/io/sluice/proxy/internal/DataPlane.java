@@ -18,6 +18,8 @@ import io.sluice.proxy.RouteDecision;
 import io.sluice.proxy.message.RequestMessage;
 import io.sluice.proxy.upstream.Endpoint;
 import io.sluice.proxy.upstream.HostPort;
+import io.sluice.proxy.websocket.WebSocketTunnels;
+import io.sluice.api.route.RouteSpec;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,6 +53,7 @@ public final class DataPlane {
   private volatile RuntimeSnapshot snapshot = RuntimeSnapshot.EMPTY;
   private volatile Map<ObjectRef, String> skipped = Map.of();
   private final Observability observability;
+  private final WebSocketTunnels tunnels = new WebSocketTunnels();
   private boolean closed;
   /** Checks the certificate files of TLS listeners; off the event loops, since it reads files and builds contexts. */
   private final java.util.concurrent.ScheduledExecutorService certificateFiles =
@@ -110,6 +113,22 @@ public final class DataPlane {
   /** Metrics, stats, access logs and tracing of this data plane. */
   public Observability observability() {
     return observability;
+  }
+
+  /** The open WebSocket tunnels. Any thread. */
+  WebSocketTunnels tunnels() {
+    return tunnels;
+  }
+
+  /** Whether the configuration {@code c} still serves WebSocket tunnels of {@code route} on {@code listener}. */
+  private static boolean servesWebSocket(ConfigSet c, String listener, String route) {
+    if (c.listeners().stream().noneMatch(l -> l.name().equals(listener))) return false;
+    for (ConfigObject<RouteSpec> r : c.routes()) {
+      if (r.name().equals(route)) {
+        return r.spec().websocketAllowed() && (r.spec().listeners().isEmpty() || r.spec().listeners().contains(listener));
+      }
+    }
+    return false;
   }
 
   /** Open client connections per bound listener. Any thread. */
@@ -194,6 +213,8 @@ public final class DataPlane {
     for (UpstreamRuntime u : next.upstreamsNotIn(previous)) u.start(workerGroup);
     commit.forEach(Runnable::run);
     observability.committed(next, diff);
+    ConfigSet applied = next.config();
+    tunnels.configChanged((listener, route) -> servesWebSocket(applied, listener, route));
     for (ListenerRuntime l : List.copyOf(listeners.values())) {
       if (!wanted.containsKey(l.name)) {
         listeners.remove(l.name);
@@ -316,7 +337,8 @@ public final class DataPlane {
     return (InetSocketAddress) l.serverChannel.localAddress();
   }
 
-  private static void drain(ListenerRuntime l) {
+  private void drain(ListenerRuntime l) {
+    tunnels.drain(l.name);
     for (Channel c : l.connections()) {
       c.eventLoop().execute(() -> {
         DownstreamHandler h = c.pipeline().get(DownstreamHandler.class);
@@ -341,7 +363,9 @@ public final class DataPlane {
       if (c != null && c.spec.timeouts().drain().compareTo(drainTimeout) > 0) drainTimeout = c.spec.timeouts().drain();
       drain(l);
     }
-    long deadline = System.nanoTime() + drainTimeout.toNanos();
+    // WebSocket tunnels close at the end of the drain timeout, then get a moment for their close frames.
+    long deadline = System.nanoTime() + drainTimeout.toNanos()
+        + (tunnels.openCount() > 0 ? WebSocketTunnels.CLOSE_WAIT.toNanos() : 0);
     while (System.nanoTime() < deadline && listeners.values().stream().anyMatch(l -> !l.connections().isEmpty())) {
       try {
         Thread.sleep(20);

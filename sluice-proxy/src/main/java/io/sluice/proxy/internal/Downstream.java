@@ -144,4 +144,10 @@ interface Downstream {
 
   /** The response cannot be completed: the connection closes now. */
   void abortConnection();
+
+  /**
+   * HTTP/1.1 Upgrade: the 101 was written and the connection leaves HTTP for a WebSocket tunnel.
+   * Returns the connection, with the bytes received past the request (the callee owns them).
+   */
+  io.sluice.proxy.websocket.TunnelSide switchProtocols();
 }

@@ -22,6 +22,7 @@ import io.sluice.proxy.http1.ResponseHead;
 import io.sluice.proxy.message.HeaderEdits;
 import io.sluice.proxy.message.ResponseMessage;
 import io.sluice.proxy.tls.internal.ClientIdentity;
+import io.sluice.proxy.websocket.TunnelSide;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -628,6 +629,19 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Do
   @Override
   public void abortConnection() {
     channel.close();
+  }
+
+  @Override
+  public TunnelSide switchProtocols() {
+    // From here on the tunnel's relay, in front of this handler, gets the connection's events;
+    // this handler sees only the close (channelInactive), and cleans up as for any connection.
+    state = AWAIT_RESPONSE;
+    request = null;
+    if (timer != null) timer.cancel(false);
+    readPaused = false;
+    ByteBuf rest = cumulation;
+    cumulation = null;
+    return new TunnelSide(ctx, rest);
   }
 
   private void badRequest(HttpParseException e) {

@@ -46,6 +46,11 @@ final class ListenerRuntime {
   }
 
   /** The data plane's record of unexpected exceptions, for this listener's connections. */
+  /** The data plane's WebSocket tunnels. */
+  io.sluice.proxy.websocket.WebSocketTunnels tunnels() {
+    return dataPlane.tunnels();
+  }
+
   UnexpectedErrors unexpectedErrors() {
     return dataPlane.observability().unexpectedErrors();
   }

@@ -1,5 +1,7 @@
 package io.sluice.proxy.internal;
 
+import io.sluice.proxy.websocket.CloseCause;
+import io.sluice.proxy.websocket.WebSocketTunnels;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
 import io.sluice.api.ConfigObject;
@@ -208,6 +210,13 @@ public final class Observability implements GatewayMetrics, AutoCloseable {
     }
     p.family("sluice_access_log_queue_entries", "gauge", "Access log entries waiting for the writer thread.");
     p.sample("sluice_access_log_queue_entries", List.of(), List.of(), accessLog.queued());
+    WebSocketTunnels tunnels = dataPlane.tunnels();
+    p.family("sluice_websocket_tunnels_open", "gauge", "WebSocket tunnels open now.");
+    p.sample("sluice_websocket_tunnels_open", List.of(), List.of(), tunnels.openCount());
+    p.family("sluice_websocket_tunnels_closed_total", "counter", "WebSocket tunnels ended, by who closed them (client, upstream, idle, lifetime, drain).");
+    for (CloseCause c : CloseCause.values()) {
+      p.sample("sluice_websocket_tunnels_closed_total", List.of("closed_by"), List.of(c.label), tunnels.closedCount(c));
+    }
     gauges.write(p);
     jvm.write(p);
   }

@@ -220,6 +220,17 @@ final class Observation {
     return response;
   }
 
+  /**
+   * The WebSocket tunnel the exchange became (after its 101) ended: it is logged and counted once,
+   * now, with the tunnel's duration and bytes and {@code reason} saying who closed it.
+   */
+  void tunnelEnded(String reason, long fromClient, long fromUpstream) {
+    this.reason = reason;
+    bytesIn += fromClient;
+    bytesOut += fromUpstream;
+    end();
+  }
+
   /** The client connection closed: an exchange still open ends here. */
   void closed() {
     end();

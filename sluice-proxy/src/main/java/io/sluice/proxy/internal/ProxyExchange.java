@@ -14,8 +14,12 @@ import io.sluice.proxy.message.HeaderEdits;
 import io.sluice.proxy.message.RequestMessage;
 import io.sluice.proxy.message.ResponseMessage;
 import io.sluice.proxy.message.UpstreamRequest;
+import io.sluice.proxy.route.RequestView;
 import io.sluice.proxy.route.split.Colouring;
 import io.sluice.proxy.upstream.Endpoint;
+import io.sluice.proxy.websocket.TunnelSettings;
+import io.sluice.proxy.websocket.TunnelSide;
+import io.sluice.proxy.websocket.WebSocketHandshake;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -63,6 +67,8 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
   private boolean streamingRequest;
   /** The current response's body goes through {@link #streams}. */
   private boolean streamingResponse;
+  /** The current request is a WebSocket handshake the route takes: its key; null otherwise. */
+  private @Nullable String websocketKey;
 
   ProxyExchange(Downstream down, ListenerRuntime listener) {
     this.down = down;
@@ -179,6 +185,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
       return;
     }
     RouteTraffic traffic = traffic(r);
+    if (websocketRefused(h, h.protocol().equals("HTTP/1.0"), h.hasBody(), traffic)) return;
     // The colour is set before the split, so that the route's canary rules see it.
     Colouring colour = traffic.colour();
     if (colour != null) h.setHeader(colour);
@@ -193,6 +200,65 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
       return;
     }
     startUpstream(h, r);
+  }
+
+  // ---- WebSocket (io.sluice.proxy.websocket): the handshake is checked here, the tunnel starts at the 101
+
+  /**
+   * Checks a WebSocket handshake on a route that allows them before anything goes upstream, and
+   * answers a bad one (400, or 426 for a version other than 13); true when it was refused. For any
+   * other request this is one header lookup.
+   */
+  private boolean websocketRefused(RequestView h, boolean http10, boolean hasBody, RouteTraffic traffic) {
+    websocketKey = null;
+    if (traffic.websocket() == null || !WebSocketHandshake.requested(h)) return false;
+    WebSocketHandshake.Refusal refusal = WebSocketHandshake.check(h, http10, hasBody);
+    if (refusal == null) {
+      websocketKey = h.header("sec-websocket-key");
+      return false;
+    }
+    down.closeAfterResponse();
+    String reason = refusal.status() == 426 ? "websocket_version" : "websocket_handshake";
+    obs.reason(reason);
+    ByteBuf response = down.encodeError(refusal.status(), reason, refusal.message());
+    if (refusal.status() == 426) response = WebSocketHandshake.withVersionField(response, down.alloc());
+    down.write(obs.out(response));
+    endLocal();
+    return true;
+  }
+
+  @Override
+  public void onSwitchingProtocols(TunnelSide connection, @Nullable String upgrade, @Nullable String accept,
+      ByteBuf head) {
+    String key = websocketKey;
+    RuntimeRoute r = route;
+    RouteTraffic traffic = r == null ? null : r.traffic();
+    TunnelSettings settings = traffic == null ? null : traffic.websocket();
+    websocketKey = null;
+    upstream = null;
+    String problem = key == null || r == null || settings == null ? "101 to a request that was not a WebSocket handshake"
+        : WebSocketHandshake.checkResponse(key, upgrade, accept);
+    if (problem != null || r == null || settings == null || down.isClosed()) {
+      head.release();
+      ByteBuf rest = connection.received();
+      if (rest != null) rest.release();
+      connection.handler().channel().close();
+      if (problem != null) upstreamFailed(FailureKind.PROTOCOL_ERROR, problem, false);
+      return;
+    }
+    attempts.responded(101);
+    attempts.complete();
+    down.write(obs.out(WebSocketHandshake.withUpgradeFields(head)));
+    down.flush();
+    endFilters();
+    ListenerConfig c = listener.config();
+    java.time.Duration grace = c == null ? java.time.Duration.ZERO : c.spec.timeouts().drain();
+    listener.tunnels().open(listener.name, r.name(), settings, grace, down.switchProtocols(), connection,
+        (by, fromClient, fromUpstream) -> {
+          obs.tunnelEnded(by.reason, fromClient, fromUpstream);
+          request = null;
+          route = null;
+        });
   }
 
   /** Request buffering is over: the body is in memory ({@code whole}), or filled the buffer and streams from here. */
@@ -315,11 +381,13 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
     boolean replayable = bodyBuffered || !h.hasBody();
     long timeout = attempts.responseTimeoutNanos(u);
     boolean complete = down.requestComplete();
-    return fresh
+    UpstreamConnection c = fresh
         ? UpstreamConnection.open(this, down.eventLoop(), u, e, head, h.method(), complete, replayable, timeout,
             listener.unexpectedErrors())
         : UpstreamConnection.acquire(this, down.eventLoop(), u, e, head, h.method(), complete, replayable, timeout,
             listener.unexpectedErrors());
+    if (c != null && websocketKey != null) c.expectUpgrade();
+    return c;
   }
 
   /** The exchange goes on with {@code up}: its first attempt, or a retry. */
@@ -382,6 +450,8 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
     UpstreamRequest u = upstreamRequest.reset(h, path, r.hostRewrite(), listener.via.line);
     ByteBuf body = filtered ? filters().describeUpstreamRequest(u) : null;
     if (streamingRequest) u.bodyStreamed();
+    // The handshake's Connection and Upgrade fields are hop-by-hop: the gateway sends its own.
+    if (websocketKey != null) u.upgrade(WebSocketHandshake.PROTOCOL);
     ByteBuf head = obs.attemptStarted(UpstreamConnection.encodeHead(down.alloc(), u), down.alloc());
     if (body == null) return head;
     return down.alloc().compositeBuffer(2).addComponents(true, head, body);

@@ -16,10 +16,12 @@ import org.jspecify.annotations.Nullable;
  *     attempts; 0 for none
  * @param responseTimeoutNanos each attempt's response timeout replacing the upstream's; 0 to use
  *     the upstream's
+ * @param websocket the route's WebSocket tunnels' timeouts; null when the route turned WebSocket off
  */
 record RouteTraffic(
     TrafficSplit<UpstreamRuntime> split,
     @Nullable Colouring colour,
     io.sluice.proxy.upstream.retry.@Nullable RetryRules retries,
     long requestTimeoutNanos,
-    long responseTimeoutNanos) {}
+    long responseTimeoutNanos,
+    io.sluice.proxy.websocket.@Nullable TunnelSettings websocket) {}

@@ -277,7 +277,10 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
         spec.colour() == null ? null : Colouring.of(spec.colour()),
         RetryRules.compile(spec.retries()),
         t == null || t.request() == null ? 0 : t.request().toNanos(),
-        t == null || t.upstreamResponse() == null ? 0 : t.upstreamResponse().toNanos());
+        t == null || t.upstreamResponse() == null ? 0 : t.upstreamResponse().toNanos(),
+        !spec.websocketAllowed() ? null : new io.sluice.proxy.websocket.TunnelSettings(
+            t == null ? RouteTimeouts.DEFAULT_WEBSOCKET_IDLE : t.websocketIdleOrDefault(),
+            t == null ? null : t.websocketLifetime()));
   }
 
   /**

@@ -65,6 +65,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements U
   private static final int CLOSED = 6;
   /** The response head is read; the exchange answered {@link UpstreamStream#WAIT}: the body waits in the socket. */
   private static final int WAITING = 7;
+  /** The upstream switched protocols (101): the connection is a WebSocket tunnel's, never pooled again. */
+  private static final int SWITCHED = 8;
   private static final int MAX_RESPONSE_HEAD = 64 * 1024;
 
   private final LoopContext loopContext;
@@ -108,6 +110,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements U
   private boolean responseBytesSeen;
   private long remaining;
   private boolean reusable;
+  /** The current request is a WebSocket handshake: a 101 hands the connection to the exchange. */
+  private boolean upgrade;
 
   private UpstreamConnection(LoopContext loopContext, Endpoint endpoint, UnexpectedErrors unexpected) {
     this.loopContext = loopContext;
@@ -203,6 +207,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements U
     this.active = true;
     endpoint.requestStarted();
     this.refused = false;
+    this.upgrade = false;
     boolean replay = reused && replayable;
     this.retryIfRefused = replay;
     this.retryIfClosed = replay && isIdempotent(method);
@@ -472,7 +477,11 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements U
         case HEAD -> {
           if (!head.read(in, MAX_RESPONSE_HEAD)) return;
           if (head.status() < 200) {
-            if (head.status() == 101) throw new HttpParseException(502, "unexpected 101 Switching Protocols");
+            if (head.status() == 101) {
+              if (!upgrade) throw new HttpParseException(502, "unexpected 101 Switching Protocols");
+              switchProtocols(ev, in);
+              return;
+            }
             continue; // interim responses are the gateway's to handle, not the client's
           }
           onResponseHead(ev);
@@ -511,6 +520,31 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements U
         channel.config().setAutoRead(false);
       }
     }
+  }
+
+  /** The request being sent is a WebSocket handshake: a 101 answer is handed over, not refused. */
+  void expectUpgrade() {
+    upgrade = true;
+  }
+
+  /**
+   * The upstream accepted the upgrade: the connection leaves HTTP (and its pool) for good; its
+   * bytes past the 101 and the 101 itself go to the exchange with the connection.
+   */
+  private void switchProtocols(UpstreamStream.Events ev, ByteBuf in) {
+    state = SWITCHED;
+    events = null;
+    responseDeadline = 0;
+    endActive();
+    cumulation = null;
+    if (pausedByDownstream) {
+      pausedByDownstream = false;
+      channel.config().setAutoRead(true);
+    }
+    ByteBuf out = channel.alloc().ioBuffer(head.length() + 64);
+    head.encodeForDownstream(out, false, false, false);
+    ev.onSwitchingProtocols(new io.sluice.proxy.websocket.TunnelSide(channel.pipeline().context(this), in),
+        head.header("upgrade"), head.header("sec-websocket-accept"), out);
   }
 
   private void forwardData(ByteBuf buf, int index, int length) {

@@ -83,5 +83,18 @@ interface UpstreamStream {
 
     /** Whether the client side takes more response bytes now; when not, the stream stops reading until {@link UpstreamStream#resumeReading}. */
     boolean clientWritable();
+
+    /**
+     * HTTP/1.1 Upgrade: the upstream answered a request the exchange marked as a WebSocket
+     * handshake with 101. The stream is done with HTTP for good (it never goes back to its pool)
+     * and hands its connection over.
+     *
+     * @param connection the connection, its bytes past the 101 (owned by the callee)
+     * @param upgrade the 101's {@code Upgrade}, or null
+     * @param accept the 101's {@code Sec-WebSocket-Accept}, or null
+     * @param head the 101 encoded for the client, without its hop-by-hop fields (owned by the callee)
+     */
+    void onSwitchingProtocols(io.sluice.proxy.websocket.TunnelSide connection, @org.jspecify.annotations.Nullable String upgrade,
+        @org.jspecify.annotations.Nullable String accept, ByteBuf head);
   }
 }

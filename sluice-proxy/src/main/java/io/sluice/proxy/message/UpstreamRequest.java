@@ -32,6 +32,7 @@ public final class UpstreamRequest {
   private final HeaderEdits noEdits = new HeaderEdits();
   private HeaderEdits edits = noEdits;
   private long bodyLength = -1;
+  private @Nullable String upgrade;
 
   /**
    * Starts the description of {@code received} as the route sends it.
@@ -50,6 +51,7 @@ public final class UpstreamRequest {
     queryReplaced = false;
     edits = noEdits;
     bodyLength = -1;
+    upgrade = null;
     return this;
   }
 
@@ -75,6 +77,20 @@ public final class UpstreamRequest {
   /** The body streams through filters that may change its length: it goes as {@link #BODY_STREAMED}. */
   public void bodyStreamed() {
     bodyLength = BODY_STREAMED;
+  }
+
+  /**
+   * The request is a protocol upgrade the route accepted (a WebSocket handshake): the codec sends
+   * the hop-by-hop fields that ask the next hop for it ({@code Connection: Upgrade}, {@code
+   * Upgrade: protocol} in HTTP/1.1).
+   */
+  public void upgrade(String protocol) {
+    upgrade = protocol;
+  }
+
+  /** The protocol the request asks the upstream to switch to, or null. */
+  public @Nullable String upgradeProtocol() {
+    return upgrade;
   }
 
   public RequestMessage received() {

@@ -63,7 +63,9 @@ class HeadersTest {
           + "Keep-Alive: timeout=5\r\n"
           + "Proxy-Connection: keep-alive\r\n"
           + "TE: trailers\r\n"
-          + "Upgrade: websocket\r\n"
+          // A protocol the gateway does not upgrade to (Upgrade: websocket without Connection: upgrade
+          // is a broken WebSocket handshake, answered 400: see WebSocketTest).
+          + "Upgrade: h2c\r\n"
           + "Proxy-Authorization: Basic Zm9vOmJhcg==\r\n"
           + "X-Hop-One: 1\r\n"
           + "X-Hop-Two: 2\r\n"
