@@ -138,6 +138,7 @@ final class ServeCommand implements Callable<Integer> {
   private @Nullable ConfigDirectorySource source;
   private @Nullable StoreFollower sync;
   private io.sluice.server.cache.@Nullable StoreOpener opener;
+  private io.sluice.store.@Nullable LeaderElection election;
   private @Nullable Gateway gateway;
   private @Nullable ConfigStore store;
   private @Nullable Path temporaryDataDir;
@@ -312,6 +313,10 @@ final class ServeCommand implements Callable<Integer> {
 
     String node = nodeId != null ? nodeId : hostName();
     String version = Main.version();
+    if (etcd != null) {
+      this.election = FleetElection.start(etcd, node);
+      sync.leader(this.election::leader);
+    }
     AdminServer adminServer;
     try {
       AdminServer.Builder admin = AdminServer.builder();
@@ -428,6 +433,8 @@ final class ServeCommand implements Callable<Integer> {
     adminServer = null;
     stop(source);
     source = null;
+    stop(election);
+    election = null;
     stop(opener);
     opener = null;
     stop(sync);

@@ -148,6 +148,10 @@ class LastKnownGoodTest {
       JsonNode s = status(admin);
       assertThat(s.path("store").path("reachable").asBoolean()).isTrue();
       assertThat(s.path("store").path("servingFromCache").isNull()).isTrue();
+      // The only node of the fleet leads it.
+      await().atMost(Duration.ofSeconds(20)).until(() -> status(admin).path("store").path("leader").asText("").equals("node-a"));
+      assertThat(ServerProcess.run("--server", "http://127.0.0.1:" + admin, "status").stdoutLines())
+          .contains("store:            reachable", "leader:           node-a");
     }
     LastApplied.Cached cached = new LastApplied(data, EtcdConnection.parse(url).url()).read();
     assertThat(cached.revision()).isEqualTo(1);

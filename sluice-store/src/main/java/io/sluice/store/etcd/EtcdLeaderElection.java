@@ -36,12 +36,16 @@ import org.slf4j.LoggerFactory;
  * happens, choose a longer TTL. After a loss the candidate campaigns again with a new lease.
  *
  * <p>Threading: one daemon thread per election runs the campaign, watches the lease and calls the
- * listener; {@link #close()} may be called from any thread and waits for that thread.
+ * listener; {@link #close()} may be called from any thread and waits for a leader's resignation.
  */
 public final class EtcdLeaderElection implements LeaderElection {
   private static final Logger log = LoggerFactory.getLogger(EtcdLeaderElection.class);
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]+");
   private static final Duration MIN_TTL = Duration.ofSeconds(2);
+  private static final Duration LEADER_REFRESH = Duration.ofSeconds(1);
+  private static final Duration FIRST_RETRY = Duration.ofMillis(200);
+  /** The longest a closing leader waits for etcd to take its resignation; its lease's revocation or expiry frees the key anyway. */
+  private static final Duration RESIGN_WAIT = Duration.ofSeconds(2);
 
   private final EtcdConnection connection;
   private final Client client;
@@ -57,6 +61,9 @@ public final class EtcdLeaderElection implements LeaderElection {
   /** {@link System#nanoTime()} of the last renewal heard of for the current lease. */
   private volatile long renewedAt;
   private volatile @Nullable String keepAliveError;
+  private volatile @Nullable String knownLeader;
+  /** {@link System#nanoTime()} of the last question {@link #refreshLeader()} asked; the election's thread only. */
+  private long leaderAskedAt = System.nanoTime() - LEADER_REFRESH.toNanos();
 
   private EtcdLeaderElection(EtcdConnection connection, Client client, String name, String candidate, Duration ttl, Listener listener) {
     this.connection = connection;
@@ -110,18 +117,24 @@ public final class EtcdLeaderElection implements LeaderElection {
     return candidate;
   }
 
+  /**
+   * The leader as last asked of etcd: the election's thread asks about once a second without waiting
+   * for the answer, so this never blocks; null when there is none or etcd did not answer the last time.
+   */
   @Override
   public @Nullable String leader() {
-    try {
-      var r = client.getElectionClient().leader(electionKey).get(Math.min(ttl.toMillis(), 2000), TimeUnit.MILLISECONDS);
-      return r.getKv() == null ? null : r.getKv().getValue().toString(StandardCharsets.UTF_8);
-    } catch (ExecutionException | TimeoutException e) {
-      // No leader ("election: no leader"), or etcd cannot be asked now.
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    }
+    return leading ? candidate : knownLeader;
+  }
+
+  /** Asks etcd who leads, at most every {@link #LEADER_REFRESH}; the answer arrives on jetcd's thread. */
+  private void refreshLeader() {
+    long now = System.nanoTime();
+    if (now - leaderAskedAt < LEADER_REFRESH.toNanos()) return;
+    leaderAskedAt = now;
+    client.getElectionClient().leader(electionKey)
+        .orTimeout(LEADER_REFRESH.toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete((r, error) -> knownLeader = error != null || r.getKv() == null ? null
+            : r.getKv().getValue().toString(StandardCharsets.UTF_8));
   }
 
   private boolean isClosed() {
@@ -140,7 +153,7 @@ public final class EtcdLeaderElection implements LeaderElection {
   }
 
   private void run() {
-    Duration retry = Duration.ofMillis(200);
+    Duration retry = FIRST_RETRY;
     while (!isClosed()) {
       long lease = 0;
       CloseableClient keepAlive = null;
@@ -174,11 +187,17 @@ public final class EtcdLeaderElection implements LeaderElection {
             ByteSequence.from(candidate, StandardCharsets.UTF_8));
         key = awaitCampaign(campaign);
         if (key != null) {
-          retry = Duration.ofMillis(200);
+          retry = FIRST_RETRY;
           lead(key);
         }
       } catch (StoreException e) {
-        log.warn("election {}: {}; campaigning again in {}", name, e.getMessage(), retry);
+        knownLeader = null;
+        // The first failure in a row is worth a warning; an etcd that stays away would fill the log.
+        if (retry.equals(FIRST_RETRY)) {
+          log.warn("election {}: {}; campaigning again, backing off up to {}", name, e.getMessage(), ttl);
+        } else {
+          log.debug("election {}: {}; campaigning again in {}", name, e.getMessage(), retry);
+        }
         pause(retry);
         retry = retry.multipliedBy(2).compareTo(ttl) > 0 ? ttl : retry.multipliedBy(2);
       } finally {
@@ -195,6 +214,7 @@ public final class EtcdLeaderElection implements LeaderElection {
         CampaignResponse r = campaign.get(checkEvery().toMillis(), TimeUnit.MILLISECONDS);
         return leaseDoubtful() || isClosed() ? null : r.getLeader();
       } catch (TimeoutException notYet) {
+        refreshLeader();
         if (isClosed() || leaseDoubtful()) {
           campaign.cancel(true);
           if (leaseDoubtful()) log.info("election {}: the lease lapsed while campaigning; campaigning again", name);
@@ -228,6 +248,7 @@ public final class EtcdLeaderElection implements LeaderElection {
           break;
         }
       }
+      refreshLeader();
       if (leaseDoubtful()) {
         String error = keepAliveError;
         why = "lost the lease: " + (error != null ? error : "no keep-alive answer from etcd for " + ttl.dividedBy(2).toMillis() + "ms");
@@ -239,7 +260,7 @@ public final class EtcdLeaderElection implements LeaderElection {
     listener.lost(why);
     if (why.startsWith("resigned")) {
       try {
-        client.getElectionClient().resign(key).get(connection.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        client.getElectionClient().resign(key).get(RESIGN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
       } catch (ExecutionException | TimeoutException e) {
         log.debug("election {}: resigning failed ({}); the lease's revocation or expiry frees the key", name, e.toString());
       } catch (InterruptedException e) {
@@ -269,8 +290,10 @@ public final class EtcdLeaderElection implements LeaderElection {
       lock.notifyAll();
     }
     if (t != null) {
+      // A leader resigns within RESIGN_WAIT; a candidate waiting on etcd (down) is not waited for:
+      // closing the client below ends its call.
       try {
-        t.join(connection.timeout().plusSeconds(5).toMillis());
+        t.join(RESIGN_WAIT.plusSeconds(1).toMillis());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
