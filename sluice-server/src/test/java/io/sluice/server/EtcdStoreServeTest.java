@@ -119,6 +119,16 @@ class EtcdStoreServeTest {
   }
 
   @Test
+  void serveRefusesAStoreConnectTimeoutOfZeroAndOneForTheEmbeddedStore() throws Exception {
+    ServerProcess.Result r = ServerProcess.run("serve", "--store", etcd.url("/sluice/x"), "--store-connect-timeout", "0s");
+    assertThat(r.exitCode()).isEqualTo(Main.USAGE);
+    assertThat(r.stderrLines()).containsExactly("sluice serve: --store-connect-timeout must be positive, got 0s");
+    r = ServerProcess.run("serve", "--store-connect-timeout", "2s");
+    assertThat(r.exitCode()).isEqualTo(Main.USAGE);
+    assertThat(r.stderrLines()).containsExactly("sluice serve: --store-connect-timeout is for --store etcd://...; the store is sqlite");
+  }
+
+  @Test
   void servePasswordFileThatOthersCanReadIsRefused(@TempDir Path dir) throws Exception {
     Path password = dir.resolve("password");
     Files.writeString(password, "s3cret\n");
