@@ -21,9 +21,11 @@ import org.jspecify.annotations.Nullable;
  * @param lastApplyError the last revision the data plane failed to apply and why (a listener whose
  *     port is taken), or null when none failed since the node started; it stays after a later revision
  *     applies, so {@code appliedRevision} tells whether it still holds
+ * @param store how the node reaches its store (etcd), whether it serves from its local cache, and the
+ *     fleet's leader; null when the node does not say (the embedded store is always there)
  */
 public record NodeStatus(String nodeId, String version, long appliedRevision, Instant startedAt, Map<String, String> listeners,
-    Map<String, String> skippedObjects, String tlsProvider, @Nullable ApplyError lastApplyError) {
+    Map<String, String> skippedObjects, String tlsProvider, @Nullable ApplyError lastApplyError, @Nullable StoreState store) {
   /**
    * A revision the data plane could not apply; the revision before it kept serving.
    *
@@ -37,6 +39,38 @@ public record NodeStatus(String nodeId, String version, long appliedRevision, In
       Objects.requireNonNull(message, "message");
       Objects.requireNonNull(time, "time");
     }
+  }
+
+  /**
+   * How the node reaches a shared store.
+   *
+   * @param reachable whether the store answered the node's last request
+   * @param unreachableReason why it did not, or null when it did
+   * @param unreachableSince since when it has not answered, or null when it does
+   * @param cache the local cache the node serves, or null when it serves what the store gave it
+   * @param leader the node id the fleet's leader election last named, or null when not known
+   */
+  public record StoreState(boolean reachable, @Nullable String unreachableReason, @Nullable Instant unreachableSince,
+      @Nullable CacheUse cache, @Nullable String leader) {}
+
+  /**
+   * The node serves the configuration it wrote to its data directory, not one the store gave it in this run.
+   *
+   * @param revision the store revision the cache holds
+   * @param writtenAt when the cache was written (by an earlier run)
+   * @param since when this node started serving it
+   */
+  public record CacheUse(long revision, Instant writtenAt, Instant since) {
+    public CacheUse {
+      Objects.requireNonNull(writtenAt, "writtenAt");
+      Objects.requireNonNull(since, "since");
+    }
+  }
+
+  /** A node that does not say how it reaches its store. */
+  public NodeStatus(String nodeId, String version, long appliedRevision, Instant startedAt, Map<String, String> listeners,
+      Map<String, String> skippedObjects, String tlsProvider, @Nullable ApplyError lastApplyError) {
+    this(nodeId, version, appliedRevision, startedAt, listeners, skippedObjects, tlsProvider, lastApplyError, null);
   }
 
   /** A node that has not failed to apply a revision. */

@@ -136,7 +136,9 @@ final class ServeCommand implements Callable<Integer> {
   // sync, gateway (drains), store, then the demo's temporary data directory.
   private @Nullable AdminServer adminServer;
   private @Nullable ConfigDirectorySource source;
-  private @Nullable StoreSync sync;
+  private @Nullable StoreFollower sync;
+  private io.sluice.server.cache.@Nullable StoreOpener opener;
+  private io.sluice.store.@Nullable LeaderElection election;
   private @Nullable Gateway gateway;
   private @Nullable ConfigStore store;
   private @Nullable Path temporaryDataDir;
@@ -252,12 +254,20 @@ final class ServeCommand implements Callable<Integer> {
     ConfigStore store;
     EtcdConnection etcd = this.etcd;
     String storeName = etcd != null ? etcd.toString() : data.toAbsolutePath().normalize().toString();
-    try {
-      store = etcd != null ? EtcdConfigStore.open(etcd, paths) : SqliteConfigStore.open(data, paths);
-    } catch (StoreException e) {
-      System.err.println("sluice serve: cannot open the store " + (etcd != null ? "--store " + etcd : "in --data-dir " + data)
-          + ": " + e.getMessage());
-      return 1;
+    // With etcd: the last-known-good cache, and the store opened in the background when it does not answer in time.
+    EtcdStart etcdStart = null;
+    if (etcd != null) {
+      etcdStart = EtcdStart.open(etcd, paths, data, storeFlags.connectTimeout);
+      if (etcdStart == null) return 1;
+      this.opener = etcdStart.opener();
+      store = etcdStart.store();
+    } else {
+      try {
+        store = SqliteConfigStore.open(data, paths);
+      } catch (StoreException e) {
+        System.err.println("sluice serve: cannot open the store in --data-dir " + data + ": " + e.getMessage());
+        return 1;
+      }
     }
     this.store = store;
 
@@ -274,14 +284,24 @@ final class ServeCommand implements Callable<Integer> {
       this.source = source;
       // Watch before the first sync: a change made while it runs is then seen, not lost.
       source.watch();
-      Integer refused = syncAtStart(source, store, gateway);
-      if (refused != null) return refused;
+      if (etcdStart == null || !etcdStart.fromCache()) {
+        Integer refused = syncAtStart(source, store, gateway);
+        if (refused != null) return refused;
+      }
     }
 
-    StoreSync sync = new StoreSync(store, gateway, paths);
-    this.sync = sync;
+    StoreFollower sync;
     try {
-      sync.start();
+      if (etcdStart != null && etcdStart.fromCache()) {
+        ConfigDirectorySource dir = source;
+        sync = etcdStart.followFromCache(gateway, () -> {
+          // The directory is applied into the store once there is one to apply it into.
+          if (dir != null && syncAtStart(dir, store, gateway) == null) dir.start();
+        });
+      } else {
+        sync = StoreFollower.follow(store, gateway, paths, etcdStart != null ? etcdStart.cache() : null);
+      }
+      this.sync = sync;
     } catch (ConfigException e) {
       for (ConfigError err : e.errors()) System.err.println(err);
       System.err.println("sluice serve: the stored configuration in " + storeName + " has " + e.errors().size() + " error(s); not starting");
@@ -293,6 +313,10 @@ final class ServeCommand implements Callable<Integer> {
 
     String node = nodeId != null ? nodeId : hostName();
     String version = Main.version();
+    if (etcd != null) {
+      this.election = FleetElection.start(etcd, node);
+      sync.leader(this.election::leader);
+    }
     AdminServer adminServer;
     try {
       AdminServer.Builder admin = AdminServer.builder();
@@ -303,7 +327,7 @@ final class ServeCommand implements Callable<Integer> {
           .tokens(tokens)
           .access(access)
           .nodeStatus(() -> new NodeStatus(node, version, sync.appliedRevision(), startedAt, boundListeners(gateway),
-              skippedObjects(sync), io.sluice.proxy.tls.TlsProvider.current().description(), sync.lastFailure()))
+              skippedObjects(sync), io.sluice.proxy.tls.TlsProvider.current().description(), sync.lastFailure(), sync.state()))
           .routeTester(new GatewayRouteTester(gateway))
           .stats(gateway::stats)
           .endpoint("/metrics", new PrometheusEndpoint(gateway.metrics()))
@@ -316,7 +340,7 @@ final class ServeCommand implements Callable<Integer> {
 
     // Any other way the JVM is asked to exit (SIGHUP, ...) still drains, once the server is serving.
     Runtime.getRuntime().addShutdownHook(new Thread(shutdown, "sluice-shutdown"));
-    if (source != null) source.start();
+    if (source != null && (etcdStart == null || !etcdStart.fromCache())) source.start();
 
     log.info("serving node {} ({} event loop(s), {} transport), store {} at revision {}, log directory {}", node, loops,
         Gateway.transport(), storeName, sync.appliedRevision(), logs);
@@ -409,6 +433,10 @@ final class ServeCommand implements Callable<Integer> {
     adminServer = null;
     stop(source);
     source = null;
+    stop(election);
+    election = null;
+    stop(opener);
+    opener = null;
     stop(sync);
     sync = null;
     stop(gateway);
@@ -434,7 +462,7 @@ final class ServeCommand implements Callable<Integer> {
     }
   }
 
-  private static Map<String, String> skippedObjects(StoreSync sync) {
+  private static Map<String, String> skippedObjects(StoreFollower sync) {
     Map<String, String> out = new java.util.TreeMap<>();
     sync.skipped().forEach((ref, why) -> out.put(ref.toString(), why));
     return out;

@@ -31,6 +31,11 @@ final class StoreFlags {
   @Option(names = "--store-ca", paramLabel = "FILE", description = "PEM file of the CA of the etcd members' certificates: TLS to etcd")
   @Nullable Path ca;
 
+  @Option(names = "--store-connect-timeout", paramLabel = "DURATION", converter = ConfigDirectoryOptions.DurationConverter.class,
+      defaultValue = "5s", description = "with etcd: how long start-up waits for the store before it serves the configuration last"
+          + " applied (<data-dir>/last-applied.json) and keeps trying the store in the background (default: ${DEFAULT-VALUE})")
+  java.time.Duration connectTimeout = java.time.Duration.ofSeconds(5);
+
   /** What is wrong with the store options, for a usage error. */
   static final class Invalid extends Exception {
     /** True for a usage error (exit 2), false for a file that cannot be used (exit 1). */
@@ -52,9 +57,13 @@ final class StoreFlags {
    * @throws Invalid naming the option, the value and what was expected
    */
   @Nullable EtcdConnection etcd() throws Invalid {
+    if (connectTimeout.isZero()) throw new Invalid("--store-connect-timeout must be positive, got 0s");
     if (store.equals(SQLITE)) {
       if (user != null || passwordFile != null || ca != null) {
         throw new Invalid("--store-user, --store-password-file and --store-ca are for --store etcd://...; the store is sqlite");
+      }
+      if (!connectTimeout.equals(java.time.Duration.ofSeconds(5))) {
+        throw new Invalid("--store-connect-timeout is for --store etcd://...; the store is sqlite");
       }
       return null;
     }

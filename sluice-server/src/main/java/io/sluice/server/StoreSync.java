@@ -82,6 +82,14 @@ final class StoreSync implements AutoCloseable {
   private volatile long failures;
   private volatile @Nullable String lastError;
   private volatile NodeStatus.@Nullable ApplyError lastFailure;
+  private volatile @Nullable AppliedListener appliedListener;
+
+  /** Told of each revision the gateway applied (the node's last-known-good cache writes it to disk). */
+  @FunctionalInterface
+  interface AppliedListener {
+    /** Called on the applier thread (or {@link #start}'s) after the gateway applied {@code set} at {@code revision}. */
+    void applied(long revision, ConfigSet set);
+  }
 
   StoreSync(ConfigStore store, Gateway gateway) {
     this(store, gateway, PathPolicy.DEFAULT);
@@ -93,6 +101,16 @@ final class StoreSync implements AutoCloseable {
     this.gateway = gateway;
     this.paths = paths;
     this.base = ConfigSet.empty(paths);
+  }
+
+  /** Calls {@code listener} after each revision the gateway applies from now on; set before {@link #start}. */
+  void onApplied(AppliedListener listener) {
+    appliedListener = listener;
+  }
+
+  private void applied(long revision, ConfigSet set) {
+    AppliedListener l = appliedListener;
+    if (l != null) l.applied(revision, set);
   }
 
   /**
@@ -120,6 +138,7 @@ final class StoreSync implements AutoCloseable {
     appliedRevision = s.revision();
     gateway.metrics().setConfigRevision(s.revision());
     log.info("applied revision {}: {}", s.revision(), summary(set));
+    applied(s.revision(), set);
     Thread t = new Thread(this::applyLoop, "sluice-store-sync");
     t.setDaemon(true);
     t.setPriority(Thread.MIN_PRIORITY); // the data plane comes first (docs/architecture.md)
@@ -247,6 +266,7 @@ final class StoreSync implements AutoCloseable {
     appliedRevision = revision;
     gateway.metrics().setConfigRevision(revision);
     log.info("applied revision {}: {}", revision, summary(set));
+    applied(revision, set);
   }
 
   /** The objects left out last time that {@code puts} and {@code deletes} do not replace. Takes the lock. */

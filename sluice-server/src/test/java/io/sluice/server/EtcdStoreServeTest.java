@@ -83,7 +83,8 @@ class EtcdStoreServeTest {
         assertThat(get(port)).isEqualTo("200 version one");
         write(writer, objects(port, "version two"));
         await().atMost(Duration.ofSeconds(20)).until(() -> get(port).equals("200 version two"));
-        assertThat(sluice.stdout() + sluice.stderr()).contains("store " + url + " at revision ");
+        // Logged once the admin API is up too, which may come after the listener serves.
+        await().atMost(Duration.ofSeconds(20)).until(() -> (sluice.stdout() + sluice.stderr()).contains("store " + url + " at revision "));
         // Stopping closes the etcd connection too: nothing of jetcd's keeps the JVM alive.
         sluice.terminate();
         assertThat(sluice.waitForExit(Duration.ofSeconds(20))).isZero();
@@ -92,13 +93,13 @@ class EtcdStoreServeTest {
   }
 
   @Test
-  void serveExitsOneNamingTheStoreWhenEtcdCannotBeReachedAtStart(@TempDir Path data) throws Exception {
+  void serveExitsOneNamingTheStoreWhenEtcdCannotBeReachedAtStartAndThereIsNoLocalCache(@TempDir Path data) throws Exception {
     String url = "etcd://127.0.0.1:" + GatewayFixture.freePort() + "/sluice/nowhere";
     ServerProcess.Result r = ServerProcess.run("serve", "--store", url, "--data-dir", data.toString(),
         "--admin-address", "127.0.0.1:" + GatewayFixture.freePort());
     assertThat(r.exitCode()).isEqualTo(1);
-    assertThat(r.stderrLines()).contains("sluice serve: cannot open the store --store " + url + ": reading the store's revision:"
-        + " etcd at " + url + " did not answer within 10s");
+    assertThat(r.stderrLines()).contains("sluice serve: cannot open the store --store " + url + ": no answer within 5s"
+        + " (--store-connect-timeout); and no local cache to start from (" + data.resolve("last-applied.json") + " does not exist)");
   }
 
   @Test
@@ -115,6 +116,16 @@ class EtcdStoreServeTest {
     assertThat(r.exitCode()).isEqualTo(Main.USAGE);
     assertThat(r.stderrLines()).containsExactly(
         "sluice serve: --store-user, --store-password-file and --store-ca are for --store etcd://...; the store is sqlite");
+  }
+
+  @Test
+  void serveRefusesAStoreConnectTimeoutOfZeroAndOneForTheEmbeddedStore() throws Exception {
+    ServerProcess.Result r = ServerProcess.run("serve", "--store", etcd.url("/sluice/x"), "--store-connect-timeout", "0s");
+    assertThat(r.exitCode()).isEqualTo(Main.USAGE);
+    assertThat(r.stderrLines()).containsExactly("sluice serve: --store-connect-timeout must be positive, got 0s");
+    r = ServerProcess.run("serve", "--store-connect-timeout", "2s");
+    assertThat(r.exitCode()).isEqualTo(Main.USAGE);
+    assertThat(r.stderrLines()).containsExactly("sluice serve: --store-connect-timeout is for --store etcd://...; the store is sqlite");
   }
 
   @Test

@@ -148,7 +148,23 @@ public final class AdminApi {
       n.putObject("lastApplyError").put("revision", failed.revision()).put("message", failed.message())
           .put("time", failed.time().toString());
     }
+    NodeStatus.StoreState store = s.store();
+    if (store != null) storeState(n.putObject("store"), store);
     return Wire.render(r, HttpResponseStatus.OK, n);
+  }
+
+  private static void storeState(ObjectNode n, NodeStatus.StoreState s) {
+    n.put("reachable", s.reachable());
+    n.put("unreachableReason", s.unreachableReason());
+    n.put("unreachableSince", s.unreachableSince() == null ? null : String.valueOf(s.unreachableSince()));
+    NodeStatus.CacheUse cache = s.cache();
+    if (cache == null) {
+      n.putNull("servingFromCache");
+    } else {
+      n.putObject("servingFromCache").put("revision", cache.revision()).put("writtenAt", cache.writtenAt().toString())
+          .put("since", cache.since().toString());
+    }
+    n.put("leader", s.leader());
   }
 
   private ApiResponse stats(ApiRequest r) {

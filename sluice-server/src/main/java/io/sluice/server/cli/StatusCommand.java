@@ -27,6 +27,7 @@ public final class StatusCommand extends ClientCommand {
     System.out.println("node:             " + s.path("nodeId").asText());
     System.out.println("version:          " + s.path("version").asText());
     System.out.println("store revision:   " + store);
+    StoreStateLines.print(s.path("store"));
     System.out.println("applied revision: " + applied + (applied == store ? " (up to date)" : " (behind the store)"));
     System.out.println("uptime:           " + human(Duration.ofSeconds(s.path("uptimeSeconds").asLong()))
         + " (since " + s.path("startedAt").asText() + ")");

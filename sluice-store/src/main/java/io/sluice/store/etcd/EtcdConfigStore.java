@@ -124,7 +124,8 @@ public final class EtcdConfigStore implements ConfigStore {
     }
   }
 
-  private static Client client(EtcdConnection c) {
+  /** A jetcd client of {@code c}'s members, with its credentials and TLS; the caller closes it. */
+  static Client client(EtcdConnection c) {
     ClientBuilder b = Client.builder().endpoints(c.endpoints()).connectTimeout(c.timeout());
     String user = c.user();
     String password = c.password();

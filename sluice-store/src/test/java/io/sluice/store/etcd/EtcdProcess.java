@@ -41,7 +41,7 @@ public final class EtcdProcess implements AutoCloseable {
 
   /** One member: its process, ports and files. */
   public record Member(String name, Process process, String scheme, int clientPort, int peerPort, int metricsPort, Path dataDir,
-      Path logFile) {
+      Path logFile, List<String> command) {
     /** {@code http://127.0.0.1:port}, or {@code https://} when the etcd serves TLS. */
     public String clientUrl() {
       return scheme + "://127.0.0.1:" + clientPort;
@@ -56,10 +56,11 @@ public final class EtcdProcess implements AutoCloseable {
   /** TLS for clients: the members' certificate and key (PEM files). */
   public record Tls(Path certificate, Path key) {}
 
+  /** Replaced by {@link #restart(int)}; guarded by {@code this}. */
   private final List<Member> members;
 
   private EtcdProcess(List<Member> members) {
-    this.members = List.copyOf(members);
+    this.members = new ArrayList<>(members);
   }
 
   /** The etcd binary, or null when it is not installed. */
@@ -148,7 +149,7 @@ public final class EtcdProcess implements AutoCloseable {
           .redirectErrorStream(true)
           .redirectOutput(logFile.toFile())
           .start();
-      members.add(new Member(name, p, scheme, client, peer, metrics, data, logFile));
+      members.add(new Member(name, p, scheme, client, peer, metrics, data, logFile, List.copyOf(command)));
     }
     return members;
   }
@@ -196,13 +197,69 @@ public final class EtcdProcess implements AutoCloseable {
     }
   }
 
-  public List<Member> members() {
-    return members;
+  public synchronized List<Member> members() {
+    return List.copyOf(members);
+  }
+
+  /** Ends member {@code i} with SIGKILL (a crash: no goodbye to its peers) and waits until it is gone. */
+  public synchronized void kill(int i) throws InterruptedException {
+    Process p = members.get(i).process();
+    p.destroyForcibly();
+    if (!p.waitFor(10, TimeUnit.SECONDS)) throw new IllegalStateException("etcd member " + i + " survived SIGKILL");
+  }
+
+  /** Stops member {@code i} (SIGTERM, then SIGKILL after 10 s). */
+  public synchronized void stop(int i) throws InterruptedException {
+    stop(List.of(members.get(i)));
+  }
+
+  /**
+   * Starts member {@code i} again, stopped or killed before, with its data directory, ports and
+   * cluster as before (etcd reads its membership from the data directory); returns once it is healthy,
+   * which for a member of a cluster needs a quorum of members running.
+   */
+  public void restart(int i) throws IOException, InterruptedException {
+    startAgain(i);
+    awaitHealthy(List.of(members().get(i)));
+  }
+
+  /** Starts every member again (see {@link #restart(int)}); returns once all are healthy. */
+  public void restartAll() throws IOException, InterruptedException {
+    for (int i = 0; i < members().size(); i++) startAgain(i);
+    awaitHealthy(members());
+  }
+
+  private synchronized void startAgain(int i) throws IOException {
+    Member m = members.get(i);
+    if (m.process().isAlive()) throw new IllegalStateException("etcd member " + m.name() + " is running");
+    Process p = new ProcessBuilder(m.command())
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(m.logFile().toFile()))
+        .start();
+    members.set(i, new Member(m.name(), p, m.scheme(), m.clientPort(), m.peerPort(), m.metricsPort(), m.dataDir(), m.logFile(),
+        m.command()));
+  }
+
+  /** The index of the member that is the raft leader now, asked of each running member's metrics; -1 when none says so. */
+  public int leader() throws IOException, InterruptedException {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    List<Member> all = members();
+    for (int i = 0; i < all.size(); i++) {
+      if (!all.get(i).process().isAlive()) continue;
+      try {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(all.get(i).metricsUrl() + "/metrics"))
+            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.body().lines().anyMatch(l -> l.equals("etcd_server_is_leader 1"))) return i;
+      } catch (IOException e) {
+        // Not answering: not the leader.
+      }
+    }
+    return -1;
   }
 
   /** {@code 127.0.0.1:port,127.0.0.1:port,...}: every member's client address. */
   public String hostPorts() {
-    return members.stream().map(m -> "127.0.0.1:" + m.clientPort()).collect(Collectors.joining(","));
+    return members().stream().map(m -> "127.0.0.1:" + m.clientPort()).collect(Collectors.joining(","));
   }
 
   /** A store URL of this etcd, such as {@code etcd://127.0.0.1:2379/sluice/test}. */
@@ -212,7 +269,7 @@ public final class EtcdProcess implements AutoCloseable {
 
   /** A jetcd client of this etcd; the caller closes it. */
   public Client client() {
-    return Client.builder().endpoints(members.stream().map(Member::clientUrl).toArray(String[]::new)).build();
+    return Client.builder().endpoints(members().stream().map(Member::clientUrl).toArray(String[]::new)).build();
   }
 
   /**
@@ -233,7 +290,7 @@ public final class EtcdProcess implements AutoCloseable {
   /** Stops every member (SIGTERM, then SIGKILL after 10 s), by PID. */
   @Override
   public void close() throws InterruptedException {
-    stop(members);
+    stop(members());
   }
 
   private static void stop(List<Member> members) throws InterruptedException {

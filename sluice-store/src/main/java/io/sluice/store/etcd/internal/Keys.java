@@ -13,7 +13,9 @@ import java.nio.charset.StandardCharsets;
  *   <li>{@code P/objects/<kind>/<name>}: the current version of each object (deleted objects have no key);
  *   <li>{@code P/history/<kind>/<name>/<revision>}: every version of each object, deletions included;
  *   <li>{@code P/revisions/<revision>}: each revision whole (who, when, why, every object it put or
- *       deleted): what watches deliver.
+ *       deleted): what watches deliver;
+ *   <li>{@code P/elections/<name>/...}: the candidates' keys of a leader election (etcd's election API,
+ *       each key under its candidate's lease).
  * </ul>
  *
  * <p>Revisions in keys are zero-padded to 20 digits, so that key order is revision order. History
@@ -88,5 +90,10 @@ public final class Keys {
   @Override
   public String toString() {
     return prefix;
+  }
+
+  /** The key prefix etcd's election API campaigns under for the election {@code name}. */
+  public ByteSequence election(String name) {
+    return bytes(prefix + "/elections/" + name);
   }
 }
