@@ -142,6 +142,15 @@ public final class EtcdConfigStore implements ConfigStore {
     return b.build();
   }
 
+  /** The etcd client, shared with this store's {@link EtcdMembership}: one connection per process. */
+  Client client() {
+    return client;
+  }
+
+  Keys keys() {
+    return keys;
+  }
+
   /** Where this store keeps its configuration. */
   public EtcdConnection connection() {
     return connection;
