@@ -340,6 +340,12 @@ public final class EtcdConfigStore implements ConfigStore {
         throw new StoreException(why + " (the change set writes " + ops.size() + " keys in one transaction: raise etcd's"
             + " --max-txn-ops and --max-request-bytes, or apply it in parts); nothing was written", e);
       }
+      if (why.contains("PERMISSION_DENIED") && connection.user() != null) {
+        // A fleet's data-plane users may only read the prefix (README "Run a fleet"): say so, not just gRPC's status.
+        throw new StoreException("etcd user " + connection.user() + " may not write the configuration under "
+            + connection.prefix() + " (" + why + "); nothing was written. Write through a node whose etcd user may,"
+            + " such as the control plane", e);
+      }
       throw e;
     }
     return r.isSucceeded();
