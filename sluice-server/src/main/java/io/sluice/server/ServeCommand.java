@@ -142,8 +142,8 @@ final class ServeCommand implements Callable<Integer> {
   /** The CA file of the demo's HTTPS certificate, once made. */
   private @Nullable Path demoCa;
 
-  // What has been started; stopAll() stops it in this order: admin API, config directory, store
-  // sync, gateway (drains), store, then the demo's temporary data directory.
+  // What has been started; stopAll() stops it in this order: the node's fleet registration, admin
+  // API, config directory, store sync, gateway (drains), store, then the demo's temporary data directory.
   private @Nullable NodeReporter reporter;
   private @Nullable AdminServer adminServer;
   private @Nullable ConfigDirectorySource source;
