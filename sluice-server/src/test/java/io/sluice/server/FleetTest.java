@@ -158,6 +158,13 @@ class FleetTest {
       // Any node's admin API shows the same fleet.
       assertThat(b.get("/api/v1/nodes").path("items").findValuesAsText("id")).containsExactly("cp", "edge-a", "edge-b");
 
+      ServerProcess.Result listeners = cp.sluice("get", "listeners");
+      assertThat(listeners.exitCode()).as(listeners.stderr()).isZero();
+      assertThat(listeners.stdoutLines().stream().map(FleetTest::row).toList()).containsExactly(
+          List.of("KIND", "NAME", "REVISION", "SUMMARY"),
+          List.of("Listener", "edge-a", "1", "127.0.0.1:" + portA + " (nodes zone=a)"),
+          List.of("Listener", "edge-b", "1", "127.0.0.1:" + portB + " (nodes zone=b)"));
+
       ServerProcess.Result status = a.sluice("status");
       assertThat(status.exitCode()).as(status.stderr()).isZero();
       assertThat(status.stdoutLines()).contains("listeners:        edge-a 127.0.0.1:" + portA,
