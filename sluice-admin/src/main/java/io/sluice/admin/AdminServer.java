@@ -21,6 +21,8 @@ import io.sluice.admin.internal.Authenticator;
 import io.sluice.admin.internal.BrowserGuard;
 import io.sluice.admin.internal.RouteTable;
 import io.sluice.store.ConfigStore;
+import io.sluice.store.Membership;
+import io.sluice.store.NodeRecord;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -101,7 +103,7 @@ public final class AdminServer implements AutoCloseable {
     Supplier<NodeStatus> status = Objects.requireNonNull(b.nodeStatus, "nodeStatus: AdminServer.builder().nodeStatus(...) is required");
     RouteTester tester = Objects.requireNonNull(b.routeTester, "routeTester: AdminServer.builder().routeTester(...) is required");
     Supplier<?> stats = Objects.requireNonNull(b.stats, "stats: AdminServer.builder().stats(...) is required");
-    this.routes = AdminApi.routes(store, status, tester, stats, b.clock, b.endpoints, b.configDir);
+    this.routes = AdminApi.routes(store, status, tester, stats, b.clock, b.endpoints, b.configDir, b.nodes, b.writeRefusal);
     this.authenticator = new Authenticator(tokens);
     this.guard = new BrowserGuard(b.access, !address.isUnresolved() && address.getAddress().isLoopbackAddress());
   }
@@ -224,8 +226,31 @@ public final class AdminServer implements AutoCloseable {
     private final Map<String, AdminEndpoint> endpoints = new LinkedHashMap<>();
     private Clock clock = Clock.systemUTC();
     private @Nullable String configDir;
+    private @Nullable Supplier<List<NodeRecord>> nodes;
+    private @Nullable Supplier<String> writeRefusal;
 
     private Builder() {}
+
+    /**
+     * The fleet {@code GET /api/v1/nodes} lists: {@code membership}'s nodes, read for each request.
+     * Default: this node alone, from its {@link #nodeStatus}.
+     */
+    public Builder membership(Membership membership) {
+      Objects.requireNonNull(membership, "membership");
+      this.nodes = membership::nodes;
+      return this;
+    }
+
+    /**
+     * Makes this a node that takes no writes (a data-plane node): every request that would write
+     * answers 403 with reason {@code read_only_node} and the message {@code why} returns (called for
+     * each refusal; it should say where writes go). Reads, dry runs and route tests are served.
+     * Default: writes are served.
+     */
+    public Builder refuseWrites(Supplier<String> why) {
+      this.writeRefusal = Objects.requireNonNull(why, "why");
+      return this;
+    }
 
     /**
      * The config directory the server applies ({@code --config-dir}), as the operator gave it: the

@@ -65,6 +65,16 @@ final class AdminFixture implements AutoCloseable {
   }
 
   AdminFixture(Path dir, List<AdminToken> tokens, RouteTester tester, Map<String, AdminEndpoint> endpoints) {
+    this(dir, tokens, tester, endpoints, b -> {});
+  }
+
+  /** With {@code more} done to the builder last (a membership, refused writes). */
+  AdminFixture(Path dir, List<AdminToken> tokens, java.util.function.Consumer<AdminServer.Builder> more) {
+    this(dir, tokens, request -> RouteTestResult.noMatch(), Map.of(), more);
+  }
+
+  private AdminFixture(Path dir, List<AdminToken> tokens, RouteTester tester, Map<String, AdminEndpoint> endpoints,
+      java.util.function.Consumer<AdminServer.Builder> more) {
     store = SqliteConfigStore.open(dir);
     AdminServer.Builder b = AdminServer.builder()
         .address(new InetSocketAddress("127.0.0.1", 0))
@@ -75,6 +85,7 @@ final class AdminFixture implements AutoCloseable {
         .routeTester(tester)
         .stats(() -> STATS);
     endpoints.forEach(b::endpoint);
+    more.accept(b);
     server = b.build();
     try {
       server.start();

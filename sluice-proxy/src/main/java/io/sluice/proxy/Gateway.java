@@ -2,8 +2,10 @@ package io.sluice.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.sluice.api.ConfigObject;
 import io.sluice.api.ConfigSet;
 import io.sluice.api.ObjectRef;
+import io.sluice.api.listener.ListenerSpec;
 import io.sluice.proxy.http1.HttpParseException;
 import io.sluice.proxy.http1.RequestHead;
 import io.sluice.proxy.http1.RequestHeadReader;
@@ -17,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -48,6 +51,15 @@ public final class Gateway implements AutoCloseable {
   /** Starts the event loops, with what the metrics say per route; nothing is bound until the first {@link #apply}. */
   public static Gateway start(int eventLoops, MetricsOptions metrics) {
     return new Gateway(new DataPlane(eventLoops, Objects.requireNonNull(metrics, "metrics")));
+  }
+
+  /**
+   * Starts the event loops of a node that binds only the listeners {@code binds} accepts (a fleet
+   * node's {@code nodeSelector} match, or none at all on a control-plane node); the others are
+   * compiled (route tests see them) but not bound, and {@link #boundAddress} is null for them.
+   */
+  public static Gateway start(int eventLoops, MetricsOptions metrics, Predicate<ConfigObject<ListenerSpec>> binds) {
+    return new Gateway(new DataPlane(eventLoops, Objects.requireNonNull(metrics, "metrics"), binds));
   }
 
   /** Starts one event loop per available processor. */

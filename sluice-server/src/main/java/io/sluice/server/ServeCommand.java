@@ -15,8 +15,14 @@ import io.sluice.proxy.metrics.MetricsOptions;
 import io.sluice.store.ConfigStore;
 import io.sluice.store.StoreConflictException;
 import io.sluice.store.StoreException;
-import io.sluice.store.etcd.EtcdConfigStore;
 import io.sluice.store.etcd.EtcdConnection;
+import io.sluice.store.etcd.EtcdMembership;
+import io.sluice.store.Membership;
+import io.sluice.store.NodeRecord;
+import io.sluice.server.fleet.FleetFlags;
+import io.sluice.server.fleet.NodeReporter;
+import io.sluice.server.fleet.Role;
+import io.sluice.server.fleet.WriteRefusal;
 import io.sluice.store.sqlite.SqliteConfigStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -124,6 +130,9 @@ final class ServeCommand implements Callable<Integer> {
   private MetricsOptions metricsOptions = MetricsOptions.DEFAULTS;
 
   @Mixin StoreFlags storeFlags = new StoreFlags();
+  @Mixin FleetFlags fleetFlags = new FleetFlags();
+  private Role role = Role.ALL;
+  private Map<String, String> nodeLabels = Map.of();
   /** The etcd store {@code --store} names, or null for the embedded one. */
   private @Nullable EtcdConnection etcd;
 
@@ -132,8 +141,9 @@ final class ServeCommand implements Callable<Integer> {
   /** The CA file of the demo's HTTPS certificate, once made. */
   private @Nullable Path demoCa;
 
-  // What has been started; stopAll() stops it in this order: admin API, config directory, store
-  // sync, gateway (drains), store, then the demo's temporary data directory.
+  // What has been started; stopAll() stops it in this order: the node's fleet registration, admin
+  // API, config directory, store sync, gateway (drains), store, then the demo's temporary data directory.
+  private @Nullable NodeReporter reporter;
   private @Nullable AdminServer adminServer;
   private @Nullable ConfigDirectorySource source;
   private @Nullable StoreFollower sync;
@@ -157,6 +167,18 @@ final class ServeCommand implements Callable<Integer> {
     } catch (StoreFlags.Invalid e) {
       System.err.println("sluice serve: " + e.getMessage());
       return e.usage ? Main.USAGE : 1;
+    }
+    try {
+      role = fleetFlags.role();
+      nodeLabels = fleetFlags.labels();
+    } catch (FleetFlags.Invalid e) {
+      System.err.println("sluice serve: " + e.getMessage());
+      return Main.USAGE;
+    }
+    String fleetProblem = fleetProblem();
+    if (fleetProblem != null) {
+      System.err.println("sluice serve: " + fleetProblem);
+      return Main.USAGE;
     }
     InetSocketAddress admin = parseAddress(adminAddress);
     if (admin == null) {
@@ -273,7 +295,9 @@ final class ServeCommand implements Callable<Integer> {
 
     int loops = eventLoops != null ? eventLoops : Runtime.getRuntime().availableProcessors();
     // Started before the directory is read: its refused changes are counted in the gateway's metrics.
-    Gateway gateway = Gateway.start(loops, metricsOptions);
+    Role role = this.role;
+    Map<String, String> labels = nodeLabels;
+    Gateway gateway = Gateway.start(loops, metricsOptions, l -> role.servesTraffic() && l.spec().selects(labels));
     this.gateway = gateway;
 
     ConfigDirectorySource source = null;
@@ -317,9 +341,11 @@ final class ServeCommand implements Callable<Integer> {
       this.election = FleetElection.start(etcd, node);
       sync.leader(this.election::leader);
     }
+    Membership membership = etcd != null ? EtcdMembership.open(etcd, EtcdMembership.DEFAULT_TTL) : Membership.local();
     AdminServer adminServer;
     try {
-      AdminServer.Builder admin = AdminServer.builder();
+      AdminServer.Builder admin = AdminServer.builder().membership(membership);
+      if (!role.takesWrites()) admin.refuseWrites(new WriteRefusal(membership, node));
       if (configDir != null) admin.configDir(configDir.toString());
       adminServer = this.adminServer = admin
           .address(adminSocket)
@@ -334,9 +360,12 @@ final class ServeCommand implements Callable<Integer> {
           .build();
       adminServer.start();
     } catch (IOException | RuntimeException e) {
+      membership.close();
       System.err.println("sluice serve: cannot serve the admin API on --admin-address " + adminAddress + ": " + e.getMessage());
       return 1;
     }
+    reporter = new NodeReporter(membership, new NodeReporter.Identity(node, format(adminServer.boundAddress()), role, version,
+        labels, startedAt), sync::appliedRevision, sync::lastFailure);
 
     // Any other way the JVM is asked to exit (SIGHUP, ...) still drains, once the server is serving.
     Runtime.getRuntime().addShutdownHook(new Thread(shutdown, "sluice-shutdown"));
@@ -344,10 +373,11 @@ final class ServeCommand implements Callable<Integer> {
 
     log.info("serving node {} ({} event loop(s), {} transport), store {} at revision {}, log directory {}", node, loops,
         Gateway.transport(), storeName, sync.appliedRevision(), logs);
+    if (role != Role.ALL || !labels.isEmpty()) log.info("fleet role {}, node labels {}", role, labels);
     if (configDir != null) log.info("watching {} (objects annotated {}: {})", configDir, ConfigDirectorySource.MANAGED_BY,
         ConfigDirectorySource.AUTHOR);
     for (ConfigObject<ListenerSpec> l : gateway.config().listeners()) {
-      log.info("listener {} on http://{}", l.name(), l.spec().address());
+      if (gateway.boundAddress(l.name()) != null) log.info("listener {} on http://{}", l.name(), l.spec().address());
     }
     String adminUrl = "http://" + format(adminServer.boundAddress());
     log.info("admin API on {} (OpenAPI: {}/api/v1/openapi.json{})", adminUrl, adminUrl,
@@ -356,6 +386,21 @@ final class ServeCommand implements Callable<Integer> {
     stopRequested.await();
     shutdown.run();
     return 0;
+  }
+
+  /** What is wrong with the role, labels and node id together with the other options, or null. */
+  private @Nullable String fleetProblem() {
+    if (role != Role.ALL && etcd == null) {
+      return "--role " + role + " needs a store the fleet shares (--store etcd://...); with the embedded store (--data-dir)"
+          + " a node is the whole fleet: --role all";
+    }
+    if (role == Role.DATA_PLANE && configDir != null) {
+      return "--config-dir writes into the store, which a data-plane node does not; give it to the control plane";
+    }
+    if (nodeId != null && !NodeRecord.validId(nodeId)) {
+      return "--node-id '" + nodeId + "': expected 1 to 128 letters, digits, '.', '_' and '-'";
+    }
+    return null;
   }
 
   /**
@@ -429,6 +474,9 @@ final class ServeCommand implements Callable<Integer> {
    * drains, then the store closes. Each failure is logged and the rest still stop. Idempotent.
    */
   private synchronized void stopAll() {
+    // The node leaves the fleet first: it is not listed while it drains.
+    stop(reporter);
+    reporter = null;
     stop(adminServer);
     adminServer = null;
     stop(source);
@@ -472,7 +520,8 @@ final class ServeCommand implements Callable<Integer> {
     Map<String, String> out = new LinkedHashMap<>();
     for (ConfigObject<ListenerSpec> l : gateway.config().listeners()) {
       InetSocketAddress a = gateway.boundAddress(l.name());
-      out.put(l.name(), a == null ? l.spec().address() : format(a));
+      // Not bound: another node's listener (its nodeSelector), or this is a control-plane node.
+      if (a != null) out.put(l.name(), format(a));
     }
     return out;
   }

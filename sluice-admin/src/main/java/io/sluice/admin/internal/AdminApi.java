@@ -23,6 +23,7 @@ import io.sluice.store.Change;
 import io.sluice.store.ChangeSet;
 import io.sluice.store.ConfigStore;
 import io.sluice.store.HistoryEntry;
+import io.sluice.store.NodeRecord;
 import io.sluice.store.ObjectChange;
 import io.sluice.store.RevisionInfo;
 import io.sluice.store.Snapshot;
@@ -96,12 +97,27 @@ public final class AdminApi {
    */
   public static RouteTable routes(ConfigStore store, Supplier<NodeStatus> nodeStatus, RouteTester routeTester,
       Supplier<?> stats, Clock clock, Map<String, AdminEndpoint> endpoints, @Nullable String configDir) {
+    return routes(store, nodeStatus, routeTester, stats, clock, endpoints, configDir, null, null);
+  }
+
+  /**
+   * The admin API's routes on a node of a fleet.
+   *
+   * @param nodes what {@code GET /api/v1/nodes} lists (the fleet's registrations); null: this node alone, from its status
+   * @param writeRefusal on a node that takes no writes (a data-plane node), why, with where writes go: every
+   *     request that would write answers 403 with it (reason {@code read_only_node}); null: writes are served
+   */
+  public static RouteTable routes(ConfigStore store, Supplier<NodeStatus> nodeStatus, RouteTester routeTester,
+      Supplier<?> stats, Clock clock, Map<String, AdminEndpoint> endpoints, @Nullable String configDir,
+      @Nullable Supplier<List<NodeRecord>> nodes, @Nullable Supplier<String> writeRefusal) {
     AdminApi api = new AdminApi(store, nodeStatus, routeTester, stats, clock, configDir);
+    Fleet fleet = new Fleet(store, nodes != null ? nodes : () -> List.of(api.self()), clock);
     Set<String> out = Set.of("output");
     Set<String> rollback = Set.of("dryRun", "baseRevision", "message", "force", "output");
     RouteTable.Builder b = RouteTable.builder()
         .add(route(HttpMethod.GET, "/api/v1/status", out, VIEWER, api::status))
         .add(route(HttpMethod.GET, "/api/v1/stats", out, VIEWER, api::stats))
+        .add(route(HttpMethod.GET, "/api/v1/nodes", out, VIEWER, fleet::nodes))
         .add(route(HttpMethod.GET, "/api/v1/objects", out, VIEWER, api::allObjects))
         .add(route(HttpMethod.POST, "/api/v1/apply", Set.of("dryRun", "baseRevision", "message", "force", "output"), EDITOR_UNLESS_DRY_RUN, api::apply))
         .add(route(HttpMethod.POST, "/api/v1/rollback", rollback, EDITOR_UNLESS_DRY_RUN, api::rollbackAll))
@@ -117,7 +133,16 @@ public final class AdminApi {
         .add(route(HttpMethod.POST, "/api/v1/{kinds}/{name}/rollback", rollback, EDITOR_UNLESS_DRY_RUN, api::rollbackOne));
     endpoints.forEach((path, endpoint) -> b.add(route(HttpMethod.GET, path, null, VIEWER,
         r -> new ApiResponse(HttpResponseStatus.OK, endpoint.contentType(), Wire.utf8(endpoint.get())))));
-    return b.build();
+    RouteTable table = b.build();
+    return writeRefusal == null ? table : Fleet.refusingWrites(table, writeRefusal);
+  }
+
+  /** This node alone as the fleet, for a server that was given no membership. */
+  private NodeRecord self() {
+    NodeStatus s = nodeStatus.get();
+    NodeStatus.ApplyError e = s.lastApplyError();
+    return new NodeRecord(s.nodeId(), "", "all", s.version(), Map.of(), s.appliedRevision(),
+        e == null ? null : new NodeRecord.ApplyError(e.revision(), e.message(), e.time()), s.startedAt());
   }
 
   private static RouteTable.Route route(HttpMethod method, String path, @Nullable Set<String> query,

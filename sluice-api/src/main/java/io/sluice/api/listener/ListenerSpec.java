@@ -3,6 +3,9 @@ package io.sluice.api.listener;
 import io.sluice.api.ByteSize;
 import io.sluice.api.Spec;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -15,6 +18,7 @@ import org.jspecify.annotations.Nullable;
  *   timeouts: {idle: 60s, headerRead: 10s, drain: 30s, filter: 30s, handshake: 10s}
  *   accessLog: {format: json, file: {path: /var/log/sluice/access.log}}
  *   tracing: {samplingRatio: 0.1, exporter: otlp, endpoint: http://collector:4318/v1/traces}
+ *   nodeSelector: {zone: a}
  * }</pre>
  *
  * @param address {@code host:port} to bind; IPv6 as {@code [::1]:8080}; required
@@ -23,14 +27,30 @@ import org.jspecify.annotations.Nullable;
  * @param accessLog the access log; left out means none
  * @param tracing OpenTelemetry tracing; left out means none
  * @param tls HTTPS: the certificates served; left out means plain HTTP
+ * @param nodeSelector the node labels ({@code sluice serve --node-label KEY=VALUE}) a node must carry,
+ *     each with the value given, to bind this listener; empty (left out) means every node that
+ *     serves traffic ({@link NodeLabels})
  */
 public record ListenerSpec(
     String address, Limits limits, Timeouts timeouts, @Nullable AccessLog accessLog, @Nullable Tracing tracing,
-    @Nullable ListenerTls tls)
+    @Nullable ListenerTls tls, Map<String, String> nodeSelector)
     implements Spec {
   public ListenerSpec {
     limits = limits == null ? Limits.DEFAULT : limits;
     timeouts = timeouts == null ? Timeouts.DEFAULT : timeouts;
+    // A null key or value is reported by validation, naming the field, rather than thrown here.
+    nodeSelector = nodeSelector == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(nodeSelector));
+  }
+
+  /** A listener every node binds. */
+  public ListenerSpec(String address, Limits limits, Timeouts timeouts, @Nullable AccessLog accessLog,
+      @Nullable Tracing tracing, @Nullable ListenerTls tls) {
+    this(address, limits, timeouts, accessLog, tracing, tls, Map.of());
+  }
+
+  /** Whether a node with {@code labels} binds this listener: it carries every label of {@link #nodeSelector()}. */
+  public boolean selects(Map<String, String> labels) {
+    return NodeLabels.matches(nodeSelector, labels);
   }
 
   /** A plain HTTP listener. */

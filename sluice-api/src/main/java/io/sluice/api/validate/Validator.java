@@ -246,6 +246,11 @@ public final class Validator {
     if (handshake != null) positive(r, "spec.timeouts.handshake", handshake);
     if (l.accessLog() != null) accessLog(r, l.accessLog());
     if (l.tracing() != null) tracing(r, l.tracing());
+    l.nodeSelector().forEach((key, value) -> {
+      String problem = io.sluice.api.listener.NodeLabels.problemWithKey(key);
+      if (problem == null) problem = io.sluice.api.listener.NodeLabels.problemWithValue(value);
+      if (problem != null) r.error("spec.nodeSelector." + key, problem);
+    });
     return address;
   }
 

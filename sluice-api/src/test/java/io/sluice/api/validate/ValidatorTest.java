@@ -576,4 +576,34 @@ class ValidatorTest {
             new UpstreamSpec(List.of(UpstreamSpec.Endpoint.of("10.0.0.1:80")), null, null, null))), PUBLIC_AND_ORDERS, null))
         .withMessage("Upstream/orders is not a Route");
   }
+
+  @Test
+  void listenerNodeSelectorWithKubernetesLabelsIsValidAndSelectsNodesByEquality() throws Exception {
+    assertThat(validateListener("  address: 127.0.0.1:8081\n  nodeSelector: {zone: a, sluice.io/tier: edge, empty: \"\"}\n")).isEmpty();
+    ListenerSpec spec = (ListenerSpec) ObjectCodec.readYaml("l.yaml", """
+        apiVersion: sluice.io/v1
+        kind: Listener
+        metadata: {name: l}
+        spec: {address: 127.0.0.1:8081, nodeSelector: {zone: a}}
+        """).get(0).spec();
+    assertThat(spec.nodeSelector()).containsExactly(java.util.Map.entry("zone", "a"));
+    assertThat(spec.selects(java.util.Map.of("zone", "a", "tier", "edge"))).isTrue();
+    assertThat(spec.selects(java.util.Map.of("zone", "b"))).isFalse();
+    assertThat(spec.selects(java.util.Map.of())).isFalse();
+    assertThat(new ListenerSpec("127.0.0.1:1", null, null).selects(java.util.Map.of())).isTrue();
+  }
+
+  @Test
+  void listenerNodeSelectorRefusesKeysAndValuesThatAreNotLabelsNamingTheField() {
+    assertThat(validateListener("  address: 127.0.0.1:8081\n  nodeSelector: {\"-zone\": a, tier: \"edge gateways\", \"Bad_Prefix/x\": b}\n"))
+        .containsExactly(
+            listenerError("spec.nodeSelector.-zone", "invalid label key '-zone': expected [prefix/]name: a name of 1 to 63"
+                + " letters, digits, '-', '_' and '.', starting and ending with a letter or digit, after an optional lower-case"
+                + " DNS subdomain prefix (such as zone or sluice.io/zone)"),
+            listenerError("spec.nodeSelector.tier", "invalid label value 'edge gateways': expected at most 63 letters, digits,"
+                + " '-', '_' and '.', starting and ending with a letter or digit (or empty)"),
+            listenerError("spec.nodeSelector.Bad_Prefix/x", "invalid label key 'Bad_Prefix/x': the prefix 'Bad_Prefix' is not a"
+                + " DNS subdomain; expected [prefix/]name: a name of 1 to 63 letters, digits, '-', '_' and '.', starting and"
+                + " ending with a letter or digit, after an optional lower-case DNS subdomain prefix (such as zone or sluice.io/zone)"));
+  }
 }

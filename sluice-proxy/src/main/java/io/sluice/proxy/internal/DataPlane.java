@@ -69,7 +69,20 @@ public final class DataPlane {
   /** How often certificate files are checked for changes. */
   static final Duration CERTIFICATE_FILE_CHECK = Duration.ofSeconds(2);
 
+  /**
+   * Which listeners of a configuration this node binds (the fleet's node selection, {@code ListenerSpec.nodeSelector});
+   * the others are compiled but not bound.
+   */
+  private final java.util.function.Predicate<ConfigObject<ListenerSpec>> binds;
+
   public DataPlane(int eventLoops, io.sluice.proxy.metrics.MetricsOptions metrics) {
+    this(eventLoops, metrics, l -> true);
+  }
+
+  /** @param binds which listeners this node binds; called under the apply lock, on the applying thread */
+  public DataPlane(int eventLoops, io.sluice.proxy.metrics.MetricsOptions metrics,
+      java.util.function.Predicate<ConfigObject<ListenerSpec>> binds) {
+    this.binds = java.util.Objects.requireNonNull(binds, "binds");
     if (eventLoops < 1) throw new IllegalArgumentException("eventLoops must be >= 1, got " + eventLoops);
     this.loops = eventLoops;
     this.bossGroup = new MultiThreadIoEventLoopGroup(1, LoopThread.factory("sluice-accept"), Transport.ioHandlerFactory());
@@ -180,6 +193,7 @@ public final class DataPlane {
     }
     Map<String, InetSocketAddress> wanted = new HashMap<>();
     for (ConfigObject<ListenerSpec> l : config.listeners()) {
+      if (!binds.test(l)) continue;
       wanted.put(l.name(), HostPort.parse(l.spec().address()).toSocketAddress());
     }
     List<Runnable> commit = new ArrayList<>();

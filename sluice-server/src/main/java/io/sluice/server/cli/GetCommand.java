@@ -29,7 +29,7 @@ public final class GetCommand extends ClientCommand {
   enum Output { wide, yaml, json }
 
   @Parameters(index = "0", paramLabel = "KIND", completionCandidates = Kinds.WithAll.class,
-      description = "the kind, singular or plural: " + Kinds.LIST + "; or all")
+      description = "the kind, singular or plural: " + Kinds.LIST + "; or all; or nodes: the fleet's nodes")
   String kindName;
 
   @Parameters(index = "1..*", paramLabel = "NAME", arity = "0..*", description = "the objects; default: all of the kind")
@@ -49,6 +49,7 @@ public final class GetCommand extends ClientCommand {
 
   @Override
   int run(AdminClient client) {
+    if (Nodes.named(kindName)) return nodes(client);
     boolean all = kindName.strip().equalsIgnoreCase("all");
     Kind kind = all ? null : Kinds.parse(kindName);
     if (all && !names.isEmpty()) throw new CliException(2, List.of("error: get all takes no NAME; give a kind to get objects by name"));
@@ -105,6 +106,20 @@ public final class GetCommand extends ClientCommand {
     return 0;
   }
 
+  /** {@code get nodes}: the fleet, not objects of the store. */
+  private int nodes(AdminClient client) {
+    if (!names.isEmpty() || selector != null || withRevision) {
+      throw new CliException(2, List.of("error: get nodes takes no NAME, -l or --with-revision; it lists every node of the fleet"));
+    }
+    JsonNode nodes = client.get("/api/v1/nodes");
+    switch (output) {
+      case json -> Printed.print(nodes, Printed.Format.json);
+      case yaml -> Printed.print(nodes, Printed.Format.yaml);
+      case wide -> Nodes.print(nodes);
+    }
+    return 0;
+  }
+
   /** One line per kind: where a route sends what, an upstream's endpoints, a listener's address. */
   static String summary(ConfigObject<?> o) {
     return switch (o.spec()) {
@@ -133,7 +148,8 @@ public final class GetCommand extends ClientCommand {
       case UpstreamSpec u -> u.endpoints().stream()
           .map(e -> e.weight() == 1 ? e.address() : e.address() + " w" + e.weight())
           .collect(Collectors.joining(",")) + " (" + u.loadBalancer().policy().configName() + ")";
-      case ListenerSpec l -> l.address();
+      case ListenerSpec l -> l.address() + (l.nodeSelector().isEmpty() ? "" : " (nodes " + l.nodeSelector().entrySet().stream()
+          .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(",")) + ")");
       case PipelineSpec p -> p.filters().stream().map(f -> f.kind()).collect(Collectors.joining(","));
       case GlobalFilterSpec g -> "before " + g.before().size() + ", after " + g.after().size()
           + (g.listeners().isEmpty() ? "" : " (on " + String.join(",", g.listeners()) + ")");

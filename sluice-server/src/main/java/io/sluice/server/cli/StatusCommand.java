@@ -10,7 +10,8 @@ import picocli.CommandLine.Option;
 
 /** {@code sluice status}: the node, its revisions and listeners. */
 @Command(name = "status", description = {"Show the node: store revision, applied revision, uptime, listeners,",
-    "skipped objects and the last revision the data plane failed to apply."})
+    "skipped objects, the last revision the data plane failed to apply,",
+    "and whether the fleet has converged: every node serves the store's revision (sluice get nodes lists them)."})
 public final class StatusCommand extends ClientCommand {
   @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "json or yaml: the admin API's answer, for scripts")
   Printed.@Nullable Format output;
@@ -47,6 +48,7 @@ public final class StatusCommand extends ClientCommand {
           + (applied >= revision ? " (a later revision applied since)" : " (not applied; revision " + applied + " serves)"));
       System.out.println("  " + failed.path("message").asText());
     }
+    System.out.println("fleet:            " + Nodes.convergence(client.get("/api/v1/nodes")));
     return 0;
   }
 

@@ -143,6 +143,15 @@ public final class EtcdConfigStore implements ConfigStore {
     return b.build();
   }
 
+  /** The etcd client, shared with this store's {@link EtcdMembership}: one connection per process. */
+  Client client() {
+    return client;
+  }
+
+  Keys keys() {
+    return keys;
+  }
+
   /** Where this store keeps its configuration. */
   public EtcdConnection connection() {
     return connection;
@@ -331,6 +340,12 @@ public final class EtcdConfigStore implements ConfigStore {
       if (why.contains("too many operations") || why.contains("request is too large")) {
         throw new StoreException(why + " (the change set writes " + ops.size() + " keys in one transaction: raise etcd's"
             + " --max-txn-ops and --max-request-bytes, or apply it in parts); nothing was written", e);
+      }
+      if (why.contains("PERMISSION_DENIED") && connection.user() != null) {
+        // A fleet's data-plane users may only read the prefix (README "Run a fleet"): say so, not just gRPC's status.
+        throw new StoreException("etcd user " + connection.user() + " may not write the configuration under "
+            + connection.prefix() + " (" + why + "); nothing was written. Write through a node whose etcd user may,"
+            + " such as the control plane", e);
       }
       throw e;
     }

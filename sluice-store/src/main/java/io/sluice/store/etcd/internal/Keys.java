@@ -16,6 +16,9 @@ import java.nio.charset.StandardCharsets;
  *       deleted): what watches deliver;
  *   <li>{@code P/elections/<name>/...}: the candidates' keys of a leader election (etcd's election API,
  *       each key under its candidate's lease).
+ *   <li>{@code P/nodes/<id>}: each running node's registration ({@code EtcdMembership}), under a
+ *       lease: it disappears when the node stops or dies. Nodes that may not write the
+ *       configuration (etcd users of the data plane) need write access only to their own key here.
  * </ul>
  *
  * <p>Revisions in keys are zero-padded to 20 digits, so that key order is revision order. History
@@ -63,6 +66,15 @@ public final class Keys {
 
   public ByteSequence revisionRecord(long revision) {
     return bytes(prefix + "/revisions/" + padded(revision));
+  }
+
+  /** Every node's registration. */
+  public ByteSequence nodes() {
+    return bytes(prefix + "/nodes/");
+  }
+
+  public ByteSequence node(String id) {
+    return bytes(prefix + "/nodes/" + id);
   }
 
   /** The end of the range of every key that starts with {@code start}: its last byte plus one. */
