@@ -197,6 +197,12 @@ class LastKnownGoodTest {
       });
       await().atMost(Duration.ofSeconds(10)).until(() -> new LastApplied(data, EtcdConnection.parse(url).url()).read().revision() == 2);
       assertThat(get(port, "/")).isEqualTo("200 " + BACKEND_BODY);
+      // A node that started from its cache joins the fleet's membership once etcd answers.
+      await().atMost(Duration.ofSeconds(20)).until(() -> {
+        JsonNode nodes = JSON.readTree(get(admin, "/api/v1/nodes").substring("200 ".length())).path("items");
+        return nodes.size() == 1 && nodes.get(0).path("id").asText().equals("node-a")
+            && nodes.get(0).path("appliedRevision").asLong() == 2;
+      });
     }
   }
 

@@ -1,5 +1,7 @@
 package io.sluice.proxy.http1;
 
+import io.sluice.proxy.message.RequestRejectedException;
+
 /**
  * A message that HTTP/1.1 (RFC 9112, RFC 9110) says must be refused, with the status to refuse it
  * with. Thrown by the parsers; the connection that produced it is answered (if possible) and closed,
@@ -7,23 +9,9 @@ package io.sluice.proxy.http1;
  *
  * <p>Stack traces are not filled in: these are expected on hostile input and must stay cheap.
  */
-public final class HttpParseException extends RuntimeException {
-  private final int status;
-
+public final class HttpParseException extends RequestRejectedException {
+  /** @param status 400, 413, 414, 417, 431, 501 or 505; 502 for an upstream's response */
   public HttpParseException(int status, String message) {
-    super(message, null, false, false);
-    this.status = status;
-  }
-
-  /** The message given at construction: never null. */
-  @Override
-  @SuppressWarnings("NullAway") // always constructed with a message
-  public String getMessage() {
-    return super.getMessage();
-  }
-
-  /** The status to answer with: 400, 413, 414, 417, 431, 501 or 505; 502 for an upstream's response. */
-  public int status() {
-    return status;
+    super(status, message);
   }
 }

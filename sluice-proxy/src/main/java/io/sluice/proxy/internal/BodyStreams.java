@@ -7,7 +7,7 @@ import io.netty.buffer.Unpooled;
 import io.sluice.proxy.filter.internal.BodyStreamChain;
 import io.sluice.proxy.filter.internal.FilterExchange;
 import io.sluice.proxy.filter.internal.TrailerFields;
-import io.sluice.proxy.http1.HttpParseException;
+import io.sluice.proxy.message.RequestRejectedException;
 import io.sluice.proxy.message.ResponseMessage;
 import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
@@ -70,7 +70,7 @@ final class BodyStreams {
    * Body bytes as received ({@code in[from, from + length)}, framing included; the caller keeps its
    * buffer): their content goes through the filters and what comes out to the upstream.
    *
-   * @throws HttpParseException 413 when a filter held more than its limit, 500 when one failed
+   * @throws RequestRejectedException 413 when a filter held more than its limit, 500 when one failed
    *     (counted here): the connection's framing error path answers and closes
    */
   void requestData(ByteBuf in, int from, int length) {
@@ -94,10 +94,10 @@ final class BodyStreams {
     }
   }
 
-  private HttpParseException requestFailed(BodyStreamChain.Failure f) {
-    if (f.overflow) return new HttpParseException(413, f.getMessage());
+  private RequestRejectedException requestFailed(BodyStreamChain.Failure f) {
+    if (f.overflow) return new RequestRejectedException(413, f.getMessage());
     exchange.filterFailed(f.where, f.getCause() != null ? f.getCause() : f);
-    return new HttpParseException(500, f.getMessage());
+    return new RequestRejectedException(500, f.getMessage());
   }
 
   // ---- the response body

@@ -20,6 +20,7 @@ import io.sluice.proxy.http1.RequestHeadReader;
 import io.sluice.proxy.http1.ResponseEncoder;
 import io.sluice.proxy.http1.ResponseHead;
 import io.sluice.proxy.message.HeaderEdits;
+import io.sluice.proxy.message.RequestRejectedException;
 import io.sluice.proxy.message.ResponseMessage;
 import io.sluice.proxy.tls.internal.ClientIdentity;
 import io.sluice.proxy.websocket.TunnelSide;
@@ -305,7 +306,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Do
           }
         }
       }
-    } catch (HttpParseException e) {
+    } catch (RequestRejectedException e) {
       badRequest(e);
     }
   }
@@ -644,7 +645,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Do
     return new TunnelSide(ctx, rest);
   }
 
-  private void badRequest(HttpParseException e) {
+  private void badRequest(RequestRejectedException e) {
     if (state == CLOSED) return;
     // In HEAD the previous exchange is over: its responseStarted says nothing about this request.
     if (responseStarted && state != HEAD) {

@@ -19,9 +19,9 @@ import io.sluice.filter.LocalResponse;
 import io.sluice.filter.Request;
 import io.sluice.filter.Response;
 import io.sluice.proxy.http1.Ascii;
-import io.sluice.proxy.http1.HttpParseException;
 import io.sluice.proxy.message.HeaderEdits;
 import io.sluice.proxy.message.RequestMessage;
+import io.sluice.proxy.message.RequestRejectedException;
 import io.sluice.proxy.message.ResponseMessage;
 import io.sluice.proxy.message.UpstreamRequest;
 import java.nio.ByteBuffer;
@@ -178,14 +178,14 @@ public final class FilterExchange implements Exchange {
   /**
    * Adds a piece of the request body being buffered.
    *
-   * @throws HttpParseException 413 when the body grows beyond what the filters buffer
+   * @throws RequestRejectedException 413 when the body grows beyond what the filters buffer
    */
   public void appendBody(ByteBuf src, int from, int length) {
     ByteBuf b = body;
     long limit = Math.min(chain.bodyLimit(), bodyLimit);
     long size = (b == null ? 0 : b.readableBytes()) + (long) length;
     if (size > limit) {
-      throw new HttpParseException(413, "request body larger than " + limit + " bytes, the most this route buffers");
+      throw new RequestRejectedException(413, "request body larger than " + limit + " bytes, the most this route buffers");
     }
     if (b == null) {
       long expected = head.contentLength() > 0 ? head.contentLength() : 4096;
