@@ -7,8 +7,6 @@ import io.netty.buffer.Unpooled;
 import io.sluice.proxy.filter.internal.BodyStreamChain;
 import io.sluice.proxy.filter.internal.FilterExchange;
 import io.sluice.proxy.filter.internal.TrailerFields;
-import io.sluice.proxy.http1.HttpParseException;
-import io.sluice.proxy.http1.ResponseHead;
 import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 
@@ -21,9 +19,10 @@ import org.jspecify.annotations.Nullable;
  * response unless the client speaks HTTP/1.0, which gets it delimited by the close).
  *
  * <p>Created for the first exchange of a connection whose route streams a body; an exchange that
- * streams nothing never reaches this class. The response head of a streamed response waits here
- * until the filters let the first bytes through (or the body ends), so a filter that holds the
- * body and fails, or holds too much, still gets the client a clean error.
+ * streams nothing never reaches this class. The response head of a streamed response waits in the
+ * exchange until the filters let the first bytes through (or the body ends), so a filter that
+ * holds the body and fails, or holds too much, still gets the client a clean error. Knows no
+ * codec type: the heads are the connection's and the exchange's business (ArchitectureTest).
  *
  * <p>Threading: the connection's event loop only.
  */
@@ -34,7 +33,6 @@ final class BodyStreams {
   private static final byte[] CONTENT_LENGTH = "content-length:".getBytes(StandardCharsets.ISO_8859_1);
 
   private final ProxyExchange exchange;
-  private final Downstream down;
   private final ByteBufAllocator alloc;
   private final BodyStreamChain requestChain;
   private final BodyStreamChain responseChain;
@@ -46,14 +44,11 @@ final class BodyStreams {
   private boolean requestChunked;
   private boolean responseChunkedIn;
   private boolean responseChunkedOut;
-  /** The response head waiting for the first bytes out of the filters, or null once written. */
-  private @Nullable ResponseHead pendingHead;
-  private @Nullable FilterExchange responseFilters;
-  private boolean http10Client;
+  /** The response head waits (in the exchange) for the first bytes out of the filters. */
+  private boolean headPending;
 
   BodyStreams(ProxyExchange exchange, Downstream down) {
     this.exchange = exchange;
-    this.down = down;
     this.alloc = down.alloc();
     this.requestChain = new BodyStreamChain(false, alloc);
     this.responseChain = new BodyStreamChain(true, alloc);
@@ -73,7 +68,7 @@ final class BodyStreams {
    * Body bytes as received ({@code in[from, from + length)}, framing included; the caller keeps its
    * buffer): their content goes through the filters and what comes out to the upstream.
    *
-   * @throws HttpParseException 413 when a filter held more than its limit, 500 when one failed
+   * @throws RequestBodyRefused 413 when a filter held more than its limit, 500 when one failed
    *     (counted here): the connection's framing error path answers and closes
    */
   void requestData(ByteBuf in, int from, int length) {
@@ -97,10 +92,32 @@ final class BodyStreams {
     }
   }
 
-  private HttpParseException requestFailed(BodyStreamChain.Failure f) {
-    if (f.overflow) return new HttpParseException(413, f.getMessage());
-    exchange.filterFailed(f.where, f.getCause() != null ? f.getCause() : f);
-    return new HttpParseException(500, f.getMessage());
+  private RequestBodyRefused requestFailed(BodyStreamChain.Failure f) {
+    if (f.overflow) return new RequestBodyRefused(413, f.getMessage());
+    Throwable cause = f.getCause();
+    exchange.filterFailed(f.where, cause != null ? cause : f);
+    return new RequestBodyRefused(500, f.getMessage());
+  }
+
+  /**
+   * A streaming filter refused the request body (it failed, or held more than its limit): the
+   * connection answers {@link #status} like a framing error, and closes.
+   */
+  static final class RequestBodyRefused extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final int status;
+
+    RequestBodyRefused(int status, String message) {
+      super(message, null, false, false);
+      this.status = status;
+    }
+
+    /** The message given at construction: never null. */
+    @Override
+    @SuppressWarnings("NullAway") // always constructed with a message
+    public String getMessage() {
+      return super.getMessage();
+    }
   }
 
   /**
@@ -122,14 +139,14 @@ final class BodyStreams {
 
   /**
    * Starts streaming the response body of {@code x}'s exchange: returns false when no visited
-   * filter streams it; else the head waits here ({@link #writeHeadIfPending}).
+   * filter streams it; else the head waits in the exchange until the first bytes come out.
+   *
+   * @param chunkedIn the upstream's body is chunked (it is delivered framed, and decoded here)
    */
-  boolean beginResponse(FilterExchange x, ResponseHead head, boolean http10Client) {
+  boolean beginResponse(FilterExchange x, boolean chunkedIn, boolean http10Client) {
     if (!responseChain.begin(x)) return false;
-    pendingHead = head;
-    responseFilters = x;
-    this.http10Client = http10Client;
-    responseChunkedIn = head.isChunked();
+    headPending = true;
+    responseChunkedIn = chunkedIn;
     responseChunkedOut = !http10Client;
     if (responseChunkedIn) responseDecoder.reset(responseChain.trailers());
     return true;
@@ -155,26 +172,32 @@ final class BodyStreams {
 
   /** Whether nothing of the response has been written yet (the head waits for the filters). */
   boolean responseHeadPending() {
-    return pendingHead != null;
+    return headPending;
   }
 
-  /** Writes the waiting response head: chunked to an HTTP/1.1 client, delimited by the close to an HTTP/1.0 one. */
   private void writeHeadIfPending() {
-    ResponseHead head = pendingHead;
-    FilterExchange x = responseFilters;
-    if (head == null || x == null) return;
-    pendingHead = null;
-    boolean close = down.beginResponse(http10Client);
-    ByteBuf out = alloc.ioBuffer(head.length() + 96);
-    head.encodeForDownstream(out, responseChunkedOut, close, false, x.responseEdits());
-    if (!responseChunkedOut) removeContentLength(out);
-    if (responseChunkedOut && !responseChunkedIn) {
-      // The upstream's own framing was a length (or the close): announce the chunks before the blank line.
+    if (!headPending) return;
+    headPending = false;
+    exchange.writeStreamedResponseHead();
+  }
+
+  /**
+   * Adjusts the framing of an encoded response head whose body the filters stream: chunked to an
+   * HTTP/1.1 client (a Transfer-Encoding field is added when the upstream's framing was a length or
+   * the close), delimited by the close to an HTTP/1.0 one (its Content-Length is removed).
+   *
+   * @param upstreamChunked the upstream's Transfer-Encoding (ending in chunked) was kept by the encoder
+   * @param chunked the body goes to the client chunked
+   */
+  static void reframeResponseHead(ByteBuf out, boolean upstreamChunked, boolean chunked) {
+    if (!chunked) {
+      removeContentLength(out);
+    } else if (!upstreamChunked) {
+      // Announce the chunks before the blank line.
       out.writerIndex(out.writerIndex() - 2);
       out.writeBytes(TE_CHUNKED);
       out.writeBytes(CRLF);
     }
-    exchange.writeStreamedResponse(out);
   }
 
   /** Cuts a Content-Length field out of an encoded head: the close delimits a body whose length may change. */
@@ -208,8 +231,7 @@ final class BodyStreams {
   void reset() {
     requestChain.reset();
     responseChain.reset();
-    pendingHead = null;
-    responseFilters = null;
+    headPending = false;
   }
 
   // ---- framing out

@@ -295,6 +295,9 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Do
       }
     } catch (HttpParseException e) {
       badRequest(e);
+    } catch (BodyStreams.RequestBodyRefused e) {
+      // A filter streaming the body failed or held too much: answered like a framing error.
+      badRequest(new HttpParseException(e.status, e.getMessage()));
     }
   }
 

@@ -157,6 +157,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
   /** Sends the request where its route says: the direct response, or the upstream. */
   private void proceed(RequestHead h, RuntimeRoute r) {
     FilterExchange x = filtered ? filters : null;
+    boolean chunked = h.isChunked();
     if (x != null && x.bodyLimit() != Long.MAX_VALUE) {
       long max = x.bodyLimit();
       if (h.contentLength() > max || x.bufferedBodyLength() > max) {
@@ -164,7 +165,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
         respondError(413, "request_body_too_large", "request body larger than " + max + " bytes");
         return;
       }
-      if (h.isChunked()) down.limitBody(max);
+      if (chunked) down.limitBody(max);
     }
     DirectResponder direct = r.direct();
     if (direct != null) {
@@ -186,7 +187,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
     Colouring colour = traffic.colour();
     if (colour != null) h.setHeader(colour.lowerCaseName(), colour.value(), colour.line());
     this.route = r;
-    if (x != null && h.hasBody() && !down.requestComplete()) streamingRequest = streamRequestBody(x, r, h);
+    if (x != null && !down.requestComplete()) streamingRequest = streamRequestBody(x, r, chunked);
     if (down.requestComplete()) {
       // No body, or one a filter already read (it goes out with the head).
       bodyBuffered = h.hasBody();
@@ -529,24 +530,31 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
     int status = head.status();
     RequestHead req = request();
     boolean noBody = req.method().equals("HEAD") || status == 204 || status == 304;
-    if (!noBody && x != null && head.contentLength() != 0 && streamResponseBody(x, head, req)) {
-      // The head waits in the body streams for the first bytes the filters let through.
-      return head.isChunked() ? UpstreamStream.BODY_FRAMED : UpstreamStream.BODY_DECODED;
+    boolean upstreamChunked = head.isChunked();
+    long declaredLength = upstreamChunked ? -1 : head.contentLength();
+    boolean client10 = req.isHttp10();
+    // Called again by writeStreamedResponseHead (streamingResponse set) once the filters let bytes through.
+    if (!noBody && x != null && !streamingResponse && declaredLength != 0
+        && streamResponseBody(x, upstreamChunked, client10)) {
+      responseHead = head;
+      return upstreamChunked ? UpstreamStream.BODY_FRAMED : UpstreamStream.BODY_DECODED;
     }
-    if (!noBody && x != null && x.collectResponseBody(head.isChunked() ? -1 : head.contentLength())) {
+    if (!noBody && x != null && x.collectResponseBody(declaredLength)) {
       // A filter reads the body: the head waits until it is in (or over the limit).
       responseHead = head;
       collecting = true;
       return UpstreamStream.BODY_DECODED;
     }
     responseHead = null;
-    boolean client10 = req.isHttp10();
+    boolean streamed = streamingResponse;
     // Chunked stays chunked, except for an HTTP/1.0 client: it gets the content, delimited by the close.
-    boolean chunked = !noBody && head.isChunked() && !client10;
-    boolean untilClose = !noBody && (head.isChunked() ? client10 : head.contentLength() < 0 || head.isTransferEncodedUntilClose());
+    // A body the filters stream is chunked whatever its upstream framing, as its length may change.
+    boolean chunked = !noBody && (head.isChunked() || streamed) && !client10;
+    boolean untilClose = !noBody && (streamed || head.isChunked() ? client10 : head.contentLength() < 0 || head.isTransferEncodedUntilClose());
     boolean close = down.beginResponse(untilClose);
     ByteBuf out = down.alloc().ioBuffer(head.length() + 64);
     head.encodeForDownstream(out, chunked, close, client10 && !close, x == null ? null : x.responseEdits());
+    if (streamed) BodyStreams.reframeResponseHead(out, upstreamChunked, chunked);
     down.write(obs.out(out));
     return chunked ? UpstreamStream.BODY_FRAMED : UpstreamStream.BODY_DECODED;
   }
@@ -663,19 +671,26 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
    * buffering still applies: {@link BodyStreams} decodes the received bytes itself, and what the
    * filters let through is what the replay buffer keeps.
    */
-  private boolean streamRequestBody(FilterExchange x, RuntimeRoute r, RequestHead h) {
+  private boolean streamRequestBody(FilterExchange x, RuntimeRoute r, boolean chunked) {
     FilterChain chain = r.filters();
-    return chain != null && chain.streamsRequestBody() && streams().beginRequest(x, h.isChunked());
+    return chain != null && chain.streamsRequestBody() && streams().beginRequest(x, chunked);
   }
 
-  /** Whether a visited filter streams the response body; the head then waits in {@link #streams}. */
-  private boolean streamResponseBody(FilterExchange x, ResponseHead head, RequestHead req) {
+  /**
+   * Whether a visited filter streams the response body; the head then waits (in {@link #responseHead})
+   * until {@link #writeStreamedResponseHead}.
+   */
+  private boolean streamResponseBody(FilterExchange x, boolean upstreamChunked, boolean client10) {
     RuntimeRoute r = route;
     FilterChain chain = r == null ? null : r.filters();
-    if (chain == null || !chain.streamsResponseBody() || !streams().beginResponse(x, head, req.isHttp10())) return false;
+    if (chain == null || !chain.streamsResponseBody() || !streams().beginResponse(x, upstreamChunked, client10)) return false;
     streamingResponse = true;
-    responseHead = null;
     return true;
+  }
+
+  /** The filters let the first bytes of a streamed response through (or it ended): its head goes out, chunked. */
+  void writeStreamedResponseHead() {
+    if (responseHead != null) startResponse(responseHead(), filtersInUse());
   }
 
   /** Streamed request body bytes (framed) go to the upstream, and to the replay buffer for a retry. */
