@@ -6,6 +6,7 @@ import io.sluice.server.cli.CompletionCommand;
 import io.sluice.server.cli.DeleteCommand;
 import io.sluice.server.cli.DescribeCommand;
 import io.sluice.server.cli.DiffCommand;
+import io.sluice.server.cli.ExplainCommand;
 import io.sluice.server.cli.GetCommand;
 import io.sluice.server.cli.HistoryCommand;
 import io.sluice.server.cli.RevisionsCommand;
@@ -37,7 +38,7 @@ import picocli.CommandLine.Option;
         ServeCommand.class, ValidateCommand.class,
         ApplyCommand.class, GetCommand.class, DescribeCommand.class, DeleteCommand.class, DiffCommand.class,
         HistoryCommand.class, RevisionsCommand.class, RollbackCommand.class, StatusCommand.class, RouteTestCommand.class,
-        TopCommand.class, ApiResourcesCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class})
+        TopCommand.class, ApiResourcesCommand.class, ExplainCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
   /** Exit code of a usage error: unknown option, missing argument, no command. */
   static final int USAGE = 2;
