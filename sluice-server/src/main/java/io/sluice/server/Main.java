@@ -2,6 +2,7 @@ package io.sluice.server;
 
 import io.sluice.server.cli.ApiResourcesCommand;
 import io.sluice.server.cli.ApplyCommand;
+import io.sluice.server.cli.CompleteNamesCommand;
 import io.sluice.server.cli.CompletionCommand;
 import io.sluice.server.cli.DeleteCommand;
 import io.sluice.server.cli.DescribeCommand;
@@ -38,7 +39,8 @@ import picocli.CommandLine.Option;
         ServeCommand.class, ValidateCommand.class,
         ApplyCommand.class, GetCommand.class, DescribeCommand.class, DeleteCommand.class, DiffCommand.class,
         HistoryCommand.class, RevisionsCommand.class, RollbackCommand.class, StatusCommand.class, RouteTestCommand.class,
-        TopCommand.class, ApiResourcesCommand.class, ExplainCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class})
+        TopCommand.class, ApiResourcesCommand.class, ExplainCommand.class, CompletionCommand.class, CompleteNamesCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Main {
   /** Exit code of a usage error: unknown option, missing argument, no command. */
   static final int USAGE = 2;

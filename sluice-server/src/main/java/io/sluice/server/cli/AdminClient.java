@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import io.sluice.api.ConfigError;
 import io.sluice.api.ConfigException;
 import io.sluice.api.ConfigObject;
+import io.sluice.api.codec.Durations;
 import io.sluice.api.codec.ObjectCodec;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -42,12 +43,22 @@ final class AdminClient {
 
   private final String server;
   private final @Nullable String token;
-  private final HttpClient http = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(CONNECT_TIMEOUT)
-      .build();
+  private final Duration connectTimeout;
+  private final Duration requestTimeout;
+  private final HttpClient http;
 
   AdminClient(ClientOptions options) {
+    this(options, CONNECT_TIMEOUT, REQUEST_TIMEOUT);
+  }
+
+  /** A client whose calls give up after these timeouts (completion's are short: a shell waits on them). */
+  AdminClient(ClientOptions options, Duration connectTimeout, Duration requestTimeout) {
+    this.connectTimeout = connectTimeout;
+    this.requestTimeout = requestTimeout;
+    this.http = HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(connectTimeout)
+        .build();
     String s = options.server.strip();
     while (s.endsWith("/")) s = s.substring(0, s.length() - 1);
     URI uri;
@@ -88,7 +99,7 @@ final class AdminClient {
    */
   JsonNode send(String method, String path, @Nullable String json, Map<String, ConfigObject<?>> sources) {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server + path))
-        .timeout(REQUEST_TIMEOUT)
+        .timeout(requestTimeout)
         .header("Accept", "application/json")
         .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
     if (json != null) b.header("Content-Type", "application/json");
@@ -141,9 +152,9 @@ final class AdminClient {
     return lines;
   }
 
-  private static String reason(IOException e) {
-    if (e instanceof HttpConnectTimeoutException) return "connection timed out after " + CONNECT_TIMEOUT.toSeconds() + "s";
-    if (e instanceof HttpTimeoutException) return "no answer within " + REQUEST_TIMEOUT.toMinutes() + " minutes";
+  private String reason(IOException e) {
+    if (e instanceof HttpConnectTimeoutException) return "connection timed out after " + Durations.format(connectTimeout);
+    if (e instanceof HttpTimeoutException) return "no answer within " + Durations.format(requestTimeout);
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof ConnectException) return "connection refused";
       if (t instanceof UnresolvedAddressException || t instanceof java.net.UnknownHostException) return "unknown host";
