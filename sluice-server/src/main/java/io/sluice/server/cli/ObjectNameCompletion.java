@@ -23,8 +23,9 @@ final class ObjectNameCompletion {
 
   /**
    * A bash function run after picocli's {@code _complete_sluice}, registered in its place; zsh runs
-   * it through {@code bashcompinit}. It reads {@code COMP_LINE} rather than {@code COMP_WORDS}:
-   * bash splits words at {@code :} and {@code =}, which would cut {@code --server http://host:port}.
+   * it through {@code bashcompinit}. In bash it reads {@code COMP_LINE} rather than
+   * {@code COMP_WORDS}: bash splits words at {@code :} and {@code =}, which would cut
+   * {@code --server http://host:port}; zsh's {@code COMP_WORDS} are its own words, whole.
    */
   static String bash(CommandLine root) {
     return """
@@ -36,10 +37,16 @@ final class ObjectNameCompletion {
           local line=${COMP_LINE:0:COMP_POINT} cur="" cmd="" kind="" word
           local -i i pos=0
           local -a words conn=()
-          read -ra words <<< "$line"
-          if [[ -n $line && $line != *[[:space:]] && ${#words[@]} -gt 1 ]]; then
-            cur=${words[${#words[@]}-1]}
-            unset 'words[${#words[@]}-1]'
+          if [[ -n ${ZSH_VERSION:-} ]]; then
+            # zsh's bashcompinit fills COMP_WORDS from zsh's own words, which keep host:port whole.
+            words=("${COMP_WORDS[@]:0:COMP_CWORD}")
+            cur=${COMP_WORDS[COMP_CWORD]}
+          else
+            read -ra words <<< "$line"
+            if [[ -n $line && $line != *[[:space:]] && ${#words[@]} -gt 1 ]]; then
+              cur=${words[${#words[@]}-1]}
+              unset 'words[${#words[@]}-1]'
+            fi
           fi
           for (( i = 1; i < ${#words[@]}; i++ )); do
             word=${words[i]}
