@@ -6,7 +6,7 @@ import java.util.Objects;
 /**
  * The {@code metadata} of an object, in the Kubernetes shape.
  *
- * @param name unique among objects of the same kind; a DNS label-like name ({@code [a-z0-9]([-a-z0-9.]*[a-z0-9])?})
+ * @param name unique among objects of the same kind; a DNS label-like name ({@code [a-z0-9]([-a-z0-9.]*[a-z0-9])?}); required
  * @param labels free-form key/values used for selection; never null
  * @param annotations free-form key/values that tools and later features read; never null
  * @param revision the store revision of the object's last change, 0 for an object that is not

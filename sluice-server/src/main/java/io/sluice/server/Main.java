@@ -2,10 +2,12 @@ package io.sluice.server;
 
 import io.sluice.server.cli.ApiResourcesCommand;
 import io.sluice.server.cli.ApplyCommand;
+import io.sluice.server.cli.CompleteNamesCommand;
 import io.sluice.server.cli.CompletionCommand;
 import io.sluice.server.cli.DeleteCommand;
 import io.sluice.server.cli.DescribeCommand;
 import io.sluice.server.cli.DiffCommand;
+import io.sluice.server.cli.ExplainCommand;
 import io.sluice.server.cli.GetCommand;
 import io.sluice.server.cli.HistoryCommand;
 import io.sluice.server.cli.RevisionsCommand;
@@ -15,7 +17,10 @@ import io.sluice.server.cli.StatusCommand;
 import io.sluice.server.cli.TopCommand;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
+import java.util.Objects;
 import java.util.Properties;
+import java.util.Set;
 import picocli.CommandLine;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -32,15 +37,50 @@ import picocli.CommandLine.Option;
     // Every command has --help (and --version) too.
     scope = CommandLine.ScopeType.INHERIT,
     versionProvider = Main.Version.class,
-    description = "Sluice, a cloud-native API and traffic gateway.",
-    subcommands = {
-        ServeCommand.class, ValidateCommand.class,
-        ApplyCommand.class, GetCommand.class, DescribeCommand.class, DeleteCommand.class, DiffCommand.class,
-        HistoryCommand.class, RevisionsCommand.class, RollbackCommand.class, StatusCommand.class, RouteTestCommand.class,
-        TopCommand.class, ApiResourcesCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class})
+    description = "Sluice, a cloud-native API and traffic gateway.")
 public final class Main {
   /** Exit code of a usage error: unknown option, missing argument, no command. */
   static final int USAGE = 2;
+
+  /**
+   * The commands, in the order help lists them. picocli builds a command's model by reflection when
+   * it is added, ~100 ms for all of them, so a run adds only the command it runs
+   * ({@link #commandLine}); help, completion and usage errors get them all.
+   */
+  static final List<String> COMMANDS = List.of("serve", "validate", "apply", "get", "describe", "delete", "diff",
+      "history", "revisions", "rollback", "status", "route-test", "top", "api-resources", "explain", "completion",
+      "__complete", "help");
+
+  /**
+   * A new instance of the command named {@code name} (or aliased: {@code kinds}), or null. A switch,
+   * not a map of classes: the JVM then loads only the class of the command that runs.
+   */
+  static @Nullable Object command(String name) {
+    return switch (name) {
+      case "serve" -> new ServeCommand();
+      case "validate" -> new ValidateCommand();
+      case "apply" -> new ApplyCommand();
+      case "get" -> new GetCommand();
+      case "describe" -> new DescribeCommand();
+      case "delete" -> new DeleteCommand();
+      case "diff" -> new DiffCommand();
+      case "history" -> new HistoryCommand();
+      case "revisions" -> new RevisionsCommand();
+      case "rollback" -> new RollbackCommand();
+      case "status" -> new StatusCommand();
+      case "route-test" -> new RouteTestCommand();
+      case "top" -> new TopCommand();
+      case "api-resources", "kinds" -> new ApiResourcesCommand();
+      case "explain" -> new ExplainCommand();
+      case "completion" -> new CompletionCommand();
+      case "__complete" -> new CompleteNamesCommand();
+      case "help" -> new CommandLine.HelpCommand();
+      default -> null;
+    };
+  }
+
+  /** Commands that need every other one built: help lists them, completion describes them. */
+  private static final Set<String> NEED_ALL = Set.of("help", "completion");
 
   // Also accepted before the command (sluice --server URL get routes); the client commands read them
   // when they were not given after the command.
@@ -58,7 +98,7 @@ public final class Main {
   }
 
   static int run(String... args) {
-    return new CommandLine(new Main())
+    return commandLine(args)
         .setCaseInsensitiveEnumValuesAllowed(true)
         // picocli consults this mapper for usage errors too; they must keep their own code.
         .setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? USAGE : 1)
@@ -68,6 +108,34 @@ public final class Main {
           return 1;
         })
         .execute(args);
+  }
+
+  /**
+   * The root command with the subcommand {@code args} runs, or with every subcommand when it runs
+   * none that is known ({@code --help}, {@code help}, {@code completion}, a typo: picocli's own
+   * messages and suggestions need them all). The command is the first argument that is neither an
+   * option nor the value of the root's {@code --server} or {@code --token}.
+   */
+  static CommandLine commandLine(String... args) {
+    CommandLine root = new CommandLine(new Main());
+    Object only = null;
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("--server") || a.equals("--token")) {
+        i++;
+      } else if (!a.startsWith("-")) {
+        only = NEED_ALL.contains(a) ? null : command(a);
+        break;
+      } else if (!a.startsWith("--server=") && !a.startsWith("--token=")) {
+        break;
+      }
+    }
+    if (only != null) {
+      root.addSubcommand(only);
+    } else {
+      for (String name : COMMANDS) root.addSubcommand(Objects.requireNonNull(command(name), name));
+    }
+    return root;
   }
 
   /**

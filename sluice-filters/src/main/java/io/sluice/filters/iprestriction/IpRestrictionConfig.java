@@ -8,7 +8,7 @@ import java.util.List;
  * @param allow when not empty, only clients in one of these networks pass
  * @param deny clients in one of these networks are refused (deny wins over allow)
  * @param trustedHops how many proxies in front of the gateway append to X-Forwarded-For; the
- *     client is the address they saw (default 0: the TCP peer). See {@link io.sluice.filters.common.ClientAddress}
+ *     client is the address they saw (default 0: the TCP peer)
  */
 public record IpRestrictionConfig(List<String> allow, List<String> deny, Integer trustedHops) {
   public IpRestrictionConfig {

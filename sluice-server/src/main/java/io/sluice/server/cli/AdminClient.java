@@ -7,9 +7,15 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import io.sluice.api.ConfigError;
 import io.sluice.api.ConfigException;
 import io.sluice.api.ConfigObject;
+import io.sluice.api.codec.Durations;
 import io.sluice.api.codec.ObjectCodec;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -42,12 +48,17 @@ final class AdminClient {
 
   private final String server;
   private final @Nullable String token;
-  private final HttpClient http = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(CONNECT_TIMEOUT)
-      .build();
+  private final Duration connectTimeout;
+  private final Duration requestTimeout;
 
   AdminClient(ClientOptions options) {
+    this(options, CONNECT_TIMEOUT, REQUEST_TIMEOUT);
+  }
+
+  /** A client whose calls give up after these timeouts (completion's are short: a shell waits on them). */
+  AdminClient(ClientOptions options, Duration connectTimeout, Duration requestTimeout) {
+    this.connectTimeout = connectTimeout;
+    this.requestTimeout = requestTimeout;
     String s = options.server.strip();
     while (s.endsWith("/")) s = s.substring(0, s.length() - 1);
     URI uri;
@@ -87,15 +98,10 @@ final class AdminClient {
    *     those objects name the local file, line and column of the field instead of the request body
    */
   JsonNode send(String method, String path, @Nullable String json, Map<String, ConfigObject<?>> sources) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server + path))
-        .timeout(REQUEST_TIMEOUT)
-        .header("Accept", "application/json")
-        .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
-    if (json != null) b.header("Content-Type", "application/json");
-    if (token != null) b.header("Authorization", "Bearer " + token);
-    HttpResponse<String> r;
+    Answer r;
     try {
-      r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      URI uri = URI.create(server + path);
+      r = "https".equalsIgnoreCase(uri.getScheme()) ? overHttpClient(method, uri, json) : overUrlConnection(method, uri, json);
     } catch (IOException e) {
       throw new CliException("error: cannot reach the admin API at " + server + ": " + reason(e));
     } catch (InterruptedException e) {
@@ -113,6 +119,54 @@ final class AdminClient {
     }
     if (r.statusCode() / 100 == 2) return body;
     throw new CliException(1, errorLines(r.statusCode(), body, sources));
+  }
+
+  /** A response: its status and its body. */
+  private record Answer(int statusCode, String body) {}
+
+  /**
+   * An {@code http://} request through {@link HttpURLConnection}: the JDK's {@link HttpClient}
+   * creates its default {@code SSLContext} (trust store and all, ~85 ms of a CLI call) when it is
+   * built, whatever the scheme. No proxy and no redirects, as with the {@code HttpClient}.
+   */
+  private Answer overUrlConnection(String method, URI uri, @Nullable String json) throws IOException {
+    HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection(Proxy.NO_PROXY);
+    c.setConnectTimeout(Math.toIntExact(connectTimeout.toMillis()));
+    c.setReadTimeout(Math.toIntExact(requestTimeout.toMillis()));
+    c.setInstanceFollowRedirects(false);
+    c.setUseCaches(false);
+    c.setRequestMethod(method);
+    c.setRequestProperty("Accept", "application/json");
+    if (token != null) c.setRequestProperty("Authorization", "Bearer " + token);
+    if (json != null || method.equals("POST")) {
+      byte[] bytes = json == null ? new byte[0] : json.getBytes(StandardCharsets.UTF_8);
+      if (json != null) c.setRequestProperty("Content-Type", "application/json");
+      c.setDoOutput(true);
+      c.setFixedLengthStreamingMode(bytes.length);
+      try (OutputStream out = c.getOutputStream()) {
+        out.write(bytes);
+      }
+    }
+    int status = c.getResponseCode();
+    try (InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
+      return new Answer(status, in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    }
+  }
+
+  /** An {@code https://} request through the JDK's {@link HttpClient}. */
+  private Answer overHttpClient(String method, URI uri, @Nullable String json) throws IOException, InterruptedException {
+    HttpClient http = HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(connectTimeout)
+        .build();
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri)
+        .timeout(requestTimeout)
+        .header("Accept", "application/json")
+        .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
+    if (json != null) b.header("Content-Type", "application/json");
+    if (token != null) b.header("Authorization", "Bearer " + token);
+    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return new Answer(r.statusCode(), r.body());
   }
 
   /** The server's error as lines to print: validation errors first, then the status, code and message, then details. */
@@ -141,9 +195,15 @@ final class AdminClient {
     return lines;
   }
 
-  private static String reason(IOException e) {
-    if (e instanceof HttpConnectTimeoutException) return "connection timed out after " + CONNECT_TIMEOUT.toSeconds() + "s";
-    if (e instanceof HttpTimeoutException) return "no answer within " + REQUEST_TIMEOUT.toMinutes() + " minutes";
+  private String reason(IOException e) {
+    if (e instanceof HttpConnectTimeoutException) return "connection timed out after " + Durations.format(connectTimeout);
+    if (e instanceof HttpTimeoutException) return "no answer within " + Durations.format(requestTimeout);
+    if (e instanceof SocketTimeoutException t) {
+      // HttpURLConnection's: "connect timed out" or "Read timed out".
+      return t.getMessage() != null && t.getMessage().startsWith("connect")
+          ? "connection timed out after " + Durations.format(connectTimeout)
+          : "no answer within " + Durations.format(requestTimeout);
+    }
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof ConnectException) return "connection refused";
       if (t instanceof UnresolvedAddressException || t instanceof java.net.UnknownHostException) return "unknown host";

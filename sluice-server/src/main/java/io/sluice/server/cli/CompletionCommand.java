@@ -15,10 +15,12 @@ import picocli.CommandLine.Spec;
 /**
  * {@code sluice completion [bash|zsh|fish]}: prints a completion script. picocli generates bash's,
  * which zsh runs through {@code bashcompinit}; fish's is generated here from the same command model
- * (commands, options, and the candidates of positional parameters such as kinds).
+ * (commands, options, and the candidates of positional parameters such as kinds). Both end with a
+ * hook ({@link ObjectNameCompletion}) that completes the names of existing objects from the server.
  */
 @Command(name = "completion", description = {
-    "Print a completion script for bash (default), zsh or fish.",
+    "Print a completion script for bash (default), zsh or fish: commands, options, kinds, and the names",
+    "of the server's objects (get route <TAB>; --server/--token on the line, else SLUICE_SERVER/SLUICE_TOKEN).",
     "bash: source <(sluice completion)",
     "zsh:  source <(sluice completion zsh)      (it loads bashcompinit itself)",
     "fish: sluice completion fish | source      (or save it as ~/.config/fish/completions/sluice.fish)"})
@@ -35,10 +37,10 @@ public final class CompletionCommand implements Callable<Integer> {
   public Integer call() {
     CommandLine root = spec.root().commandLine();
     switch (shell) {
-      case bash -> System.out.print(AutoComplete.bash("sluice", root));
+      case bash -> System.out.print(AutoComplete.bash("sluice", root) + ObjectNameCompletion.bash(root));
       case zsh -> System.out.print("autoload -U +X compinit && compinit\nautoload -U +X bashcompinit && bashcompinit\n"
-          + AutoComplete.bash("sluice", root));
-      case fish -> System.out.print(fish(root));
+          + AutoComplete.bash("sluice", root) + ObjectNameCompletion.bash(root));
+      case fish -> System.out.print(fish(root) + ObjectNameCompletion.fish(root));
     }
     System.out.flush();
     return 0;
@@ -51,6 +53,7 @@ public final class CompletionCommand implements Callable<Integer> {
     for (var e : root.getSubcommands().entrySet()) {
       String name = e.getKey();
       CommandSpec c = e.getValue().getCommandSpec();
+      if (c.usageMessage().hidden()) continue;
       sb.append("complete -c sluice -n __fish_use_subcommand -a ").append(quote(name))
           .append(" -d ").append(quote(first(c.usageMessage().description()))).append('\n');
       String when = "'__fish_seen_subcommand_from " + name + "'";
