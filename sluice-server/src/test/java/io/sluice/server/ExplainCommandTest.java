@@ -93,7 +93,7 @@ class ExplainCommandTest {
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.stdout()).isEmpty();
     assertThat(r.stderrLines()).containsExactly(
-        "error: Route field spec.timeouts has no field 'total'; its fields are: request, upstreamResponse");
+        "error: Route field spec.timeouts has no field 'total'; its fields are: request, upstreamResponse, websocketIdle, websocketLifetime");
   }
 
   @Test
