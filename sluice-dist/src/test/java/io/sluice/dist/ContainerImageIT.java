@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -122,39 +121,10 @@ class ContainerImageIT {
         "not root: the image is run by a rootful podman only (CI runs bin/test as root, which installs podman)");
     assertThat(Distribution.onPath("podman")).as("podman on the PATH (bin/test installs it: apt-get install podman runc)").isTrue();
 
-    upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    upstream.createContext("/", exchange -> {
-      byte[] body = ("upstream saw " + exchange.getRequestURI().getPath()).getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().add("X-Upstream", "test");
-      exchange.sendResponseHeaders(200, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
-    upstream.start();
+    upstream = Distribution.startUpstream();
     int port = Distribution.freePort();
     int admin = Distribution.freePort();
-    Path conf = Files.createDirectories(dir.resolve("conf"));
-    Files.writeString(conf.resolve("gateway.yaml"), """
-        apiVersion: sluice.io/v1
-        kind: Listener
-        metadata: {name: smoke}
-        spec: {address: 127.0.0.1:%d}
-        ---
-        apiVersion: sluice.io/v1
-        kind: Upstream
-        metadata: {name: backend}
-        spec:
-          endpoints:
-            - address: 127.0.0.1:%d
-        ---
-        apiVersion: sluice.io/v1
-        kind: Route
-        metadata: {name: all}
-        spec:
-          match:
-            path: {prefix: /}
-          upstream: backend
-        """.formatted(port, upstream.getAddress().getPort()));
+    Path conf = Distribution.writeSmokeConfig(dir.resolve("conf"), port, upstream.getAddress().getPort());
     // A data volume as an operator prepares one: owned by the image's user, nothing in it.
     Path data = Files.createDirectories(dir.resolve("data"));
     Files.setAttribute(data, "unix:uid", Integer.parseInt(NON_ROOT));

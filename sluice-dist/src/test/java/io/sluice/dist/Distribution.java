@@ -1,6 +1,8 @@
 package io.sluice.dist;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -74,6 +76,50 @@ final class Distribution {
   }
 
   /** A port nothing listens on right now (the gateway binds its listeners from the config). */
+  /** An upstream on 127.0.0.1 (port 0) that answers every path with 200 {@code upstream saw PATH} and {@code X-Upstream: test}. */
+  static HttpServer startUpstream() throws IOException {
+    HttpServer upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    upstream.createContext("/", exchange -> {
+      byte[] body = ("upstream saw " + exchange.getRequestURI().getPath()).getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().add("X-Upstream", "test");
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    upstream.start();
+    return upstream;
+  }
+
+  /**
+   * Writes the smoke test's configuration into {@code conf} (created): listener {@code smoke} on
+   * 127.0.0.1:{@code port}, every path routed to the upstream on 127.0.0.1:{@code upstreamPort}.
+   */
+  static Path writeSmokeConfig(Path conf, int port, int upstreamPort) throws IOException {
+    Files.createDirectories(conf);
+    Files.writeString(conf.resolve("gateway.yaml"), """
+        apiVersion: sluice.io/v1
+        kind: Listener
+        metadata: {name: smoke}
+        spec: {address: 127.0.0.1:%d}
+        ---
+        apiVersion: sluice.io/v1
+        kind: Upstream
+        metadata: {name: backend}
+        spec:
+          endpoints:
+            - address: 127.0.0.1:%d
+        ---
+        apiVersion: sluice.io/v1
+        kind: Route
+        metadata: {name: all}
+        spec:
+          match:
+            path: {prefix: /}
+          upstream: backend
+        """.formatted(port, upstreamPort));
+    return conf;
+  }
+
   static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();

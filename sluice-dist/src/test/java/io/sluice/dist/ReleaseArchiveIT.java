@@ -5,12 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -81,39 +79,10 @@ class ReleaseArchiveIT {
 
   @Test
   void servesAProxiedRequestFromTheUnpackedArchive() throws Exception {
-    upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    upstream.createContext("/", exchange -> {
-      byte[] body = ("upstream saw " + exchange.getRequestURI().getPath()).getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().add("X-Upstream", "test");
-      exchange.sendResponseHeaders(200, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
-    upstream.start();
+    upstream = Distribution.startUpstream();
     int port = Distribution.freePort();
     int admin = Distribution.freePort();
-    Path conf = Files.createDirectories(dir.resolve("conf"));
-    Files.writeString(conf.resolve("gateway.yaml"), """
-        apiVersion: sluice.io/v1
-        kind: Listener
-        metadata: {name: smoke}
-        spec: {address: 127.0.0.1:%d}
-        ---
-        apiVersion: sluice.io/v1
-        kind: Upstream
-        metadata: {name: backend}
-        spec:
-          endpoints:
-            - address: 127.0.0.1:%d
-        ---
-        apiVersion: sluice.io/v1
-        kind: Route
-        metadata: {name: all}
-        spec:
-          match:
-            path: {prefix: /}
-          upstream: backend
-        """.formatted(port, upstream.getAddress().getPort()));
+    Path conf = Distribution.writeSmokeConfig(dir.resolve("conf"), port, upstream.getAddress().getPort());
 
     server = Distribution.start(home, dir, "serve", "--config-dir", conf.toString(),
         "--data-dir", dir.resolve("data").toString(), "--admin-address", "127.0.0.1:" + admin);
