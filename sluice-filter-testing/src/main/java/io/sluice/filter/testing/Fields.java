@@ -1,12 +1,14 @@
 package io.sluice.filter.testing;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
-/** Lookups in lists of header fields, and the field rules of the gateway's HTTP/1.1 connections. */
+/** Lookups in lists of header fields, the field rules of the gateway's HTTP/1.1 connections, and test bodies in chunks. */
 final class Fields {
   /** Hop-by-hop fields the gateway's parser sets aside (RFC 9110 §7.6.1), besides those Connection names. */
   private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te", "upgrade",
@@ -66,5 +68,19 @@ final class Fields {
         throw new IllegalArgumentException(what + " header " + name + ": invalid character 0x" + Integer.toHexString(c) + " in value");
       }
     }
+  }
+
+  /** The UTF-8 bytes of each piece: a body in the chunks a streaming filter gets. */
+  static List<byte[]> utf8Pieces(String... pieces) {
+    List<byte[]> out = new ArrayList<>(pieces.length);
+    for (String p : pieces) out.add(p.getBytes(StandardCharsets.UTF_8));
+    return out;
+  }
+
+  /** The chunks one after another: the whole body. */
+  static byte[] concat(List<byte[]> chunks) {
+    ByteArrayOutputStream all = new ByteArrayOutputStream();
+    for (byte[] c : chunks) all.writeBytes(c);
+    return all.toByteArray();
   }
 }

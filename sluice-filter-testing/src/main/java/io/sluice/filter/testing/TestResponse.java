@@ -105,15 +105,9 @@ public final class TestResponse {
      * ({@link io.sluice.filter.Filter#streamResponseBody()}) gets it in, as if it came chunked.
      */
     public Builder bodyChunks(String... pieces) {
-      List<byte[]> c = new ArrayList<>();
-      java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
-      for (String p : pieces) {
-        byte[] b = p.getBytes(StandardCharsets.UTF_8);
-        c.add(b);
-        all.writeBytes(b);
-      }
+      List<byte[]> c = Fields.utf8Pieces(pieces);
       this.chunks = c;
-      this.body = all.toByteArray();
+      this.body = Fields.concat(c);
       return this;
     }
 
