@@ -377,7 +377,9 @@ final class ServeCommand implements Callable<Integer> {
     if (configDir != null) log.info("watching {} (objects annotated {}: {})", configDir, ConfigDirectorySource.MANAGED_BY,
         ConfigDirectorySource.AUTHOR);
     for (ConfigObject<ListenerSpec> l : gateway.config().listeners()) {
-      if (gateway.boundAddress(l.name()) != null) log.info("listener {} on http://{}", l.name(), l.spec().address());
+      if (gateway.boundAddress(l.name()) != null) {
+        log.info("listener {} on {}://{}", l.name(), l.spec().tls() == null ? "http" : "https", l.spec().address());
+      }
     }
     String adminUrl = "http://" + format(adminServer.boundAddress());
     log.info("admin API on {} (OpenAPI: {}/api/v1/openapi.json{})", adminUrl, adminUrl,

@@ -110,8 +110,8 @@ public record ListenerSpec(
    * @param drain on shutdown, in-flight requests get this long to finish (default 30s)
    * @param filter how long a filter's async result may keep its phase waiting; past it the client
    *     gets 504 {@code filter_timeout} and the result is ignored (default 30s, at most 10m)
-   * @param handshake on a TLS listener, the TLS handshake must be done within this from the first
-   *     byte, else the connection closes; null (left out) is {@link #DEFAULT_HANDSHAKE}, and is kept
+   * @param handshake on a TLS listener, the TLS handshake must be done within this from the
+   *     accept, else the connection closes; null (left out) is {@link #DEFAULT_HANDSHAKE}, and is kept
    *     null so that plain listeners are written back without it
    */
   public record Timeouts(Duration idle, Duration headerRead, Duration drain, Duration filter,

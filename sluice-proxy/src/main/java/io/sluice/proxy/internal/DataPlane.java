@@ -298,7 +298,7 @@ public final class DataPlane {
           protected void initChannel(Channel ch) {
             // The TLS of the snapshot in force when the connection came: a rotation reaches new connections only.
             ListenerConfig c = runtime.config();
-            if (c != null && c.tls != null) ch.pipeline().addLast(c.tls.newHandler());
+            if (c != null && c.tls != null) c.tls.addTo(ch.pipeline());
             ch.pipeline().addLast(new DownstreamHandler(runtime));
           }
         });

@@ -64,8 +64,13 @@ final class TlsFixture {
 
   /** Runs {@code command} with stdin closed, stdout and stderr together; skips the test when the tool is not installed. */
   static Run run(String... command) throws IOException, InterruptedException {
+    return runWithInput(Path.of("/dev/null"), command);
+  }
+
+  /** Runs {@code command} with {@code input} as its stdin, stdout and stderr together; skips the test when the tool is not installed. */
+  static Run runWithInput(Path input, String... command) throws IOException, InterruptedException {
     assumeTrue(onPath(command[0]), command[0] + " is not installed; the TLS interop tests need openssl and curl (apt-get install openssl curl)");
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(input.toFile()));
     Process p = pb.start();
     byte[] out = p.getInputStream().readAllBytes();
     if (!p.waitFor(30, TimeUnit.SECONDS)) {

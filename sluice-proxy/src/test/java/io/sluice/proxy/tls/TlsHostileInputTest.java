@@ -148,6 +148,17 @@ class TlsHostileInputTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"openssl", "jdk"})
+  void closesAClientThatConnectsAndSendsNothingAtTheHandshakeTimeout(String provider) throws Exception {
+    try (TestUpstream up = TestUpstream.named("up"); GatewayFixture gw = gateway(provider, up);
+        RawConnection c = RawConnection.open(gw.port())) {
+      // timeouts.handshake is 500ms from the accept; without it the connection would wait for the idle timeout (60s).
+      assertThat(closedByGateway(c)).isTrue();
+      assertThat(warnings()).isEmpty();
+    }
+  }
+
   /**
    * A real ClientHello (from the JDK's engine) with its SNI name replaced by {@code name}, lengths
    * fixed up: the way to send names that no TLS client library lets through.

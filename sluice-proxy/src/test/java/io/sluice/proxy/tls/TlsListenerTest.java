@@ -95,6 +95,24 @@ class TlsListenerTest {
   }
 
   @Test
+  void resumesTls13AndTls12SessionsFromTheirTickets() throws Exception {
+    // The request closes the connection, so s_client reads everything the server sends, the tickets included.
+    Path request = Files.writeString(tmp.resolve("request.txt"), "GET /t HTTP/1.1\r\nHost: a.example\r\nConnection: close\r\n\r\n");
+    for (String version : new String[] {"-tls1_3", "-tls1_2"}) {
+      Path session = tmp.resolve("session" + version + ".pem");
+      TlsFixture.Run first = TlsFixture.runWithInput(request, "openssl", "s_client", "-connect", "127.0.0.1:" + port,
+          "-servername", "a.example", version, "-ign_eof", "-sess_out", session.toString());
+      assertThat(first.exit()).as(first.output()).isZero();
+      assertThat(first.output()).contains("New, TLSv1." + version.charAt(6)).contains("hello /t");
+
+      TlsFixture.Run second = TlsFixture.runWithInput(request, "openssl", "s_client", "-connect", "127.0.0.1:" + port,
+          "-servername", "a.example", version, "-ign_eof", "-sess_in", session.toString());
+      assertThat(second.exit()).as(second.output()).isZero();
+      assertThat(second.output()).contains("Reused, TLSv1." + version.charAt(6)).contains("hello /t");
+    }
+  }
+
+  @Test
   void answersPlainHttpToTheTlsPortWith400AndCloses() throws Exception {
     try (RawConnection c = RawConnection.open(port)) {
       c.send("GET / HTTP/1.1\r\nHost: a.example\r\n\r\n");

@@ -1,10 +1,9 @@
 package io.sluice.proxy.tls.internal;
 
-import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSslServerSessionContext;
-import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
@@ -117,12 +116,13 @@ public final class ServerTls {
     return ctx;
   }
 
-  /** The first handler of a new connection on this listener: see {@link TlsSniffer}. */
-  public ChannelHandler newHandler() {
-    return new TlsSniffer(this);
-  }
-
-  SniHandler newSniHandler() {
-    return new SniHandler(mapping, 0, handshakeTimeoutMillis);
+  /**
+   * Puts this listener's TLS at the end of a new connection's pipeline: the handler that refuses plain
+   * HTTP and chooses the certificate by SNI ({@link TlsSniffer}; it becomes the {@code SslHandler}),
+   * then {@link TlsFailures}, which ends connections whose client broke TLS.
+   */
+  public void addTo(ChannelPipeline pipeline) {
+    pipeline.addLast("tls", new TlsSniffer(mapping, handshakeTimeoutMillis));
+    pipeline.addLast("tls-failures", TlsFailures.INSTANCE);
   }
 }
