@@ -62,6 +62,15 @@ class ClientClassLoadingTest {
   }
 
   @Test
+  void getAndStatusReadTheAnswerWithoutAnObjectMapper() throws Exception {
+    // Jackson's ObjectMapper costs ~400 classes to set up; reading a tree needs jackson-core's parser only.
+    assertThat(loadedBy("get", "routes")).contains("com.fasterxml.jackson.core.JsonFactory")
+        .doesNotContain("com.fasterxml.jackson.databind.ObjectMapper");
+    assertThat(loadedBy("status")).contains("com.fasterxml.jackson.core.JsonFactory")
+        .doesNotContain("com.fasterxml.jackson.databind.ObjectMapper");
+  }
+
+  @Test
   void picocliIsBuiltForJava21SoTheClassDataArchiveCanHoldIt() throws Exception {
     // The JVM leaves class files older than Java 6 (major version 50) out of its class data archive and
     // AOT cache: picocli's published jar is Java 5's (49), and every call parsed and verified it again.
