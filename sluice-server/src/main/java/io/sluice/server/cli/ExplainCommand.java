@@ -1,8 +1,8 @@
 package io.sluice.server.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.api.Kind;
 import io.sluice.api.schema.SchemaField;
 import io.sluice.api.schema.Schemas;
