@@ -147,6 +147,38 @@ class ReleaseArchiveIT {
     assertThat(archives()).hasSize(1).doesNotContainAnyElementsOf(before).allMatch(name -> name.startsWith("cli-get-"));
   }
 
+  @Test
+  void theSecondCallMapsPicocliAndTheCommandFromTheArchive() throws Exception {
+    Distribution.run(home, dir, "get", "routes", "--server", "http://127.0.0.1:1");
+    Path log = dir.resolve("classes.log");
+
+    Distribution.Result again = Distribution.runWith(home, dir,
+        List.of("SLUICE_JAVA_OPTS=-Xlog:class+load=info:file=" + log), "get", "routes", "--server", "http://127.0.0.1:1");
+
+    assertThat(again.stderr()).startsWith("error: cannot reach the admin API at http://127.0.0.1:1");
+    // Neither parsed nor verified again: mapped from the archive the first call wrote.
+    assertThat(Files.readAllLines(log))
+        .anyMatch(line -> line.contains(" picocli.CommandLine source: shared objects file"))
+        .anyMatch(line -> line.contains(" io.sluice.server.cli.GetCommand source: shared objects file"))
+        .anyMatch(line -> line.contains(" io.sluice.server.cli.AdminClient source: shared objects file"));
+  }
+
+  @Test
+  void anArchiveCutShortIsWrittenAgainWithoutAWarning() throws Exception {
+    // A first call killed while the JVM wrote its archive leaves a file the JVM can neither read nor
+    // replace: it warns on every call and runs without an archive, unless the launcher drops it.
+    Distribution.run(home, dir, "get", "routes", "--server", "http://127.0.0.1:1");
+    Path archive = dir.resolve("cache").resolve(archives().getFirst());
+    Files.write(archive, new byte[] {(byte) 0xa8, (byte) 0xab, 0x0b, (byte) 0xf0, 1, 2, 3, 4});
+
+    Distribution.Result again = Distribution.run(home, dir, "get", "routes", "--server", "http://127.0.0.1:1");
+
+    assertThat(again.exitCode()).isEqualTo(1);
+    assertThat(again.stderr()).isEqualTo("error: cannot reach the admin API at http://127.0.0.1:1: connection refused\n");
+    assertThat(archives()).containsExactly(archive.getFileName().toString());
+    assertThat(Files.size(archive)).as("rewritten by the second call").isGreaterThan(1_000_000);
+  }
+
   private List<String> archives() throws IOException {
     try (var files = Files.list(dir.resolve("cache"))) {
       return files.map(p -> p.getFileName().toString()).toList();

@@ -61,6 +61,26 @@ class ClientClassLoadingTest {
     assertThat(classes).doesNotContain("io.sluice.server.ServeCommand", "io.sluice.server.cli.GetCommand");
   }
 
+  @Test
+  void getAndStatusReadTheAnswerWithoutAnObjectMapper() throws Exception {
+    // Jackson's ObjectMapper costs ~400 classes to set up; reading a tree needs jackson-core's parser only.
+    assertThat(loadedBy("get", "routes")).contains("com.fasterxml.jackson.core.JsonFactory")
+        .doesNotContain("com.fasterxml.jackson.databind.ObjectMapper");
+    assertThat(loadedBy("status")).contains("com.fasterxml.jackson.core.JsonFactory")
+        .doesNotContain("com.fasterxml.jackson.databind.ObjectMapper");
+  }
+
+  @Test
+  void picocliIsBuiltForJava21SoTheClassDataArchiveCanHoldIt() throws Exception {
+    // The JVM leaves class files older than Java 6 (major version 50) out of its class data archive and
+    // AOT cache: picocli's published jar is Java 5's (49), and every call parsed and verified it again.
+    try (var in = picocli.CommandLine.class.getResourceAsStream("CommandLine.class")) {
+      assertThat(in).isNotNull();
+      byte[] head = in.readNBytes(8);
+      assertThat((head[6] & 0xff) << 8 | head[7] & 0xff).as("class file major version").isEqualTo(65);
+    }
+  }
+
   /** The classes {@code sluice args... --server URL} loaded, in order, from the JVM's {@code class+load} log. */
   private List<String> loadedBy(String... args) throws Exception {
     Path log = dir.resolve("classes.log");

@@ -2,7 +2,6 @@ package io.sluice.server.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 import io.sluice.api.ConfigError;
 import io.sluice.api.ConfigException;
@@ -42,7 +41,6 @@ import org.jspecify.annotations.Nullable;
  * <p>Not thread-safe; one per command run.
  */
 final class AdminClient {
-  static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
   private static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(2);
 
@@ -112,7 +110,7 @@ final class AdminClient {
     }
     JsonNode body;
     try {
-      body = r.body().isBlank() ? NullNode.getInstance() : JSON.readTree(r.body());
+      body = r.body().isBlank() ? NullNode.getInstance() : JsonText.read(r.body());
     } catch (JsonProcessingException e) {
       throw new CliException("error: " + server + " answered " + r.statusCode() + " with a body that is not JSON;"
           + " is it a Sluice admin API?");

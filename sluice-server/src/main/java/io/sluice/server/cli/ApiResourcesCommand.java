@@ -2,6 +2,7 @@ package io.sluice.server.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -27,7 +28,7 @@ public final class ApiResourcesCommand extends ClientCommand {
       throw new CliException("error: the server's OpenAPI document lists no kinds (components.schemas.Object.properties.kind.enum);"
           + " is it a Sluice admin API?");
     }
-    ArrayNode out = AdminClient.JSON.createArrayNode();
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
     Table t = new Table("NAME", "SINGULAR", "KIND", "APIVERSION", "PATH");
     // Sorted by name, as kubectl lists them.
     java.util.List<String> names = new java.util.ArrayList<>();

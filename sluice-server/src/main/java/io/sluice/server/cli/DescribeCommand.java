@@ -1,6 +1,7 @@
 package io.sluice.server.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.sluice.api.ConfigObject;
 import io.sluice.api.Kind;
 import io.sluice.api.ObjectRef;
@@ -40,7 +41,7 @@ public final class DescribeCommand extends ClientCommand {
     String refersTo = o.spec().references().stream().map(ObjectRef::toString).collect(Collectors.joining(", "));
     if (output != null) {
       // The object as the API answers it, what it refers to, what refers to it, and its history.
-      var n = AdminClient.JSON.createObjectNode();
+      var n = JsonNodeFactory.instance.objectNode();
       n.set("object", read);
       var to = n.putArray("refersTo");
       o.spec().references().forEach(r -> to.add(r.toString()));

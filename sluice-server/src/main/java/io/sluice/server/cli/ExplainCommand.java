@@ -1,6 +1,7 @@
 package io.sluice.server.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.api.Kind;
 import io.sluice.api.schema.SchemaField;
@@ -107,7 +108,7 @@ public final class ExplainCommand implements Callable<Integer> {
     SchemaField shown = recursive ? node : node.limitedTo(wholeKind ? 2 : 1);
     String field = String.join(".", walked);
     if (output != null) {
-      ObjectNode out = AdminClient.JSON.createObjectNode();
+      ObjectNode out = JsonNodeFactory.instance.objectNode();
       out.put("kind", kindName);
       if (!field.isEmpty()) out.put("field", field);
       json(out, shown);
@@ -168,7 +169,7 @@ public final class ExplainCommand implements Callable<Integer> {
 
   private void printFilterKinds(TreeMap<String, Class<?>> filters) {
     if (output != null) {
-      ArrayNode out = AdminClient.JSON.createArrayNode();
+      ArrayNode out = JsonNodeFactory.instance.arrayNode();
       filters.forEach((name, type) -> out.addObject().put("kind", name).put("description", Schemas.config(name, type).description()));
       Printed.print(out, output);
       return;

@@ -3,6 +3,7 @@ package io.sluice.server.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.api.ConfigObject;
 import io.sluice.api.Kind;
@@ -74,9 +75,9 @@ public final class GetCommand extends ClientCommand {
     boolean single = kind != null && names.size() == 1;
     switch (output) {
       case json -> {
-        JsonNode out = single && !items.isEmpty() ? items.getFirst() : new ArrayNode(AdminClient.JSON.getNodeFactory(), items);
+        JsonNode out = single && !items.isEmpty() ? items.getFirst() : new ArrayNode(JsonNodeFactory.instance, items);
         try {
-          System.out.println(AdminClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(out));
+          System.out.println(JsonText.pretty(out));
         } catch (JsonProcessingException e) {
           throw new CliException("error: cannot print JSON: " + e.getMessage());
         }

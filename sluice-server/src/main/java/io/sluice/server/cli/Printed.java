@@ -26,7 +26,7 @@ final class Printed {
   static void print(JsonNode node, Format format) {
     try {
       switch (format) {
-        case json -> System.out.println(AdminClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node));
+        case json -> System.out.println(JsonText.pretty(node));
         case yaml -> System.out.print(YAML.writeValueAsString(node));
       }
     } catch (JsonProcessingException e) {

@@ -2,6 +2,7 @@ package io.sluice.server.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +36,7 @@ public final class RouteTestCommand extends ClientCommand {
 
   @Override
   int run(AdminClient client) {
-    ObjectNode body = AdminClient.JSON.createObjectNode();
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.put("method", method);
     body.put("url", url);
     ArrayNode hs = body.putArray("headers");
