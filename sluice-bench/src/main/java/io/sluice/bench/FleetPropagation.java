@@ -63,6 +63,7 @@ public final class FleetPropagation {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String PREFIX = "/sluice/bench";
   private static final int CHUNK = 1000;
+  private static final String WATCHERS_METRIC = "etcd_debugging_mvcc_watcher_total";
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -190,6 +191,13 @@ public final class FleetPropagation {
           if (i % 10 == 0) watcherClients.add(Client.builder().endpoints(etcdUrl).build());
           extra.add(watcherClients.getLast().getWatchClient().watch(bytes(PREFIX + "/revisions/"),
               WatchOption.builder().isPrefix(true).build(), Watch.listener(r -> delivered.addAndGet(r.getEvents().size()))));
+        }
+        // jetcd registers a watch asynchronously: wait until etcd counts them all, so every one sees every change.
+        long expected = Long.parseLong(quiet.etcdMetrics().getOrDefault(WATCHERS_METRIC, "0")) + watchers;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (Long.parseLong(etcdMetrics(etcdUrl).getOrDefault(WATCHERS_METRIC, "0")) < expected) {
+          if (System.nanoTime() > deadline) throw new IOException("etcd did not count " + expected + " watchers within 60 s");
+          Thread.sleep(50);
         }
         watched = changes(cp, fleet, 1 + changes, "with " + watchers + " extra watchers", etcdPid, cpProcess.pid(),
             etcdUrl);
@@ -325,11 +333,11 @@ public final class FleetPropagation {
         "db size (MiB)");
     for (Phase p : List.of(quiet, watched)) {
       System.out.printf(Locale.ROOT, "%-34s %14.2f %14s %14s %14.1f%n", p.name(), p.etcdCpuMs() / changes,
-          p.etcdMetrics().getOrDefault("etcd_debugging_mvcc_watcher_total", "?"),
+          p.etcdMetrics().getOrDefault(WATCHERS_METRIC, "?"),
           p.etcdMetrics().getOrDefault("etcd_debugging_mvcc_watch_stream_total", "?"),
           Double.parseDouble(p.etcdMetrics().getOrDefault("etcd_mvcc_db_total_size_in_bytes", "0")) / (1 << 20));
     }
-    System.out.printf(Locale.ROOT, "the %d extra watchers received %d events%n", watchers, delivered);
+    System.out.printf(Locale.ROOT, "the %d extra watchers received %d events (%d changes each)%n", watchers, delivered, changes);
     System.out.println();
     System.out.printf(Locale.ROOT, "%-34s %22s %22s%n", "CPU per change (ms)", "control plane", "data plane (mean)");
     for (Phase p : List.of(quiet, watched)) {
