@@ -6,25 +6,30 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.proxy.testing.GatewayFixture;
 import io.sluice.proxy.testing.RawConnection;
+import io.sluice.proxy.testing.TestUpstream;
+import io.sluice.server.cache.LastApplied;
+import io.sluice.store.etcd.EtcdConnection;
 import io.sluice.store.etcd.EtcdProcess;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A fleet on one machine: one etcd, a control-plane node and two data-plane nodes with different
- * labels, each a real {@code sluice serve} process; the CLI as processes too.
+ * A fleet on one machine: a 3-member etcd cluster, a control-plane node and data-plane nodes with
+ * different labels, each a real {@code sluice serve} process; the CLI as processes too.
  */
 class FleetTest {
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -38,7 +43,7 @@ class FleetTest {
   @BeforeAll
   static void startEtcd() throws Exception {
     EtcdProcess.assumeInstalled();
-    etcd = EtcdProcess.start(tmp.resolve("etcd"));
+    etcd = EtcdProcess.start(tmp.resolve("etcd"), 3);
   }
 
   @AfterAll
@@ -170,6 +175,155 @@ class FleetTest {
       assertThat(status.stdoutLines()).contains("listeners:        edge-a 127.0.0.1:" + portA,
           "fleet:            converged on revision 2 (3 nodes)");
     }
+  }
+
+  /** Three listeners, one per data-plane node ({@code node=dpK}), "/" proxied to the backend and "/v" answering {@code version}. */
+  private static String outageConfig(List<Integer> ports, String backend, String version) {
+    StringBuilder json = new StringBuilder("[");
+    for (int i = 0; i < ports.size(); i++) {
+      json.append("""
+          {"apiVersion":"sluice.io/v1","kind":"Listener","metadata":{"name":"dp%d"},
+           "spec":{"address":"127.0.0.1:%d","nodeSelector":{"node":"dp%d"}}},""".formatted(i + 1, ports.get(i), i + 1));
+    }
+    return json.append("""
+        {"apiVersion":"sluice.io/v1","kind":"Upstream","metadata":{"name":"backend"},"spec":{"endpoints":[{"address":"%s"}]}},
+        {"apiVersion":"sluice.io/v1","kind":"Route","metadata":{"name":"proxied"},
+         "spec":{"match":{"path":{"exact":"/"}},"upstream":"backend"}},
+        {"apiVersion":"sluice.io/v1","kind":"Route","metadata":{"name":"version"},
+         "spec":{"match":{"path":{"exact":"/v"}},"directResponse":{"status":200,"body":"%s"}}}]""".formatted(backend, version))
+        .toString();
+  }
+
+  /**
+   * Applies through {@code cp} until the store acknowledges (while etcd elects a leader or reconnects,
+   * the control plane answers 503 and nothing is written); returns and records the acknowledged revision.
+   */
+  private static long applyAcknowledged(Node cp, String json, List<Long> acknowledged) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (true) {
+      HttpResponse<String> r = cp.send("POST", "/api/v1/apply", json);
+      if (r.statusCode() == 200) {
+        long revision = ControlPlane.JSON.readTree(r.body()).path("revision").asLong();
+        acknowledged.add(revision);
+        return revision;
+      }
+      assertThat(r.statusCode()).as("apply: %s", r.body()).isEqualTo(503);
+      assertThat(System.nanoTime()).as("no acknowledged apply within 60 s; last answer: %s", r.body()).isLessThan(deadline);
+    }
+  }
+
+  private static String getPath(int port, String path) throws IOException {
+    try (RawConnection c = RawConnection.open(port)) {
+      RawConnection.Response r = c.send("GET " + path + " HTTP/1.1\r\nHost: test\r\n\r\n").readResponse();
+      return r.status() + " " + r.body();
+    }
+  }
+
+  private static void awaitServing(List<Integer> ports, String version) {
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      for (int port : ports) {
+        if (!getPath(port, "/v").equals("200 " + version)) return false;
+      }
+      return true;
+    });
+  }
+
+  @Test
+  void noRequestFailsAcrossTheFleetWhileEtcdLosesItsLeaderStopsWholeAndReturnsAndADataPlaneRestartsMeanwhile(@TempDir Path dir)
+      throws Exception {
+    List<AutoCloseable> toClose = new ArrayList<>();
+    List<LoadLoop> loads = new ArrayList<>();
+    List<Long> acknowledged = new ArrayList<>();
+    String backendBody = "from the backend";
+    try {
+      EtcdProcess cluster = EtcdProcess.start(dir.resolve("etcd"), 3);
+      toClose.add(cluster);
+      TestUpstream backend = TestUpstream.start("backend", (req, ex) -> ex.respond(200, Map.of("Content-Type", "text/plain"), backendBody));
+      toClose.add(backend);
+      String url = cluster.url("/sluice/outage");
+      List<Integer> ports = List.of(GatewayFixture.freePort(), GatewayFixture.freePort(), GatewayFixture.freePort());
+      Node cp = Node.start(url, dir, "cp", "control-plane");
+      toClose.add(cp);
+      List<Node> dps = new ArrayList<>();
+      for (int i = 1; i <= 3; i++) {
+        Node dp = Node.start(url, dir, "dp" + i, "data-plane", "--node-label", "node=dp" + i);
+        toClose.add(dp);
+        dps.add(dp);
+      }
+      applyAcknowledged(cp, outageConfig(ports, backend.address(), "v1"), acknowledged);
+      for (int i = 0; i < 3; i++) dps.get(i).process().awaitPort(ports.get(i));
+      awaitServing(ports, "v1");
+      for (int port : ports) loads.add(new LoadLoop(port, backendBody));
+      for (LoadLoop load : loads) load.awaitMore(20, Duration.ofSeconds(10));
+
+      // 1. etcd's leader dies: the other two members elect another, the control plane's writes go on
+      // and every data plane follows them; then the member returns.
+      int leader = cluster.leader();
+      assertThat(leader).as("etcd's raft leader").isNotNegative();
+      cluster.kill(leader);
+      applyAcknowledged(cp, outageConfig(ports, backend.address(), "v2"), acknowledged);
+      awaitServing(ports, "v2");
+      cluster.restart(leader);
+      applyAcknowledged(cp, outageConfig(ports, backend.address(), "v3"), acknowledged);
+      awaitServing(ports, "v3");
+      // Each data plane wrote the revision to its last-known-good cache before etcd goes away.
+      for (Node dp : dps) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> dp.get("/api/v1/status").path("appliedRevision").asLong() == acknowledged.getLast());
+      }
+      LastApplied cache = new LastApplied(dir.resolve("dp2"), EtcdConnection.parse(url).url());
+      await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(cache.file()) && cache.read().revision() == acknowledged.getLast());
+
+      // 2. The whole cluster stops: every node keeps serving and says the store is unreachable.
+      for (int i = 0; i < 3; i++) cluster.stop(i);
+      for (Node dp : dps) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> !dp.get("/api/v1/status").path("store").path("reachable").asBoolean());
+      }
+      for (LoadLoop load : loads) load.awaitMore(25, Duration.ofSeconds(20));
+
+      // 3. A data plane restarts while etcd is down: out of rotation (no request to a closed port),
+      // drained, started again from its last-known-good cache, back in rotation.
+      loads.get(1).pause();
+      Node second = dps.get(1);
+      second.close();
+      toClose.remove(second);
+      second = Node.start(url, dir, "dp2", "data-plane", "--node-label", "node=dp2", "--store-connect-timeout", "1s");
+      toClose.add(second);
+      dps.set(1, second);
+      second.process().awaitPort(ports.get(1));
+      loads.get(1).resume();
+      assertThat(second.get("/api/v1/status").path("store").path("servingFromCache").path("revision").asLong())
+          .isEqualTo(acknowledged.getLast());
+      assertThat(getPath(ports.get(1), "/v")).isEqualTo("200 v3");
+      for (LoadLoop load : loads) load.awaitMore(25, Duration.ofSeconds(20));
+
+      // 4. etcd returns: the control plane's next write gets through, every node converges on it,
+      // the restarted one included (it leaves its cache and joins the membership).
+      cluster.restartAll();
+      long last = applyAcknowledged(cp, outageConfig(ports, backend.address(), "v4"), acknowledged);
+      awaitServing(ports, "v4");
+      await().atMost(Duration.ofSeconds(60)).until(() -> {
+        JsonNode nodes = cp.get("/api/v1/nodes");
+        return nodes.path("converged").asBoolean() && nodes.path("items").size() == 4
+            && nodes.path("items").findValues("appliedRevision").stream().allMatch(r -> r.asLong() == last);
+      });
+      assertThat(cp.get("/api/v1/nodes").path("items").findValuesAsText("id")).containsExactly("cp", "dp1", "dp2", "dp3");
+      Node restarted = second;
+      await().atMost(Duration.ofSeconds(20)).until(() -> restarted.get("/api/v1/status").path("store").path("servingFromCache").isNull());
+      for (LoadLoop load : loads) load.awaitMore(25, Duration.ofSeconds(20));
+
+      // Every revision acknowledged before and during the outage is in the history after it.
+      JsonNode history = cp.get("/api/v1/routes/version/history");
+      assertThat(history.path("items").findValues("revision").stream().map(JsonNode::asLong).toList()).containsAll(acknowledged);
+      assertThat(cp.get("/api/v1/status").path("storeRevision").asLong()).isEqualTo(last);
+    } finally {
+      for (LoadLoop load : loads) load.close();
+      for (AutoCloseable c : toClose.reversed()) c.close();
+    }
+    long answered = loads.stream().mapToLong(LoadLoop::ok).sum();
+    List<String> failed = loads.stream().flatMap(l -> l.failures().stream()).toList();
+    System.out.println("load through 3 data planes: " + answered + " requests answered, " + failed.size() + " failed");
+    assertThat(failed).as("failed requests").isEmpty();
+    assertThat(acknowledged).hasSize(4);
   }
 
   @Test

@@ -34,10 +34,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -227,69 +224,6 @@ class LastKnownGoodTest {
     assertThat(r.stdout() + r.stderr()).contains("refusing the local cache: " + refusal);
   }
 
-  /** Requests through the node, one after another, counting what did not answer 200 with the backend's body. */
-  private static final class LoadLoop implements AutoCloseable {
-    private final int port;
-    private final Thread thread;
-    private final AtomicLong ok = new AtomicLong();
-    private final List<String> failures = new CopyOnWriteArrayList<>();
-    private volatile boolean paused;
-    private volatile boolean sending;
-    private volatile boolean stop;
-
-    LoadLoop(int port) {
-      this.port = port;
-      this.thread = Thread.ofPlatform().daemon().name("load").start(this::run);
-    }
-
-    private void run() {
-      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5); // bounded whatever the test does
-      HttpClient client = null;
-      while (!stop && System.nanoTime() < deadline) {
-        if (paused) {
-          client = null; // the node restarts: no connection of the old process is reused
-          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-          continue;
-        }
-        if (client == null) client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        sending = true;
-        try {
-          HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
-              .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-          if (r.statusCode() == 200 && r.body().equals(BACKEND_BODY)) {
-            ok.incrementAndGet();
-          } else {
-            failures.add(Instant.now() + " " + r.statusCode() + " " + r.body());
-          }
-        } catch (IOException e) {
-          failures.add(Instant.now() + " " + e);
-        } catch (InterruptedException e) {
-          return;
-        } finally {
-          sending = false;
-        }
-        // About 50 requests a second: steady load that leaves the two cores to etcd and the node.
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-      }
-    }
-
-    /** Stops sending and waits for the request in flight. */
-    void pause() {
-      paused = true;
-      await().atMost(Duration.ofSeconds(10)).until(() -> !sending);
-    }
-
-    void resume() {
-      paused = false;
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      stop = true;
-      thread.join(10_000);
-    }
-  }
-
   /** Writes {@code version} until etcd acknowledges it (a leader election in progress refuses writes for a moment). */
   private long writeAcknowledged(ConfigStore writer, int port, String version, List<Long> acknowledged) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -320,9 +254,9 @@ class LastKnownGoodTest {
     LoadLoop load = null;
     try {
       assertThat(get(port, "/v")).isEqualTo("200 v1");
-      load = new LoadLoop(port);
+      load = new LoadLoop(port, BACKEND_BODY);
       LoadLoop running = load;
-      await().atMost(Duration.ofSeconds(10)).until(() -> running.ok.get() > 20);
+      await().atMost(Duration.ofSeconds(10)).until(() -> running.ok() > 20);
 
       // 1. The etcd leader dies: the other two elect another; writes go on, the node follows them.
       int leader = etcd.leader();
@@ -338,8 +272,8 @@ class LastKnownGoodTest {
       // 2. The whole cluster stops: the node keeps serving and says the store is unreachable.
       for (int i = 0; i < 3; i++) etcd.stop(i);
       await().atMost(Duration.ofSeconds(30)).until(() -> !status(admin).path("store").path("reachable").asBoolean());
-      long before = running.ok.get();
-      await().atMost(Duration.ofSeconds(20)).until(() -> running.ok.get() > before + 50);
+      long before = running.ok();
+      await().atMost(Duration.ofSeconds(20)).until(() -> running.ok() > before + 50);
 
       // 3. The node restarts while etcd is down: out of rotation (no request sent to a closed port),
       // drained, started again from its cache, back in rotation.
@@ -348,8 +282,8 @@ class LastKnownGoodTest {
       node = serve(url, data, admin, "--store-connect-timeout", "1s").awaitPort(port).awaitPort(admin);
       running.resume();
       assertThat(status(admin).path("store").path("servingFromCache").path("revision").asLong()).isEqualTo(acknowledged.getLast());
-      long afterRestart = running.ok.get();
-      await().atMost(Duration.ofSeconds(20)).until(() -> running.ok.get() > afterRestart + 50);
+      long afterRestart = running.ok();
+      await().atMost(Duration.ofSeconds(20)).until(() -> running.ok() > afterRestart + 50);
 
       // 4. etcd comes back: a write gets through and the node converges to it.
       etcd.restartAll();
@@ -360,15 +294,15 @@ class LastKnownGoodTest {
         return s.path("appliedRevision").asLong() == last && s.path("store").path("reachable").asBoolean()
             && s.path("store").path("servingFromCache").isNull();
       });
-      long afterReturn = running.ok.get();
-      await().atMost(Duration.ofSeconds(20)).until(() -> running.ok.get() > afterReturn + 50);
+      long afterReturn = running.ok();
+      await().atMost(Duration.ofSeconds(20)).until(() -> running.ok() > afterReturn + 50);
     } finally {
       if (load != null) load.close();
       node.close();
     }
-    System.out.println("load through the node: " + load.ok.get() + " requests answered, " + load.failures.size() + " failed");
-    assertThat(load.failures).as("failed requests").isEmpty();
-    assertThat(load.ok.get()).isGreaterThan(200);
+    System.out.println("load through the node: " + load.ok() + " requests answered, " + load.failures().size() + " failed");
+    assertThat(load.failures()).as("failed requests").isEmpty();
+    assertThat(load.ok()).isGreaterThan(200);
 
     // Every revision etcd acknowledged is in the history after the cluster returned.
     try (ConfigStore check = EtcdConfigStore.open(connection, PathPolicy.DEFAULT)) {

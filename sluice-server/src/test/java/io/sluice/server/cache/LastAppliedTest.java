@@ -53,6 +53,35 @@ class LastAppliedTest {
   }
 
   @Test
+  void aLaterWriteKeepsTheUnchangedObjectsAndHasTheNewVersionOfAChangedOneWhetherOrNotItIsTheSameInstance(@TempDir Path dir)
+      throws Exception {
+    LastApplied cache = new LastApplied(dir, STORE);
+    List<ConfigObject<?>> first = objects();
+    cache.write(9, first);
+    // The next set as a store sync derives it: the listener is the same instance, the consumer a new version.
+    ConfigObject<?> rotated = ObjectCodec.readYaml("test.yaml", """
+        apiVersion: sluice.io/v1
+        kind: Consumer
+        metadata: {name: alice, revision: 10}
+        spec:
+          keyAuth: {key: rotated-key}
+        """).getFirst();
+    cache.write(10, List.of(first.get(0), rotated));
+    LastApplied.Cached read = cache.read();
+    assertThat(read.revision()).isEqualTo(10);
+    assertThat(read.objects()).extracting(ObjectCodec::toJson)
+        .containsExactly(ObjectCodec.toJson(first.get(0)), ObjectCodec.toJson(rotated));
+    // An object dropped from the set is dropped from the file, and one that comes back is written as it is now.
+    cache.write(11, List.of(rotated));
+    assertThat(cache.read().objects()).extracting(ObjectCodec::toJson).containsExactly(ObjectCodec.toJson(rotated));
+    cache.write(12, objects());
+    assertThat(cache.read().objects()).extracting(ObjectCodec::toJson)
+        .containsExactlyElementsOf(objects().stream().map(ObjectCodec::toJson).toList());
+    // The file is the one format: a fresh reader (a restarted node) takes it.
+    assertThat(new LastApplied(dir, STORE).read().revision()).isEqualTo(12);
+  }
+
+  @Test
   void theFileIsReadableByItsOwnerOnlyBecauseItHoldsCredentials(@TempDir Path dir) throws Exception {
     LastApplied cache = new LastApplied(dir, STORE);
     cache.write(1, objects());
