@@ -1,0 +1,26 @@
+package io.sluice.wasm.internal;
+
+import java.util.Objects;
+
+/**
+ * What every VM of one configured plugin shares: the module, its configuration strings and bounds,
+ * and the name logs give it ({@code Route/orders spec.filters[0]}).
+ */
+public record PluginSettings(
+    PluginModule module,
+    String rootId,
+    String configuration,
+    String vmConfiguration,
+    long cpuBudgetNanos,
+    long maxMemoryBytes,
+    String place) {
+  public PluginSettings {
+    Objects.requireNonNull(module, "module");
+    Objects.requireNonNull(rootId, "rootId");
+    Objects.requireNonNull(configuration, "configuration");
+    Objects.requireNonNull(vmConfiguration, "vmConfiguration");
+    Objects.requireNonNull(place, "place");
+    if (cpuBudgetNanos <= 0) throw new IllegalArgumentException("cpuBudgetNanos is " + cpuBudgetNanos + "; expected more than 0");
+    if (maxMemoryBytes <= 0) throw new IllegalArgumentException("maxMemoryBytes is " + maxMemoryBytes + "; expected more than 0");
+  }
+}
