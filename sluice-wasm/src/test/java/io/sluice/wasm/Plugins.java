@@ -79,6 +79,14 @@ final class Plugins {
     }
   }
 
+  /**
+   * The upstream received no request for {@code target}. Other requests may reach a test upstream's
+   * port (another suite's client that had the port before), so only ours count.
+   */
+  static void assertNotReceived(TestUpstream up, String target) {
+    org.assertj.core.api.Assertions.assertThat(up.received()).extracting(TestUpstream.Received::target).doesNotContain(target);
+  }
+
   static List<String> values(TestUpstream.Received r, String name) {
     return r.headers().stream().filter(h -> h.getKey().equalsIgnoreCase(name)).map(Map.Entry::getValue).toList();
   }
