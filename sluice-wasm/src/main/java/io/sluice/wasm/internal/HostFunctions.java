@@ -39,6 +39,7 @@ final class HostFunctions {
   static final int NOT_FOUND = 1;
   static final int BAD_ARGUMENT = 2;
   static final int INVALID_MEMORY_ACCESS = 6;
+  static final int CAS_MISMATCH = 8;
 
   // proxy_map_type_t
   private static final int REQUEST_HEADERS = 0;
@@ -55,7 +56,8 @@ final class HostFunctions {
       "proxy_get_header_map_pairs", "proxy_set_header_map_pairs", "proxy_get_header_map_value",
       "proxy_add_header_map_value", "proxy_replace_header_map_value", "proxy_remove_header_map_value",
       "proxy_get_header_map_size", "proxy_send_local_response", "proxy_continue_stream",
-      "proxy_continue_request", "proxy_continue_response", "proxy_set_effective_context", "proxy_done");
+      "proxy_continue_request", "proxy_continue_response", "proxy_set_effective_context", "proxy_done",
+      "proxy_get_shared_data", "proxy_set_shared_data", "proxy_set_tick_period_milliseconds");
 
   private final PluginVm vm;
   private final PluginSettings settings;
@@ -120,6 +122,9 @@ final class HostFunctions {
       case "proxy_continue_stream", "proxy_continue_request", "proxy_continue_response" -> continueStream();
       case "proxy_set_effective_context" -> setEffectiveContext((int) a[0]);
       case "proxy_done" -> OK;
+      case "proxy_get_shared_data" -> getSharedData((int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4]);
+      case "proxy_set_shared_data" -> setSharedData((int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4]);
+      case "proxy_set_tick_period_milliseconds" -> setTickPeriod(a[0] & 0xffffffffL);
       default -> throw new IllegalStateException("no host function " + name + " (the module check should have refused it)");
     };
   }
@@ -414,6 +419,25 @@ final class HostFunctions {
       out.add(Map.entry(k, v));
     }
     return out;
+  }
+
+  // ---- shared data, timer
+
+  private int getSharedData(int keyPtr, int keySize, int ptrOut, int sizeOut, int casOut) {
+    SharedData.Entry e = settings.sharedData().get(readString(keyPtr, keySize));
+    if (e == null) return NOT_FOUND;
+    give(e.value(), ptrOut, sizeOut);
+    return writeI32(casOut, e.cas());
+  }
+
+  private int setSharedData(int keyPtr, int keySize, int valuePtr, int valueSize, int cas) {
+    String key = readString(keyPtr, keySize);
+    return settings.sharedData().set(key, read(valuePtr, valueSize), cas) ? OK : CAS_MISMATCH;
+  }
+
+  private int setTickPeriod(long millis) {
+    vm.setTickPeriod(millis);
+    return OK;
   }
 
   // ---- stream control

@@ -37,8 +37,11 @@ public final class PluginVm implements AutoCloseable {
   private final @Nullable ExportFunction onDone;
   private final @Nullable ExportFunction onLog;
   private final @Nullable ExportFunction onDelete;
+  private final @Nullable ExportFunction onTick;
   private int nextContextId = ROOT_CONTEXT_ID + 1;
   private boolean broken;
+  private volatile long tickPeriodMillis;
+  private @Nullable Ticker ticker;
 
   private PluginVm(PluginSettings settings) {
     this.settings = settings;
@@ -59,6 +62,7 @@ public final class PluginVm implements AutoCloseable {
     this.onDone = optional("proxy_on_done");
     this.onLog = optional("proxy_on_log");
     this.onDelete = optional("proxy_on_delete");
+    this.onTick = optional("proxy_on_tick");
   }
 
   private static int initialPages(PluginSettings settings) {
@@ -131,6 +135,29 @@ public final class PluginVm implements AutoCloseable {
 
   HostFunctions host() {
     return host;
+  }
+
+  /** The tick period the plugin asked for, in milliseconds; 0: no ticks. */
+  long tickPeriodMillis() {
+    return tickPeriodMillis;
+  }
+
+  /** {@code proxy_set_tick_period_milliseconds}; may come while starting (off the loop) or from a callback on the loop. */
+  void setTickPeriod(long millis) {
+    tickPeriodMillis = millis;
+    Ticker t = ticker;
+    if (t != null) t.poke();
+  }
+
+  /** Binds the VM to the loop that claimed it: from now on its ticks run there. Called on that loop. */
+  void attach(Ticker ticker) {
+    this.ticker = ticker;
+    ticker.poke();
+  }
+
+  /** {@code proxy_on_tick} on the root context. */
+  void onTick() {
+    if (onTick != null) call(onTick, ROOT_CONTEXT_ID);
   }
 
   /** A new HTTP context id, unique in this VM. */

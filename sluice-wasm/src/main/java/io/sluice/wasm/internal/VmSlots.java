@@ -2,7 +2,9 @@ package io.sluice.wasm.internal;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,8 +52,12 @@ public final class VmSlots {
     spares.add(vm);
   }
 
-  /** The current loop's VM, or null while a replacement for a broken one is being started. */
-  public @Nullable PluginVm forCurrentThread() {
+  /**
+   * The current loop's VM, or null while a replacement for a broken one is being started. A VM
+   * claimed now is bound to {@code loop} (its timer runs there) for as long as {@code owner}, held
+   * weakly, is in use; a failed tick goes to {@code tickFailed}.
+   */
+  public @Nullable PluginVm forCurrentThread(Executor loop, Object owner, Consumer<PluginFailure> tickFailed) {
     Slot slot = slots.get();
     if (slot == null) {
       slot = new Slot();
@@ -63,6 +69,8 @@ public final class VmSlots {
     PluginVm spare = spares.poll();
     refill();
     slot.vm = spare;
+    // The gateway's event loops are scheduled executors; elsewhere (a test harness) a plugin gets no ticks.
+    if (spare != null && loop instanceof ScheduledExecutorService scheduler) spare.attach(new Ticker(spare, scheduler, owner, tickFailed));
     return spare;
   }
 

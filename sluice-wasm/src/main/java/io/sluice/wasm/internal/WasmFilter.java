@@ -57,7 +57,7 @@ public final class WasmFilter implements Filter {
 
   @Override
   public FilterResult onRequest(Exchange x) {
-    PluginVm vm = vms.forCurrentThread();
+    PluginVm vm = vms.forCurrentThread(x.executor(), this, this::count);
     if (vm == null) return fail(new PluginFailure("starting", "no VM is ready on this event loop yet"));
     HttpContext c = new HttpContext(vm, vm.newContextId(), x);
     try {
