@@ -458,13 +458,22 @@ final class HostFunctions {
 
   private int continueStream() {
     HttpContext c = current;
-    if (c != null) c.resume();
+    if (c == null) return NOT_FOUND;
+    // Called from the paused request's own callback, the request goes on when the callback returns.
+    c.resume();
     return OK;
   }
 
+  /**
+   * Makes a context the one later calls act on: the root, the current request, or a request the
+   * plugin paused (from a tick, to continue or answer it). Lasts until the callback returns.
+   */
   private int setEffectiveContext(int id) {
     HttpContext c = current;
     if (id == PluginVm.ROOT_CONTEXT_ID || (c != null && c.id() == id)) return OK;
-    return BAD_ARGUMENT;
+    HttpContext p = vm.pausedContext(id);
+    if (p == null) return NOT_FOUND;
+    current = p;
+    return OK;
   }
 }

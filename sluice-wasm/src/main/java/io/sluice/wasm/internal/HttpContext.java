@@ -50,6 +50,8 @@ final class HttpContext {
   /** The plugin called {@code proxy_send_local_response}. */
   void respond(LocalResponse response) {
     localResponse = response;
+    // a paused request answered from another callback (a tick) is answered now
+    if (paused != null) resume();
   }
 
   /** The local response the plugin asked for, once; null if none. */
@@ -63,6 +65,7 @@ final class HttpContext {
   CompletableFuture<FilterResult> pause() {
     CompletableFuture<FilterResult> f = new CompletableFuture<>();
     paused = f;
+    vm.paused(this);
     return f;
   }
 
@@ -71,6 +74,7 @@ final class HttpContext {
     CompletableFuture<FilterResult> f = paused;
     if (f == null) return false;
     paused = null;
+    vm.resumed(this);
     LocalResponse r = takeLocalResponse();
     f.complete(r == null ? FilterResult.CONTINUE : FilterResult.respond(r));
     return true;

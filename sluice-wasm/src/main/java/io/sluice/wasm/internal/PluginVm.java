@@ -42,6 +42,8 @@ public final class PluginVm implements AutoCloseable {
   private boolean broken;
   private volatile long tickPeriodMillis;
   private @Nullable Ticker ticker;
+  /** Requests the plugin paused, by context id: a tick can make one effective and continue it. */
+  private final java.util.HashMap<Integer, HttpContext> paused = new java.util.HashMap<>();
 
   private PluginVm(PluginSettings settings) {
     this.settings = settings;
@@ -155,9 +157,28 @@ public final class PluginVm implements AutoCloseable {
     ticker.poke();
   }
 
+  /** Remembers a request the plugin paused, until it is resumed or ends. */
+  void paused(HttpContext context) {
+    paused.put(context.id(), context);
+  }
+
+  void resumed(HttpContext context) {
+    paused.remove(context.id());
+  }
+
+  /** The paused request with context id {@code id}, or null. */
+  @Nullable HttpContext pausedContext(int id) {
+    return paused.get(id);
+  }
+
   /** {@code proxy_on_tick} on the root context. */
   void onTick() {
-    if (onTick != null) call(onTick, ROOT_CONTEXT_ID);
+    if (onTick == null) return;
+    try {
+      call(onTick, ROOT_CONTEXT_ID);
+    } finally {
+      host.leave();
+    }
   }
 
   /** A new HTTP context id, unique in this VM. */
@@ -197,6 +218,7 @@ public final class PluginVm implements AutoCloseable {
 
   /** {@code proxy_on_done}, {@code proxy_on_log}, {@code proxy_on_delete}: the context's end. */
   void endHttpContext(HttpContext context) {
+    paused.remove(context.id());
     callIn(context, onDone, context.id());
     callIn(context, onLog, context.id());
     callIn(context, onDelete, context.id());
