@@ -1,0 +1,112 @@
+package io.sluice.wasm;
+
+import io.sluice.api.filter.FilterConfigValidator.Problems;
+import io.sluice.filter.Filter;
+import io.sluice.filter.FilterEnvironment;
+import io.sluice.filter.FilterFactory;
+import io.sluice.wasm.internal.PluginFailure;
+import io.sluice.wasm.internal.PluginModule;
+import io.sluice.wasm.internal.PluginSettings;
+import io.sluice.wasm.internal.PluginVm;
+import io.sluice.wasm.internal.SharedData;
+import io.sluice.wasm.internal.VmSlots;
+import io.sluice.wasm.internal.WasmFilter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * {@code wasm}: runs a proxy-wasm plugin (ABI 0.2.0/0.2.1, as Envoy hosts it) on the request and
+ * the response: header edits both ways, local replies, the response body; see docs/filters.md,
+ * "wasm plugins", for the functions and properties a plugin can use.
+ *
+ * <pre>{@code
+ * - kind: wasm
+ *   config:
+ *     file: /etc/sluice/wasm/auth.wasm
+ *     sha256: 3b0c...e1
+ *     rootId: auth
+ *     configuration: '{"header": "x-token"}'
+ *     failurePolicy: closed
+ *     cpuBudget: 50ms
+ * }</pre>
+ *
+ * <p>The module is read, checked against {@code sha256}, parsed and started once when the config
+ * is validated (a module that does not load, imports a function Sluice does not provide, or whose
+ * {@code proxy_on_configure} refuses the configuration is refused there) and again, off the event
+ * loops, when it is applied. Each event loop then runs its own instance of the plugin: no locks on
+ * the request path. A changed {@code sha256} (or any other field) is a new filter: new requests get
+ * the new module, requests in flight finish on the old one.
+ */
+public final class WasmFilterFactory implements FilterFactory<WasmConfig> {
+  private static final Duration MAX_CPU_BUDGET = Duration.ofSeconds(10);
+  private static final long MAX_MEMORY = 256L << 20;
+
+  @Override
+  public String kind() {
+    return "wasm";
+  }
+
+  @Override
+  public Class<WasmConfig> configType() {
+    return WasmConfig.class;
+  }
+
+  @Override
+  public void validate(WasmConfig c, Problems problems) {
+    boolean sound = true;
+    if (c.file() == null || c.file().isBlank()) {
+      problems.add("file", "missing; expected the path of a .wasm module");
+      sound = false;
+    }
+    if (c.sha256() == null || !isSha256(c.sha256())) {
+      problems.add("sha256", (c.sha256() == null ? "missing" : "'" + c.sha256() + "' is not a SHA-256")
+          + "; expected 64 hex digits, as sha256sum prints them");
+      sound = false;
+    }
+    if (c.cpuBudget().compareTo(Duration.ofMillis(1)) < 0 || c.cpuBudget().compareTo(MAX_CPU_BUDGET) > 0) {
+      problems.add("cpuBudget", c.cpuBudget() + " is out of range; expected 1ms to 10s");
+      sound = false;
+    }
+    if (c.maxMemory().bytes() < 64 * 1024 || c.maxMemory().bytes() > MAX_MEMORY) {
+      problems.add("maxMemory", c.maxMemory().bytes() + " bytes is out of range; expected 64KiB to 256MiB");
+      sound = false;
+    }
+    if (c.responseBody().bytes() < 0 || c.responseBody().bytes() > Integer.MAX_VALUE - 8) {
+      problems.add("responseBody", c.responseBody().bytes() + " bytes is out of range; expected 0 to 2GiB");
+      sound = false;
+    }
+    if (!sound) return;
+    try {
+      // Starting one VM runs the plugin's own configuration check (proxy_on_configure).
+      PluginVm.start(settings(c, "validation", new SharedData())).close();
+    } catch (IllegalArgumentException e) {
+      problems.add("file", String.valueOf(e.getMessage()));
+    } catch (PluginFailure e) {
+      problems.add("configuration", String.valueOf(e.getMessage()));
+    }
+  }
+
+  private static boolean isSha256(String s) {
+    if (s.length() != 64) return false;
+    for (int i = 0; i < s.length(); i++) {
+      if (Character.digit(s.charAt(i), 16) < 0) return false;
+    }
+    return true;
+  }
+
+  private static PluginSettings settings(WasmConfig c, String place, SharedData sharedData) {
+    PluginModule module = PluginModule.load(Path.of(Objects.requireNonNull(c.file())), Objects.requireNonNull(c.sha256()));
+    return new PluginSettings(module, c.rootId(), c.configuration(), c.vmConfiguration(),
+        c.cpuBudget().toNanos(), c.maxMemory().bytes(), place, sharedData);
+  }
+
+  @Override
+  public Filter create(WasmConfig c, FilterEnvironment env) {
+    // Shared data outlives configuration changes of this filter, as a proxy-wasm VM's does in Envoy.
+    PluginSettings settings = settings(c, env.owner() + " " + env.field(), env.shared("shared-data", SharedData::new));
+    // One VM per core is started now, off the loops; each loop claims one on its first request.
+    VmSlots vms = VmSlots.prepare(settings, Runtime.getRuntime().availableProcessors(), env.blockingExecutor());
+    return new WasmFilter(vms, settings, c.failurePolicy() == WasmConfig.FailurePolicy.OPEN, c.responseBody().bytes());
+  }
+}

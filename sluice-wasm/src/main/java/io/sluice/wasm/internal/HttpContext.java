@@ -1,0 +1,97 @@
+package io.sluice.wasm.internal;
+
+import io.sluice.filter.Exchange;
+import io.sluice.filter.FilterResult;
+import io.sluice.filter.LocalResponse;
+import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One request's proxy-wasm HTTP context: its id in its VM, the exchange the host functions read
+ * and edit while the plugin is called for it, and what the plugin asked for (a local response, a
+ * paused request, a replaced body). Used on the exchange's event loop only.
+ */
+final class HttpContext {
+  private final PluginVm vm;
+  private final int id;
+  private final Exchange exchange;
+  private boolean responsePhase;
+  private @Nullable LocalResponse localResponse;
+  private @Nullable CompletableFuture<FilterResult> paused;
+  private byte @Nullable [] responseBody;
+  private boolean ended;
+
+  HttpContext(PluginVm vm, int id, Exchange exchange) {
+    this.vm = vm;
+    this.id = id;
+    this.exchange = exchange;
+  }
+
+  PluginVm vm() {
+    return vm;
+  }
+
+  int id() {
+    return id;
+  }
+
+  Exchange exchange() {
+    return exchange;
+  }
+
+  boolean responsePhase() {
+    return responsePhase;
+  }
+
+  void enterResponsePhase() {
+    responsePhase = true;
+  }
+
+  /** The plugin called {@code proxy_send_local_response}. */
+  void respond(LocalResponse response) {
+    localResponse = response;
+    // a paused request answered from another callback (a tick) is answered now
+    if (paused != null) resume();
+  }
+
+  /** The local response the plugin asked for, once; null if none. */
+  @Nullable LocalResponse takeLocalResponse() {
+    LocalResponse r = localResponse;
+    localResponse = null;
+    return r;
+  }
+
+  /** The request waits until the plugin calls {@code proxy_continue_stream} (or the filter deadline). */
+  CompletableFuture<FilterResult> pause() {
+    CompletableFuture<FilterResult> f = new CompletableFuture<>();
+    paused = f;
+    vm.paused(this);
+    return f;
+  }
+
+  /** {@code proxy_continue_stream}: resumes a paused request; false if none was paused. */
+  boolean resume() {
+    CompletableFuture<FilterResult> f = paused;
+    if (f == null) return false;
+    paused = null;
+    vm.resumed(this);
+    LocalResponse r = takeLocalResponse();
+    f.complete(r == null ? FilterResult.CONTINUE : FilterResult.respond(r));
+    return true;
+  }
+
+  byte @Nullable [] responseBody() {
+    return responseBody;
+  }
+
+  void setResponseBody(byte @Nullable [] body) {
+    responseBody = body;
+  }
+
+  /** Marks the context ended; true the first time. */
+  boolean end() {
+    if (ended) return false;
+    ended = true;
+    return true;
+  }
+}

@@ -1,0 +1,28 @@
+package io.sluice.wasm.internal;
+
+import java.util.Objects;
+
+/**
+ * What every VM of one configured plugin shares: the module, its configuration strings and bounds,
+ * the name logs give it ({@code Route/orders spec.filters[0]}) and its shared data.
+ */
+public record PluginSettings(
+    PluginModule module,
+    String rootId,
+    String configuration,
+    String vmConfiguration,
+    long cpuBudgetNanos,
+    long maxMemoryBytes,
+    String place,
+    SharedData sharedData) {
+  public PluginSettings {
+    Objects.requireNonNull(module, "module");
+    Objects.requireNonNull(rootId, "rootId");
+    Objects.requireNonNull(configuration, "configuration");
+    Objects.requireNonNull(vmConfiguration, "vmConfiguration");
+    Objects.requireNonNull(place, "place");
+    Objects.requireNonNull(sharedData, "sharedData");
+    if (cpuBudgetNanos <= 0) throw new IllegalArgumentException("cpuBudgetNanos is " + cpuBudgetNanos + "; expected more than 0");
+    if (maxMemoryBytes <= 0) throw new IllegalArgumentException("maxMemoryBytes is " + maxMemoryBytes + "; expected more than 0");
+  }
+}
