@@ -18,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  * @param certificates at least one; the entry without {@code hosts} is the default (for clients that
  *     send no SNI or a name no entry lists), else the first
  * @param minVersion {@code TLS1.2} (default) or {@code TLS1.3}; TLS 1.0 and 1.1 are refused
- * @param alpn protocols offered in ALPN, in order (default {@code [http/1.1]})
+ * @param alpn superseded by the listener's {@code spec.protocols}, which decides what ALPN offers ({@code h2}, {@code http/1.1}); accepted for older configs (default {@code [http/1.1]})
  * @param clientAuth client certificates (mTLS); left out means none are asked for
  */
 public record ListenerTls(List<Certificate> certificates, String minVersion, List<String> alpn, @Nullable ClientAuth clientAuth) {

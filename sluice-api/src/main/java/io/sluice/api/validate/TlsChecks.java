@@ -61,8 +61,9 @@ final class TlsChecks {
     }
     if (tls.alpn().isEmpty()) error(listener, "spec.tls.alpn", "empty; expected [http/1.1] or leave it out");
     for (int i = 0; i < tls.alpn().size(); i++) {
-      if (!tls.alpn().get(i).equals("http/1.1")) {
-        error(listener, "spec.tls.alpn[" + i + "]", "unsupported protocol '" + tls.alpn().get(i) + "'; expected http/1.1 (h2 is not served yet)");
+      if (!tls.alpn().get(i).equals("http/1.1") && !tls.alpn().get(i).equals("h2")) {
+        error(listener, "spec.tls.alpn[" + i + "]", "unsupported protocol '" + tls.alpn().get(i)
+            + "'; expected http/1.1 or h2 (spec.protocols decides what ALPN offers)");
       }
     }
     ListenerTls.ClientAuth auth = tls.clientAuth();

@@ -251,7 +251,64 @@ public final class Validator {
       if (problem == null) problem = io.sluice.api.listener.NodeLabels.problemWithValue(value);
       if (problem != null) r.error("spec.nodeSelector." + key, problem);
     });
+    protocols(r, l);
+    ListenerSpec.Http2 h2 = l.http2();
+    if (h2 != null) http2(r, h2);
     return address;
+  }
+
+  private static void protocols(Report r, ListenerSpec l) {
+    List<String> protocols = l.protocols();
+    if (protocols == null) return;
+    if (protocols.isEmpty()) {
+      r.error("spec.protocols", "empty; expected at least one of " + (l.tls() == null ? "http1, h2c" : "http1, h2")
+          + ", or leave it out");
+      return;
+    }
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < protocols.size(); i++) {
+      String p = protocols.get(i);
+      String field = "spec.protocols[" + i + "]";
+      if (p == null) {
+        r.error(field, "missing; expected http1, h2 or h2c");
+      } else if (!seen.add(p)) {
+        r.error(field, "'" + p + "' appears twice; expected each protocol once");
+      } else if (p.equals(ListenerSpec.H2) && l.tls() == null) {
+        r.error(field, "h2 is HTTP/2 over TLS and this listener has no spec.tls; expected h2c (HTTP/2 over plain TCP) or add spec.tls");
+      } else if (p.equals(ListenerSpec.H2C) && l.tls() != null) {
+        r.error(field, "h2c is HTTP/2 over plain TCP and this listener has spec.tls; expected h2 (HTTP/2 over TLS, by ALPN)");
+      } else if (!p.equals(ListenerSpec.HTTP1) && !p.equals(ListenerSpec.H2) && !p.equals(ListenerSpec.H2C)) {
+        r.error(field, "unknown protocol '" + p + "'; expected http1, h2 or h2c");
+      }
+    }
+  }
+
+  /** The largest SETTINGS_MAX_FRAME_SIZE HTTP/2 allows (RFC 9113 §6.5.2). */
+  private static final long MAX_FRAME_SIZE = (1 << 24) - 1;
+
+  private static void http2(Report r, ListenerSpec.Http2 h) {
+    atLeast(r, "spec.http2.maxConcurrentStreams", h.maxConcurrentStreams(), 1);
+    // Each stream holds an exchange and its buffers: the cap bounds a connection's memory.
+    if (h.maxConcurrentStreams() > 10_000) {
+      r.error("spec.http2.maxConcurrentStreams", "must be at most 10000, got " + h.maxConcurrentStreams());
+    }
+    atLeast(r, "spec.http2.maxHeaderListSize", h.maxHeaderListSize(), ByteSize.ofKiB(1));
+    if (h.maxHeaderListSize().bytes() > ByteSize.ofMiB(1).bytes()) {
+      r.error("spec.http2.maxHeaderListSize", "must be at most 1MiB, got " + h.maxHeaderListSize());
+    }
+    atLeast(r, "spec.http2.initialWindowSize", h.initialWindowSize(), ByteSize.ofKiB(1));
+    if (h.initialWindowSize().bytes() > ByteSize.ofMiB(16).bytes()) {
+      r.error("spec.http2.initialWindowSize", "must be at most 16MiB, got " + h.initialWindowSize());
+    }
+    if (h.maxFrameSize().bytes() < ByteSize.ofKiB(16).bytes() || h.maxFrameSize().bytes() > MAX_FRAME_SIZE) {
+      r.error("spec.http2.maxFrameSize", "expected 16KiB to 16777215 bytes (RFC 9113 §6.5.2), got " + h.maxFrameSize());
+    }
+    atLeast(r, "spec.http2.maxResets", h.maxResets(), 1);
+    positive(r, "spec.http2.resetWindow", h.resetWindow());
+    if (h.resetWindow().compareTo(Duration.ofHours(1)) > 0) {
+      r.error("spec.http2.resetWindow", "must be at most 1h, got " + Durations.format(h.resetWindow()));
+    }
+    atLeast(r, "spec.http2.maxQueuedControlFrames", h.maxQueuedControlFrames(), 1);
   }
 
   private static final Pattern TEMPLATE_FIELD = Pattern.compile("\\{([^{}]*)}");

@@ -101,7 +101,7 @@ class ObjectCodecTest {
         new ConfigError("objects.yaml:7", "Listener/public", "spec.limits.maxHeaders",
             "unknown field 'maxHeaders' (known fields: maxBodySize, maxConnections, maxHeaderCount, maxHeaderSize, maxUriLength, requestBuffer)"),
         new ConfigError("objects.yaml:8", "Listener/public", "spec.timeout",
-            "unknown field 'timeout' (known fields: accessLog, address, limits, nodeSelector, timeouts, tls, tracing)"),
+            "unknown field 'timeout' (known fields: accessLog, address, http2, limits, nodeSelector, protocols, timeouts, tls, tracing)"),
         new ConfigError("objects.yaml:9", "Listener/public", "status",
             "unknown field 'status' (known fields: apiVersion, kind, metadata, spec)"));
   }

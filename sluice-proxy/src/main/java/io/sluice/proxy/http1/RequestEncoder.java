@@ -7,8 +7,10 @@ import io.sluice.proxy.message.UpstreamRequest;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Encodes an {@link UpstreamRequest} as an HTTP/1.1 request head. The received head must be this
- * codec's {@link RequestHead}: its fields are copied from the received bytes without building strings.
+ * Encodes an {@link UpstreamRequest} as an HTTP/1.1 request head. A head this codec read ({@link
+ * RequestHead}) has its fields copied from the received bytes without building strings; a head
+ * another protocol read (HTTP/2) is encoded from its neutral accessors by {@link NeutralRequestEncoder},
+ * with the same forwarding policy.
  */
 public final class RequestEncoder {
   private RequestEncoder() {}
@@ -16,14 +18,9 @@ public final class RequestEncoder {
   /**
    * The head to send; the caller owns the buffer.
    *
-   * @throws IllegalArgumentException when the request was not read by this codec: a request that
-   *     came over another protocol has no HTTP/1.1 upstream yet
    */
   public static ByteBuf encode(ByteBufAllocator alloc, UpstreamRequest r) {
-    if (!(r.received() instanceof RequestHead h)) {
-      throw new IllegalArgumentException("an HTTP/1.1 upstream takes requests read by the HTTP/1.1 codec, not "
-          + r.received().protocol() + " ones");
-    }
+    if (!(r.received() instanceof RequestHead h)) return NeutralRequestEncoder.encode(alloc, r);
     HeaderEdits edits = r.edits();
     ByteBuf out = alloc.ioBuffer(h.length() + 256 + 64 * edits.addedCount());
     if (!r.isEdited()) {

@@ -148,9 +148,8 @@ final class BodyStreams {
     FilterExchange x = responseFilters;
     if (head == null || x == null) return;
     pendingHead = null;
-    ByteBuf out = down.encodeResponseHead(head, x.responseEdits(), false, Downstream.BODY_STREAMED);
+    exchange.streamedHeadWritten(head.status(), down.writeResponseHead(head, x.responseEdits(), false, Downstream.BODY_STREAMED));
     responseChunkedOut = down.responseBodyFramed();
-    exchange.writeStreamedResponse(out);
   }
 
   /** The exchange ended: what the filters hold is released. */

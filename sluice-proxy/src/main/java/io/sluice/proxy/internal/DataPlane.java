@@ -3,6 +3,7 @@ package io.sluice.proxy.internal;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -299,6 +300,9 @@ public final class DataPlane {
             // The TLS of the snapshot in force when the connection came: a rotation reaches new connections only.
             ListenerConfig c = runtime.config();
             if (c != null && c.tls != null) c.tls.addTo(ch.pipeline());
+            // HTTP/2 (ALPN, or the h2c preface) takes the connection over from the HTTP/1.1 handler when it is chosen.
+            ChannelHandler h2 = Http2Pipelines.detector(runtime, c);
+            if (h2 != null) ch.pipeline().addLast(h2);
             ch.pipeline().addLast(new DownstreamHandler(runtime));
           }
         });
@@ -357,6 +361,8 @@ public final class DataPlane {
       c.eventLoop().execute(() -> {
         DownstreamHandler h = c.pipeline().get(DownstreamHandler.class);
         if (h != null) h.drain();
+        Http2Connection h2 = c.pipeline().get(Http2Connection.class);
+        if (h2 != null) h2.drain();
       });
     }
   }

@@ -74,6 +74,34 @@ final class DirectResponder {
     return r.body(bodiless ? new byte[0] : b).build();
   }
 
+  /** The status of the response. */
+  int status() {
+    return spec.status();
+  }
+
+  /**
+   * The response for a client whose codec writes header lists (HTTP/2): {@link #local} when it
+   * can be one; otherwise the configured response without the fields the filter SPI refuses
+   * (hop-by-hop ones, which such a protocol does not carry either).
+   */
+  LocalResponse forHeaderList(RequestMessage request) {
+    LocalResponse l = local(request);
+    if (l != null) return l;
+    byte[] b = echo ? echoBody(request) : body;
+    LocalResponse.Builder r = LocalResponse.builder(spec.status());
+    boolean contentType = false;
+    for (Map.Entry<String, String> e : spec.headers().entrySet()) {
+      try {
+        r.header(e.getKey(), e.getValue());
+        contentType |= e.getKey().equalsIgnoreCase("content-type");
+      } catch (IllegalArgumentException refused) {
+        // A hop-by-hop field: it has no place in an HTTP/2 response.
+      }
+    }
+    if (!contentType) r.header("Content-Type", echo ? "application/json" : "text/plain; charset=utf-8");
+    return r.body(bodiless ? new byte[0] : b).build();
+  }
+
   /** Encodes the response to {@code request}; the caller writes it and owns the buffer. */
   ByteBuf encode(ByteBufAllocator alloc, RequestMessage request, boolean close) {
     byte[] b = echo ? echoBody(request) : body;

@@ -13,11 +13,20 @@ import org.jspecify.annotations.Nullable;
  * The client side of a {@link ProxyExchange}: what a protocol's server connection does for the
  * exchange it runs. The connection frames (reads heads and bodies, writes responses, keeps the
  * connection alive or closes it); the exchange decides (route, filters, upstream, response). The
- * HTTP/1.1 connection ({@link DownstreamHandler}) implements it; an HTTP/2 stream can.
+ * HTTP/1.1 connection ({@link DownstreamHandler}) implements it, and so does each HTTP/2 stream
+ * ({@link Http2StreamDownstream}).
  *
- * <p>The connection encodes what goes to its client: the upstream's response head
- * ({@link #encodeResponseHead}) and the gateway's errors ({@link #encodeError}). What remains
- * HTTP/1.1 in the exchange: local and direct responses arrive here already encoded.
+ * <p>The connection encodes and writes every response head itself, from neutral descriptions: the
+ * upstream's response head ({@link #writeResponseHead}), a filter's local response
+ * ({@link #writeLocalResponse}), a route's direct response ({@link #writeDirectResponse}) and the
+ * gateway's errors ({@link #writeError}); each returns the bytes it wrote, which the exchange's
+ * observation counts with the status it knows. Body bytes come through {@link #write} as content
+ * (or, for HTTP/1.1, as the upstream's chunked framing when {@link #responseBodyFramed} says so).
+ *
+ * <p>Request bodies reach the exchange in the framing the upstream request head announces:
+ * verbatim for a known length, HTTP/1.1 chunks when the length is known only at the end
+ * ({@link io.sluice.proxy.message.RequestMessage#bodyChunked}), so the exchange, its replay buffer and the
+ * streaming body filters see one framing whatever the client's protocol.
  *
  * <p>Threading: the connection's event loop only.
  */
@@ -59,47 +68,57 @@ interface Downstream {
    */
   boolean beginLocalResponse(boolean close);
 
-  /** {@link #encodeResponseHead}'s {@code bodyLength}: the body is framed as the upstream framed it. */
+  /** {@link #writeResponseHead}'s {@code bodyLength}: the body is framed as the upstream framed it. */
   long BODY_AS_RECEIVED = -2;
-  /** {@link #encodeResponseHead}'s {@code bodyLength}: the body's length is known only when it ends. */
+  /** {@link #writeResponseHead}'s {@code bodyLength}: the body's length is known only when it ends. */
   long BODY_UNTIL_END = -1;
   /**
-   * {@link #encodeResponseHead}'s {@code bodyLength}: the body streams through filters that may
+   * {@link #writeResponseHead}'s {@code bodyLength}: the body streams through filters that may
    * change it; the sender frames it as {@link #responseBodyFramed()} says (HTTP/1.1: chunks to an
    * HTTP/1.1 client, which keeps its connection; the close to an HTTP/1.0 one).
    */
   long BODY_STREAMED = -3;
 
   /**
-   * The upstream's response head, encoded for the client with the response filters' {@code edits}
-   * (the connection decides framing and keep-alive, as {@link #beginResponse} does); the caller
-   * writes it, then the body as {@link #responseBodyFramed()} says.
+   * Writes the upstream's response head, encoded for the client with the response filters' {@code
+   * edits} (the connection decides framing and keep-alive, as {@link #beginResponse} does); the
+   * caller then writes the body as {@link #responseBodyFramed()} says. Returns the bytes written.
    *
    * @param noBody the response has no body whatever its head says (a HEAD request, 204, 304)
    * @param bodyLength {@link #BODY_AS_RECEIVED}, {@link #BODY_UNTIL_END} (the body is sent as it
    *     comes, without the upstream's framing), {@link #BODY_STREAMED}, or the exact length of the body that follows (the
    *     filters' body phase made it; {@code edits} carry its Content-Length)
    */
-  ByteBuf encodeResponseHead(ResponseMessage head, @Nullable HeaderEdits edits, boolean noBody, long bodyLength);
+  int writeResponseHead(ResponseMessage head, @Nullable HeaderEdits edits, boolean noBody, long bodyLength);
 
   /**
-   * After {@link #encodeResponseHead}: whether the body goes to the client framed in chunks (an
+   * After {@link #writeResponseHead}: whether the body goes to the client framed in chunks (an
    * HTTP/1.1 chunked body passes through as received: {@link UpstreamStream#BODY_FRAMED}; with
    * {@link #BODY_STREAMED}, the sender chunks it), or as its content ({@link UpstreamStream#BODY_DECODED}).
    */
   boolean responseBodyFramed();
 
   /**
-   * A local response (a filter's, or a route's direct response through the response filters),
-   * encoded with the response phase's {@code edits} (the connection decides keep-alive, as {@link
-   * #beginLocalResponse} does); the caller writes it.
+   * Writes a local response (a filter's, or a route's direct response through the response
+   * filters) with the response phase's {@code edits} (the connection decides keep-alive, as {@link
+   * #beginLocalResponse} does); returns the bytes written.
    *
    * @param close close the connection after it in any case
    */
-  ByteBuf encodeLocalResponse(LocalResponse response, HeaderEdits edits, boolean close);
+  int writeLocalResponse(LocalResponse response, HeaderEdits edits, boolean close);
 
-  /** The gateway's error response for this request, encoded (the connection decides keep-alive); the caller writes it. */
-  ByteBuf encodeError(int status, String reason, String message);
+  /** Writes a route's direct response to {@code request} (no response filter runs); returns the bytes written. */
+  int writeDirectResponse(DirectResponder direct, io.sluice.proxy.message.RequestMessage request);
+
+  /** Writes the gateway's error response for this request (the connection decides keep-alive); returns the bytes written. */
+  int writeError(int status, String reason, String message);
+
+  /**
+   * Writes the refusal of an HTTP/1.1 Upgrade (a WebSocket handshake): the gateway's error, with
+   * {@code Sec-WebSocket-Version} on a 426; returns the bytes written. A protocol without Upgrade
+   * writes the plain error.
+   */
+  int writeUpgradeRefusal(int status, String reason, String message);
 
   /** Writes response bytes (taking ownership); written out on {@link #flush}. */
   void write(ByteBuf buf);

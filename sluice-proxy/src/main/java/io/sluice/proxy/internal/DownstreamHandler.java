@@ -468,7 +468,18 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Do
   }
 
   @Override
-  public ByteBuf encodeResponseHead(ResponseMessage head, @Nullable HeaderEdits edits, boolean noBody, long bodyLength) {
+  public int writeResponseHead(ResponseMessage head, @Nullable HeaderEdits edits, boolean noBody, long bodyLength) {
+    return written(encodeResponseHead(head, edits, noBody, bodyLength));
+  }
+
+  /** Writes {@code buf} (taking ownership); returns its length. */
+  private int written(ByteBuf buf) {
+    int n = buf.readableBytes();
+    ctx.write(buf, ctx.voidPromise());
+    return n;
+  }
+
+  private ByteBuf encodeResponseHead(ResponseMessage head, @Nullable HeaderEdits edits, boolean noBody, long bodyLength) {
     boolean client10 = request().isHttp10();
     if (!(head instanceof ResponseHead h1)) {
       // Another protocol's head (no upstream speaks one yet): a body whose length is not known up
@@ -502,9 +513,15 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Do
   }
 
   @Override
-  public ByteBuf encodeLocalResponse(LocalResponse response, HeaderEdits edits, boolean close) {
+  public int writeLocalResponse(LocalResponse response, HeaderEdits edits, boolean close) {
     boolean closing = beginLocalResponse(close);
-    return LocalResponseEncoder.encode(ctx.alloc(), response, edits, closing, request().method().equals("HEAD"));
+    return written(LocalResponseEncoder.encode(ctx.alloc(), response, edits, closing, request().method().equals("HEAD")));
+  }
+
+  @Override
+  public int writeDirectResponse(DirectResponder direct, io.sluice.proxy.message.RequestMessage request) {
+    boolean close = beginLocalResponse(false);
+    return written(direct.encode(ctx.alloc(), request, close));
   }
 
   @Override
@@ -513,7 +530,18 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Do
   }
 
   @Override
-  public ByteBuf encodeError(int status, String reason, String message) {
+  public int writeError(int status, String reason, String message) {
+    return written(encodeError(status, reason, message));
+  }
+
+  @Override
+  public int writeUpgradeRefusal(int status, String reason, String message) {
+    ByteBuf response = encodeError(status, reason, message);
+    if (status == 426) response = io.sluice.proxy.websocket.WebSocketHandshake.withVersionField(response, ctx.alloc());
+    return written(response);
+  }
+
+  private ByteBuf encodeError(int status, String reason, String message) {
     RequestHead h = request;
     if (h != null && h.expectsContinue() && !requestComplete) closeAfterResponse = true;
     responseStarted = true;
@@ -674,6 +702,18 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Do
     state = CLOSED;
     pauseReading();
     ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  /**
+   * The connection speaks HTTP/2 (ALPN chose it, or its first bytes were the h2c preface), before
+   * any request was read: this handler leaves the pipeline to the HTTP/2 handlers. The connection
+   * stays counted on its listener; the HTTP/2 connection uncounts it when it closes.
+   */
+  void handOver() {
+    state = CLOSED;
+    if (timer != null) timer.cancel(false);
+    releaseCumulation();
+    ctx.pipeline().remove(this);
   }
 
   /** Shutdown: close now if idle, else after the response in progress. */

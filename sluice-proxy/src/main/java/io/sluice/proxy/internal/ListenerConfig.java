@@ -25,6 +25,12 @@ final class ListenerConfig {
   final ListenerObservability observability;
   /** HTTPS: the certificates by SNI; null on a plain HTTP listener. */
   final @Nullable ServerTls tls;
+  /** The listener serves HTTP/1.x ({@code protocols} lists {@code http1}). */
+  final boolean http1;
+  /** The listener serves HTTP/2 ({@code h2} by ALPN on TLS, {@code h2c} by its preface on plain TCP). */
+  final boolean http2;
+  /** {@code spec.http2}, with its defaults. */
+  final ListenerSpec.Http2 http2Settings;
 
   ListenerConfig(String name, ListenerSpec spec, RouteTable<RuntimeRoute> routes, ListenerObservability observability,
       @Nullable ServerTls tls) {
@@ -43,6 +49,10 @@ final class ListenerConfig {
     this.routes = routes;
     this.observability = observability;
     this.tls = tls;
+    java.util.List<String> protocols = spec.protocolsOrDefault();
+    this.http1 = protocols.contains(ListenerSpec.HTTP1);
+    this.http2 = protocols.contains(ListenerSpec.H2) || protocols.contains(ListenerSpec.H2C);
+    this.http2Settings = spec.http2OrDefault();
   }
 
   /** This listener with another TLS (its certificate files changed). */

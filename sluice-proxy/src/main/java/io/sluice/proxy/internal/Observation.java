@@ -154,6 +154,15 @@ final class Observation {
     return b;
   }
 
+  /**
+   * A response head of {@code status} was written ({@code bytes} on the wire, as the client's codec
+   * encoded it): the status the metrics and the access log record, unless one was recorded already.
+   */
+  void headOut(int status, long bytes) {
+    if (open && this.status == 0) this.status = status;
+    bytesOut += bytes;
+  }
+
   /** The gateway answers the request itself, for this reason. */
   void reason(String r) {
     reason = r;
@@ -190,6 +199,30 @@ final class Observation {
     upstream = null;
     endpoint = null;
     filters = null;
+  }
+
+  /** Like {@link #rejected(ListenerConfig, String, String, ByteBuf)}, for a response its connection wrote itself. */
+  void rejected(@Nullable ListenerConfig c, String clientIp, String rsn, int status, long bytes) {
+    if (!open) {
+      if (c == null) return;
+      if (loop < 0) loop = LoopThread.current().index();
+      open = true;
+      listener = c.observability;
+      request = null;
+      route = null;
+      startNanos = System.nanoTime();
+      attemptStart = 0;
+      lastAttemptNanos = -1;
+      this.status = 0;
+      bytesIn = 0;
+      bytesOut = 0;
+      filters = null;
+    }
+    reason = rsn;
+    headOut(status, bytes);
+    rejectedClient = clientIp;
+    end();
+    rejectedClient = null;
   }
 
   /**

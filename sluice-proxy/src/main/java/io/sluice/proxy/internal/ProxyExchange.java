@@ -179,8 +179,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
           return;
         }
       }
-      boolean close = down.beginLocalResponse(false);
-      down.write(obs.out(direct.encode(down.alloc(), h, close)));
+      obs.headOut(direct.status(), down.writeDirectResponse(direct, h));
       endLocal();
       return;
     }
@@ -220,9 +219,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
     down.closeAfterResponse();
     String reason = refusal.status() == 426 ? "websocket_version" : "websocket_handshake";
     obs.reason(reason);
-    ByteBuf response = down.encodeError(refusal.status(), reason, refusal.message());
-    if (refusal.status() == 426) response = WebSocketHandshake.withVersionField(response, down.alloc());
-    down.write(obs.out(response));
+    obs.headOut(refusal.status(), down.writeUpgradeRefusal(refusal.status(), reason, refusal.message()));
     endLocal();
     return true;
   }
@@ -355,6 +352,13 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
     cancel();
     endFilters();
     return obs.rejected(c, clientIp, reason, response);
+  }
+
+  /** The request was refused as malformed and its connection wrote the answer ({@code bytes} of {@code status}). */
+  void rejectedStream(@Nullable ListenerConfig c, String clientIp, String reason, int status, int bytes) {
+    cancel();
+    endFilters();
+    obs.rejected(c, clientIp, reason, status, bytes);
   }
 
   /** The client connection closed: an exchange in progress ends here. */
@@ -505,7 +509,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
   public void writeLocalResponse(LocalResponse response, HeaderEdits edits, boolean close) {
     String reason = response.header("X-Sluice-Reason");
     if (reason != null) obs.reason(reason);
-    down.write(obs.out(down.encodeLocalResponse(response, edits, close)));
+    obs.headOut(response.status(), down.writeLocalResponse(response, edits, close));
     endLocal();
   }
 
@@ -608,7 +612,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
   }
 
   private void writeResponseHead(ResponseMessage head, @Nullable HeaderEdits edits, boolean noBody, long bodyLength) {
-    down.write(obs.out(down.encodeResponseHead(head, edits, noBody, bodyLength)));
+    obs.headOut(head.status(), down.writeResponseHead(head, edits, noBody, bodyLength));
   }
 
   @Override
@@ -743,7 +747,12 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
     upstreamNeedsFlush = true;
   }
 
-  /** Streamed response bytes (head or framed body) go to the client. */
+  /** The client's connection wrote the streamed response's head ({@code bytes} on the wire). */
+  void streamedHeadWritten(int status, int bytes) {
+    obs.headOut(status, bytes);
+  }
+
+  /** Streamed response bytes (framed body) go to the client. */
   void writeStreamedResponse(ByteBuf out) {
     down.write(obs.out(out));
   }
@@ -798,7 +807,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
 
   private void respondError(int status, String reason, String message) {
     obs.reason(reason);
-    down.write(obs.out(down.encodeError(status, reason, message)));
+    obs.headOut(status, down.writeError(status, reason, message));
     endLocal();
   }
 

@@ -175,6 +175,8 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
     List<Object> inputs = new ArrayList<>();
     inputs.add(spec);
     inputs.add(l.spec().timeouts().handshakeOrDefault());
+    List<String> alpn = Http2Pipelines.alpn(l.spec().protocolsOrDefault());
+    inputs.add(alpn);
     Map<String, SecretSpec> secrets = new HashMap<>();
     List<String> names = new ArrayList<>();
     for (ListenerTls.Certificate c : spec.certificates()) names.add(java.util.Objects.requireNonNull(c.secret(), "secret"));
@@ -184,7 +186,7 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
     if (previous != null && previous.compiledFrom(inputs)) return previous;
     Map<String, SecretMaterial> material = load(secrets, config);
     try {
-      return ServerTls.compile(spec, material::get, l.spec().timeouts().handshakeOrDefault(), inputs);
+      return ServerTls.compile(spec, alpn, material::get, l.spec().timeouts().handshakeOrDefault(), inputs);
     } catch (SSLException e) {
       throw new IllegalStateException("cannot build its TLS context: " + e.getMessage(), e);
     }

@@ -2,6 +2,7 @@ package io.sluice.proxy.message;
 
 import io.sluice.proxy.route.RequestView;
 import io.sluice.proxy.route.split.Colouring;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A request head as the exchange, the filters, the tracer and the access log see it, whatever the
@@ -76,4 +77,21 @@ public interface RequestMessage extends RequestView {
 
   /** Low 64 bits of the generated X-Request-Id. */
   long generatedRequestIdLow();
+
+  /**
+   * The header set by {@link #setHeader}, or null: for a codec that encodes the head from these
+   * accessors. The HTTP/1.1 codec's own head keeps it in its bytes and returns null.
+   */
+  default @Nullable Colouring setHeaderField() {
+    return null;
+  }
+
+  /**
+   * The X-Forwarded-Client-Cert field the gateway sends for this request's client certificate, as
+   * an HTTP/1.1 field line ({@code X-Forwarded-Client-Cert: ...\r\n}), or null: for a codec that
+   * encodes the head from these accessors. The HTTP/1.1 codec's own head returns null (it writes it itself).
+   */
+  default byte @Nullable [] forwardedClientCertLine() {
+    return null;
+  }
 }

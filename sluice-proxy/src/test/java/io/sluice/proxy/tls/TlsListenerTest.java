@@ -76,9 +76,12 @@ class TlsListenerTest {
   }
 
   @Test
-  void negotiatesHttp11ThroughAlpn() throws Exception {
-    TlsFixture.Run r = TlsFixture.sClient(port, "-servername", "a.example", "-alpn", "h2,http/1.1");
-    assertThat(r.output()).contains("ALPN protocol: http/1.1");
+  void negotiatesH2FirstAndHttp11ThroughAlpn() throws Exception {
+    // The listener's default protocols, [h2, http1]: the gateway prefers h2 when the client offers it.
+    TlsFixture.Run r = TlsFixture.sClient(port, "-servername", "a.example", "-alpn", "http/1.1,h2");
+    assertThat(r.output()).contains("ALPN protocol: h2");
+    TlsFixture.Run h1 = TlsFixture.sClient(port, "-servername", "a.example", "-alpn", "http/1.1");
+    assertThat(h1.output()).contains("ALPN protocol: http/1.1");
   }
 
   @Test

@@ -66,8 +66,8 @@ public final class ServerTls {
    *     tell whether a later apply may reuse it
    * @throws SSLException when the provider refuses the material
    */
-  public static ServerTls compile(ListenerTls tls, Function<String, SecretMaterial> secrets, Duration handshakeTimeout,
-      Object inputs) throws SSLException {
+  public static ServerTls compile(ListenerTls tls, List<String> alpn, Function<String, SecretMaterial> secrets,
+      Duration handshakeTimeout, Object inputs) throws SSLException {
     Map<String, SslContext> bySecret = new HashMap<>();
     TrustManager clients = null;
     ListenerTls.ClientAuth auth = tls.clientAuth();
@@ -80,7 +80,7 @@ public final class ServerTls {
     }
     for (ListenerTls.Certificate c : tls.certificates()) {
       String name = Objects.requireNonNull(c.secret(), "secret");
-      if (!bySecret.containsKey(name)) bySecret.put(name, context(tls, secrets.apply(name), clients));
+      if (!bySecret.containsKey(name)) bySecret.put(name, context(tls, alpn, secrets.apply(name), clients));
     }
     SslContext def = Objects.requireNonNull(bySecret.get(tls.defaultCertificate().secret()), "default certificate");
     DomainWildcardMappingBuilder<SslContext> b = new DomainWildcardMappingBuilder<>(def);
@@ -96,7 +96,8 @@ public final class ServerTls {
     return this.inputs.equals(inputs);
   }
 
-  private static SslContext context(ListenerTls tls, SecretMaterial m, @Nullable TrustManager clients) throws SSLException {
+  private static SslContext context(ListenerTls tls, List<String> alpn, SecretMaterial m, @Nullable TrustManager clients)
+      throws SSLException {
     PrivateKey key = Objects.requireNonNull(m.key(), "key");
     TlsProvider provider = TlsProvider.current();
     SslContextBuilder b = SslContextBuilder.forServer(key, m.chain().toArray(X509Certificate[]::new));
@@ -110,7 +111,7 @@ public final class ServerTls {
         .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
         .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, tls.alpn()))
+            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpn))
         .build();
     if (ctx.sessionContext() instanceof OpenSslServerSessionContext s) TicketKeys.register(s);
     return ctx;
