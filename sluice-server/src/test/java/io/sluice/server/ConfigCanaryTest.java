@@ -49,6 +49,8 @@ class ConfigCanaryTest {
   /** The control plane, the data-plane nodes by id, and each node's listener port. */
   record Fleet(Node cp, Map<String, Node> nodes, Map<String, Integer> ports, Path dir, @Nullable Node cp2) implements AutoCloseable {
     static final Map<String, String> ZONES = Map.of("n1", "a", "n2", "b", "n3", "b");
+    /** On a busy machine etcd may take longer than the default 5 s to answer a starting node. */
+    static final String[] WAIT = {"--store-connect-timeout", "30s"};
 
     static Fleet start(String prefix, Path data) throws Exception {
       return start(prefix, data, false);
@@ -57,16 +59,17 @@ class ConfigCanaryTest {
     /** @param secondControlPlane whether a second control plane ({@code cp2}, started last) runs too */
     static Fleet start(String prefix, Path data, boolean secondControlPlane) throws Exception {
       String url = etcd.url(prefix);
-      Node cp = Node.start(url, data, "cp", "control-plane");
+      Node cp = Node.start(url, data, "cp", "control-plane", WAIT);
       Node cp2 = null;
       Map<String, Node> nodes = new LinkedHashMap<>();
       Map<String, Integer> ports = new LinkedHashMap<>();
       try {
         for (String id : List.of("n1", "n2", "n3")) {
-          nodes.put(id, Node.start(url, data, id, "data-plane", "--node-label", "zone=" + ZONES.get(id), "--node-label", "node=" + id));
+          nodes.put(id, Node.start(url, data, id, "data-plane", WAIT[0], WAIT[1], "--node-label", "zone=" + ZONES.get(id),
+              "--node-label", "node=" + id));
           ports.put(id, GatewayFixture.freePort());
         }
-        if (secondControlPlane) cp2 = Node.start(url, data, "cp2", "control-plane");
+        if (secondControlPlane) cp2 = Node.start(url, data, "cp2", "control-plane", WAIT);
       } catch (Exception | Error e) {
         nodes.values().forEach(Node::close);
         cp.close();
