@@ -103,7 +103,7 @@ public final class AdminServer implements AutoCloseable {
     Supplier<NodeStatus> status = Objects.requireNonNull(b.nodeStatus, "nodeStatus: AdminServer.builder().nodeStatus(...) is required");
     RouteTester tester = Objects.requireNonNull(b.routeTester, "routeTester: AdminServer.builder().routeTester(...) is required");
     Supplier<?> stats = Objects.requireNonNull(b.stats, "stats: AdminServer.builder().stats(...) is required");
-    this.routes = AdminApi.routes(store, status, tester, stats, b.clock, b.endpoints, b.configDir, b.nodes, b.writeRefusal);
+    this.routes = AdminApi.routes(store, status, tester, stats, b.clock, b.endpoints, b.configDir, b.nodes, b.writeRefusal, b.canary);
     this.authenticator = new Authenticator(tokens);
     this.guard = new BrowserGuard(b.access, !address.isUnresolved() && address.getAddress().isLoopbackAddress());
   }
@@ -228,6 +228,7 @@ public final class AdminServer implements AutoCloseable {
     private @Nullable String configDir;
     private @Nullable Supplier<List<NodeRecord>> nodes;
     private @Nullable Supplier<String> writeRefusal;
+    private @Nullable CanaryControl canary;
 
     private Builder() {}
 
@@ -238,6 +239,15 @@ public final class AdminServer implements AutoCloseable {
     public Builder membership(Membership membership) {
       Objects.requireNonNull(membership, "membership");
       this.nodes = membership::nodes;
+      return this;
+    }
+
+    /**
+     * The fleet's config canary ({@code POST /api/v1/apply?canary=...}, {@code /api/v1/canary}); while one runs,
+     * other writes are refused unless forced. Default: none, and canary requests answer 409 {@code no_fleet}.
+     */
+    public Builder canary(CanaryControl canary) {
+      this.canary = Objects.requireNonNull(canary, "canary");
       return this;
     }
 

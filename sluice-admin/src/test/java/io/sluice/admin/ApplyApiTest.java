@@ -222,7 +222,7 @@ class ApplyApiTest {
     AdminFixture.Res unknown = admin.post("/api/v1/apply?dryrun=true", upstream("echo", "127.0.0.1:9001"), "Content-Type", "application/yaml");
     assertThat(unknown.status()).isEqualTo(400);
     assertThat(unknown.json().get("message").asText())
-        .isEqualTo("unknown query parameter 'dryrun'; POST /api/v1/apply takes baseRevision, dryRun, force, message, output");
+        .isEqualTo("unknown query parameter 'dryrun'; POST /api/v1/apply takes baseRevision, canary, canaryAutoAbort, canaryErrorMargin, canaryMinRequests, canaryP99Margin, canaryWindow, dryRun, force, message, output");
     AdminFixture.Res twice = admin.get("/api/v1/revisions?limit=1&limit=2");
     assertThat(twice.status()).isEqualTo(400);
     assertThat(twice.json().get("message").asText()).isEqualTo("query parameter 'limit' is given more than once");

@@ -2,6 +2,7 @@ package io.sluice.server;
 
 import io.sluice.server.cli.ApiResourcesCommand;
 import io.sluice.server.cli.ApplyCommand;
+import io.sluice.server.cli.CanaryCommand;
 import io.sluice.server.cli.CompleteNamesCommand;
 import io.sluice.server.cli.CompletionCommand;
 import io.sluice.server.cli.DeleteCommand;
@@ -48,7 +49,7 @@ public final class Main {
    * ({@link #commandLine}); help, completion and usage errors get them all.
    */
   static final List<String> COMMANDS = List.of("serve", "validate", "apply", "get", "describe", "delete", "diff",
-      "history", "revisions", "rollback", "status", "route-test", "top", "api-resources", "explain", "completion",
+      "history", "revisions", "rollback", "canary", "status", "route-test", "top", "api-resources", "explain", "completion",
       "__complete", "help");
 
   /**
@@ -67,6 +68,7 @@ public final class Main {
       case "history" -> new HistoryCommand();
       case "revisions" -> new RevisionsCommand();
       case "rollback" -> new RollbackCommand();
+      case "canary" -> new CanaryCommand();
       case "status" -> new StatusCommand();
       case "route-test" -> new RouteTestCommand();
       case "top" -> new TopCommand();

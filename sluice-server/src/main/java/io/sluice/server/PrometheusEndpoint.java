@@ -19,8 +19,17 @@ final class PrometheusEndpoint implements AdminEndpoint {
 
   @Override
   public String get() throws Exception {
+    return text();
+  }
+
+  /** The metrics as a scrape sees them. */
+  String text() {
     StringBuilder out = new StringBuilder(64 * 1024);
-    metrics.writePrometheus(out);
+    try {
+      metrics.writePrometheus(out);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("a StringBuilder does not fail", e);
+    }
     return out.toString();
   }
 

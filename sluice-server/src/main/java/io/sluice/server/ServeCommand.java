@@ -20,7 +20,11 @@ import io.sluice.store.etcd.EtcdMembership;
 import io.sluice.store.Membership;
 import io.sluice.store.NodeRecord;
 import io.sluice.server.fleet.FleetFlags;
+import io.sluice.server.canary.CanaryController;
 import io.sluice.server.fleet.NodeReporter;
+import io.sluice.server.fleet.TrafficWindow;
+import io.sluice.store.Canaries;
+import io.sluice.store.etcd.EtcdCanaries;
 import io.sluice.server.fleet.Role;
 import io.sluice.server.fleet.WriteRefusal;
 import io.sluice.store.sqlite.SqliteConfigStore;
@@ -149,6 +153,9 @@ final class ServeCommand implements Callable<Integer> {
   private @Nullable StoreFollower sync;
   private io.sluice.server.cache.@Nullable StoreOpener opener;
   private io.sluice.store.@Nullable LeaderElection election;
+  private @Nullable Canaries canaries;
+  private io.sluice.store.@Nullable LeaderElection canaryElection;
+  private @Nullable CanaryFollower canaryFollower;
   private @Nullable Gateway gateway;
   private @Nullable ConfigStore store;
   private @Nullable Path temporaryDataDir;
@@ -337,14 +344,27 @@ final class ServeCommand implements Callable<Integer> {
 
     String node = nodeId != null ? nodeId : hostName();
     String version = Main.version();
+    Membership membership = etcd != null ? EtcdMembership.open(etcd, EtcdMembership.DEFAULT_TTL) : Membership.local();
+    io.sluice.server.canary.CanaryService canary = null;
     if (etcd != null) {
+      // The config canary: its controller runs on the fleet's leader, its followers on the nodes that serve traffic.
+      Canaries canaries = this.canaries = EtcdCanaries.open(etcd);
+      CanaryController controller = new CanaryController(canaries, store, membership, java.time.Clock.systemUTC());
       this.election = FleetElection.start(etcd, node);
       sync.leader(this.election::leader);
+      io.sluice.store.LeaderElection controllerElection = null;
+      if (role.takesWrites()) {
+        controllerElection = this.canaryElection = FleetElection.startCanaryController(etcd, node, controller);
+      }
+      io.sluice.store.LeaderElection ce = controllerElection;
+      canary = new io.sluice.server.canary.CanaryService(store, canaries, membership, java.time.Clock.systemUTC(),
+          controller::worseSince, ce != null ? ce::leader : () -> null);
+      if (role.servesTraffic()) canaryFollower = new CanaryFollower(canaries, sync, node);
     }
-    Membership membership = etcd != null ? EtcdMembership.open(etcd, EtcdMembership.DEFAULT_TTL) : Membership.local();
     AdminServer adminServer;
     try {
       AdminServer.Builder admin = AdminServer.builder().membership(membership);
+      if (canary != null) admin.canary(canary);
       if (!role.takesWrites()) admin.refuseWrites(new WriteRefusal(membership, node));
       if (configDir != null) admin.configDir(configDir.toString());
       adminServer = this.adminServer = admin
@@ -364,8 +384,11 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("sluice serve: cannot serve the admin API on --admin-address " + adminAddress + ": " + e.getMessage());
       return 1;
     }
+    // A node of a fleet that serves traffic reports what it serves for the canary's comparison.
+    TrafficWindow traffic = etcd != null && role.servesTraffic()
+        ? new TrafficWindow(new PrometheusEndpoint(gateway.metrics())::text, System::nanoTime) : null;
     reporter = new NodeReporter(membership, new NodeReporter.Identity(node, format(adminServer.boundAddress()), role, version,
-        labels, startedAt), sync::appliedRevision, sync::lastFailure);
+        labels, startedAt), sync::appliedRevision, sync::lastFailure, sync::servedCanary, traffic);
 
     // Any other way the JVM is asked to exit (SIGHUP, ...) still drains, once the server is serving.
     Runtime.getRuntime().addShutdownHook(new Thread(shutdown, "sluice-shutdown"));
@@ -483,8 +506,14 @@ final class ServeCommand implements Callable<Integer> {
     adminServer = null;
     stop(source);
     source = null;
+    stop(canaryFollower);
+    canaryFollower = null;
+    stop(canaryElection);
+    canaryElection = null;
     stop(election);
     election = null;
+    stop(canaries);
+    canaries = null;
     stop(opener);
     opener = null;
     stop(sync);

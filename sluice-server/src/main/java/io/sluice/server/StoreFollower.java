@@ -59,6 +59,7 @@ final class StoreFollower implements AutoCloseable {
   private volatile @Nullable String unreachableReason;
   private volatile @Nullable Instant unreachableSince;
   private volatile Supplier<@Nullable String> leader = () -> null;
+  private volatile StoreSync.@Nullable Overlay overlay;
   private @Nullable StoreOpener opener;
   private @Nullable Thread prober;
   private final java.util.List<AutoCloseable> gauges = new java.util.ArrayList<>();
@@ -162,6 +163,7 @@ final class StoreFollower implements AutoCloseable {
     StoreSync next = new StoreSync(s, gateway, paths);
     LastApplied c = cache;
     if (c != null) next.onApplied((revision, set) -> write(c, revision, set));
+    next.overlay(overlay);
     try {
       next.start();
     } catch (ConfigException | RuntimeException e) {
@@ -245,6 +247,22 @@ final class StoreFollower implements AutoCloseable {
     if (r != null) return r;
     StoreOpener o = opener;
     return o != null && store == null ? (o.lastFailure() != null ? o.lastFailure() : "no answer yet") : null;
+  }
+
+  /**
+   * The config canary to serve on top of the store's configuration (null: none); kept across the
+   * switch from the cache to the store. Any thread.
+   */
+  void overlay(StoreSync.@Nullable Overlay o) {
+    overlay = o;
+    StoreSync s = sync;
+    if (s != null) s.overlay(o);
+  }
+
+  /** The id of the canary the gateway serves now, or null. */
+  @Nullable String servedCanary() {
+    StoreSync s = sync;
+    return s == null ? null : s.servedCanary();
   }
 
   /** Where {@link NodeStatus#leader} comes from; none by default. */

@@ -83,6 +83,23 @@ final class StoreSync implements AutoCloseable {
   private volatile @Nullable String lastError;
   private volatile NodeStatus.@Nullable ApplyError lastFailure;
   private volatile @Nullable AppliedListener appliedListener;
+  /** The config canary served on top of the store's configuration, or null; guarded by {@link #lock}. */
+  private @Nullable Overlay overlay;
+  /** Whether {@link #overlay} changed since the applier last took it; guarded by {@link #lock}. */
+  private boolean overlayChanged;
+  private volatile @Nullable String servedCanary;
+
+  /**
+   * A config canary this node serves: its objects put on top of the store's configuration (they
+   * replace the stored objects of the same kind and name, or add to them).
+   *
+   * @param canary the canary's id; overlays with the same id hold the same objects
+   */
+  record Overlay(String canary, List<ConfigObject<?>> objects) {
+    Overlay {
+      objects = List.copyOf(objects);
+    }
+  }
 
   /** Told of each revision the gateway applied (the node's last-known-good cache writes it to disk). */
   @FunctionalInterface
@@ -127,7 +144,12 @@ final class StoreSync implements AutoCloseable {
     Snapshot s = store.snapshot();
     ValidPart part = validPart(s.revision(), s.objects());
     ConfigSet set = part.config();
-    gateway.apply(set);
+    Overlay o;
+    synchronized (lock) {
+      o = overlay;
+      overlayChanged = false;
+    }
+    gateway.apply(served(s.revision(), set, o));
     synchronized (lock) {
       base = set;
       invalid = part.invalid();
@@ -201,8 +223,9 @@ final class StoreSync implements AutoCloseable {
       ConfigSet from;
       Map<ObjectRef, @Nullable ConfigObject<?>> changes;
       long revision;
+      Overlay o;
       synchronized (lock) {
-        while (!closed && seenRevision == attemptedRevision) {
+        while (!closed && seenRevision == attemptedRevision && !overlayChanged) {
           try {
             lock.wait();
           } catch (InterruptedException e) {
@@ -214,12 +237,14 @@ final class StoreSync implements AutoCloseable {
         changes = new LinkedHashMap<>(pending);
         revision = seenRevision;
         attemptedRevision = revision;
+        o = overlay;
+        overlayChanged = false;
       }
-      apply(revision, from, changes);
+      apply(revision, from, changes, o);
     }
   }
 
-  private void apply(long revision, ConfigSet from, Map<ObjectRef, @Nullable ConfigObject<?>> changes) {
+  private void apply(long revision, ConfigSet from, Map<ObjectRef, @Nullable ConfigObject<?>> changes, @Nullable Overlay canary) {
     List<ConfigObject<?>> puts = new ArrayList<>();
     List<ObjectRef> deletes = new ArrayList<>();
     changes.forEach((ref, o) -> {
@@ -257,7 +282,7 @@ final class StoreSync implements AutoCloseable {
       changes.forEach((ref, o) -> pending.remove(ref, o));
     }
     try {
-      gateway.apply(set);
+      gateway.apply(served(revision, set, canary));
     } catch (RuntimeException e) {
       // A listener that cannot bind: the message names it and its address. Gateway.apply counted it.
       fail(revision, e.getMessage());
@@ -267,6 +292,48 @@ final class StoreSync implements AutoCloseable {
     gateway.metrics().setConfigRevision(revision);
     log.info("applied revision {}: {}", revision, summary(set));
     applied(revision, set);
+  }
+
+  /**
+   * Makes {@code o} the canary served on top of the store's configuration (null: none), applied by
+   * the applier thread at once. Any thread.
+   */
+  void overlay(@Nullable Overlay o) {
+    synchronized (lock) {
+      Overlay was = overlay;
+      if (was == null ? o == null : o != null && was.canary().equals(o.canary())) return;
+      overlay = o;
+      overlayChanged = true;
+      lock.notifyAll();
+    }
+  }
+
+  /** The id of the canary the gateway serves now, or null. Any thread. */
+  @Nullable String servedCanary() {
+    return servedCanary;
+  }
+
+  /**
+   * What the gateway serves: the store's {@code set}, with the canary's objects on top when there is
+   * one. A canary that does not go with this revision (it was checked against an earlier one) is
+   * logged and not served; the revision is. Only the store's revision goes to the last-known-good
+   * cache ({@link #onApplied}): a node restarted from it serves the base until it sees the canary.
+   */
+  private ConfigSet served(long revision, ConfigSet set, @Nullable Overlay o) {
+    if (o == null) {
+      servedCanary = null;
+      return set;
+    }
+    try {
+      ConfigSet s = set.with(o.objects(), List.of());
+      servedCanary = o.canary();
+      log.info("serving canary {} on top of revision {}", o.canary(), revision);
+      return s;
+    } catch (ConfigException e) {
+      servedCanary = null;
+      log.error("canary {} does not apply on top of revision {}; serving the revision: {}", o.canary(), revision, e.errors());
+      return set;
+    }
   }
 
   /** The objects left out last time that {@code puts} and {@code deletes} do not replace. Takes the lock. */

@@ -19,9 +19,11 @@ import org.jspecify.annotations.Nullable;
  * @param appliedRevision the store revision its data plane serves (0 before the first)
  * @param lastApplyError the last revision it failed to apply and why, or null when none failed since it started
  * @param startedAt when it started; its uptime is counted from it
+ * @param canary the config canary ({@code Canary#id}) its data plane serves on top of the applied revision, or null
+ * @param traffic what its listeners served over the last few seconds, for the canary's comparison; null when not measured
  */
 public record NodeRecord(String id, String address, String role, String version, Map<String, String> labels,
-    long appliedRevision, @Nullable ApplyError lastApplyError, Instant startedAt) {
+    long appliedRevision, @Nullable ApplyError lastApplyError, Instant startedAt, @Nullable String canary, @Nullable Traffic traffic) {
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
 
   /**
@@ -34,6 +36,30 @@ public record NodeRecord(String id, String address, String role, String version,
       Objects.requireNonNull(message, "message");
       Objects.requireNonNull(time, "time");
     }
+  }
+
+  /**
+   * A node's traffic over a rolling window, from its own metrics (every listener together).
+   *
+   * @param window how far back it counts
+   * @param requests requests answered in it
+   * @param errors of those, answered with a 5xx status
+   * @param p99 the 99th percentile of their latency (the upper bound of its metrics bucket); zero without requests
+   */
+  public record Traffic(java.time.Duration window, long requests, long errors, java.time.Duration p99) {
+    public Traffic {
+      Objects.requireNonNull(window, "window");
+      Objects.requireNonNull(p99, "p99");
+      if (requests < 0 || errors < 0 || errors > requests) {
+        throw new IllegalArgumentException("expected 0 <= errors <= requests, got " + errors + " errors of " + requests);
+      }
+    }
+  }
+
+  /** A record of a node that serves no canary and reports no traffic. */
+  public NodeRecord(String id, String address, String role, String version, Map<String, String> labels,
+      long appliedRevision, @Nullable ApplyError lastApplyError, Instant startedAt) {
+    this(id, address, role, version, labels, appliedRevision, lastApplyError, startedAt, null, null);
   }
 
   public NodeRecord {

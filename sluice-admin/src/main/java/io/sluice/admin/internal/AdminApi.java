@@ -76,10 +76,12 @@ public final class AdminApi {
   private final byte[] openApi;
   /** The config directory as the operator gave it ({@code --config-dir}), to name it; null when unknown. */
   private final @Nullable String configDir;
+  private final CanaryApi canary;
 
   private AdminApi(ConfigStore store, Supplier<NodeStatus> nodeStatus, RouteTester routeTester, Supplier<?> stats, Clock clock,
-      @Nullable String configDir) {
+      @Nullable String configDir, CanaryApi canary) {
     this.store = store;
+    this.canary = canary;
     this.configDir = configDir;
     this.nodeStatus = nodeStatus;
     this.routeTester = routeTester;
@@ -97,7 +99,7 @@ public final class AdminApi {
    */
   public static RouteTable routes(ConfigStore store, Supplier<NodeStatus> nodeStatus, RouteTester routeTester,
       Supplier<?> stats, Clock clock, Map<String, AdminEndpoint> endpoints, @Nullable String configDir) {
-    return routes(store, nodeStatus, routeTester, stats, clock, endpoints, configDir, null, null);
+    return routes(store, nodeStatus, routeTester, stats, clock, endpoints, configDir, null, null, null);
   }
 
   /**
@@ -106,11 +108,12 @@ public final class AdminApi {
    * @param nodes what {@code GET /api/v1/nodes} lists (the fleet's registrations); null: this node alone, from its status
    * @param writeRefusal on a node that takes no writes (a data-plane node), why, with where writes go: every
    *     request that would write answers 403 with it (reason {@code read_only_node}); null: writes are served
+   * @param canary the fleet's config canary; null: no fleet, canary requests are refused
    */
   public static RouteTable routes(ConfigStore store, Supplier<NodeStatus> nodeStatus, RouteTester routeTester,
       Supplier<?> stats, Clock clock, Map<String, AdminEndpoint> endpoints, @Nullable String configDir,
-      @Nullable Supplier<List<NodeRecord>> nodes, @Nullable Supplier<String> writeRefusal) {
-    AdminApi api = new AdminApi(store, nodeStatus, routeTester, stats, clock, configDir);
+      @Nullable Supplier<List<NodeRecord>> nodes, @Nullable Supplier<String> writeRefusal, io.sluice.admin.@Nullable CanaryControl canary) {
+    AdminApi api = new AdminApi(store, nodeStatus, routeTester, stats, clock, configDir, new CanaryApi(canary));
     Fleet fleet = new Fleet(store, nodes != null ? nodes : () -> List.of(api.self()), clock);
     Set<String> out = Set.of("output");
     Set<String> rollback = Set.of("dryRun", "baseRevision", "message", "force", "output");
@@ -119,7 +122,10 @@ public final class AdminApi {
         .add(route(HttpMethod.GET, "/api/v1/stats", out, VIEWER, api::stats))
         .add(route(HttpMethod.GET, "/api/v1/nodes", out, VIEWER, fleet::nodes))
         .add(route(HttpMethod.GET, "/api/v1/objects", out, VIEWER, api::allObjects))
-        .add(route(HttpMethod.POST, "/api/v1/apply", Set.of("dryRun", "baseRevision", "message", "force", "output"), EDITOR_UNLESS_DRY_RUN, api::apply))
+        .add(route(HttpMethod.POST, "/api/v1/apply", applyParameters(), EDITOR_UNLESS_DRY_RUN, api::apply))
+        .add(route(HttpMethod.GET, "/api/v1/canary", out, VIEWER, api.canary::status))
+        .add(route(HttpMethod.POST, "/api/v1/canary/promote", out, EDITOR, api.canary::promote))
+        .add(route(HttpMethod.POST, "/api/v1/canary/abort", out, EDITOR, api.canary::abort))
         .add(route(HttpMethod.POST, "/api/v1/rollback", rollback, EDITOR_UNLESS_DRY_RUN, api::rollbackAll))
         .add(route(HttpMethod.GET, "/api/v1/revisions", Set.of("after", "limit", "output"), VIEWER, api::revisions))
         .add(route(HttpMethod.POST, "/api/v1/route-test", out, VIEWER, api::routeTest))
@@ -133,8 +139,14 @@ public final class AdminApi {
         .add(route(HttpMethod.POST, "/api/v1/{kinds}/{name}/rollback", rollback, EDITOR_UNLESS_DRY_RUN, api::rollbackOne));
     endpoints.forEach((path, endpoint) -> b.add(route(HttpMethod.GET, path, null, VIEWER,
         r -> new ApiResponse(HttpResponseStatus.OK, endpoint.contentType(), Wire.utf8(endpoint.get())))));
-    RouteTable table = b.build();
+    RouteTable table = api.canary.guardingWrites(b.build());
     return writeRefusal == null ? table : Fleet.refusingWrites(table, writeRefusal);
+  }
+
+  private static Set<String> applyParameters() {
+    Set<String> p = new java.util.HashSet<>(Set.of("dryRun", "baseRevision", "message", "force", "output"));
+    p.addAll(CanaryApi.APPLY_PARAMETERS);
+    return p;
   }
 
   /** This node alone as the fleet, for a server that was given no membership. */
@@ -353,6 +365,10 @@ public final class AdminApi {
       }
     }
     if (!duplicates.isEmpty()) throw new ConfigException(duplicates);
+    if (CanaryApi.wantsCanary(r)) {
+      checkOwnership(r, ownedOf(seen.keySet()));
+      return canary.start(r, objects.stream().<ConfigObject<?>>map(ConfigDirOwnership::unstamped).toList(), message);
+    }
     long current = store.revision();
     if (base > current) throw ApiError.badRequest("baseRevision " + base + " is after the store's revision " + current);
     // A dry run answers what a forced apply would do, marking the objects the directory owns.

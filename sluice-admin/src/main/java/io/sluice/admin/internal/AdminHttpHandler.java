@@ -199,6 +199,8 @@ public final class AdminHttpHandler extends ChannelInboundHandlerAdapter {
       return f.route().handler().handle(request);
     } catch (ApiError e) {
       throw e;
+    } catch (io.sluice.admin.CanaryControl.Refused e) {
+      throw ApiError.canary(e);
     } catch (ConfigException e) {
       throw ApiError.invalid(e.errors());
     } catch (StoreConflictException e) {

@@ -81,6 +81,16 @@ public final class ApiError extends RuntimeException {
     return new ApiError(HttpResponseStatus.CONFLICT, "conflict", message, details, reason, List.of(), Map.of());
   }
 
+  /** A canary request refused ({@code CanaryControl.Refused}): 409, 404 or 422, with its reason code. */
+  public static ApiError canary(io.sluice.admin.CanaryControl.Refused e) {
+    String message = String.valueOf(e.getMessage());
+    return switch (e.status()) {
+      case CONFLICT -> new ApiError(HttpResponseStatus.CONFLICT, "conflict", message, List.of(), e.reason(), List.of(), Map.of());
+      case NOT_FOUND -> new ApiError(HttpResponseStatus.NOT_FOUND, "not_found", message, List.of(), e.reason(), List.of(), Map.of());
+      case INVALID -> new ApiError(HttpResponseStatus.UNPROCESSABLE_ENTITY, "invalid", message, List.of(), e.reason(), List.of(), Map.of());
+    };
+  }
+
   /** 422 with every error. */
   public static ApiError invalid(List<ConfigError> errors) {
     String message = errors.size() == 1

@@ -22,18 +22,68 @@ public final class ApplyCommand extends ClientCommand {
   @Nullable String message;
 
   @Option(names = "--force", description = "change objects the config directory owns too, taking them over from it"
-      + " (it then skips them until their file changes)")
+      + " (it then skips them until their file changes); abort a running canary and apply")
   boolean force;
+
+  @Option(names = "--canary", paramLabel = "SELECTOR", description = "publish the change to some data-plane nodes first: a label"
+      + " selector (zone=a) or a percentage (10%); the rest keep the current revision until sluice canary promote")
+  @Nullable String canary;
+
+  @Option(names = "--canary-window", paramLabel = "DURATION", description = "how long the canary must stay worse than the rest"
+      + " before it is aborted by itself (default: 30s)")
+  @Nullable String canaryWindow;
+
+  @Option(names = "--canary-error-margin", paramLabel = "PERCENT", description = "how much higher the canary's 5xx rate may be"
+      + " than the rest's, in percentage points (default: 5%)")
+  @Nullable String canaryErrorMargin;
+
+  @Option(names = "--canary-p99-margin", paramLabel = "DURATION", description = "how much higher the canary's p99 latency may be"
+      + " than the rest's (default: 250ms)")
+  @Nullable String canaryP99Margin;
+
+  @Option(names = "--canary-min-requests", paramLabel = "N", description = "the fewest canary requests in the nodes' 10s"
+      + " window a verdict is made on (default: 20)")
+  @Nullable Integer canaryMinRequests;
+
+  @Option(names = "--no-canary-auto-abort", description = "only an operator ends the canary: no automatic abort")
+  boolean noAutoAbort;
 
   @Override
   int run(AdminClient client) {
     ObjectFiles in = ObjectFiles.read(files, System.in);
+    if (canary != null) return startCanary(client, in, canary);
+    if (canaryWindow != null || canaryErrorMargin != null || canaryP99Margin != null || canaryMinRequests != null || noAutoAbort) {
+      throw new CliException(2, List.of("error: the --canary-... options need --canary SELECTOR"));
+    }
     StringBuilder path = new StringBuilder("/api/v1/apply?dryRun=").append(dryRun);
     if (message != null) path.append("&message=").append(AdminClient.encode(message));
     if (force) path.append("&force=true");
     JsonNode result = client.send("POST", path.toString(), in.toJsonArray(), in.sources());
     printChanges(result, dryRun);
     if (!dryRun && changed(result)) NodeApplyCheck.warnUnlessApplied(client, result.path("revision").asLong());
+    return 0;
+  }
+
+  private int startCanary(AdminClient client, ObjectFiles in, String selector) {
+    if (dryRun) throw new CliException(2, List.of("error: --dry-run and --canary do not go together: check the change with --dry-run first"));
+    StringBuilder path = new StringBuilder("/api/v1/apply?canary=").append(AdminClient.encode(selector));
+    if (message != null) path.append("&message=").append(AdminClient.encode(message));
+    if (force) path.append("&force=true");
+    if (canaryWindow != null) path.append("&canaryWindow=").append(AdminClient.encode(canaryWindow));
+    if (canaryErrorMargin != null) {
+      String m = canaryErrorMargin.endsWith("%") ? canaryErrorMargin : canaryErrorMargin + "%";
+      path.append("&canaryErrorMargin=").append(AdminClient.encode(m));
+    }
+    if (canaryP99Margin != null) path.append("&canaryP99Margin=").append(AdminClient.encode(canaryP99Margin));
+    if (canaryMinRequests != null) path.append("&canaryMinRequests=").append(canaryMinRequests);
+    if (noAutoAbort) path.append("&canaryAutoAbort=false");
+    JsonNode c = client.send("POST", path.toString(), in.toJsonArray(), in.sources());
+    List<String> nodes = new java.util.ArrayList<>();
+    c.path("nodes").forEach(n -> nodes.add(n.asText()));
+    System.out.println("canary " + c.path("id").asText() + " started on " + String.join(", ", nodes) + " (" + c.path("selector").asText()
+        + "), on top of revision " + c.path("baseRevision").asLong() + "; the other nodes keep serving it");
+    System.out.println("sluice canary status compares them; sluice canary promote publishes it everywhere, sluice canary abort"
+        + " drops it");
     return 0;
   }
 

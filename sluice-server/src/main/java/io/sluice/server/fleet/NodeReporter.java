@@ -42,6 +42,10 @@ public final class NodeReporter implements AutoCloseable {
   private final Identity identity;
   private final LongSupplier appliedRevision;
   private final Supplier<NodeStatus.@Nullable ApplyError> lastFailure;
+  private final Supplier<@Nullable String> canary;
+  private final @Nullable TrafficWindow traffic;
+  /** The traffic summary last sampled; reporter thread only. */
+  private volatile NodeRecord.@Nullable Traffic lastTraffic;
   private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "sluice-node-reporter");
     t.setDaemon(true);
@@ -57,20 +61,47 @@ public final class NodeReporter implements AutoCloseable {
    */
   public NodeReporter(Membership membership, Identity identity, LongSupplier appliedRevision,
       Supplier<NodeStatus.@Nullable ApplyError> lastFailure) {
+    this(membership, identity, appliedRevision, lastFailure, () -> null, null);
+  }
+
+  /**
+   * As the other constructor, for a node of a fleet that takes part in config canaries.
+   *
+   * @param canary the id of the canary the data plane serves, or null
+   * @param traffic sampled every second (on this reporter's thread) for the record's traffic summary; null: none
+   */
+  public NodeReporter(Membership membership, Identity identity, LongSupplier appliedRevision,
+      Supplier<NodeStatus.@Nullable ApplyError> lastFailure, Supplier<@Nullable String> canary, @Nullable TrafficWindow traffic) {
     this.membership = Objects.requireNonNull(membership, "membership");
     this.identity = Objects.requireNonNull(identity, "identity");
     this.appliedRevision = Objects.requireNonNull(appliedRevision, "appliedRevision");
     this.lastFailure = Objects.requireNonNull(lastFailure, "lastFailure");
+    this.canary = Objects.requireNonNull(canary, "canary");
+    this.traffic = traffic;
     membership.publish(record());
     long every = EVERY.toMillis();
     thread.scheduleWithFixedDelay(() -> membership.publish(record()), every, every, TimeUnit.MILLISECONDS);
+    if (traffic != null) {
+      // Once a second: the summary changes with every request, and each change is a write to the store.
+      thread.scheduleWithFixedDelay(() -> {
+        try {
+          traffic.sample();
+          lastTraffic = traffic.summary();
+        } catch (RuntimeException e) {
+          lastTraffic = null;
+        }
+      }, 0, TRAFFIC_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+    }
   }
+
+  /** How often the traffic summary is sampled and published. */
+  static final Duration TRAFFIC_EVERY = Duration.ofSeconds(1);
 
   private NodeRecord record() {
     NodeStatus.ApplyError e = lastFailure.get();
     return new NodeRecord(identity.id(), identity.address(), identity.role().flag(), identity.version(), identity.labels(),
         appliedRevision.getAsLong(), e == null ? null : new NodeRecord.ApplyError(e.revision(), e.message(), e.time()),
-        identity.startedAt());
+        identity.startedAt(), canary.get(), lastTraffic);
   }
 
   /** Stops publishing and leaves the fleet. */

@@ -230,6 +230,12 @@ public final class EtcdMembership implements Membership {
       o.putObject("lastApplyError").put("revision", e.revision()).put("message", e.message()).put("time", e.time().toString());
     }
     o.put("startedAt", n.startedAt().toString());
+    o.put("canary", n.canary());
+    NodeRecord.Traffic t = n.traffic();
+    if (t != null) {
+      o.putObject("traffic").put("windowMillis", t.window().toMillis()).put("requests", t.requests()).put("errors", t.errors())
+          .put("p99Micros", t.p99().toNanos() / 1000);
+    }
     return o.toString();
   }
 
@@ -241,7 +247,14 @@ public final class EtcdMembership implements Membership {
     NodeRecord.ApplyError error = e.isObject()
         ? new NodeRecord.ApplyError(e.path("revision").asLong(), e.path("message").asText(), Instant.parse(e.path("time").asText()))
         : null;
+    JsonNode t = o.path("traffic");
+    NodeRecord.Traffic traffic = t.isObject()
+        ? new NodeRecord.Traffic(Duration.ofMillis(t.path("windowMillis").asLong()), t.path("requests").asLong(), t.path("errors").asLong(),
+            Duration.ofNanos(t.path("p99Micros").asLong() * 1000))
+        : null;
+    JsonNode canary = o.path("canary");
     return new NodeRecord(o.path("id").asText(), o.path("address").asText(), o.path("role").asText(), o.path("version").asText(),
-        labels, o.path("appliedRevision").asLong(), error, Instant.parse(o.path("startedAt").asText()));
+        labels, o.path("appliedRevision").asLong(), error, Instant.parse(o.path("startedAt").asText()),
+        canary.isTextual() ? canary.asText() : null, traffic);
   }
 }

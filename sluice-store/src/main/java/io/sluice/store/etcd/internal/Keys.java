@@ -16,6 +16,8 @@ import java.nio.charset.StandardCharsets;
  *       deleted): what watches deliver;
  *   <li>{@code P/elections/<name>/...}: the candidates' keys of a leader election (etcd's election API,
  *       each key under its candidate's lease).
+ *   <li>{@code P/canary}: the config canary running now, if any ({@code EtcdCanaries});
+ *       {@code P/canaries/<id>}: each canary that ended, with how (ids sort by start time);
  *   <li>{@code P/nodes/<id>}: each running node's registration ({@code EtcdMembership}), under a
  *       lease: it disappears when the node stops or dies. Nodes that may not write the
  *       configuration (etcd users of the data plane) need write access only to their own key here.
@@ -75,6 +77,20 @@ public final class Keys {
 
   public ByteSequence node(String id) {
     return bytes(prefix + "/nodes/" + id);
+  }
+
+  /** The running config canary. */
+  public ByteSequence canary() {
+    return bytes(prefix + "/canary");
+  }
+
+  /** Every canary that ended. */
+  public ByteSequence canaries() {
+    return bytes(prefix + "/canaries/");
+  }
+
+  public ByteSequence canaryOutcome(String id) {
+    return bytes(prefix + "/canaries/" + id);
   }
 
   /** The end of the range of every key that starts with {@code start}: its last byte plus one. */
