@@ -3,6 +3,8 @@ package io.sluice.proxy.http1;
 import io.netty.buffer.ByteBuf;
 import io.sluice.proxy.message.HeaderEdits;
 import io.sluice.proxy.message.RequestMessage;
+import io.sluice.proxy.message.RequestRejectedException;
+import io.sluice.proxy.message.RequestTargets;
 import io.sluice.proxy.message.UpstreamRequest;
 import io.sluice.proxy.route.split.Colouring;
 import java.nio.charset.StandardCharsets;
@@ -425,7 +427,7 @@ public final class RequestHead implements RequestMessage {
     String rawPath = q == ts ? "/" : Ascii.latin1(b, ts, q);
     String decoded = normalizePercentEncoding(rawPath);
     boolean dots = needsDotRemoval(decoded);
-    path = dots ? removeDotSegments(decoded) : decoded;
+    path = dots ? RequestTargets.removeDotSegments(decoded) : decoded;
     targetVerbatim = ts == targetStart && !dots && decoded == rawPath;
     query = q < te ? Ascii.latin1(b, q + 1, te) : null;
   }
@@ -455,109 +457,26 @@ public final class RequestHead implements RequestMessage {
     return h;
   }
 
-  /**
-   * Lower-cased host without port. Validates the authority (RFC 9110 §7.2, RFC 3986 §3.2.2):
-   * {@code reg-name [":" port]} or {@code "[" IPv6address "]" [":" port]}, where a reg-name is
-   * unreserved characters and percent-encodings, and a port is digits.
-   */
+  /** {@link RequestTargets#hostOf(String, String)} (one set of rules for every protocol), refused as this codec's exception. */
   private static String hostOf(String authority) {
-    int n = authority.length();
-    if (n == 0) return "";
-    int end;
-    boolean upper = false;
-    if (authority.charAt(0) == '[') {
-      int close = authority.indexOf(']');
-      if (close < 2) throw new HttpParseException(400, "invalid Host header field");
-      for (int i = 1; i < close; i++) {
-        char c = authority.charAt(i);
-        if (c >= 'A' && c <= 'F') {
-          upper = true;
-        } else if (Ascii.hexValue(c) < 0 && c != ':' && c != '.') {
-          throw new HttpParseException(400, "invalid Host header field");
-        }
-      }
-      end = close + 1;
-    } else {
-      int colon = authority.indexOf(':');
-      end = colon < 0 ? n : colon;
-      if (end == 0) throw new HttpParseException(400, "invalid Host header field");
-      for (int i = 0; i < end; i++) {
-        char c = authority.charAt(i);
-        if (c >= 'A' && c <= 'Z') {
-          upper = true;
-        } else if (c == '%') {
-          if (i + 2 >= end || Ascii.hexValue(authority.charAt(i + 1)) < 0 || Ascii.hexValue(authority.charAt(i + 2)) < 0) {
-            throw new HttpParseException(400, "invalid Host header field");
-          }
-        } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' || c == '~')) {
-          throw new HttpParseException(400, "invalid Host header field");
-        }
-      }
+    try {
+      return RequestTargets.hostOf(authority, "Host header field");
+    } catch (RequestRejectedException e) {
+      throw new HttpParseException(e.status(), e.getMessage());
     }
-    if (end < n) {
-      if (authority.charAt(end) != ':') throw new HttpParseException(400, "invalid Host header field");
-      for (int i = end + 1; i < n; i++) {
-        if (!isDigit(authority.charAt(i))) throw new HttpParseException(400, "invalid port in Host header field");
-      }
-    }
-    String h = authority.substring(0, end);
-    return upper ? h.toLowerCase(java.util.Locale.ROOT) : h;
   }
 
-  /**
-   * Normalises the percent-encodings of a path (RFC 3986 §6.2.2.1–2): those of unreserved
-   * characters are decoded (so {@code %2e%2e} is a dot-segment and {@code %61} routes as {@code a}),
-   * the others get upper-case hex digits. A {@code %} not followed by two hex digits is refused.
-   */
+  /** {@link RequestTargets#normalizePercentEncoding} (one set of rules for every protocol), refused as this codec's exception. */
   static String normalizePercentEncoding(String p) {
-    int pct = p.indexOf('%');
-    if (pct < 0) return p;
-    StringBuilder sb = new StringBuilder(p.length());
-    sb.append(p, 0, pct);
-    for (int i = pct; i < p.length(); i++) {
-      char c = p.charAt(i);
-      if (c != '%') {
-        sb.append(c);
-        continue;
-      }
-      int hi = i + 2 < p.length() ? Ascii.hexValue(p.charAt(i + 1)) : -1;
-      int lo = hi >= 0 ? Ascii.hexValue(p.charAt(i + 2)) : -1;
-      if (lo < 0) throw new HttpParseException(400, "invalid percent-encoding in request target");
-      char d = (char) (hi << 4 | lo);
-      if ((d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z') || (d >= '0' && d <= '9') || d == '-' || d == '.' || d == '_' || d == '~') {
-        sb.append(d);
-      } else {
-        sb.append('%').append(Character.toUpperCase(p.charAt(i + 1))).append(Character.toUpperCase(p.charAt(i + 2)));
-      }
-      i += 2;
+    try {
+      return RequestTargets.normalizePercentEncoding(p);
+    } catch (RequestRejectedException e) {
+      throw new HttpParseException(e.status(), e.getMessage());
     }
-    return sb.toString();
   }
 
   private static boolean needsDotRemoval(String p) {
     return p.indexOf("/.") >= 0;
-  }
-
-  /** RFC 3986 §5.2.4 on an absolute path; never climbs above the root. */
-  static String removeDotSegments(String p) {
-    String[] segs = p.split("/", -1);
-    String[] out = new String[segs.length];
-    int n = 0;
-    for (int i = 1; i < segs.length; i++) {
-      String s = segs[i];
-      boolean last = i == segs.length - 1;
-      if (s.equals(".")) {
-        if (last) out[n++] = "";
-      } else if (s.equals("..")) {
-        if (n > 0) n--;
-        if (last) out[n++] = "";
-      } else {
-        out[n++] = s;
-      }
-    }
-    StringBuilder sb = new StringBuilder(p.length());
-    for (int i = 0; i < n; i++) sb.append('/').append(out[i]);
-    return sb.isEmpty() ? "/" : sb.toString();
   }
 
   private void addField(int ns, int ne, int vs, int ve, int code) {

@@ -29,7 +29,14 @@ public final class RequestTargets {
     return -1;
   }
 
-  private static String normalizePercentEncoding(String p) {
+  /**
+   * Normalises the percent-encodings of a path (RFC 3986 §6.2.2.1–2): those of unreserved
+   * characters are decoded (so {@code %2e%2e} is a dot-segment and {@code %61} routes as {@code a}),
+   * the others get upper-case hex digits. Returns {@code p} itself when it has no {@code %}.
+   *
+   * @throws RequestRejectedException (400) a {@code %} not followed by two hex digits
+   */
+  public static String normalizePercentEncoding(String p) {
     int pct = p.indexOf('%');
     if (pct < 0) return p;
     StringBuilder sb = new StringBuilder(p.length());
@@ -55,7 +62,7 @@ public final class RequestTargets {
   }
 
   /** RFC 3986 §5.2.4 on an absolute path; never climbs above the root. */
-  private static String removeDotSegments(String p) {
+  public static String removeDotSegments(String p) {
     String[] segs = p.split("/", -1);
     String[] out = new String[segs.length];
     int n = 0;
@@ -82,45 +89,54 @@ public final class RequestTargets {
    *
    * @throws RequestRejectedException (400) an invalid authority
    */
-  public static String hostOf(String authority) {
+public static String hostOf(String authority) {
+    return hostOf(authority, ":authority");
+  }
+
+  /**
+   * As {@link #hostOf(String)}, with {@code field} (e.g. {@code Host header field}) named in the refusal.
+   *
+   * @throws RequestRejectedException (400) an invalid authority
+   */
+    public static String hostOf(String authority, String field) {
     int n = authority.length();
     if (n == 0) return "";
     int end;
     boolean upper = false;
     if (authority.charAt(0) == '[') {
       int close = authority.indexOf(']');
-      if (close < 2) throw new RequestRejectedException(400, "invalid :authority");
+      if (close < 2) throw new RequestRejectedException(400, "invalid " + field);
       for (int i = 1; i < close; i++) {
         char c = authority.charAt(i);
         if (c >= 'A' && c <= 'F') {
           upper = true;
         } else if (hexValue(c) < 0 && c != ':' && c != '.') {
-          throw new RequestRejectedException(400, "invalid :authority");
+          throw new RequestRejectedException(400, "invalid " + field);
         }
       }
       end = close + 1;
     } else {
       int colon = authority.indexOf(':');
       end = colon < 0 ? n : colon;
-      if (end == 0) throw new RequestRejectedException(400, "invalid :authority");
+      if (end == 0) throw new RequestRejectedException(400, "invalid " + field);
       for (int i = 0; i < end; i++) {
         char c = authority.charAt(i);
         if (c >= 'A' && c <= 'Z') {
           upper = true;
         } else if (c == '%') {
           if (i + 2 >= end || hexValue(authority.charAt(i + 1)) < 0 || hexValue(authority.charAt(i + 2)) < 0) {
-            throw new RequestRejectedException(400, "invalid :authority");
+            throw new RequestRejectedException(400, "invalid " + field);
           }
         } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' || c == '~')) {
-          throw new RequestRejectedException(400, "invalid :authority");
+          throw new RequestRejectedException(400, "invalid " + field);
         }
       }
     }
     if (end < n) {
-      if (authority.charAt(end) != ':') throw new RequestRejectedException(400, "invalid :authority");
+      if (authority.charAt(end) != ':') throw new RequestRejectedException(400, "invalid " + field);
       for (int i = end + 1; i < n; i++) {
         char c = authority.charAt(i);
-        if (c < '0' || c > '9') throw new RequestRejectedException(400, "invalid port in :authority");
+        if (c < '0' || c > '9') throw new RequestRejectedException(400, "invalid port in " + field);
       }
     }
     String h = authority.substring(0, end);
