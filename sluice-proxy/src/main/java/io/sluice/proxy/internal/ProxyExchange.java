@@ -385,6 +385,10 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
     boolean replayable = bodyBuffered || !h.hasBody();
     long timeout = attempts.responseTimeoutNanos(u);
     boolean complete = down.requestComplete();
+    if (u.http2 && !LoopThread.current().context().h2().speaksHttp1(e, u.auto)) {
+      return H2UpstreamStream.open(this, down.eventLoop(), u, e, head, complete, replayable, H2Requests.teTrailers(h),
+          timeout, fresh, listener.unexpectedErrors());
+    }
     UpstreamConnection c = fresh
         ? UpstreamConnection.open(this, down.eventLoop(), u, e, head, h.method(), complete, replayable, timeout,
             listener.unexpectedErrors())
@@ -639,6 +643,12 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
     ByteBuf sofar = x.takeResponseBody();
     if (sofar != null) down.write(obs.out(sofar));
     down.write(obs.out(data));
+  }
+
+  @Override
+  public void onResponseTrailers(io.sluice.proxy.message.Trailers trailers) {
+    // A body the filters collect or stream is re-framed by them; their trailers are their own.
+    if (!streamingResponse && !collecting && !trailers.isEmpty()) down.writeTrailers(trailers);
   }
 
   @Override
