@@ -472,6 +472,12 @@ final class H2UpstreamStream extends ChannelInboundHandlerAdapter implements Ups
   }
 
   @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    UpstreamStream.Events ev = events;
+    if (ev != null && state == BODY) ev.onResponseFlush();
+  }
+
+  @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
     UpstreamStream.Events ev = events;
     Channel ch = channel;
