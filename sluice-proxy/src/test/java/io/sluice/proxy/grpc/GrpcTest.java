@@ -196,8 +196,10 @@ class GrpcTest {
     int closed = GatewayFixture.freePort();
     start("127.0.0.1:" + closed, "");
     assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, EchoService.UNARY, CallOptions.DEFAULT, "hi"))
-        .isInstanceOfSatisfying(StatusRuntimeException.class,
-            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+          assertThat(e.getStatus().getDescription()).startsWith("cannot connect to 127.0.0.1:" + closed);
+        });
   }
 
   @Test
@@ -217,6 +219,7 @@ class GrpcTest {
     Status s = status.poll(10, TimeUnit.SECONDS);
     assertThat(s).isNotNull();
     assertThat(s.getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+    assertThat(s.getDescription()).startsWith("no response from 127.0.0.1:" + server.getPort() + " within ");
   }
 
   private static StreamObserver<String> observer(CompletableFuture<String> result, List<String> all) {

@@ -98,9 +98,10 @@ class PythonGrpcTest {
   void grpcioClientGetsTheGatewaysOwnErrorsAsStatuses(@TempDir Path dir) throws Exception {
     assumeGrpcio();
     Path script = script(dir);
-    try (GatewayFixture gw = GatewayFixture.start(GrpcTest.config(GatewayFixture.freePort(),
-        "127.0.0.1:" + GatewayFixture.freePort(), ""))) {
-      assertThat(client(script, "unary", "127.0.0.1:" + gw.port(), "x")).startsWith("status UNAVAILABLE ");
+    int closed = GatewayFixture.freePort();
+    try (GatewayFixture gw = GatewayFixture.start(GrpcTest.config(GatewayFixture.freePort(), "127.0.0.1:" + closed, ""))) {
+      assertThat(client(script, "unary", "127.0.0.1:" + gw.port(), "x"))
+          .startsWith("status UNAVAILABLE cannot connect to 127.0.0.1:" + closed);
     }
   }
 }
