@@ -133,7 +133,9 @@ final class H2UpstreamStream extends ChannelInboundHandlerAdapter implements Ups
    */
   void connectionReady(@Nullable FailureKind failure, String message, boolean again) {
     if (events == null) {
+      // Aborted while the connection was being made: its slot on the connection is free again.
       release();
+      if (failure == null) connection.streamEnded();
       return;
     }
     if (failure != null) {
