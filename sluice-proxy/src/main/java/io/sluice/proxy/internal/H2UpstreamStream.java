@@ -17,8 +17,7 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.sluice.proxy.http1.ChunkDecoder;
-import io.sluice.proxy.http1.ChunkedParser;
+import io.sluice.proxy.http2.ChunkDecoder;
 import io.sluice.proxy.http2.Http2ResponseHead;
 import io.sluice.proxy.http2.Http2Trailers;
 import io.sluice.proxy.http2.Http2UpstreamHeads;
@@ -85,7 +84,7 @@ final class H2UpstreamStream extends ChannelInboundHandlerAdapter implements Ups
   private @Nullable Http2Error resetBy;
   private @Nullable ArrayDeque<Object> held;
   private @Nullable ScheduledFuture<?> timer;
-  private final ChunkedParser.DataSink dataSink = this::sendData;
+  private final ChunkDecoder.DataSink dataSink = this::sendData;
 
   private H2UpstreamStream(H2UpstreamConnection connection, Endpoint endpoint, UnexpectedErrors unexpected,
       UpstreamStream.Events events, ByteBuf head, boolean requestComplete, boolean replayable, boolean teTrailers,

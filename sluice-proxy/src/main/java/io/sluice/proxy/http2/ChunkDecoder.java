@@ -1,19 +1,25 @@
-package io.sluice.proxy.http1;
+package io.sluice.proxy.http2;
 
 import io.netty.buffer.ByteBuf;
 import io.sluice.proxy.message.Trailers;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Removes HTTP/1.1 chunk framing from a body the gateway framed itself or already validated
- * ({@link ChunkedParser} checked a client's chunks as they arrived): the chunk data goes to a
- * sink, the trailer fields into {@link #trailers()}. Used where a body framed in chunks inside the
- * gateway leaves by a protocol without chunks (an HTTP/2 upstream's DATA and trailers). Lenient:
- * the framing's grammar was checked where the bytes came in.
+ * Removes HTTP/1.1 chunk framing from a body the gateway framed itself or already validated (the
+ * HTTP/1.1 codec's parser checked a client's chunks as they arrived): the chunk data goes to a
+ * sink, the trailer fields into {@link #trailers()}. Inside the gateway a body whose length is known
+ * only at its end travels in chunks; this is where it leaves for an HTTP/2 upstream as DATA and
+ * trailers. Lenient: the framing's grammar was checked where the bytes came in.
  *
  * <p>Threading: one instance per message, on its event loop.
  */
 public final class ChunkDecoder {
+  /** Receives the chunk data. */
+  @FunctionalInterface
+  public interface DataSink {
+    void data(ByteBuf buf, int index, int length);
+  }
+
   private static final int SIZE = 0;
   private static final int EXTENSION = 1;
   private static final int DATA = 2;
@@ -30,7 +36,7 @@ public final class ChunkDecoder {
    * Decodes {@code buf[from, to)} (the caller keeps the buffer); each run of chunk data goes to
    * {@code sink}. Returns the index after the last byte of the body: {@code to}, or less when it ended.
    */
-  public int decode(ByteBuf buf, int from, int to, ChunkedParser.DataSink sink) {
+  public int decode(ByteBuf buf, int from, int to, DataSink sink) {
     int i = from;
     while (i < to && state != DONE) {
       if (state == DATA) {
