@@ -317,13 +317,18 @@ final class H2UpstreamConnection extends ChannelInboundHandlerAdapter {
     if (k != null) k.cancel(false);
     pool.remove(endpoint, this);
     endpoint.connectionClosed();
-    if (!waiting.isEmpty()) {
-      List<H2UpstreamStream> w = new ArrayList<>(waiting);
-      waiting.clear();
-      for (H2UpstreamStream s : w) {
-        s.connectionReady(FailureKind.RESET, "upstream " + endpoint.address() + " closed the connection"
-            + (wasReady ? "" : " before it was ready"), false);
-      }
+    // Later, not now: a failed connect closes the channel before its listener runs, and that
+    // listener names the failure (connect failure, timeout, TLS); this catches any other close.
+    channel.eventLoop().execute(() -> failWaiting(wasReady));
+  }
+
+  private void failWaiting(boolean wasReady) {
+    if (waiting.isEmpty()) return;
+    List<H2UpstreamStream> w = new ArrayList<>(waiting);
+    waiting.clear();
+    for (H2UpstreamStream s : w) {
+      s.connectionReady(FailureKind.RESET, "upstream " + endpoint.address() + " closed the connection"
+          + (wasReady ? "" : " before it was ready"), false);
     }
   }
 
