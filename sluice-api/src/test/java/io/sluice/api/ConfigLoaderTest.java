@@ -100,7 +100,7 @@ class ConfigLoaderTest {
         new ConfigError("a.yaml:6", "Listener/public", "spec.timeouts.idle",
             "expected a duration such as 250ms, 5s or 1m, got '60' (a number needs a unit)"),
         new ConfigError("b/c.yaml:6", "Upstream/orders", "spec.retryCount",
-            "unknown field 'retryCount' (known fields: circuitBreaker, endpoints, healthCheck, loadBalancer, outlierDetection, pool, retries, timeouts, tls)"));
+            "unknown field 'retryCount' (known fields: circuitBreaker, endpoints, healthCheck, http2, loadBalancer, outlierDetection, pool, protocol, retries, timeouts, tls)"));
   }
 
   @Test

@@ -24,6 +24,8 @@ import org.jspecify.annotations.Nullable;
  *   circuitBreaker: {upstream: {failureRateThreshold: 50}, endpoint: {failureRateThreshold: 50}}
  *   retries: {attempts: 3, statuses: [503]}
  *   tls: {caSecret: backend-ca}
+ *   protocol: h2
+ *   http2: {pingInterval: 30s, pingTimeout: 10s}
  * }</pre>
  *
  * @param endpoints at least one; addresses unique within the upstream
@@ -35,6 +37,11 @@ import org.jspecify.annotations.Nullable;
  * @param circuitBreaker circuit breakers for the upstream and its endpoints; none when left out
  * @param retries the retry policy; no retries when left out (routes may set their own)
  * @param tls TLS to the endpoints; plain TCP when left out or not enabled
+ * @param protocol the protocol spoken to the endpoints: {@code http1} (HTTP/1.1, the default),
+ *     {@code h2} (HTTP/2 over TLS, ALPN offers h2 only; needs {@code tls}), {@code h2c} (HTTP/2
+ *     over plain TCP with prior knowledge) or {@code auto} (TLS; ALPN offers h2 and http/1.1 and the
+ *     endpoint's choice decides per connection; needs {@code tls})
+ * @param http2 HTTP/2 connection settings, for {@code h2}, {@code h2c} and {@code auto}; defaults when left out
  */
 public record UpstreamSpec(
     List<Endpoint> endpoints,
@@ -45,7 +52,18 @@ public record UpstreamSpec(
     @Nullable OutlierDetection outlierDetection,
     @Nullable CircuitBreakers circuitBreaker,
     @Nullable RetryPolicy retries,
-    @Nullable UpstreamTls tls) implements Spec {
+    @Nullable UpstreamTls tls,
+    @Nullable String protocol,
+    @Nullable Http2 http2) implements Spec {
+
+  /** {@link #protocol}: HTTP/1.1 (the default). */
+  public static final String HTTP1 = "http1";
+  /** {@link #protocol}: HTTP/2 over TLS, ALPN offering h2 only. */
+  public static final String H2 = "h2";
+  /** {@link #protocol}: HTTP/2 over plain TCP with prior knowledge. */
+  public static final String H2C = "h2c";
+  /** {@link #protocol}: TLS, ALPN offering h2 and http/1.1; the endpoint decides per connection. */
+  public static final String AUTO = "auto";
 
   public UpstreamSpec {
     endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
@@ -64,6 +82,26 @@ public record UpstreamSpec(
       @Nullable HealthCheck healthCheck, @Nullable OutlierDetection outlierDetection,
       @Nullable CircuitBreakers circuitBreaker, @Nullable RetryPolicy retries) {
     this(endpoints, loadBalancer, timeouts, pool, healthCheck, outlierDetection, circuitBreaker, retries, null);
+  }
+
+  /** An HTTP/1.1 upstream. */
+  public UpstreamSpec(List<Endpoint> endpoints, LoadBalancer loadBalancer, Timeouts timeouts, Pool pool,
+      @Nullable HealthCheck healthCheck, @Nullable OutlierDetection outlierDetection,
+      @Nullable CircuitBreakers circuitBreaker, @Nullable RetryPolicy retries, @Nullable UpstreamTls tls) {
+    this(endpoints, loadBalancer, timeouts, pool, healthCheck, outlierDetection, circuitBreaker, retries, tls, null,
+        null);
+  }
+
+  /** The protocol spoken to the endpoints: {@link #protocol}, {@link #HTTP1} when left out. */
+  public String protocolOrDefault() {
+    String p = protocol;
+    return p == null ? HTTP1 : p;
+  }
+
+  /** The HTTP/2 connection settings, or their defaults. */
+  public Http2 http2OrDefault() {
+    Http2 h = http2;
+    return h == null ? Http2.DEFAULT : h;
   }
 
   /** The TLS settings when TLS is enabled, else null. */
@@ -124,6 +162,23 @@ public record UpstreamSpec(
     public Pool {
       maxConnectionsPerEndpoint = maxConnectionsPerEndpoint == null ? 1024 : maxConnectionsPerEndpoint;
       idleTimeout = idleTimeout == null ? Duration.ofSeconds(60) : idleTimeout;
+    }
+  }
+
+  /**
+   * HTTP/2 connections to the endpoints ({@code protocol} h2, h2c or auto).
+   *
+   * @param pingInterval an idle connection (no open stream) sends a PING this often to keep it and
+   *     learn that it still works (default 30s)
+   * @param pingTimeout a PING whose ACK has not come back within this closes the connection (default 10s)
+   */
+  public record Http2(Duration pingInterval, Duration pingTimeout) {
+    @SuppressWarnings("NullAway") // null components take their defaults in the compact constructor
+    public static final Http2 DEFAULT = new Http2(null, null);
+
+    public Http2 {
+      pingInterval = pingInterval == null ? Duration.ofSeconds(30) : pingInterval;
+      pingTimeout = pingTimeout == null ? Duration.ofSeconds(10) : pingTimeout;
     }
   }
 }

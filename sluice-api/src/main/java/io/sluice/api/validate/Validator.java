@@ -564,7 +564,33 @@ public final class Validator {
     positive(r, "spec.timeouts.response", u.timeouts().response());
     atLeast(r, "spec.pool.maxConnectionsPerEndpoint", u.pool().maxConnectionsPerEndpoint(), 1);
     positive(r, "spec.pool.idleTimeout", u.pool().idleTimeout());
+    upstreamProtocol(r, u);
     TrafficChecks.upstream(r::error, u);
+  }
+
+  private static void upstreamProtocol(Report r, UpstreamSpec u) {
+    String p = u.protocol();
+    if (p != null) {
+      boolean tls = u.tlsIfEnabled() != null;
+      switch (p) {
+        case UpstreamSpec.HTTP1, UpstreamSpec.H2C -> {
+          if (p.equals(UpstreamSpec.H2C) && tls) {
+            r.error("spec.protocol", "h2c is HTTP/2 over plain TCP and this upstream has spec.tls; expected h2 or auto (HTTP/2 over TLS, by ALPN)");
+          }
+        }
+        case UpstreamSpec.H2, UpstreamSpec.AUTO -> {
+          if (!tls) {
+            r.error("spec.protocol", p + " chooses HTTP/2 by ALPN on TLS and this upstream has no spec.tls; expected h2c (HTTP/2 over plain TCP) or add spec.tls");
+          }
+        }
+        default -> r.error("spec.protocol", "unknown protocol '" + p + "'; expected http1, h2, h2c or auto");
+      }
+    }
+    UpstreamSpec.Http2 h = u.http2();
+    if (h != null) {
+      positive(r, "spec.http2.pingInterval", h.pingInterval());
+      positive(r, "spec.http2.pingTimeout", h.pingTimeout());
+    }
   }
 
   // ---- shared checks

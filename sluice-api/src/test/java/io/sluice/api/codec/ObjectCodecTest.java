@@ -315,7 +315,7 @@ class ObjectCodecTest {
           pool: {}
         """)).containsExactly(
         new ConfigError("objects.yaml:4", "Upstream/orders", "spec.foo",
-            "unknown field 'foo' (known fields: circuitBreaker, endpoints, healthCheck, loadBalancer, outlierDetection, pool, retries, timeouts, tls)"),
+            "unknown field 'foo' (known fields: circuitBreaker, endpoints, healthCheck, http2, loadBalancer, outlierDetection, pool, protocol, retries, timeouts, tls)"),
         new ConfigError("objects.yaml:11", "document 2", "",
             "not valid YAML: expected ',' or ']', but got <scalar> (while parsing a flow sequence started on line 10)"));
   }

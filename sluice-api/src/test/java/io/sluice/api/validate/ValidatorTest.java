@@ -421,6 +421,33 @@ class ValidatorTest {
   }
 
   @Test
+  void refusesAnUpstreamProtocolThatDoesNotFitItsTls() {
+    assertThat(validateUpstream("  endpoints: [{address: a:1}]\n  protocol: h3\n"))
+        .containsExactly(upstreamError("spec.protocol", "unknown protocol 'h3'; expected http1, h2, h2c or auto"));
+    assertThat(validateUpstream("  endpoints: [{address: a:1}]\n  protocol: h2\n"))
+        .containsExactly(upstreamError("spec.protocol", "h2 chooses HTTP/2 by ALPN on TLS and this upstream has no spec.tls;"
+            + " expected h2c (HTTP/2 over plain TCP) or add spec.tls"));
+    assertThat(validateUpstream("  endpoints: [{address: a:1}]\n  protocol: auto\n"))
+        .containsExactly(upstreamError("spec.protocol", "auto chooses HTTP/2 by ALPN on TLS and this upstream has no spec.tls;"
+            + " expected h2c (HTTP/2 over plain TCP) or add spec.tls"));
+    assertThat(validateUpstream("  endpoints: [{address: a:1}]\n  protocol: h2c\n  tls: {insecureSkipVerify: true}\n"))
+        .containsExactly(upstreamError("spec.protocol", "h2c is HTTP/2 over plain TCP and this upstream has spec.tls;"
+            + " expected h2 or auto (HTTP/2 over TLS, by ALPN)"));
+    assertThat(validateUpstream("  endpoints: [{address: a:1}]\n  protocol: h2c\n  http2: {pingInterval: 0s, pingTimeout: 0s}\n"))
+        .containsExactly(
+            upstreamError("spec.http2.pingInterval", "expected a duration greater than zero, got 0s"),
+            upstreamError("spec.http2.pingTimeout", "expected a duration greater than zero, got 0s"));
+  }
+
+  @Test
+  void acceptsEachUpstreamProtocolWithTheTransportItNeeds() {
+    assertThat(validateUpstream("  endpoints: [{address: a:1}]\n  protocol: http1\n")).isEmpty();
+    assertThat(validateUpstream("  endpoints: [{address: a:1}]\n  protocol: h2c\n  http2: {pingInterval: 10s}\n")).isEmpty();
+    assertThat(validateUpstream("  endpoints: [{address: a:1}]\n  protocol: h2\n  tls: {insecureSkipVerify: true}\n")).isEmpty();
+    assertThat(validateUpstream("  endpoints: [{address: a:1}]\n  protocol: auto\n  tls: {insecureSkipVerify: true}\n")).isEmpty();
+  }
+
+  @Test
   void refusesAnObjectBuiltWithAnotherApiVersion() {
     ConfigObject<ListenerSpec> o = new ConfigObject<>("sluice.io/v0", Kind.LISTENER,
         io.sluice.api.ObjectMeta.named("l"), new ListenerSpec("127.0.0.1:1", null, null), "<api>");

@@ -26,6 +26,15 @@ public final class ResponseEncoder {
    */
   public static ByteBuf encode(ByteBufAllocator alloc, ResponseMessage head, @Nullable HeaderEdits edits,
       boolean keepLength, boolean close, boolean keepAliveHeader) {
+    return encode(alloc, head, edits, keepLength, close, keepAliveHeader, false);
+  }
+
+  /**
+   * As {@link #encode(ByteBufAllocator, ResponseMessage, HeaderEdits, boolean, boolean, boolean)};
+   * {@code chunked}: the body follows in chunks ({@code Transfer-Encoding: chunked} is written).
+   */
+  public static ByteBuf encode(ByteBufAllocator alloc, ResponseMessage head, @Nullable HeaderEdits edits,
+      boolean keepLength, boolean close, boolean keepAliveHeader, boolean chunked) {
     ByteBuf out = alloc.ioBuffer(256 + 48 * head.headerCount());
     out.writeCharSequence("HTTP/1.1 " + head.status() + " " + ReasonPhrases.of(head.status()) + "\r\n",
         StandardCharsets.ISO_8859_1);
@@ -38,6 +47,7 @@ public final class ResponseEncoder {
     if (edits != null) {
       for (int i = 0; i < edits.addedCount(); i++) field(out, edits.addedName(i), edits.addedValue(i));
     }
+    if (chunked) out.writeCharSequence("Transfer-Encoding: chunked\r\n", StandardCharsets.ISO_8859_1);
     if (close) {
       out.writeCharSequence("Connection: close\r\n", StandardCharsets.ISO_8859_1);
     } else if (keepAliveHeader) {

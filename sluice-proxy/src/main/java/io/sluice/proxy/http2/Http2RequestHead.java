@@ -36,6 +36,8 @@ public final class Http2RequestHead implements RequestMessage {
   private final String host;
   private final String scheme;
   private final String clientIp;
+  /** The client sent {@code te: trailers} (kept out of the fields: it is hop-by-hop, but an HTTP/2 upstream gets it). */
+  private boolean teTrailers;
   private final String[] names;
   private final String[] values;
   private final int count;
@@ -104,6 +106,7 @@ public final class Http2RequestHead implements RequestMessage {
           if (!value.toString().trim().equalsIgnoreCase("trailers")) {
             throw new RequestRejectedException(400, "TE other than 'trailers' in an HTTP/2 request");
           }
+          teTrailers = true;
           continue;
         }
         case "host" -> {
@@ -252,6 +255,11 @@ public final class Http2RequestHead implements RequestMessage {
   @Override
   public String headerValue(int i) {
     return values[i];
+  }
+
+  /** Whether the request carried {@code te: trailers}, the one TE an HTTP/2 request may have (gRPC sends it). */
+  public boolean teTrailers() {
+    return teTrailers;
   }
 
   @Override

@@ -120,6 +120,14 @@ interface Downstream {
    */
   int writeUpgradeRefusal(int status, String reason, String message);
 
+  /**
+   * Ends the response body with trailer fields (the upstream's, delivered decoded): HTTP/2 sends
+   * them as a HEADERS frame with END_STREAM; HTTP/1.1 drops them, since a body it sends decoded is
+   * delimited by its length or the close (a chunked one passes the upstream's framing, trailers
+   * included, through). {@link #exchangeEnded} follows.
+   */
+  void writeTrailers(io.sluice.proxy.message.Trailers trailers);
+
   /** Writes response bytes (taking ownership); written out on {@link #flush}. */
   void write(ByteBuf buf);
 

@@ -482,13 +482,16 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Do
   private ByteBuf encodeResponseHead(ResponseMessage head, @Nullable HeaderEdits edits, boolean noBody, long bodyLength) {
     boolean client10 = request().isHttp10();
     if (!(head instanceof ResponseHead h1)) {
-      // Another protocol's head (no upstream speaks one yet): a body whose length is not known up
-      // front is sent as it comes, delimited by the close.
+      // Another protocol's head (HTTP/2): a body whose length is not known up front goes in chunks
+      // that its stream frames (BODY_FRAMED), trailers in the last one; to an HTTP/1.0 client it is
+      // sent as it comes, delimited by the close.
       boolean lengthAsReceived = bodyLength == BODY_AS_RECEIVED && head.bodyLength() >= 0;
-      boolean untilClose = !noBody && bodyLength < 0 && !lengthAsReceived;
-      boolean close = beginResponse(untilClose);
-      responseBodyFramed = false;
-      return ResponseEncoder.encode(ctx.alloc(), head, edits, noBody || lengthAsReceived, close, client10 && !close);
+      boolean unknown = !noBody && bodyLength < 0 && !lengthAsReceived;
+      boolean chunk = unknown && !client10 && bodyLength != BODY_UNTIL_END;
+      boolean close = beginResponse(unknown && !chunk);
+      responseBodyFramed = chunk;
+      return ResponseEncoder.encode(ctx.alloc(), head, edits, noBody || lengthAsReceived, close, client10 && !close,
+          chunk);
     }
     boolean chunked;
     boolean untilClose;
@@ -547,6 +550,11 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter implements Do
     responseStarted = true;
     boolean head = h != null && h.method().equals("HEAD");
     return Responses.error(ctx.alloc(), status, reason, message, closeAfterResponse, head);
+  }
+
+  @Override
+  public void writeTrailers(io.sluice.proxy.message.Trailers trailers) {
+    // Decoded delivery means a length- or close-delimited body here: HTTP/1.1 has no place for them.
   }
 
   @Override

@@ -97,6 +97,8 @@ final class Http2StreamDownstream extends ChannelInboundHandlerAdapter implement
   private @Nullable ScheduledFuture<?> timer;
   /** The write of the response's last frame, kept while the request is still arriving (see {@link #finish}). */
   private @Nullable ChannelFuture endWrite;
+  /** The request's trailers as the last chunk of its chunked body, until it goes upstream. */
+  private @Nullable ByteBuf lastChunk;
 
   Http2StreamDownstream(ListenerRuntime listener, Http2Connection connection) {
     this.listener = listener;
@@ -117,6 +119,7 @@ final class Http2StreamDownstream extends ChannelInboundHandlerAdapter implement
     if (timer != null) timer.cancel(false);
     exchange.connectionClosed();
     releaseCumulation();
+    releaseLastChunk();
     connection.streamEnded();
   }
 
@@ -132,8 +135,9 @@ final class Http2StreamDownstream extends ChannelInboundHandlerAdapter implement
         if (request == null) {
           head(h.headers(), h.isEndStream());
         } else {
-          // Trailers: they end the body. They are not forwarded (the upstream gets the last chunk alone).
+          // Trailers end the body; a chunked body carries them upstream in its last chunk.
           endStream = true;
+          if (chunked) lastChunk = io.sluice.proxy.http2.Http2Trailers.lastChunk(ctx.alloc(), h.headers());
           process();
         }
       } else if (msg instanceof Http2DataFrame d) {
@@ -227,7 +231,16 @@ final class Http2StreamDownstream extends ChannelInboundHandlerAdapter implement
             if (!up.isWritable()) pauseReading();
             return;
           }
-          if (chunked) exchange.forwardBody(up, LAST_CHUNK, 0, LAST_CHUNK.readableBytes());
+          if (chunked) {
+            ByteBuf last = lastChunk;
+            lastChunk = null;
+            if (last == null) {
+              exchange.forwardBody(up, LAST_CHUNK, 0, LAST_CHUNK.readableBytes());
+            } else {
+              exchange.forwardBody(up, last, 0, last.readableBytes());
+              last.release();
+            }
+          }
           requestComplete = true;
           state = AWAIT_RESPONSE;
           exchange.bodyForwarded(up);
@@ -281,6 +294,14 @@ final class Http2StreamDownstream extends ChannelInboundHandlerAdapter implement
     }
   }
 
+  private void releaseLastChunk() {
+    ByteBuf last = lastChunk;
+    if (last != null) {
+      lastChunk = null;
+      last.release();
+    }
+  }
+
   private void pauseReading() {
     if (!readPaused) {
       readPaused = true;
@@ -327,6 +348,7 @@ final class Http2StreamDownstream extends ChannelInboundHandlerAdapter implement
     state = DONE;
     request = null;
     releaseCumulation();
+    releaseLastChunk();
     ChannelFuture end = endWrite;
     endWrite = null;
     if (!endStream && end != null) {
@@ -410,7 +432,8 @@ final class Http2StreamDownstream extends ChannelInboundHandlerAdapter implement
     long length = bodyLength >= 0 ? -1 // the edits carry the Content-Length of the body the filters made
         : bodyLength == BODY_AS_RECEIVED || noBody ? head.bodyLength() : -1;
     Http2Headers headers = Http2ResponseHeads.of(head, edits, length);
-    if (noBody) {
+    // A head that ends the response (gRPC's trailers-only answer) goes out as one HEADERS frame.
+    if (noBody || (bodyLength == BODY_AS_RECEIVED && head.bodyLength() == 0)) {
       writeEnd(new DefaultHttp2HeadersFrame(headers, true));
     } else {
       ctx.write(new DefaultHttp2HeadersFrame(headers, false), ctx.voidPromise());
@@ -460,6 +483,12 @@ final class Http2StreamDownstream extends ChannelInboundHandlerAdapter implement
   public int writeUpgradeRefusal(int status, String reason, String message) {
     // HTTP/2 has no Upgrade (the request head refuses its fields): only the plain error is left.
     return writeError(status, reason, message);
+  }
+
+  @Override
+  public void writeTrailers(io.sluice.proxy.message.Trailers trailers) {
+    if (endSent || state == CLOSED) return;
+    writeEnd(new DefaultHttp2HeadersFrame(io.sluice.proxy.http2.Http2Trailers.headers(trailers), true));
   }
 
   @Override

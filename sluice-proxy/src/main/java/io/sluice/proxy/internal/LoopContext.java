@@ -14,6 +14,12 @@ import org.jspecify.annotations.Nullable;
 public final class LoopContext {
   private final Map<Endpoint, ArrayDeque<UpstreamConnection>> idle = new IdentityHashMap<>();
   private final SocketState sockets = new SocketState();
+  private final H2UpstreamPool h2 = new H2UpstreamPool();
+
+  /** The loop's HTTP/2 upstream connections. */
+  H2UpstreamPool h2() {
+    return h2;
+  }
 
   /** Takes an idle connection to {@code endpoint} that is still open and fresh, or returns null. */
   UpstreamConnection pollIdle(Endpoint endpoint, long idleTimeoutNanos, long now) {
@@ -70,6 +76,7 @@ public final class LoopContext {
 
   /** Closes idle connections that have been idle for longer than their pool allows. */
   void sweep(long now) {
+    h2.sweep(now);
     for (ArrayDeque<UpstreamConnection> q : idle.values()) {
       UpstreamConnection c;
       while ((c = q.peekFirst()) != null && now - c.idleSince() >= c.idleTimeoutNanos()) {
@@ -81,6 +88,7 @@ public final class LoopContext {
 
   /** Closes every idle connection to an endpoint that is no longer configured. */
   void retire(Endpoint endpoint) {
+    h2.retire(endpoint);
     ArrayDeque<UpstreamConnection> q = idle.remove(endpoint);
     if (q != null) {
       for (UpstreamConnection c : q) c.close();

@@ -193,7 +193,8 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
     if (down.requestComplete()) {
       // No body, or one a filter already read (it goes out with the head).
       bodyBuffered = h.hasBody();
-    } else if (requestBufferBytes > 0) {
+    } else if (requestBufferBytes > 0 && !io.sluice.proxy.grpc.GrpcStatus.isGrpc(h)) {
+      // (A gRPC call's messages stream both ways: buffering its request could wait for a reply.)
       // Request buffering: the body comes in before an upstream connection is taken.
       down.prebuffer();
       return;
@@ -384,7 +385,14 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
     RequestMessage h = request();
     boolean replayable = bodyBuffered || !h.hasBody();
     long timeout = attempts.responseTimeoutNanos(u);
+    // A gRPC call's deadline, capped by the route's (or upstream's) timeout.
+    long grpcTimeout = io.sluice.proxy.grpc.GrpcStatus.timeoutNanos(h);
+    if (grpcTimeout > 0 && grpcTimeout < timeout) timeout = grpcTimeout;
     boolean complete = down.requestComplete();
+    if (u.http2 && !LoopThread.current().context().h2().speaksHttp1(e, u.auto)) {
+      return H2UpstreamStream.open(this, down.eventLoop(), u, e, head, complete, replayable, H2Requests.teTrailers(h),
+          timeout, fresh, listener.unexpectedErrors());
+    }
     UpstreamConnection c = fresh
         ? UpstreamConnection.open(this, down.eventLoop(), u, e, head, h.method(), complete, replayable, timeout,
             listener.unexpectedErrors())
@@ -509,6 +517,12 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
   public void writeLocalResponse(LocalResponse response, HeaderEdits edits, boolean close) {
     String reason = response.header("X-Sluice-Reason");
     if (reason != null) obs.reason(reason);
+    RequestMessage h = request;
+    if (response.status() != 200 && h != null && io.sluice.proxy.grpc.GrpcStatus.isGrpc(h)) {
+      // A filter's refusal (401, 403, 429, ...) of a gRPC call, as a gRPC status.
+      String why = reason == null ? "filter" : reason;
+      response = io.sluice.proxy.grpc.GrpcStatus.trailersOnly(response.status(), why, why, response);
+    }
     obs.headOut(response.status(), down.writeLocalResponse(response, edits, close));
     endLocal();
   }
@@ -639,6 +653,12 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
     ByteBuf sofar = x.takeResponseBody();
     if (sofar != null) down.write(obs.out(sofar));
     down.write(obs.out(data));
+  }
+
+  @Override
+  public void onResponseTrailers(io.sluice.proxy.message.Trailers trailers) {
+    // A body the filters collect or stream is re-framed by them; their trailers are their own.
+    if (!streamingResponse && !collecting && !trailers.isEmpty()) down.writeTrailers(trailers);
   }
 
   @Override
@@ -807,7 +827,14 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
 
   private void respondError(int status, String reason, String message) {
     obs.reason(reason);
-    obs.headOut(status, down.writeError(status, reason, message));
+    RequestMessage h = request;
+    if (h != null && io.sluice.proxy.grpc.GrpcStatus.isGrpc(h)) {
+      // A gRPC client reads the gateway's answer in grpc-status, not in the HTTP status.
+      LocalResponse r = io.sluice.proxy.grpc.GrpcStatus.trailersOnly(status, reason, message, null);
+      obs.headOut(r.status(), down.writeLocalResponse(r, new HeaderEdits(), false));
+    } else {
+      obs.headOut(status, down.writeError(status, reason, message));
+    }
     endLocal();
   }
 

@@ -112,7 +112,9 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
       // (settings, a Secret it names, its files) gives every endpoint a new identity, so the
       // loops' idle pools, keyed by endpoint, never hand out a connection made with the old
       // settings; the old endpoints' idle connections are closed as dropped ones are.
-      boolean sameTls = old != null && old.tls == tls;
+      // A change of protocol gives new endpoints too: HTTP/1.1 and HTTP/2 pool apart, by endpoint.
+      boolean sameTls = old != null && old.tls == tls
+          && old.spec.protocolOrDefault().equals(o.spec().protocolOrDefault());
       if (sameTls && old.spec.equals(o.spec())) {
         upstreams.put(o.name(), old);
         obs.attach(old);
@@ -205,6 +207,8 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
     List<Object> inputs = new ArrayList<>();
     inputs.add(spec);
     inputs.add(u.spec().timeouts().connect());
+    String protocol = u.spec().protocolOrDefault();
+    inputs.add(protocol);
     Map<String, SecretSpec> secrets = new HashMap<>();
     for (@Nullable String name : new String[] {spec.caSecret(), spec.clientCertificate()}) {
       if (name != null) addSecret(name, config, secrets, inputs);
@@ -212,7 +216,12 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
     if (previous != null && previous.compiledFrom(inputs)) return previous;
     Map<String, SecretMaterial> material = load(secrets, config);
     try {
-      return ClientTls.compile(spec, material::get, u.spec().timeouts().connect(), inputs);
+      List<String> alpn = switch (protocol) {
+        case UpstreamSpec.H2 -> List.of("h2");
+        case UpstreamSpec.AUTO -> List.of("h2", "http/1.1");
+        default -> List.of("http/1.1");
+      };
+      return ClientTls.compile(spec, material::get, u.spec().timeouts().connect(), inputs, alpn);
     } catch (SSLException e) {
       throw new IllegalStateException("cannot build its TLS context: " + e.getMessage(), e);
     }

@@ -39,6 +39,10 @@ final class UpstreamRuntime {
   final long idleTimeoutNanos;
   /** TLS to the endpoints; null for plain TCP. */
   final @Nullable ClientTls tls;
+  /** The endpoints speak HTTP/2 ({@code protocol} h2, h2c or auto): attempts are {@link H2UpstreamStream}s. */
+  final boolean http2;
+  /** {@code protocol: auto}: an endpoint that chooses HTTP/1.1 by ALPN is spoken to in HTTP/1.1 ({@link H2UpstreamPool#speaksHttp1}). */
+  final boolean auto;
   private final Balancer[] balancers;
   /** The upstream's own breaker; null when none is configured. */
   final @Nullable Breaker breaker;
@@ -62,6 +66,8 @@ final class UpstreamRuntime {
     this.name = name;
     this.tls = tls;
     this.spec = spec;
+    this.http2 = !spec.protocolOrDefault().equals(UpstreamSpec.HTTP1);
+    this.auto = spec.protocolOrDefault().equals(UpstreamSpec.AUTO);
     this.endpoints = List.copyOf(endpoints);
     this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, spec.timeouts().connect().toMillis());
     this.responseTimeoutNanos = spec.timeouts().response().toNanos();
@@ -136,7 +142,8 @@ final class UpstreamRuntime {
         ClientTls t = tls;
         HealthChecker c = new HealthChecker(name, spec.healthCheck(), e, all.get(i % all.size()),
             Transport.socketChannelClass(), t == null ? null
-                : ch -> t.newHandler(ch.alloc(), e.socketAddress().getHostString(), e.socketAddress().getPort()));
+                : ch -> t.newHandler(ch.alloc(), e.socketAddress().getHostString(), e.socketAddress().getPort()),
+            http2);
         checkers.add(c);
         c.start();
       }

@@ -67,6 +67,14 @@ interface UpstreamStream {
     /** Response body bytes, in the mode asked for; the callee owns the buffer. */
     void onResponseData(ByteBuf data);
 
+    /**
+     * The response's trailer fields, right before {@link #onResponseEnd}, when the body is delivered
+     * {@link UpstreamStream#BODY_DECODED}: with {@link UpstreamStream#BODY_FRAMED} they are part of
+     * the framing (HTTP/1.1's last chunk). A stream whose protocol cannot tell them apart in the
+     * decoded mode (HTTP/1.1's chunked decoder) leaves them out.
+     */
+    void onResponseTrailers(io.sluice.proxy.message.Trailers trailers);
+
     /** The end of a batch of reads: a good time to flush what was written to the client. */
     void onResponseFlush();
 

@@ -20,6 +20,7 @@ import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Function;
@@ -60,6 +61,15 @@ public final class ClientTls {
    */
   public static ClientTls compile(UpstreamTls tls, Function<String, SecretMaterial> secrets, Duration handshakeTimeout,
       Object inputs) throws SSLException {
+    return compile(tls, secrets, handshakeTimeout, inputs, List.of("http/1.1"));
+  }
+
+  /**
+   * As {@link #compile(UpstreamTls, Function, Duration, Object)}, offering {@code alpn} (in order of
+   * preference): {@code h2} for an HTTP/2 upstream, {@code h2} and {@code http/1.1} for {@code auto}.
+   */
+  public static ClientTls compile(UpstreamTls tls, Function<String, SecretMaterial> secrets, Duration handshakeTimeout,
+      Object inputs, List<String> alpn) throws SSLException {
     SslContextBuilder b = SslContextBuilder.forClient().sslProvider(TlsProvider.current().provider());
     if (tls.insecureSkipVerify()) {
       // Netty 4.2 verifies the host name of clients by default: off too, as the option says.
@@ -81,7 +91,7 @@ public final class ClientTls {
         .ciphers(ServerTls.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
         .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, "http/1.1"))
+            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpn))
         .build();
     String name = tls.serverName();
     return new ClientTls(ctx, name == null ? null : name.toLowerCase(Locale.ROOT), handshakeTimeout.toMillis(), inputs);

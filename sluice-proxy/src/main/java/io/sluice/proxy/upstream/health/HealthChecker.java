@@ -52,6 +52,11 @@ public final class HealthChecker {
   private final Class<? extends Channel> channelClass;
   private final @Nullable Function<Channel, ChannelHandler> tls;
   private final byte[] request;
+  private final boolean http2;
+  /** The Host (HTTP/2: {@code :authority}) the checks send. */
+  private final String host;
+  /** The path the checks GET. */
+  private final String path;
   private final long intervalNanos;
   private final long timeoutNanos;
   private volatile boolean stopped;
@@ -66,6 +71,16 @@ public final class HealthChecker {
    */
   public HealthChecker(String upstream, HealthCheck spec, Endpoint endpoint, EventLoop loop,
       Class<? extends Channel> channelClass, @Nullable Function<Channel, ChannelHandler> tls) {
+    this(upstream, spec, endpoint, loop, channelClass, tls, false);
+  }
+
+  /**
+   * @param http2 the upstream speaks HTTP/2 (h2 over {@code tls}, or h2c): each check is a stream
+   *     with {@code GET path} on a new HTTP/2 connection, and the response's {@code :status} decides
+   */
+  public HealthChecker(String upstream, HealthCheck spec, Endpoint endpoint, EventLoop loop,
+      Class<? extends Channel> channelClass, @Nullable Function<Channel, ChannelHandler> tls, boolean http2) {
+    this.http2 = http2;
     this.upstream = upstream;
     this.spec = spec;
     this.endpoint = endpoint;
@@ -75,6 +90,10 @@ public final class HealthChecker {
     this.intervalNanos = spec.interval().toNanos();
     this.timeoutNanos = spec.timeout().toNanos();
     String host = spec.host() != null ? spec.host() : endpoint.address();
+    this.host = host;
+    String p = spec.path();
+    // Validation requires a path; "/" only keeps the compiler's null check satisfied.
+    this.path = p == null ? "/" : p;
     this.request = ("GET " + spec.path() + " HTTP/1.1\r\nHost: " + host
         + "\r\nUser-Agent: sluice-health-check\r\nAccept: */*\r\nConnection: close\r\n\r\n")
         .getBytes(StandardCharsets.ISO_8859_1);
@@ -108,13 +127,27 @@ public final class HealthChecker {
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)))
-        .handler(tls == null ? probe : withTls(tls, probe))
+        .handler(http2 ? h2Probe(probe).initializer() : tls == null ? probe : withTls(tls, probe))
         .connect(endpoint.socketAddress());
     probe.channel = f.channel();
     if (probe.done) f.channel().close();
     f.addListener(x -> {
       if (!f.isSuccess()) probe.finish(false, "cannot connect: " + f.cause().getMessage());
     });
+  }
+
+  private H2Probe h2Probe(Probe probe) {
+    return new H2Probe(new H2Probe.Result() {
+      @Override
+      public void status(int status) {
+        probe.finish(spec.passes(status), "status " + status);
+      }
+
+      @Override
+      public void failed(String detail) {
+        probe.finish(false, detail);
+      }
+    }, tls, path, host);
   }
 
   private static ChannelHandler withTls(Function<Channel, ChannelHandler> tls, Probe probe) {
@@ -163,7 +196,7 @@ public final class HealthChecker {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-      ctx.writeAndFlush(Unpooled.wrappedBuffer(request));
+      if (!http2) ctx.writeAndFlush(Unpooled.wrappedBuffer(request));
     }
 
     @Override
