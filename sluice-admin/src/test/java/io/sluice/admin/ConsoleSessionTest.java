@@ -254,7 +254,7 @@ class ConsoleSessionTest {
   }
 
   @Test
-  void pagesThroughAKindsObjectsByName() {
+  void pagesThroughAKindsObjectsByNameAndCountsEachKind() {
     admin = new AdminFixture(dir);
     StringBuilder yaml = new StringBuilder(upstream("web", "127.0.0.1:9000"));
     for (int i = 0; i < 120; i++) yaml.append("---\n").append(route("r%03d".formatted(i), "/r%03d".formatted(i), "web"));
@@ -268,6 +268,10 @@ class ConsoleSessionTest {
     JsonNode found = admin.get("/console/data/routes?q=R11").json();
     assertThat(found.get("total").asInt()).isEqualTo(10);
     assertThat(admin.get("/console/data/routes?limit=501").status()).isEqualTo(400);
+    JsonNode counts = admin.get("/console/data/counts").json();
+    assertThat(counts.get("counts").get("routes").asInt()).isEqualTo(120);
+    assertThat(counts.get("counts").get("upstreams").asInt()).isEqualTo(1);
+    assertThat(counts.get("counts").get("listeners").asInt()).isZero();
     assertThat(admin.get("/console/data/gadgets").status()).isEqualTo(404);
   }
 

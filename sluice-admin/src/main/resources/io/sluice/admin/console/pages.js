@@ -84,8 +84,8 @@ async function overview(c) {
   if (status.lastApplyError) c.append(h('p', { class: 'error' }, `Revision ${status.lastApplyError.revision} failed to apply: ${status.lastApplyError.message}`));
   const counts = h('ul', { class: 'kinds', id: 'kind-counts' });
   c.append(h('h2', {}, 'Objects'), counts);
-  const totals = await Promise.all(s.kinds.map((k) => call(`/console/data/${k}?limit=1`)));
-  s.kinds.forEach((k, i) => counts.append(h('li', {}, h('a', { href: `#/kind/${k}` }, `${totals[i].total} ${k}`))));
+  const totals = (await call('/console/data/counts')).counts;
+  s.kinds.forEach((k) => counts.append(h('li', {}, h('a', { href: `#/kind/${k}` }, `${totals[k]} ${k}`))));
 }
 
 // ---- lists
@@ -234,12 +234,18 @@ async function history(c, [kinds, name]) {
   const after = Math.max(0, status.storeRevision - PAGE_SIZE);
   const revs = (await call(`/api/v1/revisions?after=${after}&limit=${PAGE_SIZE}`)).items.reverse();
   c.append(h('h1', {}, 'History'), h('p', { class: 'muted' }, `The last ${revs.length} revisions of the configuration, newest first. Pick two to compare.`));
-  revisionTable(c, revs.map((r) => ({ ...r, what: r.objects.join(', ') })), (from, to) => call(`/console/data/diff?from=${from}&to=${to}`).then((d) => d.changes),
+  revisionTable(c, revs.map((r) => ({ ...r, what: objectsOf(r.objects) })), (from, to) => call(`/console/data/diff?from=${from}&to=${to}`).then((d) => d.changes),
     async (rev) => {
       const preview = await call('/api/v1/rollback?dryRun=true', { method: 'POST', body: { to: rev } });
       if (!(await confirmDialog(`Roll the whole configuration back to revision ${rev}?`, changesView(preview.changes), `Roll back to ${rev}`))) return null;
       return call(`/api/v1/rollback?message=${encodeURIComponent(`console: rollback to ${rev}`)}`, { method: 'POST', body: { to: rev } });
     });
+}
+
+/** The objects a revision changed, the first few by name: one revision may hold thousands. */
+function objectsOf(objects) {
+  const shown = objects.slice(0, 5).join(', ');
+  return objects.length > 5 ? `${shown} and ${objects.length - 5} more` : shown;
 }
 
 async function objectHistory(c, kinds, name) {
@@ -384,7 +390,7 @@ async function tester(c) {
     out.replaceChildren();
     const hs = headers.value.split('\n').map((l) => l.trim()).filter(Boolean).map((l) => {
       const i = l.indexOf(':');
-      return { name: l.slice(0, i).trim(), value: l.slice(i + 1).trim() };
+      return [l.slice(0, i).trim(), l.slice(i + 1).trim()];
     });
     try {
       const r = await call('/api/v1/route-test', { method: 'POST', body: { method: method.value, url: url.value, headers: hs } });

@@ -122,6 +122,11 @@ public final class ConsoleHandler implements AdminHttpHandler.Mount {
       only(method, path, HttpMethod.GET);
       return asset(path, headers);
     }
+    if (path.equals("/console/data/counts")) {
+      only(method, path, HttpMethod.GET);
+      authenticator.authenticate(method, headers);
+      return counts();
+    }
     if (path.equals("/console/data/diff")) {
       only(method, path, HttpMethod.GET);
       return diff(authenticator.authenticate(method, headers), uri.parameters());
@@ -236,6 +241,18 @@ public final class ConsoleHandler implements AdminHttpHandler.Mount {
     n.put("offset", offset);
     ArrayNode items = n.putArray("items");
     all.stream().skip(offset).limit(limit).forEach(o -> items.add(Wire.treeFor(who, o)));
+    return new ApiResponse(HttpResponseStatus.OK, Wire.JSON_TYPE, json(n));
+  }
+
+  /** {@code GET /console/data/counts}: how many objects of each kind there are, for the overview. */
+  private ApiResponse counts() {
+    Snapshot s = store.snapshot();
+    Map<Kind, Integer> by = new java.util.EnumMap<>(Kind.class);
+    s.objects().forEach(o -> by.merge(o.kind(), 1, Integer::sum));
+    ObjectNode n = Wire.object();
+    n.put("revision", s.revision());
+    ObjectNode counts = n.putObject("counts");
+    for (Kind k : Kind.values()) counts.put(Kinds.plural(k), by.getOrDefault(k, 0));
     return new ApiResponse(HttpResponseStatus.OK, Wire.JSON_TYPE, json(n));
   }
 
