@@ -276,7 +276,7 @@ class ConsoleSessionTest {
   }
 
   @Test
-  void diffsTheWholeConfigurationBetweenTwoRevisions() {
+  void diffsTheWholeConfigurationBetweenTwoRevisionsAndListsTheLatest() {
     admin = new AdminFixture(dir);
     admin.apply(upstream("web", "127.0.0.1:9000"));
     admin.apply(AdminFixture.docs(upstream("web", "127.0.0.1:9001"), route("web", "/", "web")));
@@ -288,6 +288,12 @@ class ConsoleSessionTest {
     assertThat(d.get("changes").get(0).get("diff").asText()).contains("-    - address: 127.0.0.1:9000\n+    - address: 127.0.0.1:9001\n");
     assertThat(d.get("changes").get(1).get("op").asText()).isEqualTo("created");
     assertThat(admin.get("/console/data/diff?from=1&to=3").status()).isEqualTo(400);
+    JsonNode revs = admin.get("/console/data/revisions?limit=1").json();
+    assertThat(revs.get("items")).hasSize(1);
+    assertThat(revs.get("items").get(0).get("revision").asLong()).isEqualTo(2);
+    assertThat(revs.get("items").get(0).get("objectCount").asInt()).isEqualTo(2);
+    assertThat(List.of(revs.get("items").get(0).get("objects").get(0).asText(), revs.get("items").get(0).get("objects").get(1).asText()))
+        .containsExactlyInAnyOrder("Route/web", "Upstream/web");
   }
 
   private String raw(String request) {

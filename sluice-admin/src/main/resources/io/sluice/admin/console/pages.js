@@ -230,11 +230,9 @@ function select(textarea, line) {
 
 async function history(c, [kinds, name]) {
   if (kinds) return objectHistory(c, kinds, name);
-  const status = await call('/api/v1/status');
-  const after = Math.max(0, status.storeRevision - PAGE_SIZE);
-  const revs = (await call(`/api/v1/revisions?after=${after}&limit=${PAGE_SIZE}`)).items.reverse();
+  const revs = (await call(`/console/data/revisions?limit=${PAGE_SIZE}`)).items;
   c.append(h('h1', {}, 'History'), h('p', { class: 'muted' }, `The last ${revs.length} revisions of the configuration, newest first. Pick two to compare.`));
-  revisionTable(c, revs.map((r) => ({ ...r, what: objectsOf(r.objects) })), (from, to) => call(`/console/data/diff?from=${from}&to=${to}`).then((d) => d.changes),
+  revisionTable(c, revs.map((r) => ({ ...r, what: objectsOf(r.objects, r.objectCount) })), (from, to) => call(`/console/data/diff?from=${from}&to=${to}`).then((d) => d.changes),
     async (rev) => {
       const preview = await call('/api/v1/rollback?dryRun=true', { method: 'POST', body: { to: rev } });
       if (!(await confirmDialog(`Roll the whole configuration back to revision ${rev}?`, changesView(preview.changes), `Roll back to ${rev}`))) return null;
@@ -243,9 +241,9 @@ async function history(c, [kinds, name]) {
 }
 
 /** The objects a revision changed, the first few by name: one revision may hold thousands. */
-function objectsOf(objects) {
-  const shown = objects.slice(0, 5).join(', ');
-  return objects.length > 5 ? `${shown} and ${objects.length - 5} more` : shown;
+function objectsOf(objects, count) {
+  const shown = objects.join(', ');
+  return count > objects.length ? `${shown} and ${count - objects.length} more` : shown;
 }
 
 async function objectHistory(c, kinds, name) {

@@ -58,6 +58,7 @@ public final class ConsoleHandler implements AdminHttpHandler.Mount {
   private static final String HTML = "text/html; charset=utf-8";
   private static final int DEFAULT_PAGE = 50;
   private static final int MAX_PAGE = 500;
+  private static final int OBJECTS_SHOWN = 5;
 
   private final ConfigStore store;
   private final BrowserGuard guard;
@@ -126,6 +127,11 @@ public final class ConsoleHandler implements AdminHttpHandler.Mount {
       only(method, path, HttpMethod.GET);
       authenticator.authenticate(method, headers);
       return counts();
+    }
+    if (path.equals("/console/data/revisions")) {
+      only(method, path, HttpMethod.GET);
+      authenticator.authenticate(method, headers);
+      return revisions(uri.parameters());
     }
     if (path.equals("/console/data/diff")) {
       only(method, path, HttpMethod.GET);
@@ -253,6 +259,35 @@ public final class ConsoleHandler implements AdminHttpHandler.Mount {
     n.put("revision", s.revision());
     ObjectNode counts = n.putObject("counts");
     for (Kind k : Kind.values()) counts.put(Kinds.plural(k), by.getOrDefault(k, 0));
+    return new ApiResponse(HttpResponseStatus.OK, Wire.JSON_TYPE, json(n));
+  }
+
+  /**
+   * {@code GET /console/data/revisions?limit=N}: the last N revisions, newest first, each with the
+   * first {@value #OBJECTS_SHOWN} objects it changed and their number (one revision may change
+   * thousands; {@code /api/v1/revisions} lists them all).
+   */
+  private ApiResponse revisions(Map<String, List<String>> params) {
+    for (String p : params.keySet()) {
+      if (!p.equals("limit")) throw ApiError.badRequest("unknown query parameter '" + p + "'; takes limit");
+    }
+    int limit = number(params, "limit", 1, MAX_PAGE, DEFAULT_PAGE);
+    long current = store.revision();
+    List<io.sluice.store.RevisionInfo> infos = new java.util.ArrayList<>(store.revisions(Math.max(0, current - limit), limit));
+    java.util.Collections.reverse(infos);
+    ObjectNode n = Wire.object();
+    n.put("revision", current);
+    ArrayNode items = n.putArray("items");
+    for (io.sluice.store.RevisionInfo info : infos) {
+      ObjectNode i = items.addObject();
+      i.put("revision", info.revision());
+      i.put("time", info.time().toString());
+      i.put("author", info.author());
+      i.put("message", info.message());
+      i.put("objectCount", info.objects().size());
+      ArrayNode objects = i.putArray("objects");
+      info.objects().stream().limit(OBJECTS_SHOWN).forEach(o -> objects.add(o.toString()));
+    }
     return new ApiResponse(HttpResponseStatus.OK, Wire.JSON_TYPE, json(n));
   }
 
