@@ -20,6 +20,8 @@ import io.sluice.admin.internal.AdminHttpHandler;
 import io.sluice.admin.internal.Authenticator;
 import io.sluice.admin.internal.BrowserGuard;
 import io.sluice.admin.internal.RouteTable;
+import io.sluice.admin.internal.console.ConsoleHandler;
+import io.sluice.admin.internal.console.ConsoleSessions;
 import io.sluice.store.ConfigStore;
 import io.sluice.store.Membership;
 import io.sluice.store.NodeRecord;
@@ -88,6 +90,7 @@ public final class AdminServer implements AutoCloseable {
   private final RouteTable routes;
   private final Authenticator authenticator;
   private final BrowserGuard guard;
+  private final ConsoleHandler console;
   private final Object lock = new Object();
   private @Nullable EventLoopGroup group;
   private @Nullable ExecutorService executor;
@@ -104,8 +107,12 @@ public final class AdminServer implements AutoCloseable {
     RouteTester tester = Objects.requireNonNull(b.routeTester, "routeTester: AdminServer.builder().routeTester(...) is required");
     Supplier<?> stats = Objects.requireNonNull(b.stats, "stats: AdminServer.builder().stats(...) is required");
     this.routes = AdminApi.routes(store, status, tester, stats, b.clock, b.endpoints, b.configDir, b.nodes, b.writeRefusal, b.canary);
-    this.authenticator = new Authenticator(tokens);
-    this.guard = new BrowserGuard(b.access, !address.isUnresolved() && address.getAddress().isLoopbackAddress());
+    boolean loopback = !address.isUnresolved() && address.getAddress().isLoopbackAddress();
+    ConsoleSessions sessions = new ConsoleSessions(b.clock);
+    this.authenticator = new Authenticator(tokens, sessions::authenticate);
+    this.guard = new BrowserGuard(b.access, loopback);
+    // Off loopback browsers reach the admin API through a TLS-terminating proxy (docs/security.md).
+    this.console = new ConsoleHandler(store, guard, authenticator, sessions, !loopback);
   }
 
   public static Builder builder() {
@@ -151,7 +158,7 @@ public final class AdminServer implements AutoCloseable {
                   .addLast(new IdleStateHandler(0, 0, IDLE_TIMEOUT.toSeconds(), TimeUnit.SECONDS))
                   .addLast(new HttpServerCodec())
                   .addLast(AdminHttpHandler.bodyLimit(MAX_BODY_BYTES, guard, authenticator))
-                  .addLast(new AdminHttpHandler(routes, guard, authenticator, handlers));
+                  .addLast(new AdminHttpHandler(routes, guard, authenticator, handlers, console));
             }
           });
       try {

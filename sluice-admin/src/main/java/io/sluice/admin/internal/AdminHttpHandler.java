@@ -31,6 +31,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +55,7 @@ public final class AdminHttpHandler extends ChannelInboundHandlerAdapter {
   private final BrowserGuard guard;
   private final Authenticator authenticator;
   private final Executor executor;
+  private final @Nullable Mount mount;
   /** Event loop only. */
   private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
   /** Event loop only. */
@@ -73,7 +75,25 @@ public final class AdminHttpHandler extends ChannelInboundHandlerAdapter {
     return new BodyLimit(maxBytes, guard, authenticator);
   }
 
+  /**
+   * Paths served by something other than the API's route table (the web console), which does its
+   * own admission: the browser rules and authentication, except for its login page.
+   */
+  public interface Mount {
+    boolean owns(String path);
+
+    /** Answers a request whose path it owns; runs on a request thread. */
+    ApiResponse handle(HttpMethod method, QueryStringDecoder uri, HttpHeaders headers, byte[] body, InetSocketAddress local);
+  }
+
   public AdminHttpHandler(RouteTable routes, BrowserGuard guard, Authenticator authenticator, Executor executor) {
+    this(routes, guard, authenticator, executor, null);
+  }
+
+  /** @param mount paths served outside the route table (the web console); null: none */
+  public AdminHttpHandler(RouteTable routes, BrowserGuard guard, Authenticator authenticator, Executor executor,
+      @Nullable Mount mount) {
+    this.mount = mount;
     this.routes = routes;
     this.guard = guard;
     this.authenticator = authenticator;
@@ -162,9 +182,10 @@ public final class AdminHttpHandler extends ChannelInboundHandlerAdapter {
 
   private ApiResponse handle(Copied c) {
     try {
-      Principal who = admit(guard, authenticator, c.headers(), c.local());
       QueryStringDecoder qs = new QueryStringDecoder(c.uri());
       String path = qs.path();
+      if (mount != null && mount.owns(path)) return mount.handle(c.method(), qs, c.headers(), c.body(), c.local());
+      Principal who = admit(guard, authenticator, c.method(), c.headers(), c.local());
       return switch (routes.match(c.method(), path)) {
         case RouteTable.Found f -> dispatch(f, c, path, qs.parameters(), who);
         case RouteTable.WrongMethod w -> error(ApiError.methodNotAllowed(c.method().name(), path, w.allowed()));
@@ -180,9 +201,10 @@ public final class AdminHttpHandler extends ChannelInboundHandlerAdapter {
    *
    * @throws ApiError 403 from {@code guard}, 401 from {@code authenticator}
    */
-  static Principal admit(BrowserGuard guard, Authenticator authenticator, HttpHeaders headers, InetSocketAddress local) {
+  static Principal admit(BrowserGuard guard, Authenticator authenticator, HttpMethod method, HttpHeaders headers,
+      InetSocketAddress local) {
     guard.checkSource(headers, local);
-    return authenticator.authenticate(headers.get(HttpHeaderNames.AUTHORIZATION));
+    return authenticator.authenticate(method, headers);
   }
 
   private ApiResponse dispatch(RouteTable.Found f, Copied c, String path, Map<String, List<String>> params, Principal who) {

@@ -1,5 +1,8 @@
 package io.sluice.admin.internal;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.sluice.admin.AdminToken;
 import java.security.MessageDigest;
 import java.util.List;
@@ -8,15 +11,47 @@ import org.jspecify.annotations.Nullable;
 /**
  * Finds who sends a request from its {@code Authorization} header. With no tokens every request is
  * {@link Principal#LOCAL} (the server refuses to start that way on a non-loopback address); with
- * tokens a request needs {@code Authorization: Bearer <token>} naming one of them. Thread-safe.
+ * tokens a request needs {@code Authorization: Bearer <token>} naming one of them, or, without that
+ * header, a web console session ({@link SessionAuthentication}). Thread-safe.
  */
 public final class Authenticator {
   private record Known(byte[] digest, Principal principal) {}
 
+  /** Finds the principal of a request that carries a browser session instead of a token. */
+  public interface SessionAuthentication {
+    /**
+     * The principal of the session the request names, or null when it names none.
+     *
+     * @throws ApiError 403 when the session is live but the request may not use it (CSRF)
+     */
+    @Nullable Principal authenticate(HttpMethod method, HttpHeaders headers);
+  }
+
   private final List<Known> known;
+  private final @Nullable SessionAuthentication sessions;
 
   public Authenticator(List<AdminToken> tokens) {
+    this(tokens, null);
+  }
+
+  /** @param sessions the console's sessions, consulted for requests without an {@code Authorization} header */
+  public Authenticator(List<AdminToken> tokens, @Nullable SessionAuthentication sessions) {
     this.known = tokens.stream().map(t -> new Known(t.digest(), new Principal(t.name(), t.role()))).toList();
+    this.sessions = sessions;
+  }
+
+  /**
+   * The sender of a request: its bearer token, else its console session.
+   *
+   * @throws ApiError 401 as {@link #authenticate(String)}; 403 from the session check
+   */
+  public Principal authenticate(HttpMethod method, HttpHeaders headers) {
+    String authorization = headers.get(HttpHeaderNames.AUTHORIZATION);
+    if (!known.isEmpty() && authorization == null && sessions != null) {
+      Principal p = sessions.authenticate(method, headers);
+      if (p != null) return p;
+    }
+    return authenticate(authorization);
   }
 
   public boolean open() {

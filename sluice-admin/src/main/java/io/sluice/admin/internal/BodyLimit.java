@@ -50,7 +50,7 @@ final class BodyLimit extends HttpObjectAggregator {
     if (msg instanceof HttpRequest head && !(msg instanceof FullHttpMessage) && head.decoderResult().isSuccess()
         && HttpUtil.is100ContinueExpected(head)) {
       try {
-        AdminHttpHandler.admit(guard, authenticator, head.headers(), (InetSocketAddress) ctx.channel().localAddress());
+        AdminHttpHandler.admit(guard, authenticator, head.method(), head.headers(), (InetSocketAddress) ctx.channel().localAddress());
       } catch (ApiError e) {
         refused = true;
         ReferenceCountUtil.release(msg);
