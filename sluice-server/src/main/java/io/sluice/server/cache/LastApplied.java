@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.api.ConfigException;
 import io.sluice.api.ConfigObject;
-import io.sluice.api.ObjectRef;
 import io.sluice.api.codec.ObjectCodec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -27,8 +26,8 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -105,11 +104,12 @@ public final class LastApplied {
 
   private final Path file;
   private final String store;
-  /** Each object of the last write, by reference, and its JSON; replaced by each write. Guarded by {@code this}. */
-  private Map<ObjectRef, Encoded> encoded = Map.of();
-
-  /** An object as {@link #write} encoded it: the instance, compared by identity, and its JSON in UTF-8. */
-  private record Encoded(ConfigObject<?> object, byte[] json) {}
+  /**
+   * Each object of the last write, by identity, and its JSON in UTF-8; replaced by each write. By
+   * identity: only the very instance written before is known to encode the same (and hashing an
+   * {@code ObjectRef} per object was half of a write's remaining CPU). Guarded by {@code this}.
+   */
+  private Map<ConfigObject<?>, byte[]> encoded = new IdentityHashMap<>();
 
   /**
    * @param dataDir the node's data directory (must exist when writing)
@@ -138,19 +138,18 @@ public final class LastApplied {
     Instant now = Instant.now();
     // The same document as a Jackson tree of {revision, writtenAt, store, objects} would give, built
     // from the objects' JSON so that unchanged objects are not encoded again.
-    Map<ObjectRef, Encoded> next = new HashMap<>(objects.size() * 4 / 3 + 1);
+    Map<ConfigObject<?>, byte[]> next = new IdentityHashMap<>(objects.size() * 4 / 3 + 1);
     byte[] head = ("{\"revision\":" + revision + ",\"writtenAt\":" + JSON.writeValueAsString(now.toString()) + ",\"store\":"
         + JSON.writeValueAsString(store) + ",\"objects\":[").getBytes(StandardCharsets.UTF_8);
     byte[][] parts = new byte[objects.size()][];
     long length = head.length + 2L + Math.max(0, objects.size() - 1);
     for (int i = 0; i < objects.size(); i++) {
       ConfigObject<?> o = objects.get(i);
-      ObjectRef ref = ObjectRef.of(o);
-      Encoded e = encoded.get(ref);
-      if (e == null || e.object() != o) e = new Encoded(o, JSON.writeValueAsBytes(JSON.readTree(ObjectCodec.toJson(o))));
-      next.put(ref, e);
-      parts[i] = e.json();
-      length += e.json().length;
+      byte[] json = encoded.get(o);
+      if (json == null) json = JSON.writeValueAsBytes(JSON.readTree(ObjectCodec.toJson(o)));
+      next.put(o, json);
+      parts[i] = json;
+      length += json.length;
     }
     if (length > MAX_BYTES) throw new IOException("the configuration of revision " + revision + " takes " + length
         + " bytes; the cache holds at most " + MAX_BYTES);
