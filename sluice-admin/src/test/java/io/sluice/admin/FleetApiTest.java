@@ -33,9 +33,9 @@ class FleetApiTest {
       assertThat(r.status()).isEqualTo(200);
       long uptime = r.json().get("items").get(0).get("uptimeSeconds").asLong();
       assertThat(uptime).isGreaterThan(0);
-      assertThat(r.body()).isEqualTo("{\"storeRevision\":1,\"items\":[{\"id\":\"edge-a\",\"address\":\"127.0.0.1:9901\","
+      assertThat(r.body()).isEqualTo("{\"storeRevision\":1,\"canary\":null,\"items\":[{\"id\":\"edge-a\",\"address\":\"127.0.0.1:9901\","
           + "\"role\":\"data-plane\",\"version\":\"1.2.3\",\"labels\":{\"zone\":\"a\"},\"appliedRevision\":0,\"lag\":1,"
-          + "\"lastApplyError\":null,\"startedAt\":\"2025-01-02T03:04:05Z\",\"uptimeSeconds\":" + uptime + "}],\"converged\":false}");
+          + "\"lastApplyError\":null,\"startedAt\":\"2025-01-02T03:04:05Z\",\"uptimeSeconds\":" + uptime + ",\"canary\":null,\"servedCanary\":null}],\"converged\":false}");
       fleet.publish(node(1));
       assertThat(admin.get("/api/v1/nodes").json().get("converged").asBoolean()).isTrue();
       assertThat(admin.get("/api/v1/nodes").json().get("items").get(0).get("lag").asLong()).isZero();

@@ -11,11 +11,13 @@ import io.sluice.api.filter.FilterConfigValidator;
 import io.sluice.api.validate.PathPolicy;
 import io.sluice.api.validate.Validator;
 import io.sluice.store.Applied;
+import io.sluice.store.Canary;
 import io.sluice.store.ChangeSet;
 import io.sluice.store.ConfigStore;
 import io.sluice.store.HistoryEntry;
 import io.sluice.store.Snapshot;
 import io.sluice.store.StoreConflictException;
+import io.sluice.store.StoreException;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,8 +36,10 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
@@ -83,6 +87,8 @@ final class ConfigDirectorySource implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ConfigDirectorySource.class);
   /** A change made through the API between reading the store and applying is a conflict: read again. */
   private static final int ATTEMPTS = 5;
+  /** How often a change that waits for a config canary checks whether it ended. */
+  static final Duration CANARY_RECHECK = Duration.ofSeconds(1);
 
   /** What is known of one file: the content last seen, since when, and the objects last taken from it. */
   private static final class FileState {
@@ -115,6 +121,10 @@ final class ConfigDirectorySource implements AutoCloseable {
   private @Nullable Long wakeIn;
   /** Objects the API took over that are skipped, each logged once while it is. */
   private Set<ObjectRef> takenOver = Set.of();
+  /** The running config canary, or null; none by default (the embedded store has no canaries). */
+  private volatile Supplier<@Nullable Canary> canary = () -> null;
+  /** The canary the last change waited for ("?": it could not be read), or null; guarded by {@code this}. */
+  private @Nullable String waitingFor;
 
   private final Runnable refused;
 
@@ -153,11 +163,32 @@ final class ConfigDirectorySource implements AutoCloseable {
     watcher.start(wakeIn == null ? null : Duration.ofNanos(wakeIn));
   }
 
-  /** What a sync did: the revision it made, or nothing (0) when the store already matched the directory. */
-  record Outcome(long revision, int puts, int deletes, String message) {
+  /**
+   * What a sync did: the revision it made, or nothing (0) when the store already matched the
+   * directory or the change waits for a config canary.
+   *
+   * @param waitsFor the running canary the change waits for, or null
+   */
+  record Outcome(long revision, int puts, int deletes, String message, @Nullable String waitsFor) {
+    Outcome(long revision, int puts, int deletes, String message) {
+      this(revision, puts, deletes, message, null);
+    }
+
     boolean changed() {
       return revision > 0;
     }
+  }
+
+  /**
+   * Makes a change of the directory wait while the fleet runs a config canary ({@code running}
+   * answers the running one, or null): the admin API refuses every other change then (one change at a
+   * time), and the directory keeps to the same rule. A change that finds a canary running is not
+   * written; it is logged once per canary, naming it, and tried again every {@link #CANARY_RECHECK}
+   * until the canary is promoted or aborted, then applied (read afresh from the directory: the latest
+   * files win). Set before {@link #sync()} is first called; any thread.
+   */
+  void waitForCanaries(Supplier<@Nullable Canary> running) {
+    this.canary = Objects.requireNonNull(running, "running");
   }
 
   /**
@@ -345,6 +376,7 @@ final class ConfigDirectorySource implements AutoCloseable {
         if (file != null) files2.putIfAbsent(ObjectRef.of(o), file);
       }
       if (puts + deletes == 0) {
+        waitingFor = null;
         fileOf = files2;
         takenOver = skipped;
         return new Outcome(0, 0, 0, "");
@@ -354,6 +386,11 @@ final class ConfigDirectorySource implements AutoCloseable {
       if (!removed.isEmpty()) parts.add("removed " + String.join(", ", removed));
       if (!gone.isEmpty()) parts.add("deleted " + String.join(", ", gone) + " (no longer in the directory)");
       String message = "config-dir: " + String.join("; ", parts);
+      String waitsFor = waitingFor(message);
+      if (waitsFor != null) {
+        wakeAt(CANARY_RECHECK.toNanos());
+        return new Outcome(0, puts, deletes, message, waitsFor);
+      }
       try {
         Applied applied = store.apply(b.message(message).build());
         fileOf = files2;
@@ -364,6 +401,39 @@ final class ConfigDirectorySource implements AutoCloseable {
         log.debug("the store changed while {} was applied; reading it again: {}", dir, e.getMessage());
       }
     }
+  }
+
+  /**
+   * The running canary this change ({@code message}) must wait for, or null to apply it now; logs
+   * the wait once per canary and the end of it. When the canary cannot be read (etcd away) the
+   * change waits too: writing it could not succeed now either, and it must not go past a canary.
+   */
+  private @Nullable String waitingFor(String message) {
+    Canary running;
+    try {
+      running = canary.get();
+    } catch (StoreException e) {
+      if (!"?".equals(waitingFor)) {
+        log.warn("{} ({}) waits: cannot tell whether a config canary runs ({}); trying again every {}", dir, message,
+            e.getMessage(), human(CANARY_RECHECK));
+      }
+      waitingFor = "?";
+      return "?";
+    }
+    if (running == null) {
+      if (waitingFor != null && !waitingFor.equals("?")) {
+        log.info("canary {} ended; applying the change of {} that waited for it", waitingFor, dir);
+      }
+      waitingFor = null;
+      return null;
+    }
+    if (!running.id().equals(waitingFor)) {
+      log.warn("{} ({}) waits for canary {} ({} on {}, started by {} at {}): only one change at a time; it is applied once the"
+          + " canary is promoted (sluice canary promote) or aborted (sluice canary abort)", dir, message, running.id(),
+          running.selector(), String.join(", ", running.nodes()), running.author(), running.startedAt());
+    }
+    waitingFor = running.id();
+    return running.id();
   }
 
   /**

@@ -6,18 +6,21 @@ import io.sluice.store.etcd.EtcdLeaderElection;
 import java.time.Duration;
 
 /**
- * The fleet's leader elections for a node on etcd. {@link #start}: every node is a candidate under
- * its node id, and the status names the leader. {@link #startCanaryController}: the nodes whose role
- * takes writes (all, control-plane) are candidates to run the config canary controller, which writes
- * the canary's keys: a data-plane node's etcd user may not (README "Run a fleet"), and must not, since
- * whoever writes the canary decides what the selected nodes serve. Work that must run once per fleet
- * starts in {@link LeaderElection.Listener#elected} and stops in {@link LeaderElection.Listener#lost}.
+ * The fleet's one leader election, for a node on etcd: what must run once per fleet runs on its
+ * leader (today the config canary's controller). Only the nodes whose role takes writes (all,
+ * control-plane) are candidates: the leader's work writes the canary's keys, which a data-plane
+ * node's etcd user may not write (README "Run a fleet"), and must not, since whoever writes the
+ * canary decides what the selected nodes serve. Data-plane nodes do not campaign, so they hold no
+ * election lease or key. Work starts in {@link LeaderElection.Listener#elected} and stops in
+ * {@link LeaderElection.Listener#lost}.
  */
 final class FleetElection {
-  /** The election's name under the store's prefix ({@code PREFIX/elections/fleet}). */
-  static final String NAME = "fleet";
-  /** The canary controller's election ({@code PREFIX/elections/canary-controller}). */
-  static final String CANARY_CONTROLLER = "canary-controller";
+  /**
+   * The election's name under the store's prefix ({@code PREFIX/elections/canary-controller}): the
+   * name of the work it was made for, kept so that nodes of the previous version and of this one
+   * elect one leader between them during an upgrade.
+   */
+  static final String NAME = "canary-controller";
   /** How long a leader cut off from etcd stays the leader in etcd's eyes; it stops leading after half of it. */
   static final Duration TTL = Duration.ofSeconds(10);
 
@@ -25,31 +28,10 @@ final class FleetElection {
 
   /**
    * Campaigns as {@code node} on {@code etcd}, in the background (etcd may not answer yet), running
-   * {@code work} while it leads; the caller closes it.
+   * {@code work} while it leads; only for a node whose role takes writes. The caller closes it.
    */
-  static LeaderElection start(EtcdConnection etcd, String node) {
-    return start(etcd, node, new LeaderElection.Listener() {
-      @Override
-      public void elected() {
-        // The fleet's leader runs nothing of its own; the election logs the change.
-      }
-
-      @Override
-      public void lost(String why) {
-        // Likewise.
-      }
-    });
-  }
-
   static LeaderElection start(EtcdConnection etcd, String node, LeaderElection.Listener work) {
     LeaderElection e = EtcdLeaderElection.open(etcd, NAME, node, TTL, work);
-    e.start();
-    return e;
-  }
-
-  /** Campaigns as {@code node} to run the canary {@code controller}; only for a node whose role takes writes. */
-  static LeaderElection startCanaryController(EtcdConnection etcd, String node, LeaderElection.Listener controller) {
-    LeaderElection e = EtcdLeaderElection.open(etcd, CANARY_CONTROLLER, node, TTL, controller);
     e.start();
     return e;
   }

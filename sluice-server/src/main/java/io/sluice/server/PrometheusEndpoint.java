@@ -33,6 +33,22 @@ final class PrometheusEndpoint implements AdminEndpoint {
     return out.toString();
   }
 
+  /**
+   * Only the per-listener families ({@link GatewayMetrics#writeListenerPrometheus}): what the node's
+   * traffic window reads every second, a few kilobytes where a full scrape with 10,000 routes is
+   * megabytes (rendering that each second was a fifth of a data-plane node's CPU in the fleet
+   * benchmark, docs/benchmarks.md).
+   */
+  static String listenerText(GatewayMetrics metrics) {
+    StringBuilder out = new StringBuilder(8 * 1024);
+    try {
+      metrics.writeListenerPrometheus(out);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("a StringBuilder does not fail", e);
+    }
+    return out.toString();
+  }
+
   @Override
   public String contentType() {
     return CONTENT_TYPE;

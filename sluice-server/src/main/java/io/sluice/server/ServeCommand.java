@@ -152,7 +152,6 @@ final class ServeCommand implements Callable<Integer> {
   private @Nullable ConfigDirectorySource source;
   private @Nullable StoreFollower sync;
   private io.sluice.server.cache.@Nullable StoreOpener opener;
-  private io.sluice.store.@Nullable LeaderElection election;
   private @Nullable Canaries canaries;
   private io.sluice.store.@Nullable LeaderElection canaryElection;
   private @Nullable CanaryFollower canaryFollower;
@@ -307,11 +306,14 @@ final class ServeCommand implements Callable<Integer> {
     Gateway gateway = Gateway.start(loops, metricsOptions, l -> role.servesTraffic() && l.spec().selects(labels));
     this.gateway = gateway;
 
+    // The fleet's config canary: the config directory waits for a running one, as the admin API refuses.
+    Canaries fleetCanaries = etcd != null ? (this.canaries = EtcdCanaries.open(etcd)) : null;
     ConfigDirectorySource source = null;
     if (configDir != null) {
       source = new ConfigDirectorySource(configDir, store, paths,
           new ConfigDirectoryOptions(configDirGrace, configDirSettle, configDirMaxDelete, configDirForce),
           gateway.metrics()::recordConfigApplyFailure);
+      if (fleetCanaries != null) source.waitForCanaries(fleetCanaries::active);
       this.source = source;
       // Watch before the first sync: a change made while it runs is then seen, not lost.
       source.watch();
@@ -348,13 +350,12 @@ final class ServeCommand implements Callable<Integer> {
     io.sluice.server.canary.CanaryService canary = null;
     if (etcd != null) {
       // The config canary: its controller runs on the fleet's leader, its followers on the nodes that serve traffic.
-      Canaries canaries = this.canaries = EtcdCanaries.open(etcd);
+      Canaries canaries = java.util.Objects.requireNonNull(fleetCanaries, "opened above for a store on etcd");
       CanaryController controller = new CanaryController(canaries, store, membership, java.time.Clock.systemUTC());
-      this.election = FleetElection.start(etcd, node);
-      sync.leader(this.election::leader);
       io.sluice.store.LeaderElection controllerElection = null;
       if (role.takesWrites()) {
-        controllerElection = this.canaryElection = FleetElection.startCanaryController(etcd, node, controller);
+        controllerElection = this.canaryElection = FleetElection.start(etcd, node, controller);
+        sync.leader(controllerElection::leader);
       }
       io.sluice.store.LeaderElection ce = controllerElection;
       canary = new io.sluice.server.canary.CanaryService(store, canaries, membership, java.time.Clock.systemUTC(),
@@ -386,7 +387,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     // A node of a fleet that serves traffic reports what it serves for the canary's comparison.
     TrafficWindow traffic = etcd != null && role.servesTraffic()
-        ? new TrafficWindow(new PrometheusEndpoint(gateway.metrics())::text, System::nanoTime) : null;
+        ? new TrafficWindow(() -> PrometheusEndpoint.listenerText(gateway.metrics()), System::nanoTime) : null;
     reporter = new NodeReporter(membership, new NodeReporter.Identity(node, format(adminServer.boundAddress()), role, version,
         labels, startedAt), sync::appliedRevision, sync::lastFailure, sync::servedCanary, traffic);
 
@@ -510,8 +511,6 @@ final class ServeCommand implements Callable<Integer> {
     canaryFollower = null;
     stop(canaryElection);
     canaryElection = null;
-    stop(election);
-    election = null;
     stop(canaries);
     canaries = null;
     stop(opener);

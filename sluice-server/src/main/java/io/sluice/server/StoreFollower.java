@@ -2,16 +2,15 @@ package io.sluice.server;
 
 import io.sluice.admin.NodeStatus;
 import io.sluice.api.ConfigException;
-import io.sluice.api.ConfigSet;
 import io.sluice.api.ObjectRef;
 import io.sluice.api.validate.PathPolicy;
 import io.sluice.proxy.Gateway;
+import io.sluice.server.cache.CacheWriter;
 import io.sluice.server.cache.CachedStore;
 import io.sluice.server.cache.LastApplied;
 import io.sluice.server.cache.StoreOpener;
 import io.sluice.store.ConfigStore;
 import io.sluice.store.StoreException;
-import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -48,6 +47,8 @@ final class StoreFollower implements AutoCloseable {
   private final Gateway gateway;
   private final PathPolicy paths;
   private final @Nullable LastApplied cache;
+  /** Writes the applied revisions to {@link #cache}, off the applier thread; null without a cache. */
+  private final @Nullable CacheWriter writer;
   private final Object lock = new Object();
   private boolean closed;
   private volatile @Nullable StoreSync sync;
@@ -68,6 +69,7 @@ final class StoreFollower implements AutoCloseable {
     this.gateway = gateway;
     this.paths = paths;
     this.cache = cache;
+    this.writer = cache != null ? new CacheWriter(cache) : null;
     gauges.add(gateway.metrics().registerGauge(FROM_CACHE_METRIC,
         "1 while the node serves the configuration it cached on disk because its store could not be reached at start, else 0",
         List.of(), s -> s.add(cacheUse != null ? 1 : 0)));
@@ -161,8 +163,9 @@ final class StoreFollower implements AutoCloseable {
 
   private void startSync(ConfigStore s) throws ConfigException {
     StoreSync next = new StoreSync(s, gateway, paths);
-    LastApplied c = cache;
-    if (c != null) next.onApplied((revision, set) -> write(c, revision, set));
+    CacheWriter w = writer;
+    // The applier only hands the revision over: the file is written after, off the apply path.
+    if (w != null) next.onApplied((revision, set) -> w.offer(revision, set.all()));
     next.overlay(overlay);
     try {
       next.start();
@@ -177,15 +180,6 @@ final class StoreFollower implements AutoCloseable {
       }
       store = s;
       sync = next;
-    }
-  }
-
-  /** On the sync's applier thread: a failure leaves the previous file, which is older but whole. */
-  private static void write(LastApplied cache, long revision, ConfigSet set) {
-    try {
-      cache.write(revision, set.all());
-    } catch (IOException | RuntimeException e) {
-      log.error("cannot write the local cache {} of revision {} (the previous one stays): {}", cache.file(), revision, e.toString());
     }
   }
 
@@ -312,6 +306,9 @@ final class StoreFollower implements AutoCloseable {
     if (o != null) o.close();
     StoreSync s = sync;
     if (s != null) s.close();
+    // After the sync: the revision it applied last is on disk when this returns.
+    CacheWriter w = writer;
+    if (w != null) w.close();
     // Not joined: a probe waiting on an unreachable store would hold the shutdown for the store's
     // timeout; it ends by itself, and a request on the closed store ends it at once.
     if (p != null) p.interrupt();

@@ -154,7 +154,7 @@ class FleetTest {
       ServerProcess.Result nodes = cp.sluice("get", "nodes");
       assertThat(nodes.exitCode()).as(nodes.stderr()).isZero();
       List<String> lines = nodes.stdoutLines();
-      assertThat(row(lines.get(0))).containsExactly("NODE", "ROLE", "LABELS", "REVISION", "LAG", "VERSION", "UPTIME", "ADDRESS", "LAST ERROR");
+      assertThat(row(lines.get(0))).containsExactly("NODE", "ROLE", "LABELS", "REVISION", "LAG", "VERSION", "UPTIME", "ADDRESS", "LAST ERROR", "CANARY");
       assertThat(lines).hasSize(4);
       assertThat(row(lines.get(1)).subList(0, 5)).containsExactly("cp", "control-plane", "-", "2", "0");
       assertThat(row(lines.get(1)).subList(7, 9)).containsExactly(cp.url().substring("http://".length()), "-");

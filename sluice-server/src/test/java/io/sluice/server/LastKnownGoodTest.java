@@ -219,7 +219,7 @@ class LastKnownGoodTest {
     ServerProcess.Result r = ServerProcess.run("serve", "--store", url, "--data-dir", data.toString(), "--admin-address",
         "127.0.0.1:" + GatewayFixture.freePort(), "--store-connect-timeout", "1s");
     assertThat(r.exitCode()).isEqualTo(1);
-    String refusal = cache.file() + " fails its checksum (the content's SHA-256 is ";
+    String refusal = cache.file() + " fails its checksum (the content's CRC-32C is ";
     assertThat(r.stderrLines()).anyMatch(l -> l.startsWith("sluice serve: cannot open the store --store " + url + ": no answer within"
         + " 1s (--store-connect-timeout); and no local cache to start from (refused: " + refusal) && l.endsWith(
         "): it was damaged or edited)"));

@@ -114,7 +114,8 @@ public final class AdminApi {
       Supplier<?> stats, Clock clock, Map<String, AdminEndpoint> endpoints, @Nullable String configDir,
       @Nullable Supplier<List<NodeRecord>> nodes, @Nullable Supplier<String> writeRefusal, io.sluice.admin.@Nullable CanaryControl canary) {
     AdminApi api = new AdminApi(store, nodeStatus, routeTester, stats, clock, configDir, new CanaryApi(canary));
-    Fleet fleet = new Fleet(store, nodes != null ? nodes : () -> List.of(api.self()), clock);
+    Fleet fleet = new Fleet(store, nodes != null ? nodes : () -> List.of(api.self()), canary != null ? canary::active : () -> null,
+        clock);
     Set<String> out = Set.of("output");
     Set<String> rollback = Set.of("dryRun", "baseRevision", "message", "force", "output");
     RouteTable.Builder b = RouteTable.builder()

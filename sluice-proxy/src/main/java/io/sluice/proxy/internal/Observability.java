@@ -162,6 +162,11 @@ public final class Observability implements GatewayMetrics, AutoCloseable {
   }
 
   @Override
+  public void writeListenerPrometheus(Appendable out) throws IOException {
+    MeterWriter.write(new PrometheusText(out), MeterKind.LISTENER, meters.meters(MeterKind.LISTENER), meters.options());
+  }
+
+  @Override
   public void writePrometheus(Appendable out) throws IOException {
     PrometheusText p = new PrometheusText(out);
     RuntimeSnapshot s = dataPlane.snapshot();

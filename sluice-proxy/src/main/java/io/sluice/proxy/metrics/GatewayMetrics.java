@@ -21,6 +21,15 @@ public interface GatewayMetrics {
    */
   void writePrometheus(Appendable out) throws IOException;
 
+  /**
+   * Writes only the families counted per listener ({@code sluice_requests_total},
+   * {@code sluice_request_duration_seconds} and the others labelled by {@code listener}), as
+   * {@link #writePrometheus} writes them: what a node's reading of its own traffic needs (the
+   * fleet's canary comparison, every second), without the per-route and per-endpoint series that
+   * make a full scrape megabytes with thousands of routes. Thread-safe.
+   */
+  void writeListenerPrometheus(Appendable out) throws IOException;
+
   /** Records the configuration revision now applied (the store's revision); exported as {@code sluice_config_revision}. */
   void setConfigRevision(long revision);
 

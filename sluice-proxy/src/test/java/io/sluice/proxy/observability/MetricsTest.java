@@ -72,6 +72,27 @@ class MetricsTest {
   }
 
   @Test
+  void theListenerFamiliesAloneAreTheFullScrapesListenerLinesWithoutRouteOrEndpointSeries() throws Exception {
+    int deadPort = GatewayFixture.freePort();
+    int port = GatewayFixture.freePort();
+    try (GatewayFixture gw = GatewayFixture.start(config(port, "127.0.0.1:" + deadPort, deadPort))) {
+      assertThat(RawHttp.exchange(port, RawHttp.get("/hello")).body()).isEqualTo("hi there");
+      assertThat(RawHttp.exchange(port, RawHttp.get("/dead/x")).status()).isEqualTo(502);
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(PrometheusScrape.of(gw.gateway())
+          .all("sluice_requests_total").stream().mapToDouble(PrometheusScrape.Sample::value).sum()).isEqualTo(2));
+      StringBuilder listeners = new StringBuilder();
+      gw.gateway().metrics().writeListenerPrometheus(listeners);
+      StringBuilder full = new StringBuilder();
+      gw.gateway().metrics().writePrometheus(full);
+      // The full scrape begins with exactly these families; nothing labelled by route or endpoint is among them.
+      assertThat(full.toString()).startsWith(listeners.toString());
+      assertThat(listeners.toString()).contains("\nsluice_requests_total{listener=\"main\",",
+          "\nsluice_request_duration_seconds_bucket{listener=\"main\",le=\"");
+      assertThat(listeners.toString()).doesNotContain("route=", "endpoint=", "sluice_config_revision");
+    }
+  }
+
+  @Test
   void aRemovedRouteLosesItsSeriesAndAChangedRouteKeepsItsCounts() throws Exception {
     int deadPort = GatewayFixture.freePort();
     int port = GatewayFixture.freePort();

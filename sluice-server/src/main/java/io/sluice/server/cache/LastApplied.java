@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.api.ConfigException;
 import io.sluice.api.ConfigObject;
-import io.sluice.api.ObjectRef;
 import io.sluice.api.codec.ObjectCodec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -27,24 +26,33 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.zip.CRC32C;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The configuration a node last applied, kept in its data directory so that it can start and serve
  * while its shared store (etcd) cannot be reached: the "last-known-good" copy.
  *
- * <p>The file, {@value #FILE_NAME}, is JSON: {@code {"format": 1, "sha256": HEX, "content": TEXT}},
- * where {@code content} is itself a JSON document ({@code revision}, {@code writtenAt}, {@code store},
- * {@code objects}: each object as the stores encode it, {@link ObjectCodec#toJson}) kept as a string so
- * that the checksum covers exactly the bytes read back, with no canonical form to agree on. A file
+ * <p>The file, {@value #FILE_NAME}, is a header line and the content: {@code {"format": 2,
+ * "crc32c": HEX, "bytes": N}}, a newline, then N bytes of UTF-8 JSON ({@code revision},
+ * {@code writtenAt}, {@code store}, {@code objects}: each object as the stores encode it,
+ * {@link ObjectCodec#toJson}). The checksum (CRC-32C) covers exactly the content bytes read back,
+ * with no canonical form to agree on. A file whose content is not as long as its header says (torn),
  * whose checksum does not match, that does not parse, or that was written for another store is
- * refused ({@link Unusable}), never applied.
+ * refused ({@link Unusable}), never applied. Files of the previous format (1: one JSON object whose
+ * {@code content} string is summed with SHA-256) are still read, so a node upgraded while its store
+ * is away starts from the cache its previous version wrote.
+ *
+ * <p>The checksum detects damage (a flipped bit, a truncated copy), not an attacker: whoever can
+ * write the file can write a matching checksum (docs/security.md). CRC-32C is computed by the CPU's
+ * own instruction in every JIT tier; SHA-256 over megabytes took a node with 10,000 routes tens of
+ * milliseconds of CPU per revision (docs/benchmarks.md, "Fleet: propagation, joining, watchers").
  *
  * <p>Written atomically: a temporary file in the same directory, created owner-only (mode 600: the
  * objects hold Secrets' inline keys and consumers' credentials, docs/security.md), written and
@@ -53,11 +61,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Each revision rewrites the whole file, but not the encoding of every object: an object that is
  * the same instance as in the previous write (a store sync's next set shares every object it did not
- * change) reuses the JSON encoded then. With 10,000 routes, encoding them all again took a data-plane
- * node far more CPU per one-route change than applying the change (docs/benchmarks.md, "Fleet:
- * propagation, joining, watchers").
+ * change) reuses the UTF-8 JSON encoded then, so a write costs the changed objects' encoding plus
+ * copying, summing and writing the bytes.
  *
- * <p>Threading: {@link #write} is serialised on this object (the store sync's applier calls it);
+ * <p>Threading: {@link #write} is serialised on this object ({@link CacheWriter}'s thread calls it);
  * {@link #read} from any thread.
  */
 public final class LastApplied {
@@ -65,7 +72,9 @@ public final class LastApplied {
   public static final String FILE_NAME = "last-applied.json";
   /** Larger files are refused unread: a configuration is megabytes, not gigabytes. */
   static final long MAX_BYTES = 256L << 20;
-  private static final int FORMAT = 1;
+  private static final int FORMAT = 2;
+  /** The format before this one (still read): a JSON object whose content string is summed with SHA-256. */
+  private static final int FORMAT_SHA256 = 1;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
@@ -95,11 +104,12 @@ public final class LastApplied {
 
   private final Path file;
   private final String store;
-  /** Each object of the last write, by reference, and its JSON; replaced by each write. Guarded by {@code this}. */
-  private Map<ObjectRef, Encoded> encoded = Map.of();
-
-  /** An object as {@link #write} encoded it: the instance, compared by identity, and its JSON. */
-  private record Encoded(ConfigObject<?> object, String json) {}
+  /**
+   * Each object of the last write, by identity, and its JSON in UTF-8; replaced by each write. By
+   * identity: only the very instance written before is known to encode the same (and hashing an
+   * {@code ObjectRef} per object was half of a write's remaining CPU). Guarded by {@code this}.
+   */
+  private Map<ConfigObject<?>, byte[]> encoded = new IdentityHashMap<>();
 
   /**
    * @param dataDir the node's data directory (must exist when writing)
@@ -128,28 +138,36 @@ public final class LastApplied {
     Instant now = Instant.now();
     // The same document as a Jackson tree of {revision, writtenAt, store, objects} would give, built
     // from the objects' JSON so that unchanged objects are not encoded again.
-    Map<ObjectRef, Encoded> next = new HashMap<>(objects.size() * 4 / 3 + 1);
-    StringBuilder text = new StringBuilder(64 + 256 * objects.size());
-    text.append("{\"revision\":").append(revision)
-        .append(",\"writtenAt\":").append(JSON.writeValueAsString(now.toString()))
-        .append(",\"store\":").append(JSON.writeValueAsString(store))
-        .append(",\"objects\":[");
+    Map<ConfigObject<?>, byte[]> next = new IdentityHashMap<>(objects.size() * 4 / 3 + 1);
+    byte[] head = ("{\"revision\":" + revision + ",\"writtenAt\":" + JSON.writeValueAsString(now.toString()) + ",\"store\":"
+        + JSON.writeValueAsString(store) + ",\"objects\":[").getBytes(StandardCharsets.UTF_8);
+    byte[][] parts = new byte[objects.size()][];
+    long length = head.length + 2L + Math.max(0, objects.size() - 1);
     for (int i = 0; i < objects.size(); i++) {
       ConfigObject<?> o = objects.get(i);
-      ObjectRef ref = ObjectRef.of(o);
-      Encoded e = encoded.get(ref);
-      if (e == null || e.object() != o) e = new Encoded(o, JSON.writeValueAsString(JSON.readTree(ObjectCodec.toJson(o))));
-      next.put(ref, e);
-      if (i > 0) text.append(',');
-      text.append(e.json());
+      byte[] json = encoded.get(o);
+      if (json == null) json = JSON.writeValueAsBytes(JSON.readTree(ObjectCodec.toJson(o)));
+      next.put(o, json);
+      parts[i] = json;
+      length += json.length;
     }
-    text.append("]}");
-    ObjectNode outer = JSON.createObjectNode();
-    outer.put("format", FORMAT);
-    String content = text.toString();
-    outer.put("sha256", sha256(content));
-    outer.put("content", content);
-    byte[] bytes = JSON.writeValueAsBytes(outer);
+    if (length > MAX_BYTES) throw new IOException("the configuration of revision " + revision + " takes " + length
+        + " bytes; the cache holds at most " + MAX_BYTES);
+    byte[] content = new byte[(int) length];
+    System.arraycopy(head, 0, content, 0, head.length);
+    int at = head.length;
+    for (int i = 0; i < parts.length; i++) {
+      if (i > 0) content[at++] = ',';
+      System.arraycopy(parts[i], 0, content, at, parts[i].length);
+      at += parts[i].length;
+    }
+    content[at++] = ']';
+    content[at] = '}';
+    ObjectNode header = JSON.createObjectNode();
+    header.put("format", FORMAT);
+    header.put("crc32c", crc32c(content, 0, content.length));
+    header.put("bytes", content.length);
+    byte[] headerLine = (JSON.writeValueAsString(header) + "\n").getBytes(StandardCharsets.UTF_8);
 
     Path dir = Objects.requireNonNull(file.toAbsolutePath().getParent(), "a file in a directory has a parent");
     boolean posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
@@ -163,8 +181,8 @@ public final class LastApplied {
     Path tmp = Files.createTempFile(dir, "." + FILE_NAME + ".", ".tmp", attrs);
     try {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        while (buf.hasRemaining()) ch.write(buf);
+        ByteBuffer[] bufs = {ByteBuffer.wrap(headerLine), ByteBuffer.wrap(content)};
+        while (bufs[1].hasRemaining()) ch.write(bufs);
         ch.force(true);
       }
       try {
@@ -209,6 +227,39 @@ public final class LastApplied {
     } catch (IOException e) {
       throw new Unusable(file + " cannot be read: " + e.getMessage());
     }
+    int newline = indexOf(bytes, (byte) '\n');
+    if (newline < 0) return readSha256Format(bytes);
+    JsonNode header;
+    try {
+      header = JSON.readTree(bytes, 0, newline);
+    } catch (IOException e) {
+      throw new Unusable(file + " is not JSON: " + firstLine(e));
+    }
+    if (header == null || !header.isObject()) throw new Unusable(file + ": its first line is not a JSON object");
+    if (header.path("format").asInt(-1) == FORMAT_SHA256) return readSha256Format(bytes);
+    if (header.path("format").asInt(-1) != FORMAT) {
+      throw new Unusable(file + ": format " + header.path("format") + " is not one this version reads (" + FORMAT_SHA256 + ", "
+          + FORMAT + ")");
+    }
+    JsonNode sum = header.get("crc32c");
+    JsonNode size = header.get("bytes");
+    if (sum == null || !sum.isTextual() || size == null || !size.canConvertToLong()) {
+      throw new Unusable(file + ": expected the header fields crc32c (a string) and bytes (a number)");
+    }
+    long length = bytes.length - (newline + 1L);
+    if (length != size.asLong()) {
+      throw new Unusable(file + " is torn: its content has " + length + " bytes, its header says " + size.asLong());
+    }
+    String actual = crc32c(bytes, newline + 1, (int) length);
+    if (!actual.equals(sum.asText())) {
+      throw new Unusable(file + " fails its checksum (the content's CRC-32C is " + actual + ", the file says " + sum.asText()
+          + "): it was damaged or edited");
+    }
+    return parse(new String(bytes, newline + 1, (int) length, StandardCharsets.UTF_8));
+  }
+
+  /** A file of format 1 (the previous version's): one JSON object whose content string is summed with SHA-256. */
+  private Cached readSha256Format(byte[] bytes) throws Unusable {
     JsonNode outer;
     try {
       outer = JSON.readTree(bytes);
@@ -216,8 +267,9 @@ public final class LastApplied {
       throw new Unusable(file + " is not JSON: " + firstLine(e));
     }
     if (outer == null || !outer.isObject()) throw new Unusable(file + " is not a JSON object");
-    if (outer.path("format").asInt(-1) != FORMAT) {
-      throw new Unusable(file + ": format " + outer.path("format") + " is not the one this version writes (" + FORMAT + ")");
+    if (outer.path("format").asInt(-1) != FORMAT_SHA256) {
+      throw new Unusable(file + ": format " + outer.path("format") + " is not one this version reads (" + FORMAT_SHA256 + ", "
+          + FORMAT + ")");
     }
     JsonNode sum = outer.get("sha256");
     JsonNode contentNode = outer.get("content");
@@ -270,6 +322,19 @@ public final class LastApplied {
     String m = String.valueOf(e.getMessage());
     int nl = m.indexOf('\n');
     return nl < 0 ? m : m.substring(0, nl);
+  }
+
+  private static int indexOf(byte[] bytes, byte b) {
+    for (int i = 0; i < bytes.length; i++) {
+      if (bytes[i] == b) return i;
+    }
+    return -1;
+  }
+
+  private static String crc32c(byte[] bytes, int offset, int length) {
+    CRC32C crc = new CRC32C();
+    crc.update(bytes, offset, length);
+    return HexFormat.of().toHexDigits((int) crc.getValue());
   }
 
   private static String sha256(String text) {

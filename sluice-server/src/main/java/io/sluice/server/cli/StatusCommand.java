@@ -48,7 +48,10 @@ public final class StatusCommand extends ClientCommand {
           + (applied >= revision ? " (a later revision applied since)" : " (not applied; revision " + applied + " serves)"));
       System.out.println("  " + failed.path("message").asText());
     }
-    System.out.println("fleet:            " + Nodes.convergence(client.get("/api/v1/nodes")));
+    JsonNode nodes = client.get("/api/v1/nodes");
+    System.out.println("fleet:            " + Nodes.convergence(nodes));
+    String canary = Nodes.canary(nodes);
+    if (canary != null) System.out.println("canary:           " + canary);
     return 0;
   }
 

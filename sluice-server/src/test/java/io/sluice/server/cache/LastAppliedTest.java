@@ -111,18 +111,57 @@ class LastAppliedTest {
     bytes[at] = (byte) (bytes[at] ^ 0x01); // 's' becomes 'r': still JSON, not the content that was summed
     Files.write(cache.file(), bytes);
     assertThatThrownBy(cache::read).isInstanceOf(LastApplied.Unusable.class)
-        .hasMessageStartingWith(cache.file() + " fails its checksum (the content's SHA-256 is ")
+        .hasMessageStartingWith(cache.file() + " fails its checksum (the content's CRC-32C is ")
         .hasMessageEndingWith("): it was damaged or edited");
+  }
+
+  @Test
+  void aTornFileIsRefusedNamingItsLength(@TempDir Path dir) throws Exception {
+    LastApplied cache = new LastApplied(dir, STORE);
+    cache.write(4, objects());
+    byte[] bytes = Files.readAllBytes(cache.file());
+    int header = new String(bytes, StandardCharsets.UTF_8).indexOf('\n') + 1;
+    int content = bytes.length - header;
+    Files.write(cache.file(), java.util.Arrays.copyOf(bytes, header + content / 2)); // a torn write
+    assertThatThrownBy(cache::read).isInstanceOf(LastApplied.Unusable.class)
+        .hasMessage(cache.file() + " is torn: its content has " + content / 2 + " bytes, its header says " + content);
   }
 
   @Test
   void aFileThatIsNotJsonIsRefused(@TempDir Path dir) throws Exception {
     LastApplied cache = new LastApplied(dir, STORE);
-    cache.write(4, objects());
-    byte[] bytes = Files.readAllBytes(cache.file());
-    Files.write(cache.file(), java.util.Arrays.copyOf(bytes, bytes.length / 2)); // a torn write
+    Files.writeString(cache.file(), "{\"format\": 2, \"crc32c\n");
     assertThatThrownBy(cache::read).isInstanceOf(LastApplied.Unusable.class)
         .hasMessageStartingWith(cache.file() + " is not JSON: ");
+  }
+
+  @Test
+  void theFileIsAHeaderLineAndTheContentWithItsLengthAndCrc32c(@TempDir Path dir) throws Exception {
+    LastApplied cache = new LastApplied(dir, STORE);
+    cache.write(4, objects());
+    byte[] bytes = Files.readAllBytes(cache.file());
+    String text = new String(bytes, StandardCharsets.UTF_8);
+    int newline = text.indexOf('\n');
+    byte[] content = java.util.Arrays.copyOfRange(bytes, newline + 1, bytes.length);
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(content);
+    assertThat(text.substring(0, newline)).isEqualTo("{\"format\":2,\"crc32c\":\"" + java.util.HexFormat.of().toHexDigits((int) crc.getValue())
+        + "\",\"bytes\":" + content.length + "}");
+    assertThat(new String(content, StandardCharsets.UTF_8)).startsWith("{\"revision\":4,\"writtenAt\":\"");
+  }
+
+  @Test
+  void aCacheThePreviousVersionWroteIsStillRead(@TempDir Path dir) throws Exception {
+    LastApplied cache = new LastApplied(dir, STORE);
+    String content = "{\"revision\":2,\"writtenAt\":\"2026-01-01T00:00:00Z\",\"store\":\"" + STORE + "\",\"objects\":["
+        + ObjectCodec.toJson(objects().get(0)) + "]}";
+    String sum = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+        .digest(content.getBytes(StandardCharsets.UTF_8)));
+    Files.writeString(cache.file(), new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("format", 1)
+        .put("sha256", sum).put("content", content).toString());
+    LastApplied.Cached read = cache.read();
+    assertThat(read.revision()).isEqualTo(2);
+    assertThat(read.objects()).extracting(ObjectCodec::toJson).containsExactly(ObjectCodec.toJson(objects().get(0)));
   }
 
   @Test
