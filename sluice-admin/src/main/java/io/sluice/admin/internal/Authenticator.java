@@ -16,7 +16,7 @@ public final class Authenticator {
   private final List<Known> known;
 
   public Authenticator(List<AdminToken> tokens) {
-    this.known = tokens.stream().map(t -> new Known(t.digest(), new Principal(t.name(), t.role()))).toList();
+    this.known = tokens.stream().map(t -> new Known(t.digest(), new Principal(t.name(), t.roles()))).toList();
   }
 
   public boolean open() {
