@@ -135,6 +135,8 @@ final class ServeCommand implements Callable<Integer> {
 
   @Mixin StoreFlags storeFlags = new StoreFlags();
   @Mixin FleetFlags fleetFlags = new FleetFlags();
+  @Mixin ChangeReviewFlags changeReviewFlags = new ChangeReviewFlags();
+  private io.sluice.admin.ChangeReview changeReview = io.sluice.admin.ChangeReview.OFF;
   private Role role = Role.ALL;
   private Map<String, String> nodeLabels = Map.of();
   /** The etcd store {@code --store} names, or null for the embedded one. */
@@ -229,6 +231,9 @@ final class ServeCommand implements Callable<Integer> {
         return 1;
       }
     }
+    io.sluice.admin.ChangeReview review = changeReviewFlags.settings(tokens);
+    if (review == null) return Main.USAGE;
+    changeReview = review;
     if (tokens.isEmpty() && (admin.getAddress() == null || !admin.getAddress().isLoopbackAddress())) {
       System.err.println("sluice serve: --admin-address " + adminAddress + " is not a loopback address; the admin API"
           + " is served there only with --admin-tokens FILE (anyone who can connect could change the configuration)");
@@ -367,6 +372,7 @@ final class ServeCommand implements Callable<Integer> {
       if (canary != null) admin.canary(canary);
       if (!role.takesWrites()) admin.refuseWrites(new WriteRefusal(membership, node));
       if (configDir != null) admin.configDir(configDir.toString());
+      admin.changeReview(changeReview);
       adminServer = this.adminServer = admin
           .address(adminSocket)
           .store(store)
