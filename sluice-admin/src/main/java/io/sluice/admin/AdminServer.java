@@ -104,7 +104,7 @@ public final class AdminServer implements AutoCloseable {
     RouteTester tester = Objects.requireNonNull(b.routeTester, "routeTester: AdminServer.builder().routeTester(...) is required");
     Supplier<?> stats = Objects.requireNonNull(b.stats, "stats: AdminServer.builder().stats(...) is required");
     this.routes = AdminApi.routes(store, status, tester, stats, b.clock, b.endpoints, b.configDir, b.nodes, b.writeRefusal, b.canary,
-        b.changeReview, b.events);
+        b.changeReview, b.events, b.deliveries);
     this.authenticator = new Authenticator(tokens);
     this.guard = new BrowserGuard(b.access, !address.isUnresolved() && address.getAddress().isLoopbackAddress());
   }
@@ -232,6 +232,7 @@ public final class AdminServer implements AutoCloseable {
     private @Nullable CanaryControl canary;
     private ChangeReview changeReview = ChangeReview.OFF;
     private AdminEvents events = AdminEvents.NONE;
+    private java.util.function.Function<Boolean, List<WebhookDelivery>> deliveries = failedOnly -> List.of();
 
     private Builder() {}
 
@@ -257,6 +258,15 @@ public final class AdminServer implements AutoCloseable {
     /** The change workflow's settings (README "Review changes"). Default: {@link ChangeReview#OFF}. */
     public Builder changeReview(ChangeReview changeReview) {
       this.changeReview = Objects.requireNonNull(changeReview, "changeReview");
+      return this;
+    }
+
+    /**
+     * What {@code GET /api/v1/webhooks/deliveries} lists: the recent webhook deliveries, oldest first,
+     * or only the dead letters when given true. Default: none.
+     */
+    public Builder webhookDeliveries(java.util.function.Function<Boolean, List<WebhookDelivery>> deliveries) {
+      this.deliveries = Objects.requireNonNull(deliveries, "deliveries");
       return this;
     }
 

@@ -151,6 +151,8 @@ final class ServeCommand implements Callable<Integer> {
   // API, config directory, store sync, gateway (drains), store, then the demo's temporary data directory.
   private @Nullable NodeReporter reporter;
   private @Nullable AdminServer adminServer;
+  private io.sluice.server.webhook.@Nullable WebhookNotifier webhooks;
+  private io.sluice.server.webhook.@Nullable NodeEventWatcher nodeEvents;
   private @Nullable ConfigDirectorySource source;
   private @Nullable StoreFollower sync;
   private io.sluice.server.cache.@Nullable StoreOpener opener;
@@ -348,12 +350,13 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     String node = nodeId != null ? nodeId : hostName();
+    io.sluice.server.webhook.WebhookNotifier hooks = webhooks = Webhooks.notifier(store, node);
     String version = Main.version();
     Membership membership = etcd != null ? EtcdMembership.open(etcd, EtcdMembership.DEFAULT_TTL) : Membership.local();
     io.sluice.server.canary.CanaryService canary = null;
     if (etcd != null) {
       // The config canary: its controller runs on the fleet's leader, its followers on the nodes that serve traffic.
-      Canaries canaries = this.canaries = EtcdCanaries.open(etcd);
+      Canaries canaries = this.canaries = new io.sluice.server.webhook.NotifyingCanaries(EtcdCanaries.open(etcd), hooks);
       CanaryController controller = new CanaryController(canaries, store, membership, java.time.Clock.systemUTC());
       this.election = FleetElection.start(etcd, node);
       sync.leader(this.election::leader);
@@ -373,6 +376,7 @@ final class ServeCommand implements Callable<Integer> {
       if (!role.takesWrites()) admin.refuseWrites(new WriteRefusal(membership, node));
       if (configDir != null) admin.configDir(configDir.toString());
       admin.changeReview(changeReview);
+      admin.events(hooks).webhookDeliveries(hooks::deliveries);
       adminServer = this.adminServer = admin
           .address(adminSocket)
           .store(store)
@@ -385,6 +389,7 @@ final class ServeCommand implements Callable<Integer> {
           .endpoint("/metrics", new PrometheusEndpoint(gateway.metrics()))
           .build();
       adminServer.start();
+      nodeEvents = Webhooks.watch(hooks, node, sync, new PrometheusEndpoint(gateway.metrics())::text);
     } catch (IOException | RuntimeException e) {
       membership.close();
       System.err.println("sluice serve: cannot serve the admin API on --admin-address " + adminAddress + ": " + e.getMessage());
@@ -510,6 +515,10 @@ final class ServeCommand implements Callable<Integer> {
     reporter = null;
     stop(adminServer);
     adminServer = null;
+    stop(nodeEvents);
+    nodeEvents = null;
+    stop(webhooks);
+    webhooks = null;
     stop(source);
     source = null;
     stop(canaryFollower);

@@ -102,7 +102,7 @@ public final class AdminApi {
   public static RouteTable routes(ConfigStore store, Supplier<NodeStatus> nodeStatus, RouteTester routeTester,
       Supplier<?> stats, Clock clock, Map<String, AdminEndpoint> endpoints, @Nullable String configDir) {
     return routes(store, nodeStatus, routeTester, stats, clock, endpoints, configDir, null, null, null,
-        io.sluice.admin.ChangeReview.OFF, io.sluice.admin.AdminEvents.NONE);
+        io.sluice.admin.ChangeReview.OFF, io.sluice.admin.AdminEvents.NONE, failedOnly -> List.of());
   }
 
   /**
@@ -112,12 +112,14 @@ public final class AdminApi {
    * @param writeRefusal on a node that takes no writes (a data-plane node), why, with where writes go: every
    *     request that would write answers 403 with it (reason {@code read_only_node}); null: writes are served
    * @param canary the fleet's config canary; null: no fleet, canary requests are refused
-   * @param review the change workflow's settings; {@code events} hears its state changes
+   * @param review the change workflow's settings; {@code events} hears its state changes and rollbacks
+   * @param deliveries the recent webhook deliveries ({@code true}: only the dead letters)
    */
   public static RouteTable routes(ConfigStore store, Supplier<NodeStatus> nodeStatus, RouteTester routeTester,
       Supplier<?> stats, Clock clock, Map<String, AdminEndpoint> endpoints, @Nullable String configDir,
       @Nullable Supplier<List<NodeRecord>> nodes, @Nullable Supplier<String> writeRefusal, io.sluice.admin.@Nullable CanaryControl canary,
-      io.sluice.admin.ChangeReview review, io.sluice.admin.AdminEvents events) {
+      io.sluice.admin.ChangeReview review, io.sluice.admin.AdminEvents events,
+      Function<Boolean, List<io.sluice.admin.WebhookDelivery>> deliveries) {
     AdminApi api = new AdminApi(store, nodeStatus, routeTester, stats, clock, configDir, new CanaryApi(canary),
         new ChangeRequestsApi(store, review, clock, events));
     Fleet fleet = new Fleet(store, nodes != null ? nodes : () -> List.of(api.self()), clock);
@@ -146,6 +148,7 @@ public final class AdminApi {
     endpoints.forEach((path, endpoint) -> b.add(route(HttpMethod.GET, path, null, VIEWER,
         r -> new ApiResponse(HttpResponseStatus.OK, endpoint.contentType(), Wire.utf8(endpoint.get())))));
     api.changes.register(b);
+    b.add(DeliveriesApi.route(deliveries));
     RouteTable table = api.canary.guardingWrites(api.changes.guardingWrites(b.build()));
     return writeRefusal == null ? table : Fleet.refusingWrites(table, writeRefusal);
   }
@@ -452,6 +455,7 @@ public final class AdminApi {
     }
     ChangeSet changes = b.build();
     Applied a = dryRun ? store.dryRun(changes) : store.apply(changes);
+    if (!dryRun) this.changes.rolledBack(r.principal().name(), ref.toString(), to, a.revision());
     return Wire.render(r, HttpResponseStatus.OK, changes(a, dryRun, r.principal()));
   }
 
@@ -488,6 +492,7 @@ public final class AdminApi {
     if (count == 0) return Wire.render(r, HttpResponseStatus.OK, changes(new Applied(now.revision(), List.of()), dryRun, r.principal()));
     ChangeSet changes = b.build();
     Applied a = dryRun ? store.dryRun(changes) : store.apply(changes);
+    if (!dryRun) this.changes.rolledBack(r.principal().name(), "", to, a.revision());
     return Wire.render(r, HttpResponseStatus.OK, changes(a, dryRun, r.principal()));
   }
 

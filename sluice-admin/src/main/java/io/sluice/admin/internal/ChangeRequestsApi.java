@@ -269,6 +269,16 @@ final class ChangeRequestsApi {
     return Wire.render(r, HttpResponseStatus.OK, full(published, r.principal()));
   }
 
+  /** Tells {@code events} of a rollback that wrote {@code revision} ({@code object} empty: the whole configuration). */
+  void rolledBack(String by, String object, long to, long revision) {
+    Map<String, Object> data = new LinkedHashMap<>();
+    if (!object.isEmpty()) data.put("object", object);
+    data.put("to", to);
+    data.put("revision", revision);
+    data.put("by", by);
+    events.emit("rollback", data);
+  }
+
   // ---- the audit trail
 
   /** The revision message of a published change: the change, who proposed, approved and published it. */
