@@ -106,7 +106,8 @@ public final class AdminServer implements AutoCloseable {
     Supplier<NodeStatus> status = Objects.requireNonNull(b.nodeStatus, "nodeStatus: AdminServer.builder().nodeStatus(...) is required");
     RouteTester tester = Objects.requireNonNull(b.routeTester, "routeTester: AdminServer.builder().routeTester(...) is required");
     Supplier<?> stats = Objects.requireNonNull(b.stats, "stats: AdminServer.builder().stats(...) is required");
-    this.routes = AdminApi.routes(store, status, tester, stats, b.clock, b.endpoints, b.configDir, b.nodes, b.writeRefusal, b.canary);
+    this.routes = AdminApi.routes(store, status, tester, stats, b.clock, b.endpoints, b.configDir, b.nodes, b.writeRefusal, b.canary,
+        b.changeReview, b.events, b.deliveries);
     boolean loopback = !address.isUnresolved() && address.getAddress().isLoopbackAddress();
     ConsoleSessions sessions = new ConsoleSessions(b.clock);
     this.authenticator = new Authenticator(tokens, sessions::authenticate);
@@ -236,6 +237,9 @@ public final class AdminServer implements AutoCloseable {
     private @Nullable Supplier<List<NodeRecord>> nodes;
     private @Nullable Supplier<String> writeRefusal;
     private @Nullable CanaryControl canary;
+    private ChangeReview changeReview = ChangeReview.OFF;
+    private AdminEvents events = AdminEvents.NONE;
+    private java.util.function.Function<Boolean, List<WebhookDelivery>> deliveries = failedOnly -> List.of();
 
     private Builder() {}
 
@@ -255,6 +259,27 @@ public final class AdminServer implements AutoCloseable {
      */
     public Builder canary(CanaryControl canary) {
       this.canary = Objects.requireNonNull(canary, "canary");
+      return this;
+    }
+
+    /** The change workflow's settings (README "Review changes"). Default: {@link ChangeReview#OFF}. */
+    public Builder changeReview(ChangeReview changeReview) {
+      this.changeReview = Objects.requireNonNull(changeReview, "changeReview");
+      return this;
+    }
+
+    /**
+     * What {@code GET /api/v1/webhooks/deliveries} lists: the recent webhook deliveries, oldest first,
+     * or only the dead letters when given true. Default: none.
+     */
+    public Builder webhookDeliveries(java.util.function.Function<Boolean, List<WebhookDelivery>> deliveries) {
+      this.deliveries = Objects.requireNonNull(deliveries, "deliveries");
+      return this;
+    }
+
+    /** Where the change workflow's events go (webhooks). Default: {@link AdminEvents#NONE}. */
+    public Builder events(AdminEvents events) {
+      this.events = Objects.requireNonNull(events, "events");
       return this;
     }
 

@@ -27,11 +27,15 @@ import java.util.TreeSet;
  * <pre>{@code
  * tokens:
  *   - name: ci-bot
- *     role: editor                 # editor: everything; viewer: GET, dry-run apply, route-test
+ *     role: editor                 # viewer, editor, reviewer or admin (docs/security.md "Roles")
  *     token: "s3cr3t-value"        # or  sha256: "<hex of the token's SHA-256>"
+ *   - name: alice
+ *     roles: [editor, reviewer]    # several roles: a list under roles instead of role
+ *     sha256: "..."
  * }</pre>
  *
- * <p>Strict: unknown fields, a missing or unknown role, both or neither of {@code token} and
+ * <p>Strict: unknown fields, a missing or unknown role, both or neither of {@code role} and
+ * {@code roles}, an empty roles list, both or neither of {@code token} and
  * {@code sha256}, a non-string value, duplicate names and duplicate tokens are errors, every one
  * reported, each naming the file, the entry ({@code tokens[1] (ci-bot)}) and the field.
  */
@@ -40,7 +44,7 @@ public final class AdminTokens {
       .enable(YAMLParser.Feature.PARSE_BOOLEAN_LIKE_WORDS_AS_STRINGS)
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .build());
-  private static final Set<String> ENTRY_FIELDS = new TreeSet<>(List.of("name", "role", "token", "sha256"));
+  private static final Set<String> ENTRY_FIELDS = new TreeSet<>(List.of("name", "role", "roles", "token", "sha256"));
 
   private AdminTokens() {}
 
@@ -100,6 +104,10 @@ public final class AdminTokens {
         if (!ENTRY_FIELDS.contains(e.getKey())) {
           errors.add(new ConfigError(source, entry, e.getKey(),
               "unknown field '" + e.getKey() + "' (known fields: " + String.join(", ", ENTRY_FIELDS) + ")"));
+        } else if (e.getKey().equals("roles")) {
+          if (!e.getValue().isArray() || e.getValue().isEmpty()) {
+            errors.add(new ConfigError(source, entry, "roles", "expected a list of one or more of " + AdminToken.Role.names()));
+          }
         } else if (!e.getValue().isTextual()) {
           errors.add(new ConfigError(source, entry, e.getKey(), "expected a string (in quotes), got " + e.getValue().getNodeType().name().toLowerCase(java.util.Locale.ROOT)));
         }
@@ -108,12 +116,15 @@ public final class AdminTokens {
       if (name == null || name.isEmpty()) {
         errors.add(new ConfigError(source, entry, "name", "missing; every token needs a name, recorded as the author of its changes"));
       }
-      AdminToken.Role role = null;
-      if (!n.has("role")) {
-        errors.add(new ConfigError(source, entry, "role", "missing; expected editor or viewer"));
+      java.util.EnumSet<AdminToken.Role> roles = java.util.EnumSet.noneOf(AdminToken.Role.class);
+      if (n.has("role") == n.has("roles")) {
+        errors.add(new ConfigError(source, entry, "role", n.has("role")
+            ? "give either role or roles, not both"
+            : "missing; expected role (one of " + AdminToken.Role.names() + ") or roles (a list of them)"));
+      } else if (n.has("role")) {
+        role(n.path("role"), source, entry, "role", roles, errors);
       } else {
-        role = AdminToken.Role.fromName(n.path("role").asText());
-        if (role == null) errors.add(new ConfigError(source, entry, "role", "expected editor or viewer, got '" + n.path("role").asText() + "'"));
+        for (int j = 0; j < n.path("roles").size(); j++) role(n.path("roles").get(j), source, entry, "roles[" + j + "]", roles, errors);
       }
       boolean hasToken = n.has("token");
       boolean hasDigest = n.has("sha256");
@@ -127,11 +138,10 @@ public final class AdminTokens {
       AdminToken token;
       // both were checked above: an entry without them has errors and was skipped
       Objects.requireNonNull(name);
-      Objects.requireNonNull(role);
       try {
         token = hasToken
-            ? AdminToken.ofSecret(name, role, n.path("token").asText())
-            : new AdminToken(name, role, n.path("sha256").asText());
+            ? AdminToken.ofSecret(name, roles, n.path("token").asText())
+            : new AdminToken(name, roles, n.path("sha256").asText());
       } catch (IllegalArgumentException e) {
         String message = String.valueOf(e.getMessage());
         errors.add(new ConfigError(source, entry, hasDigest && message.startsWith("invalid sha256") ? "sha256" : "name", message));
@@ -152,5 +162,17 @@ public final class AdminTokens {
     }
     if (!errors.isEmpty()) throw new ConfigException(errors);
     return List.copyOf(tokens);
+  }
+
+  /** Adds the role {@code value} names to {@code roles}, or an error naming {@code field}. */
+  private static void role(JsonNode value, String source, String entry, String field, java.util.Set<AdminToken.Role> roles,
+      List<ConfigError> errors) {
+    AdminToken.Role role = value.isTextual() ? AdminToken.Role.fromName(value.asText()) : null;
+    if (role == null) {
+      errors.add(new ConfigError(source, entry, field, "expected " + AdminToken.Role.names() + ", got '"
+          + (value.isTextual() ? value.asText() : value.toString()) + "'"));
+    } else if (!roles.add(role)) {
+      errors.add(new ConfigError(source, entry, field, "'" + role.displayName() + "' is listed twice"));
+    }
   }
 }

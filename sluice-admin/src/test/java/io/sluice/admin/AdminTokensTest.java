@@ -40,7 +40,7 @@ class AdminTokensTest {
     Path file = Files.writeString(dir.resolve("tokens.yaml"), """
         tokens:
           - name: a
-            role: admin
+            role: root
             token: x
           - name: b
             role: viewer
@@ -65,13 +65,13 @@ class AdminTokensTest {
     String f = file.toString();
     assertThatThrownBy(() -> AdminTokens.load(file))
         .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
-            new ConfigError(f, "tokens[0] (a)", "role", "expected editor or viewer, got 'admin'"),
+            new ConfigError(f, "tokens[0] (a)", "role", "expected viewer, editor, reviewer, admin, got 'root'"),
             new ConfigError(f, "tokens[1] (b)", "token", "missing; expected token (the secret) or sha256 (its SHA-256 in hex)"),
             new ConfigError(f, "tokens[2] (c)", "sha256", "give either token or sha256, not both"),
             new ConfigError(f, "tokens[3] (d)", "sha256", "invalid sha256 of token 'd': expected 64 hex digits, got 3 characters"),
             new ConfigError(f, "tokens[5] (e)", "token", "the same token as tokens[4] (a): a token must name one author"),
             new ConfigError(f, "tokens[6] (f)", "token", "expected a string (in quotes), got number"),
-            new ConfigError(f, "tokens[6] (f)", "extra", "unknown field 'extra' (known fields: name, role, sha256, token)")));
+            new ConfigError(f, "tokens[6] (f)", "extra", "unknown field 'extra' (known fields: name, role, roles, sha256, token)")));
   }
 
   @Test
@@ -97,5 +97,42 @@ class AdminTokensTest {
     assertThatThrownBy(() -> AdminTokens.load(other)).isInstanceOf(ConfigException.class)
         .hasMessage(other + ": ?: users: unknown field 'users' (known fields: tokens)");
     assertThatThrownBy(() -> AdminTokens.load(dir.resolve("missing.yaml"))).isInstanceOf(NoSuchFileException.class);
+  }
+
+  @Test
+  void aTokenCarriesSeveralRolesListedUnderRoles() throws Exception {
+    Path file = Files.writeString(dir.resolve("roles.yaml"), """
+        tokens:
+          - {name: alice, roles: [editor, reviewer], token: a-secret}
+          - {name: root, role: admin, token: r-secret}
+        """);
+    List<AdminToken> tokens = AdminTokens.load(file);
+    assertThat(tokens.get(0).roles()).containsExactly(AdminToken.Role.EDITOR, AdminToken.Role.REVIEWER);
+    assertThat(tokens.get(0).toString()).isEqualTo("AdminToken[alice, editor+reviewer]");
+    assertThat(tokens.get(0).allows(AdminToken.Role.REVIEWER)).isTrue();
+    assertThat(tokens.get(0).allows(AdminToken.Role.ADMIN)).isFalse();
+    assertThat(tokens.get(1).roles()).containsExactly(AdminToken.Role.ADMIN);
+    assertThat(tokens.get(1).allows(AdminToken.Role.REVIEWER)).isTrue();
+    assertThat(tokens.get(1).allows(AdminToken.Role.EDITOR)).isTrue();
+  }
+
+  @Test
+  void badRoleListsAreRefusedNamingTheField() throws Exception {
+    Path file = Files.writeString(dir.resolve("bad-roles.yaml"), """
+        tokens:
+          - {name: a, roles: [], token: one}
+          - {name: b, roles: [editor, owner], token: two}
+          - {name: c, role: viewer, roles: [editor], token: three}
+          - {name: d, roles: [editor, editor], token: four}
+          - {name: e, token: five}
+        """);
+    String f = file.toString();
+    assertThatThrownBy(() -> AdminTokens.load(file))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+            new ConfigError(f, "tokens[0] (a)", "roles", "expected a list of one or more of viewer, editor, reviewer, admin"),
+            new ConfigError(f, "tokens[1] (b)", "roles[1]", "expected viewer, editor, reviewer, admin, got 'owner'"),
+            new ConfigError(f, "tokens[2] (c)", "role", "give either role or roles, not both"),
+            new ConfigError(f, "tokens[3] (d)", "roles[1]", "'editor' is listed twice"),
+            new ConfigError(f, "tokens[4] (e)", "role", "missing; expected role (one of viewer, editor, reviewer, admin) or roles (a list of them)")));
   }
 }

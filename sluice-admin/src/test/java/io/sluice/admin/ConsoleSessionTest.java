@@ -75,7 +75,8 @@ class ConsoleSessionTest {
     assertThat(m.group(1)).doesNotContain(EDITOR_SECRET);
     JsonNode body = r.json();
     assertThat(body.get("name").asText()).isEqualTo("alice");
-    assertThat(body.get("role").asText()).isEqualTo("editor");
+    assertThat(body.get("roles").toString()).isEqualTo("[\"editor\"]");
+    assertThat(body.get("write").asBoolean()).isTrue();
     assertThat(body.get("login").asBoolean()).isTrue();
     assertThat(body.get("csrf").asText()).matches("[A-Za-z0-9_-]{43}").isNotEqualTo(m.group(1));
     assertThat(r.header("Content-Security-Policy")).isEqualTo(CSP);
@@ -124,7 +125,8 @@ class ConsoleSessionTest {
     assertThat(status.json().get("nodeId").asText()).isEqualTo("node-1");
     AdminFixture.Res who = admin.get("/console/session", "Cookie", s.cookie());
     assertThat(who.json().get("name").asText()).isEqualTo("victor");
-    assertThat(who.json().get("role").asText()).isEqualTo("viewer");
+    assertThat(who.json().get("roles").toString()).isEqualTo("[\"viewer\"]");
+    assertThat(who.json().get("write").asBoolean()).isFalse();
     assertThat(who.json().get("csrf").asText()).isEqualTo(s.csrf());
   }
 

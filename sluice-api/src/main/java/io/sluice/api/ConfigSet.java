@@ -400,7 +400,7 @@ public final class ConfigSet {
       case ROUTE -> List.of(((RouteSpec) o.spec()).filters());
       case PIPELINE -> List.of(((PipelineSpec) o.spec()).filters());
       case GLOBAL_FILTER -> List.of(((GlobalFilterSpec) o.spec()).before(), ((GlobalFilterSpec) o.spec()).after());
-      case SECRET, UPSTREAM, CONSUMER, LISTENER -> List.of();
+      case SECRET, UPSTREAM, CONSUMER, LISTENER, WEBHOOK -> List.of();
     };
     for (List<FilterSpec> list : lists) {
       for (FilterSpec f : list) {

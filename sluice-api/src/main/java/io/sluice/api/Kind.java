@@ -14,7 +14,8 @@ import io.sluice.api.upstream.UpstreamSpec;
  * <p>The declaration order is the dependency order in which a change set is applied (DESIGN §2): an
  * object only refers to kinds declared before it, so no request ever sees a route whose upstream is
  * not there yet. Filter configs may name Consumers, routes name Pipelines, and GlobalFilters name
- * Listeners, hence Consumer and Pipeline before Route, and GlobalFilter last. Listeners name Secrets
+ * Listeners, hence Consumer and Pipeline before Route, and GlobalFilter after them; a Webhook names a
+ * Secret and nothing names it. Listeners name Secrets
  * (their certificates), which name nothing, hence Secret first. (A Route names the
  * Listeners it is served on, but a Listener serves nothing until a route is there, so a Route may
  * come first.)
@@ -26,7 +27,8 @@ public enum Kind {
   PIPELINE("Pipeline", PipelineSpec.class),
   ROUTE("Route", RouteSpec.class),
   LISTENER("Listener", ListenerSpec.class),
-  GLOBAL_FILTER("GlobalFilter", GlobalFilterSpec.class);
+  GLOBAL_FILTER("GlobalFilter", GlobalFilterSpec.class),
+  WEBHOOK("Webhook", io.sluice.api.webhook.WebhookSpec.class);
 
   private final String displayName;
   private final Class<? extends Spec> specClass;

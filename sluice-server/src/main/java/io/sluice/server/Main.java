@@ -49,7 +49,7 @@ public final class Main {
    * ({@link #commandLine}); help, completion and usage errors get them all.
    */
   static final List<String> COMMANDS = List.of("serve", "validate", "apply", "get", "describe", "delete", "diff",
-      "history", "revisions", "rollback", "canary", "status", "route-test", "top", "api-resources", "explain", "completion",
+      "history", "revisions", "rollback", "propose", "changes", "change", "approve", "reject", "rebase", "publish", "canary", "status", "route-test", "top", "api-resources", "explain", "completion",
       "__complete", "help");
 
   /**
@@ -68,6 +68,13 @@ public final class Main {
       case "history" -> new HistoryCommand();
       case "revisions" -> new RevisionsCommand();
       case "rollback" -> new RollbackCommand();
+      case "propose" -> new io.sluice.server.cli.ProposeCommand();
+      case "changes" -> new io.sluice.server.cli.ChangesCommand();
+      case "change" -> new io.sluice.server.cli.ChangeCommand();
+      case "approve" -> new io.sluice.server.cli.ApproveCommand();
+      case "reject" -> new io.sluice.server.cli.RejectCommand();
+      case "rebase" -> new io.sluice.server.cli.RebaseCommand();
+      case "publish" -> new io.sluice.server.cli.PublishCommand();
       case "canary" -> new CanaryCommand();
       case "status" -> new StatusCommand();
       case "route-test" -> new RouteTestCommand();

@@ -135,6 +135,8 @@ final class ServeCommand implements Callable<Integer> {
 
   @Mixin StoreFlags storeFlags = new StoreFlags();
   @Mixin FleetFlags fleetFlags = new FleetFlags();
+  @Mixin ChangeReviewFlags changeReviewFlags = new ChangeReviewFlags();
+  private io.sluice.admin.ChangeReview changeReview = io.sluice.admin.ChangeReview.OFF;
   private Role role = Role.ALL;
   private Map<String, String> nodeLabels = Map.of();
   /** The etcd store {@code --store} names, or null for the embedded one. */
@@ -149,6 +151,8 @@ final class ServeCommand implements Callable<Integer> {
   // API, config directory, store sync, gateway (drains), store, then the demo's temporary data directory.
   private @Nullable NodeReporter reporter;
   private @Nullable AdminServer adminServer;
+  private io.sluice.server.webhook.@Nullable WebhookNotifier webhooks;
+  private io.sluice.server.webhook.@Nullable NodeEventWatcher nodeEvents;
   private @Nullable ConfigDirectorySource source;
   private @Nullable StoreFollower sync;
   private io.sluice.server.cache.@Nullable StoreOpener opener;
@@ -228,6 +232,9 @@ final class ServeCommand implements Callable<Integer> {
         return 1;
       }
     }
+    io.sluice.admin.ChangeReview review = changeReviewFlags.settings(tokens);
+    if (review == null) return Main.USAGE;
+    changeReview = review;
     if (tokens.isEmpty() && (admin.getAddress() == null || !admin.getAddress().isLoopbackAddress())) {
       System.err.println("sluice serve: --admin-address " + adminAddress + " is not a loopback address; the admin API"
           + " is served there only with --admin-tokens FILE (anyone who can connect could change the configuration)");
@@ -345,12 +352,14 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     String node = nodeId != null ? nodeId : hostName();
+    io.sluice.server.webhook.WebhookNotifier hooks = webhooks = Webhooks.notifier(store, node);
     String version = Main.version();
     Membership membership = etcd != null ? EtcdMembership.open(etcd, EtcdMembership.DEFAULT_TTL) : Membership.local();
     io.sluice.server.canary.CanaryService canary = null;
     if (etcd != null) {
       // The config canary: its controller runs on the fleet's leader, its followers on the nodes that serve traffic.
-      Canaries canaries = java.util.Objects.requireNonNull(fleetCanaries, "opened above for a store on etcd");
+      Canaries canaries = new io.sluice.server.webhook.NotifyingCanaries(
+          java.util.Objects.requireNonNull(fleetCanaries, "opened above for a store on etcd"), hooks);
       CanaryController controller = new CanaryController(canaries, store, membership, java.time.Clock.systemUTC());
       io.sluice.store.LeaderElection controllerElection = null;
       if (role.takesWrites()) {
@@ -368,6 +377,8 @@ final class ServeCommand implements Callable<Integer> {
       if (canary != null) admin.canary(canary);
       if (!role.takesWrites()) admin.refuseWrites(new WriteRefusal(membership, node));
       if (configDir != null) admin.configDir(configDir.toString());
+      admin.changeReview(changeReview);
+      admin.events(hooks).webhookDeliveries(hooks::deliveries);
       adminServer = this.adminServer = admin
           .address(adminSocket)
           .store(store)
@@ -380,6 +391,7 @@ final class ServeCommand implements Callable<Integer> {
           .endpoint("/metrics", new PrometheusEndpoint(gateway.metrics()))
           .build();
       adminServer.start();
+      nodeEvents = Webhooks.watch(hooks, node, sync, new PrometheusEndpoint(gateway.metrics())::text);
     } catch (IOException | RuntimeException e) {
       membership.close();
       System.err.println("sluice serve: cannot serve the admin API on --admin-address " + adminAddress + ": " + e.getMessage());
@@ -505,6 +517,10 @@ final class ServeCommand implements Callable<Integer> {
     reporter = null;
     stop(adminServer);
     adminServer = null;
+    stop(nodeEvents);
+    nodeEvents = null;
+    stop(webhooks);
+    webhooks = null;
     stop(source);
     source = null;
     stop(canaryFollower);

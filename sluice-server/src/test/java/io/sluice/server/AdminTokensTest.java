@@ -77,7 +77,7 @@ class AdminTokensTest {
     Path tokens = ControlPlane.write(dir, "tokens.yaml", """
         tokens:
           - name: ci-bot
-            role: admin
+            role: root
             token: "x"
         """);
 
@@ -86,7 +86,7 @@ class AdminTokensTest {
 
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.stderrLines()).containsExactly(
-        tokens + ": tokens[0] (ci-bot): role: expected editor or viewer, got 'admin'",
+        tokens + ": tokens[0] (ci-bot): role: expected viewer, editor, reviewer, admin, got 'root'",
         "sluice serve: --admin-tokens " + tokens + " has 1 error(s); not starting");
   }
 }

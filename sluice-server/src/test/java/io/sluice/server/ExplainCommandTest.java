@@ -101,7 +101,7 @@ class ExplainCommandTest {
     ServerProcess.Result r = ServerProcess.run("explain", "widget.spec");
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.stderrLines()).containsExactly("error: unknown kind 'widget'; expected one of: secret, upstream, consumer,"
-        + " pipeline, route, listener, globalfilter, or filter.KIND (sluice explain filter lists them)");
+        + " pipeline, route, listener, globalfilter, webhook, or filter.KIND (sluice explain filter lists them)");
 
     ServerProcess.Result filter = ServerProcess.run("explain", "filter.key-oath");
     assertThat(filter.exitCode()).isEqualTo(2);

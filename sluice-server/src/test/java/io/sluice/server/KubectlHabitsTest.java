@@ -156,7 +156,8 @@ class KubectlHabitsTest {
         "pipelines       pipeline       Pipeline       sluice.io/v1   /api/v1/pipelines",
         "routes          route          Route          sluice.io/v1   /api/v1/routes",
         "secrets         secret         Secret         sluice.io/v1   /api/v1/secrets",
-        "upstreams       upstream       Upstream       sluice.io/v1   /api/v1/upstreams");
+        "upstreams       upstream       Upstream       sluice.io/v1   /api/v1/upstreams",
+        "webhooks        webhook        Webhook        sluice.io/v1   /api/v1/webhooks");
     assertThat(cp.sluice("kinds").stdout()).isEqualTo(r.stdout());
   }
 
@@ -174,7 +175,10 @@ class KubectlHabitsTest {
     assertThat(fish.exitCode()).isZero();
     assertThat(fish.stdoutLines()).contains(
         "complete -c sluice -n __fish_use_subcommand -a 'revisions' -d 'Show the revision log: each revision\\'s time, author, objects and message, oldest first.'",
-        "complete -c sluice -n '__fish_seen_subcommand_from get' -a 'secrets upstreams consumers pipelines routes listeners globalfilters all'");
+        "complete -c sluice -n '__fish_seen_subcommand_from get' -a 'secrets upstreams consumers pipelines routes listeners globalfilters webhooks all'");
+    // The change workflow's commands complete too.
+    assertThat(bash.stdout()).contains("propose", "approve", "publish", "rebase");
+    assertThat(fish.stdout()).contains("complete -c sluice -n __fish_use_subcommand -a 'approve'");
   }
 
   @Test
@@ -182,7 +186,7 @@ class KubectlHabitsTest {
     for (String command : new String[] {"get", "describe", "delete", "history"}) {
       ServerProcess.Result help = ServerProcess.run(command, "--help");
       assertThat(help.stdout().replaceAll("\\s+", " ")).as(command)
-          .contains("listener, route, upstream, consumer, pipeline, globalfilter or secret");
+          .contains("listener, route, upstream, consumer, pipeline, globalfilter, secret or webhook");
     }
   }
 }

@@ -229,6 +229,11 @@ class StoreSyncTest {
     }
 
     @Override
+    public io.sluice.store.changes.ChangeRequests changeRequests() {
+      throw new UnsupportedOperationException("StoreSync reads no change requests");
+    }
+
+    @Override
     public void close() {}
   }
 

@@ -137,6 +137,12 @@ public interface ConfigStore extends AutoCloseable {
   }
 
   /**
+   * The change requests kept beside this configuration (README "Review changes"): in the same
+   * database or etcd prefix, so that every node that reads this configuration sees them.
+   */
+  io.sluice.store.changes.ChangeRequests changeRequests();
+
+  /**
    * Closes the store: running watches end (see {@link #watch}), later calls fail with
    * {@link IllegalStateException}. Idempotent.
    */

@@ -844,4 +844,57 @@ public abstract class ConfigStoreContract {
     assertThatThrownBy(() -> store.watch(0, new Recorder())).isInstanceOf(IllegalStateException.class);
     store.close();
   }
+
+  // ---- change requests
+
+  private static io.sluice.store.changes.ChangeRequest proposal(String title, long base, Change... changes) {
+    return io.sluice.store.changes.ChangeRequest.proposed(title, "why: " + title, "alice",
+        Instant.parse("2026-01-02T03:04:05Z"), base, List.of(changes));
+  }
+
+  /** Equal as stored (objects read back name the change request as their source). */
+  private static boolean sameRequest(io.sluice.store.changes.@org.jspecify.annotations.Nullable ChangeRequest a,
+      io.sluice.store.changes.ChangeRequest b) {
+    return a != null && a.id() == b.id() && a.version() == b.version()
+        && io.sluice.store.changes.ChangeRequestJson.write(a).equals(io.sluice.store.changes.ChangeRequestJson.write(b));
+  }
+
+  @Test
+  void changeRequestsGetIncreasingIdsAndReadBackWhole() throws Exception {
+    apply(upstream("echo", 9001));
+    var requests = store.changeRequests();
+    assertThat(requests.list()).isEmpty();
+    var first = requests.create(proposal("add orders", 1, Change.put(route("orders", "echo")), Change.delete(ref(upstream("old", 1)))));
+    var second = requests.create(proposal("more", 1, Change.put(upstream("b", 9002))));
+    assertThat(first.id()).isEqualTo(1);
+    assertThat(second.id()).isEqualTo(2);
+    assertThat(first.version()).isEqualTo(1);
+    var read = requests.get(1);
+    assertThat(sameRequest(read, first)).isTrue();
+    assertThat(read.changes()).hasSize(2);
+    assertThat(((Change.Put) read.changes().get(0)).object().spec()).isEqualTo(route("orders", "echo").spec());
+    assertThat(read.changes().get(1)).isEqualTo(Change.delete(ref(upstream("old", 1))));
+    assertThat(requests.list()).extracting(io.sluice.store.changes.ChangeRequest::id).containsExactly(1L, 2L);
+    assertThat(requests.get(3)).isNull();
+  }
+
+  @Test
+  void changeRequestUpdateIsCompareAndSetOnItsVersion() throws Exception {
+    var requests = store.changeRequests();
+    var created = requests.create(proposal("add b", 0, Change.put(upstream("b", 9002))));
+    var review = new io.sluice.store.changes.ChangeRequest.Review("bob", io.sluice.store.changes.ChangeRequest.Verdict.APPROVED,
+        "looks good", Instant.parse("2026-01-02T04:00:00Z"));
+    var approved = requests.update(created.withReviews(io.sluice.store.changes.ChangeRequest.State.APPROVED, List.of(review)));
+    assertThat(approved.version()).isEqualTo(2);
+    assertThat(sameRequest(requests.get(created.id()), approved)).isTrue();
+    // A second reviewer who read version 1 does not overwrite the first one's approval.
+    assertThatThrownBy(() -> requests.update(created.withReviews(io.sluice.store.changes.ChangeRequest.State.REJECTED, List.of())))
+        .isInstanceOfSatisfying(StoreConflictException.class, e -> assertThat(e.reason()).isEqualTo(Reason.REVISION_MISMATCH));
+    var published = requests.update(approved.published(7, "carol"));
+    assertThat(sameRequest(requests.get(created.id()), published)).isTrue();
+    assertThat(published.publishedRevision()).isEqualTo(7);
+    assertThat(published.approvers()).containsExactly("bob");
+    assertThatThrownBy(() -> requests.update(published.stored(42, 1)))
+        .isInstanceOfSatisfying(StoreConflictException.class, e -> assertThat(e.reason()).isEqualTo(Reason.NOT_FOUND));
+  }
 }

@@ -77,10 +77,12 @@ public final class AdminApi {
   /** The config directory as the operator gave it ({@code --config-dir}), to name it; null when unknown. */
   private final @Nullable String configDir;
   private final CanaryApi canary;
+  private final ChangeRequestsApi changes;
 
   private AdminApi(ConfigStore store, Supplier<NodeStatus> nodeStatus, RouteTester routeTester, Supplier<?> stats, Clock clock,
-      @Nullable String configDir, CanaryApi canary) {
+      @Nullable String configDir, CanaryApi canary, ChangeRequestsApi changes) {
     this.store = store;
+    this.changes = changes;
     this.canary = canary;
     this.configDir = configDir;
     this.nodeStatus = nodeStatus;
@@ -99,7 +101,8 @@ public final class AdminApi {
    */
   public static RouteTable routes(ConfigStore store, Supplier<NodeStatus> nodeStatus, RouteTester routeTester,
       Supplier<?> stats, Clock clock, Map<String, AdminEndpoint> endpoints, @Nullable String configDir) {
-    return routes(store, nodeStatus, routeTester, stats, clock, endpoints, configDir, null, null, null);
+    return routes(store, nodeStatus, routeTester, stats, clock, endpoints, configDir, null, null, null,
+        io.sluice.admin.ChangeReview.OFF, io.sluice.admin.AdminEvents.NONE, failedOnly -> List.of());
   }
 
   /**
@@ -109,11 +112,16 @@ public final class AdminApi {
    * @param writeRefusal on a node that takes no writes (a data-plane node), why, with where writes go: every
    *     request that would write answers 403 with it (reason {@code read_only_node}); null: writes are served
    * @param canary the fleet's config canary; null: no fleet, canary requests are refused
+   * @param review the change workflow's settings; {@code events} hears its state changes and rollbacks
+   * @param deliveries the recent webhook deliveries ({@code true}: only the dead letters)
    */
   public static RouteTable routes(ConfigStore store, Supplier<NodeStatus> nodeStatus, RouteTester routeTester,
       Supplier<?> stats, Clock clock, Map<String, AdminEndpoint> endpoints, @Nullable String configDir,
-      @Nullable Supplier<List<NodeRecord>> nodes, @Nullable Supplier<String> writeRefusal, io.sluice.admin.@Nullable CanaryControl canary) {
-    AdminApi api = new AdminApi(store, nodeStatus, routeTester, stats, clock, configDir, new CanaryApi(canary));
+      @Nullable Supplier<List<NodeRecord>> nodes, @Nullable Supplier<String> writeRefusal, io.sluice.admin.@Nullable CanaryControl canary,
+      io.sluice.admin.ChangeReview review, io.sluice.admin.AdminEvents events,
+      Function<Boolean, List<io.sluice.admin.WebhookDelivery>> deliveries) {
+    AdminApi api = new AdminApi(store, nodeStatus, routeTester, stats, clock, configDir, new CanaryApi(canary),
+        new ChangeRequestsApi(store, review, clock, events));
     Fleet fleet = new Fleet(store, nodes != null ? nodes : () -> List.of(api.self()), canary != null ? canary::active : () -> null,
         clock);
     Set<String> out = Set.of("output");
@@ -140,7 +148,9 @@ public final class AdminApi {
         .add(route(HttpMethod.POST, "/api/v1/{kinds}/{name}/rollback", rollback, EDITOR_UNLESS_DRY_RUN, api::rollbackOne));
     endpoints.forEach((path, endpoint) -> b.add(route(HttpMethod.GET, path, null, VIEWER,
         r -> new ApiResponse(HttpResponseStatus.OK, endpoint.contentType(), Wire.utf8(endpoint.get())))));
-    RouteTable table = api.canary.guardingWrites(b.build());
+    api.changes.register(b);
+    b.add(DeliveriesApi.route(deliveries));
+    RouteTable table = api.canary.guardingWrites(api.changes.guardingWrites(b.build()));
     return writeRefusal == null ? table : Fleet.refusingWrites(table, writeRefusal);
   }
 
@@ -242,12 +252,14 @@ public final class AdminApi {
     if (entries.isEmpty()) throw ApiError.notFound(ref + " has never existed");
     ObjectNode n = Wire.object();
     ArrayNode items = n.putArray("items");
+    Map<Long, io.sluice.store.changes.ChangeRequest> published = changes.publishedByRevision();
     for (HistoryEntry h : entries) {
       ObjectNode i = items.addObject();
       i.put("revision", h.revision());
       i.put("time", h.time().toString());
       i.put("author", h.author());
       i.put("message", h.message());
+      ChangeRequestsApi.link(i, h.revision(), published);
       i.put("deleted", h.deleted());
       i.set("object", Wire.treeFor(r.principal(), h.object()));
     }
@@ -259,12 +271,14 @@ public final class AdminApi {
     int limit = (int) r.longParameter("limit", DEFAULT_REVISIONS_LIMIT, 1, MAX_REVISIONS_LIMIT);
     ObjectNode n = Wire.object();
     ArrayNode items = n.putArray("items");
+    Map<Long, io.sluice.store.changes.ChangeRequest> published = changes.publishedByRevision();
     for (RevisionInfo info : store.revisions(after, limit)) {
       ObjectNode i = items.addObject();
       i.put("revision", info.revision());
       i.put("time", info.time().toString());
       i.put("author", info.author());
       i.put("message", info.message());
+      ChangeRequestsApi.link(i, info.revision(), published);
       ArrayNode objects = i.putArray("objects");
       info.objects().forEach(o -> objects.add(o.toString()));
     }
@@ -442,6 +456,7 @@ public final class AdminApi {
     }
     ChangeSet changes = b.build();
     Applied a = dryRun ? store.dryRun(changes) : store.apply(changes);
+    if (!dryRun) this.changes.rolledBack(r.principal().name(), ref.toString(), to, a.revision());
     return Wire.render(r, HttpResponseStatus.OK, changes(a, dryRun, r.principal()));
   }
 
@@ -478,6 +493,7 @@ public final class AdminApi {
     if (count == 0) return Wire.render(r, HttpResponseStatus.OK, changes(new Applied(now.revision(), List.of()), dryRun, r.principal()));
     ChangeSet changes = b.build();
     Applied a = dryRun ? store.dryRun(changes) : store.apply(changes);
+    if (!dryRun) this.changes.rolledBack(r.principal().name(), "", to, a.revision());
     return Wire.render(r, HttpResponseStatus.OK, changes(a, dryRun, r.principal()));
   }
 

@@ -211,8 +211,8 @@ public final class AdminHttpHandler extends ChannelInboundHandlerAdapter {
     guard.checkContentType(c.method(), path, c.headers());
     Map<String, String> query = query(f.route(), params);
     AdminToken.Role needed = f.route().role().apply(query);
-    if (!who.role().allows(needed)) {
-      throw ApiError.forbidden("token '" + who.name() + "' has the " + who.role().displayName() + " role; "
+    if (!who.may(needed)) {
+      throw ApiError.forbidden("token '" + who.name() + "' has " + who.describeRoles() + "; "
           + c.method() + " " + path + " needs " + needed.displayName()
           + (acceptsDryRun(f.route()) ? " (a viewer may send dryRun=true)" : ""));
     }

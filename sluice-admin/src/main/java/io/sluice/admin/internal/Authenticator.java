@@ -36,7 +36,7 @@ public final class Authenticator {
 
   /** @param sessions the console's sessions, consulted for requests without an {@code Authorization} header */
   public Authenticator(List<AdminToken> tokens, @Nullable SessionAuthentication sessions) {
-    this.known = tokens.stream().map(t -> new Known(t.digest(), new Principal(t.name(), t.role()))).toList();
+    this.known = tokens.stream().map(t -> new Known(t.digest(), new Principal(t.name(), t.roles()))).toList();
     this.sessions = sessions;
   }
 

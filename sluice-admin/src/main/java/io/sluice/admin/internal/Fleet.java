@@ -97,7 +97,7 @@ final class Fleet {
   }
 
   /**
-   * {@code table} with every request that would write (a route's role for its query is the editor's)
+   * {@code table} with every request that would write (a route's role for its query is more than the viewer's: config writes, reviews)
    * refused with 403 and {@code why}, after authentication and the role check, so a caller learns
    * the node is the wrong one only when it may write at all.
    */
@@ -106,7 +106,7 @@ final class Fleet {
     for (RouteTable.Route route : table.routes()) {
       RouteTable.Handler h = route.handler();
       b.add(new RouteTable.Route(route.method(), route.template(), route.queryParameters(), route.role(), request -> {
-        if (route.role().apply(request.query()) == Role.EDITOR) throw ApiError.refused(READ_ONLY_NODE, why.get());
+        if (route.role().apply(request.query()) != Role.VIEWER) throw ApiError.refused(READ_ONLY_NODE, why.get());
         return h.handle(request);
       }));
     }

@@ -80,9 +80,9 @@ public final class Wire {
     }
   }
 
-  /** True when {@code reader} may read credentials: only editors, who could set them anyway. */
+  /** True when {@code reader} may read credentials: only editors and admins, who could set them anyway. */
   public static boolean seesCredentials(Principal reader) {
-    return reader.role() == io.sluice.admin.AdminToken.Role.EDITOR;
+    return reader.may(io.sluice.admin.AdminToken.Role.EDITOR);
   }
 
   /** True when the request asks for YAML: {@code ?output=yaml} or an {@code Accept} naming a YAML type. */

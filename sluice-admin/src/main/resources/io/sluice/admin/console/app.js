@@ -40,7 +40,7 @@ async function start() {
     ['fleet', 'Fleet', '#/fleet']);
   nav.replaceChildren(...links.map(([p, label, href, arg]) => h('a', { href, 'data-page': p, ...(arg ? { 'data-arg': arg } : {}) }, label)));
   const user = document.getElementById('user');
-  user.replaceChildren(h('span', { id: 'who' }, `${s.name} (${s.role})`));
+  user.replaceChildren(h('span', { id: 'who' }, `${s.name} (${s.roles.join(', ')})`));
   if (s.login) {
     const out = h('button', { id: 'logout', type: 'button' }, 'Sign out');
     out.addEventListener('click', () => logout());

@@ -191,7 +191,7 @@ function editor(c, kinds, name, yaml) {
       const r = await call('/api/v1/apply?dryRun=true', { method: 'POST', body: sent, type: 'application/yaml' });
       checked = sent;
       diff.append(h('h2', {}, 'Diff against the live configuration'), changesView(r.changes, 'diff'));
-      apply.disabled = s.role === 'viewer' || r.changes.every((x) => x.op === 'unchanged');
+      apply.disabled = !s.write || r.changes.every((x) => x.op === 'unchanged');
     } catch (e) {
       if (!(e instanceof ApiFailure)) throw e;
       showErrors(e);
@@ -216,7 +216,7 @@ function editor(c, kinds, name, yaml) {
   lines();
 }
 
-let sessionSync = { role: 'viewer' };
+let sessionSync = { roles: ['viewer'], write: false };
 session().then((s) => { sessionSync = s; });
 
 function select(textarea, line) {

@@ -68,7 +68,13 @@ public record SecretMaterial(List<X509Certificate> chain, @Nullable PrivateKey k
    */
   public static SecretMaterial load(SecretSpec spec, PathPolicy paths) throws Problem {
     SecretSpec.Tls tls = spec.tls();
-    if (tls == null) throw new Problem("spec.tls", "missing; expected certificate and privateKey (or certificateFile and privateKeyFile), or ca");
+    if (tls == null && spec.value() != null) {
+      if (spec.value().isEmpty()) throw new Problem("spec.value", "empty; expected the shared secret");
+      // A shared secret (a Webhook's key) holds no TLS material: a Listener or Upstream naming it is told so.
+      return new SecretMaterial(List.of(), null, List.of());
+    }
+    if (tls == null) throw new Problem("spec.tls", "missing; expected certificate and privateKey (or certificateFile and privateKeyFile), or ca;"
+        + " or value (a shared secret)");
     String cert = text(tls.certificate(), tls.certificateFile(), "spec.tls.certificate", paths);
     String key = text(tls.privateKey(), tls.privateKeyFile(), "spec.tls.privateKey", paths);
     String ca = text(tls.ca(), tls.caFile(), "spec.tls.ca", paths);

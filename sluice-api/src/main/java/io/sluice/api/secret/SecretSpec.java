@@ -16,9 +16,17 @@ import org.jspecify.annotations.Nullable;
  *     ca: "-----BEGIN CERTIFICATE-----..."   # or caFile: clients-ca.pem; for clientAuth
  * }</pre>
  *
- * @param tls the TLS material; required
+ * <p>Or a shared secret other objects use as a key (a Webhook's signing key):
+ *
+ * <pre>{@code
+ * spec:
+ *   value: "a-long-random-string"
+ * }</pre>
+ *
+ * @param tls the TLS material; one of tls and value is required
+ * @param value a shared secret, such as a Webhook's signing key; shown to viewers as {@code <redacted>}
  */
-public record SecretSpec(@Nullable Tls tls) implements Spec {
+public record SecretSpec(@Nullable Tls tls, @Credential @Nullable String value) implements Spec {
   /**
    * PEM text inline or in a file inside the certificate directory ({@code --cert-dir}); of each pair
    * at most one is set. A certificate comes with its private key; a Secret may hold only a CA bundle.

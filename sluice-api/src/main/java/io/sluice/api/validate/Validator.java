@@ -122,6 +122,7 @@ public final class Validator {
         case CONSUMER -> filterChecks.consumer(o, (ConsumerSpec) o.spec());
         case PIPELINE -> filterChecks.pipeline(o, (PipelineSpec) o.spec());
         case GLOBAL_FILTER -> filterChecks.globalFilter(o, (GlobalFilterSpec) o.spec());
+        case WEBHOOK -> WebhookChecks.check(r::error, (io.sluice.api.webhook.WebhookSpec) o.spec(), refs::exists, byRef);
       }
     }
     portClashes(errors, bound);

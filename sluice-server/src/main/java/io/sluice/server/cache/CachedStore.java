@@ -137,6 +137,13 @@ public final class CachedStore implements ConfigStore {
   }
 
   @Override
+  public io.sluice.store.changes.ChangeRequests changeRequests() {
+    ConfigStore s = store();
+    if (s == null) throw unreachable();
+    return s.changeRequests();
+  }
+
+  @Override
   public void close() {
     closed = true;
     ConfigStore s = real;

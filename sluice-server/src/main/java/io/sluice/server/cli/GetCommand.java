@@ -30,7 +30,8 @@ public final class GetCommand extends ClientCommand {
   enum Output { wide, yaml, json }
 
   @Parameters(index = "0", paramLabel = "KIND", completionCandidates = Kinds.WithAll.class,
-      description = "the kind, singular or plural: " + Kinds.LIST + "; or all; or nodes: the fleet's nodes")
+      description = "the kind, singular or plural: " + Kinds.LIST + "; or all; or nodes: the fleet's nodes;"
+          + " or deliveries: the recent webhook deliveries (--failed: the dead letters)")
   String kindName;
 
   @Parameters(index = "1..*", paramLabel = "NAME", arity = "0..*", description = "the objects; default: all of the kind")
@@ -48,9 +49,13 @@ public final class GetCommand extends ClientCommand {
       + " later is refused (409) if the object changed in between")
   boolean withRevision;
 
+  @Option(names = "--failed", description = "get deliveries: only the webhook deliveries that failed every attempt (dead letters)")
+  boolean failed;
+
   @Override
   int run(AdminClient client) {
     if (Nodes.named(kindName)) return nodes(client);
+    if (Deliveries.named(kindName)) return Deliveries.print(client, failed, output != Output.wide);
     boolean all = kindName.strip().equalsIgnoreCase("all");
     Kind kind = all ? null : Kinds.parse(kindName);
     if (all && !names.isEmpty()) throw new CliException(2, List.of("error: get all takes no NAME; give a kind to get objects by name"));

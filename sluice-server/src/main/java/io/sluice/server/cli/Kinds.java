@@ -9,7 +9,7 @@ import picocli.CommandLine;
 /** Kind names as the command line accepts them: {@code route}, {@code routes}, {@code Route}, {@code ROUTES}. */
 final class Kinds implements CommandLine.ITypeConverter<Kind>, Iterable<String> {
   /** Every kind, for help texts: {@code listener, route, upstream, ...} (a constant, as annotations need one). */
-  static final String LIST = "listener, route, upstream, consumer, pipeline, globalfilter or secret";
+  static final String LIST = "listener, route, upstream, consumer, pipeline, globalfilter, secret or webhook";
 
   @Override
   public Kind convert(String value) {

@@ -267,6 +267,12 @@ public final class EtcdConfigStore implements ConfigStore {
     return w;
   }
 
+  @Override
+  public io.sluice.store.changes.ChangeRequests changeRequests() {
+    current();
+    return new io.sluice.store.etcd.internal.EtcdChangeRequests(client, keys, connection.timeout(), connection.url());
+  }
+
   /**
    * Closes the store: ends every watch (their listeners get {@code onError} with an
    * {@link IllegalStateException}; closing waits a few seconds at most for each to return), waits for

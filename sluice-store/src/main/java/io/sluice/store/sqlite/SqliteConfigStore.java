@@ -64,6 +64,7 @@ public final class SqliteConfigStore implements ConfigStore {
   private final DirectoryLock dirLock;
   private final Database db;
   private final EventLog log;
+  private final io.sluice.store.sqlite.internal.SqliteChangeRequests changeRequests;
   private final ReentrantLock writeLock = new ReentrantLock();
   private final Set<WatchDelivery> watches = ConcurrentHashMap.newKeySet();
   /** The current objects; replaced whole on each commit. */
@@ -77,6 +78,7 @@ public final class SqliteConfigStore implements ConfigStore {
     long revision = db.revision();
     this.state = ChangePlan.Current.of(revision, db.objectsAt(revision), paths);
     this.log = new EventLog(revision, RECENT_EVENTS);
+    this.changeRequests = new io.sluice.store.sqlite.internal.SqliteChangeRequests(db);
   }
 
   /**
@@ -200,6 +202,12 @@ public final class SqliteConfigStore implements ConfigStore {
     watches.add(w);
     w.start();
     return w;
+  }
+
+  @Override
+  public io.sluice.store.changes.ChangeRequests changeRequests() {
+    current();
+    return changeRequests;
   }
 
   /**

@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.sluice.admin.AdminToken;
 import io.sluice.admin.internal.AdminHttpHandler;
 import io.sluice.admin.internal.ApiError;
 import io.sluice.admin.internal.ApiResponse;
@@ -205,7 +206,10 @@ public final class ConsoleHandler implements AdminHttpHandler.Mount {
   private ObjectNode describe(Principal who, ConsoleSessions.@Nullable Session s) {
     ObjectNode n = Wire.object();
     n.put("name", who.name());
-    n.put("role", who.role().displayName());
+    ArrayNode roles = n.putArray("roles");
+    who.roles().stream().sorted().map(AdminToken.Role::displayName).forEach(roles::add);
+    // Whether the pages offer Apply and Rollback: the API decides, this only spares a refusal.
+    n.put("write", who.may(AdminToken.Role.EDITOR));
     n.put("login", !authenticator.open());
     if (s != null) n.put("csrf", s.csrf());
     ArrayNode kinds = n.putArray("kinds");

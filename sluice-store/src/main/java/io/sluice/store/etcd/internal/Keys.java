@@ -18,6 +18,9 @@ import java.nio.charset.StandardCharsets;
  *       each key under its candidate's lease).
  *   <li>{@code P/canary}: the config canary running now, if any ({@code EtcdCanaries});
  *       {@code P/canaries/<id>}: each canary that ended, with how (ids sort by start time);
+ *   <li>{@code P/changes/<id>}: each change request (README "Review changes"), its id padded like
+ *       revisions; {@code P/change-id}: the highest id given, compared and incremented by the
+ *       transaction that creates one;
  *   <li>{@code P/nodes/<id>}: each running node's registration ({@code EtcdMembership}), under a
  *       lease: it disappears when the node stops or dies. Nodes that may not write the
  *       configuration (etcd users of the data plane) need write access only to their own key here.
@@ -91,6 +94,21 @@ public final class Keys {
 
   public ByteSequence canaryOutcome(String id) {
     return bytes(prefix + "/canaries/" + id);
+  }
+
+  /** Every change request. */
+  public ByteSequence changeRequests() {
+    return bytes(prefix + "/changes/");
+  }
+
+  /** Change request {@code id}; ids padded so that key order is id order. */
+  public ByteSequence changeRequest(long id) {
+    return bytes(prefix + "/changes/" + padded(id));
+  }
+
+  /** The highest change request id given so far, decimal. */
+  public ByteSequence changeRequestId() {
+    return bytes(prefix + "/change-id");
   }
 
   /** The end of the range of every key that starts with {@code start}: its last byte plus one. */

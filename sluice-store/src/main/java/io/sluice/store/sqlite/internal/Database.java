@@ -86,6 +86,7 @@ public final class Database implements AutoCloseable {
     try {
       conn = config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
       schema(conn, file);
+      changeRequestsTable(conn);
       return new Database(file, conn);
     } catch (SQLException e) {
       closeQuietly(conn, e);
@@ -129,6 +130,79 @@ public final class Database implements AutoCloseable {
       conn.commit();
       conn.setAutoCommit(true);
     }
+  }
+
+  /**
+   * The change requests' table. Not part of the schema version: a table older versions do not read
+   * leaves the database readable by them, and one written before it came is given it here.
+   */
+  private static void changeRequestsTable(Connection conn) throws SQLException {
+    try (Statement s = conn.createStatement()) {
+      s.executeUpdate("""
+          CREATE TABLE IF NOT EXISTS change_requests (
+            id      INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused, even after a row is gone
+            version INTEGER NOT NULL,                   -- compared and incremented by every update
+            doc     TEXT NOT NULL                       -- the change request as ChangeRequestJson writes it
+          )""");
+    }
+  }
+
+  /** A change request's row. */
+  public record ChangeRequestRow(long id, long version, String doc) {}
+
+  /** Stores {@code doc} as a new change request at version 1 and returns its id. */
+  public long insertChangeRequest(String doc) {
+    lock.lock();
+    try (PreparedStatement s = conn.prepareStatement("INSERT INTO change_requests (version, doc) VALUES (1, ?)")) {
+      s.setString(1, doc);
+      s.executeUpdate();
+      try (Statement q = conn.createStatement(); ResultSet rs = q.executeQuery("SELECT last_insert_rowid()")) {
+        return rs.getLong(1);
+      }
+    } catch (SQLException e) {
+      throw failed("write a change request", e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Replaces change request {@code id} with {@code doc} if it is at {@code version}; false when it is not (or absent). */
+  public boolean updateChangeRequest(long id, long version, String doc) {
+    lock.lock();
+    try (PreparedStatement s = conn.prepareStatement("UPDATE change_requests SET version = version + 1, doc = ? WHERE id = ? AND version = ?")) {
+      s.setString(1, doc);
+      s.setLong(2, id);
+      s.setLong(3, version);
+      return s.executeUpdate() == 1;
+    } catch (SQLException e) {
+      throw failed("write change request " + id, e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Change request {@code id}'s row, or null. */
+  public @Nullable ChangeRequestRow changeRequest(long id) {
+    List<ChangeRequestRow> rows = changeRequestRows("SELECT id, version, doc FROM change_requests WHERE id = ?", id);
+    return rows.isEmpty() ? null : rows.getFirst();
+  }
+
+  /** Every change request's row, by id. */
+  public List<ChangeRequestRow> changeRequests() {
+    return changeRequestRows("SELECT id, version, doc FROM change_requests WHERE id > ? ORDER BY id", 0);
+  }
+
+  private List<ChangeRequestRow> changeRequestRows(String sql, long parameter) {
+    return read(() -> {
+      try (PreparedStatement s = conn.prepareStatement(sql)) {
+        s.setLong(1, parameter);
+        List<ChangeRequestRow> out = new ArrayList<>();
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) out.add(new ChangeRequestRow(rs.getLong(1), rs.getLong(2), rs.getString(3)));
+        }
+        return out;
+      }
+    });
   }
 
   /** The latest revision, 0 when none was written. */

@@ -1,0 +1,250 @@
+package io.sluice.server.webhook;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sluice.admin.AdminEvents;
+import io.sluice.admin.WebhookDelivery;
+import io.sluice.api.ConfigObject;
+import io.sluice.api.Kind;
+import io.sluice.api.ObjectRef;
+import io.sluice.api.secret.SecretSpec;
+import io.sluice.api.webhook.WebhookSpec;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends the control plane's events to the configured Webhooks (README "Webhooks"): each event, for
+ * each Webhook that wants it, is one signed POST ({@link Signature}), tried again with doubling
+ * backoff on no answer or a status other than 2xx, and kept as a dead letter after the last try.
+ *
+ * <p>Threading: {@link #emit} may be called from any thread and returns at once; the work runs on one
+ * scheduler thread of its own at the lowest priority, the HTTP calls asynchronously on the JDK
+ * client. Nothing here runs on an event loop or holds up a request.
+ */
+public final class WebhookNotifier implements AdminEvents, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(WebhookNotifier.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Deliveries kept for {@link #deliveries}, newest last; older ones are dropped. */
+  private static final int KEPT = 1000;
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+
+  private final Function<ObjectRef, @Nullable ConfigObject<?>> objects;
+  private final java.util.function.Supplier<Collection<ConfigObject<?>>> webhooks;
+  private final String node;
+  private final Clock clock;
+  private final ScheduledExecutorService scheduler;
+  private final HttpClient http;
+  /** Guarded by itself. */
+  private final Deque<Attempted> kept = new ArrayDeque<>();
+
+  /** A delivery as it goes; its fields change on the scheduler thread, read under {@link #kept}'s lock. */
+  private static final class Attempted {
+    final String id;
+    final String webhook;
+    final String event;
+    final Instant time;
+    final String payload;
+    String state = "pending";
+    int attempts;
+    int lastStatus;
+    @Nullable String lastError;
+
+    Attempted(String id, String webhook, String event, Instant time, String payload) {
+      this.id = id;
+      this.webhook = webhook;
+      this.event = event;
+      this.time = time;
+      this.payload = payload;
+    }
+  }
+
+  /**
+   * @param objects the configuration's object by reference, as stored now (the Webhooks and their Secrets)
+   * @param webhooks the Webhook objects now
+   * @param node this node's id, sent in every event
+   */
+  public WebhookNotifier(Function<ObjectRef, @Nullable ConfigObject<?>> objects,
+      java.util.function.Supplier<Collection<ConfigObject<?>>> webhooks, String node, Clock clock) {
+    this.objects = Objects.requireNonNull(objects, "objects");
+    this.webhooks = Objects.requireNonNull(webhooks, "webhooks");
+    this.node = Objects.requireNonNull(node, "node");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(
+        Thread.ofPlatform().daemon().priority(Thread.MIN_PRIORITY).name("sluice-webhooks").factory());
+    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
+        .followRedirects(HttpClient.Redirect.NEVER).executor(scheduler).build();
+  }
+
+  /** The scheduler the notifier's work runs on, for the watchers that feed it ({@link FleetWatcher}). */
+  ScheduledExecutorService scheduler() {
+    return scheduler;
+  }
+
+  @Override
+  public void emit(String type, Map<String, Object> data) {
+    Instant time = clock.instant();
+    try {
+      scheduler.execute(() -> send(type, data, time));
+    } catch (RejectedExecutionException e) {
+      // Closing: events after that are not sent.
+    }
+  }
+
+  private void send(String type, Map<String, Object> data, Instant time) {
+    String eventId = UUID.randomUUID().toString();
+    for (ConfigObject<?> o : webhooks.get()) {
+      WebhookSpec w = (WebhookSpec) o.spec();
+      if (!w.wants(type)) continue;
+      String payload = payload(w, eventId, type, data, time);
+      Attempted a = new Attempted(eventId + "/" + o.name(), o.name(), type, time, payload);
+      synchronized (kept) {
+        kept.addLast(a);
+        if (kept.size() > KEPT) kept.removeFirst();
+      }
+      attempt(a);
+    }
+  }
+
+  private String payload(WebhookSpec w, String id, String type, Map<String, Object> data, Instant time) {
+    if (w.format().equals(WebhookSpec.SLACK)) {
+      ObjectNode n = JSON.createObjectNode();
+      n.put("text", slackText(type, data));
+      return n.toString();
+    }
+    ObjectNode n = JSON.createObjectNode();
+    n.put("id", id);
+    n.put("type", type);
+    n.put("time", time.toString());
+    n.put("node", node);
+    n.set("data", JSON.valueToTree(data));
+    return n.toString();
+  }
+
+  /** One line for a chat channel: {@code [sluice] change.approved: change 3 "add echo" by bob}. */
+  static String slackText(String type, Map<String, Object> data) {
+    StringBuilder sb = new StringBuilder("[sluice] ").append(type).append(':');
+    Object id = data.get("id");
+    if (id != null && type.startsWith("change.")) sb.append(" change ").append(id).append(" \"").append(data.get("title")).append('"');
+    for (String key : List.of("revision", "object", "upstream", "endpoint", "canary", "node", "message", "by", "comment")) {
+      Object v = data.get(key);
+      if (v != null && !String.valueOf(v).isEmpty()) sb.append(' ').append(key).append('=').append(v);
+    }
+    return sb.toString();
+  }
+
+  /** One try of {@code a}, on the scheduler thread; schedules the next on failure. */
+  private void attempt(Attempted a) {
+    try {
+      tryOnce(a);
+    } catch (RuntimeException e) {
+      // A bug must not leave the delivery pending for ever, nor end the scheduler's thread.
+      LOG.warn("webhook {}: sending {} failed", a.webhook, a.event, e);
+      finish(a, "failed", 0, String.valueOf(e));
+    }
+  }
+
+  private void tryOnce(Attempted a) {
+    ConfigObject<?> hook = objects.apply(new ObjectRef(Kind.WEBHOOK, a.webhook));
+    if (!(hook != null && hook.spec() instanceof WebhookSpec w)) {
+      finish(a, "failed", 0, "the Webhook was deleted before the event was delivered");
+      return;
+    }
+    String secret = secret(w);
+    if (secret == null) {
+      finish(a, "failed", 0, "Secret '" + w.secret() + "' has no spec.value");
+      return;
+    }
+    long t = clock.instant().getEpochSecond();
+    HttpRequest request = HttpRequest.newBuilder(URI.create(Objects.requireNonNull(w.url())))
+        .timeout(REQUEST_TIMEOUT)
+        .header("Content-Type", "application/json")
+        .header("User-Agent", "sluice-webhooks")
+        .header("X-Sluice-Event", a.event)
+        .header("X-Sluice-Delivery", a.id)
+        .header("X-Sluice-Signature", Signature.header(secret, t, a.payload))
+        .POST(HttpRequest.BodyPublishers.ofString(a.payload))
+        .build();
+    synchronized (kept) {
+      a.attempts++;
+    }
+    http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
+      if (e == null && r.statusCode() / 100 == 2) {
+        finish(a, "delivered", r.statusCode(), null);
+        return;
+      }
+      int status = e == null ? r.statusCode() : 0;
+      String why = e == null ? "answered " + r.statusCode() : String.valueOf(e.getCause() != null ? e.getCause() : e);
+      int attempts;
+      synchronized (kept) {
+        a.lastStatus = status;
+        a.lastError = why;
+        attempts = a.attempts;
+      }
+      if (attempts > w.retries()) {
+        LOG.warn("webhook {}: {} not delivered after {} attempt(s), kept as a dead letter: {}", a.webhook, a.event, attempts, why);
+        finish(a, "failed", status, why);
+        return;
+      }
+      long delay = w.retryBackoff().toMillis() << Math.min(attempts - 1, 20);
+      try {
+        scheduler.schedule(() -> attempt(a), delay, TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException closing) {
+        finish(a, "failed", status, why + " (the server stopped before the next attempt)");
+      }
+    });
+  }
+
+  private @Nullable String secret(WebhookSpec w) {
+    String name = w.secret();
+    ConfigObject<?> s = name == null ? null : objects.apply(new ObjectRef(Kind.SECRET, name));
+    return s != null && s.spec() instanceof SecretSpec spec ? spec.value() : null;
+  }
+
+  private void finish(Attempted a, String state, int status, @Nullable String error) {
+    synchronized (kept) {
+      a.state = state;
+      a.lastStatus = status;
+      a.lastError = error;
+    }
+  }
+
+  /** The deliveries kept, oldest first; only the dead letters when {@code failedOnly}. */
+  public List<WebhookDelivery> deliveries(boolean failedOnly) {
+    List<WebhookDelivery> out = new ArrayList<>();
+    synchronized (kept) {
+      for (Attempted a : kept) {
+        if (failedOnly && !a.state.equals("failed")) continue;
+        out.add(new WebhookDelivery(a.id, a.webhook, a.event, a.state, a.attempts, a.lastStatus, a.lastError, a.time, a.payload));
+      }
+    }
+    return out;
+  }
+
+  /** Stops sending: pending retries are dropped. */
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+    http.shutdownNow();
+  }
+}
