@@ -122,9 +122,7 @@ class ContainerImageIT {
     assertThat(Distribution.onPath("podman")).as("podman on the PATH (bin/test installs it: apt-get install podman runc)").isTrue();
 
     upstream = Distribution.startUpstream();
-    int port = Distribution.freePort();
-    int admin = Distribution.freePort();
-    Path conf = Distribution.writeSmokeConfig(dir.resolve("conf"), port, upstream.getAddress().getPort());
+    Path conf = Distribution.writeSmokeConfig(dir.resolve("conf"), 0, upstream.getAddress().getPort());
     // A data volume as an operator prepares one: owned by the image's user, nothing in it.
     Path data = Files.createDirectories(dir.resolve("data"));
     Files.setAttribute(data, "unix:uid", Integer.parseInt(NON_ROOT));
@@ -137,16 +135,18 @@ class ContainerImageIT {
 
     // The host's network, so the listener on the container's 127.0.0.1 is the test's and reaches its
     // upstream. Limits no higher than this machine's hard ones: the runtime may not raise them.
-    // The image's command with the admin API moved off the default port, which other tests may hold.
+    // The image's command with the admin API moved off the default port, which other tests may hold,
+    // to one the OS picks.
     List<String> cmd = podmanCommand("run", "--rm", "--name", container, "--network", "host",
         "--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096",
         "--volume", conf + ":/etc/sluice:ro", "--volume", data + ":/var/lib/sluice",
         "localhost/sluice:" + Distribution.version(),
-        "serve", "--config-dir", "/etc/sluice", "--data-dir", "/var/lib/sluice", "--admin-address", "127.0.0.1:" + admin);
+        "serve", "--config-dir", "/etc/sluice", "--data-dir", "/var/lib/sluice", "--admin-address", "127.0.0.1:0");
     Path log = dir.resolve("container.log");
     run = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     run.getOutputStream().close();
 
+    int port = Distribution.awaitListener(log, run, "smoke", Duration.ofSeconds(120));
     HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/hello")).build();
     HttpResponse<String> response = await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250))
         .ignoreExceptionsInstanceOf(IOException.class)

@@ -1,17 +1,22 @@
 package io.sluice.dist;
 
+import static org.awaitility.Awaitility.await;
+
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** The built release archive and the unpacked launcher, for the smoke tests. */
 final class Distribution {
@@ -75,7 +80,6 @@ final class Distribution {
     }
   }
 
-  /** A port nothing listens on right now (the gateway binds its listeners from the config). */
   /** An upstream on 127.0.0.1 (port 0) that answers every path with 200 {@code upstream saw PATH} and {@code X-Upstream: test}. */
   static HttpServer startUpstream() throws IOException {
     HttpServer upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -120,10 +124,34 @@ final class Distribution {
     return conf;
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+  /**
+   * Waits (at most {@code within}) for {@code sluice serve}'s log line {@code listener NAME on
+   * http(s)://HOST:PORT} in {@code log} and returns the port: how a test finds a listener it
+   * configured on port 0. Fails at once, with the log, when {@code process} exits first.
+   */
+  static int awaitListener(Path log, Process process, String name, Duration within) {
+    return awaitLoggedPort(log, process, Pattern.compile(
+        "listener " + Pattern.quote(name) + " on https?://(?:\\[[^\\]]+\\]|[^:\\s]+):(\\d+)"), within);
+  }
+
+  /** Like {@link #awaitListener}, for the admin API's log line {@code admin API on http://HOST:PORT}. */
+  static int awaitAdminPort(Path log, Process process, Duration within) {
+    return awaitLoggedPort(log, process, Pattern.compile("admin API on http://(?:\\[[^\\]]+\\]|[^:\\s]+):(\\d+)"), within);
+  }
+
+  private static int awaitLoggedPort(Path log, Process process, Pattern line, Duration within) {
+    AtomicInteger port = new AtomicInteger();
+    await().atMost(within).pollInterval(Duration.ofMillis(100)).until(() -> {
+      String text = Files.isRegularFile(log) ? Files.readString(log) : "";
+      Matcher m = line.matcher(text);
+      if (m.find()) {
+        port.set(Integer.parseInt(m.group(1)));
+        return true;
+      }
+      if (!process.isAlive()) throw new AssertionError("exited with " + process.exitValue() + " before logging " + line + ":\n" + text);
+      return false;
+    });
+    return port.get();
   }
 
   /** Whether {@code program} is an executable in a directory of the PATH. */

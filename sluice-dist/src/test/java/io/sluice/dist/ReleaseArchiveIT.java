@@ -80,12 +80,11 @@ class ReleaseArchiveIT {
   @Test
   void servesAProxiedRequestFromTheUnpackedArchive() throws Exception {
     upstream = Distribution.startUpstream();
-    int port = Distribution.freePort();
-    int admin = Distribution.freePort();
-    Path conf = Distribution.writeSmokeConfig(dir.resolve("conf"), port, upstream.getAddress().getPort());
+    Path conf = Distribution.writeSmokeConfig(dir.resolve("conf"), 0, upstream.getAddress().getPort());
 
     server = Distribution.start(home, dir, "serve", "--config-dir", conf.toString(),
-        "--data-dir", dir.resolve("data").toString(), "--admin-address", "127.0.0.1:" + admin);
+        "--data-dir", dir.resolve("data").toString(), "--admin-address", "127.0.0.1:0");
+    int port = Distribution.awaitListener(dir.resolve("stderr.txt"), server, "smoke", Duration.ofSeconds(60));
 
     HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/hello")).build();
     HttpResponse<String> response = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))

@@ -413,9 +413,9 @@ final class ServeCommand implements Callable<Integer> {
     if (configDir != null) log.info("watching {} (objects annotated {}: {})", configDir, ConfigDirectorySource.MANAGED_BY,
         ConfigDirectorySource.AUTHOR);
     for (ConfigObject<ListenerSpec> l : gateway.config().listeners()) {
-      if (gateway.boundAddress(l.name()) != null) {
-        log.info("listener {} on {}://{}", l.name(), l.spec().tls() == null ? "http" : "https", l.spec().address());
-      }
+      InetSocketAddress bound = gateway.boundAddress(l.name());
+      // The bound address, not the configured one: with port 0 only the socket knows the port (tests read this line).
+      if (bound != null) log.info("listener {} on {}://{}", l.name(), l.spec().tls() == null ? "http" : "https", format(bound));
     }
     String adminUrl = "http://" + format(adminServer.boundAddress());
     log.info("admin API on {} (OpenAPI: {}/api/v1/openapi.json{})", adminUrl, adminUrl,
@@ -641,8 +641,7 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   private void printDemo(Gateway gateway, String adminUrl) {
-    String addr = gateway.config().listeners().stream().filter(l -> l.name().equals("demo")).findFirst()
-        .map(l -> l.spec().address()).orElse("127.0.0.1:8080");
+    String addr = boundOrConfigured(gateway, "demo", "127.0.0.1:8080");
     boolean defaultAdmin = adminUrl.equals("http://" + DEFAULT_ADMIN_ADDRESS);
     String server = defaultAdmin ? "" : " --server " + adminUrl;
     System.out.println();
@@ -652,7 +651,7 @@ final class ServeCommand implements Callable<Integer> {
     System.out.println("  curl -i -H 'X-Canary: 1' http://" + addr + "/echo  # header match: the canary route");
     System.out.println("  curl -i http://" + addr + "/nowhere               # no route: 404 with a JSON reason");
     gateway.config().listeners().stream().filter(l -> l.name().equals("demo-tls")).findFirst().ifPresent(l -> {
-      String https = l.spec().address();
+      String https = boundOrConfigured(gateway, l.name(), l.spec().address());
       System.out.println("  curl -i --cacert " + demoCa + " https://" + https + "/   # HTTPS, the demo's own CA");
     });
     System.out.println("The admin API is on " + adminUrl + " - try:");
@@ -661,6 +660,12 @@ final class ServeCommand implements Callable<Integer> {
     System.out.println("Edit " + displayPath(configDir) + "/*.yaml while it runs: valid changes apply at once. Ctrl-C stops it.");
     System.out.println();
     System.out.flush();
+  }
+
+  /** Where a listener is bound (the OS's port when configured with port 0), else {@code otherwise}. */
+  private static String boundOrConfigured(Gateway gateway, String listener, String otherwise) {
+    InetSocketAddress bound = gateway.boundAddress(listener);
+    return bound != null ? format(bound) : otherwise;
   }
 
   /** {@code dir} relative to the working directory when it is below it ({@code examples/demo}), else as given. */

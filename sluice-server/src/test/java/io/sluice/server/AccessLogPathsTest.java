@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sluice.proxy.testing.GatewayFixture;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,13 +32,11 @@ class AccessLogPathsTest {
   /** Somewhere the gateway must never write: another directory. */
   private Path elsewhere;
   private ControlPlane cp;
-  private int port;
 
   @BeforeEach
   void start() throws Exception {
     logs = tmp.resolve("logs");
     elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
-    port = GatewayFixture.freePort();
     cp = ControlPlane.start("--log-dir", logs.toString());
   }
 
@@ -101,6 +98,11 @@ class AccessLogPathsTest {
         HttpResponse.BodyHandlers.ofString()).statusCode();
   }
 
+  /** The port the OS picked for {@code listener} (configured on port 0), as the node's status reports it. */
+  private int bound(String listener) throws IOException, InterruptedException {
+    return BoundListeners.port(cp.get("/api/v1/status"), listener);
+  }
+
   private String where() {
     return "the log directory " + logs + " (--log-dir)";
   }
@@ -115,9 +117,9 @@ class AccessLogPathsTest {
 
   @Test
   void writesLinesToARelativePathUnderTheLogDirectory() throws Exception {
-    applyOk(listener("web", port, "{path: web/access.log}") + HELLO);
+    applyOk(listener("web", 0, "{path: web/access.log}") + HELLO);
 
-    assertThat(get(port, "/hello/1")).isEqualTo(200);
+    assertThat(get(bound("web"), "/hello/1")).isEqualTo(200);
 
     Path file = logs.resolve("web/access.log");
     await().atMost(Duration.ofSeconds(10)).until(() -> lines(file).equals(List.of("/hello/1 200")));
@@ -125,23 +127,23 @@ class AccessLogPathsTest {
 
   @Test
   void refusesAnAbsolutePathOutsideTheLogDirectoryAndKeepsTheRunningConfiguration() throws Exception {
-    applyOk(listener("web", port, "{path: access.log}") + HELLO);
+    applyOk(listener("web", 0, "{path: access.log}") + HELLO);
     long revision = cp.get("/api/v1/status").path("storeRevision").asLong();
     Path cron = elsewhere.resolve("cron-job");
 
-    assertRefused(listener("web", port, "{path: " + cron + "}") + HELLO, "Listener/web",
+    assertRefused(listener("web", 0, "{path: " + cron + "}") + HELLO, "Listener/web",
         cron + " is outside " + where() + "; expected a path relative to it, such as access.log");
 
     assertThat(cp.get("/api/v1/status").path("storeRevision").asLong()).isEqualTo(revision);
     assertThat(cp.get("/api/v1/listeners/web").at("/spec/accessLog/file/path").asText()).isEqualTo("access.log");
-    assertThat(get(port, "/hello/after")).isEqualTo(200);
+    assertThat(get(bound("web"), "/hello/after")).isEqualTo(200);
     await().atMost(Duration.ofSeconds(10)).until(() -> lines(logs.resolve("access.log")).equals(List.of("/hello/after 200")));
     assertThat(cron).doesNotExist();
   }
 
   @Test
   void refusesADotDotEscape() throws Exception {
-    assertRefused(listener("web", port, "{path: ../elsewhere/x.log}") + HELLO, "Listener/web",
+    assertRefused(listener("web", 0, "{path: ../elsewhere/x.log}") + HELLO, "Listener/web",
         "../elsewhere/x.log has a '..' segment; expected a path inside " + where() + " without '..', such as access.log");
 
     assertThat(elsewhere.resolve("x.log")).doesNotExist();
@@ -153,10 +155,10 @@ class AccessLogPathsTest {
     Path precious = Files.writeString(elsewhere.resolve("precious"), "precious\n");
     Files.createSymbolicLink(logs.resolve("link.log"), precious);
 
-    assertRefused(listener("web", port, "{path: out/access.log}") + HELLO, "Listener/web",
+    assertRefused(listener("web", 0, "{path: out/access.log}") + HELLO, "Listener/web",
         "out/access.log leads outside " + where() + " through a symbolic link: " + logs.resolve("out") + " is "
             + elsewhere.toRealPath());
-    assertRefused(listener("web", port, "{path: link.log}") + HELLO, "Listener/web",
+    assertRefused(listener("web", 0, "{path: link.log}") + HELLO, "Listener/web",
         "link.log is a symbolic link; expected a regular file (links are not followed)");
 
     assertThat(elsewhere.resolve("access.log")).doesNotExist();
@@ -165,11 +167,11 @@ class AccessLogPathsTest {
 
   @Test
   void doesNotWriteThroughASymbolicLinkMadeAfterValidationAndLogsWhy() throws Exception {
-    applyOk(listener("web", port, "{path: late.log}") + HELLO);
+    applyOk(listener("web", 0, "{path: late.log}") + HELLO);
     Path precious = Files.writeString(elsewhere.resolve("precious"), "precious\n");
     Files.createSymbolicLink(logs.resolve("late.log"), precious);
 
-    assertThat(get(port, "/hello/1")).isEqualTo(200);
+    assertThat(get(bound("web"), "/hello/1")).isEqualTo(200);
 
     awaitServerLog("access log " + logs.resolve("late.log") + ": cannot open (refused: " + logs.resolve("late.log")
         + " is a symbolic link; expected a regular file (links are not followed)); lines are dropped until it works again");
@@ -182,31 +184,30 @@ class AccessLogPathsTest {
     mkfifo(fifo);
     Files.createDirectories(logs.resolve("dir.log"));
 
-    assertRefused(listener("web", port, "{path: fifo.log}") + HELLO, "Listener/web",
+    assertRefused(listener("web", 0, "{path: fifo.log}") + HELLO, "Listener/web",
         "fifo.log is a special file (FIFO, socket or device); expected a regular file");
-    assertRefused(listener("web", port, "{path: dir.log}") + HELLO, "Listener/web",
+    assertRefused(listener("web", 0, "{path: dir.log}") + HELLO, "Listener/web",
         "dir.log is a directory; expected a regular file");
 
     // A FIFO made after validation: opening it to write would block the writer until a reader came.
-    int other = GatewayFixture.freePort();
-    applyOk(listener("web", port, "{path: later.log}") + "---\n" + listener("ok", other, "{path: ok.log}") + HELLO);
+    applyOk(listener("web", 0, "{path: later.log}") + "---\n" + listener("ok", 0, "{path: ok.log}") + HELLO);
     mkfifo(logs.resolve("later.log"));
-    assertThat(get(port, "/hello/fifo")).isEqualTo(200);
+    assertThat(get(bound("web"), "/hello/fifo")).isEqualTo(200);
     awaitServerLog("access log " + logs.resolve("later.log") + ": cannot open (refused: " + logs.resolve("later.log")
         + " is a special file (FIFO, socket or device); expected a regular file)");
     // The writer thread is not stuck on the FIFO: the other listener's lines still arrive.
-    assertThat(get(other, "/hello/ok")).isEqualTo(200);
+    assertThat(get(bound("ok"), "/hello/ok")).isEqualTo(200);
     await().atMost(Duration.ofSeconds(10)).until(() -> lines(logs.resolve("ok.log")).equals(List.of("/hello/ok 200")));
   }
 
   @Test
   void rotationWithKeepZeroNeitherWritesNorDeletesAHardLinkToAnUnrelatedFile() throws Exception {
     Path precious = Files.writeString(elsewhere.resolve("precious"), "precious\n");
-    applyOk(listener("web", port, "{path: linked.log, maxSize: 1KiB, keep: 0}") + HELLO);
+    applyOk(listener("web", 0, "{path: linked.log, maxSize: 1KiB, keep: 0}") + HELLO);
     Files.createLink(logs.resolve("linked.log"), precious);
 
     // 100 lines of 16 bytes: past 1 KiB, so a log that wrote them would have rotated.
-    for (int i = 0; i < 100; i++) assertThat(get(port, "/hello/" + (1000 + i))).isEqualTo(200);
+    for (int i = 0; i < 100; i++) assertThat(get(bound("web"), "/hello/" + (1000 + i))).isEqualTo(200);
 
     awaitServerLog("access log " + logs.resolve("linked.log") + ": cannot open (refused: " + logs.resolve("linked.log")
         + " has 2 hard links; expected a file of its own");
@@ -216,9 +217,7 @@ class AccessLogPathsTest {
 
   @Test
   void refusesALogPathThatIsAnotherLogsRotatedFile() throws Exception {
-    int other = GatewayFixture.freePort();
-
-    assertRefused(listener("a", port, "{path: web.log, keep: 2}") + "---\n" + listener("b", other, "{path: web.log.2}") + HELLO,
+    assertRefused(listener("a", 0, "{path: web.log, keep: 2}") + "---\n" + listener("b", 0, "{path: web.log.2}") + HELLO,
         "Listener/b", logs.resolve("web.log.2") + " is Listener/a's rotated access log web.log.2 (keep: 2), which its rotation"
             + " replaces; expected another file name");
   }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sluice.proxy.testing.GatewayFixture;
 import io.sluice.proxy.testing.RawConnection;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,23 +40,28 @@ class ConfigDirOwnershipTest {
     }
   }
 
-  private static Path configDir(Path dir, int port) throws IOException {
+  /** A config directory with Listener/main on port 0 ({@link #mainPort} reads the port it got) and Route/hello. */
+  private static Path configDir(Path dir) throws IOException {
     Path config = Files.createDirectory(dir.resolve("config"));
     ControlPlane.write(config, "listener.yaml", """
         apiVersion: sluice.io/v1
         kind: Listener
         metadata: {name: main}
-        spec: {address: 127.0.0.1:%d}
-        """.formatted(port));
+        spec: {address: 127.0.0.1:0}
+        """);
     ControlPlane.write(config, "routes.yaml", direct("hello", "/", "from the file"));
     return config;
   }
 
+  private static int mainPort(ControlPlane cp) throws IOException, InterruptedException {
+    return BoundListeners.port(cp.get("/api/v1/status"), "main");
+  }
+
   @Test
   void diffOfTheDirectoryAgainstItsOwnObjectsShowsNoDifferenceAndNamesTheOwnedObjects(@TempDir Path dir) throws Exception {
-    int port = GatewayFixture.freePort();
-    Path config = configDir(dir, port);
+    Path config = configDir(dir);
     try (ControlPlane cp = ControlPlane.start("--config-dir", config.toString())) {
+      int port = mainPort(cp);
       ServerProcess.Result diff = cp.sluice("diff", "-f", config.toString());
       assertThat(diff.exitCode()).as(diff.stdout() + diff.stderr()).isZero();
       assertThat(diff.stdout()).isEmpty();
@@ -83,9 +87,9 @@ class ConfigDirOwnershipTest {
 
   @Test
   void refusesApplyDeleteAndRollbackOfObjectsTheConfigDirectoryOwnsNamingThemAndTheDirectory(@TempDir Path dir) throws Exception {
-    int port = GatewayFixture.freePort();
-    Path config = configDir(dir, port);
+    Path config = configDir(dir);
     try (ControlPlane cp = ControlPlane.start("--config-dir", config.toString())) {
+      int port = mainPort(cp);
       String refusal = "owned by the config directory " + config + "; edit the file, or pass --force (force=true) to take it over";
       Path edited = ControlPlane.write(dir, "edited.yaml", direct("hello", "/", "edited"));
       ServerProcess.Result apply = cp.sluice("apply", "-f", edited.toString());
@@ -116,9 +120,9 @@ class ConfigDirOwnershipTest {
 
   @Test
   void aForcedApplyTakesTheObjectOverAndTheDirectorySkipsItUntilItsFileChanges(@TempDir Path dir) throws Exception {
-    int port = GatewayFixture.freePort();
-    Path config = configDir(dir, port);
+    Path config = configDir(dir);
     try (ControlPlane cp = ControlPlane.start("--config-dir", config.toString(), "--config-dir-settle", "100ms")) {
+      int port = mainPort(cp);
       Path edited = ControlPlane.write(dir, "edited.yaml", direct("hello", "/", "from the api"));
       ServerProcess.Result apply = cp.sluice("apply", "--force", "-f", edited.toString());
       assertThat(apply.exitCode()).as(apply.stderr()).isZero();
@@ -135,12 +139,13 @@ class ConfigDirOwnershipTest {
           + " the file's version is skipped until it changes");
       // ... and a restart does not give it back either: the store's history says it was taken over.
       cp.restart();
-      assertThat(body(port, "/")).isEqualTo("from the api");
+      int restarted = mainPort(cp);
+      assertThat(body(restarted, "/")).isEqualTo("from the api");
       assertThat(cp.get("/api/v1/status").path("storeRevision").asLong()).isEqualTo(3);
 
       // Its file changes: the directory takes it back.
       ControlPlane.write(config, "routes.yaml", direct("hello", "/", "the file again"));
-      await().atMost(WITHIN).until(() -> body(port, "/"), "the file again"::equals);
+      await().atMost(WITHIN).until(() -> body(restarted, "/"), "the file again"::equals);
       assertThat(cp.get("/api/v1/routes/hello").path("metadata").path("annotations").path("sluice.io/managed-by").asText())
           .isEqualTo("config-dir");
     }
@@ -148,9 +153,9 @@ class ConfigDirOwnershipTest {
 
   @Test
   void aForcedDeleteIsNotUndoneByTheDirectoryUntilTheFileChanges(@TempDir Path dir) throws Exception {
-    int port = GatewayFixture.freePort();
-    Path config = configDir(dir, port);
+    Path config = configDir(dir);
     try (ControlPlane cp = ControlPlane.start("--config-dir", config.toString(), "--config-dir-settle", "100ms")) {
+      int port = mainPort(cp);
       ServerProcess.Result delete = cp.sluice("delete", "route", "hello", "--force");
       assertThat(delete.exitCode()).as(delete.stderr()).isZero();
       assertThat(delete.stdoutLines()).containsExactly("Route/hello deleted (revision 2)");

@@ -3,7 +3,6 @@ package io.sluice.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.sluice.proxy.testing.GatewayFixture;
 import io.sluice.proxy.testing.TestUpstream;
 import java.io.IOException;
 import java.net.URI;
@@ -40,12 +39,12 @@ class ConfigDirectoryEditsTest {
   private TestUpstream backend;
   /** The server under test, to show its log when a check fails. */
   private @org.jspecify.annotations.Nullable ControlPlane server;
+  /** The port the OS picked for Listener/main (configured on port 0) in the server running now. */
   private int port;
 
   @BeforeEach
   void startBackend() throws IOException {
     backend = TestUpstream.start("backend", (req, ex) -> ex.respond(200, Map.of("Content-Type", "text/plain"), "ok " + req.target()));
-    port = GatewayFixture.freePort();
   }
 
   @AfterEach
@@ -53,13 +52,10 @@ class ConfigDirectoryEditsTest {
     backend.close();
   }
 
-  /**
-   * Starts the server and waits for the gateway's listener: a port another process took meanwhile
-   * (the machine is shared) then fails here, naming the port, not as failed requests later.
-   */
+  /** Starts the server and reads the port its listener got (the directory's listener is bound before the admin API answers). */
   private ControlPlane start(String... args) throws IOException, InterruptedException {
     server = ControlPlane.start(args);
-    server.server().awaitPort(port);
+    port = BoundListeners.port(server.get("/api/v1/status"), "main");
     return server;
   }
 
@@ -72,7 +68,7 @@ class ConfigDirectoryEditsTest {
         apiVersion: sluice.io/v1
         kind: Listener
         metadata: {name: main}
-        spec: {address: 127.0.0.1:%d}
+        spec: {address: 127.0.0.1:0}
         ---
         apiVersion: sluice.io/v1
         kind: Upstream
@@ -80,7 +76,7 @@ class ConfigDirectoryEditsTest {
         spec:
           endpoints: [{address: %s}]
         ---
-        """.formatted(port, backend.address()) + route("other");
+        """.formatted(backend.address()) + route("other");
   }
 
   private static String route(String name) {
@@ -286,6 +282,7 @@ class ConfigDirectoryEditsTest {
       assertThat(objects).isEqualTo(5);
 
       cp.restartWith("--config-dir", link.toString());
+      port = BoundListeners.port(cp.get("/api/v1/status"), "main");
       awaitServing("/edited");
       assertThat(storeRevision(cp)).isEqualTo(revision);
       assertThat(cp.get("/api/v1/objects").path("items").size()).isEqualTo(objects);
@@ -428,6 +425,7 @@ class ConfigDirectoryEditsTest {
       long revision = storeRevision(cp);
       Files.delete(conf.resolve("more.yaml"));
       cp.restart(); // the server stops before it sees the removal
+      port = BoundListeners.port(cp.get("/api/v1/status"), "main");
 
       // A directory that is missing a file at start may be one being deployed: the grace applies.
       assertThat(status("/more")).isEqualTo(200);

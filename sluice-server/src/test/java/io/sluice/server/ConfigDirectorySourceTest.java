@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sluice.proxy.testing.GatewayFixture;
 import io.sluice.proxy.testing.RawConnection;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -45,18 +44,18 @@ class ConfigDirectorySourceTest {
   void editsAndRemovalsOfFilesBecomeRevisionsByConfigDirAndLeaveObjectsCreatedThroughTheApiAlone(@TempDir Path dir)
       throws Exception {
     Path config = Files.createDirectory(dir.resolve("config"));
-    int port = GatewayFixture.freePort();
     ControlPlane.write(config, "listener.yaml", """
         apiVersion: sluice.io/v1
         kind: Listener
         metadata: {name: main}
-        spec: {address: 127.0.0.1:%d}
-        """.formatted(port));
+        spec: {address: 127.0.0.1:0}
+        """);
     ControlPlane.write(config, "routes.yaml", direct("hello", "/", "one"));
     ControlPlane.write(config, "more/extra.yaml", direct("extra", "/extra", "extra"));
 
     // A short grace: a deleted file's objects go 2 s after it (10 s by default).
     try (ControlPlane cp = ControlPlane.start("--config-dir", config.toString(), "--config-dir-grace", "2s")) {
+      int port = BoundListeners.port(cp.get("/api/v1/status"), "main");
       JsonNode first = lastRevision(cp);
       assertThat(first.path("revision").asLong()).isEqualTo(1);
       assertThat(first.path("author").asText()).isEqualTo("config-dir");
@@ -103,21 +102,21 @@ class ConfigDirectorySourceTest {
       ControlPlane.write(config, "routes.yaml", direct("hello", "/", "two"));
       cp.restart();
       assertThat(cp.get("/api/v1/status").path("storeRevision").asLong()).isEqualTo(4);
-      assertThat(body(port, "/")).isEqualTo("two");
-      assertThat(body(port, "/api")).isEqualTo("from the api");
+      int restarted = BoundListeners.port(cp.get("/api/v1/status"), "main");
+      assertThat(body(restarted, "/")).isEqualTo("two");
+      assertThat(body(restarted, "/api")).isEqualTo("from the api");
     }
   }
 
   @Test
   void aFileMayReferToAnUpstreamCreatedThroughTheApi(@TempDir Path dir) throws Exception {
     Path config = Files.createDirectory(dir.resolve("config"));
-    int port = GatewayFixture.freePort();
     ControlPlane.write(config, "listener.yaml", """
         apiVersion: sluice.io/v1
         kind: Listener
         metadata: {name: main}
-        spec: {address: 127.0.0.1:%d}
-        """.formatted(port));
+        spec: {address: 127.0.0.1:0}
+        """);
     try (ControlPlane cp = ControlPlane.start("--config-dir", config.toString())) {
       Path api = ControlPlane.write(dir, "up.yaml", """
           apiVersion: sluice.io/v1

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.api.ConfigObject;
 import io.sluice.api.codec.ObjectCodec;
-import io.sluice.proxy.testing.GatewayFixture;
 import io.sluice.store.ChangeSet;
 import io.sluice.store.sqlite.SqliteConfigStore;
 import java.net.URI;
@@ -51,17 +50,17 @@ class ConfigTheRuntimeCannotHoldTest {
 
   @Test
   void refusesIdleAndResponseTimeoutsLongerThanAYearAtApplyAndKeepsServing() throws Exception {
-    int port = GatewayFixture.freePort();
     try (ControlPlane cp = ControlPlane.start()) {
       HttpResponse<String> ok = cp.send("POST", "/api/v1/apply",
-          "[" + listenerJson("main", port, "60s") + "," + routeJson("hello", "main") + "]", null);
+          "[" + listenerJson("main", 0, "60s") + "," + routeJson("hello", "main") + "]", null);
       assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
       await().atMost(Duration.ofSeconds(10)).until(() -> cp.get("/api/v1/status").path("appliedRevision").asLong() == 1);
 
-      HttpResponse<String> idle = cp.send("POST", "/api/v1/apply", listenerJson("main", port, "106752d"), null);
+      int port = BoundListeners.port(cp.get("/api/v1/status"), "main");
+      HttpResponse<String> idle = cp.send("POST", "/api/v1/apply", listenerJson("main", 0, "106752d"), null);
       assertThat(idle.statusCode()).isEqualTo(422);
       assertThat(ControlPlane.JSON.readTree(idle.body()).path("errors").toString()).isEqualTo(
-          "[{\"source\":\"<api>:2:50\",\"object\":\"Listener/main\",\"field\":\"spec.timeouts.idle\","
+          "[{\"source\":\"<api>:2:46\",\"object\":\"Listener/main\",\"field\":\"spec.timeouts.idle\","
               + "\"message\":\"106752d is longer than the maximum 365d\"}]");
 
       HttpResponse<String> response = cp.send("POST", "/api/v1/apply", """
@@ -107,29 +106,26 @@ class ConfigTheRuntimeCannotHoldTest {
 
   @Test
   void startsOnAStoreHoldingAListenerTheRuntimeCannotHoldAndServesTheRest(@TempDir Path data) throws Exception {
-    int main = GatewayFixture.freePort();
-    int other = GatewayFixture.freePort();
     try (SqliteConfigStore store = SqliteConfigStore.open(data)) {
       ChangeSet.Builder b = ChangeSet.builder().author("test");
-      for (ConfigObject<?> o : ObjectCodec.readJson("test.json", "[" + listenerJson("main", main, "60s") + ","
-          + listenerJson("other", other, "60s") + "," + routeJson("hello", "main") + "," + routeJson("there", "other") + "]")) {
+      for (ConfigObject<?> o : ObjectCodec.readJson("test.json", "[" + listenerJson("main", 0, "60s") + ","
+          + listenerJson("other", 0, "60s") + "," + routeJson("hello", "main") + "," + routeJson("there", "other") + "]")) {
         b.put(o);
       }
       store.apply(b.build());
     }
     // As a store written before the bound was checked holds it: the object as the API accepted it then.
-    String stored = ObjectCodec.toJson(ObjectCodec.readJson("test.json", listenerJson("other", other, "106752d")).getFirst());
+    String stored = ObjectCodec.toJson(ObjectCodec.readJson("test.json", listenerJson("other", 0, "106752d")).getFirst());
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + data.resolve(SqliteConfigStore.DATABASE_FILE));
         PreparedStatement s = c.prepareStatement("UPDATE versions SET json = ? WHERE kind = 'Listener' AND name = 'other'")) {
       s.setString(1, stored);
       assertThat(s.executeUpdate()).isEqualTo(1);
     }
 
-    int adminPort = GatewayFixture.freePort();
-    String admin = "http://127.0.0.1:" + adminPort;
     try (ServerProcess sluice = ServerProcess.start("serve", "--data-dir", data.toString(),
-        "--admin-address", "127.0.0.1:" + adminPort, "--event-loops", "1").awaitPort(adminPort)) {
-      assertThat(get(main, "/hello").body()).isEqualTo("hello");
+        "--admin-address", "127.0.0.1:0", "--event-loops", "1")) {
+      String admin = "http://127.0.0.1:" + sluice.adminPort();
+      assertThat(get(sluice.awaitListener("main"), "/hello").body()).isEqualTo("hello");
       HttpResponse<String> status = HTTP.send(HttpRequest.newBuilder(URI.create(admin + "/api/v1/status")).build(),
           HttpResponse.BodyHandlers.ofString());
       JsonNode s = ControlPlane.JSON.readTree(status.body());
@@ -156,11 +152,13 @@ class ConfigTheRuntimeCannotHoldTest {
       // A change that repairs the listener applies, and brings its route back.
       HttpResponse<String> fix = HTTP.send(HttpRequest.newBuilder(URI.create(admin + "/api/v1/apply"))
           .header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString(listenerJson("other", other, "60s"))).build(), HttpResponse.BodyHandlers.ofString());
+          .POST(HttpRequest.BodyPublishers.ofString(listenerJson("other", 0, "60s"))).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(fix.statusCode()).as(fix.body()).isEqualTo(200);
       await().atMost(Duration.ofSeconds(10)).until(() -> ControlPlane.JSON.readTree(HTTP.send(
           HttpRequest.newBuilder(URI.create(admin + "/api/v1/status")).build(), HttpResponse.BodyHandlers.ofString()).body())
           .path("appliedRevision").asLong() == 2);
+      int other = BoundListeners.port(ControlPlane.JSON.readTree(HTTP.send(
+          HttpRequest.newBuilder(URI.create(admin + "/api/v1/status")).build(), HttpResponse.BodyHandlers.ofString()).body()), "other");
       assertThat(get(other, "/there").body()).isEqualTo("there");
       assertThat(ControlPlane.JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(admin + "/api/v1/status")).build(),
           HttpResponse.BodyHandlers.ofString()).body()).path("skippedObjects").size()).isZero();

@@ -21,8 +21,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The five-minute tour of the README, on a copy of {@code examples/demo} whose two ports (8080 and
- * 8081) are rewritten to free ones, so the test cannot clash with anything running on the machine.
+ * The five-minute tour of the README, on a copy of {@code examples/demo} whose listeners (8080,
+ * 8081, 8443) are rewritten to port 0, so the test cannot clash with anything running on the
+ * machine: the test reads the ports from the log, then points the echo upstream at the echo
+ * listener's port (the demo's own edit-while-it-runs path).
  */
 class DemoTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,9 +42,8 @@ class DemoTest {
   @BeforeAll
   static void start() throws IOException, InterruptedException {
     Path demo = ServerProcess.repoRoot().resolve("examples/demo");
-    port = GatewayFixture.freePort();
-    int echoPort = GatewayFixture.freePort();
-    httpsPort = GatewayFixture.freePort();
+    // Until the echo listener has its port, the echo upstream points at a port that refuses connections.
+    String echoPlaceholder = "127.0.0.1:" + GatewayFixture.closedPort();
     dir = Files.createTempDirectory("sluice-demo");
     List<Path> files;
     try (Stream<Path> list = Files.list(demo)) {
@@ -51,15 +52,21 @@ class DemoTest {
     int replaced = 0;
     for (Path f : files) {
       String text = Files.readString(f);
-      String moved = text.replace("127.0.0.1:8080", "127.0.0.1:" + port).replace("127.0.0.1:8081", "127.0.0.1:" + echoPort)
-          .replace("127.0.0.1:8443", "127.0.0.1:" + httpsPort);
+      String moved = f.getFileName().toString().equals("upstreams.yaml")
+          ? text.replace("127.0.0.1:8081", echoPlaceholder)
+          : text.replace("127.0.0.1:8080", "127.0.0.1:0").replace("127.0.0.1:8081", "127.0.0.1:0").replace("127.0.0.1:8443", "127.0.0.1:0");
       replaced += moved.equals(text) ? 0 : 1;
       Files.writeString(dir.resolve(f.getFileName()), moved);
     }
     assertThat(replaced).as("files of examples/demo that name port 8080 or 8081").isEqualTo(2);
-    adminPort = GatewayFixture.freePort();
-    sluice = ServerProcess.start("serve", "--config-dir", dir.toString(), "--demo", "--admin-address", "127.0.0.1:" + adminPort)
-        .awaitPort(port).awaitPort(echoPort).awaitPort(httpsPort).awaitPort(adminPort);
+    sluice = ServerProcess.start("serve", "--config-dir", dir.toString(), "--demo", "--admin-address", "127.0.0.1:0");
+    port = sluice.awaitListener("demo");
+    httpsPort = sluice.awaitListener("demo-tls");
+    adminPort = sluice.adminPort();
+    int echoPort = sluice.awaitListener("echo-backend");
+    Path upstreams = dir.resolve("upstreams.yaml");
+    Files.writeString(upstreams, Files.readString(upstreams).replace(echoPlaceholder, "127.0.0.1:" + echoPort));
+    await().atMost(Duration.ofSeconds(20)).until(() -> get("/echo/ready").statusCode() == 200);
   }
 
   @AfterAll

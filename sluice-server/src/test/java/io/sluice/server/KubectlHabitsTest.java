@@ -3,7 +3,6 @@ package io.sluice.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sluice.proxy.testing.GatewayFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
@@ -21,7 +20,6 @@ class KubectlHabitsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    port = GatewayFixture.freePort();
     cp = ControlPlane.start();
     Path tmp = Files.createTempDirectory("sluice-habits");
     try {
@@ -29,10 +27,11 @@ class KubectlHabitsTest {
           apiVersion: sluice.io/v1
           kind: Listener
           metadata: {name: main}
-          spec: {address: 127.0.0.1:%d}
-          """.formatted(port) + "---\n" + route("a", "web") + "---\n" + route("b", "web") + "---\n" + route("c", "api")).toString(),
+          spec: {address: 127.0.0.1:0}
+          """ + "---\n" + route("a", "web") + "---\n" + route("b", "web") + "---\n" + route("c", "api")).toString(),
           "-m", "base");
       assertThat(r.exitCode()).as(r.stderr()).isZero();
+      port = BoundListeners.awaitPort(() -> cp.get("/api/v1/status"), "main");
     } finally {
       ServerProcess.deleteRecursively(tmp);
     }

@@ -44,13 +44,13 @@ class LargeBodyTest {
         ex.respond(200, Map.of("Content-Type", "text/plain"), "received " + req.bodyLength());
       }
     });
-    port = GatewayFixture.freePort();
     configDir = Files.createTempDirectory("sluice-large");
     dataDir = Files.createTempDirectory("sluice-large-data");
-    Files.writeString(configDir.resolve("config.yaml"), GatewayFixture.simpleProxy(port, upstream.address()));
+    Files.writeString(configDir.resolve("config.yaml"), GatewayFixture.simpleProxy(0, upstream.address()));
     sluice = ServerProcess.start(List.of("-Xmx256m", "-XX:MaxDirectMemorySize=256m"),
         "serve", "--config-dir", configDir.toString(), "--event-loops", "2", "--data-dir", dataDir.toString(),
-        "--admin-address", "127.0.0.1:" + GatewayFixture.freePort()).awaitPort(port);
+        "--admin-address", "127.0.0.1:0");
+    port = sluice.awaitListener("main");
   }
 
   @AfterAll

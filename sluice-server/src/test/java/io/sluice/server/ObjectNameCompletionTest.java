@@ -72,7 +72,7 @@ class ObjectNameCompletionTest {
 
   @Test
   void completeCommandPrintsNothingWhenTheServerIsNotThere() throws Exception {
-    int closed = GatewayFixture.freePort();
+    int closed = GatewayFixture.closedPort();
     long start = System.nanoTime();
     ServerProcess.Result r = ServerProcess.run("__complete", "upstream", "", "--server", "http://127.0.0.1:" + closed);
     assertThat(r.exitCode()).isZero();
@@ -111,7 +111,7 @@ class ObjectNameCompletionTest {
   void bashAsksTheServerOfSluiceServerAndCompletesNothingWhenNoneAnswers() throws Exception {
     String url = cp.url();
     assertThat(bashLine("get upstreams bil", Map.of("SLUICE_SERVER", url))).containsExactly("billing");
-    String closed = "http://127.0.0.1:" + GatewayFixture.freePort();
+    String closed = "http://127.0.0.1:" + GatewayFixture.closedPort();
     assertThat(bashLine("get upstreams ", Map.of("SLUICE_SERVER", closed))).isEmpty();
     assertThat(bashLine("--server " + closed + " get upstreams ", Map.of())).isEmpty();
   }

@@ -94,10 +94,10 @@ class ObservabilityTest {
 
   @Test
   void metricsStatsAndTopCountExactlyTheTrafficSentThroughTheProxy() throws Exception {
-    int port = GatewayFixture.freePort();
     try (TestUpstream backend = TestUpstream.named("backend");
         ControlPlane cp = ControlPlane.start()) {
-      long revision = applyAndWait(cp, ControlPlane.write(dir, "config.yaml", config(port, backend.address())), null);
+      long revision = applyAndWait(cp, ControlPlane.write(dir, "config.yaml", config(0, backend.address())), null);
+      int port = BoundListeners.port(cp.get("/api/v1/status"), "main");
       for (int i = 0; i < 5; i++) {
         HttpResponse<String> r = get("http://127.0.0.1:" + port + "/api/items/" + i, null);
         assertThat(r.statusCode()).isEqualTo(200);
@@ -162,10 +162,10 @@ class ObservabilityTest {
 
   @Test
   void serveExportsRouteStatusCodesAndHistogramsWhenAskedFor() throws Exception {
-    int port = GatewayFixture.freePort();
     try (TestUpstream backend = TestUpstream.named("backend");
         ControlPlane cp = ControlPlane.start("--metrics-route-histograms", "--metrics-route-status-codes", "code")) {
-      applyAndWait(cp, ControlPlane.write(dir, "config.yaml", config(port, backend.address())), null);
+      applyAndWait(cp, ControlPlane.write(dir, "config.yaml", config(0, backend.address())), null);
+      int port = BoundListeners.port(cp.get("/api/v1/status"), "main");
       for (int i = 0; i < 2; i++) assertThat(get("http://127.0.0.1:" + port + "/api/" + i, null).statusCode()).isEqualTo(200);
       await().atMost(Duration.ofSeconds(10)).until(() -> Double.valueOf(2).equals(
           sample(get(cp.url() + "/metrics", null).body(), "sluice_route_request_duration_seconds_count", "route", "api")));
@@ -187,7 +187,7 @@ class ObservabilityTest {
   @Test
   void aRefusedConfigDirectoryChangeIsCountedAndTheRevisionStays() throws Exception {
     Path config = dir.resolve("config");
-    ControlPlane.write(config, "gateway.yaml", config(GatewayFixture.freePort(), "127.0.0.1:1"));
+    ControlPlane.write(config, "gateway.yaml", config(0, "127.0.0.1:1"));
     try (ControlPlane cp = ControlPlane.start("--config-dir", config.toString())) {
       String before = get(cp.url() + "/metrics", null).body();
       assertThat(sample(before, "sluice_config_revision")).isEqualTo(1);
@@ -208,7 +208,7 @@ class ObservabilityTest {
 
   @Test
   void topExitsOneNamingTheUrlWhenTheServerIsUnreachable() throws Exception {
-    String url = "http://127.0.0.1:" + GatewayFixture.freePort();
+    String url = "http://127.0.0.1:" + GatewayFixture.closedPort();
     ServerProcess.Result r = ServerProcess.run("top", "--once", "--server", url);
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.stdout()).isEmpty();
@@ -235,7 +235,7 @@ class ObservabilityTest {
         """);
     try (TestUpstream backend = TestUpstream.named("backend");
         ControlPlane cp = ControlPlane.start("--admin-tokens", tokens.toString())) {
-      long revision = applyAndWait(cp, ControlPlane.write(dir, "config.yaml", config(GatewayFixture.freePort(), backend.address())),
+      long revision = applyAndWait(cp, ControlPlane.write(dir, "config.yaml", config(0, backend.address())),
           "editor-secret");
       HttpResponse<String> none = get(cp.url() + "/metrics", null);
       assertThat(none.statusCode()).isEqualTo(401);

@@ -3,7 +3,6 @@ package io.sluice.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.sluice.proxy.testing.GatewayFixture;
 import io.sluice.proxy.testing.RawConnection;
 import io.sluice.proxy.testing.TestUpstream;
 import java.io.IOException;
@@ -29,8 +28,9 @@ class ServeCommandTest {
   @TempDir
   Path data;
 
+  /** The admin API on a port the OS picks ({@link ServerProcess#adminPort()} reads it). */
   private static String admin() {
-    return "127.0.0.1:" + GatewayFixture.freePort();
+    return "127.0.0.1:0";
   }
 
   private static String listener(int port) {
@@ -64,15 +64,13 @@ class ServeCommandTest {
 
   @Test
   void editingAFileChangesTheRoutingWithoutDroppingAKeepAliveConnection(@TempDir Path dir) throws Exception {
-    int port = GatewayFixture.freePort();
-    Files.writeString(dir.resolve("listener.yaml"), listener(port));
+    Files.writeString(dir.resolve("listener.yaml"), listener(0));
     Files.writeString(dir.resolve("routes.yaml"), helloRoute("version one"));
 
     // A short grace: a deleted file's objects go 2 s after it (10 s by default).
     try (ServerProcess sluice = ServerProcess.start("serve", "--data-dir", data.toString(), "--admin-address", admin(), "--config-dir", dir.toString(), "--event-loops", "2",
-            "--config-dir-grace", "2s")
-        .awaitPort(port);
-        RawConnection conn = RawConnection.open(port)) {
+            "--config-dir-grace", "2s");
+        RawConnection conn = RawConnection.open(sluice.awaitListener("main"))) {
       RawConnection.Response first = get(conn, "/");
       assertThat(first.status()).isEqualTo(200);
       assertThat(first.body()).isEqualTo("version one");
@@ -110,13 +108,12 @@ class ServeCommandTest {
 
   @Test
   void anInvalidChangeIsLoggedPreciselyAndTheOldConfigKeepsServingUntilItIsFixed(@TempDir Path dir) throws Exception {
-    int port = GatewayFixture.freePort();
-    Files.writeString(dir.resolve("listener.yaml"), listener(port));
+    Files.writeString(dir.resolve("listener.yaml"), listener(0));
     Files.writeString(dir.resolve("routes.yaml"), helloRoute("good"));
 
-    try (ServerProcess sluice = ServerProcess.start("serve", "--data-dir", data.toString(), "--admin-address", admin(), "--config-dir", dir.toString(), "--event-loops", "2")
-        .awaitPort(port);
-        RawConnection conn = RawConnection.open(port)) {
+    try (ServerProcess sluice = ServerProcess.start("serve", "--data-dir", data.toString(), "--admin-address", admin(), "--config-dir", dir.toString(), "--event-loops", "2");
+        RawConnection conn = RawConnection.open(sluice.awaitListener("main"))) {
+      int port = sluice.awaitListener("main");
       assertThat(get(conn, "/").body()).isEqualTo("good");
 
       Files.writeString(dir.resolve("routes.yaml"), """
@@ -161,8 +158,7 @@ class ServeCommandTest {
       }
       ex.respond(200, Map.of("Content-Type", "text/plain"), "finally done");
     })) {
-      int port = GatewayFixture.freePort();
-      Files.writeString(dir.resolve("config.yaml"), listener(port) + """
+      Files.writeString(dir.resolve("config.yaml"), listener(0) + """
           ---
           apiVersion: sluice.io/v1
           kind: Upstream
@@ -177,9 +173,9 @@ class ServeCommandTest {
             upstream: slow
           """.formatted(slow.address()));
 
-      try (ServerProcess sluice = ServerProcess.start("serve", "--data-dir", data.toString(), "--admin-address", admin(), "--config-dir", dir.toString(), "--event-loops", "2")
-          .awaitPort(port);
-          RawConnection conn = RawConnection.open(port)) {
+      try (ServerProcess sluice = ServerProcess.start("serve", "--data-dir", data.toString(), "--admin-address", admin(), "--config-dir", dir.toString(), "--event-loops", "2");
+          RawConnection conn = RawConnection.open(sluice.awaitListener("main"))) {
+        int port = sluice.awaitListener("main");
         conn.send("GET /slow HTTP/1.1\r\nHost: test\r\n\r\n");
         assertThat(slow.take().target()).isEqualTo("/slow");
 
@@ -197,6 +193,28 @@ class ServeCommandTest {
         assertThat(sluice.stderr()).contains("shutting down: draining in-flight requests", "stopped");
         assertThat(sluice.stderr()).doesNotContain("ERROR", "WARN", "LEAK");
       }
+    }
+  }
+
+  @Test
+  void aListenerOnPortZeroIsLoggedServedAndShownByStatusOnThePortTheOsPicked(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("listener.yaml"), listener(0));
+    Files.writeString(dir.resolve("routes.yaml"), helloRoute("picked"));
+
+    try (ServerProcess sluice = ServerProcess.start("serve", "--data-dir", data.toString(), "--admin-address", admin(),
+        "--config-dir", dir.toString(), "--event-loops", "1")) {
+      int port = sluice.awaitListener("main");
+      int adminPort = sluice.adminPort();
+
+      assertThat(port).isPositive();
+      assertThat(sluice.stderr()).contains("listener main on http://127.0.0.1:" + port + "\n")
+          .doesNotContain("127.0.0.1:0");
+      try (RawConnection conn = RawConnection.open(port)) {
+        assertThat(get(conn, "/").body()).isEqualTo("picked");
+      }
+      ServerProcess.Result status = ServerProcess.run("status", "--server", "http://127.0.0.1:" + adminPort);
+      assertThat(status.exitCode()).as(status.stderr()).isZero();
+      assertThat(status.stdoutLines()).contains("listeners:        main 127.0.0.1:" + port);
     }
   }
 
@@ -242,9 +260,8 @@ class ServeCommandTest {
 
   @Test
   void theDefaultLogDirectoryIsCreatedUnderTheDataDirectoryForItsUserOnly() throws Exception {
-    int port = GatewayFixture.freePort();
-    try (ServerProcess p = ServerProcess.start("serve", "--data-dir", data.toString(), "--admin-address", "127.0.0.1:" + port)) {
-      p.awaitPort(port);
+    try (ServerProcess p = ServerProcess.start("serve", "--data-dir", data.toString(), "--admin-address", "127.0.0.1:0")) {
+      p.adminPort();
 
       assertThat(Files.getPosixFilePermissions(data.resolve("logs"))).isEqualTo(PosixFilePermissions.fromString("rwx------"));
     }

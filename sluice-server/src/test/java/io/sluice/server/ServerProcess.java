@@ -15,6 +15,8 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -122,6 +124,35 @@ final class ServerProcess implements AutoCloseable {
         }
         Thread.sleep(25);
       }
+    }
+  }
+
+  /**
+   * Waits for the log line {@code listener NAME on http(s)://HOST:PORT} that {@code sluice serve}
+   * writes once the listener is bound, and returns the bound port: the way to find a listener
+   * configured on port 0. Fails at once if the process dies, after 30 s if the line does not come.
+   */
+  int awaitListener(String name) throws InterruptedException {
+    return awaitLoggedPort("listener " + name + " on http", Pattern.compile(
+        "listener " + Pattern.quote(name) + " on https?://(?:\\[[^\\]]+\\]|[^:\\s]+):(\\d+)"));
+  }
+
+  /** Waits for the log line {@code admin API on http://HOST:PORT} and returns the admin API's bound port. */
+  int adminPort() throws InterruptedException {
+    return awaitLoggedPort("admin API on http", Pattern.compile("admin API on http://(?:\\[[^\\]]+\\]|[^:\\s]+):(\\d+)"));
+  }
+
+  private int awaitLoggedPort(String what, Pattern line) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      // The server logs to stderr (logback.xml); the log line comes only after the socket is bound.
+      Matcher m = line.matcher(stderr());
+      if (m.find()) return Integer.parseInt(m.group(1));
+      if (!process.isAlive()) {
+        throw new AssertionError("sluice exited with " + process.exitValue() + " before logging '" + what + "'" + describeOutput());
+      }
+      if (System.nanoTime() > deadline) throw new AssertionError("no '" + what + "' logged within 30 s" + describeOutput());
+      Thread.sleep(25);
     }
   }
 

@@ -8,7 +8,6 @@ import io.sluice.api.Kind;
 import io.sluice.api.ObjectRef;
 import io.sluice.api.codec.ObjectCodec;
 import io.sluice.proxy.Gateway;
-import io.sluice.proxy.testing.GatewayFixture;
 import io.sluice.store.ChangeSet;
 import io.sluice.store.sqlite.SqliteConfigStore;
 import java.io.StringWriter;
@@ -87,20 +86,27 @@ class SkippedObjectsTest {
     return out;
   }
 
+  /** The port the OS picked for {@code listener} (configured on port 0). */
+  private static int boundPort(Gateway gateway, String listener) {
+    java.net.InetSocketAddress a = gateway.boundAddress(listener);
+    assertThat(a).as("listener %s is bound", listener).isNotNull();
+    return a.getPort();
+  }
+
   @Test
   void aPipelineThatFailsToCompileIsSkippedWithItsRoutesAndLaterChangesStillReachTheDataPlane(@TempDir Path data)
       throws Exception {
-    int port = GatewayFixture.freePort();
     try (SqliteConfigStore store = SqliteConfigStore.open(data);
         Gateway gateway = Gateway.start(1)) {
       store.apply(ChangeSet.builder().author("test")
-          .put(listener("main", port))
+          .put(listener("main", 0))
           .put(pipeline("guard", "{kind: test-uncreatable, config: {reason: boom}}"))
           .put(route("guarded", "pipeline: guard"))
           .put(route("open", ""))
           .build());
       try (StoreSync sync = new StoreSync(store, gateway)) {
         sync.start();
+        int port = boundPort(gateway, "main");
 
         assertThat(sync.appliedRevision()).isEqualTo(1);
         assertThat(get(port, "/open").body()).isEqualTo("open");
@@ -136,9 +142,8 @@ class SkippedObjectsTest {
 
   @Test
   void aNodeRestartedOnAStoreHoldingAnObjectThatFailsToCompileStartsAndServesTheRest(@TempDir Path data) throws Exception {
-    int port = GatewayFixture.freePort();
     try (SqliteConfigStore store = SqliteConfigStore.open(data)) {
-      store.apply(ChangeSet.builder().author("test").put(listener("main", port)).put(route("good", "")).build());
+      store.apply(ChangeSet.builder().author("test").put(listener("main", 0)).put(route("good", "")).build());
       try (Gateway gateway = Gateway.start(1);
           StoreSync sync = new StoreSync(store, gateway)) {
         sync.start();
@@ -152,6 +157,7 @@ class SkippedObjectsTest {
       try (Gateway gateway = Gateway.start(1);
           StoreSync sync = new StoreSync(store, gateway)) {
         sync.start();
+        int port = boundPort(gateway, "main");
 
         assertThat(sync.appliedRevision()).isEqualTo(2);
         assertThat(get(port, "/good").body()).isEqualTo("good");
@@ -166,13 +172,11 @@ class SkippedObjectsTest {
   @Test
   void aGlobalFilterThatFailsToCompileTakesTheRoutesItGuardsAlongInsteadOfServingThemUnguarded(@TempDir Path data)
       throws Exception {
-    int a = GatewayFixture.freePort();
-    int b = GatewayFixture.freePort();
     try (SqliteConfigStore store = SqliteConfigStore.open(data);
         Gateway gateway = Gateway.start(1)) {
       store.apply(ChangeSet.builder().author("test")
-          .put(listener("a", a))
-          .put(listener("b", b))
+          .put(listener("a", 0))
+          .put(listener("b", 0))
           .put(one("""
               apiVersion: sluice.io/v1
               kind: GlobalFilter
@@ -186,6 +190,8 @@ class SkippedObjectsTest {
           .build());
       try (StoreSync sync = new StoreSync(store, gateway)) {
         sync.start();
+        int a = boundPort(gateway, "a");
+        int b = boundPort(gateway, "b");
 
         assertThat(get(a, "/on-a").statusCode()).isEqualTo(404);
         assertThat(get(b, "/on-b").body()).isEqualTo("on-b");

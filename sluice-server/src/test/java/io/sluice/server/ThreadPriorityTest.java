@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
-import io.sluice.proxy.testing.GatewayFixture;
 import io.sluice.proxy.testing.RawConnection;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -49,11 +48,9 @@ class ThreadPriorityTest {
         """);
     List<String> options = new ArrayList<>(launcherPriorityOptions());
     options.addAll(List.of("-Xmx128m", "-XX:TieredStopAtLevel=1"));
-    int admin = GatewayFixture.freePort();
-    int port = GatewayFixture.freePort();
     try (ServerProcess sluice = ServerProcess.start(options, "serve", "--data-dir", dir.resolve("data").toString(),
-        "--admin-address", "127.0.0.1:" + admin, "--config-dir", dir.toString(), "--event-loops", "2")
-        .awaitPort(admin)) {
+        "--admin-address", "127.0.0.1:0", "--config-dir", dir.toString(), "--event-loops", "2")) {
+      int admin = sluice.adminPort();
       // A listener added at run time is bound by the control plane's threads, and Netty starts a
       // loop's thread lazily, from whichever thread first gives it work: the loops must not
       // inherit the control plane's priority.
@@ -61,9 +58,14 @@ class ThreadPriorityTest {
           apiVersion: sluice.io/v1
           kind: Listener
           metadata: {name: main}
-          spec: {address: 127.0.0.1:%d}
-          """.formatted(port));
-      sluice.awaitPort(port);
+          spec: {address: 127.0.0.1:0}
+          """);
+      // Added at run time, so no "listener main on" log line: the node's status says where it is bound.
+      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      java.net.http.HttpRequest status = java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create("http://127.0.0.1:" + admin + "/api/v1/status")).build();
+      int port = BoundListeners.awaitPort(() -> ControlPlane.JSON.readTree(
+          http.send(status, java.net.http.HttpResponse.BodyHandlers.ofString()).body()), "main");
       for (int i = 0; i < 2; i++) { // connections go to the loops in turn
         try (RawConnection c = RawConnection.open(port)) {
           assertThat(c.send("GET / HTTP/1.1\r\nHost: test\r\n\r\n").readResponse().status()).isEqualTo(200);

@@ -2,7 +2,6 @@ package io.sluice.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.proxy.testing.GatewayFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -151,7 +150,8 @@ class ValidateCommandTest {
   @Test
   void everyErrorOfEveryBrokenFileIsPrintedWithFileObjectAndFieldAndTheExitCodeIsOne(@TempDir Path dir)
       throws Exception {
-    int port = GatewayFixture.freePort();
+    // Validation only: nothing binds it, so a fixed port cannot race (and port 0 would never clash).
+    int port = 18080;
     Files.writeString(dir.resolve("a-upstreams.yaml"), """
         apiVersion: sluice.io/v1
         kind: Upstream
@@ -263,7 +263,8 @@ class ValidateCommandTest {
 
   @Test
   void aBrokenDocumentDoesNotHideTheErrorsOfTheOtherDocumentsInItsFile(@TempDir Path dir) throws Exception {
-    int port = GatewayFixture.freePort();
+    // Validation only: nothing binds it, so a fixed port cannot race (and port 0 would never clash).
+    int port = 18080;
     Files.writeString(dir.resolve("all.yaml"), """
         apiVersion: sluice.io/v1
         kind: Listener

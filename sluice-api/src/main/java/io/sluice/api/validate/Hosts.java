@@ -21,6 +21,11 @@ final class Hosts {
       return host.equals("0.0.0.0") || host.equals("::") || host.equals("0:0:0:0:0:0:0:0");
     }
 
+    /** Whether the OS picks the port each time the address is bound (port 0), so it never clashes. */
+    boolean isAnyPort() {
+      return port == 0;
+    }
+
     @Override
     public String toString() {
       return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
@@ -29,18 +34,33 @@ final class Hosts {
 
   private Hosts() {}
 
-  /** {@code host:port} with a port of 1 to 65535, or null when {@code value} is not one. */
-  static @Nullable HostPort parse(String value) {
-    return problemWithHostPort(value) == null ? split(value) : null;
+  /** A listen address ({@code host:port}, port 0 to 65535), or null when {@code value} is not one. */
+  static @Nullable HostPort parseListenAddress(String value) {
+    return problemWithListenAddress(value) == null ? split(value) : null;
   }
 
-  /** What is wrong with {@code value} as {@code host:port} (IPv6 as {@code [::1]:8080}), or null. */
+  /** What is wrong with {@code value} as {@code host:port} to connect to (port 1 to 65535), or null. */
   static @Nullable String problemWithHostPort(String value) {
+    return problemWithHostPort(value, 1);
+  }
+
+  /**
+   * What is wrong with {@code value} as {@code host:port} to listen on, or null. Port 0 is allowed:
+   * the OS picks a free port each time the address is bound (for tests and demos).
+   */
+  static @Nullable String problemWithListenAddress(String value) {
+    return problemWithHostPort(value, 0);
+  }
+
+  /** What is wrong with {@code value} as {@code host:port} (IPv6 as {@code [::1]:8080}) with a port from {@code minPort}, or null. */
+  private static @Nullable String problemWithHostPort(String value, int minPort) {
     HostPort hp = split(value);
     if (hp == null) return "expected host:port such as 127.0.0.1:8080 (IPv6 as [::1]:8080), got '" + value + "'";
     String hostProblem = problemWithHost(hp.host(), value.startsWith("["));
     if (hostProblem != null) return hostProblem + " in '" + value + "'";
-    if (hp.port() < 1 || hp.port() > 65535) return "port must be 1 to 65535, got " + hp.port() + " in '" + value + "'";
+    if (hp.port() < minPort || hp.port() > 65535) {
+      return "port must be " + minPort + " to 65535, got " + hp.port() + " in '" + value + "'";
+    }
     return null;
   }
 

@@ -216,9 +216,9 @@ public final class Validator {
     if (l.address() == null) {
       r.error("spec.address", "missing; expected host:port such as 127.0.0.1:8080");
     } else {
-      String problem = Hosts.problemWithHostPort(l.address());
+      String problem = Hosts.problemWithListenAddress(l.address());
       if (problem != null) r.error("spec.address", problem);
-      address = Hosts.parse(l.address());
+      address = Hosts.parseListenAddress(l.address());
     }
     ListenerSpec.Limits lim = l.limits();
     atLeast(r, "spec.limits.maxHeaderSize", lim.maxHeaderSize(), ByteSize.ofKiB(1));
@@ -393,7 +393,7 @@ public final class Validator {
   /**
    * Two listeners clash on the same port when their hosts are equal or either is a wildcard
    * (0.0.0.0 or ::), since binding the wildcard takes the port on every address. The later one is
-   * reported, naming the earlier.
+   * reported, naming the earlier. Port 0 never clashes: each bind gets its own free port from the OS.
    */
   private static void portClashes(List<ConfigError> errors, List<Bound> bound) {
     for (int i = 0; i < bound.size(); i++) {
@@ -402,7 +402,7 @@ public final class Validator {
         Bound earlier = bound.get(j);
         Hosts.HostPort x = b.address();
         Hosts.HostPort y = earlier.address();
-        if (x.port() == y.port() && (x.host().equals(y.host()) || x.isWildcard() || y.isWildcard())) {
+        if (x.port() == y.port() && !x.isAnyPort() && (x.host().equals(y.host()) || x.isWildcard() || y.isWildcard())) {
           new Report(errors, b.listener()).error("spec.address", "port clash: " + x + " overlaps " + earlier.listener().ref()
               + " on " + y + " (" + earlier.listener().source() + ")");
           break;

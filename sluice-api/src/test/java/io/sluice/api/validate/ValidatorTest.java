@@ -172,14 +172,39 @@ class ValidatorTest {
       "127.0.0.1      | expected host:port such as 127.0.0.1:8080 (IPv6 as [::1]:8080), got '127.0.0.1'",
       ":8080          | expected host:port such as 127.0.0.1:8080 (IPv6 as [::1]:8080), got ':8080'",
       "127.0.0.1:http | expected host:port such as 127.0.0.1:8080 (IPv6 as [::1]:8080), got '127.0.0.1:http'",
-      "127.0.0.1:0    | port must be 1 to 65535, got 0 in '127.0.0.1:0'",
-      "127.0.0.1:70000 | port must be 1 to 65535, got 70000 in '127.0.0.1:70000'",
+      "127.0.0.1:70000 | port must be 0 to 65535, got 70000 in '127.0.0.1:70000'",
       "::1:8080       | an IPv6 address must be written in brackets such as [::1], got '::1' in '::1:8080'",
       "300.0.0.1:80   | expected an IPv4 address such as 10.0.0.1, got '300.0.0.1' in '300.0.0.1:80'",
       "bad host:80    | expected a host name such as api.example.com or an IPv4 address, got 'bad host' in 'bad host:80'",
   })
   void refusesAListenerAddressThatIsNotHostPort(String address, String message) {
     assertThat(validateListener("  address: \"" + address + "\"\n")).containsExactly(listenerError("spec.address", message));
+  }
+
+  @Test
+  void acceptsAListenerOnPortZeroForTheOsToPick() {
+    assertThat(validateListener("  address: 127.0.0.1:0\n")).isEmpty();
+    assertThat(validateListener("  address: 0.0.0.0:0\n")).isEmpty();
+  }
+
+  @Test
+  void doesNotCallTwoListenersOnPortZeroAClash() {
+    assertThat(validate(BASE + """
+        apiVersion: sluice.io/v1
+        kind: Listener
+        metadata: {name: a}
+        spec: {address: 127.0.0.1:0}
+        ---
+        apiVersion: sluice.io/v1
+        kind: Listener
+        metadata: {name: b}
+        spec: {address: 127.0.0.1:0}
+        ---
+        apiVersion: sluice.io/v1
+        kind: Listener
+        metadata: {name: c}
+        spec: {address: 0.0.0.0:0}
+        """)).isEmpty();
   }
 
   @Test
@@ -388,13 +413,16 @@ class ValidatorTest {
             - {address: 10.0.0.1}
             - {address: 10.0.0.1:80, weight: 1001}
             - {weight: 0}
+            - {address: 10.0.0.1:0}
         """)).containsExactly(
         upstreamError("spec.endpoints[1].address",
             "expected host:port such as 127.0.0.1:8080 (IPv6 as [::1]:8080), got '10.0.0.1'"),
         upstreamError("spec.endpoints[2].address", "duplicate address '10.0.0.1:80', already spec.endpoints[0]"),
         upstreamError("spec.endpoints[2].weight", "expected 1 to 1000, got 1001"),
         upstreamError("spec.endpoints[3].address", "missing; expected host:port such as 10.0.0.1:8080"),
-        upstreamError("spec.endpoints[3].weight", "expected 1 to 1000, got 0"));
+        upstreamError("spec.endpoints[3].weight", "expected 1 to 1000, got 0"),
+        // Port 0 is for listeners (the OS picks one); an endpoint needs the port to connect to.
+        upstreamError("spec.endpoints[4].address", "port must be 1 to 65535, got 0 in '10.0.0.1:0'"));
   }
 
   @Test

@@ -106,7 +106,7 @@ class AggregateFilterTest {
         TestUpstream text = TestUpstream.start("text", (req, ex) -> ex.respond(200, Map.of("Content-Type", "text/html"), "<p>hi</p>"));
         GatewayFixture gw = gateway(backend,
             upstream("users", users.address()) + upstream("orders", orders.address()) + upstream("slow", slow.address())
-                + upstream("text", text.address()) + upstream("down", "127.0.0.1:" + GatewayFixture.freePort()),
+                + upstream("text", text.address()) + upstream("down", "127.0.0.1:" + GatewayFixture.closedPort()),
             "{failOnError: false, calls: [{name: user, upstream: users, path: /users/7}, {name: orders, upstream: orders, path: /o},"
                 + " {name: slow, upstream: slow, path: /s, timeout: 300ms}, {name: text, upstream: text, path: /t},"
                 + " {name: down, upstream: down, path: /d}]}")) {

@@ -42,7 +42,7 @@ class RouteTestWithFiltersTest {
             - {kind: cors, config: {allowOrigins: ["https://shop.example.com"]}}
           upstream: stable
           canary: [{when: {header: {name: x-canary, exact: "1"}}, upstream: canary}]
-        """.formatted(GatewayFixture.freePort()));
+        """.formatted(0));
   }
 
   @AfterAll

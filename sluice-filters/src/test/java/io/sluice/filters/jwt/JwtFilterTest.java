@@ -196,7 +196,7 @@ class JwtFilterTest {
 
   @Test
   void aJwksThatCannotBeFetchedAnswers503() throws Exception {
-    String url = "http://127.0.0.1:" + GatewayFixture.freePort() + "/jwks.json";
+    String url = "http://127.0.0.1:" + GatewayFixture.closedPort() + "/jwks.json";
     try (TestUpstream up = Gateways.okUpstream();
         GatewayFixture gw = gateway(up, "{issuers: [{issuer: \"" + ISSUER + "\", jwks: {url: \"" + url + "\"}}]}")) {
       String token = Tokens.sign(Tokens.signer(rsa), JWSAlgorithm.RS256, "k1", Tokens.claims(ISSUER, "a"));

@@ -139,7 +139,7 @@ class MirrorFilterTest {
   @Test
   void aShadowThatIsDownChangesNothingForTheClient() throws Exception {
     try (TestUpstream main = Gateways.okUpstream();
-        GatewayFixture gw = gateway(main, "127.0.0.1:" + GatewayFixture.freePort(), "{upstream: shadow}")) {
+        GatewayFixture gw = gateway(main, "127.0.0.1:" + GatewayFixture.closedPort(), "{upstream: shadow}")) {
       RawConnection.Response plain = get(gw, "/plain");
       for (int i = 0; i < 5; i++) {
         RawConnection.Response r = get(gw, "/x");

@@ -43,7 +43,7 @@ class FilterResponsesObservedTest {
         spec:
           endpoints: [{address: "%s"}]
         ---
-        """.formatted(GatewayFixture.freePort(), up.address())
+        """.formatted(0, up.address())
         + Consumers.aliceAndBob()
         + Gateways.route("r", """
             filters:

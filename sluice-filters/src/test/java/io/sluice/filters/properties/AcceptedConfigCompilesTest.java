@@ -10,7 +10,6 @@ import io.sluice.api.Kind;
 import io.sluice.api.codec.ObjectCodec;
 import io.sluice.api.validate.Validator;
 import io.sluice.proxy.Gateway;
-import io.sluice.proxy.testing.GatewayFixture;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,13 +39,11 @@ import net.jqwik.api.statistics.Statistics;
  */
 class AcceptedConfigCompilesTest {
   private static Gateway gateway;
-  private static int port;
   private static Path logs;
 
   @BeforeContainer
   static void start() throws IOException {
     gateway = Gateway.start(1);
-    port = GatewayFixture.freePort();
     logs = Files.createTempDirectory("sluice-properties");
   }
 
@@ -146,10 +143,10 @@ class AcceptedConfigCompilesTest {
         kind: Listener
         metadata: {name: l}
         spec:
-          address: 127.0.0.1:%d
+          address: 127.0.0.1:0
           limits: {maxHeaderSize: %s, maxUriLength: %s, maxBodySize: %s, maxConnections: %s, maxHeaderCount: %s}
           timeouts: {idle: %s, headerRead: %s, drain: %s}
-        """.formatted(port, hs, uri, body, conns, count, idle, read, drain));
+        """.formatted(hs, uri, body, conns, count, idle, read, drain));
     Arbitrary<String> accessLog = Combinators.combine(sizes(), durations(), ints()).as((size, every, keep) -> """
           accessLog: {format: json, file: {path: %s/access.log, maxSize: %s, rotateEvery: %s, keep: %s}}
         """.formatted(logs, size, every, keep));

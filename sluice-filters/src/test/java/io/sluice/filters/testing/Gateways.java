@@ -26,7 +26,7 @@ public final class Gateways {
           endpoints: [{address: "%s"}]
           timeouts: {connect: 2s, response: 5s}
         ---
-        """.formatted(GatewayFixture.freePort(), address) + objects);
+        """.formatted(0, address) + objects);
   }
 
   /** A gateway with one catch-all route to {@code backend} whose spec also has {@code specLines} (YAML, unindented). */

@@ -4,11 +4,14 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 
-/** A parsed {@code host:port} ({@code [v6]:port} for IPv6). */
+/**
+ * A parsed {@code host:port} ({@code [v6]:port} for IPv6). Port 0 is allowed because a listener
+ * may ask the OS for a free port; validation refuses it for upstream endpoints.
+ */
 public record HostPort(String host, int port) {
   public HostPort {
-    if (port < 1 || port > 65535) {
-      throw new IllegalArgumentException("port must be 1..65535, got " + port);
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be 0..65535, got " + port);
     }
   }
 
@@ -34,8 +37,8 @@ public record HostPort(String host, int port) {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("expected a port number after ':', got '" + text + "'");
     }
-    if (port < 1 || port > 65535) {
-      throw new IllegalArgumentException("port must be 1..65535, got '" + text + "'");
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be 0..65535, got '" + text + "'");
     }
     return new HostPort(host, port);
   }

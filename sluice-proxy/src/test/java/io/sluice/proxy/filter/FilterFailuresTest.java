@@ -71,7 +71,7 @@ class FilterFailuresTest {
           upstream: backend
           filters:
         %s
-        """.formatted(GatewayFixture.freePort(), address, filters.indent(4).stripTrailing()));
+        """.formatted(0, address, filters.indent(4).stripTrailing()));
   }
 
   private static String unexpectedErrors(GatewayFixture gw, String where) throws Exception {

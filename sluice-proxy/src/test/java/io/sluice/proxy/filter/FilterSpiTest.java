@@ -43,7 +43,7 @@ class FilterSpiTest {
           endpoints: [{address: "%s"}]
           timeouts: {connect: 2s, response: 5s}
         ---
-        """.formatted(GatewayFixture.freePort(), address) + objects);
+        """.formatted(0, address) + objects);
   }
 
   private static String route(String name, String prefix, String body) {
@@ -509,7 +509,6 @@ class FilterSpiTest {
 
   @Test
   void globalFiltersApplyOnlyToTheListenersTheyName() throws Exception {
-    int other = GatewayFixture.freePort();
     try (TestUpstream up = upstream();
         GatewayFixture gw = gateway(up.address(), """
             apiVersion: sluice.io/v1
@@ -524,7 +523,7 @@ class FilterSpiTest {
               listeners: [other]
               before: [{kind: test-mark, config: {mark: g}}]
             ---
-            """.formatted(other) + route("r", "/", "filters: [{kind: test-mark, config: {mark: own}}]"))) {
+            """.formatted(0) + route("r", "/", "filters: [{kind: test-mark, config: {mark: own}}]"))) {
       get(gw, "/x");
       assertThat(values(up.take(), "x-trace")).containsExactly("own");
       try (RawConnection c = RawConnection.open(gw.port("other"))) {

@@ -68,7 +68,7 @@ class AccessLogTest {
   void jsonLinesToAFileHaveEveryFieldOfTheExchange(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("logs/access.log");
     try (TestUpstream up = TestUpstream.start("backend", (req, ex) -> ex.respond(200, Map.of(), "payload"));
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), """
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(), """
             format: json
             file: {path: %s}
             """.formatted(dir.relativize(file))), PathPolicy.logDirectory(dir))) {
@@ -149,7 +149,7 @@ class AccessLogTest {
   void textLinesFollowTheTemplateAndEscapeQuotes(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("access.log");
     try (TestUpstream up = TestUpstream.start("backend", (req, ex) -> ex.respond(200, Map.of(), "x"));
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), """
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(), """
             template: '{client} "{method} {path} {protocol}" {status} {reason} {route} {upstream} ua="{userAgent}" q={query}'
             file: {path: %s}
             """.formatted(dir.relativize(file))), PathPolicy.logDirectory(dir))) {
@@ -166,7 +166,7 @@ class AccessLogTest {
   void textLinesWithAFieldListAreSpaceSeparatedWithFreeTextQuoted(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("access.log");
     try (TestUpstream up = TestUpstream.start("backend", (req, ex) -> ex.respond(200, Map.of(), "x"));
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), """
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(), """
             fields: [method, path, status, bytesIn, userAgent, host]
             file: {path: %s}
             """.formatted(dir.relativize(file))), PathPolicy.logDirectory(dir))) {
@@ -181,7 +181,7 @@ class AccessLogTest {
   void rotatesBySizeKeepingTheConfiguredNumberOfFiles(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("access.log");
     try (TestUpstream up = TestUpstream.start("backend", (req, ex) -> ex.respond(200, Map.of(), "x"));
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), """
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(), """
             fields: [path, status]
             file: {path: %s, maxSize: 1KiB, keep: 2}
             """.formatted(dir.relativize(file))), PathPolicy.logDirectory(dir))) {
@@ -217,7 +217,7 @@ class AccessLogTest {
     // Not a rotated log: renaming the log onto it would replace it (an empty directory can be replaced).
     Path notALog = Files.createDirectory(dir.resolve("access.log.1"));
     try (TestUpstream up = TestUpstream.start("backend", (req, ex) -> ex.respond(200, Map.of(), "x"));
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), """
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(), """
             fields: [path, status]
             file: {path: access.log, maxSize: 1KiB, keep: 1}
             """), PathPolicy.logDirectory(dir))) {
@@ -234,7 +234,7 @@ class AccessLogTest {
   void rotatesByAge(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("access.log");
     try (TestUpstream up = TestUpstream.start("backend", (req, ex) -> ex.respond(200, Map.of(), "x"));
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), """
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(), """
             fields: [path]
             file: {path: %s, rotateEvery: 1s, keep: 3}
             """.formatted(dir.relativize(file))), PathPolicy.logDirectory(dir))) {
@@ -286,7 +286,7 @@ class AccessLogTest {
   @Test
   void theDroppedEntryCounterIsExportedPerListener(@TempDir Path dir) throws Exception {
     try (TestUpstream up = TestUpstream.start("backend", (req, ex) -> ex.respond(200, Map.of(), "x"));
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), """
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(), """
             fields: [path]
             file: {path: %s}
             """.formatted("a.log")), PathPolicy.logDirectory(dir))) {

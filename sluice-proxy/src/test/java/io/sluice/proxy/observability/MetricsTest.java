@@ -94,10 +94,10 @@ class MetricsTest {
 
   @Test
   void aRemovedRouteLosesItsSeriesAndAChangedRouteKeepsItsCounts() throws Exception {
-    int deadPort = GatewayFixture.freePort();
-    int port = GatewayFixture.freePort();
-    String config = config(port, "127.0.0.1:" + deadPort, deadPort);
+    int deadPort = GatewayFixture.closedPort();
+    String config = config(0, "127.0.0.1:" + deadPort, deadPort);
     try (GatewayFixture gw = GatewayFixture.start(config)) {
+      int port = gw.port();
       assertThat(RawHttp.exchange(port, RawHttp.get("/hello")).body()).isEqualTo("hi there");
       assertThat(RawHttp.exchange(port, RawHttp.get("/dead/x")).status()).isEqualTo(502);
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
@@ -120,9 +120,9 @@ class MetricsTest {
 
   @Test
   void countsRequestsErrorsBytesAndLatencyPerListenerRouteAndEndpointExactly() throws Exception {
-    int deadPort = GatewayFixture.freePort();
+    int deadPort = GatewayFixture.closedPort();
     try (TestUpstream up = backend();
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), deadPort))) {
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(), deadPort))) {
       int port = gw.port();
       for (int i = 0; i < 3; i++) assertThat(gw.get(port, "/api/ok/" + i).statusCode()).isEqualTo(200);
       for (int i = 0; i < 2; i++) assertThat(gw.get(port, "/api/fail").statusCode()).isEqualTo(503);
@@ -216,7 +216,7 @@ class MetricsTest {
   @Test
   void exportsActiveConnectionsConfigRevisionApplyFailuresLoopsAndJvm() throws Exception {
     try (TestUpstream up = backend();
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), GatewayFixture.freePort()));
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(), GatewayFixture.closedPort()));
         io.sluice.proxy.testing.RawConnection idle = io.sluice.proxy.testing.RawConnection.open(gw.port())) {
       idle.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
       assertThat(idle.readResponse().status()).isEqualTo(200);
@@ -225,7 +225,7 @@ class MetricsTest {
       m.recordConfigApplyFailure();
       // A listener whose port is taken: Gateway.apply fails and counts it itself.
       try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-        assertThatThrownBy(() -> gw.reload(config(GatewayFixture.freePort(), up.address(), 1) + """
+        assertThatThrownBy(() -> gw.reload(config(0, up.address(), 1) + """
             ---
             apiVersion: sluice.io/v1
             kind: Listener
@@ -256,7 +256,7 @@ class MetricsTest {
 
   @Test
   void registeredGaugesAreScrapedAndRemovedWhenClosed() throws Exception {
-    try (GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), "127.0.0.1:1", 2))) {
+    try (GatewayFixture gw = GatewayFixture.start(config(0, "127.0.0.1:1", 2))) {
       GatewayMetrics m = gw.gateway().metrics();
       AutoCloseable reg = m.registerGauge("sluice_test_pool_state", "A test gauge (1 for the current state).",
           List.of("upstream", "endpoint", "state"), samples -> {
@@ -307,7 +307,7 @@ class MetricsTest {
             spec:
               match: {path: {prefix: /api}}
               upstream: backend
-            """.formatted(GatewayFixture.freePort(), up.address()))) {
+            """.formatted(0, up.address()))) {
       String ep = up.address();
       PrometheusScrape before = PrometheusScrape.of(gw.gateway());
       assertThat(before.types).containsEntry(GatewayMetrics.BREAKER_STATE, "gauge");
@@ -330,13 +330,13 @@ class MetricsTest {
   @Test
   void metersOfARemovedRouteGoAwayAndThoseOfAKeptRouteKeepCounting() throws Exception {
     try (TestUpstream up = backend();
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), GatewayFixture.freePort()))) {
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(), GatewayFixture.closedPort()))) {
       int port = gw.port();
       gw.get(port, "/hello");
       gw.get(port, "/api/x");
       await().untilAsserted(() -> assertThat(PrometheusScrape.of(gw.gateway())
           .count("sluice_route_requests_total", "route", "api", "class", "2xx")).isEqualTo(1));
-      String withoutHello = config(port, up.address(), GatewayFixture.freePort()).replaceAll(
+      String withoutHello = config(0, up.address(), GatewayFixture.closedPort()).replaceAll(
           "(?s)---\\s*apiVersion: sluice.io/v1\\s*kind: Route\\s*metadata: \\{name: hello}.*?(?=---)", "");
       gw.reload(withoutHello);
       gw.get(port, "/api/y");
@@ -353,7 +353,7 @@ class MetricsTest {
     MetricsOptions options = MetricsOptions.DEFAULTS.withRouteHistograms(true)
         .withRouteStatusCodes(MetricsOptions.StatusCodes.CODE);
     try (TestUpstream up = backend();
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), GatewayFixture.freePort()), options)) {
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(), GatewayFixture.closedPort()), options)) {
       int port = gw.port();
       for (int i = 0; i < 3; i++) assertThat(gw.get(port, "/api/ok").statusCode()).isEqualTo(200);
       assertThat(gw.get(port, "/api/fail").statusCode()).isEqualTo(503);

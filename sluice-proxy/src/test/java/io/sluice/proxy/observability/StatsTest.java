@@ -27,7 +27,7 @@ class StatsTest {
           }
           ex.respond(req.target().equals("/api/fail") ? 503 : 200, Map.of(), "body");
         });
-        GatewayFixture gw = GatewayFixture.start(MetricsTest.config(GatewayFixture.freePort(), up.address(), GatewayFixture.freePort()))) {
+        GatewayFixture gw = GatewayFixture.start(MetricsTest.config(0, up.address(), GatewayFixture.closedPort()))) {
       int port = gw.port();
       for (int i = 0; i < 10; i++) gw.get(port, "/api/ok");
       gw.get(port, "/api/slow");

@@ -68,7 +68,7 @@ class TracingTest {
     Path log = dir.resolve("access.log");
     try (SpanReceivers.Otlp otlp = new SpanReceivers.Otlp();
         TestUpstream up = TestUpstream.start("backend", (req, ex) -> ex.respond(200, Map.of(), "traced"));
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), """
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(), """
             samplingRatio: 1
             exporter: otlp
             endpoint: %s
@@ -129,7 +129,7 @@ class TracingTest {
   void aSampledRequestWhoseBodyAFilterBufferedReachesTheUpstreamWithItsTraceparentAndItsBodyIntact() throws Exception {
     try (SpanReceivers.Otlp otlp = new SpanReceivers.Otlp();
         TestUpstream up = TestUpstream.start("backend", (req, ex) -> ex.respond(200, Map.of(), "ok"));
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(),
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(),
             "samplingRatio: 1\nendpoint: " + otlp.endpoint(), "") + """
             ---
             apiVersion: sluice.io/v1
@@ -166,7 +166,7 @@ class TracingTest {
             ex.respond(200, Map.of(), "ok");
           }
         });
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(),
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(),
             "endpoint: " + otlp.endpoint(), ""))) {
       int port = gw.port();
       assertThat(gw.get(port, "/api/first").statusCode()).isEqualTo(200);
@@ -207,7 +207,7 @@ class TracingTest {
   void samplingFollowsIncomingFlagsAndTheRouteOverrideAndUnsampledRequestsCreateNoSpans() throws Exception {
     try (SpanReceivers.Otlp otlp = new SpanReceivers.Otlp();
         TestUpstream up = TestUpstream.start("backend", (req, ex) -> ex.respond(200, Map.of(), "ok"));
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(),
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(),
             "samplingRatio: 0\nendpoint: " + otlp.endpoint(), ""))) {
       String unsampled = "00-" + TRACE + "-" + CLIENT_SPAN + "-00";
       RawHttp.exchange(gw.port(), RawHttp.get("/api/a", "traceparent: " + unsampled));
@@ -237,7 +237,7 @@ class TracingTest {
   void zipkinExportWithB3Propagation() throws Exception {
     try (SpanReceivers.Zipkin zipkin = new SpanReceivers.Zipkin();
         TestUpstream up = TestUpstream.start("backend", (req, ex) -> ex.respond(200, Map.of(), "ok"));
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), """
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(), """
             exporter: zipkin
             endpoint: %s
             propagation: [b3, b3multi]

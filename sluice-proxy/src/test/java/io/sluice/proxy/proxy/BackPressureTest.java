@@ -99,7 +99,7 @@ class BackPressureTest {
           ex.raw("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " + total + "\r\n\r\n");
           writeBlocks(ex.output(), total, written);
         });
-        GatewayFixture gw = GatewayFixture.start(GatewayFixture.simpleProxy(GatewayFixture.freePort(), up.address()));
+        GatewayFixture gw = GatewayFixture.start(GatewayFixture.simpleProxy(0, up.address()));
         RawConnection c = RawConnection.openWithReceiveBuffer(gw.port(), 64 * 1024)) {
       c.send("GET /big HTTP/1.1\r\nHost: a\r\n\r\n");
       long stalled = stalledValue(written);
@@ -128,7 +128,7 @@ class BackPressureTest {
     long total = 256 * MiB;
     AtomicLong sent = new AtomicLong();
     try (RawUpstream up = RawUpstream.start();
-        GatewayFixture gw = GatewayFixture.start(GatewayFixture.simpleProxy(GatewayFixture.freePort(), up.address()));
+        GatewayFixture gw = GatewayFixture.start(GatewayFixture.simpleProxy(0, up.address()));
         RawConnection c = RawConnection.open(gw.port())) {
       CompletableFuture<Void> upload = CompletableFuture.runAsync(() -> {
         try {
@@ -187,7 +187,7 @@ class BackPressureTest {
         metadata: {name: all}
         spec:
           upstream: backend
-        """.formatted(GatewayFixture.freePort(), endpoint);
+        """.formatted(0, endpoint);
   }
 
   @Test
@@ -263,7 +263,7 @@ class BackPressureTest {
             writeBlocks(ex.output(), total, new AtomicLong());
           }
         });
-        GatewayFixture gw = GatewayFixture.start(GatewayFixture.simpleProxy(GatewayFixture.freePort(), up.address()));
+        GatewayFixture gw = GatewayFixture.start(GatewayFixture.simpleProxy(0, up.address()));
         RawConnection c = RawConnection.open(gw.port())) {
       c.send("PUT /up HTTP/1.1\r\nHost: a\r\nContent-Length: " + total + "\r\n\r\n");
       Socket s = c.socket();
@@ -308,7 +308,7 @@ class BackPressureTest {
           out.write("0\r\n\r\n".getBytes(ISO_8859_1));
           out.flush();
         });
-        GatewayFixture gw = GatewayFixture.start(GatewayFixture.simpleProxy(GatewayFixture.freePort(), up.address()));
+        GatewayFixture gw = GatewayFixture.start(GatewayFixture.simpleProxy(0, up.address()));
         RawConnection c = RawConnection.openWithReceiveBuffer(gw.port(), 64 * 1024)) {
       c.send("GET /chunky HTTP/1.1\r\nHost: a\r\n\r\n");
       assertThat(stalledValue(written)).isLessThan(BOUND);

@@ -51,7 +51,7 @@ class ErrorsTest {
         metadata: {name: all}
         spec:
           upstream: backend
-        """.formatted(GatewayFixture.freePort(), endpoint, timeouts, pool));
+        """.formatted(0, endpoint, timeouts, pool));
   }
 
   private static GatewayFixture gateway(String endpoint) throws Exception {
@@ -78,7 +78,7 @@ class ErrorsTest {
 
   @Test
   void nothingListeningIs502ConnectFailure() throws Exception {
-    int port = GatewayFixture.freePort();
+    int port = GatewayFixture.closedPort();
     try (GatewayFixture gw = gateway("127.0.0.1:" + port)) {
       RawConnection.Response r = get(gw, "/");
       assertGatewayError(r, 502, "upstream_connect_failure");

@@ -25,7 +25,6 @@ class ExplainTest {
   @BeforeAll
   static void start() throws Exception {
     upstream = TestUpstream.start("orders", (req, ex) -> ex.respond(200, Map.of(), req.target() + " " + req.header("Host")));
-    publicPort = GatewayFixture.freePort();
     gw = GatewayFixture.start("""
         apiVersion: sluice.io/v1
         kind: Listener
@@ -73,7 +72,8 @@ class ExplainTest {
           match:
             path: {exact: /admin}
           directResponse: {status: 200, body: admin}
-        """.formatted(publicPort, GatewayFixture.freePort(), upstream.address()));
+        """.formatted(0, 0, upstream.address()));
+    publicPort = gw.port("public");
   }
 
   @AfterAll

@@ -21,7 +21,7 @@ class HeadersTest {
   }
 
   private static GatewayFixture gateway(TestUpstream up) throws Exception {
-    return GatewayFixture.start(GatewayFixture.simpleProxy(GatewayFixture.freePort(), up.address()));
+    return GatewayFixture.start(GatewayFixture.simpleProxy(0, up.address()));
   }
 
   /** A gateway with one route: {@code prefix} rewritten to {@code pathPrefix}, and optionally a host rewrite. */
@@ -46,7 +46,7 @@ class HeadersTest {
           match: {path: {prefix: "%s"}}
           rewrite: %s
           upstream: backend
-        """.formatted(GatewayFixture.freePort(), up.address(), prefix, rewrite));
+        """.formatted(0, up.address(), prefix, rewrite));
   }
 
   private static RawConnection.Response get(RawConnection c, String target, String host) throws Exception {
@@ -172,17 +172,19 @@ class HeadersTest {
 
   @Test
   void aRouteWhoseUpstreamIsTheGatewayItselfGets508InsteadOfLooping() throws Exception {
-    int port = GatewayFixture.freePort();
-    try (GatewayFixture gw = GatewayFixture.start(GatewayFixture.simpleProxy(port, "127.0.0.1:" + port));
-        RawConnection c = RawConnection.open(gw.port())) {
-      c.send("GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
-      RawConnection.Response r = c.readResponse();
-      assertThat(r.status()).isEqualTo(508);
-      assertThat(r.header("X-Sluice-Reason")).isEqualTo("loop_detected");
-      assertThat(r.body()).contains("a route's upstream leads back to listener");
-      // the connection is still good for the next request
-      c.send("GET /y HTTP/1.1\r\nHost: a\r\n\r\n");
-      assertThat(c.readResponse().status()).isEqualTo(508);
+    try (GatewayFixture gw = GatewayFixture.start(GatewayFixture.simpleProxy(0, "127.0.0.1:" + GatewayFixture.closedPort()))) {
+      // The upstream is the listener's own port, known once it is bound.
+      gw.reload(GatewayFixture.simpleProxy(0, "127.0.0.1:" + gw.port()));
+      try (RawConnection c = RawConnection.open(gw.port())) {
+        c.send("GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
+        RawConnection.Response r = c.readResponse();
+        assertThat(r.status()).isEqualTo(508);
+        assertThat(r.header("X-Sluice-Reason")).isEqualTo("loop_detected");
+        assertThat(r.body()).contains("a route's upstream leads back to listener");
+        // the connection is still good for the next request
+        c.send("GET /y HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertThat(c.readResponse().status()).isEqualTo(508);
+      }
     }
   }
 

@@ -73,7 +73,7 @@ class HostileInputTest {
           match:
             path: {exact: /__probe}
           directResponse: {status: 200, body: probe}
-        """.formatted(GatewayFixture.freePort(), up.address()));
+        """.formatted(0, up.address()));
     port = gw.port();
   }
 
@@ -439,7 +439,7 @@ class HostileInputTest {
         metadata: {name: probe}
         spec:
           directResponse: {status: 200, body: probe}
-        """.formatted(GatewayFixture.freePort()))) {
+        """.formatted(0))) {
       int limitedPort = limited.port();
       try (RawConnection a = servedConnection(limitedPort); RawConnection b = servedConnection(limitedPort)) {
         try (RawConnection third = RawConnection.open(limitedPort)) {

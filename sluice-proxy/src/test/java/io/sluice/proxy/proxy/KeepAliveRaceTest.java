@@ -39,7 +39,7 @@ class KeepAliveRaceTest {
           LockSupport.parkNanos(5_000_000);
           ex.close();
         });
-        GatewayFixture gw = GatewayFixture.start(GatewayFixture.simpleProxy(GatewayFixture.freePort(), up.address()));
+        GatewayFixture gw = GatewayFixture.start(GatewayFixture.simpleProxy(0, up.address()));
         ExecutorService clients = Executors.newFixedThreadPool(CLIENTS)) {
       List<Future<List<String>>> results = new ArrayList<>();
       for (int t = 0; t < CLIENTS; t++) {
@@ -72,7 +72,7 @@ class KeepAliveRaceTest {
   @Test
   void aPostDoesNotTakeAPooledConnectionIdleForOverASecond() throws Exception {
     try (TestUpstream up = TestUpstream.start("ka", (req, ex) -> ex.respond(200, Map.of(), req.method() + " c" + req.connectionId()));
-        GatewayFixture gw = GatewayFixture.start(GatewayFixture.simpleProxy(GatewayFixture.freePort(), up.address()));
+        GatewayFixture gw = GatewayFixture.start(GatewayFixture.simpleProxy(0, up.address()));
         RawConnection c = RawConnection.open(gw.port())) {
       c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
       assertThat(c.readResponse().body()).isEqualTo("GET c1");
@@ -95,7 +95,7 @@ class KeepAliveRaceTest {
   @Test
   void aGetOnAPooledConnectionTheUpstreamClosedGoesOnOnANewConnectionCountedAsOne() throws Exception {
     try (RawUpstream up = RawUpstream.start();
-        GatewayFixture gw = GatewayFixture.start(GatewayFixture.simpleProxy(GatewayFixture.freePort(), up.address()));
+        GatewayFixture gw = GatewayFixture.start(GatewayFixture.simpleProxy(0, up.address()));
         RawConnection c = RawConnection.open(gw.port())) {
       c.send("GET /1 HTTP/1.1\r\nHost: a\r\n\r\n");
       RawUpstream.Conn first = up.accept();

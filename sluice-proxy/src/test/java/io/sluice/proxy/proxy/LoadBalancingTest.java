@@ -65,7 +65,7 @@ class LoadBalancingTest {
         metadata: {name: all}
         spec:
           upstream: abc
-        """.formatted(GatewayFixture.freePort(), a.address(), wa, b.address(), wb, c.address(), wc, loadBalancer));
+        """.formatted(0, a.address(), wa, b.address(), wb, c.address(), wc, loadBalancer));
   }
 
   /** Sends {@code n} requests on one keep-alive connection (so one event loop, one balancer) and counts who answered. */

@@ -13,7 +13,7 @@ class ProxySmokeTest {
   @Test
   void proxiesGetAndReusesTheUpstreamConnection() throws Exception {
     try (TestUpstream up = TestUpstream.start("a", (req, ex) -> ex.respond(200, Map.of("X-Up", "a"), "hello " + req.target()));
-        GatewayFixture gw = GatewayFixture.start(GatewayFixture.simpleProxy(GatewayFixture.freePort(), up.address()))) {
+        GatewayFixture gw = GatewayFixture.start(GatewayFixture.simpleProxy(0, up.address()))) {
       int port = gw.gateway().boundAddress("main").getPort();
       for (int i = 0; i < 3; i++) {
         HttpResponse<String> r = gw.get(port, "/x/" + i + "?q=1");
@@ -33,7 +33,7 @@ class ProxySmokeTest {
   @Test
   void pipelinedRequestsAreAnsweredInOrder() throws Exception {
     try (TestUpstream up = TestUpstream.start("a", (req, ex) -> ex.respond(200, Map.of(), req.target()));
-        GatewayFixture gw = GatewayFixture.start(GatewayFixture.simpleProxy(GatewayFixture.freePort(), up.address()))) {
+        GatewayFixture gw = GatewayFixture.start(GatewayFixture.simpleProxy(0, up.address()))) {
       int port = gw.gateway().boundAddress("main").getPort();
       try (RawConnection c = RawConnection.open(port)) {
         c.send("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\nPOST /3 HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc");
@@ -47,7 +47,7 @@ class ProxySmokeTest {
   @Test
   void answersAClientThatHalfClosesAfterItsRequestThenCloses() throws Exception {
     try (TestUpstream up = TestUpstream.start("a", (req, ex) -> ex.respond(200, Map.of(), "done " + req.target()));
-        GatewayFixture gw = GatewayFixture.start(GatewayFixture.simpleProxy(GatewayFixture.freePort(), up.address()))) {
+        GatewayFixture gw = GatewayFixture.start(GatewayFixture.simpleProxy(0, up.address()))) {
       try (RawConnection c = RawConnection.open(gw.port())) {
         c.send("GET /half HTTP/1.1\r\nHost: a\r\n\r\n");
         c.socket().shutdownOutput();

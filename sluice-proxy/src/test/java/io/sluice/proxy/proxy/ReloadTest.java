@@ -30,14 +30,18 @@ import org.junit.jupiter.api.Test;
 /** Configuration changes while traffic flows, refused changes, listeners coming and going, shutdown. */
 class ReloadTest {
   private static String listener(String name, int port) {
+    return listenerOn(name, "127.0.0.1:" + port);
+  }
+
+  private static String listenerOn(String name, String address) {
     return """
         apiVersion: sluice.io/v1
         kind: Listener
         metadata: {name: %s}
         spec:
-          address: 127.0.0.1:%d
+          address: %s
         ---
-        """.formatted(name, port);
+        """.formatted(name, address);
   }
 
   private static String upstream(String name, String address, String response) {
@@ -105,13 +109,14 @@ class ReloadTest {
 
   @Test
   void routeOnlyChangesAreServedAsAFreshConfigurationWouldServeThem() throws Exception {
-    int main = GatewayFixture.freePort();
-    int second = GatewayFixture.freePort();
-    String listeners = listener("main", main) + listener("second", second);
+    String listeners = listener("main", 0) + listener("second", 0);
     String a = direct("a", "a", "{path: {prefix: /a}}");
     String b = direct("b", "b", "{path: {exact: /b}}");
     String x = direct("x", "x", "{path: {prefix: /}}", "hosts: [x.example]");
     try (GatewayFixture gw = GatewayFixture.start(listeners + a + b + x)) {
+      // Unchanged listeners keep their sockets across the reloads below, so these ports stay valid.
+      int main = gw.port("main");
+      int second = gw.port("second");
       assertThat(answer(main, "x.example", "/q")).isEqualTo("x");
       assertThat(answer(main, "other", "/a/1")).isEqualTo("a");
 
@@ -152,8 +157,7 @@ class ReloadTest {
   @Test
   void aChangedRouteGetsItsNewFiltersAndKeepsTheListenersGlobalFilters() throws Exception {
     try (TestUpstream up = TestUpstream.named("up")) {
-      int port = GatewayFixture.freePort();
-      String base = listener("main", port) + upstream("up", up.address(), "5s") + """
+      String base = listener("main", 0) + upstream("up", up.address(), "5s") + """
           apiVersion: sluice.io/v1
           kind: GlobalFilter
           metadata: {name: edge}
@@ -164,6 +168,7 @@ class ReloadTest {
       String plain = route("r", "/", "up");
       String marked = plain.replace("---\n", "  filters: [{kind: test-mark, config: {mark: own}}]\n---\n");
       try (GatewayFixture gw = GatewayFixture.start(base + plain + route("other", "/other", "up"))) {
+        int port = gw.port();
         assertThat(gw.get(port, "/x").headers().allValues("X-Trace")).containsExactly("global");
         gw.reload(base + marked + route("other", "/other", "up"));
         HttpResponse<String> r = gw.get(port, "/x");
@@ -179,10 +184,9 @@ class ReloadTest {
   void reloadsUnderLoadLoseNoRequestAndKeepEveryConnection() throws Exception {
     int clients = 4;
     try (TestUpstream a = TestUpstream.named("a"); TestUpstream b = TestUpstream.named("b")) {
-      int port = GatewayFixture.freePort();
       // Each reload moves the route to the other upstream and changes both upstreams' specs, so
       // their runtimes are rebuilt; their endpoints, and the pooled connections to them, carry over.
-      java.util.function.IntFunction<String> config = i -> listener("main", port)
+      java.util.function.IntFunction<String> config = i -> listener("main", 0)
           + upstream("a", a.address(), (5 + i % 2) + "s")
           + upstream("b", b.address(), (5 + i % 2) + "s")
           + route("all", "/", i % 2 == 0 ? "a" : "b");
@@ -234,10 +238,9 @@ class ReloadTest {
   @Test
   void aRouteChangeReachesAnOpenKeepAliveConnection() throws Exception {
     try (TestUpstream a = TestUpstream.named("a"); TestUpstream b = TestUpstream.named("b")) {
-      int port = GatewayFixture.freePort();
-      String base = listener("main", port) + upstream("a", a.address(), "5s") + upstream("b", b.address(), "5s");
+      String base = listener("main", 0) + upstream("a", a.address(), "5s") + upstream("b", b.address(), "5s");
       try (GatewayFixture gw = GatewayFixture.start(base + route("r", "/", "a"));
-          RawConnection c = RawConnection.open(port)) {
+          RawConnection c = RawConnection.open(gw.port())) {
         c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
         assertThat(c.readResponse().body()).isEqualTo("a");
         gw.reload(base + route("r", "/", "b"));
@@ -250,10 +253,9 @@ class ReloadTest {
   @Test
   void anEndpointRemovedByReloadHasItsIdleConnectionsClosedAndAKeptOneKeepsThem() throws Exception {
     try (TestUpstream a = TestUpstream.named("a"); TestUpstream b = TestUpstream.named("b")) {
-      int port = GatewayFixture.freePort();
-      String both = listener("main", port) + upstream("x", a.address(), "5s") + upstream("y", b.address(), "5s")
+      String both = listener("main", 0) + upstream("x", a.address(), "5s") + upstream("y", b.address(), "5s")
           + route("rx", "/x", "x") + route("ry", "/y", "y");
-      try (GatewayFixture gw = GatewayFixture.start(both); RawConnection c = RawConnection.open(port)) {
+      try (GatewayFixture gw = GatewayFixture.start(both); RawConnection c = RawConnection.open(gw.port())) {
         c.send("GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
         assertThat(c.readResponse().body()).isEqualTo("a");
         c.send("GET /y HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -262,7 +264,7 @@ class ReloadTest {
         assertThat(b.openConnections()).isEqualTo(1);
 
         // x now points at b's address: a's endpoint is gone, b's is kept (same address and weight).
-        gw.reload(listener("main", port) + upstream("x", b.address(), "5s") + upstream("y", b.address(), "6s")
+        gw.reload(listener("main", 0) + upstream("x", b.address(), "5s") + upstream("y", b.address(), "6s")
             + route("rx", "/x", "x") + route("ry", "/y", "y"));
         await().atMost(Duration.ofSeconds(5)).until(() -> a.openConnections() == 0);
         c.send("GET /y HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -278,11 +280,11 @@ class ReloadTest {
   @Test
   void anInvalidConfigIsRefusedAndTheOldOneKeepsServing() throws Exception {
     try (TestUpstream a = TestUpstream.named("a")) {
-      int port = GatewayFixture.freePort();
-      String good = listener("main", port) + upstream("a", a.address(), "5s") + route("r", "/", "a");
+      String good = listener("main", 0) + upstream("a", a.address(), "5s") + route("r", "/", "a");
       try (GatewayFixture gw = GatewayFixture.start(good)) {
+        int port = gw.port();
         ConfigSet before = gw.gateway().config();
-        String bad = listener("main", port) + upstream("a", a.address(), "5s") + """
+        String bad = listener("main", 0) + upstream("a", a.address(), "5s") + """
             apiVersion: sluice.io/v1
             kind: Route
             metadata: {name: broken}
@@ -297,7 +299,7 @@ class ReloadTest {
         assertThat(gw.gateway().config()).isSameAs(before);
         assertThat(get(port, "/x").body()).isEqualTo("a");
 
-        String dangling = listener("main", port) + route("r", "/", "missing");
+        String dangling = listener("main", 0) + route("r", "/", "missing");
         assertThatThrownBy(() -> gw.reload(dangling)).isInstanceOf(ConfigException.class).hasMessageContaining("missing");
         assertThat(gw.gateway().config()).isSameAs(before);
         assertThat(get(port, "/y").body()).isEqualTo("a");
@@ -309,11 +311,11 @@ class ReloadTest {
   void aListenerThatCannotBindLeavesEverythingAsItWas() throws Exception {
     try (TestUpstream a = TestUpstream.named("a"); TestUpstream b = TestUpstream.named("b");
         ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      int port = GatewayFixture.freePort();
-      String good = listener("main", port) + upstream("a", a.address(), "5s") + route("r", "/", "a");
+      String good = listener("main", 0) + upstream("a", a.address(), "5s") + route("r", "/", "a");
       try (GatewayFixture gw = GatewayFixture.start(good)) {
+        int port = gw.port();
         ConfigSet before = gw.gateway().config();
-        String clash = listener("main", port) + listener("extra", taken.getLocalPort())
+        String clash = listener("main", 0) + listener("extra", taken.getLocalPort())
             + upstream("b", b.address(), "5s") + route("r", "/", "b");
         assertThatThrownBy(() -> gw.reload(clash))
             .isInstanceOf(IllegalStateException.class)
@@ -328,15 +330,16 @@ class ReloadTest {
   @Test
   void aListenerAddedByReloadServesAndARemovedOneStopsAccepting() throws Exception {
     try (TestUpstream a = TestUpstream.named("a")) {
-      int port = GatewayFixture.freePort();
-      int second = GatewayFixture.freePort();
-      String one = listener("main", port) + upstream("a", a.address(), "5s") + route("r", "/", "a");
-      String two = listener("main", port) + listener("second", second) + upstream("a", a.address(), "5s")
+      String one = listener("main", 0) + upstream("a", a.address(), "5s") + route("r", "/", "a");
+      String two = listener("main", 0) + listener("second", 0) + upstream("a", a.address(), "5s")
           + route("r", "/", "a");
       try (GatewayFixture gw = GatewayFixture.start(one)) {
-        assertThat(refuses(second)).isTrue();
+        int port = gw.port();
+        assertThat(gw.gateway().boundAddress("second")).isNull();
         gw.reload(two);
-        assertThat(gw.port("second")).isEqualTo(second);
+        int second = gw.port("second");
+        assertThat(second).isNotEqualTo(port);
+        assertThat(gw.port()).isEqualTo(port);
         assertThat(get(second, "/").body()).isEqualTo("a");
 
         try (RawConnection idle = RawConnection.open(second); RawConnection onMain = RawConnection.open(port)) {
@@ -360,15 +363,46 @@ class ReloadTest {
   @Test
   void aListenerMovedToAnotherPortServesThereOnly() throws Exception {
     try (TestUpstream a = TestUpstream.named("a")) {
-      int before = GatewayFixture.freePort();
-      int after = GatewayFixture.freePort();
       String tail = upstream("a", a.address(), "5s") + route("r", "/", "a");
-      try (GatewayFixture gw = GatewayFixture.start(listener("main", before) + tail)) {
+      try (GatewayFixture gw = GatewayFixture.start(listener("main", 0) + tail)) {
+        int before = gw.port();
         assertThat(get(before, "/").body()).isEqualTo("a");
-        gw.reload(listener("main", after) + tail);
-        assertThat(gw.port()).isEqualTo(after);
+        // Another configured address (any interface, port 0): the listener is bound anew, on a port of its own.
+        gw.reload(listenerOn("main", "0.0.0.0:0") + tail);
+        int after = gw.port();
+        assertThat(after).isNotEqualTo(before);
         assertThat(get(after, "/").body()).isEqualTo("a");
         assertThat(refuses(before)).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void aListenerOnPortZeroKeepsItsBoundPortAndConnectionsAcrossAReload() throws Exception {
+    try (TestUpstream a = TestUpstream.named("a"); TestUpstream b = TestUpstream.named("b")) {
+      String before = listener("main", 0) + upstream("a", a.address(), "5s") + route("r", "/", "a");
+      // The listener's spec changes too (a timeout), its configured address 127.0.0.1:0 does not.
+      String after = """
+          apiVersion: sluice.io/v1
+          kind: Listener
+          metadata: {name: main}
+          spec:
+            address: 127.0.0.1:0
+            timeouts: {idle: 2m}
+          ---
+          """ + upstream("b", b.address(), "5s") + route("r", "/", "b");
+      try (GatewayFixture gw = GatewayFixture.start(before); RawConnection c = RawConnection.open(gw.port())) {
+        int port = gw.port();
+        assertThat(port).isPositive();
+        c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertThat(c.readResponse().body()).isEqualTo("a");
+
+        gw.reload(after);
+
+        assertThat(gw.port()).isEqualTo(port);
+        c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertThat(c.readResponse().body()).isEqualTo("b");
+        assertThat(get(port, "/").body()).isEqualTo("b");
       }
     }
   }
@@ -382,11 +416,10 @@ class ReloadTest {
           awaitQuietly(release);
           ex.respond(200, Map.of(), "finished");
         })) {
-      int port = GatewayFixture.freePort();
-      int second = GatewayFixture.freePort();
-      String one = listener("main", port) + upstream("a", a.address(), "30s") + route("r", "/", "a");
-      String two = listener("second", second) + one;
-      try (GatewayFixture gw = GatewayFixture.start(two); RawConnection c = RawConnection.open(second)) {
+      String one = listener("main", 0) + upstream("a", a.address(), "30s") + route("r", "/", "a");
+      String two = listener("second", 0) + one;
+      try (GatewayFixture gw = GatewayFixture.start(two); RawConnection c = RawConnection.open(gw.port("second"))) {
+        int second = gw.port("second");
         c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
         assertThat(arrived.await(10, TimeUnit.SECONDS)).isTrue();
         gw.reload(one);
@@ -415,11 +448,11 @@ class ReloadTest {
           }
           ex.respond(200, Map.of(), "done " + req.target());
         })) {
-      int port = GatewayFixture.freePort();
-      try (GatewayFixture gw = GatewayFixture.start(listener("main", port) + upstream("a", a.address(), "30s")
+      try (GatewayFixture gw = GatewayFixture.start(listener("main", 0) + upstream("a", a.address(), "30s")
               + route("r", "/", "a"));
-          RawConnection busy = RawConnection.open(port);
-          RawConnection idle = RawConnection.open(port)) {
+          RawConnection busy = RawConnection.open(gw.port());
+          RawConnection idle = RawConnection.open(gw.port())) {
+        int port = gw.port();
         idle.send("GET /first HTTP/1.1\r\nHost: a\r\n\r\n");
         assertThat(idle.readResponse().body()).isEqualTo("done /first");
         busy.send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -464,7 +497,6 @@ class ReloadTest {
           awaitQuietly(release);
           ex.respond(200, Map.of(), "too late");
         })) {
-      int port = GatewayFixture.freePort();
       String config = """
           apiVersion: sluice.io/v1
           kind: Listener
@@ -473,8 +505,8 @@ class ReloadTest {
             address: 127.0.0.1:%d
             timeouts: {drain: 500ms}
           ---
-          """.formatted(port) + upstream("a", a.address(), "30s") + route("r", "/", "a");
-      try (GatewayFixture gw = GatewayFixture.start(config); RawConnection c = RawConnection.open(port)) {
+          """.formatted(0) + upstream("a", a.address(), "30s") + route("r", "/", "a");
+      try (GatewayFixture gw = GatewayFixture.start(config); RawConnection c = RawConnection.open(gw.port())) {
         c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
         assertThat(arrived.await(10, TimeUnit.SECONDS)).isTrue();
         long start = System.nanoTime();

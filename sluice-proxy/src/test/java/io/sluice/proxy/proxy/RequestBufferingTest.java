@@ -46,7 +46,7 @@ class RequestBufferingTest {
         metadata: {name: all}
         spec:
           upstream: backend
-        """.formatted(GatewayFixture.freePort(), limits, endpoint);
+        """.formatted(0, limits, endpoint);
   }
 
   /** The body of trickler {@code i}, as sent on the wire: Content-Length for even ones, chunked for odd ones. */

@@ -44,7 +44,7 @@ class StreamingTest {
   }
 
   private static GatewayFixture gateway(String endpoint) throws Exception {
-    return GatewayFixture.start(GatewayFixture.simpleProxy(GatewayFixture.freePort(), endpoint));
+    return GatewayFixture.start(GatewayFixture.simpleProxy(0, endpoint));
   }
 
   private static long crc(byte[] b) {
@@ -376,7 +376,7 @@ class StreamingTest {
   @Test
   void aResponseBeforeTheWholeRequestBodyClosesTheClientConnectionAfterIt() throws Exception {
     try (RawUpstream up = RawUpstream.start();
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), "requestBuffer: 0"));
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(), "requestBuffer: 0"));
         RawConnection c = RawConnection.open(gw.port())) {
       c.send("POST /big HTTP/1.1\r\nHost: a\r\nContent-Length: 1000000\r\n\r\n").send(new byte[1000]);
       try (RawUpstream.Conn u = up.accept()) {
@@ -408,7 +408,7 @@ class StreamingTest {
   @Test
   void expect100ContinueOverMaxBodySizeGets413WithoutTheBodyBeingRead() throws Exception {
     try (TestUpstream up = bodySummary();
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), "maxBodySize: 1KiB"));
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(), "maxBodySize: 1KiB"));
         RawConnection c = RawConnection.open(gw.port())) {
       c.send("POST /upload HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 10485760\r\n\r\n");
       RawConnection.Response r = c.readResponse();
@@ -427,7 +427,7 @@ class StreamingTest {
   @Test
   void aChunkedBodyGrowingOverMaxBodySizeIsCutOffWith413() throws Exception {
     try (RawUpstream up = RawUpstream.start();
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), "maxBodySize: 1KiB, requestBuffer: 0"));
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(), "maxBodySize: 1KiB, requestBuffer: 0"));
         RawConnection c = RawConnection.open(gw.port())) {
       c.send("POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n200\r\n" + "a".repeat(512) + "\r\n");
       try (RawUpstream.Conn u = up.accept()) {
@@ -448,7 +448,7 @@ class StreamingTest {
   @Test
   void bodyWithinMaxBodySizeIsProxied() throws Exception {
     try (TestUpstream up = bodySummary();
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), "maxBodySize: 1KiB"));
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(), "maxBodySize: 1KiB"));
         RawConnection c = RawConnection.open(gw.port())) {
       byte[] body = random(1024, 6);
       c.send("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 1024\r\n\r\n").send(body);

@@ -15,7 +15,7 @@ final class Configs {
         spec:
           address: 127.0.0.1:%d
         ---
-        """.formatted(GatewayFixture.freePort()) + objects;
+        """.formatted(0) + objects;
   }
 
   /** An Upstream document; {@code spec} is the indented body of its spec (two spaces). */

@@ -174,7 +174,7 @@ class HealthAndOutlierTest {
   @Test
   void consecutiveGatewayFailuresEjectAnEndpointNobodyListensOn() throws Exception {
     AtomicInteger ok = new AtomicInteger(200);
-    int dead = GatewayFixture.freePort();
+    int dead = GatewayFixture.closedPort();
     try (TestUpstream b = serving("b", ok, ok);
         GatewayFixture gw = GatewayFixture.start(withListener(upstream("backend", """
               endpoints: [{address: "127.0.0.1:%d"}, {address: "%s"}]

@@ -124,7 +124,7 @@ class RetryTest {
 
   @Test
   void connectFailureIsRetriedOnAnotherEndpointEvenForAPost() throws Exception {
-    int dead = GatewayFixture.freePort();
+    int dead = GatewayFixture.closedPort();
     try (TestUpstream b = answering("b", 200);
         GatewayFixture gw = gateway("  endpoints: [{address: \"127.0.0.1:" + dead + "\"}, {address: \"" + b.address() + "\"}]\n"
             + "  retries: {attempts: 2, backoff: {base: 1ms, max: 5ms}}", "  upstream: backend")) {

@@ -56,7 +56,7 @@ class CertificateFilesTest {
         ---
         """;
     try (TestUpstream up = TestUpstream.start("up", (req, ex) -> ex.respond(200, Map.of(), "ok"));
-        GatewayFixture gw = GatewayFixture.start(secret + TlsFixture.listener(GatewayFixture.freePort(), "{certificates: [{secret: web}]}", up.address()), paths)) {
+        GatewayFixture gw = GatewayFixture.start(secret + TlsFixture.listener(0, "{certificates: [{secret: web}]}", up.address()), paths)) {
       int port = gw.port();
       assertThat(servedSerial(port)).isEqualTo(first.serial());
 

@@ -36,7 +36,7 @@ class ClientAuthTest {
 
   private String config(String clientAuth, String upstream) {
     return TlsFixture.secret("web", SERVER_CA.leaf("web", "127.0.0.1")) + caSecret("clients", CLIENT_CA)
-        + TlsFixture.listener(GatewayFixture.freePort(), "{certificates: [{secret: web}], clientAuth: " + clientAuth + "}", upstream);
+        + TlsFixture.listener(0, "{certificates: [{secret: web}], clientAuth: " + clientAuth + "}", upstream);
   }
 
   private TlsFixture.Run curl(int port, TestCerts.@org.jspecify.annotations.Nullable Issued client, String... headers) throws Exception {

@@ -17,7 +17,7 @@ class JdkProviderTest {
     try (TestUpstream up = TestUpstream.start("up", (req, ex) -> ex.respond(200, Map.of(), "ok"));
         GatewayFixture gw = GatewayFixture.start(TlsFixture.secret("a", ca.leaf("a-cert", "a.example"))
             + TlsFixture.secret("d", ca.leaf("default-cert", "d.example"))
-            + TlsFixture.listener(GatewayFixture.freePort(), "{certificates: [{secret: a, hosts: [a.example]}, {secret: d}]}", up.address()))) {
+            + TlsFixture.listener(0, "{certificates: [{secret: a, hosts: [a.example]}, {secret: d}]}", up.address()))) {
       assertThat(TlsProvider.current().name()).isEqualTo("jdk");
       assertThat(TlsFixture.subject(TlsFixture.sClient(gw.port(), "-servername", "a.example"))).isEqualTo("CN=a-cert");
       assertThat(TlsFixture.subject(TlsFixture.sClient(gw.port(), "-servername", "other.example"))).isEqualTo("CN=default-cert");

@@ -41,7 +41,7 @@ class TlsListenerTest {
 
   static String config(String tls) {
     return TlsFixture.secret("a", A) + TlsFixture.secret("b", B) + TlsFixture.secret("wild", WILD) + TlsFixture.secret("dflt", DEFAULT)
-        + TlsFixture.listener(GatewayFixture.freePort(), tls, up.address());
+        + TlsFixture.listener(0, tls, up.address());
   }
 
   @AfterAll

@@ -35,8 +35,8 @@ class TlsRotationTest {
     TestCerts.Issued second = CA.leaf("second", "127.0.0.1");
     SSLContext client = trusting(CA.caCert().cert());
     try (TestUpstream up = TestUpstream.start("up", (req, ex) -> ex.respond(200, Map.of(), "ok " + req.target()))) {
-      int port = GatewayFixture.freePort();
-      try (GatewayFixture gw = GatewayFixture.start(TlsFixture.secret("web", first) + TlsFixture.listener(port, TLS, up.address()))) {
+      try (GatewayFixture gw = GatewayFixture.start(TlsFixture.secret("web", first) + TlsFixture.listener(0, TLS, up.address()))) {
+        int port = gw.port();
         SSLSocket kept = connect(client, port);
         try (RawConnection keptConn = RawConnection.over(kept)) {
           keptConn.send("GET /before HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
@@ -63,7 +63,7 @@ class TlsRotationTest {
             }
           });
           await().atMost(Duration.ofSeconds(20)).until(() -> ok.get() >= 20);
-          gw.reload(TlsFixture.secret("web", second) + TlsFixture.listener(port, TLS, up.address()));
+          gw.reload(TlsFixture.secret("web", second) + TlsFixture.listener(0, TLS, up.address()));
           int atRotation = ok.get();
           await().atMost(Duration.ofSeconds(20)).until(() -> seen.contains(second.serial()) && ok.get() >= atRotation + 20);
           stop.set(true);

@@ -89,7 +89,7 @@ class UpstreamTlsTest {
   void forwardsOverTlsSendingTheServerNameInSni(String provider) throws Exception {
     System.setProperty(TlsProvider.PROPERTY, provider);
     try (HttpsUpstream up = new HttpsUpstream(CA.leaf("api", NAME), null);
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(),
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(),
             "{caSecret: upstream-ca, serverName: " + NAME + "}", caSecret("upstream-ca", CA)))) {
       HttpResponse<String> r = gw.get(gw.port(), "/hello");
       assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
@@ -104,7 +104,7 @@ class UpstreamTlsTest {
   void refusesAnUpstreamCertificateThatTheCaDidNotIssue(String provider) throws Exception {
     System.setProperty(TlsProvider.PROPERTY, provider);
     try (HttpsUpstream up = new HttpsUpstream(OTHER_CA.leaf("impostor", NAME), null);
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(),
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(),
             "{caSecret: upstream-ca, serverName: " + NAME + "}", caSecret("upstream-ca", CA)))) {
       assertFailed(gw.get(gw.port(), "/x"), "upstream_cert_invalid");
       assertThat(up.seen()).isEmpty();
@@ -117,7 +117,7 @@ class UpstreamTlsTest {
   void refusesAnUpstreamCertificateForAnotherName(String provider) throws Exception {
     System.setProperty(TlsProvider.PROPERTY, provider);
     try (HttpsUpstream up = new HttpsUpstream(CA.leaf("other", "other.test.example"), null);
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(),
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(),
             "{caSecret: upstream-ca, serverName: " + NAME + "}", caSecret("upstream-ca", CA)))) {
       assertFailed(gw.get(gw.port(), "/x"), "upstream_cert_invalid");
       assertThat(up.seen()).isEmpty();
@@ -128,9 +128,9 @@ class UpstreamTlsTest {
   void verifiesAnIpEndpointAgainstTheCertificatesIpAddressesWhenNoServerNameIsSet() throws Exception {
     try (HttpsUpstream byIp = new HttpsUpstream(CA.leaf("ip", "127.0.0.1"), null);
         HttpsUpstream byName = new HttpsUpstream(CA.leaf("named", NAME), null);
-        GatewayFixture ok = GatewayFixture.start(config(GatewayFixture.freePort(), byIp.address(), "{caSecret: upstream-ca}",
+        GatewayFixture ok = GatewayFixture.start(config(0, byIp.address(), "{caSecret: upstream-ca}",
             caSecret("upstream-ca", CA)));
-        GatewayFixture wrong = GatewayFixture.start(config(GatewayFixture.freePort(), byName.address(), "{caSecret: upstream-ca}",
+        GatewayFixture wrong = GatewayFixture.start(config(0, byName.address(), "{caSecret: upstream-ca}",
             caSecret("upstream-ca", CA)))) {
       HttpResponse<String> r = ok.get(ok.port(), "/ip");
       assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
@@ -142,7 +142,7 @@ class UpstreamTlsTest {
   @Test
   void insecureSkipVerifyAcceptsAnyCertificate() throws Exception {
     try (HttpsUpstream up = new HttpsUpstream(OTHER_CA.leaf("anyone", "other.test.example"), null);
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(),
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(),
             "{serverName: " + NAME + ", insecureSkipVerify: true}"))) {
       HttpResponse<String> r = gw.get(gw.port(), "/x");
       assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
@@ -156,10 +156,10 @@ class UpstreamTlsTest {
     System.setProperty(TlsProvider.PROPERTY, provider);
     TestCerts.Issued client = CLIENT_CA.leaf("gateway");
     try (HttpsUpstream up = new HttpsUpstream(CA.leaf("api", NAME), CLIENT_CA.caCert(), version);
-        GatewayFixture with = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(),
+        GatewayFixture with = GatewayFixture.start(config(0, up.address(),
             "{caSecret: upstream-ca, serverName: " + NAME + ", clientCertificate: gw-client}",
             caSecret("upstream-ca", CA), TlsFixture.secret("gw-client", client)));
-        GatewayFixture without = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(),
+        GatewayFixture without = GatewayFixture.start(config(0, up.address(),
             "{caSecret: upstream-ca, serverName: " + NAME + "}", caSecret("upstream-ca", CA)))) {
       HttpResponse<String> r = with.get(with.port(), "/mtls");
       assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
@@ -178,7 +178,7 @@ class UpstreamTlsTest {
   void minVersionTls13FailsAgainstAnUpstreamThatOnlySpeaksTls12(String provider) throws Exception {
     System.setProperty(TlsProvider.PROPERTY, provider);
     try (HttpsUpstream up = new HttpsUpstream(CA.leaf("api", NAME), null, "TLSv1.2");
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(),
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(),
             "{caSecret: upstream-ca, serverName: " + NAME + ", minVersion: TLSv1.3}", caSecret("upstream-ca", CA)))) {
       assertFailed(gw.get(gw.port(), "/x"), "upstream_tls_handshake");
       assertThat(up.seen()).isEmpty();
@@ -188,15 +188,15 @@ class UpstreamTlsTest {
 
   @Test
   void aChangedCaSecretAppliesToTheNextRequestNotAPooledConnection() throws Exception {
-    int port = GatewayFixture.freePort();
     try (HttpsUpstream up = new HttpsUpstream(CA.leaf("api", NAME), null);
-        GatewayFixture gw = GatewayFixture.start(config(port, up.address(), "{caSecret: upstream-ca, serverName: " + NAME + "}",
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(), "{caSecret: upstream-ca, serverName: " + NAME + "}",
             caSecret("upstream-ca", CA)))) {
+      int port = gw.port();
       assertThat(gw.get(port, "/first").statusCode()).isEqualTo(200);
       // The connection of /first is idle in the pool now; the CA that verified it is replaced.
-      gw.reload(config(port, up.address(), "{caSecret: upstream-ca, serverName: " + NAME + "}", caSecret("upstream-ca", OTHER_CA)));
+      gw.reload(config(0, up.address(), "{caSecret: upstream-ca, serverName: " + NAME + "}", caSecret("upstream-ca", OTHER_CA)));
       assertFailed(gw.get(port, "/second"), "upstream_cert_invalid");
-      gw.reload(config(port, up.address(), "{caSecret: upstream-ca, serverName: " + NAME + "}", caSecret("upstream-ca", CA)));
+      gw.reload(config(0, up.address(), "{caSecret: upstream-ca, serverName: " + NAME + "}", caSecret("upstream-ca", CA)));
       assertThat(gw.get(port, "/third").statusCode()).isEqualTo(200);
       assertThat(up.seen()).extracting(HttpsUpstream.Seen::path).containsExactly("/first", "/third");
     }
@@ -205,7 +205,7 @@ class UpstreamTlsTest {
   @Test
   void healthChecksUseTlsToo() throws Exception {
     try (HttpsUpstream up = new HttpsUpstream(CA.leaf("api", NAME), null);
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(),
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(),
             "{caSecret: upstream-ca, serverName: " + NAME + "}\n  healthCheck: {path: /healthz, interval: 100ms, timeout: 100ms,"
                 + " unhealthyThreshold: 1, healthyThreshold: 1}", caSecret("upstream-ca", CA)))) {
       await().atMost(Duration.ofSeconds(10)).until(() -> up.seen().stream().filter(s -> s.path().equals("/healthz")).count() >= 3);

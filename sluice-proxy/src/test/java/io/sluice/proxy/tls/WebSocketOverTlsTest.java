@@ -22,7 +22,7 @@ class WebSocketOverTlsTest {
   void relaysMessagesOverWss() throws Exception {
     try (WebSocketEchoServer echo = WebSocketEchoServer.start();
         GatewayFixture gw = GatewayFixture.start(TlsFixture.secret("web", CA.leaf("localhost", "localhost", "127.0.0.1"))
-            + TlsFixture.listener(GatewayFixture.freePort(), "{certificates: [{secret: web}]}", echo.address()))) {
+            + TlsFixture.listener(0, "{certificates: [{secret: web}]}", echo.address()))) {
       HttpClient client = HttpClient.newBuilder().sslContext(TlsRotationTest.trusting(CA.caCert().cert()))
           .connectTimeout(Duration.ofSeconds(5)).build();
       CompletableFuture<String> text = new CompletableFuture<>();

@@ -162,7 +162,7 @@ class WebSocketTest {
   void relaysTextAndBinaryBothWaysAndLogsTheTunnelOnceWhenItCloses(@TempDir Path dir) throws Exception {
     Path log = dir.resolve("access.log");
     try (WebSocketEchoServer echo = WebSocketEchoServer.start();
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), echo.address(), "",
+        GatewayFixture gw = GatewayFixture.start(config(0, echo.address(), "",
             "accessLog: {format: json, file: {path: access.log}}"), PathPolicy.logDirectory(dir))) {
       Collector c = new Collector();
       WebSocket ws = open(gw.port(), c);
@@ -200,7 +200,7 @@ class WebSocketTest {
   @Test
   void relaysA16MiBMessageWholeAndAnswersPings() throws Exception {
     try (WebSocketEchoServer echo = WebSocketEchoServer.start();
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), echo.address(), ""))) {
+        GatewayFixture gw = GatewayFixture.start(config(0, echo.address(), ""))) {
       Collector c = new Collector();
       WebSocket ws = open(gw.port(), c);
       byte[] big = new byte[(int) (16 * MiB)];
@@ -218,7 +218,7 @@ class WebSocketTest {
   @Test
   void passesCloseCodesAndReasonsBothWays() throws Exception {
     try (WebSocketEchoServer echo = WebSocketEchoServer.start();
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), echo.address(), ""))) {
+        GatewayFixture gw = GatewayFixture.start(config(0, echo.address(), ""))) {
       Collector byClient = new Collector();
       WebSocket a = open(gw.port(), byClient);
       a.sendClose(4000, "client done").get(5, TimeUnit.SECONDS);
@@ -239,7 +239,7 @@ class WebSocketTest {
   @Test
   void refusesBadHandshakesWithoutContactingTheUpstream() throws Exception {
     try (WebSocketEchoServer echo = WebSocketEchoServer.start();
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), echo.address(), ""))) {
+        GatewayFixture gw = GatewayFixture.start(config(0, echo.address(), ""))) {
       String good = RawWebSocket.handshake("/echo");
       try (RawWebSocket r = RawWebSocket.connect(gw.port(),
           good.replaceFirst("Sec-WebSocket-Key: [^\r]+", "Sec-WebSocket-Key: dG9vIHNob3J0"))) {
@@ -271,7 +271,7 @@ class WebSocketTest {
   @Test
   void aFilterRefusesTheHandshakeBeforeTheUpstreamIsContacted() throws Exception {
     try (WebSocketEchoServer echo = WebSocketEchoServer.start();
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), echo.address(),
+        GatewayFixture gw = GatewayFixture.start(config(0, echo.address(),
             "filters: [{kind: test-result, config: {result: denied, status: 401, body: no key}}]"))) {
       try (RawWebSocket r = RawWebSocket.connect(gw.port(), RawWebSocket.handshake("/echo"))) {
         assertThat(r.status()).isEqualTo(401);
@@ -292,7 +292,7 @@ class WebSocketTest {
                 + "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n");
           }
         });
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), ""))) {
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(), ""))) {
       try (RawWebSocket r = RawWebSocket.connect(gw.port(), RawWebSocket.handshake("/refuse"))) {
         assertThat(r.status()).isEqualTo(403);
         assertThat(r.body()).isEqualTo("not for you");
@@ -308,7 +308,7 @@ class WebSocketTest {
   @Test
   void aRouteWithWebSocketOffForwardsTheHandshakeAsAPlainRequest() throws Exception {
     try (TestUpstream up = TestUpstream.start("backend", (req, ex) -> ex.respond(200, Map.of(), "plain"));
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), "websocket: false"))) {
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(), "websocket: false"))) {
       try (RawWebSocket r = RawWebSocket.connect(gw.port(), RawWebSocket.handshake("/echo"))) {
         assertThat(r.status()).isEqualTo(200);
       }
@@ -322,7 +322,7 @@ class WebSocketTest {
   @Test
   void closesAnIdleTunnelWith1001() throws Exception {
     try (WebSocketEchoServer echo = WebSocketEchoServer.start();
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), echo.address(),
+        GatewayFixture gw = GatewayFixture.start(config(0, echo.address(),
             "timeouts: {websocketIdle: 300ms}"))) {
       try (RawWebSocket r = RawWebSocket.connect(gw.port(), RawWebSocket.handshake("/echo"))) {
         assertThat(r.status()).isEqualTo(101);
@@ -343,7 +343,7 @@ class WebSocketTest {
   @Test
   void closesATunnelPastItsLifetimeWith1001WhateverItsTraffic() throws Exception {
     try (WebSocketEchoServer echo = WebSocketEchoServer.start();
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), echo.address(),
+        GatewayFixture gw = GatewayFixture.start(config(0, echo.address(),
             "timeouts: {websocketIdle: 1h, websocketLifetime: 1s}"))) {
       Collector c = new Collector();
       WebSocket ws = open(gw.port(), c);
@@ -359,10 +359,10 @@ class WebSocketTest {
   @Test
   void aRemovedRouteClosesItsTunnelsWith1001AfterTheGracePeriod() throws Exception {
     try (WebSocketEchoServer echo = WebSocketEchoServer.start();
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), echo.address(), ""))) {
+        GatewayFixture gw = GatewayFixture.start(config(0, echo.address(), ""))) {
       Collector c = new Collector();
       WebSocket ws = open(gw.port(), c);
-      String withoutRoute = config(gw.port(), echo.address(), "").replaceFirst("(?s)---\napiVersion: sluice.io/v1\nkind: Route.*", "");
+      String withoutRoute = config(0, echo.address(), "").replaceFirst("(?s)---\napiVersion: sluice.io/v1\nkind: Route.*", "");
       gw.reload(withoutRoute);
       long reloaded = System.nanoTime();
       // The grace period: the tunnel still works.
@@ -378,7 +378,7 @@ class WebSocketTest {
   @Test
   void shutdownClosesOpenTunnelsWith1001() throws Exception {
     try (WebSocketEchoServer echo = WebSocketEchoServer.start()) {
-      GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), echo.address(), ""));
+      GatewayFixture gw = GatewayFixture.start(config(0, echo.address(), ""));
       Collector c = new Collector();
       open(gw.port(), c);
       CompletableFuture<Void> closing = CompletableFuture.runAsync(() -> {
@@ -398,7 +398,7 @@ class WebSocketTest {
   void aClientThatStopsReadingStallsTheUpstreamInsteadOfFillingTheGateway() throws Exception {
     long flood = 200 * MiB;
     try (WebSocketEchoServer echo = WebSocketEchoServer.start();
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), echo.address(), ""))) {
+        GatewayFixture gw = GatewayFixture.start(config(0, echo.address(), ""))) {
       try (RawWebSocket r = RawWebSocket.connect(gw.port(), RawWebSocket.handshake("/echo"))) {
         assertThat(r.status()).isEqualTo(101);
         r.sendText("flood:" + flood);
@@ -459,8 +459,8 @@ class WebSocketTest {
           async for message in ws:
               await ws.send(message)
       async def main():
-          async with websockets.serve(echo, "127.0.0.1", int(sys.argv[1]), max_size=None):
-              print("ready", flush=True)
+          async with websockets.serve(echo, "127.0.0.1", 0, max_size=None) as server:
+              print("ready", server.sockets[0].getsockname()[1], flush=True)
               await asyncio.Future()
       asyncio.run(main())
       """;
@@ -471,11 +471,13 @@ class WebSocketTest {
         "python3-websockets is not installed (bin/test installs it when run as root)");
     Path script = dir.resolve("echo.py");
     Files.writeString(script, PYTHON_ECHO);
-    int port = GatewayFixture.freePort();
-    Process py = new ProcessBuilder(python(), script.toString(), Integer.toString(port)).redirectErrorStream(true).start();
-    try (GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), "127.0.0.1:" + port, ""))) {
-      java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(py.getInputStream(), StandardCharsets.UTF_8));
-      assertThat(out.readLine()).isEqualTo("ready");
+    // The echo server binds port 0 and reports the port it got.
+    Process py = new ProcessBuilder(python(), script.toString()).redirectErrorStream(true).start();
+    java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(py.getInputStream(), StandardCharsets.UTF_8));
+    String ready = out.readLine();
+    assertThat(ready).startsWith("ready ");
+    int port = Integer.parseInt(ready.substring("ready ".length()));
+    try (GatewayFixture gw = GatewayFixture.start(config(0, "127.0.0.1:" + port, ""))) {
       Collector c = new Collector();
       WebSocket ws = open(gw.port(), c);
       ws.sendText("to python", true).get(5, TimeUnit.SECONDS);
@@ -497,7 +499,7 @@ class WebSocketTest {
   void carriesAThousandConcurrentTunnelsThroughOneGateway() throws Exception {
     int n = 1000;
     try (WebSocketEchoServer echo = WebSocketEchoServer.start();
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), echo.address(), ""))) {
+        GatewayFixture gw = GatewayFixture.start(config(0, echo.address(), ""))) {
       List<RawWebSocket> sockets = new ArrayList<>();
       try {
         for (int i = 0; i < n; i++) {

@@ -154,6 +154,13 @@ public final class EtcdProcess implements AutoCloseable {
     return members;
   }
 
+  /**
+   * Ports free a moment ago, for etcd's client, peer and metrics URLs. The project's rule (servers in
+   * tests bind port 0 and report the port they got) cannot hold here: etcd dials its URLs as written
+   * and members must know each other's peer URLs before they start, so etcd cannot be told port 0
+   * and asked afterwards. The race this leaves is handled by {@code start}: "address already in
+   * use" starts again on new ports.
+   */
   private static List<Integer> freePorts(int n) throws IOException {
     List<ServerSocket> sockets = new ArrayList<>();
     try {
