@@ -5,6 +5,7 @@ import io.sluice.filter.Filter;
 import io.sluice.filter.FilterEnvironment;
 import io.sluice.filter.FilterFactory;
 import io.sluice.wasm.internal.PluginFailure;
+import io.sluice.wasm.internal.PluginMetrics;
 import io.sluice.wasm.internal.PluginModule;
 import io.sluice.wasm.internal.PluginSettings;
 import io.sluice.wasm.internal.PluginVm;
@@ -79,7 +80,7 @@ public final class WasmFilterFactory implements FilterFactory<WasmConfig> {
     if (!sound) return;
     try {
       // Starting one VM runs the plugin's own configuration check (proxy_on_configure).
-      PluginVm.start(settings(c, "validation", new SharedData())).close();
+      PluginVm.start(settings(c, "validation", new SharedData(), new PluginMetrics(null))).close();
     } catch (IllegalArgumentException e) {
       problems.add("file", String.valueOf(e.getMessage()));
     } catch (PluginFailure e) {
@@ -95,16 +96,17 @@ public final class WasmFilterFactory implements FilterFactory<WasmConfig> {
     return true;
   }
 
-  private static PluginSettings settings(WasmConfig c, String place, SharedData sharedData) {
+  private static PluginSettings settings(WasmConfig c, String place, SharedData sharedData, PluginMetrics metrics) {
     PluginModule module = PluginModule.load(Path.of(Objects.requireNonNull(c.file())), Objects.requireNonNull(c.sha256()));
     return new PluginSettings(module, c.rootId(), c.configuration(), c.vmConfiguration(),
-        c.cpuBudget().toNanos(), c.maxMemory().bytes(), place, sharedData);
+        c.cpuBudget().toNanos(), c.maxMemory().bytes(), place, sharedData, metrics);
   }
 
   @Override
   public Filter create(WasmConfig c, FilterEnvironment env) {
     // Shared data outlives configuration changes of this filter, as a proxy-wasm VM's does in Envoy.
-    PluginSettings settings = settings(c, env.owner() + " " + env.field(), env.shared("shared-data", SharedData::new));
+    PluginSettings settings = settings(c, env.owner() + " " + env.field(), env.shared("shared-data", SharedData::new),
+        new PluginMetrics(env.metrics()));
     // One VM per core is started now, off the loops; each loop claims one on its first request.
     VmSlots vms = VmSlots.prepare(settings, Runtime.getRuntime().availableProcessors(), env.blockingExecutor());
     return new WasmFilter(vms, settings, c.failurePolicy() == WasmConfig.FailurePolicy.OPEN, c.responseBody().bytes());

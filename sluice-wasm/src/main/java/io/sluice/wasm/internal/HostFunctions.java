@@ -8,6 +8,7 @@ import com.dylibso.chicory.wasm.types.FunctionImport;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.Import;
 import io.sluice.filter.Exchange;
+import io.sluice.filter.FilterMetrics;
 import io.sluice.filter.Headers;
 import io.sluice.filter.LocalResponse;
 import io.sluice.filter.Request;
@@ -59,6 +60,10 @@ final class HostFunctions {
       "proxy_continue_request", "proxy_continue_response", "proxy_set_effective_context", "proxy_done",
       "proxy_get_shared_data", "proxy_set_shared_data", "proxy_set_tick_period_milliseconds");
 
+  /** Metrics (see {@link PluginMetrics}). */
+  private static final Set<String> ENV_METRICS = Set.of(
+      "proxy_define_metric", "proxy_increment_metric", "proxy_record_metric", "proxy_get_metric");
+
   private final PluginVm vm;
   private final PluginSettings settings;
   private final byte[] configuration;
@@ -74,7 +79,7 @@ final class HostFunctions {
 
   /** Whether the host provides the import {@code module.name}. */
   static boolean provides(String module, String name) {
-    if (module.equals("env")) return ENV.contains(name);
+    if (module.equals("env")) return ENV.contains(name) || ENV_METRICS.contains(name);
     return (module.equals("wasi_unstable") || module.equals("wasi_snapshot_preview1")) && name.equals("proc_exit");
   }
 
@@ -107,6 +112,10 @@ final class HostFunctions {
       case "proxy_log" -> log((int) a[0], (int) a[1], (int) a[2]);
       case "proxy_get_log_level" -> writeI32((int) a[0], logLevel());
       case "proxy_get_current_time_nanoseconds" -> currentTime((int) a[0]);
+      case "proxy_define_metric" -> defineMetric((int) a[0], (int) a[1], (int) a[2], (int) a[3]);
+      case "proxy_increment_metric" -> incrementMetric((int) a[0], a[1]);
+      case "proxy_record_metric" -> recordMetric((int) a[0], a[1]);
+      case "proxy_get_metric" -> getMetric((int) a[0], (int) a[1]);
       case "proxy_get_property" -> getProperty((int) a[0], (int) a[1], (int) a[2], (int) a[3]);
       case "proxy_get_buffer_bytes" -> getBufferBytes((int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4]);
       case "proxy_get_buffer_status" -> getBufferStatus((int) a[0], (int) a[1], (int) a[2]);
@@ -474,6 +483,68 @@ final class HostFunctions {
     HttpContext p = vm.pausedContext(id);
     if (p == null) return NOT_FOUND;
     current = p;
+    return OK;
+  }
+
+  // ---- metrics
+
+  private int defineMetric(int type, int namePtr, int nameSize, int idOut) {
+    try {
+      return writeI32(idOut, settings.metrics().define(type, readString(namePtr, nameSize)));
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      PLUGIN_LOG.warn("{}: proxy_define_metric refused: {}", settings.place(), e.getMessage());
+      return BAD_ARGUMENT;
+    }
+  }
+
+  private int incrementMetric(int id, long offset) {
+    PluginMetrics.Metric m = settings.metrics().get(id);
+    if (m == null) return NOT_FOUND;
+    switch (m.series()) {
+      case null -> {}
+      case FilterMetrics.Counter c -> {
+        if (offset < 0) return BAD_ARGUMENT;
+        c.add(offset);
+      }
+      case FilterMetrics.Gauge g -> g.add(offset);
+      default -> {
+        return BAD_ARGUMENT;
+      }
+    }
+    return OK;
+  }
+
+  private int recordMetric(int id, long value) {
+    PluginMetrics.Metric m = settings.metrics().get(id);
+    if (m == null) return NOT_FOUND;
+    switch (m.series()) {
+      case null -> {}
+      case FilterMetrics.Counter c -> {
+        if (value < 0) return BAD_ARGUMENT;
+        c.add(value);
+      }
+      case FilterMetrics.Gauge g -> g.set(value);
+      case FilterMetrics.Histogram h -> h.record(value >= 0 ? value : 0x1p64 + value); // a u64 past Long.MAX_VALUE
+      default -> {
+        return BAD_ARGUMENT;
+      }
+    }
+    return OK;
+  }
+
+  private int getMetric(int id, int valueOut) {
+    PluginMetrics.Metric m = settings.metrics().get(id);
+    if (m == null) return NOT_FOUND;
+    long value;
+    switch (m.series()) {
+      case null -> value = 0;
+      case FilterMetrics.Counter c -> value = c.value();
+      case FilterMetrics.Gauge g -> value = g.value();
+      default -> {
+        return BAD_ARGUMENT;
+      }
+    }
+    memory().writeLong(valueOut, value);
     return OK;
   }
 }
