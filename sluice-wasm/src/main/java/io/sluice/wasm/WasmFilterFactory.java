@@ -73,8 +73,16 @@ public final class WasmFilterFactory implements FilterFactory<WasmConfig> {
       problems.add("maxMemory", c.maxMemory().bytes() + " bytes is out of range; expected 64KiB to 256MiB");
       sound = false;
     }
-    if (c.responseBody().bytes() < 0 || c.responseBody().bytes() > Integer.MAX_VALUE - 8) {
-      problems.add("responseBody", c.responseBody().bytes() + " bytes is out of range; expected 0 to 2GiB");
+    sound &= bodyLimit("responseBody", c.responseBody().bytes(), problems);
+    sound &= bodyLimit("requestBody", c.requestBody().bytes(), problems);
+    sound &= bodyLimit("streamRequestBody", c.streamRequestBody().bytes(), problems);
+    sound &= bodyLimit("streamResponseBody", c.streamResponseBody().bytes(), problems);
+    if (c.requestBody().bytes() > 0 && c.streamRequestBody().bytes() > 0) {
+      problems.add("streamRequestBody", "set with requestBody; expected one of them: the plugin reads the request body buffered or streamed");
+      sound = false;
+    }
+    if (c.responseBody().bytes() > 0 && c.streamResponseBody().bytes() > 0) {
+      problems.add("streamResponseBody", "set with responseBody; expected one of them: the plugin reads the response body buffered or streamed");
       sound = false;
     }
     if (!sound) return;
@@ -86,6 +94,12 @@ public final class WasmFilterFactory implements FilterFactory<WasmConfig> {
     } catch (PluginFailure e) {
       problems.add("configuration", String.valueOf(e.getMessage()));
     }
+  }
+
+  private static boolean bodyLimit(String field, long bytes, Problems problems) {
+    if (bytes >= 0 && bytes <= Integer.MAX_VALUE - 8) return true;
+    problems.add(field, bytes + " bytes is out of range; expected 0 to 2GiB");
+    return false;
   }
 
   private static boolean isSha256(String s) {
@@ -109,6 +123,7 @@ public final class WasmFilterFactory implements FilterFactory<WasmConfig> {
         new PluginMetrics(env.metrics()));
     // One VM per core is started now, off the loops; each loop claims one on its first request.
     VmSlots vms = VmSlots.prepare(settings, Runtime.getRuntime().availableProcessors(), env.blockingExecutor());
-    return new WasmFilter(vms, settings, c.failurePolicy() == WasmConfig.FailurePolicy.OPEN, c.responseBody().bytes());
+    return new WasmFilter(vms, settings, c.failurePolicy() == WasmConfig.FailurePolicy.OPEN,
+        new WasmFilter.Bodies(c.requestBody().bytes(), c.responseBody().bytes(), c.streamRequestBody().bytes(), c.streamResponseBody().bytes()));
   }
 }

@@ -47,6 +47,7 @@ final class HostFunctions {
   private static final int RESPONSE_HEADERS = 2;
 
   // proxy_buffer_type_t
+  private static final int REQUEST_BODY = 0;
   private static final int RESPONSE_BODY = 1;
   private static final int VM_CONFIGURATION = 6;
   private static final int PLUGIN_CONFIGURATION = 7;
@@ -221,7 +222,8 @@ final class HostFunctions {
     return switch (type) {
       case VM_CONFIGURATION -> vmConfiguration;
       case PLUGIN_CONFIGURATION -> configuration;
-      case RESPONSE_BODY -> current == null ? null : current.responseBody();
+      case RESPONSE_BODY -> current == null ? null : current.body(HttpContext.RESPONSE);
+      case REQUEST_BODY -> current == null ? null : current.body(HttpContext.REQUEST);
       default -> null;
     };
   }
@@ -244,8 +246,9 @@ final class HostFunctions {
   }
 
   private int setBufferBytes(int type, int start, int length, int dataPtr, int dataSize) {
-    if (type != RESPONSE_BODY || current == null) return NOT_FOUND;
-    byte[] b = current.responseBody();
+    if ((type != RESPONSE_BODY && type != REQUEST_BODY) || current == null) return NOT_FOUND;
+    int which = type == REQUEST_BODY ? HttpContext.REQUEST : HttpContext.RESPONSE;
+    byte[] b = current.body(which);
     if (b == null) return NOT_FOUND;
     if (start < 0 || length < 0 || start > b.length) return BAD_ARGUMENT;
     int end = (int) Math.min(b.length, (long) start + length);
@@ -254,7 +257,7 @@ final class HostFunctions {
     System.arraycopy(b, 0, out, 0, start);
     System.arraycopy(data, 0, out, start, data.length);
     System.arraycopy(b, end, out, start + data.length, b.length - end);
-    current.setResponseBody(out);
+    current.setBody(which, out);
     return OK;
   }
 
@@ -341,7 +344,7 @@ final class HostFunctions {
         if (p.getKey().startsWith(":")) h.setPseudo(p.getKey(), p.getValue());
         else h.fields().add(p.getKey(), p.getValue());
       }
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | IllegalStateException e) {
       return BAD_ARGUMENT;
     }
     return OK;
@@ -365,7 +368,7 @@ final class HostFunctions {
       if (name.startsWith(":")) return h.setPseudo(name, value) ? OK : BAD_ARGUMENT;
       if (add) h.fields().add(name, value);
       else h.fields().set(name, value);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | IllegalStateException e) {
       return BAD_ARGUMENT;
     }
     return OK;
@@ -378,7 +381,7 @@ final class HostFunctions {
     if (name.startsWith(":")) return BAD_ARGUMENT;
     try {
       h.fields().remove(name);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | IllegalStateException e) {
       return BAD_ARGUMENT;
     }
     return OK;

@@ -18,6 +18,11 @@ final class HttpContext {
   private boolean responsePhase;
   private @Nullable LocalResponse localResponse;
   private @Nullable CompletableFuture<FilterResult> paused;
+  /** Which body {@link #body} means: the proxy-wasm buffer types HttpRequestBody and HttpResponseBody. */
+  static final int REQUEST = 0;
+  static final int RESPONSE = 1;
+
+  private byte @Nullable [] requestBody;
   private byte @Nullable [] responseBody;
   private boolean ended;
 
@@ -80,12 +85,14 @@ final class HttpContext {
     return true;
   }
 
-  byte @Nullable [] responseBody() {
-    return responseBody;
+  /** The body (or piece of it) of {@code which} the plugin is being called with, as it left it; null outside a body call. */
+  byte @Nullable [] body(int which) {
+    return which == REQUEST ? requestBody : responseBody;
   }
 
-  void setResponseBody(byte @Nullable [] body) {
-    responseBody = body;
+  void setBody(int which, byte @Nullable [] body) {
+    if (which == REQUEST) requestBody = body;
+    else responseBody = body;
   }
 
   /** Marks the context ended; true the first time. */

@@ -34,6 +34,7 @@ public final class PluginVm implements AutoCloseable {
   private final @Nullable ExportFunction onRequestHeaders;
   private final @Nullable ExportFunction onResponseHeaders;
   private final @Nullable ExportFunction onResponseBody;
+  private final @Nullable ExportFunction onRequestBody;
   private final @Nullable ExportFunction onDone;
   private final @Nullable ExportFunction onLog;
   private final @Nullable ExportFunction onDelete;
@@ -61,6 +62,7 @@ public final class PluginVm implements AutoCloseable {
     this.onRequestHeaders = optional("proxy_on_request_headers");
     this.onResponseHeaders = optional("proxy_on_response_headers");
     this.onResponseBody = optional("proxy_on_response_body");
+    this.onRequestBody = optional("proxy_on_request_body");
     this.onDone = optional("proxy_on_done");
     this.onLog = optional("proxy_on_log");
     this.onDelete = optional("proxy_on_delete");
@@ -210,6 +212,11 @@ public final class PluginVm implements AutoCloseable {
 
   int onResponseHeaders(HttpContext context, int headers, boolean endOfStream) {
     return callIn(context, onResponseHeaders, context.id(), headers, endOfStream ? 1 : 0);
+  }
+
+  /** {@code proxy_on_request_body}: 0 continue, 1 StopIterationAndBuffer, 2 StopIterationNoBuffer. */
+  int onRequestBody(HttpContext context, int size, boolean endOfStream) {
+    return callIn(context, onRequestBody, context.id(), size, endOfStream ? 1 : 0);
   }
 
   int onResponseBody(HttpContext context, int size, boolean endOfStream) {
