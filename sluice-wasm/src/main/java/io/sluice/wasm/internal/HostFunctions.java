@@ -65,6 +65,12 @@ final class HostFunctions {
   private static final Set<String> ENV_METRICS = Set.of(
       "proxy_define_metric", "proxy_increment_metric", "proxy_record_metric", "proxy_get_metric");
 
+  /** Shared queues (see {@link SharedQueues}). */
+  private static final Set<String> ENV_QUEUES = Set.of(
+      "proxy_register_shared_queue", "proxy_resolve_shared_queue", "proxy_enqueue_shared_queue", "proxy_dequeue_shared_queue");
+  static final int EMPTY = 7;
+  static final int INTERNAL_FAILURE = 10;
+
   private final PluginVm vm;
   private final PluginSettings settings;
   private final byte[] configuration;
@@ -80,7 +86,7 @@ final class HostFunctions {
 
   /** Whether the host provides the import {@code module.name}. */
   static boolean provides(String module, String name) {
-    if (module.equals("env")) return ENV.contains(name) || ENV_METRICS.contains(name);
+    if (module.equals("env")) return ENV.contains(name) || ENV_METRICS.contains(name) || ENV_QUEUES.contains(name);
     return (module.equals("wasi_unstable") || module.equals("wasi_snapshot_preview1")) && name.equals("proc_exit");
   }
 
@@ -117,6 +123,10 @@ final class HostFunctions {
       case "proxy_increment_metric" -> incrementMetric((int) a[0], a[1]);
       case "proxy_record_metric" -> recordMetric((int) a[0], a[1]);
       case "proxy_get_metric" -> getMetric((int) a[0], (int) a[1]);
+      case "proxy_register_shared_queue" -> registerQueue((int) a[0], (int) a[1], (int) a[2]);
+      case "proxy_resolve_shared_queue" -> resolveQueue((int) a[2], (int) a[3], (int) a[4]);
+      case "proxy_enqueue_shared_queue" -> enqueue((int) a[0], (int) a[1], (int) a[2]);
+      case "proxy_dequeue_shared_queue" -> dequeue((int) a[0], (int) a[1], (int) a[2]);
       case "proxy_get_property" -> getProperty((int) a[0], (int) a[1], (int) a[2], (int) a[3]);
       case "proxy_get_buffer_bytes" -> getBufferBytes((int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4]);
       case "proxy_get_buffer_status" -> getBufferStatus((int) a[0], (int) a[1], (int) a[2]);
@@ -549,5 +559,32 @@ final class HostFunctions {
     }
     memory().writeLong(valueOut, value);
     return OK;
+  }
+
+  // ---- shared queues
+
+  private int registerQueue(int namePtr, int nameSize, int tokenOut) {
+    int token = SharedQueues.INSTANCE.register(readString(namePtr, nameSize), vm);
+    vm.registeredQueue(token);
+    return writeI32(tokenOut, token);
+  }
+
+  /** The vm_id is not used: Sluice's VMs have no ids, so a queue is found by its name alone. */
+  private int resolveQueue(int namePtr, int nameSize, int tokenOut) {
+    int token = SharedQueues.INSTANCE.resolve(readString(namePtr, nameSize));
+    return token == 0 ? NOT_FOUND : writeI32(tokenOut, token);
+  }
+
+  private int enqueue(int token, int dataPtr, int dataSize) {
+    SharedQueues.Queue q = SharedQueues.INSTANCE.byToken(token);
+    if (q == null) return NOT_FOUND;
+    return q.enqueue(read(dataPtr, dataSize)) ? OK : INTERNAL_FAILURE;
+  }
+
+  private int dequeue(int token, int ptrOut, int sizeOut) {
+    SharedQueues.Queue q = SharedQueues.INSTANCE.byToken(token);
+    if (q == null) return NOT_FOUND;
+    byte[] item = q.dequeue();
+    return item == null ? EMPTY : give(item, ptrOut, sizeOut);
   }
 }

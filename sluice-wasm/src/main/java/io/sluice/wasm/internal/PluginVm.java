@@ -39,10 +39,13 @@ public final class PluginVm implements AutoCloseable {
   private final @Nullable ExportFunction onLog;
   private final @Nullable ExportFunction onDelete;
   private final @Nullable ExportFunction onTick;
+  private final @Nullable ExportFunction onQueueReady;
+  /** The shared queues this VM registered (tokens): a loop's claim sends it their waiting wake-ups. */
+  private final java.util.List<Integer> queues = new java.util.ArrayList<>();
   private int nextContextId = ROOT_CONTEXT_ID + 1;
   private boolean broken;
   private volatile long tickPeriodMillis;
-  private @Nullable Ticker ticker;
+  private volatile @Nullable Ticker ticker;
   /** Requests the plugin paused, by context id: a tick can make one effective and continue it. */
   private final java.util.HashMap<Integer, HttpContext> paused = new java.util.HashMap<>();
 
@@ -67,6 +70,7 @@ public final class PluginVm implements AutoCloseable {
     this.onLog = optional("proxy_on_log");
     this.onDelete = optional("proxy_on_delete");
     this.onTick = optional("proxy_on_tick");
+    this.onQueueReady = optional("proxy_on_queue_ready");
   }
 
   private static int initialPages(PluginSettings settings) {
@@ -157,6 +161,35 @@ public final class PluginVm implements AutoCloseable {
   void attach(Ticker ticker) {
     this.ticker = ticker;
     ticker.poke();
+    SharedQueues.INSTANCE.claimed(queues);
+  }
+
+  /** Whether a loop claimed this VM: its callbacks (ticks, queue wake-ups) can run there. Any thread. */
+  boolean attached() {
+    return ticker != null;
+  }
+
+  /** The plugin registered the shared queue {@code token}; on the VM's thread. */
+  void registeredQueue(int token) {
+    if (!queues.contains(token)) queues.add(token);
+  }
+
+  /** Schedules {@code on_queue_ready} for {@code queue} on this VM's loop; false if no loop claimed it. Any thread. */
+  boolean queueReady(SharedQueues.Queue queue) {
+    Ticker t = ticker;
+    if (t == null) return false;
+    t.queueReady(queue);
+    return true;
+  }
+
+  /** {@code proxy_on_queue_ready} on the root context; on the VM's loop. */
+  void onQueueReady(int token) {
+    if (onQueueReady == null) return;
+    try {
+      call(onQueueReady, ROOT_CONTEXT_ID, token);
+    } finally {
+      host.leave();
+    }
   }
 
   /** Remembers a request the plugin paused, until it is resumed or ends. */
