@@ -10,8 +10,12 @@ import org.jspecify.annotations.Nullable;
  * The {@code wasm} filter's config: a proxy-wasm plugin, where its module comes from, and how the
  * gateway bounds it.
  *
- * @param file the module: a {@code .wasm} file (a regular file, not a link); required
- * @param sha256 the module's SHA-256 as 64 hex digits; required: the file is run only if it matches,
+ * @param file the module: a {@code .wasm} file (a regular file, not a link); this or {@code url}
+ * @param url the module: an {@code http} or {@code https} URL, fetched when the configuration is
+ *     validated and applied (10 s, 64 MiB at most, no redirects) and cached by its SHA-256 in the
+ *     data directory ({@code <data-dir>/wasm-cache}), so a restart without network still starts;
+ *     this or {@code file}
+ * @param sha256 the module's SHA-256 as 64 hex digits; required: the module is run only if it matches,
  *     and a changed hash is a changed module (new requests get it, requests in flight finish on the old one)
  * @param rootId the root id the plugin registered its root context under (the AssemblyScript SDK's
  *     {@code registerRootContext(..., "name")}); default empty
@@ -40,6 +44,7 @@ import org.jspecify.annotations.Nullable;
  */
 public record WasmConfig(
     @Nullable String file,
+    @Nullable String url,
     @Nullable String sha256,
     String rootId,
     String configuration,

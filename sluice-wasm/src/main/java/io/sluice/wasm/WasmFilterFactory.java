@@ -4,6 +4,7 @@ import io.sluice.api.filter.FilterConfigValidator.Problems;
 import io.sluice.filter.Filter;
 import io.sluice.filter.FilterEnvironment;
 import io.sluice.filter.FilterFactory;
+import io.sluice.wasm.internal.ModuleDownloads;
 import io.sluice.wasm.internal.PluginFailure;
 import io.sluice.wasm.internal.PluginMetrics;
 import io.sluice.wasm.internal.PluginModule;
@@ -12,9 +13,12 @@ import io.sluice.wasm.internal.PluginVm;
 import io.sluice.wasm.internal.SharedData;
 import io.sluice.wasm.internal.VmSlots;
 import io.sluice.wasm.internal.WasmFilter;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code wasm}: runs a proxy-wasm plugin (ABI 0.2.0/0.2.1, as Envoy hosts it) on the request and
@@ -56,8 +60,15 @@ public final class WasmFilterFactory implements FilterFactory<WasmConfig> {
   @Override
   public void validate(WasmConfig c, Problems problems) {
     boolean sound = true;
-    if (c.file() == null || c.file().isBlank()) {
-      problems.add("file", "missing; expected the path of a .wasm module");
+    boolean hasFile = c.file() != null && !c.file().isBlank();
+    String url = c.url();
+    boolean hasUrl = url != null && !url.isBlank();
+    if (hasFile == hasUrl) {
+      problems.add(hasFile ? "url" : "file", hasFile ? "set with file; expected one of file and url"
+          : "missing; expected the path of a .wasm module (file) or its http(s) URL (url)");
+      sound = false;
+    } else if (url != null && hasUrl && url(url) == null) {
+      problems.add("url", "'" + url + "' is not an absolute http or https URL");
       sound = false;
     }
     if (c.sha256() == null || !isSha256(c.sha256())) {
@@ -89,10 +100,23 @@ public final class WasmFilterFactory implements FilterFactory<WasmConfig> {
     try {
       // Starting one VM runs the plugin's own configuration check (proxy_on_configure).
       PluginVm.start(settings(c, "validation", new SharedData(), new PluginMetrics(null))).close();
+    } catch (ModuleDownloads.WrongDigest e) {
+      problems.add("sha256", String.valueOf(e.getMessage()));
     } catch (IllegalArgumentException e) {
-      problems.add("file", String.valueOf(e.getMessage()));
+      problems.add(hasFile ? "file" : "url", String.valueOf(e.getMessage()));
     } catch (PluginFailure e) {
       problems.add("configuration", String.valueOf(e.getMessage()));
+    }
+  }
+
+  /** {@code text} as an absolute http(s) URL with a host, or null. */
+  private static @Nullable URI url(String text) {
+    try {
+      URI u = new URI(text);
+      String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(java.util.Locale.ROOT);
+      return (scheme.equals("http") || scheme.equals("https")) && u.getHost() != null ? u : null;
+    } catch (URISyntaxException e) {
+      return null;
     }
   }
 
@@ -111,7 +135,10 @@ public final class WasmFilterFactory implements FilterFactory<WasmConfig> {
   }
 
   private static PluginSettings settings(WasmConfig c, String place, SharedData sharedData, PluginMetrics metrics) {
-    PluginModule module = PluginModule.load(Path.of(Objects.requireNonNull(c.file())), Objects.requireNonNull(c.sha256()));
+    String sha256 = Objects.requireNonNull(c.sha256());
+    PluginModule module = c.file() != null && !c.file().isBlank()
+        ? PluginModule.load(Path.of(c.file()), sha256)
+        : PluginModule.parse(Objects.requireNonNull(c.url()), ModuleDownloads.get(Objects.requireNonNull(url(Objects.requireNonNull(c.url()))), sha256), sha256);
     return new PluginSettings(module, c.rootId(), c.configuration(), c.vmConfiguration(),
         c.cpuBudget().toNanos(), c.maxMemory().bytes(), place, sharedData, metrics);
   }

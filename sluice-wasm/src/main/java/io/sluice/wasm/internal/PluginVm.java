@@ -178,8 +178,13 @@ public final class PluginVm implements AutoCloseable {
   boolean queueReady(SharedQueues.Queue queue) {
     Ticker t = ticker;
     if (t == null) return false;
-    t.queueReady(queue);
-    return true;
+    try {
+      t.queueReady(queue);
+      return true;
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      ticker = null; // its loop has shut down (the gateway closed): it wakes no more
+      return false;
+    }
   }
 
   /** {@code proxy_on_queue_ready} on the root context; on the VM's loop. */
