@@ -44,7 +44,9 @@ final class HostFunctions {
 
   // proxy_map_type_t
   private static final int REQUEST_HEADERS = 0;
+  private static final int REQUEST_TRAILERS = 1;
   private static final int RESPONSE_HEADERS = 2;
+  private static final int RESPONSE_TRAILERS = 3;
 
   // proxy_buffer_type_t
   private static final int REQUEST_BODY = 0;
@@ -278,18 +280,24 @@ final class HostFunctions {
     HttpContext c = current;
     if (c == null) return null;
     Exchange x = c.exchange();
-    if (type == REQUEST_HEADERS) return c.responsePhase() ? null : new HeaderView(x, false);
-    if (type == RESPONSE_HEADERS) return c.responsePhase() ? new HeaderView(x, true) : null;
+    if (type == REQUEST_HEADERS) return c.responsePhase() ? null : new HeaderView(x, false, null);
+    if (type == RESPONSE_HEADERS) return c.responsePhase() ? new HeaderView(x, true, null) : null;
+    if (type == REQUEST_TRAILERS || type == RESPONSE_TRAILERS) {
+      Headers t = c.trailers(type == RESPONSE_TRAILERS);
+      return t == null ? null : new HeaderView(x, type == RESPONSE_TRAILERS, t);
+    }
     return null;
   }
 
   /** A header map with the pseudo-headers proxy-wasm plugins expect ({@code :path}, {@code :status}, ...). */
-  private record HeaderView(Exchange x, boolean response) {
+  private record HeaderView(Exchange x, boolean response, @Nullable Headers trailers) {
     Headers fields() {
+      if (trailers != null) return trailers;
       return response ? x.response().headers() : x.request().headers();
     }
 
     @Nullable String pseudo(String name) {
+      if (trailers != null) return null;
       if (response) return name.equals(":status") ? Integer.toString(x.response().status()) : null;
       Request r = x.request();
       return switch (name) {
@@ -303,7 +311,7 @@ final class HostFunctions {
 
     List<Map.Entry<String, String>> pairs() {
       List<Map.Entry<String, String>> out = new ArrayList<>();
-      for (String p : response ? List.of(":status") : List.of(":method", ":path", ":authority", ":scheme")) {
+      for (String p : trailers != null ? List.<String>of() : response ? List.of(":status") : List.of(":method", ":path", ":authority", ":scheme")) {
         out.add(Map.entry(p, java.util.Objects.requireNonNull(pseudo(p))));
       }
       fields().forEach((n, v) -> out.add(Map.entry(n.toLowerCase(java.util.Locale.ROOT), v)));
@@ -312,7 +320,7 @@ final class HostFunctions {
 
     /** Sets a pseudo-header; false if it cannot be set. */
     boolean setPseudo(String name, String value) {
-      if (response) return false;
+      if (response || trailers != null) return false;
       Request r = x.request();
       switch (name) {
         case ":method" -> r.setMethod(value);

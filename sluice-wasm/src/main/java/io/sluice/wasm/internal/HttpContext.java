@@ -2,6 +2,7 @@ package io.sluice.wasm.internal;
 
 import io.sluice.filter.Exchange;
 import io.sluice.filter.FilterResult;
+import io.sluice.filter.Headers;
 import io.sluice.filter.LocalResponse;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
@@ -25,6 +26,9 @@ final class HttpContext {
   private byte @Nullable [] requestBody;
   private byte @Nullable [] responseBody;
   private boolean ended;
+  /** The trailers of the body being ended, during an {@code on_*_trailers} call only. */
+  private @Nullable Headers trailers;
+  private boolean responseTrailers;
 
   HttpContext(PluginVm vm, int id, Exchange exchange) {
     this.vm = vm;
@@ -93,6 +97,16 @@ final class HttpContext {
   void setBody(int which, byte @Nullable [] body) {
     if (which == REQUEST) requestBody = body;
     else responseBody = body;
+  }
+
+  /** The trailers the plugin is being called with, if {@code response} is the direction asked; else null. */
+  @Nullable Headers trailers(boolean response) {
+    return trailers != null && responseTrailers == response ? trailers : null;
+  }
+
+  void setTrailers(@Nullable Headers trailers, boolean response) {
+    this.trailers = trailers;
+    this.responseTrailers = response;
   }
 
   /** Marks the context ended; true the first time. */

@@ -35,6 +35,8 @@ public final class PluginVm implements AutoCloseable {
   private final @Nullable ExportFunction onResponseHeaders;
   private final @Nullable ExportFunction onResponseBody;
   private final @Nullable ExportFunction onRequestBody;
+  private final @Nullable ExportFunction onRequestTrailers;
+  private final @Nullable ExportFunction onResponseTrailers;
   private final @Nullable ExportFunction onDone;
   private final @Nullable ExportFunction onLog;
   private final @Nullable ExportFunction onDelete;
@@ -66,6 +68,8 @@ public final class PluginVm implements AutoCloseable {
     this.onResponseHeaders = optional("proxy_on_response_headers");
     this.onResponseBody = optional("proxy_on_response_body");
     this.onRequestBody = optional("proxy_on_request_body");
+    this.onRequestTrailers = optional("proxy_on_request_trailers");
+    this.onResponseTrailers = optional("proxy_on_response_trailers");
     this.onDone = optional("proxy_on_done");
     this.onLog = optional("proxy_on_log");
     this.onDelete = optional("proxy_on_delete");
@@ -255,6 +259,16 @@ public final class PluginVm implements AutoCloseable {
   /** {@code proxy_on_request_body}: 0 continue, 1 StopIterationAndBuffer, 2 StopIterationNoBuffer. */
   int onRequestBody(HttpContext context, int size, boolean endOfStream) {
     return callIn(context, onRequestBody, context.id(), size, endOfStream ? 1 : 0);
+  }
+
+  /** Whether the plugin exports {@code proxy_on_request_trailers} (or the response one). */
+  boolean hasTrailersCallback(boolean response) {
+    return (response ? onResponseTrailers : onRequestTrailers) != null;
+  }
+
+  /** {@code proxy_on_request_trailers} or {@code proxy_on_response_trailers}. */
+  int onTrailers(HttpContext context, boolean response, int count) {
+    return callIn(context, response ? onResponseTrailers : onRequestTrailers, context.id(), count);
   }
 
   int onResponseBody(HttpContext context, int size, boolean endOfStream) {

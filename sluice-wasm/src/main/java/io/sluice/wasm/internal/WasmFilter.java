@@ -7,6 +7,7 @@ import io.sluice.filter.ChunkResult;
 import io.sluice.filter.Exchange;
 import io.sluice.filter.Filter;
 import io.sluice.filter.FilterResult;
+import io.sluice.filter.Headers;
 import io.sluice.filter.LocalResponse;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
@@ -151,10 +152,22 @@ public final class WasmFilter implements Filter {
     byte[] bytes = new byte[data.remaining()];
     data.get(data.position(), bytes);
     c.setBody(which, bytes);
+    boolean response = which == HttpContext.RESPONSE;
+    // As Envoy: a body that ends with trailers gets end_of_stream false, then the trailers callback.
+    Headers trailers = chunk.isLast() && c.vm().hasTrailersCallback(response) ? chunk.trailers() : null;
+    int trailerCount = trailers == null ? 0 : count(trailers);
+    boolean endOfStream = chunk.isLast() && trailerCount == 0;
     int status;
     try {
-      status = which == HttpContext.REQUEST ? c.vm().onRequestBody(c, bytes.length, chunk.isLast())
-          : c.vm().onResponseBody(c, bytes.length, chunk.isLast());
+      status = response ? c.vm().onResponseBody(c, bytes.length, endOfStream) : c.vm().onRequestBody(c, bytes.length, endOfStream);
+      if (trailerCount > 0) {
+        c.setTrailers(trailers, response);
+        try {
+          c.vm().onTrailers(c, response, trailerCount);
+        } finally {
+          c.setTrailers(null, response);
+        }
+      }
     } catch (PluginFailure e) {
       x.setAttribute(CONTEXT, null);
       c.setBody(which, null);
@@ -169,6 +182,12 @@ public final class WasmFilter implements Filter {
     }
     if (out != null && out != bytes) chunk.replace(out);
     return status == 0 ? ChunkResult.CONTINUE : ChunkResult.PAUSE;
+  }
+
+  private static int count(Headers headers) {
+    int[] n = {0};
+    headers.forEach((k, v) -> n[0]++);
+    return n[0];
   }
 
   private static int headerCount(Exchange x) {
