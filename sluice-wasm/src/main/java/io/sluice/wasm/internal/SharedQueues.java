@@ -1,10 +1,10 @@
 package io.sluice.wasm.internal;
 
 import java.lang.ref.WeakReference;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
@@ -18,7 +18,8 @@ import org.jspecify.annotations.Nullable;
  * has, the wake-up waits for the first claim. Wake-ups are coalesced: one {@code on_queue_ready}
  * may stand for several items, and a plugin dequeues until {@code Empty}.
  *
- * <p>Threading: enqueue and dequeue are lock-free; registering and claiming lock one queue.
+ * <p>Threading: enqueue, dequeue and wake-ups are lock-free; registering (a VM's start, off the
+ * loops) copies the queue's list of registrants.
  */
 final class SharedQueues {
   static final SharedQueues INSTANCE = new SharedQueues();
@@ -35,8 +36,8 @@ final class SharedQueues {
     private final ConcurrentLinkedQueue<byte[]> items = new ConcurrentLinkedQueue<>();
     private final AtomicInteger size = new AtomicInteger();
     private final AtomicBoolean wakeScheduled = new AtomicBoolean();
-    /** Latest last; guarded by this. */
-    private final List<WeakReference<PluginVm>> registrants = new ArrayList<>();
+    /** Latest last; copied on write, so a wake-up (an enqueue on a loop) reads it without a lock. */
+    private final List<WeakReference<PluginVm>> registrants = new CopyOnWriteArrayList<>();
     private volatile boolean wakePending;
 
     Queue(int token) {
@@ -52,12 +53,14 @@ final class SharedQueues {
     }
 
     /** The latest registrant bound to a loop and still working, or null. */
-    private synchronized @Nullable PluginVm owner() {
-      for (int i = registrants.size() - 1; i >= 0; i--) {
-        PluginVm v = registrants.get(i).get();
-        if (v != null && !v.broken() && v.attached()) return v;
+    private @Nullable PluginVm owner() {
+      PluginVm owner = null;
+      // the list's iterator walks a snapshot: safe while a VM registers
+      for (WeakReference<PluginVm> r : registrants) {
+        PluginVm v = r.get();
+        if (v != null && !v.broken() && v.attached()) owner = v;
       }
-      return null;
+      return owner;
     }
 
     /** Schedules {@code on_queue_ready} on the owner's loop, once for any number of items until it runs. */
