@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class WasmMetricsTest {
   @Test
   void aPluginsCounterHistogramAndGaugeShowOnMetricsWithExactValues() throws Exception {
-    try (TestUpstream up = Plugins.upstream(); GatewayFixture gw = Plugins.gateway(up.address(), Plugins.filter("metrics", ""))) {
+    try (TestUpstream up = Plugins.upstream(); GatewayFixture gw = Plugins.gateway(up.address(), Plugins.filter("metrics", "cpuBudget: 5s"))) {
       List<String> seen = new ArrayList<>();
       // each request on a new connection: they spread over the event loops, each with its own VM
       for (String size : List.of("3", "70", "700")) {
@@ -61,7 +61,7 @@ class WasmMetricsTest {
 
   @Test
   void aPluginsCountersSurviveAConfigurationChangeOfItsFilter() throws Exception {
-    try (TestUpstream up = Plugins.upstream(); GatewayFixture gw = Plugins.gateway(up.address(), Plugins.filter("metrics", ""))) {
+    try (TestUpstream up = Plugins.upstream(); GatewayFixture gw = Plugins.gateway(up.address(), Plugins.filter("metrics", "cpuBudget: 5s"))) {
       assertThat(Plugins.get(gw, "/m").header("x-requests")).isEqualTo("1");
       // a changed configuration string is a new filter with new VMs: the counter carries on
       gw.reload(Plugins.config(gw.port(), up.address(), Plugins.filter("metrics", "configuration: changed")));

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class WasmSharedQueueTest {
   @Test
   void itemsEnqueuedByRequestsOnDifferentConnectionsReachTheRegistrantsOnQueueReady() throws Exception {
-    try (TestUpstream up = Plugins.upstream(); GatewayFixture gw = Plugins.gateway(up.address(), Plugins.filter("queue", ""))) {
+    try (TestUpstream up = Plugins.upstream(); GatewayFixture gw = Plugins.gateway(up.address(), Plugins.filter("queue", "cpuBudget: 5s"))) {
       // nothing dequeued yet
       assertThat(Plugins.get(gw, "/r").header("x-dequeued")).isEmpty();
       // each request on a new connection: they spread over the event loops, each with its own VM;
