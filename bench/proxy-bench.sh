@@ -11,6 +11,11 @@
 # since the harness's load generator sends no headers, so ?apikey=bench-key-0001 is added to the
 # --path given (default /); every target gets that URL, and the backend answers it like the path.
 #
+# --wasm (first argument) serves examples/bench-wasm: the same route with a header-setting
+# proxy-wasm plugin (sluice-wasm/src/test/wasm/setheader); --java-header (first argument) serves
+# examples/bench-java-header: the same header edits with the built-in header filter. The gateway
+# then starts in the repository root, where bench-wasm's module path is relative to.
+#
 # The gateway runs as the harness pins it: alone on one core. The JVM then sees one CPU, so the
 # flags are chosen for that: one event loop, SerialGC (no GC threads to compete with the loop),
 # a fixed 256 MiB heap touched up front, and one pooled-buffer arena. Control-plane and JIT threads
@@ -27,13 +32,19 @@ if [[ ${1:-} == --filters ]]; then
     if [[ $1 == --path ]]; then path=$2; shift 2; else args+=("$1"); shift; fi
   done
   set -- "${args[@]}" --path "$path?apikey=bench-key-0001"
+elif [[ ${1:-} == --wasm ]]; then
+  shift
+  config=bench-wasm
+elif [[ ${1:-} == --java-header ]]; then
+  shift
+  config=bench-java-header
 fi
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 bench="${PROXY_BENCH:-$root/../shared/bench/proxy-bench}"
 [ -x "$bench" ] || { echo "proxy-bench.sh: $bench not found (set PROXY_BENCH)" >&2; exit 1; }
 extra=""
 if ((tls)); then
-  [[ $config == bench ]] || { echo "proxy-bench.sh: --tls and --filters are exclusive" >&2; exit 1; }
+  [[ $config == bench ]] || { echo "proxy-bench.sh: --tls and --$config are exclusive" >&2; exit 1; }
   config=bench-tls
   certs=$(cd "$(dirname "$bench")/tls" && pwd)
   extra="--cert-dir $certs"
@@ -49,7 +60,7 @@ jar=$(ls "$root"/sluice-server/target/sluice-server-*.jar | grep -v -- '-tests.j
 config=$(cd "${SLUICE_BENCH_CONFIG:-$root/examples/$config}" && pwd)
 # A fresh store each run, so that nothing left by an earlier run is served.
 data=$(mktemp -d /tmp/sluice-bench-data.XXXXXX)
-cmd="$JAVA_HOME/bin/java $(netty_unsafe_opt "$JAVA_HOME") $(server_priority_opts) -XX:+UseSerialGC -Xms256m -Xmx256m -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED ${SLUICE_BENCH_JAVA_OPTS:-} \
+cmd="cd $root && exec $JAVA_HOME/bin/java $(netty_unsafe_opt "$JAVA_HOME") $(server_priority_opts) -XX:+UseSerialGC -Xms256m -Xmx256m -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED ${SLUICE_BENCH_JAVA_OPTS:-} \
  -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1 \
  -cp $jar:$root/sluice-server/target/lib/* io.sluice.server.Main serve --event-loops 1 --config-dir $config --data-dir $data $extra"
 exec "$bench" --gateway-cmd "$cmd" "$@"

@@ -20,6 +20,13 @@ public interface FilterEnvironment {
   @Nullable String name();
 
   /**
+   * The metrics this filter may define and update, exported on {@code /metrics} as
+   * {@code sluice_filter_<name>} (see {@link FilterMetrics}). The object outlives this call: keep
+   * it, or the series it returns, in the filter.
+   */
+  FilterMetrics metrics();
+
+  /**
    * An object that outlives this configuration: the next configuration gets the same object from
    * the same call (same filter kind, same owner, same filter name or place, same {@code key}) as
    * long as it asks for it, so counters and buckets survive configuration changes. Objects the next

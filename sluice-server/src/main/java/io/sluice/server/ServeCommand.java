@@ -278,6 +278,8 @@ final class ServeCommand implements Callable<Integer> {
     }
     Path certs = (certDir != null ? certDir : data.resolve("certs")).toAbsolutePath().normalize();
     PathPolicy paths = PathPolicy.logDirectory(logs).with(PathPolicy.Directory.CERTS, certs);
+    // wasm modules configured by URL are cached here by SHA-256 (sluice-wasm's ModuleDownloads): a restart without network still starts.
+    System.setProperty("sluice.wasm.cacheDir", data.resolve("wasm-cache").toAbsolutePath().normalize().toString());
     if (demo) {
       try {
         demoCa = DemoCertificates.ensure(certs);

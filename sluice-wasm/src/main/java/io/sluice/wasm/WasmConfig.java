@@ -10,8 +10,12 @@ import org.jspecify.annotations.Nullable;
  * The {@code wasm} filter's config: a proxy-wasm plugin, where its module comes from, and how the
  * gateway bounds it.
  *
- * @param file the module: a {@code .wasm} file (a regular file, not a link); required
- * @param sha256 the module's SHA-256 as 64 hex digits; required: the file is run only if it matches,
+ * @param file the module: a {@code .wasm} file (a regular file, not a link); this or {@code url}
+ * @param url the module: an {@code http} or {@code https} URL, fetched when the configuration is
+ *     validated and applied (10 s, 64 MiB at most, no redirects) and cached by its SHA-256 in the
+ *     data directory ({@code <data-dir>/wasm-cache}), so a restart without network still starts;
+ *     this or {@code file}
+ * @param sha256 the module's SHA-256 as 64 hex digits; required: the module is run only if it matches,
  *     and a changed hash is a changed module (new requests get it, requests in flight finish on the old one)
  * @param rootId the root id the plugin registered its root context under (the AssemblyScript SDK's
  *     {@code registerRootContext(..., "name")}); default empty
@@ -26,10 +30,21 @@ import org.jspecify.annotations.Nullable;
  *     at most 256MiB
  * @param responseBody the largest upstream response body the plugin's {@code on_response_body}
  *     reads (buffered: called once, with the whole body); default 0, the plugin sees no response
- *     body and the body streams through untouched
+ *     body and the body streams through untouched. Not with {@code streamResponseBody}
+ * @param requestBody the largest request body the plugin's {@code on_request_body} reads buffered
+ *     (called once, with the whole body, after {@code on_request_headers}); a bigger body gets 413;
+ *     default 0, the plugin sees no request body. Not with {@code streamRequestBody}
+ * @param streamRequestBody streams the request body through the plugin: {@code on_request_body}
+ *     gets each piece as it arrives (end_of_stream false, then true at the end) and may rewrite it,
+ *     or return StopIterationAndBuffer to get it again with the next piece; the value is the most
+ *     the plugin may hold that way (past it: 413); default 0, no streaming
+ * @param streamResponseBody streams the upstream's response body through the plugin's
+ *     {@code on_response_body} the same way; past the limit: 502 (or the connection closes once the
+ *     response started); default 0, no streaming
  */
 public record WasmConfig(
     @Nullable String file,
+    @Nullable String url,
     @Nullable String sha256,
     String rootId,
     String configuration,
@@ -37,7 +52,10 @@ public record WasmConfig(
     FailurePolicy failurePolicy,
     Duration cpuBudget,
     ByteSize maxMemory,
-    ByteSize responseBody) {
+    ByteSize responseBody,
+    ByteSize requestBody,
+    ByteSize streamRequestBody,
+    ByteSize streamResponseBody) {
   public WasmConfig {
     rootId = rootId == null ? "" : rootId;
     configuration = configuration == null ? "" : configuration;
@@ -46,6 +64,9 @@ public record WasmConfig(
     cpuBudget = cpuBudget == null ? Duration.ofMillis(50) : cpuBudget;
     maxMemory = maxMemory == null ? new ByteSize(16L << 20) : maxMemory;
     responseBody = responseBody == null ? new ByteSize(0) : responseBody;
+    requestBody = requestBody == null ? new ByteSize(0) : requestBody;
+    streamRequestBody = streamRequestBody == null ? new ByteSize(0) : streamRequestBody;
+    streamResponseBody = streamResponseBody == null ? new ByteSize(0) : streamResponseBody;
   }
 
   /** What a request gets when its plugin fails. */

@@ -4,16 +4,21 @@ import io.sluice.api.filter.FilterConfigValidator.Problems;
 import io.sluice.filter.Filter;
 import io.sluice.filter.FilterEnvironment;
 import io.sluice.filter.FilterFactory;
+import io.sluice.wasm.internal.ModuleDownloads;
 import io.sluice.wasm.internal.PluginFailure;
+import io.sluice.wasm.internal.PluginMetrics;
 import io.sluice.wasm.internal.PluginModule;
 import io.sluice.wasm.internal.PluginSettings;
 import io.sluice.wasm.internal.PluginVm;
 import io.sluice.wasm.internal.SharedData;
 import io.sluice.wasm.internal.VmSlots;
 import io.sluice.wasm.internal.WasmFilter;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code wasm}: runs a proxy-wasm plugin (ABI 0.2.0/0.2.1, as Envoy hosts it) on the request and
@@ -55,8 +60,15 @@ public final class WasmFilterFactory implements FilterFactory<WasmConfig> {
   @Override
   public void validate(WasmConfig c, Problems problems) {
     boolean sound = true;
-    if (c.file() == null || c.file().isBlank()) {
-      problems.add("file", "missing; expected the path of a .wasm module");
+    boolean hasFile = c.file() != null && !c.file().isBlank();
+    String url = c.url();
+    boolean hasUrl = url != null && !url.isBlank();
+    if (hasFile == hasUrl) {
+      problems.add(hasFile ? "url" : "file", hasFile ? "set with file; expected one of file and url"
+          : "missing; expected the path of a .wasm module (file) or its http(s) URL (url)");
+      sound = false;
+    } else if (url != null && hasUrl && url(url) == null) {
+      problems.add("url", "'" + url + "' is not an absolute http or https URL");
       sound = false;
     }
     if (c.sha256() == null || !isSha256(c.sha256())) {
@@ -72,19 +84,46 @@ public final class WasmFilterFactory implements FilterFactory<WasmConfig> {
       problems.add("maxMemory", c.maxMemory().bytes() + " bytes is out of range; expected 64KiB to 256MiB");
       sound = false;
     }
-    if (c.responseBody().bytes() < 0 || c.responseBody().bytes() > Integer.MAX_VALUE - 8) {
-      problems.add("responseBody", c.responseBody().bytes() + " bytes is out of range; expected 0 to 2GiB");
+    sound &= bodyLimit("responseBody", c.responseBody().bytes(), problems);
+    sound &= bodyLimit("requestBody", c.requestBody().bytes(), problems);
+    sound &= bodyLimit("streamRequestBody", c.streamRequestBody().bytes(), problems);
+    sound &= bodyLimit("streamResponseBody", c.streamResponseBody().bytes(), problems);
+    if (c.requestBody().bytes() > 0 && c.streamRequestBody().bytes() > 0) {
+      problems.add("streamRequestBody", "set with requestBody; expected one of them: the plugin reads the request body buffered or streamed");
+      sound = false;
+    }
+    if (c.responseBody().bytes() > 0 && c.streamResponseBody().bytes() > 0) {
+      problems.add("streamResponseBody", "set with responseBody; expected one of them: the plugin reads the response body buffered or streamed");
       sound = false;
     }
     if (!sound) return;
     try {
       // Starting one VM runs the plugin's own configuration check (proxy_on_configure).
-      PluginVm.start(settings(c, "validation", new SharedData())).close();
+      PluginVm.start(settings(c, "validation", new SharedData(), new PluginMetrics(null))).close();
+    } catch (ModuleDownloads.WrongDigest e) {
+      problems.add("sha256", String.valueOf(e.getMessage()));
     } catch (IllegalArgumentException e) {
-      problems.add("file", String.valueOf(e.getMessage()));
+      problems.add(hasFile ? "file" : "url", String.valueOf(e.getMessage()));
     } catch (PluginFailure e) {
       problems.add("configuration", String.valueOf(e.getMessage()));
     }
+  }
+
+  /** {@code text} as an absolute http(s) URL with a host, or null. */
+  private static @Nullable URI url(String text) {
+    try {
+      URI u = new URI(text);
+      String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(java.util.Locale.ROOT);
+      return (scheme.equals("http") || scheme.equals("https")) && u.getHost() != null ? u : null;
+    } catch (URISyntaxException e) {
+      return null;
+    }
+  }
+
+  private static boolean bodyLimit(String field, long bytes, Problems problems) {
+    if (bytes >= 0 && bytes <= Integer.MAX_VALUE - 8) return true;
+    problems.add(field, bytes + " bytes is out of range; expected 0 to 2GiB");
+    return false;
   }
 
   private static boolean isSha256(String s) {
@@ -95,18 +134,23 @@ public final class WasmFilterFactory implements FilterFactory<WasmConfig> {
     return true;
   }
 
-  private static PluginSettings settings(WasmConfig c, String place, SharedData sharedData) {
-    PluginModule module = PluginModule.load(Path.of(Objects.requireNonNull(c.file())), Objects.requireNonNull(c.sha256()));
+  private static PluginSettings settings(WasmConfig c, String place, SharedData sharedData, PluginMetrics metrics) {
+    String sha256 = Objects.requireNonNull(c.sha256());
+    PluginModule module = c.file() != null && !c.file().isBlank()
+        ? PluginModule.load(Path.of(c.file()), sha256)
+        : PluginModule.parse(Objects.requireNonNull(c.url()), ModuleDownloads.get(Objects.requireNonNull(url(Objects.requireNonNull(c.url()))), sha256), sha256);
     return new PluginSettings(module, c.rootId(), c.configuration(), c.vmConfiguration(),
-        c.cpuBudget().toNanos(), c.maxMemory().bytes(), place, sharedData);
+        c.cpuBudget().toNanos(), c.maxMemory().bytes(), place, sharedData, metrics);
   }
 
   @Override
   public Filter create(WasmConfig c, FilterEnvironment env) {
     // Shared data outlives configuration changes of this filter, as a proxy-wasm VM's does in Envoy.
-    PluginSettings settings = settings(c, env.owner() + " " + env.field(), env.shared("shared-data", SharedData::new));
+    PluginSettings settings = settings(c, env.owner() + " " + env.field(), env.shared("shared-data", SharedData::new),
+        new PluginMetrics(env.metrics()));
     // One VM per core is started now, off the loops; each loop claims one on its first request.
     VmSlots vms = VmSlots.prepare(settings, Runtime.getRuntime().availableProcessors(), env.blockingExecutor());
-    return new WasmFilter(vms, settings, c.failurePolicy() == WasmConfig.FailurePolicy.OPEN, c.responseBody().bytes());
+    return new WasmFilter(vms, settings, c.failurePolicy() == WasmConfig.FailurePolicy.OPEN,
+        new WasmFilter.Bodies(c.requestBody().bytes(), c.responseBody().bytes(), c.streamRequestBody().bytes(), c.streamResponseBody().bytes()));
   }
 }

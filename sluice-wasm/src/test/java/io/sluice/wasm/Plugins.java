@@ -41,7 +41,12 @@ final class Plugins {
 
   /** A gateway with a listener, an upstream {@code backend} at {@code address} and a catch-all route running {@code filters}. */
   static GatewayFixture gateway(String address, String... filters) throws Exception {
-    return GatewayFixture.start("""
+    return GatewayFixture.start(config(GatewayFixture.freePort(), address, filters));
+  }
+
+  /** The configuration of {@link #gateway}, with the listener on {@code port} (for a reload). */
+  static String config(int port, String address, String... filters) {
+    return """
         apiVersion: sluice.io/v1
         kind: Listener
         metadata: {name: main}
@@ -61,7 +66,7 @@ final class Plugins {
         spec:
           upstream: backend
           filters: [%s]
-        """.formatted(GatewayFixture.freePort(), address, String.join(", ", filters)));
+        """.formatted(port, address, String.join(", ", filters));
   }
 
   /** An upstream that answers 200 "from upstream" with {@code X-Upstream: yes}. */

@@ -6,6 +6,7 @@ import io.sluice.api.codec.ObjectCodec;
 import io.sluice.api.validate.FilterConfigBinding;
 import io.sluice.filter.Filter;
 import io.sluice.filter.FilterEnvironment;
+import io.sluice.filter.FilterMetrics;
 import io.sluice.filter.FilterFactory;
 import java.time.Duration;
 import java.util.Objects;
@@ -241,9 +242,9 @@ public final class FilterHarness implements AutoCloseable {
 
   /** The environment of the one create call; {@code shared} objects live as long as the harness. */
   private record Environment(ConfigSet config, String owner, String field, @Nullable String name, ExecutorService blocking,
-      ConcurrentMap<String, Object> sharedObjects) implements FilterEnvironment {
+      ConcurrentMap<String, Object> sharedObjects, FilterMetrics metrics) implements FilterEnvironment {
     Environment(ConfigSet config, String owner, String field, @Nullable String name, ExecutorService blocking) {
-      this(config, owner, field, name, blocking, new ConcurrentHashMap<>());
+      this(config, owner, field, name, blocking, new ConcurrentHashMap<>(), new TestMetrics());
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.sluice.proxy.internal;
 
+import io.sluice.filter.FilterMetrics;
 import io.sluice.proxy.websocket.CloseCause;
 import io.sluice.proxy.websocket.WebSocketTunnels;
 import io.netty.util.concurrent.EventExecutor;
@@ -14,6 +15,7 @@ import io.sluice.proxy.accesslog.internal.CompiledAccessLog;
 import io.sluice.proxy.metrics.GatewayMetrics;
 import io.sluice.proxy.metrics.GatewayStats;
 import io.sluice.proxy.metrics.MetricsOptions;
+import io.sluice.proxy.metrics.internal.FilterMeters;
 import io.sluice.proxy.metrics.internal.GaugeRegistry;
 import io.sluice.proxy.metrics.internal.JvmMetrics;
 import io.sluice.proxy.metrics.internal.Meter;
@@ -55,6 +57,7 @@ public final class Observability implements GatewayMetrics, AutoCloseable {
   private final DataPlane dataPlane;
   private final MeterRegistry meters;
   private final GaugeRegistry gauges;
+  private final FilterMeters filterMeters = new FilterMeters();
   private final JvmMetrics jvm = new JvmMetrics();
   private final AccessLogWriter accessLog = new AccessLogWriter(AccessLogWriter.DEFAULT_CAPACITY).start();
   private final TracerProviders tracers = new TracerProviders();
@@ -91,6 +94,11 @@ public final class Observability implements GatewayMetrics, AutoCloseable {
     }
     ListenerTracing t = spec.tracing() == null ? null : ListenerTracing.compile(spec.tracing(), tracers);
     return new ListenerObservability(l.name(), meters.listener(l.name()), compiled, t, accessLog);
+  }
+
+  /** The metrics filters define ({@code FilterEnvironment.metrics()}), written with the others. */
+  FilterMetrics filterMetrics() {
+    return filterMeters;
   }
 
   RouteObservability route(String name, RouteSpec spec) {
@@ -222,6 +230,7 @@ public final class Observability implements GatewayMetrics, AutoCloseable {
     for (CloseCause c : CloseCause.values()) {
       p.sample("sluice_websocket_tunnels_closed_total", List.of("closed_by"), List.of(c.label), tunnels.closedCount(c));
     }
+    filterMeters.write(p);
     gauges.write(p);
     jvm.write(p);
   }

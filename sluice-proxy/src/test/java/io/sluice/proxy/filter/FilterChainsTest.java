@@ -30,7 +30,7 @@ class FilterChainsTest {
         spec: {endpoints: [{address: "127.0.0.1:3"}]}
         ---
         """ + yaml));
-    return FilterChains.compile(set, FilterChains.SharedState.EMPTY, FilterRegistry.installed());
+    return FilterChains.compile(set, FilterChains.SharedState.EMPTY, FilterRegistry.installed(), new io.sluice.proxy.metrics.internal.FilterMeters());
   }
 
   @Test

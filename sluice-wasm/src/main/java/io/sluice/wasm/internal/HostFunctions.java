@@ -8,6 +8,7 @@ import com.dylibso.chicory.wasm.types.FunctionImport;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.Import;
 import io.sluice.filter.Exchange;
+import io.sluice.filter.FilterMetrics;
 import io.sluice.filter.Headers;
 import io.sluice.filter.LocalResponse;
 import io.sluice.filter.Request;
@@ -43,9 +44,12 @@ final class HostFunctions {
 
   // proxy_map_type_t
   private static final int REQUEST_HEADERS = 0;
+  private static final int REQUEST_TRAILERS = 1;
   private static final int RESPONSE_HEADERS = 2;
+  private static final int RESPONSE_TRAILERS = 3;
 
   // proxy_buffer_type_t
+  private static final int REQUEST_BODY = 0;
   private static final int RESPONSE_BODY = 1;
   private static final int VM_CONFIGURATION = 6;
   private static final int PLUGIN_CONFIGURATION = 7;
@@ -58,6 +62,16 @@ final class HostFunctions {
       "proxy_get_header_map_size", "proxy_send_local_response", "proxy_continue_stream",
       "proxy_continue_request", "proxy_continue_response", "proxy_set_effective_context", "proxy_done",
       "proxy_get_shared_data", "proxy_set_shared_data", "proxy_set_tick_period_milliseconds");
+
+  /** Metrics (see {@link PluginMetrics}). */
+  private static final Set<String> ENV_METRICS = Set.of(
+      "proxy_define_metric", "proxy_increment_metric", "proxy_record_metric", "proxy_get_metric");
+
+  /** Shared queues (see {@link SharedQueues}). */
+  private static final Set<String> ENV_QUEUES = Set.of(
+      "proxy_register_shared_queue", "proxy_resolve_shared_queue", "proxy_enqueue_shared_queue", "proxy_dequeue_shared_queue");
+  static final int EMPTY = 7;
+  static final int INTERNAL_FAILURE = 10;
 
   private final PluginVm vm;
   private final PluginSettings settings;
@@ -74,7 +88,7 @@ final class HostFunctions {
 
   /** Whether the host provides the import {@code module.name}. */
   static boolean provides(String module, String name) {
-    if (module.equals("env")) return ENV.contains(name);
+    if (module.equals("env")) return ENV.contains(name) || ENV_METRICS.contains(name) || ENV_QUEUES.contains(name);
     return (module.equals("wasi_unstable") || module.equals("wasi_snapshot_preview1")) && name.equals("proc_exit");
   }
 
@@ -107,6 +121,14 @@ final class HostFunctions {
       case "proxy_log" -> log((int) a[0], (int) a[1], (int) a[2]);
       case "proxy_get_log_level" -> writeI32((int) a[0], logLevel());
       case "proxy_get_current_time_nanoseconds" -> currentTime((int) a[0]);
+      case "proxy_define_metric" -> defineMetric((int) a[0], (int) a[1], (int) a[2], (int) a[3]);
+      case "proxy_increment_metric" -> incrementMetric((int) a[0], a[1]);
+      case "proxy_record_metric" -> recordMetric((int) a[0], a[1]);
+      case "proxy_get_metric" -> getMetric((int) a[0], (int) a[1]);
+      case "proxy_register_shared_queue" -> registerQueue((int) a[0], (int) a[1], (int) a[2]);
+      case "proxy_resolve_shared_queue" -> resolveQueue((int) a[2], (int) a[3], (int) a[4]);
+      case "proxy_enqueue_shared_queue" -> enqueue((int) a[0], (int) a[1], (int) a[2]);
+      case "proxy_dequeue_shared_queue" -> dequeue((int) a[0], (int) a[1], (int) a[2]);
       case "proxy_get_property" -> getProperty((int) a[0], (int) a[1], (int) a[2], (int) a[3]);
       case "proxy_get_buffer_bytes" -> getBufferBytes((int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4]);
       case "proxy_get_buffer_status" -> getBufferStatus((int) a[0], (int) a[1], (int) a[2]);
@@ -212,7 +234,8 @@ final class HostFunctions {
     return switch (type) {
       case VM_CONFIGURATION -> vmConfiguration;
       case PLUGIN_CONFIGURATION -> configuration;
-      case RESPONSE_BODY -> current == null ? null : current.responseBody();
+      case RESPONSE_BODY -> current == null ? null : current.body(HttpContext.RESPONSE);
+      case REQUEST_BODY -> current == null ? null : current.body(HttpContext.REQUEST);
       default -> null;
     };
   }
@@ -235,8 +258,9 @@ final class HostFunctions {
   }
 
   private int setBufferBytes(int type, int start, int length, int dataPtr, int dataSize) {
-    if (type != RESPONSE_BODY || current == null) return NOT_FOUND;
-    byte[] b = current.responseBody();
+    if ((type != RESPONSE_BODY && type != REQUEST_BODY) || current == null) return NOT_FOUND;
+    int which = type == REQUEST_BODY ? HttpContext.REQUEST : HttpContext.RESPONSE;
+    byte[] b = current.body(which);
     if (b == null) return NOT_FOUND;
     if (start < 0 || length < 0 || start > b.length) return BAD_ARGUMENT;
     int end = (int) Math.min(b.length, (long) start + length);
@@ -245,7 +269,7 @@ final class HostFunctions {
     System.arraycopy(b, 0, out, 0, start);
     System.arraycopy(data, 0, out, start, data.length);
     System.arraycopy(b, end, out, start + data.length, b.length - end);
-    current.setResponseBody(out);
+    current.setBody(which, out);
     return OK;
   }
 
@@ -256,18 +280,24 @@ final class HostFunctions {
     HttpContext c = current;
     if (c == null) return null;
     Exchange x = c.exchange();
-    if (type == REQUEST_HEADERS) return c.responsePhase() ? null : new HeaderView(x, false);
-    if (type == RESPONSE_HEADERS) return c.responsePhase() ? new HeaderView(x, true) : null;
+    if (type == REQUEST_HEADERS) return c.responsePhase() ? null : new HeaderView(x, false, null);
+    if (type == RESPONSE_HEADERS) return c.responsePhase() ? new HeaderView(x, true, null) : null;
+    if (type == REQUEST_TRAILERS || type == RESPONSE_TRAILERS) {
+      Headers t = c.trailers(type == RESPONSE_TRAILERS);
+      return t == null ? null : new HeaderView(x, type == RESPONSE_TRAILERS, t);
+    }
     return null;
   }
 
   /** A header map with the pseudo-headers proxy-wasm plugins expect ({@code :path}, {@code :status}, ...). */
-  private record HeaderView(Exchange x, boolean response) {
+  private record HeaderView(Exchange x, boolean response, @Nullable Headers trailers) {
     Headers fields() {
+      if (trailers != null) return trailers;
       return response ? x.response().headers() : x.request().headers();
     }
 
     @Nullable String pseudo(String name) {
+      if (trailers != null) return null;
       if (response) return name.equals(":status") ? Integer.toString(x.response().status()) : null;
       Request r = x.request();
       return switch (name) {
@@ -281,7 +311,7 @@ final class HostFunctions {
 
     List<Map.Entry<String, String>> pairs() {
       List<Map.Entry<String, String>> out = new ArrayList<>();
-      for (String p : response ? List.of(":status") : List.of(":method", ":path", ":authority", ":scheme")) {
+      for (String p : trailers != null ? List.<String>of() : response ? List.of(":status") : List.of(":method", ":path", ":authority", ":scheme")) {
         out.add(Map.entry(p, java.util.Objects.requireNonNull(pseudo(p))));
       }
       fields().forEach((n, v) -> out.add(Map.entry(n.toLowerCase(java.util.Locale.ROOT), v)));
@@ -290,7 +320,7 @@ final class HostFunctions {
 
     /** Sets a pseudo-header; false if it cannot be set. */
     boolean setPseudo(String name, String value) {
-      if (response) return false;
+      if (response || trailers != null) return false;
       Request r = x.request();
       switch (name) {
         case ":method" -> r.setMethod(value);
@@ -332,7 +362,7 @@ final class HostFunctions {
         if (p.getKey().startsWith(":")) h.setPseudo(p.getKey(), p.getValue());
         else h.fields().add(p.getKey(), p.getValue());
       }
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | IllegalStateException e) {
       return BAD_ARGUMENT;
     }
     return OK;
@@ -356,7 +386,7 @@ final class HostFunctions {
       if (name.startsWith(":")) return h.setPseudo(name, value) ? OK : BAD_ARGUMENT;
       if (add) h.fields().add(name, value);
       else h.fields().set(name, value);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | IllegalStateException e) {
       return BAD_ARGUMENT;
     }
     return OK;
@@ -369,7 +399,7 @@ final class HostFunctions {
     if (name.startsWith(":")) return BAD_ARGUMENT;
     try {
       h.fields().remove(name);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | IllegalStateException e) {
       return BAD_ARGUMENT;
     }
     return OK;
@@ -475,5 +505,94 @@ final class HostFunctions {
     if (p == null) return NOT_FOUND;
     current = p;
     return OK;
+  }
+
+  // ---- metrics
+
+  private int defineMetric(int type, int namePtr, int nameSize, int idOut) {
+    try {
+      return writeI32(idOut, settings.metrics().define(type, readString(namePtr, nameSize)));
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      PLUGIN_LOG.warn("{}: proxy_define_metric refused: {}", settings.place(), e.getMessage());
+      return BAD_ARGUMENT;
+    }
+  }
+
+  private int incrementMetric(int id, long offset) {
+    PluginMetrics.Metric m = settings.metrics().get(id);
+    if (m == null) return NOT_FOUND;
+    switch (m.series()) {
+      case null -> {}
+      case FilterMetrics.Counter c -> {
+        if (offset < 0) return BAD_ARGUMENT;
+        c.add(offset);
+      }
+      case FilterMetrics.Gauge g -> g.add(offset);
+      default -> {
+        return BAD_ARGUMENT;
+      }
+    }
+    return OK;
+  }
+
+  private int recordMetric(int id, long value) {
+    PluginMetrics.Metric m = settings.metrics().get(id);
+    if (m == null) return NOT_FOUND;
+    switch (m.series()) {
+      case null -> {}
+      case FilterMetrics.Counter c -> {
+        if (value < 0) return BAD_ARGUMENT;
+        c.add(value);
+      }
+      case FilterMetrics.Gauge g -> g.set(value);
+      case FilterMetrics.Histogram h -> h.record(value >= 0 ? value : 0x1p64 + value); // a u64 past Long.MAX_VALUE
+      default -> {
+        return BAD_ARGUMENT;
+      }
+    }
+    return OK;
+  }
+
+  private int getMetric(int id, int valueOut) {
+    PluginMetrics.Metric m = settings.metrics().get(id);
+    if (m == null) return NOT_FOUND;
+    long value;
+    switch (m.series()) {
+      case null -> value = 0;
+      case FilterMetrics.Counter c -> value = c.value();
+      case FilterMetrics.Gauge g -> value = g.value();
+      default -> {
+        return BAD_ARGUMENT;
+      }
+    }
+    memory().writeLong(valueOut, value);
+    return OK;
+  }
+
+  // ---- shared queues
+
+  private int registerQueue(int namePtr, int nameSize, int tokenOut) {
+    int token = SharedQueues.INSTANCE.register(readString(namePtr, nameSize), vm);
+    vm.registeredQueue(token);
+    return writeI32(tokenOut, token);
+  }
+
+  /** The vm_id is not used: Sluice's VMs have no ids, so a queue is found by its name alone. */
+  private int resolveQueue(int namePtr, int nameSize, int tokenOut) {
+    int token = SharedQueues.INSTANCE.resolve(readString(namePtr, nameSize));
+    return token == 0 ? NOT_FOUND : writeI32(tokenOut, token);
+  }
+
+  private int enqueue(int token, int dataPtr, int dataSize) {
+    SharedQueues.Queue q = SharedQueues.INSTANCE.byToken(token);
+    if (q == null) return NOT_FOUND;
+    return q.enqueue(read(dataPtr, dataSize)) ? OK : INTERNAL_FAILURE;
+  }
+
+  private int dequeue(int token, int ptrOut, int sizeOut) {
+    SharedQueues.Queue q = SharedQueues.INSTANCE.byToken(token);
+    if (q == null) return NOT_FOUND;
+    byte[] item = q.dequeue();
+    return item == null ? EMPTY : give(item, ptrOut, sizeOut);
   }
 }

@@ -2,6 +2,7 @@ package io.sluice.wasm.internal;
 
 import io.sluice.filter.Exchange;
 import io.sluice.filter.FilterResult;
+import io.sluice.filter.Headers;
 import io.sluice.filter.LocalResponse;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
@@ -18,8 +19,16 @@ final class HttpContext {
   private boolean responsePhase;
   private @Nullable LocalResponse localResponse;
   private @Nullable CompletableFuture<FilterResult> paused;
+  /** Which body {@link #body} means: the proxy-wasm buffer types HttpRequestBody and HttpResponseBody. */
+  static final int REQUEST = 0;
+  static final int RESPONSE = 1;
+
+  private byte @Nullable [] requestBody;
   private byte @Nullable [] responseBody;
   private boolean ended;
+  /** The trailers of the body being ended, during an {@code on_*_trailers} call only. */
+  private @Nullable Headers trailers;
+  private boolean responseTrailers;
 
   HttpContext(PluginVm vm, int id, Exchange exchange) {
     this.vm = vm;
@@ -80,12 +89,24 @@ final class HttpContext {
     return true;
   }
 
-  byte @Nullable [] responseBody() {
-    return responseBody;
+  /** The body (or piece of it) of {@code which} the plugin is being called with, as it left it; null outside a body call. */
+  byte @Nullable [] body(int which) {
+    return which == REQUEST ? requestBody : responseBody;
   }
 
-  void setResponseBody(byte @Nullable [] body) {
-    responseBody = body;
+  void setBody(int which, byte @Nullable [] body) {
+    if (which == REQUEST) requestBody = body;
+    else responseBody = body;
+  }
+
+  /** The trailers the plugin is being called with, if {@code response} is the direction asked; else null. */
+  @Nullable Headers trailers(boolean response) {
+    return trailers != null && responseTrailers == response ? trailers : null;
+  }
+
+  void setTrailers(@Nullable Headers trailers, boolean response) {
+    this.trailers = trailers;
+    this.responseTrailers = response;
   }
 
   /** Marks the context ended; true the first time. */

@@ -64,26 +64,39 @@ public final class PluginModule {
    * @throws IllegalArgumentException with a message fit for the operator (never the file's bytes)
    */
   public static PluginModule load(Path file, String expectedSha256) {
-    byte[] bytes = read(file);
-    String actual = HexFormat.of().formatHex(digest(bytes));
+    return parse(file.toString(), read(file), expectedSha256);
+  }
+
+  /**
+   * Checks and parses module bytes from {@code origin} (a file or URL, named in errors).
+   *
+   * @throws IllegalArgumentException with a message fit for the operator (never the bytes)
+   */
+  public static PluginModule parse(String origin, byte[] bytes, String expectedSha256) {
+    String actual = sha256(bytes);
     if (!actual.equalsIgnoreCase(expectedSha256)) {
-      throw new IllegalArgumentException(file + " has SHA-256 " + actual + "; expected " + expectedSha256.toLowerCase(java.util.Locale.ROOT)
+      throw new IllegalArgumentException(origin + " has SHA-256 " + actual + "; expected " + expectedSha256.toLowerCase(java.util.Locale.ROOT)
           + " (update sha256 when the module changes)");
     }
     WasmModule m;
     try {
       m = Parser.parse(bytes);
     } catch (ChicoryException | IllegalArgumentException | IndexOutOfBoundsException e) {
-      throw new IllegalArgumentException(file + " is not a valid WebAssembly module: " + e.getMessage(), e);
+      throw new IllegalArgumentException(origin + " is not a valid WebAssembly module: " + e.getMessage(), e);
     }
-    check(file, m);
+    check(origin, m);
     Function<Instance, Machine> machines;
     try {
       machines = MachineFactoryCompiler.compile(m);
     } catch (ChicoryException e) {
-      throw new IllegalArgumentException(file + " cannot be compiled: " + e.getMessage(), e);
+      throw new IllegalArgumentException(origin + " cannot be compiled: " + e.getMessage(), e);
     }
     return new PluginModule(m, machines, actual);
+  }
+
+  /** The SHA-256 of {@code bytes}, lower-case hex. */
+  static String sha256(byte[] bytes) {
+    return HexFormat.of().formatHex(digest(bytes));
   }
 
   private static byte[] read(Path file) {
@@ -112,7 +125,7 @@ public final class PluginModule {
     }
   }
 
-  private static void check(Path file, WasmModule m) {
+  private static void check(String file, WasmModule m) {
     Set<String> exports = new TreeSet<>();
     for (int i = 0; i < m.exportSection().exportCount(); i++) {
       Export e = m.exportSection().getExport(i);

@@ -4,7 +4,7 @@ import java.util.Objects;
 
 /**
  * What every VM of one configured plugin shares: the module, its configuration strings and bounds,
- * the name logs give it ({@code Route/orders spec.filters[0]}) and its shared data.
+ * the name logs give it ({@code Route/orders spec.filters[0]}), its shared data and its metrics.
  */
 public record PluginSettings(
     PluginModule module,
@@ -14,7 +14,8 @@ public record PluginSettings(
     long cpuBudgetNanos,
     long maxMemoryBytes,
     String place,
-    SharedData sharedData) {
+    SharedData sharedData,
+    PluginMetrics metrics) {
   public PluginSettings {
     Objects.requireNonNull(module, "module");
     Objects.requireNonNull(rootId, "rootId");
@@ -22,6 +23,7 @@ public record PluginSettings(
     Objects.requireNonNull(vmConfiguration, "vmConfiguration");
     Objects.requireNonNull(place, "place");
     Objects.requireNonNull(sharedData, "sharedData");
+    Objects.requireNonNull(metrics, "metrics");
     if (cpuBudgetNanos <= 0) throw new IllegalArgumentException("cpuBudgetNanos is " + cpuBudgetNanos + "; expected more than 0");
     if (maxMemoryBytes <= 0) throw new IllegalArgumentException("maxMemoryBytes is " + maxMemoryBytes + "; expected more than 0");
   }

@@ -34,14 +34,20 @@ public final class PluginVm implements AutoCloseable {
   private final @Nullable ExportFunction onRequestHeaders;
   private final @Nullable ExportFunction onResponseHeaders;
   private final @Nullable ExportFunction onResponseBody;
+  private final @Nullable ExportFunction onRequestBody;
+  private final @Nullable ExportFunction onRequestTrailers;
+  private final @Nullable ExportFunction onResponseTrailers;
   private final @Nullable ExportFunction onDone;
   private final @Nullable ExportFunction onLog;
   private final @Nullable ExportFunction onDelete;
   private final @Nullable ExportFunction onTick;
+  private final @Nullable ExportFunction onQueueReady;
+  /** The shared queues this VM registered (tokens): a loop's claim sends it their waiting wake-ups. */
+  private final java.util.List<Integer> queues = new java.util.ArrayList<>();
   private int nextContextId = ROOT_CONTEXT_ID + 1;
   private boolean broken;
   private volatile long tickPeriodMillis;
-  private @Nullable Ticker ticker;
+  private volatile @Nullable Ticker ticker;
   /** Requests the plugin paused, by context id: a tick can make one effective and continue it. */
   private final java.util.HashMap<Integer, HttpContext> paused = new java.util.HashMap<>();
 
@@ -61,10 +67,14 @@ public final class PluginVm implements AutoCloseable {
     this.onRequestHeaders = optional("proxy_on_request_headers");
     this.onResponseHeaders = optional("proxy_on_response_headers");
     this.onResponseBody = optional("proxy_on_response_body");
+    this.onRequestBody = optional("proxy_on_request_body");
+    this.onRequestTrailers = optional("proxy_on_request_trailers");
+    this.onResponseTrailers = optional("proxy_on_response_trailers");
     this.onDone = optional("proxy_on_done");
     this.onLog = optional("proxy_on_log");
     this.onDelete = optional("proxy_on_delete");
     this.onTick = optional("proxy_on_tick");
+    this.onQueueReady = optional("proxy_on_queue_ready");
   }
 
   private static int initialPages(PluginSettings settings) {
@@ -155,6 +165,40 @@ public final class PluginVm implements AutoCloseable {
   void attach(Ticker ticker) {
     this.ticker = ticker;
     ticker.poke();
+    SharedQueues.INSTANCE.claimed(queues);
+  }
+
+  /** Whether a loop claimed this VM: its callbacks (ticks, queue wake-ups) can run there. Any thread. */
+  boolean attached() {
+    return ticker != null;
+  }
+
+  /** The plugin registered the shared queue {@code token}; on the VM's thread. */
+  void registeredQueue(int token) {
+    if (!queues.contains(token)) queues.add(token);
+  }
+
+  /** Schedules {@code on_queue_ready} for {@code queue} on this VM's loop; false if no loop claimed it. Any thread. */
+  boolean queueReady(SharedQueues.Queue queue) {
+    Ticker t = ticker;
+    if (t == null) return false;
+    try {
+      t.queueReady(queue);
+      return true;
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      ticker = null; // its loop has shut down (the gateway closed): it wakes no more
+      return false;
+    }
+  }
+
+  /** {@code proxy_on_queue_ready} on the root context; on the VM's loop. */
+  void onQueueReady(int token) {
+    if (onQueueReady == null) return;
+    try {
+      call(onQueueReady, ROOT_CONTEXT_ID, token);
+    } finally {
+      host.leave();
+    }
   }
 
   /** Remembers a request the plugin paused, until it is resumed or ends. */
@@ -210,6 +254,21 @@ public final class PluginVm implements AutoCloseable {
 
   int onResponseHeaders(HttpContext context, int headers, boolean endOfStream) {
     return callIn(context, onResponseHeaders, context.id(), headers, endOfStream ? 1 : 0);
+  }
+
+  /** {@code proxy_on_request_body}: 0 continue, 1 StopIterationAndBuffer, 2 StopIterationNoBuffer. */
+  int onRequestBody(HttpContext context, int size, boolean endOfStream) {
+    return callIn(context, onRequestBody, context.id(), size, endOfStream ? 1 : 0);
+  }
+
+  /** Whether the plugin exports {@code proxy_on_request_trailers} (or the response one). */
+  boolean hasTrailersCallback(boolean response) {
+    return (response ? onResponseTrailers : onRequestTrailers) != null;
+  }
+
+  /** {@code proxy_on_request_trailers} or {@code proxy_on_response_trailers}. */
+  int onTrailers(HttpContext context, boolean response, int count) {
+    return callIn(context, response ? onResponseTrailers : onRequestTrailers, context.id(), count);
   }
 
   int onResponseBody(HttpContext context, int size, boolean endOfStream) {

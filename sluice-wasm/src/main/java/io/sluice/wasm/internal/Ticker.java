@@ -6,11 +6,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * A VM's timer: calls {@code proxy_on_tick} on the VM's own event loop every tick period the plugin
+ * A VM's binding to its event loop: calls {@code proxy_on_tick} there every tick period the plugin
  * set ({@code proxy_set_tick_period_milliseconds}, at least {@link #MIN_PERIOD_MILLIS}). It stops
  * when the period is set to 0, when the VM breaks, or when the filter that owns the VM is gone (a
  * configuration replaced it: the filter is held weakly, so an old configuration's VMs stop ticking
- * once nothing uses them). Runs on the loop only.
+ * once nothing uses them). Shared-queue wake-ups ({@link #queueReady}) run on the same loop. Runs
+ * on the loop only, except {@link #queueReady}.
  */
 final class Ticker implements Runnable {
   static final long MIN_PERIOD_MILLIS = 10;
@@ -33,6 +34,22 @@ final class Ticker implements Runnable {
     if (scheduled || vm.tickPeriodMillis() == 0 || vm.broken()) return;
     scheduled = true;
     loop.schedule(this, Math.max(MIN_PERIOD_MILLIS, vm.tickPeriodMillis()), TimeUnit.MILLISECONDS);
+  }
+
+  /** Calls {@code proxy_on_queue_ready} for {@code queue} on the loop; callable from any thread. */
+  void queueReady(SharedQueues.Queue queue) {
+    loop.execute(() -> {
+      queue.woken();
+      if (vm.broken()) {
+        queue.wake(); // another registrant takes it, or the next claim
+        return;
+      }
+      try {
+        vm.onQueueReady(queue.token);
+      } catch (PluginFailure e) {
+        failed.accept(e);
+      }
+    });
   }
 
   @Override

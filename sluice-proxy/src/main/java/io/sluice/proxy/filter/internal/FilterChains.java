@@ -10,6 +10,7 @@ import io.sluice.api.pipeline.PipelineSpec;
 import io.sluice.api.route.RouteSpec;
 import io.sluice.filter.Filter;
 import io.sluice.filter.FilterEnvironment;
+import io.sluice.filter.FilterMetrics;
 import io.sluice.proxy.internal.ObjectCompileException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,7 +35,7 @@ public final class FilterChains {
   private static final ExecutorService BLOCKING = Executors.newVirtualThreadPerTaskExecutor();
 
   /** Compiled from an empty configuration: the state before the first one. */
-  public static final FilterChains EMPTY = new FilterChains(ConfigSet.EMPTY, SharedState.EMPTY, Map.of(), Map.of());
+  public static final FilterChains EMPTY = new FilterChains(ConfigSet.EMPTY, SharedState.EMPTY, Map.of(), Map.of(), null);
 
   private final ConfigSet config;
   /** The routes compiled by this instance: every route, or only the changed ones (see {@link #update}). */
@@ -46,6 +47,8 @@ public final class FilterChains {
   /** Shared objects asked for while compiling, by owner ({@code Route/orders}), then by full key. */
   private final Map<String, Map<String, Object>> shared = new HashMap<>();
   private final SharedState previous;
+  /** The gateway's filter metrics, handed to every filter created; null only in {@link #EMPTY}, which creates none. */
+  private final @Nullable FilterMetrics metrics;
   private SharedState sharedState = SharedState.EMPTY;
 
   /** One list of filters as configured, compiled once. */
@@ -77,8 +80,9 @@ public final class FilterChains {
   }
 
   private FilterChains(ConfigSet config, SharedState previous, Map<String, Segment> pipelines,
-      Map<String, Segment[]> globals) {
+      Map<String, Segment[]> globals, @Nullable FilterMetrics metrics) {
     this.config = config;
+    this.metrics = metrics;
     this.previous = previous;
     this.pipelines = pipelines;
     this.globals = globals;
@@ -88,10 +92,11 @@ public final class FilterChains {
    * Creates every filter of {@code config}.
    *
    * @param previous the shared state of the configuration being replaced
+   * @param metrics the gateway's filter metrics ({@link FilterEnvironment#metrics()})
    * @throws IllegalArgumentException when a filter cannot be created, naming it
    */
-  public static FilterChains compile(ConfigSet config, SharedState previous, FilterRegistry registry) {
-    FilterChains c = new FilterChains(config, previous, new HashMap<>(), new HashMap<>());
+  public static FilterChains compile(ConfigSet config, SharedState previous, FilterRegistry registry, FilterMetrics metrics) {
+    FilterChains c = new FilterChains(config, previous, new HashMap<>(), new HashMap<>(), metrics);
     for (ConfigObject<PipelineSpec> p : config.pipelines()) {
       c.pipelines.put(p.name(), c.segment(registry, p.ref(), "spec.filters", p.spec().filters()));
     }
@@ -116,11 +121,12 @@ public final class FilterChains {
    *
    * @param changed routes added or changed, in their new version
    * @param removed the routes no longer in {@code config}
+   * @param metrics the gateway's filter metrics ({@link FilterEnvironment#metrics()})
    * @throws IllegalArgumentException when a filter cannot be created, naming it
    */
   public FilterChains update(ConfigSet config, List<ConfigObject<RouteSpec>> changed, List<ConfigObject<RouteSpec>> removed,
-      FilterRegistry registry) {
-    FilterChains c = new FilterChains(config, sharedState, pipelines, globals);
+      FilterRegistry registry, FilterMetrics metrics) {
+    FilterChains c = new FilterChains(config, sharedState, pipelines, globals, metrics);
     for (ConfigObject<RouteSpec> r : changed) {
       c.routes.put(r.name(), c.segment(registry, r.ref(), "spec.filters", r.spec().filters()));
       c.routeSpecs.put(r.name(), r.spec());
@@ -271,6 +277,11 @@ public final class FilterChains {
     @Override
     public String field() {
       return field;
+    }
+
+    @Override
+    public FilterMetrics metrics() {
+      return Objects.requireNonNull(metrics, "metrics");
     }
 
     @Override

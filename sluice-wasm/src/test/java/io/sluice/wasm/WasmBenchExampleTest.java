@@ -1,0 +1,41 @@
+package io.sluice.wasm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.proxy.testing.GatewayFixture;
+import io.sluice.proxy.testing.RawConnection;
+import io.sluice.proxy.testing.TestUpstream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/**
+ * examples/bench-wasm (bench/proxy-bench.sh --wasm) runs its committed module (the sha256 in it is
+ * the file's) and makes the header edits examples/bench-java-header makes with the header filter.
+ */
+class WasmBenchExampleTest {
+  private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+
+  /** The example's config with the listener on a free port, the backend at {@code address} and the module's path absolute. */
+  private static String example(String name, String address) throws Exception {
+    return Files.readString(ROOT.resolve("examples/" + name + "/gateway.yaml"))
+        .replace("127.0.0.1:18090", "127.0.0.1:" + GatewayFixture.freePort())
+        .replace("127.0.0.1:18080", address)
+        .replace("file: sluice-wasm/", "file: " + ROOT + "/sluice-wasm/");
+  }
+
+  @Test
+  void theWasmBenchConfigSetsTheHeadersTheJavaHeaderBenchConfigSets() throws Exception {
+    for (String name : new String[] {"bench-wasm"}) {
+      try (TestUpstream up = Plugins.upstream(); GatewayFixture gw = GatewayFixture.start(example(name, up.address()))) {
+        RawConnection.Response r;
+        try (RawConnection c = RawConnection.open(gw.port("bench"))) {
+          r = c.send("GET / HTTP/1.1\r\nHost: bench.local\r\n\r\n").readResponse();
+        }
+        assertThat(r.status()).as(name).isEqualTo(200);
+        assertThat(r.header("X-Served-By")).as(name).isEqualTo("sluice");
+        assertThat(Plugins.values(up.take(), "X-Bench")).as(name).containsExactly("sluice");
+      }
+    }
+  }
+}
