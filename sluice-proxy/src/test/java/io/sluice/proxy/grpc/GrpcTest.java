@@ -66,7 +66,7 @@ class GrpcTest {
   }
 
   void start(String upstreamAddress, String routeExtra) throws Exception {
-    gw = GatewayFixture.start(config(GatewayFixture.freePort(), upstreamAddress, routeExtra));
+    gw = GatewayFixture.start(config(0, upstreamAddress, routeExtra));
     channel = Grpc.newChannelBuilderForAddress("127.0.0.1", gw.port(), InsecureChannelCredentials.create()).build();
   }
 
@@ -193,7 +193,7 @@ class GrpcTest {
 
   @Test
   void answersUnavailableWhenTheUpstreamCannotBeReached() throws Exception {
-    int closed = GatewayFixture.freePort();
+    int closed = GatewayFixture.closedPort();
     start("127.0.0.1:" + closed, "");
     assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, EchoService.UNARY, CallOptions.DEFAULT, "hi"))
         .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {

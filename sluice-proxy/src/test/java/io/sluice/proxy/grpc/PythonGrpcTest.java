@@ -73,7 +73,7 @@ class PythonGrpcTest {
       String first = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8)).readLine();
       assertThat(first).startsWith("port ");
       String upstream = "127.0.0.1:" + first.substring(5);
-      try (GatewayFixture gw = GatewayFixture.start(GrpcTest.config(GatewayFixture.freePort(), upstream, ""))) {
+      try (GatewayFixture gw = GatewayFixture.start(GrpcTest.config(0, upstream, ""))) {
         String gateway = "127.0.0.1:" + gw.port();
         assertThat(client(script, "unary", gateway, "hello")).isEqualTo("py-echo:hello");
         assertThat(client(script, "unary", gateway, "fail:gone away")).isEqualTo("status NOT_FOUND gone away");
@@ -98,8 +98,8 @@ class PythonGrpcTest {
   void grpcioClientGetsTheGatewaysOwnErrorsAsStatuses(@TempDir Path dir) throws Exception {
     assumeGrpcio();
     Path script = script(dir);
-    int closed = GatewayFixture.freePort();
-    try (GatewayFixture gw = GatewayFixture.start(GrpcTest.config(GatewayFixture.freePort(), "127.0.0.1:" + closed, ""))) {
+    int closed = GatewayFixture.closedPort();
+    try (GatewayFixture gw = GatewayFixture.start(GrpcTest.config(0, "127.0.0.1:" + closed, ""))) {
       assertThat(client(script, "unary", "127.0.0.1:" + gw.port(), "x"))
           .startsWith("status UNAVAILABLE cannot connect to 127.0.0.1:" + closed);
     }

@@ -64,7 +64,7 @@ class H2UpstreamTest {
   @Test
   void forwardsH1RequestToH2cUpstreamAndBack() throws Exception {
     try (H2TestUpstream up = H2TestUpstream.start(ECHO);
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), "protocol: h2c"))) {
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(), "protocol: h2c"))) {
       HttpResponse<String> r = gw.client().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.port() + "/a?x=1"))
           .version(HttpClient.Version.HTTP_1_1).header("X-Custom", "yes").POST(HttpRequest.BodyPublishers.ofString("hello"))
           .build(), HttpResponse.BodyHandlers.ofString());
@@ -91,7 +91,7 @@ class H2UpstreamTest {
         "reply", Map.of("grpc-status", "0", "x-echo", String.valueOf(r.trailers() == null ? null : r.trailers().get("x-sum"))),
         false);
     try (H2TestUpstream up = H2TestUpstream.start(withTrailers);
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), "protocol: h2c"));
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(), "protocol: h2c"));
         RawH2 c = RawH2.connect(gw.port(), 0)) {
       c.request(1, false, "POST", "/svc/Method", "content-type", "application/grpc", "te", "trailers");
       c.frame(RawH2.DATA, 0, 1, "ping".getBytes(StandardCharsets.UTF_8));
@@ -118,7 +118,7 @@ class H2UpstreamTest {
     trailers.put("grpc-status", "0");
     trailers.put("x-checksum", "abc");
     try (H2TestUpstream up = H2TestUpstream.start(r -> new H2TestUpstream.Response(200, Map.of(), "body", trailers, false));
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), "protocol: h2c"));
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(), "protocol: h2c"));
         RawConnection c = RawConnection.open(gw.port())) {
       c.send("GET /t HTTP/1.1\r\nHost: x\r\n\r\n");
       String all = readUntil(c, "\r\n0\r\n");
@@ -131,7 +131,7 @@ class H2UpstreamTest {
   void answersAHeadersOnlyUpstreamResponseAsOneHeadersFrame() throws Exception {
     try (H2TestUpstream up = H2TestUpstream.start(r -> new H2TestUpstream.Response(200,
             Map.of("content-type", "application/grpc", "grpc-status", "5"), "", null, true));
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), "protocol: h2c"));
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(), "protocol: h2c"));
         RawH2 c = RawH2.connect(gw.port(), 0)) {
       c.request(1, true, "POST", "/svc/Method", "content-type", "application/grpc");
       List<Http2Headers> headers = new ArrayList<>();
@@ -151,7 +151,7 @@ class H2UpstreamTest {
     TestCerts ca = TestCerts.ca("h2-upstream-ca");
     TestCerts.Issued leaf = ca.leaf("h2-upstream", "127.0.0.1");
     try (H2TestUpstream up = H2TestUpstream.start(ECHO, new H2TestUpstream.Options(null, true, false, leaf));
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(),
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(),
             "protocol: h2\ntls: {caSecret: upstream-ca}", caSecret("upstream-ca", ca)))) {
       HttpResponse<String> r = gw.get(gw.port(), "/over-tls");
       assertThat(r.statusCode()).isEqualTo(200);
@@ -159,7 +159,7 @@ class H2UpstreamTest {
       assertThat(up.take().header(":scheme")).isEqualTo("https");
     }
     try (TestUpstream h1 = TestUpstream.start("h1", (req, ex) -> ex.respond(200, Map.of(), req.version() + " " + req.target()));
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), h1.address(), "protocol: http1"))) {
+        GatewayFixture gw = GatewayFixture.start(config(0, h1.address(), "protocol: http1"))) {
       HttpResponse<String> r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build()
           .send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.port() + "/h1")).build(),
               HttpResponse.BodyHandlers.ofString());
@@ -174,7 +174,7 @@ class H2UpstreamTest {
     H2TestUpstream.Handler slow = r -> r.header(":path").startsWith("/slow") ? null
         : H2TestUpstream.Response.of(200, "done " + r.header(":path"));
     try (H2TestUpstream up = H2TestUpstream.start(slow, new H2TestUpstream.Options(2L, true, false, null));
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), "protocol: h2c"))) {
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(), "protocol: h2c"))) {
       // The first request learns the server's SETTINGS (2 streams at most).
       assertThat(gw.get(gw.port(), "/warm").body()).isEqualTo("done /warm");
       up.take();
@@ -193,7 +193,7 @@ class H2UpstreamTest {
   @Test
   void retriesStreamRefusedByGoawayOnANewConnection() throws Exception {
     try (H2TestUpstream up = H2TestUpstream.start(ECHO, new H2TestUpstream.Options(null, true, true, null));
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), "protocol: h2c"))) {
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(), "protocol: h2c"))) {
       HttpResponse<String> r = gw.get(gw.port(), "/refused");
       assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
       assertThat(r.body()).isEqualTo("GET /refused ");
@@ -204,7 +204,7 @@ class H2UpstreamTest {
   @Test
   void closesAnIdleConnectionWhosePingIsNotAcknowledged() throws Exception {
     try (H2TestUpstream up = H2TestUpstream.start(ECHO, new H2TestUpstream.Options(null, false, false, null));
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(),
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(),
             "protocol: h2c\nhttp2: {pingInterval: 200ms, pingTimeout: 300ms}"))) {
       assertThat(gw.get(gw.port(), "/p").statusCode()).isEqualTo(200);
       await().atMost(Duration.ofSeconds(10)).until(() -> up.pings() >= 1);
@@ -217,7 +217,7 @@ class H2UpstreamTest {
   @Test
   void keepsAnIdleConnectionWhosePingsAreAcknowledged() throws Exception {
     try (H2TestUpstream up = H2TestUpstream.start(ECHO);
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(),
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(),
             "protocol: h2c\nhttp2: {pingInterval: 100ms, pingTimeout: 1s}"))) {
       assertThat(gw.get(gw.port(), "/p").statusCode()).isEqualTo(200);
       await().atMost(Duration.ofSeconds(10)).until(() -> up.pings() >= 3);
@@ -229,7 +229,7 @@ class H2UpstreamTest {
   @Test
   void resetsTheUpstreamStreamWhenTheClientCancels() throws Exception {
     try (H2TestUpstream up = H2TestUpstream.start(r -> null);
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(), "protocol: h2c"));
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(), "protocol: h2c"));
         RawH2 c = RawH2.connect(gw.port(), 0)) {
       c.request(1, true, "GET", "/never");
       up.take();
@@ -244,7 +244,7 @@ class H2UpstreamTest {
     H2TestUpstream.Handler h = r -> r.header(":path").equals("/healthz")
         ? H2TestUpstream.Response.of(healthStatus.get(), "") : ECHO.handle(r);
     try (H2TestUpstream up = H2TestUpstream.start(h);
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address(),
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(),
             "protocol: h2c\nhealthCheck: {path: /healthz, interval: 100ms, timeout: 100ms, unhealthyThreshold: 1, healthyThreshold: 1}"))) {
       H2TestUpstream.Request check = up.take();
       assertThat(check.header(":method")).isEqualTo("GET");

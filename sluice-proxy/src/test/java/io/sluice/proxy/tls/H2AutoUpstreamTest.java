@@ -21,7 +21,7 @@ class H2AutoUpstreamTest {
   void speaksH2ToAnEndpointThatChoosesH2ByAlpn() throws Exception {
     try (H2TestUpstream up = H2TestUpstream.start(r -> H2TestUpstream.Response.of(200, "h2 " + r.header(":path")),
             new H2TestUpstream.Options(null, true, false, CA.leaf("h2", "127.0.0.1")));
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address()))) {
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address()))) {
       HttpResponse<String> r = gw.get(gw.port(), "/a");
       assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
       assertThat(r.body()).isEqualTo("h2 /a");
@@ -32,7 +32,7 @@ class H2AutoUpstreamTest {
   @Test
   void fallsBackToHttp1ForAnEndpointThatDoesNotChooseH2() throws Exception {
     try (HttpsUpstream up = new HttpsUpstream(CA.leaf("h1", "127.0.0.1"), null);
-        GatewayFixture gw = GatewayFixture.start(config(GatewayFixture.freePort(), up.address()))) {
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address()))) {
       for (String path : new String[] {"/first", "/second"}) {
         HttpResponse<String> r = gw.get(gw.port(), path);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
