@@ -67,13 +67,34 @@ final class Http2Pipelines {
    * ctx}, which has counted the connection and leaves it as it was (no request read yet).
    */
   private static void switchToHttp2(ChannelHandlerContext ctx, ListenerRuntime runtime, ListenerConfig c) {
+    if (!handOver(ctx)) return;
+    Handlers h = handlers(runtime, c);
+    String name = ctx.name();
+    ctx.pipeline().addAfter(name, "h2", h.codec());
+    ctx.pipeline().addAfter("h2", "h2-streams", h.streams());
+    ctx.pipeline().addAfter("h2-streams", "h2-connection", h.connection());
+  }
+
+  /**
+   * Takes the connection from the HTTP/1.1 handler (see {@link DownstreamHandler#handOver}); false
+   * when there is none because it refused the connection (the listener's connection limit), which
+   * is then closing.
+   */
+  static boolean handOver(ChannelHandlerContext ctx) {
     DownstreamHandler http1 = ctx.pipeline().get(DownstreamHandler.class);
     if (http1 == null) {
-      // The HTTP/1.1 handler refused the connection (the listener's connection limit): it is closing.
       ctx.close();
-      return;
+      return false;
     }
     http1.handOver();
+    return true;
+  }
+
+  /** The handlers of an HTTP/2 connection, in their pipeline order. */
+  record Handlers(Http2FrameCodec codec, Http2MultiplexHandler streams, Http2Connection connection) {}
+
+  /** New handlers for an HTTP/2 connection on {@code runtime}, with the listener's settings and protections. */
+  static Handlers handlers(ListenerRuntime runtime, ListenerConfig c) {
     ListenerSpec.Http2 s = c.http2Settings;
     int window = (int) s.initialWindowSize().bytes();
     Http2Settings settings = new Http2Settings()
@@ -98,10 +119,7 @@ final class Http2Pipelines {
         stream.pipeline().addLast(new Http2StreamDownstream(runtime, connection));
       }
     });
-    String name = ctx.name();
-    ctx.pipeline().addAfter(name, "h2", codec);
-    ctx.pipeline().addAfter("h2", "h2-streams", streams);
-    ctx.pipeline().addAfter("h2-streams", "h2-connection", connection);
+    return new Handlers(codec, streams, connection);
   }
 
   /** TLS: serves HTTP/2 when ALPN chose {@code h2}; HTTP/1.1 (the handler already there) otherwise, or when the client asked for nothing. */
@@ -161,7 +179,15 @@ final class Http2Pipelines {
       if (preface && n < PREFACE.length) return;
       if (preface) {
         switchToHttp2(ctx, runtime, config);
-      } else if (!config.http1) {
+      } else if (config.http1) {
+        switch (H2cUpgrade.decide(in, config)) {
+          case WAIT -> {
+            return;
+          }
+          case UPGRADE -> H2cUpgrade.install(ctx, runtime, config, in);
+          case HTTP1 -> { }
+        }
+      } else {
         in.skipBytes(in.readableBytes());
         ctx.close();
         return;
