@@ -26,7 +26,8 @@ import org.jspecify.annotations.Nullable;
  * (which counts it and runs its timers); on a listener that serves HTTP/2 a detector goes in front
  * of it: on TLS, ALPN decides after the handshake; on plain TCP the first bytes do (the HTTP/2
  * connection preface, {@code PRI * HTTP/2.0}, means h2c with prior knowledge, anything else
- * HTTP/1.1, as Envoy's {@code AUTO} codec does). When HTTP/2 is chosen the HTTP/1.1 handler hands
+ * HTTP/1.1, as Envoy's {@code AUTO} codec does; a first request asking for {@code Upgrade: h2c} is
+ * upgraded by {@link H2cUpgrade}). When HTTP/2 is chosen the HTTP/1.1 handler hands
  * the connection over ({@link DownstreamHandler#handOver}); otherwise the detector leaves and
  * HTTP/1.1 goes on as before. A listener without HTTP/2 gets no detector at all.
  *
