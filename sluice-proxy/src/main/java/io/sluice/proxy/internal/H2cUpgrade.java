@@ -29,7 +29,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Only a request that Sluice's own strict HTTP/1.1 parser accepts, whose {@code Connection}
  * names {@code Upgrade} and {@code HTTP2-Settings}, with exactly one valid {@code HTTP2-Settings},
- * and whose body has a Content-Length within {@link #bodyLimit} is upgraded. The body arrives
+ * whose body has a Content-Length within {@link #bodyLimit}, and whose head came whole with the
+ * connection's first bytes is upgraded. The body arrives
  * before the switch, so it is held in memory; that bound keeps it small. Anything else (a chunked
  * body, a larger one, HTTP/1.0, a malformed head) goes to the HTTP/1.1 handler, which ignores the
  * Upgrade (RFC 9110 §7.8 lets a server) or refuses the request as it would any other. Later
@@ -49,8 +50,6 @@ final class H2cUpgrade {
 
   /** What to do with a connection's first bytes. */
   enum Verdict {
-    /** The head is not complete yet. */
-    WAIT,
     /** An h2c upgrade: {@link #install} it. */
     UPGRADE,
     /** HTTP/1.1 as usual. */
@@ -71,7 +70,10 @@ final class H2cUpgrade {
   /** Whether the connection's first bytes in {@code in} (not consumed) are an h2c upgrade request. */
   static Verdict decide(ByteBuf in, ListenerConfig c) {
     int end = indexOf(in, END_OF_HEAD);
-    if (end < 0) return in.readableBytes() > c.maxHeaderSize ? Verdict.HTTP1 : Verdict.WAIT;
+    // Only a head that came whole with the connection's first bytes (as upgrading clients send it) is
+    // looked at: waiting for the rest here would hide a partial head from the HTTP/1.1 handler, whose
+    // header-read timeout (408) is the slow-loris guard.
+    if (end < 0) return Verdict.HTTP1;
     // Most first requests do not mention h2c at all: they cost this scan, no parse.
     if (!containsIgnoreCase(in, in.readerIndex(), end, H2C)) return Verdict.HTTP1;
     return upgradeSettings(in, c) == null ? Verdict.HTTP1 : Verdict.UPGRADE;

@@ -181,13 +181,7 @@ final class Http2Pipelines {
       if (preface) {
         switchToHttp2(ctx, runtime, config);
       } else if (config.http1) {
-        switch (H2cUpgrade.decide(in, config)) {
-          case WAIT -> {
-            return;
-          }
-          case UPGRADE -> H2cUpgrade.install(ctx, runtime, config, in);
-          case HTTP1 -> { }
-        }
+        if (H2cUpgrade.decide(in, config) == H2cUpgrade.Verdict.UPGRADE) H2cUpgrade.install(ctx, runtime, config, in);
       } else {
         in.skipBytes(in.readableBytes());
         ctx.close();
