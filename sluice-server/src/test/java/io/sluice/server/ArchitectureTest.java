@@ -36,7 +36,8 @@ class ArchitectureTest {
    */
   private static final List<String> CODEC_USERS = List.of(
       "io.sluice.proxy.internal.DownstreamHandler", "io.sluice.proxy.internal.UpstreamConnection",
-      "io.sluice.proxy.upstream.health.HealthChecker", "io.sluice.proxy.Gateway");
+      "io.sluice.proxy.upstream.health.HealthChecker", "io.sluice.proxy.Gateway",
+      "io.sluice.proxy.internal.H2cUpgrade");
 
   /** The data plane's runtime package (DataPlane, RuntimeSnapshot, the connections). */
   private static final String RUNTIME = "io.sluice.proxy.internal";

@@ -37,6 +37,11 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
   private @Nullable ClientIdentity identity;
   private @Nullable ScheduledFuture<?> timer;
   private long idleSince;
+  @SuppressWarnings("NullAway.Init") // set in handlerAdded
+  private ChannelHandlerContext ctx;
+  /** A flush of the connection is queued on the loop (see {@link #flushSoon}). */
+  private boolean flushQueued;
+  private final Runnable flushTask = this::flushNow;
 
   Http2Connection(ListenerRuntime listener, Http2FrameCodec codec, int connectionWindow) {
     this.listener = listener;
@@ -46,6 +51,7 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) throws Http2Exception {
+    this.ctx = ctx;
     channel = ctx.channel();
     if (channel.remoteAddress() instanceof InetSocketAddress a) clientIp = a.getAddress().getHostAddress();
     io.netty.handler.codec.http2.Http2Connection c = codec.connection();
@@ -75,6 +81,25 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
     // The network's (resets, broken pipes), or a bug, which is counted and logged.
     if (!(cause instanceof IOException)) listener.unexpectedErrors().record(UnexpectedErrors.Where.DOWNSTREAM, cause);
     channel.close();
+  }
+
+  /**
+   * Flushes what the connection's streams wrote, once, after the event loop has handled the I/O
+   * it is on now. Responses end while the loop reads their upstreams' connections, one upstream
+   * read each; flushing each of them would cost one write system call per response (HTTP/1.1's
+   * cost), where one per connection per loop turn carries every response that ended in it. The
+   * loop runs its tasks right after its I/O, so the wait is at most the rest of that turn.
+   * (Flushes while this connection itself is read are joined by Netty's multiplexer already.)
+   */
+  void flushSoon() {
+    if (flushQueued) return;
+    flushQueued = true;
+    ctx.executor().execute(flushTask);
+  }
+
+  private void flushNow() {
+    flushQueued = false;
+    ctx.flush();
   }
 
   /** A stream closed: the idle time counts from the last one. */

@@ -26,7 +26,8 @@ import org.jspecify.annotations.Nullable;
  * (which counts it and runs its timers); on a listener that serves HTTP/2 a detector goes in front
  * of it: on TLS, ALPN decides after the handshake; on plain TCP the first bytes do (the HTTP/2
  * connection preface, {@code PRI * HTTP/2.0}, means h2c with prior knowledge, anything else
- * HTTP/1.1, as Envoy's {@code AUTO} codec does). When HTTP/2 is chosen the HTTP/1.1 handler hands
+ * HTTP/1.1, as Envoy's {@code AUTO} codec does; a first request asking for {@code Upgrade: h2c} is
+ * upgraded by {@link H2cUpgrade}). When HTTP/2 is chosen the HTTP/1.1 handler hands
  * the connection over ({@link DownstreamHandler#handOver}); otherwise the detector leaves and
  * HTTP/1.1 goes on as before. A listener without HTTP/2 gets no detector at all.
  *
@@ -67,13 +68,34 @@ final class Http2Pipelines {
    * ctx}, which has counted the connection and leaves it as it was (no request read yet).
    */
   private static void switchToHttp2(ChannelHandlerContext ctx, ListenerRuntime runtime, ListenerConfig c) {
+    if (!handOver(ctx)) return;
+    Handlers h = handlers(runtime, c);
+    String name = ctx.name();
+    ctx.pipeline().addAfter(name, "h2", h.codec());
+    ctx.pipeline().addAfter("h2", "h2-streams", h.streams());
+    ctx.pipeline().addAfter("h2-streams", "h2-connection", h.connection());
+  }
+
+  /**
+   * Takes the connection from the HTTP/1.1 handler (see {@link DownstreamHandler#handOver}); false
+   * when there is none because it refused the connection (the listener's connection limit), which
+   * is then closing.
+   */
+  static boolean handOver(ChannelHandlerContext ctx) {
     DownstreamHandler http1 = ctx.pipeline().get(DownstreamHandler.class);
     if (http1 == null) {
-      // The HTTP/1.1 handler refused the connection (the listener's connection limit): it is closing.
       ctx.close();
-      return;
+      return false;
     }
     http1.handOver();
+    return true;
+  }
+
+  /** The handlers of an HTTP/2 connection, in their pipeline order. */
+  record Handlers(Http2FrameCodec codec, Http2MultiplexHandler streams, Http2Connection connection) {}
+
+  /** New handlers for an HTTP/2 connection on {@code runtime}, with the listener's settings and protections. */
+  static Handlers handlers(ListenerRuntime runtime, ListenerConfig c) {
     ListenerSpec.Http2 s = c.http2Settings;
     int window = (int) s.initialWindowSize().bytes();
     Http2Settings settings = new Http2Settings()
@@ -98,10 +120,7 @@ final class Http2Pipelines {
         stream.pipeline().addLast(new Http2StreamDownstream(runtime, connection));
       }
     });
-    String name = ctx.name();
-    ctx.pipeline().addAfter(name, "h2", codec);
-    ctx.pipeline().addAfter("h2", "h2-streams", streams);
-    ctx.pipeline().addAfter("h2-streams", "h2-connection", connection);
+    return new Handlers(codec, streams, connection);
   }
 
   /** TLS: serves HTTP/2 when ALPN chose {@code h2}; HTTP/1.1 (the handler already there) otherwise, or when the client asked for nothing. */
@@ -161,7 +180,9 @@ final class Http2Pipelines {
       if (preface && n < PREFACE.length) return;
       if (preface) {
         switchToHttp2(ctx, runtime, config);
-      } else if (!config.http1) {
+      } else if (config.http1) {
+        if (H2cUpgrade.decide(in, config) == H2cUpgrade.Verdict.UPGRADE) H2cUpgrade.install(ctx, runtime, config, in);
+      } else {
         in.skipBytes(in.readableBytes());
         ctx.close();
         return;

@@ -356,7 +356,7 @@ final class Http2StreamDownstream extends ChannelInboundHandlerAdapter implement
         if (channel.isActive() && !endStream) ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR));
       });
     }
-    ctx.flush();
+    flush();
   }
 
   /**
@@ -502,7 +502,9 @@ final class Http2StreamDownstream extends ChannelInboundHandlerAdapter implement
 
   @Override
   public void flush() {
-    ctx.flush();
+    // The stream's frames are in the connection's pipeline already (a child channel writes
+    // through); the connection flushes them with the other streams' (see Http2Connection.flushSoon).
+    connection.flushSoon();
   }
 
   @Override

@@ -215,6 +215,11 @@ final class RawH2 implements AutoCloseable {
     }
   }
 
+  /** How long {@link #read} waits before it throws {@link SocketTimeoutException}. */
+  void readTimeout(Duration timeout) throws IOException {
+    socket.setSoTimeout((int) timeout.toMillis());
+  }
+
   void write(byte[] raw) throws IOException {
     out.write(raw);
     out.flush();
