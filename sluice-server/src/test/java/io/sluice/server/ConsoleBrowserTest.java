@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sluice.proxy.testing.GatewayFixture;
 import io.sluice.proxy.testing.TestUpstream;
 import java.io.IOException;
 import java.net.URI;
@@ -83,8 +82,8 @@ class ConsoleBrowserTest {
     server = ServerProcess.start("serve", "--data-dir", dir.resolve("data").toString(), "--admin-address", "127.0.0.1:0",
         "--admin-tokens", tokens.toString(), "--event-loops", "1", "--node-id", "console-node");
     admin = awaitAdminUrl(server);
-    dataPort = GatewayFixture.freePort();
-    applyAndWait(config(dataPort, backend.address()));
+    applyAndWait(config(backend.address()));
+    dataPort = BoundListeners.awaitPort(() -> get("/api/v1/status"), "main");
     browser = chromium();
   }
 
@@ -237,7 +236,7 @@ class ConsoleBrowserTest {
           ---
           """.formatted(i, i));
     }
-    yaml.append(config(dataPort, backend().address()));
+    yaml.append(config(backend().address()));
     applyAndWait(yaml.toString());
     WebDriver b = browser();
     b.get(admin + "/console/login");
@@ -330,12 +329,13 @@ class ConsoleBrowserTest {
     return url[0];
   }
 
-  private static String config(int port, String backendAddress) {
+  /** The listener on port 0 (the OS picks; applying it again keeps the bound port), the backend and a route. */
+  private static String config(String backendAddress) {
     return """
         apiVersion: sluice.io/v1
         kind: Listener
         metadata: {name: main}
-        spec: {address: 127.0.0.1:%d}
+        spec: {address: 127.0.0.1:0}
         ---
         apiVersion: sluice.io/v1
         kind: Upstream
@@ -350,7 +350,7 @@ class ConsoleBrowserTest {
           match:
             path: {prefix: /api}
           upstream: backend
-        """.formatted(port, backendAddress);
+        """.formatted(backendAddress);
   }
 
   private void applyAndWait(String yaml) throws Exception {

@@ -24,18 +24,14 @@ class FreePortCallersTest {
   /** Test sources (relative to the repository root) still allowed to call freePort(, and the deprecated helper itself. */
   private static final Set<String> ALLOWED = Set.of(
       "sluice-proxy/src/test/java/io/sluice/proxy/testing/GatewayFixture.java",
-      "sluice-proxy/src/test/java/io/sluice/proxy/http2/Http2DrainTest.java",
-      "sluice-proxy/src/test/java/io/sluice/proxy/http2/Http2FiltersTest.java",
-      "sluice-proxy/src/test/java/io/sluice/proxy/http2/Http2ListenerTest.java",
-      "sluice-proxy/src/test/java/io/sluice/proxy/http2/Http2ProtectionsTest.java",
       "sluice-server/src/test/java/io/sluice/server/CliTest.java",
       "sluice-server/src/test/java/io/sluice/server/ConfigCanaryTest.java",
       "sluice-server/src/test/java/io/sluice/server/ControlPlane.java",
       "sluice-server/src/test/java/io/sluice/server/EtcdStoreServeTest.java",
       "sluice-server/src/test/java/io/sluice/server/FleetRbacTest.java",
       "sluice-server/src/test/java/io/sluice/server/FleetTest.java",
-      "sluice-server/src/test/java/io/sluice/server/LastKnownGoodTest.java",
-      "sluice-wasm/src/test/java/io/sluice/wasm/Plugins.java");
+      "sluice-server/src/test/java/io/sluice/server/FleetCanaryViewTest.java",
+      "sluice-server/src/test/java/io/sluice/server/LastKnownGoodTest.java");
 
   @Test
   void noTestSourceOutsideTheListedOnesCallsFreePort() throws IOException {

@@ -41,10 +41,10 @@ final class Plugins {
 
   /** A gateway with a listener, an upstream {@code backend} at {@code address} and a catch-all route running {@code filters}. */
   static GatewayFixture gateway(String address, String... filters) throws Exception {
-    return GatewayFixture.start(config(GatewayFixture.freePort(), address, filters));
+    return GatewayFixture.start(config(0, address, filters));
   }
 
-  /** The configuration of {@link #gateway}, with the listener on {@code port} (for a reload). */
+  /** The configuration of {@link #gateway}, with the listener on {@code port}: 0 (the OS picks; a reload with 0 keeps the bound port). */
   static String config(int port, String address, String... filters) {
     return """
         apiVersion: sluice.io/v1

@@ -34,7 +34,7 @@ class WasmHotSwapTest {
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(metrics(gw)).contains("\nsluice_filter_wasm_held_total 1\n"));
 
       // a new module (another sha256) in the same place: loaded off the loops while the request waits
-      gw.reload(Plugins.config(gw.port(), up.address(), Plugins.filter("hold2", BUDGET)));
+      gw.reload(Plugins.config(0, up.address(), Plugins.filter("hold2", BUDGET)));
       RawConnection.Response fresh = Plugins.get(gw, "/fresh", "X-Release: 1");
       assertThat(fresh.status()).isEqualTo(200);
       assertThat(fresh.header("x-module")).isEqualTo("v2");

@@ -24,7 +24,7 @@ class Http2DrainTest {
           }
           ex.respond(200, Map.of(), "finished " + req.target());
         })) {
-      GatewayFixture gw = GatewayFixture.start(H2Fixture.plain(GatewayFixture.freePort(), up.address(), "timeouts: {drain: 10s}"));
+      GatewayFixture gw = GatewayFixture.start(H2Fixture.plain(0, up.address(), "timeouts: {drain: 10s}"));
       CompletableFuture<Void> closing;
       try (RawH2 c = RawH2.connect(gw.port(), 0)) {
         c.request(1, true, "GET", "/slow");
@@ -62,7 +62,7 @@ class Http2DrainTest {
           }
           ex.respond(200, Map.of(), "finished " + req.target());
         });
-        GatewayFixture gw = GatewayFixture.start(H2Fixture.plain(GatewayFixture.freePort(), up.address(), "timeouts: {drain: 10s}"))) {
+        GatewayFixture gw = GatewayFixture.start(H2Fixture.plain(0, up.address(), "timeouts: {drain: 10s}"))) {
       try (RawH2 c = RawH2.connect(gw.port(), 0)) {
         c.request(1, true, "GET", "/slow");
         assertThat(up.take().target()).isEqualTo("/slow");
@@ -72,7 +72,7 @@ class Http2DrainTest {
             metadata: {name: other}
             spec:
               address: 127.0.0.1:%d
-            """.formatted(GatewayFixture.freePort()));
+            """.formatted(0));
         RawH2.Frame goAway = c.until(RawH2.GOAWAY, Duration.ofSeconds(5));
         assertThat(goAway).as("GOAWAY").isNotNull();
         assertThat(goAway.errorCode()).isZero();

@@ -32,7 +32,7 @@ class Http2FiltersTest {
   void filtersEditHeadersAnswerLocallyWaitAndStreamBodiesForH2cClients() throws Exception {
     try (TestUpstream up = TestUpstream.start("up", (req, ex) -> ex.respond(200, Map.of(),
             req.target().startsWith("/stream") ? "response body" : "trace=" + req.header("X-Trace") + " body=" + req.bodyText()));
-        GatewayFixture gw = GatewayFixture.start(H2Fixture.plain(GatewayFixture.freePort(), up.address(), "")
+        GatewayFixture gw = GatewayFixture.start(H2Fixture.plain(0, up.address(), "")
             .replace("""
                 kind: Route
                 metadata: {name: all}

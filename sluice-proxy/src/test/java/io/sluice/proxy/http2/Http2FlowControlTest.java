@@ -41,7 +41,7 @@ class Http2FlowControlTest {
   @BeforeEach
   void start() throws Exception {
     up = new SlowUpstream();
-    gw = GatewayFixture.start(H2Fixture.plain(GatewayFixture.freePort(), "127.0.0.1:" + up.port(),
+    gw = GatewayFixture.start(H2Fixture.plain(0, "127.0.0.1:" + up.port(),
         "limits: {requestBuffer: 0}\ntimeouts: {drain: 1s}"));
   }
 

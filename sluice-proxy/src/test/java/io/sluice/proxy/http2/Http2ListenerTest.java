@@ -34,8 +34,8 @@ class Http2ListenerTest {
   static void start() throws Exception {
     up = TestUpstream.start("up", (req, ex) -> ex.respond(200, Map.of("X-Up", "1"),
         req.method() + " " + req.target() + " " + req.bodyText()));
-    plain = GatewayFixture.start(H2Fixture.plain(GatewayFixture.freePort(), up.address(), ""));
-    tls = GatewayFixture.start(H2Fixture.tls(GatewayFixture.freePort(), up.address(), ""));
+    plain = GatewayFixture.start(H2Fixture.plain(0, up.address(), ""));
+    tls = GatewayFixture.start(H2Fixture.tls(0, up.address(), ""));
     caFile = H2Fixture.caFile(tmp);
   }
 
@@ -143,7 +143,7 @@ class Http2ListenerTest {
 
   @Test
   void gatewayErrorsComeAsHttp2ResponsesWithTheReason() throws Exception {
-    GatewayFixture noUpstream = GatewayFixture.start(H2Fixture.plain(GatewayFixture.freePort(), "127.0.0.1:1", ""));
+    GatewayFixture noUpstream = GatewayFixture.start(H2Fixture.plain(0, "127.0.0.1:1", ""));
     try (noUpstream) {
       H2Fixture.Run r = H2Fixture.run("curl", "-sS", "-i", "--http2-prior-knowledge", "http://127.0.0.1:" + noUpstream.port() + "/x");
       assertThat(r.output()).startsWith("HTTP/2 502").contains("x-sluice-reason: upstream_connect_failure")

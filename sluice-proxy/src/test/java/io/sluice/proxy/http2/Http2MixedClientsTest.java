@@ -32,8 +32,8 @@ class Http2MixedClientsTest {
   @BeforeAll
   static void start() throws Exception {
     up = TestUpstream.start("up", (req, ex) -> ex.respond(200, Map.of(), req.method() + " " + req.target()));
-    plain = GatewayFixture.start(H2Fixture.plain(GatewayFixture.freePort(), up.address(), ""));
-    tls = GatewayFixture.start(H2Fixture.tls(GatewayFixture.freePort(), up.address(), ""));
+    plain = GatewayFixture.start(H2Fixture.plain(0, up.address(), ""));
+    tls = GatewayFixture.start(H2Fixture.tls(0, up.address(), ""));
   }
 
   @AfterAll

@@ -31,8 +31,8 @@ class Http2UpgradeTest {
   static void start() throws Exception {
     up = TestUpstream.start("up", (req, ex) -> ex.respond(200, Map.of("X-Up", "1"),
         req.method() + " " + req.target() + " " + req.bodyText()));
-    both = GatewayFixture.start(H2Fixture.plain(GatewayFixture.freePort(), up.address(), ""));
-    http1Only = GatewayFixture.start(H2Fixture.plain(GatewayFixture.freePort(), up.address(), "protocols: [http1]"));
+    both = GatewayFixture.start(H2Fixture.plain(0, up.address(), ""));
+    http1Only = GatewayFixture.start(H2Fixture.plain(0, up.address(), "protocols: [http1]"));
   }
 
   @AfterAll

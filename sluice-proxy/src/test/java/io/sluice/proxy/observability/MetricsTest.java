@@ -73,9 +73,9 @@ class MetricsTest {
 
   @Test
   void theListenerFamiliesAloneAreTheFullScrapesListenerLinesWithoutRouteOrEndpointSeries() throws Exception {
-    int deadPort = GatewayFixture.freePort();
-    int port = GatewayFixture.freePort();
-    try (GatewayFixture gw = GatewayFixture.start(config(port, "127.0.0.1:" + deadPort, deadPort))) {
+    int deadPort = GatewayFixture.closedPort();
+    try (GatewayFixture gw = GatewayFixture.start(config(0, "127.0.0.1:" + deadPort, deadPort))) {
+      int port = gw.port();
       assertThat(RawHttp.exchange(port, RawHttp.get("/hello")).body()).isEqualTo("hi there");
       assertThat(RawHttp.exchange(port, RawHttp.get("/dead/x")).status()).isEqualTo(502);
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(PrometheusScrape.of(gw.gateway())
