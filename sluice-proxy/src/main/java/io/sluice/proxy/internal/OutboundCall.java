@@ -169,8 +169,8 @@ final class OutboundCall implements UpstreamStream.Events, EndpointFilter, Reque
   /** Sends the call to {@code e} on a pooled connection, or a new one when {@code fresh}; false at the connection limit. */
   private boolean open(Endpoint e, boolean fresh) {
     ByteBuf request = encode(e);
+    // The Upstream's own per-attempt timeout; the call's deadline has its own timer (deadlinePassed).
     long timeout = upstream.responseTimeoutNanos;
-    if (deadline != 0) timeout = Math.max(1, Math.min(timeout, deadline - System.nanoTime()));
     UpstreamConnection c = fresh
         ? UpstreamConnection.open(this, loop, upstream, e, request, call.method(), true, true, timeout, unexpected)
         : UpstreamConnection.acquire(this, loop, upstream, e, request, call.method(), true, true, timeout, unexpected);
