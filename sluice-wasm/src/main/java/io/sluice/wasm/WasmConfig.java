@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import io.sluice.api.ByteSize;
 import java.time.Duration;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,6 +28,9 @@ import org.jspecify.annotations.Nullable;
  * @param responseBody the largest upstream response body the plugin's {@code on_response_body}
  *     reads (buffered: called once, with the whole body); default 0, the plugin sees no response
  *     body and the body streams through untouched
+ * @param upstreams the Upstreams the plugin may call with {@code proxy_http_call} (its "cluster" is
+ *     an Upstream's name); each must exist, and cannot be deleted while the filter names it. A call
+ *     to another name is refused ({@code BadArgument}); default none
  */
 public record WasmConfig(
     @Nullable String file,
@@ -37,8 +41,10 @@ public record WasmConfig(
     FailurePolicy failurePolicy,
     Duration cpuBudget,
     ByteSize maxMemory,
-    ByteSize responseBody) {
+    ByteSize responseBody,
+    List<String> upstreams) {
   public WasmConfig {
+    upstreams = upstreams == null ? List.of() : List.copyOf(upstreams);
     rootId = rootId == null ? "" : rootId;
     configuration = configuration == null ? "" : configuration;
     vmConfiguration = vmConfiguration == null ? "" : vmConfiguration;

@@ -13,7 +13,13 @@ import io.sluice.wasm.internal.VmSlots;
 import io.sluice.wasm.internal.WasmFilter;
 import java.nio.file.Path;
 import java.time.Duration;
+import io.sluice.api.Kind;
+import io.sluice.api.ObjectRef;
+import io.sluice.api.filter.FilterConfigValidator.Reference;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * {@code wasm}: runs a proxy-wasm plugin (ABI 0.2.0/0.2.1, as Envoy hosts it) on the request and
@@ -76,6 +82,12 @@ public final class WasmFilterFactory implements FilterFactory<WasmConfig> {
       problems.add("responseBody", c.responseBody().bytes() + " bytes is out of range; expected 0 to 2GiB");
       sound = false;
     }
+    for (int i = 0; i < c.upstreams().size(); i++) {
+      if (c.upstreams().get(i) == null || c.upstreams().get(i).isEmpty()) {
+        problems.add("upstreams[" + i + "]", "empty; expected the name of an Upstream");
+        sound = false;
+      }
+    }
     if (!sound) return;
     try {
       // Starting one VM runs the plugin's own configuration check (proxy_on_configure).
@@ -85,6 +97,16 @@ public final class WasmFilterFactory implements FilterFactory<WasmConfig> {
     } catch (PluginFailure e) {
       problems.add("configuration", String.valueOf(e.getMessage()));
     }
+  }
+
+  /** The Upstreams the plugin calls: they must exist and cannot be deleted while it names them. */
+  @Override
+  public List<Reference> references(WasmConfig c) {
+    List<Reference> refs = new ArrayList<>();
+    for (int i = 0; i < c.upstreams().size(); i++) {
+      refs.add(new Reference("upstreams[" + i + "]", new ObjectRef(Kind.UPSTREAM, c.upstreams().get(i))));
+    }
+    return refs;
   }
 
   private static boolean isSha256(String s) {
@@ -98,7 +120,7 @@ public final class WasmFilterFactory implements FilterFactory<WasmConfig> {
   private static PluginSettings settings(WasmConfig c, String place, SharedData sharedData) {
     PluginModule module = PluginModule.load(Path.of(Objects.requireNonNull(c.file())), Objects.requireNonNull(c.sha256()));
     return new PluginSettings(module, c.rootId(), c.configuration(), c.vmConfiguration(),
-        c.cpuBudget().toNanos(), c.maxMemory().bytes(), place, sharedData);
+        c.cpuBudget().toNanos(), c.maxMemory().bytes(), place, sharedData, Set.copyOf(c.upstreams()));
   }
 
   @Override

@@ -80,6 +80,15 @@ final class HttpContext {
     return true;
   }
 
+  /** The plugin failed while this request was paused (in a callout's callback): the request fails as the filter's policy says. */
+  void fail(PluginFailure failure) {
+    CompletableFuture<FilterResult> f = paused;
+    if (f == null) return;
+    paused = null;
+    vm.resumed(this);
+    f.completeExceptionally(failure);
+  }
+
   byte @Nullable [] responseBody() {
     return responseBody;
   }

@@ -1,10 +1,12 @@
 package io.sluice.wasm.internal;
 
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * What every VM of one configured plugin shares: the module, its configuration strings and bounds,
- * the name logs give it ({@code Route/orders spec.filters[0]}) and its shared data.
+ * the name logs give it ({@code Route/orders spec.filters[0]}), its shared data, and the Upstreams
+ * its {@code proxy_http_call} may name.
  */
 public record PluginSettings(
     PluginModule module,
@@ -14,7 +16,8 @@ public record PluginSettings(
     long cpuBudgetNanos,
     long maxMemoryBytes,
     String place,
-    SharedData sharedData) {
+    SharedData sharedData,
+    Set<String> upstreams) {
   public PluginSettings {
     Objects.requireNonNull(module, "module");
     Objects.requireNonNull(rootId, "rootId");
@@ -22,6 +25,7 @@ public record PluginSettings(
     Objects.requireNonNull(vmConfiguration, "vmConfiguration");
     Objects.requireNonNull(place, "place");
     Objects.requireNonNull(sharedData, "sharedData");
+    upstreams = Set.copyOf(upstreams);
     if (cpuBudgetNanos <= 0) throw new IllegalArgumentException("cpuBudgetNanos is " + cpuBudgetNanos + "; expected more than 0");
     if (maxMemoryBytes <= 0) throw new IllegalArgumentException("maxMemoryBytes is " + maxMemoryBytes + "; expected more than 0");
   }

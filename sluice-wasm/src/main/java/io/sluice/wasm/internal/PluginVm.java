@@ -38,6 +38,7 @@ public final class PluginVm implements AutoCloseable {
   private final @Nullable ExportFunction onLog;
   private final @Nullable ExportFunction onDelete;
   private final @Nullable ExportFunction onTick;
+  private final @Nullable ExportFunction onHttpCallResponse;
   private int nextContextId = ROOT_CONTEXT_ID + 1;
   private boolean broken;
   private volatile long tickPeriodMillis;
@@ -65,6 +66,7 @@ public final class PluginVm implements AutoCloseable {
     this.onLog = optional("proxy_on_log");
     this.onDelete = optional("proxy_on_delete");
     this.onTick = optional("proxy_on_tick");
+    this.onHttpCallResponse = optional("proxy_on_http_call_response");
   }
 
   private static int initialPages(PluginSettings settings) {
@@ -176,6 +178,16 @@ public final class PluginVm implements AutoCloseable {
     if (onTick == null) return;
     try {
       call(onTick, ROOT_CONTEXT_ID);
+    } finally {
+      host.leave();
+    }
+  }
+
+  /** {@code proxy_on_http_call_response} on the root context: a callout's reply ({@link HttpCallouts}). */
+  void onHttpCallResponse(int token, int headers, int bodySize, int trailers) {
+    if (onHttpCallResponse == null) return;
+    try {
+      call(onHttpCallResponse, ROOT_CONTEXT_ID, token, headers, bodySize, trailers);
     } finally {
       host.leave();
     }

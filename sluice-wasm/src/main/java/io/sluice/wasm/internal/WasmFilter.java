@@ -66,11 +66,18 @@ public final class WasmFilter implements Filter {
       int status = vm.onRequestHeaders(c, headerCount(x), !x.request().hasBody());
       LocalResponse r = c.takeLocalResponse();
       if (r != null) return FilterResult.respond(r);
-      return status == 0 ? FilterResult.CONTINUE : FilterResult.async(c.pause());
+      return status == 0 ? FilterResult.CONTINUE : FilterResult.async(c.pause().exceptionally(e -> failedWhilePaused(x, e)));
     } catch (PluginFailure e) {
       x.setAttribute(CONTEXT, null);
       return fail(e);
     }
+  }
+
+  /** The plugin failed in a callback for this paused request (a callout's reply): on the exchange's loop. */
+  private FilterResult failedWhilePaused(Exchange x, Throwable e) {
+    x.setAttribute(CONTEXT, null);
+    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+    return fail(cause instanceof PluginFailure p ? p : new PluginFailure("host", "the plugin failed: " + cause, cause));
   }
 
   private static int headerCount(Exchange x) {
