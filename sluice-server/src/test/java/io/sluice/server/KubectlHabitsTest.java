@@ -151,6 +151,7 @@ class KubectlHabitsTest {
     assertThat(r.stdoutLines()).containsExactly(
         "NAME            SINGULAR       KIND           APIVERSION     PATH",
         "consumers       consumer       Consumer       sluice.io/v1   /api/v1/consumers",
+        "functions       function       Function       sluice.io/v1   /api/v1/functions",
         "globalfilters   globalfilter   GlobalFilter   sluice.io/v1   /api/v1/globalfilters",
         "listeners       listener       Listener       sluice.io/v1   /api/v1/listeners",
         "pipelines       pipeline       Pipeline       sluice.io/v1   /api/v1/pipelines",
