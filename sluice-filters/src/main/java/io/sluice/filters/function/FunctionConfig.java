@@ -22,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  * @param maxResponseBody the largest answer taken from the function (default 1MiB); a larger one
  *     fails the call
  * @param failureStatus the status the client gets when the call fails (timeout, no healthy
- *     endpoint, open breaker, ...); default the failure's own: 504 for a timeout, 503 when no
+ *     endpoint, open breaker, ...), 400 to 599; default the failure's own: 504 for a timeout, 503 when no
  *     endpoint can take it, 502 otherwise
  */
 public record FunctionConfig(@Nullable String function, Mode mode, Use use, ByteSize maxBodySize, ByteSize maxResponseBody,
