@@ -175,7 +175,7 @@ class KubectlHabitsTest {
     assertThat(fish.exitCode()).isZero();
     assertThat(fish.stdoutLines()).contains(
         "complete -c sluice -n __fish_use_subcommand -a 'revisions' -d 'Show the revision log: each revision\\'s time, author, objects and message, oldest first.'",
-        "complete -c sluice -n '__fish_seen_subcommand_from get' -a 'secrets upstreams consumers pipelines routes listeners globalfilters all'");
+        "complete -c sluice -n '__fish_seen_subcommand_from get' -a 'secrets upstreams functions consumers pipelines routes listeners globalfilters all'");
   }
 
   @Test
