@@ -1,6 +1,7 @@
 package io.sluice.api;
 
 import io.sluice.api.consumer.ConsumerSpec;
+import io.sluice.api.function.FunctionSpec;
 import io.sluice.api.filter.FilterConfigValidator;
 import io.sluice.api.filter.FilterSpec;
 import io.sluice.api.listener.ListenerSpec;
@@ -228,6 +229,11 @@ public final class ConfigSet {
     return named(Kind.UPSTREAM, name);
   }
 
+  /** The Function named {@code name}, or null when there is none. */
+  public @Nullable ConfigObject<FunctionSpec> function(String name) {
+    return named(Kind.FUNCTION, name);
+  }
+
   /** Consumers, sorted by name. */
   public List<ConfigObject<ConsumerSpec>> consumers() {
     return ofKind(Kind.CONSUMER);
@@ -400,7 +406,7 @@ public final class ConfigSet {
       case ROUTE -> List.of(((RouteSpec) o.spec()).filters());
       case PIPELINE -> List.of(((PipelineSpec) o.spec()).filters());
       case GLOBAL_FILTER -> List.of(((GlobalFilterSpec) o.spec()).before(), ((GlobalFilterSpec) o.spec()).after());
-      case SECRET, UPSTREAM, CONSUMER, LISTENER, WEBHOOK -> List.of();
+      case SECRET, UPSTREAM, FUNCTION, CONSUMER, LISTENER, WEBHOOK -> List.of();
     };
     for (List<FilterSpec> list : lists) {
       for (FilterSpec f : list) {

@@ -1,6 +1,7 @@
 package io.sluice.api;
 
 import io.sluice.api.consumer.ConsumerSpec;
+import io.sluice.api.function.FunctionSpec;
 import io.sluice.api.listener.ListenerSpec;
 import io.sluice.api.pipeline.GlobalFilterSpec;
 import io.sluice.api.pipeline.PipelineSpec;
@@ -14,7 +15,8 @@ import io.sluice.api.upstream.UpstreamSpec;
  * <p>The declaration order is the dependency order in which a change set is applied (DESIGN §2): an
  * object only refers to kinds declared before it, so no request ever sees a route whose upstream is
  * not there yet. Filter configs may name Consumers, routes name Pipelines, and GlobalFilters name
- * Listeners, hence Consumer and Pipeline before Route, and GlobalFilter after them; a Webhook names a
+ * Listeners, hence Consumer and Pipeline before Route, and GlobalFilter after them. A Function names an
+ * Upstream, and filter configs name Functions, hence Function between them; a Webhook names a
  * Secret and nothing names it. Listeners name Secrets
  * (their certificates), which name nothing, hence Secret first. (A Route names the
  * Listeners it is served on, but a Listener serves nothing until a route is there, so a Route may
@@ -23,6 +25,7 @@ import io.sluice.api.upstream.UpstreamSpec;
 public enum Kind {
   SECRET("Secret", SecretSpec.class),
   UPSTREAM("Upstream", UpstreamSpec.class),
+  FUNCTION("Function", FunctionSpec.class),
   CONSUMER("Consumer", ConsumerSpec.class),
   PIPELINE("Pipeline", PipelineSpec.class),
   ROUTE("Route", RouteSpec.class),

@@ -36,4 +36,12 @@ public interface Exchange {
 
   /** The exchange's event loop: where the chain resumes, and where a filter's async work may touch the exchange. */
   Executor executor();
+
+  /**
+   * Calls to the Upstreams of the running configuration through the data plane (pools, balancer,
+   * health, breakers, retries, timeouts), completed on {@link #executor()}. Declare each Upstream a
+   * filter calls in its factory's {@link FilterFactory#references}, so validation refuses an
+   * unknown one and the Upstream cannot be deleted while the filter uses it.
+   */
+  UpstreamCalls upstreams();
 }

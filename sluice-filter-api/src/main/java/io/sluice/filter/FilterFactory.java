@@ -38,7 +38,11 @@ public interface FilterFactory<C> {
    */
   default void validate(C config, Problems problems) {}
 
-  /** Objects a valid config refers to by name (Consumers), which must exist and cannot be deleted while referred to. */
+  /**
+   * Objects a valid config refers to by name (Consumers; the Upstreams the filter calls through
+   * {@link Exchange#upstreams()}), which must exist and cannot be deleted while referred to; an
+   * unknown one is refused at validation with the reference's field.
+   */
   default List<Reference> references(C config) {
     return List.of();
   }

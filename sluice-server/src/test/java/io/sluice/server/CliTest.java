@@ -272,6 +272,38 @@ class CliTest {
   }
 
   @Test
+  void aFunctionARouteCallsCannotBeDeletedNorItsUpstream() throws Exception {
+    ServerProcess.Result applied = cp.sluice("apply", "-f", file("functions.yaml", """
+        apiVersion: sluice.io/v1
+        kind: Upstream
+        metadata: {name: fn-up}
+        spec:
+          endpoints: [{address: %s}]
+        ---
+        apiVersion: sluice.io/v1
+        kind: Function
+        metadata: {name: enrich}
+        spec: {upstream: fn-up, timeout: 2s}
+        ---
+        """.formatted(blue.address()) + route("fn-user", "/fn-user", "blue") + """
+          filters:
+            - kind: function
+              config: {function: enrich, use: request-edits}
+        """).toString());
+    assertThat(applied.exitCode()).as(applied.stderr()).isZero();
+
+    ServerProcess.Result function = cp.sluice("delete", "function", "enrich");
+    assertThat(function.exitCode()).isEqualTo(1);
+    assertThat(function.stderr()).as(function.stderr()).startsWith("error: 409 conflict (referenced): ")
+        .contains("Function/enrich is referred to by Route/fn-user");
+    assertThat(cp.sluice("get", "function", "enrich").exitCode()).isZero();
+
+    ServerProcess.Result upstream = cp.sluice("delete", "upstream", "fn-up");
+    assertThat(upstream.exitCode()).isEqualTo(1);
+    assertThat(upstream.stderr()).as(upstream.stderr()).contains("Upstream/fn-up is referred to by Function/enrich");
+  }
+
+  @Test
   void historyDiffAndRollbackMakeARoundTrip() throws Exception {
     Path v1 = file("v1.yaml", direct("timeline", "/timeline", "first"));
     Path v2 = file("v2.yaml", direct("timeline", "/timeline", "second"));
@@ -594,7 +626,7 @@ class CliTest {
   void usageErrorsExitWithTwo() throws Exception {
     ServerProcess.Result kind = cp.sluice("get", "gadgets");
     assertThat(kind.exitCode()).isEqualTo(2);
-    assertThat(kind.stderrLines().getFirst()).contains("unknown kind 'gadgets'; expected one of: secret, upstream, consumer, pipeline, route, listener, globalfilter, webhook");
+    assertThat(kind.stderrLines().getFirst()).contains("unknown kind 'gadgets'; expected one of: secret, upstream, function, consumer, pipeline, route, listener, globalfilter, webhook");
 
     ServerProcess.Result rollback = cp.sluice("rollback", "route", "--to", "1");
     assertThat(rollback.exitCode()).isEqualTo(2);

@@ -150,6 +150,7 @@ class KubectlHabitsTest {
     assertThat(r.stdoutLines()).containsExactly(
         "NAME            SINGULAR       KIND           APIVERSION     PATH",
         "consumers       consumer       Consumer       sluice.io/v1   /api/v1/consumers",
+        "functions       function       Function       sluice.io/v1   /api/v1/functions",
         "globalfilters   globalfilter   GlobalFilter   sluice.io/v1   /api/v1/globalfilters",
         "listeners       listener       Listener       sluice.io/v1   /api/v1/listeners",
         "pipelines       pipeline       Pipeline       sluice.io/v1   /api/v1/pipelines",
@@ -174,7 +175,7 @@ class KubectlHabitsTest {
     assertThat(fish.exitCode()).isZero();
     assertThat(fish.stdoutLines()).contains(
         "complete -c sluice -n __fish_use_subcommand -a 'revisions' -d 'Show the revision log: each revision\\'s time, author, objects and message, oldest first.'",
-        "complete -c sluice -n '__fish_seen_subcommand_from get' -a 'secrets upstreams consumers pipelines routes listeners globalfilters webhooks all'");
+        "complete -c sluice -n '__fish_seen_subcommand_from get' -a 'secrets upstreams functions consumers pipelines routes listeners globalfilters webhooks all'");
     // The change workflow's commands complete too.
     assertThat(bash.stdout()).contains("propose", "approve", "publish", "rebase");
     assertThat(fish.stdout()).contains("complete -c sluice -n __fish_use_subcommand -a 'approve'");

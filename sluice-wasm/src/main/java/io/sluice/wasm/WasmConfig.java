@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import io.sluice.api.ByteSize;
 import java.time.Duration;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -41,6 +42,9 @@ import org.jspecify.annotations.Nullable;
  * @param streamResponseBody streams the upstream's response body through the plugin's
  *     {@code on_response_body} the same way; past the limit: 502 (or the connection closes once the
  *     response started); default 0, no streaming
+ * @param upstreams the Upstreams the plugin may call with {@code proxy_http_call} (its "cluster" is
+ *     an Upstream's name); each must exist, and cannot be deleted while the filter names it. A call
+ *     to another name is refused ({@code BadArgument}); default none
  */
 public record WasmConfig(
     @Nullable String file,
@@ -55,8 +59,10 @@ public record WasmConfig(
     ByteSize responseBody,
     ByteSize requestBody,
     ByteSize streamRequestBody,
-    ByteSize streamResponseBody) {
+    ByteSize streamResponseBody,
+    List<String> upstreams) {
   public WasmConfig {
+    upstreams = upstreams == null ? List.of() : List.copyOf(upstreams);
     rootId = rootId == null ? "" : rootId;
     configuration = configuration == null ? "" : configuration;
     vmConfiguration = vmConfiguration == null ? "" : vmConfiguration;

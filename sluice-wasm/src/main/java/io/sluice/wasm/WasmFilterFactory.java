@@ -17,8 +17,14 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
+import io.sluice.api.Kind;
+import io.sluice.api.ObjectRef;
+import io.sluice.api.filter.FilterConfigValidator.Reference;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
+import java.util.Set;
 
 /**
  * {@code wasm}: runs a proxy-wasm plugin (ABI 0.2.0/0.2.1, as Envoy hosts it) on the request and
@@ -96,6 +102,12 @@ public final class WasmFilterFactory implements FilterFactory<WasmConfig> {
       problems.add("streamResponseBody", "set with responseBody; expected one of them: the plugin reads the response body buffered or streamed");
       sound = false;
     }
+    for (int i = 0; i < c.upstreams().size(); i++) {
+      if (c.upstreams().get(i) == null || c.upstreams().get(i).isEmpty()) {
+        problems.add("upstreams[" + i + "]", "empty; expected the name of an Upstream");
+        sound = false;
+      }
+    }
     if (!sound) return;
     try {
       // Starting one VM runs the plugin's own configuration check (proxy_on_configure).
@@ -126,6 +138,16 @@ public final class WasmFilterFactory implements FilterFactory<WasmConfig> {
     return false;
   }
 
+  /** The Upstreams the plugin calls: they must exist and cannot be deleted while it names them. */
+  @Override
+  public List<Reference> references(WasmConfig c) {
+    List<Reference> refs = new ArrayList<>();
+    for (int i = 0; i < c.upstreams().size(); i++) {
+      refs.add(new Reference("upstreams[" + i + "]", new ObjectRef(Kind.UPSTREAM, c.upstreams().get(i))));
+    }
+    return refs;
+  }
+
   private static boolean isSha256(String s) {
     if (s.length() != 64) return false;
     for (int i = 0; i < s.length(); i++) {
@@ -140,7 +162,7 @@ public final class WasmFilterFactory implements FilterFactory<WasmConfig> {
         ? PluginModule.load(Path.of(c.file()), sha256)
         : PluginModule.parse(Objects.requireNonNull(c.url()), ModuleDownloads.get(Objects.requireNonNull(url(Objects.requireNonNull(c.url()))), sha256), sha256);
     return new PluginSettings(module, c.rootId(), c.configuration(), c.vmConfiguration(),
-        c.cpuBudget().toNanos(), c.maxMemory().bytes(), place, sharedData, metrics);
+        c.cpuBudget().toNanos(), c.maxMemory().bytes(), place, sharedData, metrics, Set.copyOf(c.upstreams()));
   }
 
   @Override

@@ -6,6 +6,7 @@ import io.sluice.api.ConfigObject;
 import io.sluice.api.Kind;
 import io.sluice.api.codec.Durations;
 import io.sluice.api.consumer.ConsumerSpec;
+import io.sluice.api.function.FunctionSpec;
 import io.sluice.api.filter.FilterConfigValidator;
 import io.sluice.api.listener.ListenerSpec;
 import io.sluice.api.listener.ListenerTls;
@@ -119,6 +120,7 @@ public final class Validator {
           UpstreamTls tls = ((UpstreamSpec) o.spec()).tls();
           if (tls != null) tlsChecks.upstream(o, tls, refs::exists);
         }
+        case FUNCTION -> FunctionChecks.function(r::error, (FunctionSpec) o.spec(), refs::exists);
         case CONSUMER -> filterChecks.consumer(o, (ConsumerSpec) o.spec());
         case PIPELINE -> filterChecks.pipeline(o, (PipelineSpec) o.spec());
         case GLOBAL_FILTER -> filterChecks.globalFilter(o, (GlobalFilterSpec) o.spec());

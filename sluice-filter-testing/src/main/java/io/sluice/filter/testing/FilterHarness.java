@@ -9,7 +9,11 @@ import io.sluice.filter.FilterEnvironment;
 import io.sluice.filter.FilterMetrics;
 import io.sluice.filter.FilterFactory;
 import java.time.Duration;
+import io.sluice.filter.UpstreamCall;
+import io.sluice.filter.UpstreamReply;
+import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
@@ -62,9 +66,11 @@ public final class FilterHarness implements AutoCloseable {
   private final Duration asyncTimeout;
   private final ScheduledExecutorService loop;
   private final ExecutorService blocking;
+  private final HarnessUpstreams upstreams;
 
   private FilterHarness(Filter filter, String where, String route, String listener, Duration asyncTimeout,
-      ScheduledExecutorService loop, ExecutorService blocking) {
+      ScheduledExecutorService loop, ExecutorService blocking, Map<String, Function<UpstreamCall, UpstreamReply>> upstreams) {
+    this.upstreams = new HarnessUpstreams(upstreams, loop);
     this.filter = filter;
     this.where = where;
     this.route = route;
@@ -84,7 +90,7 @@ public final class FilterHarness implements AutoCloseable {
     Objects.requireNonNull(filter, "filter");
     String label = filter.getClass().getSimpleName().isEmpty() ? "filter" : filter.getClass().getSimpleName();
     return new FilterHarness(filter, "Route/test spec.filters[0] (" + label + ")", "test", "test",
-        Builder.DEFAULT_ASYNC_TIMEOUT, newLoop(), Executors.newVirtualThreadPerTaskExecutor());
+        Builder.DEFAULT_ASYNC_TIMEOUT, newLoop(), Executors.newVirtualThreadPerTaskExecutor(), Map.of());
   }
 
   /** The filter under test. */
@@ -103,7 +109,15 @@ public final class FilterHarness implements AutoCloseable {
   }
 
   HarnessExchange newExchange(TestRequest request, java.util.List<HarnessExchange.Preset<?>> presets) {
-    return new HarnessExchange(filter, where, route, listener, loop, asyncTimeout, request, presets);
+    return new HarnessExchange(filter, where, route, listener, loop, asyncTimeout, request, presets, upstreams);
+  }
+
+  /**
+   * The calls the filter made through {@link io.sluice.filter.Exchange#upstreams()} so far, in
+   * order, whether the Upstream exists or not.
+   */
+  public java.util.List<UpstreamCall> upstreamCalls() {
+    return upstreams.calls();
   }
 
   ScheduledExecutorService loop() {
@@ -145,6 +159,7 @@ public final class FilterHarness implements AutoCloseable {
     private String listener = "test";
     private @Nullable String name;
     private Duration asyncTimeout = DEFAULT_ASYNC_TIMEOUT;
+    private final Map<String, Function<UpstreamCall, UpstreamReply>> upstreams = new java.util.LinkedHashMap<>();
 
     private Builder(FilterFactory<C> factory) {
       this.factory = factory;
@@ -206,6 +221,20 @@ public final class FilterHarness implements AutoCloseable {
     }
 
     /**
+     * An in-memory Upstream named {@code name} for the filter's calls
+     * ({@link io.sluice.filter.Exchange#upstreams()}): {@code answer} gets each call and returns its
+     * reply, or throws an {@link io.sluice.filter.UpstreamCallException} to stand for a failure
+     * (timeout, no healthy endpoint, ...); it runs on the harness's loop, and the reply's body is
+     * held to the call's {@code maxResponseBody} as in the gateway. Calls to Upstreams not named
+     * here fail with {@code UNKNOWN_UPSTREAM}.
+     */
+    public Builder<C> upstream(String name, Function<UpstreamCall, UpstreamReply> answer) {
+      if (name == null || name.isEmpty()) throw new IllegalArgumentException("upstream name must not be empty, got '" + name + "'");
+      upstreams.put(name, Objects.requireNonNull(answer, "answer"));
+      return this;
+    }
+
+    /**
      * Binds and checks the config and creates the filter.
      *
      * @throws IllegalArgumentException when the config is invalid, naming every problem as the gateway does
@@ -231,7 +260,7 @@ public final class FilterHarness implements AutoCloseable {
       try {
         Filter filter = factory.create(config, new Environment(configSet, owner, field, name, blocking));
         if (filter == null) throw new IllegalStateException(where + ": " + factory.getClass().getName() + ".create returned null");
-        return new FilterHarness(filter, where, route, listener, asyncTimeout, loop, blocking);
+        return new FilterHarness(filter, where, route, listener, asyncTimeout, loop, blocking, upstreams);
       } catch (RuntimeException e) {
         loop.shutdownNow();
         blocking.shutdownNow();

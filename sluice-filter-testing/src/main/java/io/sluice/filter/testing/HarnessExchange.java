@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import io.sluice.filter.UpstreamCalls;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -43,6 +44,7 @@ final class HarnessExchange implements Exchange {
   private enum Phase { REQUEST, SENT, RESPONSE, ENDING, ENDED }
 
   private final Filter filter;
+  private final UpstreamCalls upstreams;
   private final String where;
   private final String route;
   private final String listener;
@@ -104,7 +106,8 @@ final class HarnessExchange implements Exchange {
   private CompletableFuture<Void> settled = new CompletableFuture<>();
 
   HarnessExchange(Filter filter, String where, String route, String listener, ScheduledExecutorService loop,
-      Duration asyncTimeout, TestRequest request, List<Preset<?>> presets) {
+      Duration asyncTimeout, TestRequest request, List<Preset<?>> presets, UpstreamCalls upstreams) {
+    this.upstreams = upstreams;
     this.filter = filter;
     this.where = where;
     this.route = route;
@@ -650,6 +653,11 @@ final class HarnessExchange implements Exchange {
   @Override
   public Executor executor() {
     return loop;
+  }
+
+  @Override
+  public UpstreamCalls upstreams() {
+    return upstreams;
   }
 
   private void checkRequestEditable() {

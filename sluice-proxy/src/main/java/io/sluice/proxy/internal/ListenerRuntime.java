@@ -31,6 +31,11 @@ final class ListenerRuntime {
     return dataPlane.snapshot().listeners().get(name);
   }
 
+  /** The Upstream named {@code name} in the running snapshot, or null (filters' calls, {@link OutboundCalls}). */
+  @Nullable UpstreamRuntime upstream(String name) {
+    return dataPlane.snapshot().upstreams().get(name);
+  }
+
   /** Registers an accepted connection; false when the listener is at its connection limit. */
   boolean connectionOpened(Channel c) {
     ListenerConfig cfg = config();

@@ -69,6 +69,8 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
   private boolean streamingResponse;
   /** The current request is a WebSocket handshake the route takes: its key; null otherwise. */
   private @Nullable String websocketKey;
+  /** The filters' calls to Upstreams, created at the connection's first. */
+  private @Nullable OutboundCalls calls;
 
   ProxyExchange(Downstream down, ListenerRuntime listener) {
     this.down = down;
@@ -470,6 +472,16 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
   }
 
   // ---- filters (ExchangeHost): called by the FilterExchange
+
+  @Override
+  public io.sluice.filter.UpstreamCalls upstreamCalls() {
+    OutboundCalls c = calls;
+    if (c == null) {
+      c = new OutboundCalls(listener, down.eventLoop(), down.alloc(), () -> request == null ? "" : request.clientIp());
+      calls = c;
+    }
+    return c;
+  }
 
   private void startFilters(FilterChain chain, RuntimeRoute r, ListenerConfig c) {
     FilterExchange x = filters;

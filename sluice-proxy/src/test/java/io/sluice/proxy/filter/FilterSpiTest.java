@@ -580,7 +580,7 @@ class FilterSpiTest {
         "routes.yaml:14:43: Route/orders: spec.filters[2].config.colour: unknown field 'colour' (known fields: mark, marks)",
         "routes.yaml:15:34: Route/orders: spec.filters[3].config.marks: expected a list, got a number 5",
         "routes.yaml:16:8: Route/orders: spec.filters[4].kind: unknown filter kind 'no-such-kind'; expected one of "
-            + "test-async, test-body, test-consumers, test-edit, test-fail, test-mark, test-pending, test-response-body, test-result, test-stream",
+            + "test-async, test-body, test-call, test-consumers, test-edit, test-fail, test-mark, test-pending, test-response-body, test-result, test-stream",
         "routes.yaml:17:68: Route/orders: spec.filters[5].onResult.x: 'nowhere' is not a filter of spec.filters; "
             + "expected the name of a later filter in spec.filters, or END",
         "routes.yaml:17:80: Route/orders: spec.filters[5].onResult.y: 'r' is not after this filter; a jump only goes "

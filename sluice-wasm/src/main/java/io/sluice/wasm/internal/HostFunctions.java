@@ -47,10 +47,13 @@ final class HostFunctions {
   private static final int REQUEST_TRAILERS = 1;
   private static final int RESPONSE_HEADERS = 2;
   private static final int RESPONSE_TRAILERS = 3;
+  private static final int HTTP_CALL_RESPONSE_HEADERS = 6;
+  private static final int HTTP_CALL_RESPONSE_TRAILERS = 7;
 
   // proxy_buffer_type_t
   private static final int REQUEST_BODY = 0;
   private static final int RESPONSE_BODY = 1;
+  private static final int HTTP_CALL_RESPONSE_BODY = 4;
   private static final int VM_CONFIGURATION = 6;
   private static final int PLUGIN_CONFIGURATION = 7;
 
@@ -61,7 +64,8 @@ final class HostFunctions {
       "proxy_add_header_map_value", "proxy_replace_header_map_value", "proxy_remove_header_map_value",
       "proxy_get_header_map_size", "proxy_send_local_response", "proxy_continue_stream",
       "proxy_continue_request", "proxy_continue_response", "proxy_set_effective_context", "proxy_done",
-      "proxy_get_shared_data", "proxy_set_shared_data", "proxy_set_tick_period_milliseconds");
+      "proxy_get_shared_data", "proxy_set_shared_data", "proxy_set_tick_period_milliseconds",
+      "proxy_http_call");
 
   /** Metrics (see {@link PluginMetrics}). */
   private static final Set<String> ENV_METRICS = Set.of(
@@ -78,10 +82,12 @@ final class HostFunctions {
   private final byte[] configuration;
   private final byte[] vmConfiguration;
   private @Nullable HttpContext current;
+  private final HttpCallouts callouts;
 
   HostFunctions(PluginVm vm, PluginSettings settings) {
     this.vm = vm;
     this.settings = settings;
+    this.callouts = new HttpCallouts(vm, settings);
     this.configuration = settings.configuration().getBytes(StandardCharsets.UTF_8);
     this.vmConfiguration = settings.vmConfiguration().getBytes(StandardCharsets.UTF_8);
   }
@@ -147,6 +153,8 @@ final class HostFunctions {
       case "proxy_get_shared_data" -> getSharedData((int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4]);
       case "proxy_set_shared_data" -> setSharedData((int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4]);
       case "proxy_set_tick_period_milliseconds" -> setTickPeriod(a[0] & 0xffffffffL);
+      case "proxy_http_call" -> httpCall((int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4], (int) a[5],
+          a[8] & 0xffffffffL, (int) a[9]);
       default -> throw new IllegalStateException("no host function " + name + " (the module check should have refused it)");
     };
   }
@@ -236,6 +244,7 @@ final class HostFunctions {
       case PLUGIN_CONFIGURATION -> configuration;
       case RESPONSE_BODY -> current == null ? null : current.body(HttpContext.RESPONSE);
       case REQUEST_BODY -> current == null ? null : current.body(HttpContext.REQUEST);
+      case HTTP_CALL_RESPONSE_BODY -> callouts.body();
       default -> null;
     };
   }
@@ -338,13 +347,32 @@ final class HostFunctions {
     }
   }
 
+  /** A callout reply's header or trailer map while it is delivered; null for other types or outside a delivery. */
+  private @Nullable List<Map.Entry<String, String>> calloutMap(int type) {
+    if (type == HTTP_CALL_RESPONSE_HEADERS) return callouts.headers();
+    if (type == HTTP_CALL_RESPONSE_TRAILERS) return callouts.trailers();
+    return null;
+  }
+
+  private static boolean isCalloutMap(int type) {
+    return type == HTTP_CALL_RESPONSE_HEADERS || type == HTTP_CALL_RESPONSE_TRAILERS;
+  }
+
   private int getHeaderPairs(int type, int ptrOut, int sizeOut) {
+    if (isCalloutMap(type)) {
+      List<Map.Entry<String, String>> m = calloutMap(type);
+      return m == null ? NOT_FOUND : give(serialize(m), ptrOut, sizeOut);
+    }
     HeaderView h = headers(type);
     if (h == null) return NOT_FOUND;
     return give(serialize(h.pairs()), ptrOut, sizeOut);
   }
 
   private int headerMapSize(int type, int sizeOut) {
+    if (isCalloutMap(type)) {
+      List<Map.Entry<String, String>> m = calloutMap(type);
+      return m == null ? NOT_FOUND : writeI32(sizeOut, serialize(m).length);
+    }
     HeaderView h = headers(type);
     if (h == null) return NOT_FOUND;
     return writeI32(sizeOut, serialize(h.pairs()).length);
@@ -369,6 +397,15 @@ final class HostFunctions {
   }
 
   private int getHeader(int type, int keyPtr, int keySize, int ptrOut, int sizeOut) {
+    if (isCalloutMap(type)) {
+      List<Map.Entry<String, String>> m = calloutMap(type);
+      if (m == null) return NOT_FOUND;
+      String name = readString(keyPtr, keySize);
+      for (Map.Entry<String, String> e : m) {
+        if (e.getKey().equalsIgnoreCase(name)) return give(e.getValue().getBytes(StandardCharsets.UTF_8), ptrOut, sizeOut);
+      }
+      return NOT_FOUND;
+    }
     HeaderView h = headers(type);
     if (h == null) return NOT_FOUND;
     String name = readString(keyPtr, keySize);
@@ -468,6 +505,17 @@ final class HostFunctions {
   private int setTickPeriod(long millis) {
     vm.setTickPeriod(millis);
     return OK;
+  }
+
+  // ---- HTTP callouts (HttpCallouts)
+
+  /** {@code proxy_http_call}: the request's trailers are not sent (calls go as HTTP/1.1 with a Content-Length). */
+  private int httpCall(int upstreamPtr, int upstreamSize, int headersPtr, int headersSize, int bodyPtr, int bodySize,
+      long timeoutMillis, int tokenOut) {
+    int token = callouts.call(current, readString(upstreamPtr, upstreamSize), deserialize(read(headersPtr, headersSize)),
+        read(bodyPtr, bodySize), timeoutMillis);
+    if (token < 0) return BAD_ARGUMENT;
+    return writeI32(tokenOut, token);
   }
 
   // ---- stream control

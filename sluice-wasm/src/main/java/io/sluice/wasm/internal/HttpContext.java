@@ -94,6 +94,15 @@ final class HttpContext {
     return which == REQUEST ? requestBody : responseBody;
   }
 
+  /** The plugin failed while this request was paused (in a callout's callback): the request fails as the filter's policy says. */
+  void fail(PluginFailure failure) {
+    CompletableFuture<FilterResult> f = paused;
+    if (f == null) return;
+    paused = null;
+    vm.resumed(this);
+    f.completeExceptionally(failure);
+  }
+
   void setBody(int which, byte @Nullable [] body) {
     if (which == REQUEST) requestBody = body;
     else responseBody = body;

@@ -1,10 +1,12 @@
 package io.sluice.wasm.internal;
 
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * What every VM of one configured plugin shares: the module, its configuration strings and bounds,
- * the name logs give it ({@code Route/orders spec.filters[0]}), its shared data and its metrics.
+ * the name logs give it ({@code Route/orders spec.filters[0]}), its shared data, its metrics, and the
+ * Upstreams its {@code proxy_http_call} may name.
  */
 public record PluginSettings(
     PluginModule module,
@@ -15,7 +17,8 @@ public record PluginSettings(
     long maxMemoryBytes,
     String place,
     SharedData sharedData,
-    PluginMetrics metrics) {
+    PluginMetrics metrics,
+    Set<String> upstreams) {
   public PluginSettings {
     Objects.requireNonNull(module, "module");
     Objects.requireNonNull(rootId, "rootId");
@@ -24,6 +27,7 @@ public record PluginSettings(
     Objects.requireNonNull(place, "place");
     Objects.requireNonNull(sharedData, "sharedData");
     Objects.requireNonNull(metrics, "metrics");
+    upstreams = Set.copyOf(upstreams);
     if (cpuBudgetNanos <= 0) throw new IllegalArgumentException("cpuBudgetNanos is " + cpuBudgetNanos + "; expected more than 0");
     if (maxMemoryBytes <= 0) throw new IllegalArgumentException("maxMemoryBytes is " + maxMemoryBytes + "; expected more than 0");
   }

@@ -44,6 +44,7 @@ public final class PluginVm implements AutoCloseable {
   private final @Nullable ExportFunction onQueueReady;
   /** The shared queues this VM registered (tokens): a loop's claim sends it their waiting wake-ups. */
   private final java.util.List<Integer> queues = new java.util.ArrayList<>();
+  private final @Nullable ExportFunction onHttpCallResponse;
   private int nextContextId = ROOT_CONTEXT_ID + 1;
   private boolean broken;
   private volatile long tickPeriodMillis;
@@ -75,6 +76,7 @@ public final class PluginVm implements AutoCloseable {
     this.onDelete = optional("proxy_on_delete");
     this.onTick = optional("proxy_on_tick");
     this.onQueueReady = optional("proxy_on_queue_ready");
+    this.onHttpCallResponse = optional("proxy_on_http_call_response");
   }
 
   private static int initialPages(PluginSettings settings) {
@@ -220,6 +222,16 @@ public final class PluginVm implements AutoCloseable {
     if (onTick == null) return;
     try {
       call(onTick, ROOT_CONTEXT_ID);
+    } finally {
+      host.leave();
+    }
+  }
+
+  /** {@code proxy_on_http_call_response} on the root context: a callout's reply ({@link HttpCallouts}). */
+  void onHttpCallResponse(int token, int headers, int bodySize, int trailers) {
+    if (onHttpCallResponse == null) return;
+    try {
+      call(onHttpCallResponse, ROOT_CONTEXT_ID, token, headers, bodySize, trailers);
     } finally {
       host.leave();
     }

@@ -99,11 +99,12 @@ public final class WasmFilter implements Filter {
       if (r != null) return FilterResult.respond(r);
       boolean bufferedBody = hasBody && bodies.requestBody() > 0;
       if (status == 0) return bufferedBody ? requestBody(x, c) : FilterResult.CONTINUE;
-      if (!bufferedBody) return FilterResult.async(c.pause());
+      if (!bufferedBody) return FilterResult.async(c.pause().exceptionally(e -> failedWhilePaused(x, e)));
       // The body goes to the plugin once the headers are let go on, in a callback of its own on the
       // loop: the call that continued them (a tick) is still running in the plugin.
       return FilterResult.async(c.pause().thenApplyAsync(
-          result -> result == FilterResult.CONTINUE && x.attribute(CONTEXT) == c ? requestBody(x, c) : result, x.executor()));
+          result -> result == FilterResult.CONTINUE && x.attribute(CONTEXT) == c ? requestBody(x, c) : result, x.executor())
+          .exceptionally(e -> failedWhilePaused(x, e)));
     } catch (PluginFailure e) {
       x.setAttribute(CONTEXT, null);
       return fail(e);
@@ -121,7 +122,7 @@ public final class WasmFilter implements Filter {
       if (r != null) return FilterResult.respond(r);
       byte[] out = c.body(HttpContext.REQUEST);
       if (out != null && out != bytes) x.request().setBody(out);
-      return status == 0 ? FilterResult.CONTINUE : FilterResult.async(c.pause());
+      return status == 0 ? FilterResult.CONTINUE : FilterResult.async(c.pause().exceptionally(e -> failedWhilePaused(x, e)));
     } catch (PluginFailure e) {
       x.setAttribute(CONTEXT, null);
       return fail(e);
@@ -188,6 +189,13 @@ public final class WasmFilter implements Filter {
     int[] n = {0};
     headers.forEach((k, v) -> n[0]++);
     return n[0];
+  }
+
+  /** The plugin failed in a callback for this paused request (a callout's reply): on the exchange's loop. */
+  private FilterResult failedWhilePaused(Exchange x, Throwable e) {
+    x.setAttribute(CONTEXT, null);
+    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+    return fail(cause instanceof PluginFailure p ? p : new PluginFailure("host", "the plugin failed: " + cause, cause));
   }
 
   private static int headerCount(Exchange x) {

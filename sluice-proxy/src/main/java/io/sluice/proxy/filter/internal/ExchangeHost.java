@@ -35,4 +35,7 @@ public interface ExchangeHost {
    * @param filter the filter's name and place, e.g. {@code Route/r spec.filters[1] (broken)}
    */
   void filterFailed(String filter, Throwable error);
+
+  /** The filters' calls to Upstreams through the data plane ({@link io.sluice.filter.Exchange#upstreams()}). */
+  io.sluice.filter.UpstreamCalls upstreamCalls();
 }

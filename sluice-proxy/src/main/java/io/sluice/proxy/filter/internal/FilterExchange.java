@@ -727,6 +727,11 @@ public final class FilterExchange implements Exchange {
   }
 
   @Override
+  public io.sluice.filter.UpstreamCalls upstreams() {
+    return host.upstreamCalls();
+  }
+
+  @Override
   public Executor executor() {
     return loop;
   }
