@@ -286,6 +286,12 @@ final class OutboundCall implements UpstreamStream.Events, EndpointFilter, Reque
     // Nothing is written anywhere until the body is complete.
   }
 
+  /** Trailers as an HTTP/2 upstream sends them (an HTTP/1.1 chunked body's come in its framing instead). */
+  @Override
+  public void onResponseTrailers(io.sluice.proxy.message.Trailers fields) {
+    for (int i = 0; i < fields.count(); i++) trailers.add(new UpstreamCall.Header(fields.name(i), fields.value(i)));
+  }
+
   @Override
   public void onResponseEnd() {
     stream = null;
