@@ -61,7 +61,7 @@ class WasmCalloutTest {
         spec:
           upstream: backend
           filters: [%s]
-        """.formatted(GatewayFixture.freePort(), backend, authz, Plugins.filter("callout", "configuration: authz, cpuBudget: 2s" + extra)));
+        """.formatted(0, backend, authz, Plugins.filter("callout", "configuration: authz, cpuBudget: 2s" + extra)));
   }
 
   @Test
@@ -97,7 +97,7 @@ class WasmCalloutTest {
   @Test
   void calloutThatFailsIsDeliveredWithoutAnAnswer() throws Exception {
     try (TestUpstream up = Plugins.upstream();
-        GatewayFixture gw = gateway(up.address(), "127.0.0.1:" + GatewayFixture.freePort(), ", upstreams: [authz]")) {
+        GatewayFixture gw = gateway(up.address(), "127.0.0.1:" + GatewayFixture.closedPort(), ", upstreams: [authz]")) {
       RawConnection.Response r = Plugins.get(gw, "/down", "X-Token: good");
       assertThat(r.status()).isEqualTo(503);
       assertThat(r.body()).isEqualTo("authz unavailable");

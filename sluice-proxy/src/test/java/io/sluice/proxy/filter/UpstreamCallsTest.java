@@ -52,7 +52,7 @@ class UpstreamCallsTest {
           filters:
             - kind: test-call
               config: {upstream: auth%s}
-        """.formatted(GatewayFixture.freePort(), GatewayFixture.freePort(), auth.stripTrailing(), filterConfig));
+        """.formatted(0, GatewayFixture.closedPort(), auth.stripTrailing(), filterConfig));
   }
 
   private static RawConnection.Response get(RawConnection c, String target) throws IOException {
@@ -98,7 +98,7 @@ class UpstreamCallsTest {
 
   @Test
   void callGoesOnlyToEndpointsTheHealthCheckKeepsInRotation() throws Exception {
-    int dead = GatewayFixture.freePort();
+    int dead = GatewayFixture.closedPort();
     try (TestUpstream alive = TestUpstream.start("alive", (req, ex) -> ex.respond(200, Map.of(), "alive"));
         GatewayFixture gw = gateway("""
               endpoints: [{address: "127.0.0.1:%d"}, {address: "%s"}]
@@ -122,7 +122,7 @@ class UpstreamCallsTest {
 
   @Test
   void deadEndpointIsRetriedOnTheOtherAsTheUpstreamsRetryPolicySays() throws Exception {
-    int dead = GatewayFixture.freePort();
+    int dead = GatewayFixture.closedPort();
     try (TestUpstream alive = TestUpstream.start("alive", (req, ex) -> ex.respond(200, Map.of(), "alive"));
         GatewayFixture retrying = gateway("""
               endpoints: [{address: "127.0.0.1:%d"}, {address: "%s"}]
