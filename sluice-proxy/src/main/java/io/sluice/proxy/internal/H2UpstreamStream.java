@@ -107,7 +107,7 @@ final class H2UpstreamStream extends ChannelInboundHandlerAdapter implements Ups
 
   /**
    * Starts an attempt on a connection of the calling loop's pool to {@code endpoint} with room for
-   * a stream (a new one when none has, or when {@code fresh}). Takes ownership of {@code head}
+   * a stream (a new one when none has). Takes ownership of {@code head}
    * unless null is returned: the endpoint's connection limit is reached.
    *
    * @param head the request head as the exchange encoded it (HTTP/1.1), followed by body bytes, if any
@@ -118,9 +118,8 @@ final class H2UpstreamStream extends ChannelInboundHandlerAdapter implements Ups
   static @Nullable H2UpstreamStream open(UpstreamStream.Events events, io.netty.channel.EventLoop loop,
       UpstreamRuntime upstream, Endpoint endpoint,
       ByteBuf head, boolean requestComplete, boolean replayable, boolean teTrailers, long responseTimeoutNanos,
-      boolean fresh, UnexpectedErrors unexpected) {
-    H2UpstreamConnection c = LoopThread.current().context().h2().acquire(loop, upstream, endpoint, fresh,
-        unexpected);
+      UnexpectedErrors unexpected) {
+    H2UpstreamConnection c = LoopThread.current().context().h2().acquire(loop, upstream, endpoint, unexpected);
     if (c == null) return null;
     H2UpstreamStream s = new H2UpstreamStream(c, endpoint, unexpected, events, head, requestComplete, replayable,
         teTrailers, responseTimeoutNanos);
@@ -506,7 +505,9 @@ final class H2UpstreamStream extends ChannelInboundHandlerAdapter implements Ups
     if (ev == null) return;
     Http2StreamChannel ch = channel;
     // A GOAWAY closes the streams above its last stream id before the multiplexer tells them.
-    if (state == HEAD && ch != null && connection.refusedByGoAway(ch.stream().id())) refused = true;
+    // A stream without an id never reached the server (its HEADERS could not be sent: the connection
+    // had a GOAWAY by then); one above the GOAWAY's last stream id was not processed.
+    if (state == HEAD && ch != null && (ch.stream().id() <= 0 || connection.refusedByGoAway(ch.stream().id()))) refused = true;
     if (refused) {
       fail(FailureKind.RESET, "upstream " + endpoint.address() + " refused the stream (not processed)", replayable);
       return;
