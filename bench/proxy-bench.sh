@@ -6,6 +6,10 @@
 # HTTPS on 127.0.0.1:18443 with the harness's certificate (tls/ beside proxy-bench), which is the
 # certificate directory (--cert-dir) the config's Secret names its files in.
 #
+# --tls12 (first argument) is --tls with examples/bench-tls12: the listener capped at TLS 1.2, as the
+# harness's nginx peer is, so that --tls12 --new-conn compares the same handshake (a TLS 1.2 ticket
+# resumption) on both sides.
+#
 # --filters (first argument) serves examples/bench-filters instead: the same route with five filters
 # (ip-restriction, key-auth, rate-limit, header, cors). Its key-auth takes the key from the query,
 # since the harness's load generator sends no headers, so ?apikey=bench-key-0001 is added to the
@@ -23,6 +27,12 @@
 set -euo pipefail
 config=bench
 tls=0
+tls12=0
+if [[ ${1:-} == --tls12 ]]; then
+  shift
+  tls12=1
+  set -- --tls "$@"
+fi
 for a in "$@"; do [[ $a == --tls ]] && tls=1; done
 if [[ ${1:-} == --filters ]]; then
   shift
@@ -46,6 +56,7 @@ extra=""
 if ((tls)); then
   [[ $config == bench ]] || { echo "proxy-bench.sh: --tls and --$config are exclusive" >&2; exit 1; }
   config=bench-tls
+  ((tls12)) && config=bench-tls12
   certs=$(cd "$(dirname "$bench")/tls" && pwd)
   extra="--cert-dir $certs"
 fi

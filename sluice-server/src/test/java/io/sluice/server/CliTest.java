@@ -506,7 +506,7 @@ class CliTest {
 
     ServerProcess.Result invalid = cp.sluice("diff", "-f", bad.toString());
     ServerProcess.Result unreachable = ServerProcess.run("diff", "-f", good.toString(), "--server",
-        "http://127.0.0.1:" + GatewayFixture.freePort());
+        "http://127.0.0.1:" + GatewayFixture.closedPort());
     ServerProcess.Result changes = cp.sluice("diff", "-f", good.toString());
 
     assertThat(invalid.exitCode()).as(invalid.stderr()).isEqualTo(2);
@@ -519,7 +519,7 @@ class CliTest {
   @Test
   void routeTestPicksTheListenerServingTheUrlsAddressAndSaysWhenThereIsNone() throws Exception {
     cp.sluice("apply", "-f", file("addr.yaml", direct("rt-addr", "/rt-addr", "here")).toString());
-    int nobody = GatewayFixture.freePort();
+    int nobody = GatewayFixture.closedPort();
 
     ServerProcess.Result hit = cp.sluice("route-test", "GET", "http://127.0.0.1:" + port + "/rt-addr");
     ServerProcess.Result localhost = cp.sluice("route-test", "GET", "http://localhost:" + port + "/rt-addr");
@@ -546,13 +546,12 @@ class CliTest {
   @Test
   void aRollbackThatDeletesAListenerNeedsYesAndItsDryRunChangesNothing() throws Exception {
     long before = cp.get("/api/v1/status").path("storeRevision").asLong();
-    int free = GatewayFixture.freePort();
     ServerProcess.Result created = cp.sluice("apply", "-f", file("guard.yaml", """
         apiVersion: sluice.io/v1
         kind: Listener
         metadata: {name: guarded}
-        spec: {address: 127.0.0.1:%d}
-        """.formatted(free)).toString());
+        spec: {address: 127.0.0.1:0}
+        """).toString());
     assertThat(created.exitCode()).as(created.stderr()).isZero();
     String to = Long.toString(before);
 
@@ -581,13 +580,12 @@ class CliTest {
     long before = cp.get("/api/v1/status").path("storeRevision").asLong();
     StringBuilder six = new StringBuilder();
     for (int i = 1; i <= 6; i++) six.append(direct("many-" + i, "/many-" + i, "m")).append("---\n");
-    int free = GatewayFixture.freePort();
     six.append("""
         apiVersion: sluice.io/v1
         kind: Listener
         metadata: {name: doomed}
-        spec: {address: 127.0.0.1:%d}
-        """.formatted(free));
+        spec: {address: 127.0.0.1:0}
+        """);
     long created = revisionOf(cp.sluice("apply", "-f", file("many.yaml", six.toString()).toString()));
 
     ServerProcess.Result deleteRefused = cp.sluice("delete", "listener", "doomed");
@@ -614,7 +612,7 @@ class CliTest {
 
   @Test
   void anUnreachableServerIsOneLineNamingTheUrl() throws Exception {
-    int closed = GatewayFixture.freePort();
+    int closed = GatewayFixture.closedPort();
 
     ServerProcess.Result r = ServerProcess.run("get", "routes", "--server", "http://127.0.0.1:" + closed);
 

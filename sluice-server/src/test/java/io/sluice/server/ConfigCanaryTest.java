@@ -272,7 +272,7 @@ class ConfigCanaryTest {
       @TempDir Path data) throws Exception {
     try (Fleet f = Fleet.start("/sluice/canary-auto", data, true)) {
       f.applyAndAwait(f.config(route("v1")), "200 v1");
-      int dead = GatewayFixture.freePort();
+      int dead = GatewayFixture.closedPort();
       HttpResponse<String> r = f.cp().send("POST", "/api/v1/apply?canary=zone%3Da&canaryWindow=3s&canaryMinRequests=5",
           "[" + deadUpstream(dead) + "]");
       assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
@@ -346,9 +346,9 @@ class ConfigCanaryTest {
 
   @Test
   void theEmbeddedStoreRefusesACanaryForWantOfAFleet(@TempDir Path data) throws Exception {
-    int admin = GatewayFixture.freePort();
-    try (ServerProcess server = ServerProcess.start("serve", "--data-dir", data.toString(), "--admin-address", "127.0.0.1:" + admin,
-        "--event-loops", "1").awaitPort(admin)) {
+    try (ServerProcess server = ServerProcess.start("serve", "--data-dir", data.toString(), "--admin-address", "127.0.0.1:0",
+        "--event-loops", "1")) {
+      int admin = server.adminPort();
       Path file = data.resolve("v.json");
       Files.writeString(file, "[" + route("v") + "]");
       ServerProcess.Result r = ServerProcess.run("apply", "-f", file.toString(), "--canary", "zone=a", "--server",

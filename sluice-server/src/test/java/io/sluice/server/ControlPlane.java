@@ -2,7 +2,6 @@ package io.sluice.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sluice.proxy.testing.GatewayFixture;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -30,7 +29,8 @@ final class ControlPlane implements AutoCloseable {
 
   private final Path dataDir;
   private final boolean ownDataDir;
-  private final int adminPort;
+  /** 0 until the first start has bound one; a restart binds the same port again, as a real restart would. */
+  private int adminPort;
   private List<String> extraArgs;
   private ServerProcess server;
 
@@ -43,7 +43,7 @@ final class ControlPlane implements AutoCloseable {
 
   /** Starts {@code sluice serve} on a fresh data directory, with {@code extraArgs} (e.g. {@code --config-dir DIR}). */
   static ControlPlane start(String... extraArgs) throws IOException, InterruptedException {
-    ControlPlane cp = new ControlPlane(Files.createTempDirectory("sluice-data"), true, GatewayFixture.freePort(), List.of(extraArgs));
+    ControlPlane cp = new ControlPlane(Files.createTempDirectory("sluice-data"), true, 0, List.of(extraArgs));
     cp.startServer();
     return cp;
   }
@@ -52,7 +52,8 @@ final class ControlPlane implements AutoCloseable {
     List<String> args = new ArrayList<>(List.of("serve", "--data-dir", dataDir.toString(),
         "--admin-address", "127.0.0.1:" + adminPort, "--event-loops", "1", "--node-id", "test-node"));
     args.addAll(extraArgs);
-    server = ServerProcess.start(args.toArray(String[]::new)).awaitPort(adminPort);
+    server = ServerProcess.start(args.toArray(String[]::new));
+    adminPort = server.adminPort();
   }
 
   /** SIGKILLs the server (no shutdown at all: what a crash or an OOM killer does) and waits until it is gone. */

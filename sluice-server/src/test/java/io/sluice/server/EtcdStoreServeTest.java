@@ -74,14 +74,15 @@ class EtcdStoreServeTest {
 
   @Test
   void serveWithAnEtcdStoreServesAndFollowsWhatAnotherWriterAppliesUnderItsPrefix(@TempDir Path data) throws Exception {
-    int port = GatewayFixture.freePort();
     String url = etcd.url("/sluice/serve-test");
     try (ConfigStore writer = EtcdConfigStore.open(EtcdConnection.parse(url), PathPolicy.logDirectory(data.resolve("logs")))) {
-      write(writer, objects(port, "version one"));
+      write(writer, objects(0, "version one"));
       try (ServerProcess sluice = ServerProcess.start("serve", "--store", url, "--data-dir", data.toString(),
-          "--admin-address", "127.0.0.1:" + GatewayFixture.freePort(), "--event-loops", "1").awaitPort(port)) {
+          "--admin-address", "127.0.0.1:0", "--event-loops", "1", "--store-connect-timeout", "60s")) {
+        int port = sluice.awaitListener("main");
         assertThat(get(port)).isEqualTo("200 version one");
-        write(writer, objects(port, "version two"));
+        // The listener's object is unchanged (port 0 still), so it keeps its bound port.
+        write(writer, objects(0, "version two"));
         await().atMost(Duration.ofSeconds(20)).until(() -> get(port).equals("200 version two"));
         // Logged once the admin API is up too, which may come after the listener serves.
         await().atMost(Duration.ofSeconds(20)).until(() -> (sluice.stdout() + sluice.stderr()).contains("store " + url + " at revision "));
@@ -94,9 +95,9 @@ class EtcdStoreServeTest {
 
   @Test
   void serveExitsOneNamingTheStoreWhenEtcdCannotBeReachedAtStartAndThereIsNoLocalCache(@TempDir Path data) throws Exception {
-    String url = "etcd://127.0.0.1:" + GatewayFixture.freePort() + "/sluice/nowhere";
+    String url = "etcd://127.0.0.1:" + GatewayFixture.closedPort() + "/sluice/nowhere";
     ServerProcess.Result r = ServerProcess.run("serve", "--store", url, "--data-dir", data.toString(),
-        "--admin-address", "127.0.0.1:" + GatewayFixture.freePort());
+        "--admin-address", "127.0.0.1:0");
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.stderrLines()).contains("sluice serve: cannot open the store --store " + url + ": no answer within 5s"
         + " (--store-connect-timeout); and no local cache to start from (" + data.resolve("last-applied.json") + " does not exist)");

@@ -54,11 +54,16 @@ class FleetTest {
   /** One {@code sluice serve} of the fleet and its admin API. */
   record Node(String id, ServerProcess process, int adminPort) implements AutoCloseable {
     static Node start(String storeUrl, Path data, String id, String role, String... more) throws Exception {
-      int admin = GatewayFixture.freePort();
       List<String> args = new ArrayList<>(List.of("serve", "--store", storeUrl, "--data-dir", data.resolve(id).toString(),
-          "--admin-address", "127.0.0.1:" + admin, "--event-loops", "1", "--node-id", id, "--role", role));
+          "--admin-address", "127.0.0.1:0", "--event-loops", "1", "--node-id", id, "--role", role));
       args.addAll(Arrays.asList(more));
-      return new Node(id, ServerProcess.start(args.toArray(String[]::new)).awaitPort(admin), admin);
+      ServerProcess process = ServerProcess.start(args.toArray(String[]::new));
+      try {
+        return new Node(id, process, process.adminPort());
+      } catch (Exception | Error e) {
+        process.close();
+        throw e;
+      }
     }
 
     String url() {

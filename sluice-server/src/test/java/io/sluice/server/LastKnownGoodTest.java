@@ -207,17 +207,17 @@ class LastKnownGoodTest {
 
   @Test
   void aCacheWithAFlippedByteIsRefusedAndWithoutAStoreTheNodeDoesNotStart(@TempDir Path dir) throws Exception {
-    String url = "etcd://127.0.0.1:" + GatewayFixture.freePort() + "/sluice/lkg-corrupt";
+    String url = "etcd://127.0.0.1:" + GatewayFixture.closedPort() + "/sluice/lkg-corrupt";
     Path data = dir.resolve("node");
     LastApplied cache = new LastApplied(data, url);
-    cache.write(3, config(GatewayFixture.freePort(), "three"));
+    cache.write(3, config(GatewayFixture.closedPort(), "three"));
     byte[] bytes = Files.readAllBytes(cache.file());
     int at = new String(bytes, StandardCharsets.UTF_8).indexOf("three");
     bytes[at] ^= 0x01;
     Files.write(cache.file(), bytes);
 
     ServerProcess.Result r = ServerProcess.run("serve", "--store", url, "--data-dir", data.toString(), "--admin-address",
-        "127.0.0.1:" + GatewayFixture.freePort(), "--store-connect-timeout", "1s");
+        "127.0.0.1:0", "--store-connect-timeout", "1s");
     assertThat(r.exitCode()).isEqualTo(1);
     String refusal = cache.file() + " fails its checksum (the content's CRC-32C is ";
     assertThat(r.stderrLines()).anyMatch(l -> l.startsWith("sluice serve: cannot open the store --store " + url + ": no answer within"

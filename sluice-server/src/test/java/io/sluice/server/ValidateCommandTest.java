@@ -63,18 +63,20 @@ class ValidateCommandTest {
   }
 
   @Test
-  void theTlsBenchConfigIsValidWithTheBenchmarkCertificateInTheCertificateDirectory(@TempDir Path certs) throws Exception {
-    Path bench = ServerProcess.repoRoot().resolve("examples/bench-tls");
+  void theTlsBenchConfigsAreValidWithTheBenchmarkCertificateInTheCertificateDirectory(@TempDir Path certs) throws Exception {
     // What ../shared/bench/tls holds: cert.pem and key.pem, for localhost and 127.0.0.1.
     DemoCertificates.ensure(certs);
     Files.move(certs.resolve(DemoCertificates.CERT_FILE), certs.resolve("cert.pem"));
     Files.move(certs.resolve(DemoCertificates.KEY_FILE), certs.resolve("key.pem"));
 
-    ServerProcess.Result r = ServerProcess.run("validate", bench.toString(), "--cert-dir", certs.toString());
+    for (String name : new String[] {"bench-tls", "bench-tls12"}) {
+      Path bench = ServerProcess.repoRoot().resolve("examples/" + name);
+      ServerProcess.Result r = ServerProcess.run("validate", bench.toString(), "--cert-dir", certs.toString());
 
-    assertThat(r.exitCode()).as(r.stderr()).isZero();
-    assertThat(r.stdoutLines()).containsExactly(bench + ": valid (1 listener, 1 route, 1 upstream, 1 secret)");
-    assertThat(r.stderr()).isEmpty();
+      assertThat(r.exitCode()).as(r.stderr()).isZero();
+      assertThat(r.stdoutLines()).containsExactly(bench + ": valid (1 listener, 1 route, 1 upstream, 1 secret)");
+      assertThat(r.stderr()).isEmpty();
+    }
   }
 
   @Test

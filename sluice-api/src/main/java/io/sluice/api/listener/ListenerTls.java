@@ -12,22 +12,28 @@ import org.jspecify.annotations.Nullable;
  *     - {secret: web-cert, hosts: [a.example, "*.b.example"]}
  *     - {secret: fallback-cert}        # no hosts: the default
  *   minVersion: TLS1.2
+ *   maxVersion: TLS1.3
  *   alpn: [http/1.1]
  * }</pre>
  *
  * @param certificates at least one; the entry without {@code hosts} is the default (for clients that
  *     send no SNI or a name no entry lists), else the first
  * @param minVersion {@code TLS1.2} (default) or {@code TLS1.3}; TLS 1.0 and 1.1 are refused
+ * @param maxVersion {@code TLS1.3} (default) or {@code TLS1.2}, at least {@code minVersion}: nginx's
+ *     {@code ssl_protocols} and Envoy's {@code tls_maximum_protocol_version}, for clients that
+ *     misbehave with TLS 1.3 or to compare like with like against a TLS 1.2 peer
  * @param alpn superseded by the listener's {@code spec.protocols}, which decides what ALPN offers ({@code h2}, {@code http/1.1}); accepted for older configs (default {@code [http/1.1]})
  * @param clientAuth client certificates (mTLS); left out means none are asked for
  */
-public record ListenerTls(List<Certificate> certificates, String minVersion, List<String> alpn, @Nullable ClientAuth clientAuth) {
+public record ListenerTls(List<Certificate> certificates, String minVersion, String maxVersion, List<String> alpn,
+    @Nullable ClientAuth clientAuth) {
   public static final String TLS12 = "TLS1.2";
   public static final String TLS13 = "TLS1.3";
 
   public ListenerTls {
     certificates = certificates == null ? List.of() : List.copyOf(certificates);
     minVersion = minVersion == null ? TLS12 : minVersion;
+    maxVersion = maxVersion == null ? TLS13 : maxVersion;
     alpn = alpn == null ? List.of("http/1.1") : List.copyOf(alpn);
   }
 
@@ -44,7 +50,7 @@ public record ListenerTls(List<Certificate> certificates, String minVersion, Lis
 
   /** HTTPS without client certificates. */
   public ListenerTls(List<Certificate> certificates, String minVersion, List<String> alpn) {
-    this(certificates, minVersion, alpn, null);
+    this(certificates, minVersion, TLS13, alpn, null);
   }
 
   /**

@@ -59,6 +59,14 @@ final class TlsChecks {
           ? v + " is refused (broken, RFC 8996); expected TLS1.2 or TLS1.3"
           : "unknown version '" + v + "'; expected TLS1.2 or TLS1.3");
     }
+    if (!tls.maxVersion().equals(ListenerTls.TLS12) && !tls.maxVersion().equals(ListenerTls.TLS13)) {
+      String v = tls.maxVersion();
+      error(listener, "spec.tls.maxVersion", v.equals("TLS1.0") || v.equals("TLS1.1")
+          ? v + " is refused (broken, RFC 8996); expected TLS1.2 or TLS1.3"
+          : "unknown version '" + v + "'; expected TLS1.2 or TLS1.3");
+    } else if (tls.minVersion().equals(ListenerTls.TLS13) && tls.maxVersion().equals(ListenerTls.TLS12)) {
+      error(listener, "spec.tls.maxVersion", "TLS1.2 is below minVersion TLS1.3; expected TLS1.3 or a lower minVersion");
+    }
     if (tls.alpn().isEmpty()) error(listener, "spec.tls.alpn", "empty; expected [http/1.1] or leave it out");
     for (int i = 0; i < tls.alpn().size(); i++) {
       if (!tls.alpn().get(i).equals("http/1.1") && !tls.alpn().get(i).equals("h2")) {

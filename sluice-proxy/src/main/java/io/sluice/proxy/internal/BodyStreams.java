@@ -7,6 +7,7 @@ import io.netty.buffer.Unpooled;
 import io.sluice.proxy.filter.internal.BodyStreamChain;
 import io.sluice.proxy.filter.internal.FilterExchange;
 import io.sluice.proxy.filter.internal.TrailerFields;
+import io.sluice.proxy.message.ChunkDecoder;
 import io.sluice.proxy.message.RequestRejectedException;
 import io.sluice.proxy.message.ResponseMessage;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +41,8 @@ final class BodyStreams {
   private final ChunkDecoder responseDecoder = new ChunkDecoder();
   private final BodyStreamChain.Sink toUpstream = new ToUpstream();
   private final BodyStreamChain.Sink toClient = new ToClient();
+  private final ChunkDecoder.DataSink requestPieces;
+  private final ChunkDecoder.DataSink responsePieces;
 
   private boolean requestChunked;
   private boolean responseChunkedIn;
@@ -54,6 +57,8 @@ final class BodyStreams {
     this.alloc = down.alloc();
     this.requestChain = new BodyStreamChain(false, alloc);
     this.responseChain = new BodyStreamChain(true, alloc);
+    this.requestPieces = (buf, i, n) -> requestChain.data(buf.retainedSlice(i, n), toUpstream);
+    this.responsePieces = (buf, i, n) -> responseChain.data(buf.retainedSlice(i, n), toClient);
   }
 
   // ---- the request body
@@ -62,7 +67,7 @@ final class BodyStreams {
   boolean beginRequest(FilterExchange x, boolean chunked) {
     if (!requestChain.begin(x)) return false;
     requestChunked = chunked;
-    if (chunked) requestDecoder.reset(requestChain.trailers());
+    if (chunked) requestDecoder.reset(requestChain.trailers()::received);
     return true;
   }
 
@@ -76,7 +81,7 @@ final class BodyStreams {
   void requestData(ByteBuf in, int from, int length) {
     try {
       if (requestChunked) {
-        requestDecoder.decode(in, from, from + length, requestChain, toUpstream);
+        requestDecoder.decode(in, from, from + length, requestPieces);
       } else {
         requestChain.data(in.retainedSlice(from, length), toUpstream);
       }
@@ -111,7 +116,7 @@ final class BodyStreams {
     pendingHead = head;
     responseFilters = x;
     responseChunkedIn = head.bodyChunked();
-    if (responseChunkedIn) responseDecoder.reset(responseChain.trailers());
+    if (responseChunkedIn) responseDecoder.reset(responseChain.trailers()::received);
     return true;
   }
 
@@ -119,7 +124,7 @@ final class BodyStreams {
   void responseData(ByteBuf data) {
     if (responseChunkedIn) {
       try {
-        responseDecoder.decode(data, data.readerIndex(), data.writerIndex(), responseChain, toClient);
+        responseDecoder.decode(data, data.readerIndex(), data.writerIndex(), responsePieces);
       } finally {
         data.release();
       }
@@ -208,87 +213,6 @@ final class BodyStreams {
     public void end(TrailerFields trailers) {
       writeHeadIfPending();
       if (responseChunkedOut) exchange.writeStreamedResponse(lastChunk(trailers));
-    }
-  }
-
-  /**
-   * Removes the chunked framing of a body that a {@link io.sluice.proxy.http1.ChunkedParser} has
-   * validated (so it trusts the syntax), handing the chunk data to a chain and the trailer fields
-   * to its {@link TrailerFields}. Keeps its place across calls.
-   */
-  static final class ChunkDecoder {
-    private static final int SIZE = 0;
-    private static final int EXTENSION = 1;
-    private static final int DATA = 2;
-    private static final int DATA_END = 3;
-    private static final int TRAILER = 4;
-    private static final int DONE = 5;
-
-    private int state;
-    private long size;
-    private final StringBuilder line = new StringBuilder();
-    private @Nullable TrailerFields trailers;
-
-    void reset(TrailerFields trailers) {
-      state = SIZE;
-      size = 0;
-      line.setLength(0);
-      this.trailers = trailers;
-    }
-
-    /** Decodes {@code buf[from, to)} (the caller keeps the buffer): data to {@code chain}, trailers to its fields. */
-    void decode(ByteBuf buf, int from, int to, BodyStreamChain chain, BodyStreamChain.Sink out) {
-      int i = from;
-      while (i < to && state != DONE) {
-        if (state == DATA) {
-          int n = (int) Math.min(size, to - i);
-          chain.data(buf.retainedSlice(i, n), out);
-          i += n;
-          size -= n;
-          if (size == 0) state = DATA_END;
-          continue;
-        }
-        byte b = buf.getByte(i++);
-        switch (state) {
-          case SIZE -> {
-            if (b == '\n') {
-              state = size == 0 ? TRAILER : DATA;
-            } else if (b == ';') {
-              state = EXTENSION;
-            } else if (b != '\r' && b != ' ' && b != '\t') {
-              size = size * 16 + Character.digit((char) b, 16);
-            }
-          }
-          case EXTENSION -> {
-            if (b == '\n') state = size == 0 ? TRAILER : DATA;
-          }
-          case DATA_END -> {
-            if (b == '\n') {
-              state = SIZE;
-              size = 0;
-            }
-          }
-          case TRAILER -> {
-            if (b == '\n') {
-              trailerLine();
-            } else if (b != '\r') {
-              line.append((char) (b & 0xff));
-            }
-          }
-          default -> throw new IllegalStateException("chunk decoder in state " + state);
-        }
-      }
-    }
-
-    private void trailerLine() {
-      if (line.isEmpty()) {
-        state = DONE;
-        return;
-      }
-      int colon = line.indexOf(":");
-      TrailerFields t = trailers;
-      if (colon > 0 && t != null) t.received(line.substring(0, colon), line.substring(colon + 1).strip());
-      line.setLength(0);
     }
   }
 }

@@ -230,7 +230,10 @@ final class H2UpstreamConnection extends ChannelInboundHandlerAdapter {
 
   /** Whether this connection takes another stream. */
   boolean hasRoom() {
-    return !closed && !goAway && streams < maxStreams();
+    // The codec knows of a GOAWAY before this connection's handler sees the frame: it closes the
+    // streams the GOAWAY refused first, and their retries must not come back here.
+    Http2FrameCodec fc = codec;
+    return !closed && !goAway && (fc == null || !fc.connection().goAwayReceived()) && streams < maxStreams();
   }
 
   private int maxStreams() {

@@ -19,18 +19,19 @@ final class H2UpstreamPool {
   private final Map<Endpoint, List<H2UpstreamConnection>> connections = new IdentityHashMap<>();
 
   /**
-   * A connection to {@code endpoint} with room for a stream ({@code fresh}: a new one), or null
-   * when a new one is needed and the endpoint's connection limit is reached.
+   * A connection to {@code endpoint} with room for a stream, or null when a new one is needed and
+   * the endpoint's connection limit is reached. A stream retried because its connection failed or
+   * went away (GOAWAY) needs no fresh connection of its own, unlike an HTTP/1.1 request that lost
+   * the keep-alive race: that connection has no room any more, and the streams it refused share the
+   * next one (a new connection each would open one per refused stream, most of them never used).
    */
   @Nullable H2UpstreamConnection acquire(io.netty.channel.EventLoop loop, UpstreamRuntime upstream, Endpoint endpoint,
-      boolean fresh, UnexpectedErrors unexpected) {
+      UnexpectedErrors unexpected) {
     List<H2UpstreamConnection> list = connections.get(endpoint);
     if (list == null) connections.put(endpoint, list = new ArrayList<>(2));
-    if (!fresh) {
-      for (int i = 0; i < list.size(); i++) {
-        H2UpstreamConnection c = list.get(i);
-        if (c.hasRoom()) return c;
-      }
+    for (int i = 0; i < list.size(); i++) {
+      H2UpstreamConnection c = list.get(i);
+      if (c.hasRoom()) return c;
     }
     if (!endpoint.tryOpenConnection(upstream.maxConnectionsPerEndpoint)) return null;
     H2UpstreamConnection c = H2UpstreamConnection.open(this, loop, upstream, endpoint,

@@ -17,15 +17,16 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.sluice.proxy.http2.ChunkDecoder;
 import io.sluice.proxy.http2.Http2ResponseHead;
 import io.sluice.proxy.http2.Http2Trailers;
 import io.sluice.proxy.http2.Http2UpstreamHeads;
+import io.sluice.proxy.message.ChunkDecoder;
 import io.sluice.proxy.message.Trailers;
 import io.sluice.proxy.upstream.Endpoint;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -77,6 +78,8 @@ final class H2UpstreamStream extends ChannelInboundHandlerAdapter implements Ups
   private boolean endSent;
   private boolean chunked;
   private @Nullable ChunkDecoder decoder;
+  /** The trailer fields of a chunked request body (those an HTTP/2 request may carry), or null before any. */
+  private @Nullable Trailers requestTrailers;
   private boolean pausedByDownstream;
   private boolean active;
   /** The upstream will not process this stream (REFUSED_STREAM, or beyond a GOAWAY's last stream id). */
@@ -104,7 +107,7 @@ final class H2UpstreamStream extends ChannelInboundHandlerAdapter implements Ups
 
   /**
    * Starts an attempt on a connection of the calling loop's pool to {@code endpoint} with room for
-   * a stream (a new one when none has, or when {@code fresh}). Takes ownership of {@code head}
+   * a stream (a new one when none has). Takes ownership of {@code head}
    * unless null is returned: the endpoint's connection limit is reached.
    *
    * @param head the request head as the exchange encoded it (HTTP/1.1), followed by body bytes, if any
@@ -115,9 +118,8 @@ final class H2UpstreamStream extends ChannelInboundHandlerAdapter implements Ups
   static @Nullable H2UpstreamStream open(UpstreamStream.Events events, io.netty.channel.EventLoop loop,
       UpstreamRuntime upstream, Endpoint endpoint,
       ByteBuf head, boolean requestComplete, boolean replayable, boolean teTrailers, long responseTimeoutNanos,
-      boolean fresh, UnexpectedErrors unexpected) {
-    H2UpstreamConnection c = LoopThread.current().context().h2().acquire(loop, upstream, endpoint, fresh,
-        unexpected);
+      UnexpectedErrors unexpected) {
+    H2UpstreamConnection c = LoopThread.current().context().h2().acquire(loop, upstream, endpoint, unexpected);
     if (c == null) return null;
     H2UpstreamStream s = new H2UpstreamStream(c, endpoint, unexpected, events, head, requestComplete, replayable,
         teTrailers, responseTimeoutNanos);
@@ -206,7 +208,10 @@ final class H2UpstreamStream extends ChannelInboundHandlerAdapter implements Ups
       return;
     }
     ChunkDecoder d = decoder;
-    if (d == null) decoder = d = new ChunkDecoder();
+    if (d == null) {
+      decoder = d = new ChunkDecoder();
+      d.reset(this::requestTrailer);
+    }
     try {
       d.decode(body, body.readerIndex(), body.writerIndex(), dataSink);
     } finally {
@@ -219,13 +224,20 @@ final class H2UpstreamStream extends ChannelInboundHandlerAdapter implements Ups
     if (ch != null && length > 0) ch.write(new DefaultHttp2DataFrame(buf.retainedSlice(index, length), false), ch.voidPromise());
   }
 
+  private void requestTrailer(String name, String value) {
+    String lower = name.toLowerCase(Locale.ROOT);
+    if (!Trailers.allowed(lower)) return;
+    Trailers t = requestTrailers;
+    if (t == null) requestTrailers = t = new Trailers();
+    t.add(lower, value);
+  }
+
   /** The request is complete: END_STREAM, on its trailers if a chunked body had some. */
   private void endRequest() {
     Http2StreamChannel ch = channel;
     if (endSent || ch == null) return;
     endSent = true;
-    ChunkDecoder d = decoder;
-    Trailers t = d == null ? null : d.trailers();
+    Trailers t = requestTrailers;
     if (t != null && !t.isEmpty()) {
       ch.write(new DefaultHttp2HeadersFrame(Http2Trailers.headers(t), true), ch.voidPromise());
     } else {
@@ -493,7 +505,9 @@ final class H2UpstreamStream extends ChannelInboundHandlerAdapter implements Ups
     if (ev == null) return;
     Http2StreamChannel ch = channel;
     // A GOAWAY closes the streams above its last stream id before the multiplexer tells them.
-    if (state == HEAD && ch != null && connection.refusedByGoAway(ch.stream().id())) refused = true;
+    // A stream without an id never reached the server (its HEADERS could not be sent: the connection
+    // had a GOAWAY by then); one above the GOAWAY's last stream id was not processed.
+    if (state == HEAD && ch != null && (ch.stream().id() <= 0 || connection.refusedByGoAway(ch.stream().id()))) refused = true;
     if (refused) {
       fail(FailureKind.RESET, "upstream " + endpoint.address() + " refused the stream (not processed)", replayable);
       return;

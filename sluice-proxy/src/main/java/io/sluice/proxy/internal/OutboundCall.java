@@ -9,6 +9,7 @@ import io.sluice.filter.UpstreamCall;
 import io.sluice.filter.UpstreamCallException;
 import io.sluice.filter.UpstreamCallException.Failure;
 import io.sluice.filter.UpstreamReply;
+import io.sluice.proxy.message.ChunkDecoder;
 import io.sluice.proxy.message.ResponseMessage;
 import io.sluice.proxy.route.RequestView;
 import io.sluice.proxy.upstream.Endpoint;
@@ -87,7 +88,9 @@ final class OutboundCall implements UpstreamStream.Events, EndpointFilter, Reque
   private byte[] body = new byte[0];
   private int bodyLength;
   private boolean chunked;
-  private final Dechunker dechunker = new Dechunker();
+  private final ChunkDecoder dechunker = new ChunkDecoder();
+  private final ChunkDecoder.DataSink bodyPieces = this::append;
+  private final ChunkDecoder.TrailerSink trailerFields = (name, value) -> trailers.add(new UpstreamCall.Header(name, value));
 
   OutboundCall(UpstreamCall call, UpstreamRuntime upstream, EventLoop loop, ByteBufAllocator alloc,
       UnexpectedErrors unexpected, String clientIp) {
@@ -248,6 +251,7 @@ final class OutboundCall implements UpstreamStream.Events, EndpointFilter, Reque
     }
     headers = h;
     chunked = head.bodyChunked();
+    if (chunked) dechunker.reset(trailerFields);
     if (head.bodyLength() > 0) body = new byte[(int) head.bodyLength()];
     return chunked ? UpstreamStream.BODY_FRAMED : UpstreamStream.BODY_DECODED;
   }
@@ -257,7 +261,7 @@ final class OutboundCall implements UpstreamStream.Events, EndpointFilter, Reque
     try {
       if (done) return;
       if (chunked) {
-        dechunker.decode(data);
+        dechunker.decode(data, data.readerIndex(), data.writerIndex(), bodyPieces);
       } else {
         append(data, data.readerIndex(), data.readableBytes());
       }
@@ -497,76 +501,5 @@ final class OutboundCall implements UpstreamStream.Events, EndpointFilter, Reque
   @Override
   public String clientIp() {
     return clientIp;
-  }
-
-  /**
-   * Removes the chunked framing of a body the connection has validated (so the syntax is
-   * trusted), appending the data to the body and the trailer fields to the reply's. Keeps its place
-   * across reads.
-   */
-  private final class Dechunker {
-    private static final int SIZE = 0;
-    private static final int EXTENSION = 1;
-    private static final int DATA = 2;
-    private static final int DATA_END = 3;
-    private static final int TRAILER = 4;
-    private static final int END = 5;
-    private int state;
-    private long size;
-    private final StringBuilder line = new StringBuilder();
-
-    void decode(ByteBuf buf) {
-      int i = buf.readerIndex();
-      int to = buf.writerIndex();
-      while (i < to && state != END && !done) {
-        if (state == DATA) {
-          int n = (int) Math.min(size, to - i);
-          append(buf, i, n);
-          i += n;
-          size -= n;
-          if (size == 0) state = DATA_END;
-          continue;
-        }
-        byte b = buf.getByte(i++);
-        switch (state) {
-          case SIZE -> {
-            if (b == '\n') {
-              state = size == 0 ? TRAILER : DATA;
-            } else if (b == ';') {
-              state = EXTENSION;
-            } else if (b != '\r' && b != ' ' && b != '\t') {
-              size = size * 16 + Character.digit((char) b, 16);
-            }
-          }
-          case EXTENSION -> {
-            if (b == '\n') state = size == 0 ? TRAILER : DATA;
-          }
-          case DATA_END -> {
-            if (b == '\n') {
-              state = SIZE;
-              size = 0;
-            }
-          }
-          case TRAILER -> {
-            if (b == '\n') {
-              trailerLine();
-            } else if (b != '\r') {
-              line.append((char) (b & 0xff));
-            }
-          }
-          default -> throw new IllegalStateException("chunk decoder in state " + state);
-        }
-      }
-    }
-
-    private void trailerLine() {
-      if (line.isEmpty()) {
-        state = END;
-        return;
-      }
-      int colon = line.indexOf(":");
-      if (colon > 0) trailers.add(new UpstreamCall.Header(line.substring(0, colon), line.substring(colon + 1).strip()));
-      line.setLength(0);
-    }
   }
 }

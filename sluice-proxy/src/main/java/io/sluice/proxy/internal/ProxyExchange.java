@@ -393,7 +393,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
     boolean complete = down.requestComplete();
     if (u.http2 && !LoopThread.current().context().h2().speaksHttp1(e, u.auto)) {
       return H2UpstreamStream.open(this, down.eventLoop(), u, e, head, complete, replayable, H2Requests.teTrailers(h),
-          timeout, fresh, listener.unexpectedErrors());
+          timeout, listener.unexpectedErrors());
     }
     UpstreamConnection c = fresh
         ? UpstreamConnection.open(this, down.eventLoop(), u, e, head, h.method(), complete, replayable, timeout,

@@ -202,6 +202,29 @@ class H2UpstreamTest {
   }
 
   @Test
+  void streamsRefusedTogetherByAGoawayShareOneNewConnection() throws Exception {
+    // nginx retires an h2 connection after 1,000 requests (keepalive_requests) with a GOAWAY: the
+    // streams it refused go again together, not each on a connection of its own.
+    try (H2TestUpstream up = H2TestUpstream.start(ECHO, new H2TestUpstream.Options(null, true, true, null));
+        GatewayFixture gw = GatewayFixture.start(config(0, up.address(), "protocol: h2c"))) {
+      HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        calls.add(client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.port() + "/together" + i)).build(),
+            HttpResponse.BodyHandlers.ofString()));
+      }
+      for (int i = 0; i < 12; i++) {
+        HttpResponse<String> r = calls.get(i).get(30, TimeUnit.SECONDS);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("GET /together" + i + " ");
+      }
+      // The gateway's two event loops each have a pool: the refused first connection, the one its
+      // streams went again on, and the other loop's.
+      assertThat(up.connections()).isLessThanOrEqualTo(3);
+    }
+  }
+
+  @Test
   void closesAnIdleConnectionWhosePingIsNotAcknowledged() throws Exception {
     try (H2TestUpstream up = H2TestUpstream.start(ECHO, new H2TestUpstream.Options(null, false, false, null));
         GatewayFixture gw = GatewayFixture.start(config(0, up.address(),

@@ -85,6 +85,14 @@ class SecretValidationTest {
   }
 
   @Test
+  void refusesAMaximumVersionBelowTheMinimumOrUnknown() {
+    String below = TlsFixture.secret("a", A) + listener("{certificates: [{secret: a}], minVersion: TLS1.3, maxVersion: TLS1.2}");
+    assertThat(error(below)).contains("Listener/web", "spec.tls.maxVersion: TLS1.2 is below minVersion TLS1.3; expected TLS1.3 or a lower minVersion");
+    String old = TlsFixture.secret("a", A) + listener("{certificates: [{secret: a}], maxVersion: TLS1.1}");
+    assertThat(error(old)).contains("Listener/web", "spec.tls.maxVersion: TLS1.1 is refused (broken, RFC 8996); expected TLS1.2 or TLS1.3");
+  }
+
+  @Test
   void refusesAMissingSecretAndDeletingAReferencedOne() throws Exception {
     assertThat(error(listener("{certificates: [{secret: nope}]}"))).contains("Listener/web", "spec.tls.certificates[0].secret: Secret 'nope' does not exist");
     ConfigSet set = load(TlsFixture.secret("a", A) + listener("{certificates: [{secret: a}]}"));

@@ -98,6 +98,18 @@ class TlsListenerTest {
   }
 
   @Test
+  void aMaximumVersionOfTls12NegotiatesTls12AndRefusesATls13OnlyClient() throws Exception {
+    try (GatewayFixture tls12 = GatewayFixture.start(config("{certificates: [{secret: dflt}], maxVersion: TLS1.2}"))) {
+      TlsFixture.Run any = TlsFixture.sClient(tls12.port(), "-servername", "a.example");
+      assertThat(any.exit()).as(any.output()).isZero();
+      assertThat(any.output()).contains("Protocol  : TLSv1.2");
+      TlsFixture.Run only13 = TlsFixture.sClient(tls12.port(), "-servername", "a.example", "-tls1_3");
+      assertThat(only13.exit()).as(only13.output()).isNotZero();
+      assertThat(only13.output()).contains("alert protocol version");
+    }
+  }
+
+  @Test
   void resumesTls13AndTls12SessionsFromTheirTickets() throws Exception {
     // The request closes the connection, so s_client reads everything the server sends, the tickets included.
     Path request = Files.writeString(tmp.resolve("request.txt"), "GET /t HTTP/1.1\r\nHost: a.example\r\nConnection: close\r\n\r\n");

@@ -107,7 +107,7 @@ public final class ServerTls {
     }
     SslContext ctx = b
         .sslProvider(provider.provider())
-        .protocols(tls.minVersion().equals(ListenerTls.TLS13) ? new String[] {"TLSv1.3"} : new String[] {"TLSv1.3", "TLSv1.2"})
+        .protocols(protocols(tls))
         .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
         .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
@@ -115,6 +115,13 @@ public final class ServerTls {
         .build();
     if (ctx.sessionContext() instanceof OpenSslServerSessionContext s) TicketKeys.register(s);
     return ctx;
+  }
+
+  /** The protocol versions between the listener's {@code minVersion} and {@code maxVersion} (validated: TLS 1.2 or 1.3, min ≤ max). */
+  private static String[] protocols(ListenerTls tls) {
+    if (tls.minVersion().equals(ListenerTls.TLS13)) return new String[] {"TLSv1.3"};
+    if (tls.maxVersion().equals(ListenerTls.TLS12)) return new String[] {"TLSv1.2"};
+    return new String[] {"TLSv1.3", "TLSv1.2"};
   }
 
   /**

@@ -1,25 +1,33 @@
-package io.sluice.proxy.http2;
+package io.sluice.proxy.message;
 
 import io.netty.buffer.ByteBuf;
-import io.sluice.proxy.message.Trailers;
-import org.jspecify.annotations.Nullable;
 
 /**
- * Removes HTTP/1.1 chunk framing from a body the gateway framed itself or already validated (the
- * HTTP/1.1 codec's parser checked a client's chunks as they arrived): the chunk data goes to a
- * sink, the trailer fields into {@link #trailers()}. Inside the gateway a body whose length is known
- * only at its end travels in chunks; this is where it leaves for an HTTP/2 upstream as DATA and
- * trailers. Lenient: the framing's grammar was checked where the bytes came in.
+ * Removes chunk framing from a body whose syntax was already checked — by the HTTP/1.1 codec's
+ * parser as a client's or an upstream's chunks arrived, or because the gateway framed the body
+ * itself — so it is lenient: it finds the boundaries and trusts the rest. Inside the gateway a body
+ * whose length is known only at its end travels in HTTP/1.1's chunk framing, whatever protocol it
+ * came in by, which is why this sits with the neutral messages and not in the codec. The chunk data goes
+ * to a {@link DataSink} given with each call, the trailer fields to the {@link TrailerSink} given at
+ * {@link #reset}. One decoder serves every place a framed body is taken apart: a body streamed
+ * through filters, an HTTP/2 upstream's request body, an outbound call's reply.
  *
- * <p>Threading: one instance per message, on its event loop.
+ * <p>Threading: one instance per message at a time (reset between messages), on its event loop.
  */
 public final class ChunkDecoder {
-  /** Receives the chunk data. */
+  /** Receives a run of chunk data: {@code buf[index, index + length)}, which the caller keeps (retain a slice to hold it). */
   @FunctionalInterface
   public interface DataSink {
     void data(ByteBuf buf, int index, int length);
   }
 
+  /** Receives a trailer field as sent (the name's case kept, the value stripped of surrounding whitespace). */
+  @FunctionalInterface
+  public interface TrailerSink {
+    void field(String name, String value);
+  }
+
+  private static final TrailerSink DROP = (name, value) -> { };
   private static final int SIZE = 0;
   private static final int EXTENSION = 1;
   private static final int DATA = 2;
@@ -30,7 +38,15 @@ public final class ChunkDecoder {
   private int state = SIZE;
   private long size;
   private final StringBuilder line = new StringBuilder();
-  private @Nullable Trailers trailers;
+  private TrailerSink trailers = DROP;
+
+  /** Starts a new message whose trailer fields go to {@code trailers}. */
+  public void reset(TrailerSink trailers) {
+    state = SIZE;
+    size = 0;
+    line.setLength(0);
+    this.trailers = trailers;
+  }
 
   /**
    * Decodes {@code buf[from, to)} (the caller keeps the buffer); each run of chunk data goes to
@@ -85,25 +101,13 @@ public final class ChunkDecoder {
     return state == DONE;
   }
 
-  /** The trailer fields of the body (those that may be trailers, {@link Trailers#allowed}), or null when it had none. */
-  public @Nullable Trailers trailers() {
-    return trailers;
-  }
-
   private void trailerLine() {
     if (line.isEmpty()) {
       state = DONE;
       return;
     }
     int colon = line.indexOf(":");
-    if (colon > 0) {
-      String name = line.substring(0, colon).strip().toLowerCase(java.util.Locale.ROOT);
-      if (Trailers.allowed(name)) {
-        Trailers t = trailers;
-        if (t == null) trailers = t = new Trailers();
-        t.add(name, line.substring(colon + 1).strip());
-      }
-    }
+    if (colon > 0) trailers.field(line.substring(0, colon), line.substring(colon + 1).strip());
     line.setLength(0);
   }
 }
