@@ -535,6 +535,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
       String why = reason == null ? "filter" : reason;
       response = io.sluice.proxy.grpc.GrpcStatus.trailersOnly(response.status(), why, why, response);
     }
+    obs.grpcStatus(response.header("grpc-status"));
     obs.headOut(response.status(), down.writeLocalResponse(response, edits, close));
     endLocal();
   }
@@ -569,6 +570,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
 
   @Override
   public int onResponseHead(ResponseMessage head) {
+    obs.grpcStatus(head.header("grpc-status"));
     if (attempts.responded(head.status())) {
       // Retried elsewhere: this response is dropped unread, with its connection.
       return UpstreamStream.DROP;
@@ -669,6 +671,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
 
   @Override
   public void onResponseTrailers(io.sluice.proxy.message.Trailers trailers) {
+    obs.grpcStatus(trailers.get("grpc-status"));
     // A body the filters collect or stream is re-framed by them; their trailers are their own.
     if (!streamingResponse && !collecting && !trailers.isEmpty()) down.writeTrailers(trailers);
   }
@@ -843,6 +846,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
     if (h != null && io.sluice.proxy.grpc.GrpcStatus.isGrpc(h)) {
       // A gRPC client reads the gateway's answer in grpc-status, not in the HTTP status.
       LocalResponse r = io.sluice.proxy.grpc.GrpcStatus.trailersOnly(status, reason, message, null);
+      obs.grpcStatus(r.header("grpc-status"));
       obs.headOut(r.status(), down.writeLocalResponse(r, new HeaderEdits(), false));
     } else {
       obs.headOut(status, down.writeError(status, reason, message));
