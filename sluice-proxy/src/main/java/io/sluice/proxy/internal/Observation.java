@@ -82,6 +82,11 @@ final class Observation {
     grpcStatus = -1;
   }
 
+  /** Whether the exchange is a gRPC call ({@code content-type: application/grpc...}). */
+  boolean grpc() {
+    return grpc;
+  }
+
   /**
    * A {@code grpc-status} value seen in the response head (trailers-only), its trailers, or the
    * gateway's own trailers-only answer; ignored unless the exchange is a gRPC call. The last one

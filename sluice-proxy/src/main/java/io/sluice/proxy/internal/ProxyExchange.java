@@ -570,8 +570,9 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
 
   @Override
   public int onResponseHead(ResponseMessage head) {
-    obs.grpcStatus(head.header("grpc-status"));
-    if (attempts.responded(head.status())) {
+    String grpcStatus = obs.grpc() ? head.header("grpc-status") : null;
+    obs.grpcStatus(grpcStatus);
+    if (attempts.responded(head.status(), io.sluice.proxy.grpc.GrpcStatus.parse(grpcStatus))) {
       // Retried elsewhere: this response is dropped unread, with its connection.
       return UpstreamStream.DROP;
     }

@@ -52,6 +52,8 @@ final class UpstreamAttempts implements EndpointFilter {
   private @Nullable RouteTraffic traffic;
   private @Nullable RequestMessage request;
   private boolean active;
+  /** The request is a gRPC call and the policy retries gRPC codes: it may be retried whatever its method. */
+  private boolean grpcRetries;
   private int attempts;
   private int triedCount;
   private int refusedCount;
@@ -99,7 +101,9 @@ final class UpstreamAttempts implements EndpointFilter {
     this.replayBytes = 0;
     this.replayComplete = true;
     RetryRules r = rules;
-    boolean byPolicy = r != null && r.mayRetry(request.method()) && request.contentLength() <= r.replayBufferLimit;
+    this.grpcRetries = r != null && r.retriesGrpc && io.sluice.proxy.grpc.GrpcStatus.isGrpc(request);
+    boolean byPolicy = r != null && (grpcRetries || r.mayRetry(request.method()))
+        && request.contentLength() <= r.replayBufferLimit;
     this.replaying = request.hasBody() && (bodyBuffered || byPolicy);
     this.replayLimit = bodyBuffered ? Long.MAX_VALUE : byPolicy ? r.replayBufferLimit : 0;
     if (r != null) {
@@ -216,10 +220,20 @@ final class UpstreamAttempts implements EndpointFilter {
    * scheduled), false when it goes to the client.
    */
   boolean responded(int status) {
+    return responded(status, -1);
+  }
+
+  /**
+   * Like {@link #responded(int)}, for a head that may be a gRPC trailers-only answer:
+   * {@code grpcStatus} is its {@code grpc-status} (-1 when it has none), retried when the policy
+   * lists it and the request is a gRPC call.
+   */
+  boolean responded(int status, int grpcStatus) {
     if (!attemptOpen) return false;
     closeAttempt(status);
     RetryRules r = rules;
-    if (r != null && r.retriesStatus(status) && mayRetry(false)) {
+    boolean retried = r != null && (r.retriesStatus(status) || (grpcRetries && r.retriesGrpcStatus(grpcStatus)));
+    if (retried && mayRetry(false)) {
       scheduleRetry();
       return true;
     }
@@ -280,7 +294,7 @@ final class UpstreamAttempts implements EndpointFilter {
     if (nothingSent) {
       // Nothing reached the upstream; only the body already taken from the client must be replayable.
       if (!replayComplete) return false;
-    } else if (!r.mayRetry(request.method()) || !replayComplete || replayBytes > r.replayBufferLimit) {
+    } else if (!(grpcRetries || r.mayRetry(request.method())) || !replayComplete || replayBytes > r.replayBufferLimit) {
       // A buffered body is kept whole whatever its length; the policy still replays only up to its limit.
       return false;
     }
