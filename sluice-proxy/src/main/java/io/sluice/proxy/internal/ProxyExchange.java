@@ -387,8 +387,8 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
     RequestMessage h = request();
     boolean replayable = bodyBuffered || !h.hasBody();
     long timeout = attempts.responseTimeoutNanos(u);
-    // A gRPC call's deadline, capped by the route's (or upstream's) timeout.
-    long grpcTimeout = io.sluice.proxy.grpc.GrpcStatus.timeoutNanos(h);
+    // What is left of a gRPC call's deadline, capped by the route's (or upstream's) timeout.
+    long grpcTimeout = attempts.callRemainingNanos();
     if (grpcTimeout > 0 && grpcTimeout < timeout) timeout = grpcTimeout;
     boolean complete = down.requestComplete();
     if (u.http2 && !LoopThread.current().context().h2().speaksHttp1(e, u.auto)) {
@@ -466,7 +466,11 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
     if (streamingRequest) u.bodyStreamed();
     // The handshake's Connection and Upgrade fields are hop-by-hop: the gateway sends its own.
     if (websocketKey != null) u.upgrade(WebSocketHandshake.PROTOCOL);
-    ByteBuf head = obs.attemptStarted(UpstreamConnection.encodeHead(down.alloc(), u), down.alloc());
+    ByteBuf encoded = UpstreamConnection.encodeHead(down.alloc(), u);
+    long callRemaining = attempts.callRemainingNanos();
+    // A gRPC call's attempt tells the upstream the time left of the whole call, not the client's timeout.
+    if (callRemaining > 0) encoded = io.sluice.proxy.grpc.GrpcTimeoutHead.withTimeout(encoded, callRemaining, down.alloc());
+    ByteBuf head = obs.attemptStarted(encoded, down.alloc());
     if (body == null) return head;
     return down.alloc().compositeBuffer(2).addComponents(true, head, body);
   }

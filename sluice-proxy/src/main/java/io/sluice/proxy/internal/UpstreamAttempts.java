@@ -70,6 +70,10 @@ final class UpstreamAttempts implements EndpointFilter {
   private boolean replayComplete;
   private @Nullable ScheduledFuture<?> backoffTimer;
   private @Nullable ScheduledFuture<?> deadlineTimer;
+  /** A gRPC call's {@code grpc-timeout} from the exchange's start: the whole call's deadline (System.nanoTime()), or 0. */
+  private long callDeadline;
+  private long callTimeoutNanos;
+  private @Nullable ScheduledFuture<?> callTimer;
 
   // The attempt in progress.
   private boolean attemptOpen;
@@ -110,7 +114,25 @@ final class UpstreamAttempts implements EndpointFilter {
       budgetCounted = true;
       upstream.retryBudget.requestStarted();
     }
+    // A gRPC call's grpc-timeout bounds the whole call, every attempt and backoff included.
+    long grpcTimeout = io.sluice.proxy.grpc.GrpcStatus.timeoutNanos(request);
+    callTimeoutNanos = grpcTimeout;
+    callDeadline = 0;
+    if (grpcTimeout > 0 && io.sluice.proxy.grpc.GrpcStatus.isGrpc(request)) {
+      callDeadline = System.nanoTime() + grpcTimeout;
+      callTimer = down.eventLoop().schedule(this::callDeadlinePassed, grpcTimeout, TimeUnit.NANOSECONDS);
+    }
     if (!request.hasBody()) requestReceived();
+  }
+
+  /**
+   * What is left of a gRPC call's deadline ({@code grpc-timeout}), in nanoseconds: at least 1, or
+   * -1 when the call has none. Each attempt's response timeout is capped by it, and the attempt
+   * sends it upstream as its {@code grpc-timeout}.
+   */
+  long callRemainingNanos() {
+    if (callDeadline == 0) return -1;
+    return Math.max(1, callDeadline - System.nanoTime());
   }
 
   /** The response timeout of each attempt: the route's, else the upstream's. */
@@ -328,6 +350,21 @@ final class UpstreamAttempts implements EndpointFilter {
         + "request timeout of " + Durations.format(d));
   }
 
+  /** A gRPC call's grpc-timeout passed before a response went to the client: DEADLINE_EXCEEDED, as the route's request timeout. */
+  private void callDeadlinePassed() {
+    callTimer = null;
+    if (!active || down.responseStarted()) return;
+    if (attemptOpen) closeAttempt(0);
+    if (backoffTimer != null) {
+      backoffTimer.cancel(false);
+      backoffTimer = null;
+    }
+    Duration d = Duration.ofNanos(callTimeoutNanos);
+    endExchange();
+    down.requestTimedOut(FailureKind.REQUEST_TIMEOUT, "no response from upstream " + upstream.name
+        + " within the call's grpc-timeout of " + Durations.format(d) + " (every attempt included)");
+  }
+
   /** Records the outcome of the attempt in progress (status 0: a gateway failure) and ends it. */
   private void closeAttempt(int status) {
     attemptOpen = false;
@@ -392,6 +429,7 @@ final class UpstreamAttempts implements EndpointFilter {
       budgetCounted = false;
       upstream.retryBudget.requestEnded();
     }
+    callDeadline = 0;
     Arrays.fill(tried, 0, triedCount, null);
     Arrays.fill(refused, 0, refusedCount, null);
     triedCount = 0;
@@ -404,6 +442,10 @@ final class UpstreamAttempts implements EndpointFilter {
     if (deadlineTimer != null) {
       deadlineTimer.cancel(false);
       deadlineTimer = null;
+    }
+    if (callTimer != null) {
+      callTimer.cancel(false);
+      callTimer = null;
     }
   }
 

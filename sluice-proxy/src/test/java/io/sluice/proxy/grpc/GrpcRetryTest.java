@@ -37,6 +37,10 @@ class GrpcRetryTest {
   private final AtomicBoolean failed = new AtomicBoolean();
   private final AtomicInteger calls = new AtomicInteger();
   private volatile String failedOn = "";
+  private static final io.grpc.MethodDescriptor<String, String> SLOW =
+      EchoService.method("Slow", io.grpc.MethodDescriptor.MethodType.UNARY);
+  /** The deadline each call of Slow arrived with (its grpc-timeout), in milliseconds. */
+  private final List<Long> deadlines = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<Server> servers = new ArrayList<>();
   private GatewayFixture gw;
   private ManagedChannel channel;
@@ -53,6 +57,19 @@ class GrpcRetryTest {
           }
           out.onNext("from " + name);
           out.onCompleted();
+        }))
+        .addMethod(SLOW, ServerCalls.asyncUnaryCall((req, out) -> {
+          io.grpc.Deadline d = io.grpc.Context.current().getDeadline();
+          deadlines.add(d == null ? -1 : d.timeRemaining(TimeUnit.MILLISECONDS));
+          if (failed.compareAndSet(false, true)) {
+            try {
+              Thread.sleep(700);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            out.onError(Status.UNAVAILABLE.withDescription("slow " + name).asRuntimeException());
+          }
+          // The retry never answers: the call's deadline ends it.
         }))
         .addMethod(EchoService.REPEAT, ServerCalls.asyncServerStreamingCall((req, out) -> {
           calls.incrementAndGet();
@@ -113,6 +130,7 @@ class GrpcRetryTest {
     failed.set(false);
     calls.set(0);
     failedOn = "";
+    deadlines.clear();
   }
 
   @Test
@@ -142,5 +160,25 @@ class GrpcRetryTest {
       assertThat(e.getStatus().getDescription()).isEqualTo("after a message from " + failedOn);
     });
     assertThat(calls).hasValue(1);
+  }
+
+  @Test
+  void grpcTimeoutBoundsTheWholeCallAndEachRetrySendsWhatIsLeft(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    // curl, so that the client itself does not enforce the deadline: the answer must be the gateway's.
+    byte[] message = "x".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    java.nio.file.Path body = dir.resolve("call.bin");
+    java.nio.file.Files.write(body, new byte[] {0, 0, 0, 0, (byte) message.length, message[0]});
+    Process p = new ProcessBuilder("curl", "-sS", "-i", "--http2-prior-knowledge", "-H", "content-type: application/grpc",
+        "-H", "te: trailers", "-H", "grpc-timeout: 1000m", "--data-binary", "@" + body,
+        "http://127.0.0.1:" + gw.port() + "/test.Echo/Slow").redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(out).contains("HTTP/2 200", "grpc-status: 4", "x-sluice-reason: upstream_request_timeout",
+        "grpc-message: no response from upstream echo within the call's grpc-timeout of 1s (every attempt included)");
+    assertThat(deadlines).hasSize(2);
+    // The first attempt got (about) the client's second; the retry, after the first ate 700ms, what was left.
+    assertThat(deadlines.get(0)).isBetween(700L, 1000L);
+    assertThat(deadlines.get(1)).isBetween(0L, 300L);
   }
 }
