@@ -15,7 +15,7 @@ import org.jspecify.annotations.Nullable;
  * healthCheck: {grpc: {service: my.pkg.Greeter}, interval: 5s}   # gRPC health checking protocol
  * }</pre>
  *
- * @param path the request target to GET, starting with {@code /}; required unless {@code grpc} is given
+ * @param path the request target to GET, starting with {@code /}; needed unless {@code grpc} is given
  * @param grpc instead of {@code path}: the gRPC health checking protocol ({@code grpc.health.v1.Health/Check})
  *     over the upstream's HTTP/2 ({@code protocol: h2} or {@code h2c})
  * @param interval time between the start of two checks of one endpoint (default 10s)
