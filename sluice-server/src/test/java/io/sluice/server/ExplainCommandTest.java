@@ -36,8 +36,11 @@ class ExplainCommandTest {
         "    active health checks; none when left out",
         "",
         "FIELDS:",
-        "  path  <string>  required",
-        "      the request target to GET, starting with `/`; required",
+        "  path  <string>",
+        "      the request target to GET, starting with `/`; needed unless `grpc` is given",
+        "  grpc  <object>",
+        "      instead of `path`: the gRPC health checking protocol (`grpc.health.v1.Health/Check`) over the upstream's"
+            + " HTTP/2 (`protocol: h2` or `h2c`)",
         "  interval  <duration>  default: 10s",
         "      time between the start of two checks of one endpoint (default 10s)",
         "  timeout  <duration>  default: 2s",

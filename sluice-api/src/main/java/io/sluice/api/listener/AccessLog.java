@@ -34,7 +34,7 @@ public record AccessLog(
   public static final List<String> FIELDS = List.of(
       "time", "listener", "client", "method", "host", "path", "query", "protocol", "status", "reason",
       "bytesIn", "bytesOut", "duration", "upstreamDuration", "route", "upstream", "requestId", "traceId",
-      "userAgent", "consumer", "clientCert");
+      "userAgent", "consumer", "clientCert", "grpcStatus");
 
   /** The fields of a line when neither {@code fields} nor {@code template} is given. */
   public static final List<String> DEFAULT_FIELDS = FIELDS.stream().filter(f -> !f.equals("query")).toList();

@@ -16,6 +16,7 @@ import java.util.List;
  *   attempts: 3                      # the first try and up to two retries
  *   retryOn: [connect-failure, reset, timeout]
  *   statuses: [503]
+ *   grpcStatuses: [unavailable]      # gRPC calls: trailers-only answers with these codes
  *   backoff: {base: 25ms, max: 250ms, jitter: 0.5}
  *   budget: {percent: 20, minConcurrency: 3}
  *   retryNonIdempotent: false
@@ -31,6 +32,9 @@ import java.util.List;
  * @param attempts tries in all, the first included, 1 to 10 (default 2)
  * @param retryOn the failures that are retried (default all: connect-failure, reset, timeout)
  * @param statuses response statuses that are retried (the response is dropped); default none
+ * @param grpcStatuses gRPC status codes (by Envoy's names) whose trailers-only answer to a gRPC
+ *     call is dropped and the call retried; a gRPC call is then retried whatever
+ *     {@code retryNonIdempotent} says (its method is always POST); default none
  * @param backoff the wait before each retry
  * @param budget how many retries may be in progress at once, per upstream
  * @param retryNonIdempotent retry POST, PATCH and other methods too (default false)
@@ -40,6 +44,7 @@ public record RetryPolicy(
     Integer attempts,
     List<RetryOn> retryOn,
     List<Integer> statuses,
+    List<GrpcCode> grpcStatuses,
     Backoff backoff,
     Budget budget,
     Boolean retryNonIdempotent,
@@ -49,6 +54,7 @@ public record RetryPolicy(
     attempts = attempts == null ? 2 : attempts;
     retryOn = retryOn == null || retryOn.isEmpty() ? List.of(RetryOn.values()) : List.copyOf(retryOn);
     statuses = statuses == null ? List.of() : List.copyOf(statuses);
+    grpcStatuses = grpcStatuses == null ? List.of() : List.copyOf(grpcStatuses);
     backoff = backoff == null ? Backoff.DEFAULT : backoff;
     budget = budget == null ? Budget.DEFAULT : budget;
     retryNonIdempotent = retryNonIdempotent != null && retryNonIdempotent;
@@ -82,6 +88,46 @@ public record RetryPolicy(
       }
       throw new IllegalArgumentException("unknown retryOn '" + name + "', expected one of "
           + Arrays.stream(values()).map(RetryOn::configName).toList());
+    }
+  }
+
+  /**
+   * The gRPC status codes a call can be retried on, named as Envoy's {@code retry_on} names them:
+   * the transient ones. A code arrives in the trailers-only answer (the status in the response
+   * head, no message sent), the only answer that can still be dropped.
+   */
+  public enum GrpcCode {
+    CANCELLED("cancelled", 1),
+    DEADLINE_EXCEEDED("deadline-exceeded", 4),
+    RESOURCE_EXHAUSTED("resource-exhausted", 8),
+    INTERNAL("internal", 13),
+    UNAVAILABLE("unavailable", 14);
+
+    private final String configName;
+    private final int code;
+
+    GrpcCode(String configName, int code) {
+      this.configName = configName;
+      this.code = code;
+    }
+
+    @JsonValue
+    public String configName() {
+      return configName;
+    }
+
+    /** The numeric code, as in {@code grpc-status}. */
+    public int code() {
+      return code;
+    }
+
+    @JsonCreator
+    public static GrpcCode fromConfigName(String name) {
+      for (GrpcCode c : values()) {
+        if (c.configName.equals(name)) return c;
+      }
+      throw new IllegalArgumentException("unknown grpcStatuses code '" + name + "', expected one of "
+          + Arrays.stream(values()).map(GrpcCode::configName).toList());
     }
   }
 

@@ -49,7 +49,14 @@ final class TrafficChecks {
   // ---- Upstream
 
   static void upstream(Errors r, UpstreamSpec u) {
-    if (u.healthCheck() != null) healthCheck(r, u.healthCheck());
+    if (u.healthCheck() != null) {
+      healthCheck(r, u.healthCheck());
+      String protocol = u.protocolOrDefault();
+      if (u.healthCheck().grpc() != null && !protocol.equals("h2") && !protocol.equals("h2c")) {
+        r.error("spec.healthCheck.grpc", "the gRPC health check needs an HTTP/2 upstream (spec.protocol h2 or h2c), got "
+            + protocol);
+      }
+    }
     if (u.outlierDetection() != null) outlierDetection(r, u.outlierDetection());
     if (u.circuitBreaker() != null) circuitBreakers(r, u.circuitBreaker());
     if (u.retries() != null) retries(r, "spec.retries", u.retries());
@@ -57,7 +64,16 @@ final class TrafficChecks {
 
   private static void healthCheck(Errors r, HealthCheck h) {
     String f = "spec.healthCheck";
-    if (h.path() == null || h.path().isEmpty()) {
+    if (h.grpc() != null) {
+      if (h.path() != null) r.error(f + ".path", "not with grpc: a gRPC health check calls grpc.health.v1.Health/Check");
+      if (!h.expectedStatuses().isEmpty()) {
+        r.error(f + ".expectedStatuses", "not with grpc: a gRPC health check passes only on SERVING");
+      }
+      String service = h.grpc().service();
+      if (service != null && service.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+        r.error(f + ".grpc.service", "expected a service name without control characters, got '" + service + "'");
+      }
+    } else if (h.path() == null || h.path().isEmpty()) {
       r.error(f + ".path", "missing; expected the path to GET, such as /healthz");
     } else if (!h.path().startsWith("/")) {
       r.error(f + ".path", "expected a path starting with '/', got '" + h.path() + "'");

@@ -186,6 +186,28 @@ class TrafficValidationTest {
   }
 
   @Test
+  void refusesAnUnknownGrpcRetryCodeNamingTheFieldAndTheAllowedNames() {
+    try {
+      ObjectCodec.readYaml("test.yaml", "apiVersion: sluice.io/v1\nkind: Upstream\nmetadata: {name: u}\nspec:\n"
+          + "  endpoints: [{address: 10.0.0.1:8080}]\n  retries: {grpcStatuses: [unavailable, not-found]}\n");
+      throw new AssertionError("expected a decoding error");
+    } catch (ConfigException e) {
+      assertThat(e.errors()).extracting(ConfigError::field, ConfigError::message)
+          .containsExactly(tuple("spec.retries.grpcStatuses[1]", "unknown grpcStatuses code 'not-found', expected one of "
+              + "[cancelled, deadline-exceeded, resource-exhausted, internal, unavailable]"));
+    }
+  }
+
+  @Test
+  void refusesAGrpcHealthCheckOnAnHttp1UpstreamOrWithAPath() {
+    assertThat(upstream("  healthCheck: {grpc: {service: a.B}, path: /healthz}\n"))
+        .extracting(ConfigError::field, ConfigError::message)
+        .containsExactly(
+            tuple("spec.healthCheck.path", "not with grpc: a gRPC health check calls grpc.health.v1.Health/Check"),
+            tuple("spec.healthCheck.grpc", "the gRPC health check needs an HTTP/2 upstream (spec.protocol h2 or h2c), got http1"));
+  }
+
+  @Test
   void refusesAnUnknownRetryCondition() {
     try {
       ObjectCodec.readYaml("test.yaml", "apiVersion: sluice.io/v1\nkind: Upstream\nmetadata: {name: u}\nspec:\n"

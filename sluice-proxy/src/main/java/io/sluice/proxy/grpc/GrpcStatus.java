@@ -106,6 +106,21 @@ public final class GrpcStatus {
   }
 
   /**
+   * A {@code grpc-status} value as a number (1 to 3 digits), or -1 when there is none or it is not
+   * one. Allocates nothing.
+   */
+  public static int parse(@Nullable String value) {
+    if (value == null || value.isEmpty() || value.length() > 3) return -1;
+    int n = 0;
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c < '0' || c > '9') return -1;
+      n = n * 10 + (c - '0');
+    }
+    return n;
+  }
+
+  /**
    * The call's {@code grpc-timeout} in nanoseconds ({@code 1-8 digits} and a unit: H, M, S, m, u,
    * n), or -1 when it has none or it is malformed.
    */

@@ -54,6 +54,10 @@ final class Observation {
   private @Nullable ClientCertificate clientCertificate;
   /** The filters of the exchange, when its route has any: the Consumer they recognised is logged. */
   private @Nullable FilterExchange filters;
+  /** The exchange is a gRPC call: its {@code grpc-status} is recorded. */
+  private boolean grpc;
+  /** The {@code grpc-status} the call ended with (the upstream's or the gateway's), or -1. */
+  private int grpcStatus = -1;
   /** The client address of a request refused before its head was read (there is no head to ask). */
   private @Nullable String rejectedClient;
 
@@ -74,6 +78,23 @@ final class Observation {
     bytesIn = h.headLength();
     bytesOut = 0;
     filters = null;
+    grpc = io.sluice.proxy.grpc.GrpcStatus.isGrpc(h);
+    grpcStatus = -1;
+  }
+
+  /** Whether the exchange is a gRPC call ({@code content-type: application/grpc...}). */
+  boolean grpc() {
+    return grpc;
+  }
+
+  /**
+   * A {@code grpc-status} value seen in the response head (trailers-only), its trailers, or the
+   * gateway's own trailers-only answer; ignored unless the exchange is a gRPC call. The last one
+   * seen wins (a trailers-only head has no trailers after it).
+   */
+  void grpcStatus(@Nullable String value) {
+    if (!grpc || value == null) return;
+    grpcStatus = io.sluice.proxy.grpc.GrpcStatus.parse(value);
   }
 
   /** The router's choice (null: no route); tracing decides here whether to sample. */
@@ -190,6 +211,7 @@ final class Observation {
       l.meter().record(loop, st, rsn, error, bytesIn, bytesOut, duration);
       RouteObservability ro = r == null ? null : r.observability();
       if (ro != null) ro.meter().record(loop, st, rsn, error, bytesIn, bytesOut, duration);
+      if (ro != null && grpc && grpcStatus >= 0) ro.meter().recordGrpc(loop, grpcStatus);
     }
     String traceId = trace.traceId();
     trace.end(st, rsn, now);
@@ -217,6 +239,8 @@ final class Observation {
       bytesIn = 0;
       bytesOut = 0;
       filters = null;
+      grpc = false;
+      grpcStatus = -1;
     }
     reason = rsn;
     headOut(status, bytes);
@@ -244,6 +268,8 @@ final class Observation {
       bytesIn = 0;
       bytesOut = 0;
       filters = null;
+      grpc = false;
+      grpcStatus = -1;
     }
     reason = rsn;
     out(response);
@@ -304,7 +330,7 @@ final class Observation {
     AccessLogEntry entry;
     if (h == null) {
       entry = new AccessLogEntry(log, startMillis, l.name(), rejectedClient == null ? "" : rejectedClient, null, null,
-          null, null, null, st, rsn, bytesIn, bytesOut, duration, -1, null, null, null, 0, 0, null, null, null, null);
+          null, null, null, st, rsn, bytesIn, bytesOut, duration, -1, null, null, null, 0, 0, null, null, null, null, -1);
     } else {
       boolean ua = log.format().usesUserAgent();
       boolean id = log.format().usesRequestId();
@@ -312,7 +338,8 @@ final class Observation {
           h.protocol(), st, rsn, bytesIn, bytesOut, duration, lastAttemptNanos,
           r == null ? null : r.name(), e == null ? null : e.address(), id ? h.header("x-request-id") : null,
           id ? h.generatedRequestIdHigh() : 0, id ? h.generatedRequestIdLow() : 0, traceId,
-          ua ? h.header("user-agent") : null, consumer(), clientCertificate == null ? null : clientCertificate.subject());
+          ua ? h.header("user-agent") : null, consumer(), clientCertificate == null ? null : clientCertificate.subject(),
+          grpc ? grpcStatus : -1);
     }
     if (!l.writer().offer(entry) && METRICS) l.meter().recordDropped(loop);
   }

@@ -387,8 +387,8 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
     RequestMessage h = request();
     boolean replayable = bodyBuffered || !h.hasBody();
     long timeout = attempts.responseTimeoutNanos(u);
-    // A gRPC call's deadline, capped by the route's (or upstream's) timeout.
-    long grpcTimeout = io.sluice.proxy.grpc.GrpcStatus.timeoutNanos(h);
+    // What is left of a gRPC call's deadline, capped by the route's (or upstream's) timeout.
+    long grpcTimeout = attempts.callRemainingNanos();
     if (grpcTimeout > 0 && grpcTimeout < timeout) timeout = grpcTimeout;
     boolean complete = down.requestComplete();
     if (u.http2 && !LoopThread.current().context().h2().speaksHttp1(e, u.auto)) {
@@ -466,7 +466,11 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
     if (streamingRequest) u.bodyStreamed();
     // The handshake's Connection and Upgrade fields are hop-by-hop: the gateway sends its own.
     if (websocketKey != null) u.upgrade(WebSocketHandshake.PROTOCOL);
-    ByteBuf head = obs.attemptStarted(UpstreamConnection.encodeHead(down.alloc(), u), down.alloc());
+    ByteBuf encoded = UpstreamConnection.encodeHead(down.alloc(), u);
+    long callRemaining = attempts.callRemainingNanos();
+    // A gRPC call's attempt tells the upstream the time left of the whole call, not the client's timeout.
+    if (callRemaining > 0) encoded = io.sluice.proxy.grpc.GrpcTimeoutHead.withTimeout(encoded, callRemaining, down.alloc());
+    ByteBuf head = obs.attemptStarted(encoded, down.alloc());
     if (body == null) return head;
     return down.alloc().compositeBuffer(2).addComponents(true, head, body);
   }
@@ -535,6 +539,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
       String why = reason == null ? "filter" : reason;
       response = io.sluice.proxy.grpc.GrpcStatus.trailersOnly(response.status(), why, why, response);
     }
+    obs.grpcStatus(response.header("grpc-status"));
     obs.headOut(response.status(), down.writeLocalResponse(response, edits, close));
     endLocal();
   }
@@ -569,7 +574,9 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
 
   @Override
   public int onResponseHead(ResponseMessage head) {
-    if (attempts.responded(head.status())) {
+    String grpcStatus = obs.grpc() ? head.header("grpc-status") : null;
+    obs.grpcStatus(grpcStatus);
+    if (attempts.responded(head.status(), io.sluice.proxy.grpc.GrpcStatus.parse(grpcStatus))) {
       // Retried elsewhere: this response is dropped unread, with its connection.
       return UpstreamStream.DROP;
     }
@@ -669,6 +676,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
 
   @Override
   public void onResponseTrailers(io.sluice.proxy.message.Trailers trailers) {
+    obs.grpcStatus(trailers.get("grpc-status"));
     // A body the filters collect or stream is re-framed by them; their trailers are their own.
     if (!streamingResponse && !collecting && !trailers.isEmpty()) down.writeTrailers(trailers);
   }
@@ -843,6 +851,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
     if (h != null && io.sluice.proxy.grpc.GrpcStatus.isGrpc(h)) {
       // A gRPC client reads the gateway's answer in grpc-status, not in the HTTP status.
       LocalResponse r = io.sluice.proxy.grpc.GrpcStatus.trailersOnly(status, reason, message, null);
+      obs.grpcStatus(r.header("grpc-status"));
       obs.headOut(r.status(), down.writeLocalResponse(r, new HeaderEdits(), false));
     } else {
       obs.headOut(status, down.writeError(status, reason, message));

@@ -52,6 +52,8 @@ final class UpstreamAttempts implements EndpointFilter {
   private @Nullable RouteTraffic traffic;
   private @Nullable RequestMessage request;
   private boolean active;
+  /** The request is a gRPC call and the policy retries gRPC codes: it may be retried whatever its method. */
+  private boolean grpcRetries;
   private int attempts;
   private int triedCount;
   private int refusedCount;
@@ -68,6 +70,10 @@ final class UpstreamAttempts implements EndpointFilter {
   private boolean replayComplete;
   private @Nullable ScheduledFuture<?> backoffTimer;
   private @Nullable ScheduledFuture<?> deadlineTimer;
+  /** A gRPC call's {@code grpc-timeout} from the exchange's start: the whole call's deadline (System.nanoTime()), or 0. */
+  private long callDeadline;
+  private long callTimeoutNanos;
+  private @Nullable ScheduledFuture<?> callTimer;
 
   // The attempt in progress.
   private boolean attemptOpen;
@@ -99,14 +105,34 @@ final class UpstreamAttempts implements EndpointFilter {
     this.replayBytes = 0;
     this.replayComplete = true;
     RetryRules r = rules;
-    boolean byPolicy = r != null && r.mayRetry(request.method()) && request.contentLength() <= r.replayBufferLimit;
+    this.grpcRetries = r != null && r.retriesGrpc && io.sluice.proxy.grpc.GrpcStatus.isGrpc(request);
+    boolean byPolicy = r != null && (grpcRetries || r.mayRetry(request.method()))
+        && request.contentLength() <= r.replayBufferLimit;
     this.replaying = request.hasBody() && (bodyBuffered || byPolicy);
     this.replayLimit = bodyBuffered ? Long.MAX_VALUE : byPolicy ? r.replayBufferLimit : 0;
     if (r != null) {
       budgetCounted = true;
       upstream.retryBudget.requestStarted();
     }
+    // A gRPC call's grpc-timeout bounds the whole call, every attempt and backoff included.
+    long grpcTimeout = io.sluice.proxy.grpc.GrpcStatus.timeoutNanos(request);
+    callTimeoutNanos = grpcTimeout;
+    callDeadline = 0;
+    if (grpcTimeout > 0 && io.sluice.proxy.grpc.GrpcStatus.isGrpc(request)) {
+      callDeadline = System.nanoTime() + grpcTimeout;
+      callTimer = down.eventLoop().schedule(this::callDeadlinePassed, grpcTimeout, TimeUnit.NANOSECONDS);
+    }
     if (!request.hasBody()) requestReceived();
+  }
+
+  /**
+   * What is left of a gRPC call's deadline ({@code grpc-timeout}), in nanoseconds: at least 1, or
+   * -1 when the call has none. Each attempt's response timeout is capped by it, and the attempt
+   * sends it upstream as its {@code grpc-timeout}.
+   */
+  long callRemainingNanos() {
+    if (callDeadline == 0) return -1;
+    return Math.max(1, callDeadline - System.nanoTime());
   }
 
   /** The response timeout of each attempt: the route's, else the upstream's. */
@@ -216,10 +242,20 @@ final class UpstreamAttempts implements EndpointFilter {
    * scheduled), false when it goes to the client.
    */
   boolean responded(int status) {
+    return responded(status, -1);
+  }
+
+  /**
+   * Like {@link #responded(int)}, for a head that may be a gRPC trailers-only answer:
+   * {@code grpcStatus} is its {@code grpc-status} (-1 when it has none), retried when the policy
+   * lists it and the request is a gRPC call.
+   */
+  boolean responded(int status, int grpcStatus) {
     if (!attemptOpen) return false;
     closeAttempt(status);
     RetryRules r = rules;
-    if (r != null && r.retriesStatus(status) && mayRetry(false)) {
+    boolean retried = r != null && (r.retriesStatus(status) || (grpcRetries && r.retriesGrpcStatus(grpcStatus)));
+    if (retried && mayRetry(false)) {
       scheduleRetry();
       return true;
     }
@@ -280,7 +316,7 @@ final class UpstreamAttempts implements EndpointFilter {
     if (nothingSent) {
       // Nothing reached the upstream; only the body already taken from the client must be replayable.
       if (!replayComplete) return false;
-    } else if (!r.mayRetry(request.method()) || !replayComplete || replayBytes > r.replayBufferLimit) {
+    } else if (!(grpcRetries || r.mayRetry(request.method())) || !replayComplete || replayBytes > r.replayBufferLimit) {
       // A buffered body is kept whole whatever its length; the policy still replays only up to its limit.
       return false;
     }
@@ -312,6 +348,21 @@ final class UpstreamAttempts implements EndpointFilter {
     endExchange();
     down.requestTimedOut(FailureKind.REQUEST_TIMEOUT, "no response from upstream " + upstream.name + " within the route's "
         + "request timeout of " + Durations.format(d));
+  }
+
+  /** A gRPC call's grpc-timeout passed before a response went to the client: DEADLINE_EXCEEDED, as the route's request timeout. */
+  private void callDeadlinePassed() {
+    callTimer = null;
+    if (!active || down.responseStarted()) return;
+    if (attemptOpen) closeAttempt(0);
+    if (backoffTimer != null) {
+      backoffTimer.cancel(false);
+      backoffTimer = null;
+    }
+    Duration d = Duration.ofNanos(callTimeoutNanos);
+    endExchange();
+    down.requestTimedOut(FailureKind.REQUEST_TIMEOUT, "no response from upstream " + upstream.name
+        + " within the call's grpc-timeout of " + Durations.format(d) + " (every attempt included)");
   }
 
   /** Records the outcome of the attempt in progress (status 0: a gateway failure) and ends it. */
@@ -378,6 +429,7 @@ final class UpstreamAttempts implements EndpointFilter {
       budgetCounted = false;
       upstream.retryBudget.requestEnded();
     }
+    callDeadline = 0;
     Arrays.fill(tried, 0, triedCount, null);
     Arrays.fill(refused, 0, refusedCount, null);
     triedCount = 0;
@@ -390,6 +442,10 @@ final class UpstreamAttempts implements EndpointFilter {
     if (deadlineTimer != null) {
       deadlineTimer.cancel(false);
       deadlineTimer = null;
+    }
+    if (callTimer != null) {
+      callTimer.cancel(false);
+      callTimer = null;
     }
   }
 

@@ -273,7 +273,7 @@ class AccessLogTest {
       int accepted = 0;
       for (int i = 0; i < 10; i++) {
         AccessLogEntry e = new AccessLogEntry(log, 0, "main", "127.0.0.1", "GET", "h", "/" + i, null, "HTTP/1.1", 200,
-            null, 0, 0, 0, -1, null, null, null, 0, 0, null, null, null, null);
+            null, 0, 0, 0, -1, null, null, null, 0, 0, null, null, null, null, -1);
         if (writer.offer(e)) accepted++;
       }
       assertThat(accepted).isEqualTo(4);

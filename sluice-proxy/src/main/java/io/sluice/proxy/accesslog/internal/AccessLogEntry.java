@@ -15,6 +15,7 @@ import org.jspecify.annotations.Nullable;
  * @param requestIdHeader the client's X-Request-Id, when it sent one
  * @param consumer the name of the Consumer an authentication filter recognised, or null
  * @param clientCert the subject of the client certificate the listener verified (mTLS), or null
+ * @param grpcStatus the {@code grpc-status} a gRPC call ended with, or -1 (not a gRPC call, or none was seen)
  * @param requestIdHigh with {@code requestIdLow}, the X-Request-Id the gateway generated (both 0 when none)
  */
 public record AccessLogEntry(
@@ -41,4 +42,5 @@ public record AccessLogEntry(
     @Nullable String traceId,
     @Nullable String userAgent,
     @Nullable String consumer,
-    @Nullable String clientCert) {}
+    @Nullable String clientCert,
+    int grpcStatus) {}

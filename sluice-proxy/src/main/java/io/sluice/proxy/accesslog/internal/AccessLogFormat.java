@@ -29,11 +29,11 @@ public final class AccessLogFormat {
   private static final int TIME = 0, LISTENER = 1, CLIENT = 2, METHOD = 3, HOST = 4, PATH = 5, QUERY = 6,
       PROTOCOL = 7, STATUS = 8, REASON = 9, BYTES_IN = 10, BYTES_OUT = 11, DURATION = 12, UPSTREAM_DURATION = 13,
       ROUTE = 14, UPSTREAM = 15, REQUEST_ID = 16, TRACE_ID = 17, USER_AGENT = 18,
-      CONSUMER = 19, CLIENT_CERT = 20;
+      CONSUMER = 19, CLIENT_CERT = 20, GRPC_STATUS = 21;
 
   static {
     // The codes above are positions in the API's list of field names.
-    if (AccessLog.FIELDS.indexOf("clientCert") != CLIENT_CERT || AccessLog.FIELDS.indexOf("time") != TIME) {
+    if (AccessLog.FIELDS.indexOf("grpcStatus") != GRPC_STATUS || AccessLog.FIELDS.indexOf("time") != TIME) {
       throw new IllegalStateException("AccessLog.FIELDS changed order: update AccessLogFormat's codes");
     }
   }
@@ -116,6 +116,9 @@ public final class AccessLogFormat {
     switch (field) {
       case TIME -> time(e.startMillis(), out);
       case STATUS -> out.append((long) e.status());
+      case GRPC_STATUS -> {
+        if (e.grpcStatus() < 0) out.append('-'); else out.append((long) e.grpcStatus());
+      }
       case BYTES_IN -> out.append(e.bytesIn());
       case BYTES_OUT -> out.append(e.bytesOut());
       case DURATION -> millis(e.durationNanos(), out);
@@ -145,6 +148,9 @@ public final class AccessLogFormat {
         out.append('"');
       }
       case STATUS -> out.append((long) e.status());
+      case GRPC_STATUS -> {
+        if (e.grpcStatus() < 0) out.append("null"); else out.append((long) e.grpcStatus());
+      }
       case BYTES_IN -> out.append(e.bytesIn());
       case BYTES_OUT -> out.append(e.bytesOut());
       case DURATION -> millis(e.durationNanos(), out);

@@ -36,7 +36,10 @@ public final class Meter {
   static final int PROMETHEUS = REASON_OTHER + 1;
   static final int CONNECT_PROMETHEUS = PROMETHEUS + Buckets.PROMETHEUS_COUNT;
   static final int FINE = CONNECT_PROMETHEUS + Buckets.PROMETHEUS_COUNT;
-  static final int SIZE = FINE + Buckets.FINE_COUNT;
+  /** gRPC calls by the {@code grpc-status} they ended with: codes 0..16, then any other. */
+  static final int GRPC = FINE + Buckets.FINE_COUNT;
+  static final int GRPC_CODES = 18;
+  static final int SIZE = GRPC + GRPC_CODES;
 
   private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
   private static final VarHandle CELLS = MethodHandles.arrayElementVarHandle(long[][].class);
@@ -95,6 +98,16 @@ public final class Meter {
     }
     add(c, PROMETHEUS + Buckets.prometheusIndex(durationNanos), 1);
     add(c, FINE + Buckets.fineIndex(durationNanos), 1);
+  }
+
+  /**
+   * Records the {@code grpc-status} a gRPC call ended with (a route's meter only). Non-gRPC traffic
+   * never calls this, so it adds no series for it; a route's gRPC series are at most
+   * {@link #GRPC_CODES}, one per code seen.
+   */
+  public void recordGrpc(int loop, int grpcStatus) {
+    long[] c = cell(loop);
+    add(c, GRPC + (grpcStatus >= 0 && grpcStatus < GRPC_CODES - 1 ? grpcStatus : GRPC_CODES - 1), 1);
   }
 
   /** Records how an upstream attempt got its connection: from the pool, or a new one. */

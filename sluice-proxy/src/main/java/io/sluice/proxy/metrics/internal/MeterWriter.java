@@ -53,6 +53,7 @@ public final class MeterWriter {
     if (!route || options.routeHistograms()) {
       histogram(p, kind.duration, kind.durationHelp, kind, meters, Meter.PROMETHEUS, Meter.DURATION_SUM);
     }
+    if (route) grpc(p, meters);
     if (kind == MeterKind.ENDPOINT) {
       String acquired = "sluice_upstream_connections_acquired_total";
       p.family(acquired, "counter", "Connections upstream attempts got: reused from the loop's pool, or newly opened.");
@@ -67,6 +68,27 @@ public final class MeterWriter {
     if (kind == MeterKind.LISTENER) {
       counter(p, "sluice_access_log_dropped_total",
           "Access log entries dropped because the writer's queue was full.", kind, meters, Meter.DROPPED);
+    }
+  }
+
+  /**
+   * {@code sluice_grpc_requests_total{route, grpc_status}}: gRPC calls by the status they ended
+   * with, written only when some route has seen one, so that HTTP-only gateways show nothing new.
+   */
+  private static void grpc(PrometheusText p, List<Meter> meters) throws IOException {
+    String name = "sluice_grpc_requests_total";
+    boolean any = false;
+    long[] n = new long[Meter.GRPC_CODES];
+    for (Meter m : meters) {
+      m.sum(Meter.GRPC, Meter.GRPC_CODES, n);
+      for (int k = 0; k < n.length; k++) {
+        if (n[k] == 0) continue;
+        if (!any) {
+          p.family(name, "counter", "gRPC calls by route and the grpc-status they ended with (the upstream's or the gateway's).");
+          any = true;
+        }
+        p.sample(name, MeterKind.ROUTE.labels, m.labels, n[k], "grpc_status", k < Meter.GRPC_CODES - 1 ? Integer.toString(k) : "other");
+      }
     }
   }
 

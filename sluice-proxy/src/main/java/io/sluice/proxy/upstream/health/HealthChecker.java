@@ -34,6 +34,10 @@ import org.slf4j.LoggerFactory;
  * ({@link Endpoint#HEALTH_CHECK}), {@code healthyThreshold} passes in a row bring it back; the
  * endpoint's flag is read by the balancers of every loop.
  *
+ * <p>With {@code grpc}, a check is instead the gRPC health checking protocol's
+ * {@code grpc.health.v1.Health/Check} call on a new HTTP/2 connection ({@link H2Probe}): SERVING
+ * passes, anything else fails.
+ *
  * <p>A new checker starts from the endpoint's current state, so a reload that changes the health
  * check settings keeps an unhealthy endpoint out until it passes. Checks do not count against the
  * upstream's connection limit.
@@ -53,6 +57,8 @@ public final class HealthChecker {
   private final @Nullable Function<Channel, ChannelHandler> tls;
   private final byte[] request;
   private final boolean http2;
+  /** The framed request of a gRPC health check ({@code spec.grpc}), or null. */
+  private final byte @Nullable [] grpcRequest;
   /** The Host (HTTP/2: {@code :authority}) the checks send. */
   private final String host;
   /** The path the checks GET. */
@@ -80,7 +86,10 @@ public final class HealthChecker {
    */
   public HealthChecker(String upstream, HealthCheck spec, Endpoint endpoint, EventLoop loop,
       Class<? extends Channel> channelClass, @Nullable Function<Channel, ChannelHandler> tls, boolean http2) {
-    this.http2 = http2;
+    HealthCheck.Grpc grpc = spec.grpc();
+    // A gRPC check is an HTTP/2 stream whatever the caller says; validation requires an h2/h2c upstream.
+    this.http2 = http2 || grpc != null;
+    this.grpcRequest = grpc == null ? null : GrpcHealthMessages.request(grpc.service() == null ? "" : grpc.service());
     this.upstream = upstream;
     this.spec = spec;
     this.endpoint = endpoint;
@@ -147,7 +156,12 @@ public final class HealthChecker {
       public void failed(String detail) {
         probe.finish(false, detail);
       }
-    }, tls, path, host);
+
+      @Override
+      public void grpc(boolean serving, String detail) {
+        probe.finish(serving, detail);
+      }
+    }, tls, path, host, grpcRequest);
   }
 
   private static ChannelHandler withTls(Function<Channel, ChannelHandler> tls, Probe probe) {

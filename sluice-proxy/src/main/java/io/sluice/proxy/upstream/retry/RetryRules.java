@@ -25,6 +25,10 @@ public final class RetryRules {
   public final int budgetPercent;
   public final int budgetMinConcurrency;
   private final boolean[] statuses = new boolean[100];
+  /** Retried gRPC codes, by code (0..16). */
+  private final boolean[] grpcStatuses = new boolean[17];
+  /** Whether any gRPC code is retried: only then is a request checked for being a gRPC call. */
+  public final boolean retriesGrpc;
   private final IntervalFunction backoff;
 
   private RetryRules(RetryPolicy p) {
@@ -39,6 +43,8 @@ public final class RetryRules {
     for (int s : p.statuses()) {
       if (s >= 500 && s <= 599) statuses[s - 500] = true;
     }
+    for (RetryPolicy.GrpcCode c : p.grpcStatuses()) grpcStatuses[c.code()] = true;
+    this.retriesGrpc = !p.grpcStatuses().isEmpty();
     RetryPolicy.Backoff b = p.backoff();
     this.backoff = b.jitter() == 0
         ? IntervalFunction.ofExponentialBackoff(b.base(), 2.0, b.max())
@@ -53,6 +59,11 @@ public final class RetryRules {
   /** Whether a response with {@code status} is dropped and the request retried. */
   public boolean retriesStatus(int status) {
     return status >= 500 && status <= 599 && statuses[status - 500];
+  }
+
+  /** Whether a gRPC call answered trailers-only with {@code grpcStatus} (-1: none) is retried. */
+  public boolean retriesGrpcStatus(int grpcStatus) {
+    return grpcStatus >= 0 && grpcStatus < grpcStatuses.length && grpcStatuses[grpcStatus];
   }
 
   /** Whether a request with {@code method} may be retried after anything reached the upstream. */
