@@ -30,8 +30,18 @@ public final class HeaderRules {
     return lower;
   }
 
-  /** Checks a field name a filter wants to write or remove and returns it in lower case. */
+  /**
+   * Checks a field name a filter wants to write or remove and returns it in lower case.
+   *
+   * <p>Filters write the same few names on every request ({@code RateLimit-Limit}, a configured
+   * {@code X-Served-By}), so a name that passed is remembered with its lower case in a small table
+   * ({@link CheckedNames}): checking it again compares the name and allocates nothing.
+   */
   public static String checkName(@Nullable String name, boolean response) {
+    if (name != null) {
+      String known = CheckedNames.lower(name);
+      if (known != null) return known;
+    }
     if (name == null || !isToken(name)) {
       throw new IllegalArgumentException("invalid header name '" + name + "': expected a token such as x-request-id");
     }
@@ -49,7 +59,7 @@ public final class HeaderRules {
       case "expect" -> {
         if (!response) throw new IllegalArgumentException("header Expect is answered by the gateway; filters cannot set or remove it");
       }
-      default -> {}
+      default -> CheckedNames.remember(name, lower);
     }
     return lower;
   }

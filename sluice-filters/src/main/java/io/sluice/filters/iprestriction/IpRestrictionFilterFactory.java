@@ -10,6 +10,7 @@ import io.sluice.filter.FilterFactory;
 import io.sluice.filter.FilterResult;
 import io.sluice.filter.LocalResponse;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code ip-restriction}: allows or denies clients by address, IPv4 and IPv6 (CIDR networks or
@@ -65,9 +66,17 @@ public final class IpRestrictionFilterFactory implements FilterFactory<IpRestric
     FilterResult forbidden = FilterResult.respond("forbidden",
         LocalResponse.error(403, "ip_forbidden", "the client address is not allowed"));
     return new Filter() {
+      /**
+       * The address last parsed, for the next request: a connection's requests (and most clients'
+       * connections) come from the same address, which then is not parsed into a new array again.
+       * Racy by design: the record is immutable, so any thread sees a whole one, and a stale one is
+       * merely a miss. The array is only read.
+       */
+      private @Nullable Parsed last;
+
       @Override
       public FilterResult onRequest(Exchange x) {
-        byte[] ip = Cidr.address(ClientAddress.of(x.request(), hops));
+        byte[] ip = address(ClientAddress.of(x.request(), hops));
         if (ip == null) return allow.length > 0 ? forbidden : FilterResult.CONTINUE;
         for (Cidr d : deny) {
           if (d.contains(ip)) return forbidden;
@@ -78,6 +87,17 @@ public final class IpRestrictionFilterFactory implements FilterFactory<IpRestric
         }
         return forbidden;
       }
+
+      private byte @Nullable [] address(String text) {
+        Parsed p = last;
+        if (p != null && (p.text == text || p.text.equals(text))) return p.address;
+        byte[] ip = Cidr.address(text);
+        if (ip != null) last = new Parsed(text, ip);
+        return ip;
+      }
     };
   }
+
+  /** A client address and its bytes. */
+  private record Parsed(String text, byte[] address) {}
 }

@@ -157,11 +157,23 @@ public final class RateLimitFilterFactory implements FilterFactory<RateLimitConf
         long tat = bucket.tat();
         Headers h = x.response().headers();
         h.set("RateLimit-Limit", r.limit);
-        h.set("RateLimit-Remaining", Integer.toString(TokenBucket.remaining(tat, now, r.interval, r.burst)));
-        h.set("RateLimit-Reset", Long.toString(seconds(Math.max(0, tat - now))));
+        int remaining = TokenBucket.remaining(tat, now, r.interval, r.burst);
+        h.set("RateLimit-Remaining", remaining == r.burst ? r.limit : decimal(remaining));
+        h.set("RateLimit-Reset", decimal(seconds(Math.max(0, tat - now))));
         return FilterResult.CONTINUE;
       }
     };
+  }
+
+  /**
+   * The decimal strings of 0 to 255, made once: the remaining count of a small bucket and the
+   * seconds until a bucket is full are nearly always in this range, and every response carries them.
+   */
+  private static final String[] SMALL = java.util.stream.IntStream.range(0, 256).mapToObj(Integer::toString).toArray(String[]::new);
+
+  /** {@code n} in decimal, without building a string for the common small values. */
+  static String decimal(long n) {
+    return n >= 0 && n < SMALL.length ? SMALL[(int) n] : Long.toString(n);
   }
 
   /** Whole seconds, rounded up: a client that waits this long finds a token. */

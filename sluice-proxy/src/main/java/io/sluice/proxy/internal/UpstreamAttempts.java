@@ -450,7 +450,9 @@ final class UpstreamAttempts implements EndpointFilter {
   }
 
   private void releaseReplay() {
-    for (ByteBuf b : replay) b.release();
+    // Indexed: this runs at the end of every exchange, and the for-each's iterator was not always
+    // scalar-replaced (it showed in allocation profiles of the five-filter route).
+    for (int i = 0, n = replay.size(); i < n; i++) replay.get(i).release();
     replay.clear();
     replayBytes = 0;
   }

@@ -516,8 +516,15 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements U
       }
       ev = events;
       if (ev != null && !ev.clientWritable() && !pausedByDownstream) {
-        pausedByDownstream = true;
-        channel.config().setAutoRead(false);
+        // Writability counts unflushed bytes too: a 64 KiB body queued for the client is over the
+        // high water mark until the flush at the end of this read. Flush it now, and pause only if
+        // the client socket did not take it: a pause resumed a moment later costs two epoll_ctl.
+        ev.onResponseFlush();
+        ev = events;
+        if (ev != null && !ev.clientWritable()) {
+          pausedByDownstream = true;
+          channel.config().setAutoRead(false);
+        }
       }
     }
   }
