@@ -226,7 +226,7 @@ class ObjectsApiTest {
   void unknownKindAndUnknownObjectAreNotFound() {
     AdminFixture.Res kind = admin.get("/api/v1/pipelinez/x");
     assertThat(kind.status()).isEqualTo(404);
-    assertThat(kind.json().get("message").asText()).isEqualTo("no such kind 'pipelinez' in /api/v1/pipelinez/x; expected one of secrets, upstreams, functions, consumers, pipelines, routes, listeners, globalfilters, webhooks");
+    assertThat(kind.json().get("message").asText()).isEqualTo("no such kind 'pipelinez' in /api/v1/pipelinez/x; expected one of secrets, plugins, upstreams, functions, consumers, pipelines, routes, listeners, globalfilters, webhooks");
     assertThat(admin.get("/api/v1/pipelinez").status()).isEqualTo(404);
     assertThat(admin.get("/api/v1/routes/nope").status()).isEqualTo(404);
     AdminFixture.Res del = admin.delete("/api/v1/routes/nope");

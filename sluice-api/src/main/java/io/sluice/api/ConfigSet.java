@@ -234,6 +234,11 @@ public final class ConfigSet {
     return named(Kind.FUNCTION, name);
   }
 
+  /** Plugins, sorted by name. */
+  public List<ConfigObject<io.sluice.api.plugin.PluginSpec>> plugins() {
+    return ofKind(Kind.PLUGIN);
+  }
+
   /** Consumers, sorted by name. */
   public List<ConfigObject<ConsumerSpec>> consumers() {
     return ofKind(Kind.CONSUMER);
@@ -372,6 +377,11 @@ public final class ConfigSet {
       public List<ConfigObject<GlobalFilterSpec>> globalFilters() {
         return ConfigSet.this.globalFilters();
       }
+
+      @Override
+      public List<ConfigObject<io.sluice.api.plugin.PluginSpec>> plugins() {
+        return ConfigSet.this.plugins();
+      }
     };
   }
 
@@ -406,7 +416,7 @@ public final class ConfigSet {
       case ROUTE -> List.of(((RouteSpec) o.spec()).filters());
       case PIPELINE -> List.of(((PipelineSpec) o.spec()).filters());
       case GLOBAL_FILTER -> List.of(((GlobalFilterSpec) o.spec()).before(), ((GlobalFilterSpec) o.spec()).after());
-      case SECRET, UPSTREAM, FUNCTION, CONSUMER, LISTENER, WEBHOOK -> List.of();
+      case SECRET, PLUGIN, UPSTREAM, FUNCTION, CONSUMER, LISTENER, WEBHOOK -> List.of();
     };
     for (List<FilterSpec> list : lists) {
       for (FilterSpec f : list) {

@@ -5,6 +5,7 @@ import io.sluice.api.function.FunctionSpec;
 import io.sluice.api.listener.ListenerSpec;
 import io.sluice.api.pipeline.GlobalFilterSpec;
 import io.sluice.api.pipeline.PipelineSpec;
+import io.sluice.api.plugin.PluginSpec;
 import io.sluice.api.route.RouteSpec;
 import io.sluice.api.secret.SecretSpec;
 import io.sluice.api.upstream.UpstreamSpec;
@@ -17,13 +18,15 @@ import io.sluice.api.upstream.UpstreamSpec;
  * not there yet. Filter configs may name Consumers, routes name Pipelines, and GlobalFilters name
  * Listeners, hence Consumer and Pipeline before Route, and GlobalFilter after them. A Function names an
  * Upstream, and filter configs name Functions, hence Function between them; a Webhook names a
- * Secret and nothing names it. Listeners name Secrets
+ * Secret and nothing names it. Filter lists name Plugins (a kind {@code plugin/type}) and Plugins name
+ * nothing, hence Plugin first with Secret. Listeners name Secrets
  * (their certificates), which name nothing, hence Secret first. (A Route names the
  * Listeners it is served on, but a Listener serves nothing until a route is there, so a Route may
  * come first.)
  */
 public enum Kind {
   SECRET("Secret", SecretSpec.class),
+  PLUGIN("Plugin", PluginSpec.class),
   UPSTREAM("Upstream", UpstreamSpec.class),
   FUNCTION("Function", FunctionSpec.class),
   CONSUMER("Consumer", ConsumerSpec.class),

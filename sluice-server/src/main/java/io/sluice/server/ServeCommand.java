@@ -93,6 +93,11 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--config-dir-force", description = "let a change of --config-dir delete any share of its objects, all of them too")
   boolean configDirForce;
 
+  @Option(names = "--plugin-dir", paramLabel = "DIR",
+      description = "load every NAME.jar in DIR as the Plugin NAME (filter plugin jars; its sha256 taken from the file), "
+          + "again on every change; whoever may write into DIR runs code in the gateway")
+  @Nullable Path pluginDir;
+
   @Option(names = "--data-dir", paramLabel = "DIR",
       description = "where the embedded store keeps the configuration and its history (default: ./data;"
           + " with --demo a fresh temporary directory)")
@@ -154,6 +159,7 @@ final class ServeCommand implements Callable<Integer> {
   private io.sluice.server.webhook.@Nullable WebhookNotifier webhooks;
   private io.sluice.server.webhook.@Nullable NodeEventWatcher nodeEvents;
   private @Nullable ConfigDirectorySource source;
+  private @Nullable PluginDirectorySource plugins;
   private @Nullable StoreFollower sync;
   private io.sluice.server.cache.@Nullable StoreOpener opener;
   private @Nullable Canaries canaries;
@@ -317,6 +323,16 @@ final class ServeCommand implements Callable<Integer> {
 
     // The fleet's config canary: the config directory waits for a running one, as the admin API refuses.
     Canaries fleetCanaries = etcd != null ? (this.canaries = EtcdCanaries.open(etcd)) : null;
+    // Before the config directory: its routes may use the directory's plugins.
+    if (pluginDir != null && role.takesWrites()) {
+      PluginDirectorySource pds = plugins = new PluginDirectorySource(pluginDir, data.resolve("plugins"), store);
+      try {
+        pds.start();
+      } catch (IOException e) {
+        System.err.println("sluice serve: cannot watch --plugin-dir " + pluginDir + ": " + e.getMessage());
+        return 1;
+      }
+    }
     ConfigDirectorySource source = null;
     if (configDir != null) {
       source = new ConfigDirectorySource(configDir, store, paths,
@@ -525,6 +541,8 @@ final class ServeCommand implements Callable<Integer> {
     webhooks = null;
     stop(source);
     source = null;
+    stop(plugins);
+    plugins = null;
     stop(canaryFollower);
     canaryFollower = null;
     stop(canaryElection);

@@ -624,7 +624,7 @@ class CliTest {
   void usageErrorsExitWithTwo() throws Exception {
     ServerProcess.Result kind = cp.sluice("get", "gadgets");
     assertThat(kind.exitCode()).isEqualTo(2);
-    assertThat(kind.stderrLines().getFirst()).contains("unknown kind 'gadgets'; expected one of: secret, upstream, function, consumer, pipeline, route, listener, globalfilter, webhook");
+    assertThat(kind.stderrLines().getFirst()).contains("unknown kind 'gadgets'; expected one of: secret, plugin, upstream, function, consumer, pipeline, route, listener, globalfilter, webhook");
 
     ServerProcess.Result rollback = cp.sluice("rollback", "route", "--to", "1");
     assertThat(rollback.exitCode()).isEqualTo(2);

@@ -103,7 +103,7 @@ class ExplainCommandTest {
   void refusesAnUnknownKindNamingTheKindsThatExist() throws Exception {
     ServerProcess.Result r = ServerProcess.run("explain", "widget.spec");
     assertThat(r.exitCode()).isEqualTo(2);
-    assertThat(r.stderrLines()).containsExactly("error: unknown kind 'widget'; expected one of: secret, upstream, function, consumer,"
+    assertThat(r.stderrLines()).containsExactly("error: unknown kind 'widget'; expected one of: secret, plugin, upstream, function, consumer,"
         + " pipeline, route, listener, globalfilter, webhook, or filter.KIND (sluice explain filter lists them)");
 
     ServerProcess.Result filter = ServerProcess.run("explain", "filter.key-oath");

@@ -393,9 +393,10 @@ public final class ObjectCodec {
   public static <T> @Nullable T bind(JsonNode node, Class<T> type, BiConsumer<String, String> problems) {
     JsonNode remaining = node.deepCopy();
     boolean failed = false;
+    ObjectMapper binder = binderFor(type);
     for (int attempt = 0; attempt < MAX_BINDING_ATTEMPTS; attempt++) {
       try {
-        T value = BINDER.treeToValue(remaining, type);
+        T value = binder.treeToValue(remaining, type);
         return failed ? null : value;
       } catch (JsonMappingException x) {
         failed = true;
@@ -409,6 +410,22 @@ public final class ObjectCodec {
       }
     }
     return null;
+  }
+
+  /**
+   * The mapper that binds {@code type}: {@link #BINDER}, or for a type of another class loader (a
+   * plugin's filter config) a copy with caches of its own. Jackson caches what it learns of a type
+   * (deserializers, resolved types) in the mapper and its type factory; in the shared mapper that
+   * would keep a plugin's classes, hence its class loader, alive after the plugin is replaced. The
+   * copy costs a little at validation and apply time, never per request.
+   */
+  private static ObjectMapper binderFor(Class<?> type) {
+    if (type.getClassLoader() == ObjectCodec.class.getClassLoader() || type.getClassLoader() == null) return BINDER;
+    ObjectMapper copy = BINDER.copy();
+    com.fasterxml.jackson.databind.util.LookupCache<Object, com.fasterxml.jackson.databind.JavaType> types =
+        new com.fasterxml.jackson.databind.util.LRUMap<>(16, 64);
+    copy.setTypeFactory(copy.getTypeFactory().withCache(types));
+    return copy;
   }
 
   /**

@@ -1,7 +1,9 @@
 package io.sluice.api.filter;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sluice.api.ConfigObject;
 import io.sluice.api.ObjectRef;
+import io.sluice.api.plugin.PluginSpec;
 import java.util.Iterator;
 import java.util.List;
 import java.util.ServiceLoader;
@@ -63,6 +65,30 @@ public interface FilterConfigValidator {
    */
   default @Nullable Class<?> configType(String kind) {
     return null;
+  }
+
+  /** A problem with a Plugin object: its jar cannot be loaded, or what it provides is refused. */
+  @FunctionalInterface
+  interface PluginProblems {
+    /**
+     * @param plugin the Plugin
+     * @param field the field of the object, e.g. {@code spec.sha256}
+     * @param message what was found and what was expected
+     */
+    void add(ConfigObject<PluginSpec> plugin, String field, String message);
+  }
+
+  /**
+   * This validator with the filter kinds of {@code plugins} added, each as {@code <plugin>/<kind>}:
+   * what a configuration holding these Plugins allows. A Plugin that cannot be loaded (file, hash,
+   * no factory, a factory that fails) is reported to {@code problems} and adds no kinds. Loading
+   * reads and hashes the jar and may take time: call it off the event loops. The default knows no
+   * plugins and returns this validator.
+   *
+   * @param plugins Plugins whose fields are well-formed (a jar path and a SHA-256 are given)
+   */
+  default FilterConfigValidator withPlugins(List<ConfigObject<PluginSpec>> plugins, PluginProblems problems) {
+    return this;
   }
 
   /**

@@ -257,6 +257,8 @@ final class FilterChecks {
       boolean known = false;
       if (f.kind() == null || f.kind().isEmpty()) {
         error(o, at + ".kind", "missing; expected " + (validator == null ? "a filter kind such as header" : "one of " + kindList(validator)));
+      } else if (io.sluice.api.filter.FilterSpecs.pluginOf(f.kind()) != null && (validator == null || !validator.kinds().contains(f.kind()))) {
+        pluginKind(o, at + ".kind", f.kind());
       } else if (validator != null && !validator.kinds().contains(f.kind())) {
         error(o, at + ".kind", "unknown filter kind '" + f.kind() + "'; expected one of " + kindList(validator));
       } else {
@@ -291,6 +293,21 @@ final class FilterChecks {
         }
       }
       if (known && validator != null) config(validator, o, at, f);
+    }
+  }
+
+  /** A plugin's filter kind ({@code plugin/kind}) the validator does not know: its Plugin is missing, failed or lacks the kind. */
+  private void pluginKind(ConfigObject<?> o, String field, String kind) {
+    String plugin = java.util.Objects.requireNonNull(io.sluice.api.filter.FilterSpecs.pluginOf(kind));
+    if (!exists.test(Kind.PLUGIN, plugin)) {
+      error(o, field, "Plugin '" + plugin + "' does not exist; expected the name of a Plugin, then '/' and one of its filter kinds");
+    } else if (validator != null) {
+      String prefix = plugin + "/";
+      List<String> provided = validator.kinds().stream().filter(k -> k.startsWith(prefix)).toList();
+      error(o, field, provided.isEmpty()
+          ? "Plugin '" + plugin + "' provides no filter kinds (it did not load; see its own error)"
+          : "Plugin '" + plugin + "' provides no filter kind '" + kind.substring(prefix.length()) + "'; expected one of "
+              + String.join(", ", provided));
     }
   }
 

@@ -98,6 +98,8 @@ public final class Validator {
     TlsChecks tlsChecks = new TlsChecks(errors, paths, byRef);
     for (ConfigObject<?> o : objects) identity(new Report(errors, o), o, byRef);
     References refs = new References(byRef.keySet(), unreadable);
+    // Before the filter lists: the kinds a Plugin provides are known only once its jar is loaded.
+    filters = PluginChecks.load(errors, objects, filters);
     FilterChecks filterChecks = FilterChecks.of(errors, filters, refs::exists, objects);
     List<Bound> bound = new ArrayList<>();
     for (ConfigObject<?> o : objects) {
@@ -114,6 +116,7 @@ public final class Validator {
           if (tls != null) tlsChecks.listener(o, tls, refs::exists);
         }
         case SECRET -> tlsChecks.secret(o);
+        case PLUGIN -> {} // checked and loaded above, by PluginChecks
         case ROUTE -> route(r, o, refs::exists, filterChecks);
         case UPSTREAM -> {
           upstream(r, (UpstreamSpec) o.spec());
@@ -147,6 +150,11 @@ public final class Validator {
 
     /** Every GlobalFilter of the configuration, sorted by name. */
     List<ConfigObject<GlobalFilterSpec>> globalFilters();
+
+    /** Every Plugin of the configuration (all valid), sorted by name: the filter kinds they provide are known. */
+    default List<ConfigObject<io.sluice.api.plugin.PluginSpec>> plugins() {
+      return List.of();
+    }
   }
 
   /**
@@ -174,6 +182,8 @@ public final class Validator {
       if (o.kind() != Kind.ROUTE) throw new IllegalArgumentException(o.ref() + " is not a Route");
       identity(new Report(errors, o), o, byRef);
     }
+    // The Plugins were valid: a jar that no longer loads shows as its routes' unknown filter kinds.
+    if (filters != null && !context.plugins().isEmpty()) filters = filters.withPlugins(context.plugins(), (p, field, message) -> {});
     FilterChecks filterChecks = new FilterChecks(errors, filters, context::exists, context::pipeline, context.globalFilters());
     for (ConfigObject<?> o : routes) {
       Report r = new Report(errors, o);

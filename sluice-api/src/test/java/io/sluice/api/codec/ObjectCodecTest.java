@@ -269,7 +269,7 @@ class ObjectCodecTest {
         spec: {}
         """)).containsExactly(
         new ConfigError("objects.yaml:6", "document 2", "apiVersion", "missing; expected 'sluice.io/v1'"),
-        new ConfigError("objects.yaml:6", "document 2", "kind", "missing; expected one of Consumer, Function, GlobalFilter, Listener, Pipeline, Route, Secret, Upstream, Webhook"),
+        new ConfigError("objects.yaml:6", "document 2", "kind", "missing; expected one of Consumer, Function, GlobalFilter, Listener, Pipeline, Plugin, Route, Secret, Upstream, Webhook"),
         new ConfigError("objects.yaml:6", "document 2", "metadata.name", "missing; every object needs a name"));
   }
 
@@ -281,7 +281,7 @@ class ObjectCodecTest {
         metadata: {name: hello}
         spec: {}
         """)).containsExactly(new ConfigError("objects.yaml:2", "?/hello", "kind",
-        "expected one of Consumer, Function, GlobalFilter, Listener, Pipeline, Route, Secret, Upstream, Webhook, got 'route'"));
+        "expected one of Consumer, Function, GlobalFilter, Listener, Pipeline, Plugin, Route, Secret, Upstream, Webhook, got 'route'"));
   }
 
   @Test

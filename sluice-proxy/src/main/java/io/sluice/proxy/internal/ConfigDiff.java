@@ -42,7 +42,8 @@ record ConfigDiff(boolean othersChanged, List<Changed> changed, List<ConfigObjec
         || !same(before.upstreams(), after.upstreams())
         || !same(before.consumers(), after.consumers())
         || !same(before.pipelines(), after.pipelines())
-        || !same(before.globalFilters(), after.globalFilters());
+        || !same(before.globalFilters(), after.globalFilters())
+        || !same(before.plugins(), after.plugins());
     // Arrays: ten thousand element reads through the sets' list views cost more than one copy each.
     ConfigObject<?>[] a = before.routes().toArray(ConfigObject<?>[]::new);
     ConfigObject<?>[] b = after.routes().toArray(ConfigObject<?>[]::new);

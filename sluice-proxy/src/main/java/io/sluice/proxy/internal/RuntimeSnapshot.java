@@ -11,7 +11,7 @@ import io.sluice.api.upstream.UpstreamSpec;
 import io.sluice.api.upstream.UpstreamTls;
 import io.sluice.proxy.filter.internal.FilterChain;
 import io.sluice.proxy.filter.internal.FilterChains;
-import io.sluice.proxy.filter.internal.FilterRegistry;
+import io.sluice.proxy.filter.internal.PluginJars;
 import io.sluice.proxy.route.RouteEntry;
 import io.sluice.proxy.route.RouteTable;
 import io.sluice.proxy.route.split.Colouring;
@@ -71,7 +71,7 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
 
   private RuntimeSnapshot withRoutes(ConfigSet config, ConfigDiff diff, Observability obs) {
     List<ConfigObject<RouteSpec>> changed = diff.changed().stream().map(ConfigDiff.Changed::after).toList();
-    FilterChains nextFilters = filters.update(config, changed, diff.removed(), FilterRegistry.installed(), obs.filterMetrics());
+    FilterChains nextFilters = filters.update(config, changed, diff.removed(), PluginJars.registryFor(config), obs.filterMetrics());
     int[] previousIndex = diff.previousIndex();
     RuntimeRoute[] compiled = new RuntimeRoute[previousIndex.length];
     for (int j = 0; j < compiled.length; j++) {
@@ -132,7 +132,7 @@ record RuntimeSnapshot(ConfigSet config, Map<String, ListenerConfig> listeners, 
       obs.attach(u);
       upstreams.put(o.name(), u);
     }
-    FilterChains filters = FilterChains.compile(config, previous.filters.sharedState(), FilterRegistry.installed(), obs.filterMetrics());
+    FilterChains filters = FilterChains.compile(config, previous.filters.sharedState(), PluginJars.registryFor(config), obs.filterMetrics());
     List<ConfigObject<RouteSpec>> routes = config.routes();
     RuntimeRoute[] compiled = new RuntimeRoute[routes.size()];
     for (int j = 0; j < compiled.length; j++) {

@@ -50,6 +50,12 @@ public final class FilterChains {
   /** The gateway's filter metrics, handed to every filter created; null only in {@link #EMPTY}, which creates none. */
   private final @Nullable FilterMetrics metrics;
   private SharedState sharedState = SharedState.EMPTY;
+  /**
+   * The registries this configuration's filters were created with: they hold the Plugins' class
+   * loaders ({@link PluginJars}), so a Plugin that no filter uses stays loaded while the
+   * configuration is in force. An update adds its registry to those of the chains it keeps.
+   */
+  private List<FilterRegistry> registries = List.of();
 
   /** One list of filters as configured, compiled once. */
   private record Segment(List<FilterSpec> specs, List<Filter> filters, List<String> wheres) {
@@ -110,6 +116,7 @@ public final class FilterChains {
       c.routeSpecs.put(r.name(), r.spec());
     }
     c.sharedState = new SharedState(Map.copyOf(c.shared));
+    c.registries = List.of(registry);
     return c;
   }
 
@@ -136,6 +143,8 @@ public final class FilterChains {
     for (ConfigObject<RouteSpec> r : removed) byOwner.remove(r.ref());
     byOwner.putAll(c.shared);
     c.sharedState = new SharedState(byOwner);
+    // Only routes changed, so the Plugins are those of the kept chains' registry: keep one of them.
+    c.registries = registries.isEmpty() ? List.of(registry) : List.of(registries.get(0), registry);
     return c;
   }
 

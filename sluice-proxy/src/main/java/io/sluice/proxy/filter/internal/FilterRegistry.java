@@ -1,6 +1,7 @@
 package io.sluice.proxy.filter.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.api.validate.FilterConfigBinding;
 import io.sluice.api.filter.FilterConfigValidator.Problems;
 import io.sluice.api.filter.FilterConfigValidator.Reference;
@@ -29,10 +30,56 @@ public final class FilterRegistry {
 
   private final Map<String, FilterFactory<?>> factories;
   private final SortedSet<String> kinds;
+  /** Config defaults of plugin kinds ({@code plugin/kind}), from their Plugin's {@code spec.config}. */
+  private final Map<String, ObjectNode> defaults;
+  /**
+   * What keeps the plugins' class loaders (and their cache entries, {@link PluginJars}) alive
+   * while this registry, or a configuration compiled with it, is in use.
+   */
+  private final List<Object> retained;
 
   private FilterRegistry(Map<String, FilterFactory<?>> factories) {
+    this(factories, Map.of(), List.of());
+  }
+
+  private FilterRegistry(Map<String, FilterFactory<?>> factories, Map<String, ObjectNode> defaults, List<Object> retained) {
     this.factories = Map.copyOf(factories);
     this.kinds = Collections.unmodifiableSortedSet(new TreeSet<>(factories.keySet()));
+    this.defaults = Map.copyOf(defaults);
+    this.retained = List.copyOf(retained);
+  }
+
+  /** One Plugin's filter kinds, to be added to a registry as {@code <plugin>/<kind>}. */
+  record PluginKinds(String plugin, Map<String, FilterFactory<?>> factories, Map<String, JsonNode> defaults, Object retained) {}
+
+  /**
+   * This registry with the kinds of {@code plugins} added as {@code <plugin>/<kind>}; the factories'
+   * own kinds were checked by {@link PluginJars}.
+   */
+  FilterRegistry withPlugins(List<PluginKinds> plugins) {
+    if (plugins.isEmpty()) return this;
+    Map<String, FilterFactory<?>> all = new TreeMap<>(factories);
+    Map<String, ObjectNode> d = new TreeMap<>(defaults);
+    List<Object> keep = new ArrayList<>(retained);
+    for (PluginKinds p : plugins) {
+      p.factories().forEach((kind, f) -> all.put(p.plugin() + "/" + kind, f));
+      p.defaults().forEach((kind, node) -> {
+        if (node instanceof ObjectNode o) d.put(p.plugin() + "/" + kind, o);
+      });
+      keep.add(p.retained());
+    }
+    return new FilterRegistry(all, d, keep);
+  }
+
+  /** {@code config} laid over the kind's defaults, field by field; {@code config} itself for a kind without defaults. */
+  private @Nullable JsonNode effective(String kind, @Nullable JsonNode config) {
+    ObjectNode d = defaults.get(kind);
+    if (d == null) return config;
+    if (config == null || config.isNull()) return d;
+    if (!(config instanceof ObjectNode o)) return config;
+    ObjectNode merged = d.deepCopy();
+    merged.setAll(o);
+    return merged;
   }
 
   /**
@@ -82,19 +129,25 @@ public final class FilterRegistry {
 
   /** Binds and checks a config of a known kind, reporting each problem with its path inside the config. */
   public void validate(String kind, @Nullable JsonNode config, Problems problems) {
-    bind(factory(kind), kind, config, problems);
+    bind(factory(kind), kind, effective(kind, config), problems);
   }
 
   /** The references of a config that {@link #validate} accepted. */
   public List<Reference> references(String kind, @Nullable JsonNode config) {
     FilterFactory<?> f = factory(kind);
     if (f == null) return List.of();
-    return referencesOf(f, config);
+    return referencesOf(f, effective(kind, config));
   }
 
   private static <C> List<Reference> referencesOf(FilterFactory<C> f, @Nullable JsonNode config) {
     C c = bound(f, config, (field, message) -> {});
-    return c == null ? List.of() : f.references(c);
+    if (c == null) return List.of();
+    try {
+      return f.references(c);
+    } catch (RuntimeException e) {
+      // A plugin's bug: its config is then refused by validate, which reports the failure.
+      return List.of();
+    }
   }
 
   /**
@@ -106,7 +159,7 @@ public final class FilterRegistry {
   public Filter create(String kind, @Nullable JsonNode config, FilterEnvironment environment, String where) {
     FilterFactory<?> f = factory(kind);
     if (f == null) throw new IllegalArgumentException(where + ": unknown filter kind '" + kind + "'");
-    return createWith(f, config, environment, where);
+    return createWith(f, effective(kind, config), environment, where);
   }
 
   private static <C> Filter createWith(FilterFactory<C> f, @Nullable JsonNode config, FilterEnvironment env, String where) {
