@@ -113,7 +113,7 @@ public final class AdminServer implements AutoCloseable {
     this.authenticator = new Authenticator(tokens, sessions::authenticate);
     this.guard = new BrowserGuard(b.access, loopback);
     // Off loopback browsers reach the admin API through a TLS-terminating proxy (docs/security.md).
-    this.console = new ConsoleHandler(store, guard, authenticator, sessions, !loopback);
+    this.console = new ConsoleHandler(store, guard, authenticator, sessions, !loopback, b.changeReview);
   }
 
   public static Builder builder() {
