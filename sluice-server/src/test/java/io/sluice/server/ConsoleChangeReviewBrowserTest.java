@@ -21,7 +21,10 @@ import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
@@ -50,6 +53,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * <p>Screenshots go where {@link ConsoleBrowserTest}'s go ({@code sluice.console.screenshots}).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleChangeReviewBrowserTest {
   private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
   private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
@@ -98,6 +102,7 @@ class ConsoleChangeReviewBrowserTest {
   }
 
   @Test
+  @Order(1)
   void editorProposesReviewerApprovesEditorPublishesAndTheRollbackGoesThroughReviewToo() throws Exception {
     WebDriver b = browser();
     signIn(ALICE, "alice (editor, reviewer)");
@@ -230,6 +235,110 @@ class ConsoleChangeReviewBrowserTest {
     assertThat(rev4.at("/change/id").asLong()).isEqualTo(4);
     assertThat(rev4.at("/change/proposedBy").asText()).isEqualTo("alice");
     assertThat(rev4.at("/change/approvedBy/0").asText()).isEqualTo("bob");
+  }
+
+  /** Runs after the workflow (its revisions are numbered from there): an endpoint's breaker opens, the API and the traffic page say so. */
+  @Test
+  @Order(2)
+  void anEndpointWhoseFailuresOpenItsBreakerShowsOpenInTheStatsAndOnTheTrafficPage() throws Exception {
+    try (TestUpstream failing = TestUpstream.start("failing", (req, ex) -> ex.respond(500, java.util.Map.of(), "down"))) {
+      awaitApplied(publish("the failing service", """
+          apiVersion: sluice.io/v1
+          kind: Upstream
+          metadata: {name: failing}
+          spec:
+            endpoints: [{address: "%s"}]
+            circuitBreaker:
+              endpoint: {failureRateThreshold: 50, minimumCalls: 4, slidingWindow: {type: count, size: 4}, waitInOpen: 60s}
+          """.formatted(failing.address()), """
+          apiVersion: sluice.io/v1
+          kind: Route
+          metadata: {name: failing}
+          spec:
+            match:
+              path: {prefix: /failing}
+            upstream: failing
+          """));
+      WebDriver b = browser();
+      signIn(BOB, "bob (reviewer)");
+      b.get(admin + "/console/#/traffic");
+      String row = "#traffic-upstreams tr[data-name='failing " + failing.address() + "'] [data-breaker]";
+      assertThat(wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(row))).getText()).isEqualTo("breaker closed");
+      for (int i = 0; i < 4; i++) {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + dataPort + "/failing/" + i)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(500);
+        assertThat(r.body()).isEqualTo("down");
+      }
+      JsonNode upstream = ControlPlane.JSON.missingNode();
+      for (JsonNode u : get("/api/v1/stats", BOB).path("upstreams")) {
+        if (u.path("name").asText().equals("failing")) upstream = u;
+      }
+      assertThat(upstream.at("/endpoints/0/breaker").asText()).isEqualTo("open");
+      assertThat(upstream.at("/endpoints/0/healthy").asBoolean()).isFalse();
+      assertThat(upstream.path("breaker").isNull()).isTrue();
+      wait(b).until(ExpectedConditions.textToBe(By.cssSelector(row), "breaker open"));
+      shot("traffic-breaker");
+    }
+  }
+
+  /** A webhook whose receiver refuses: its dead letter on the console's page; redelivered once the receiver accepts, it is gone. */
+  @Test
+  @Order(3)
+  void aDeadLetterIsListedOnTheConsoleAndRedeliveredFromIt() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger status = new java.util.concurrent.atomic.AtomicInteger(503);
+    java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext("/", exchange -> {
+      exchange.getRequestBody().readAllBytes();
+      events.add(exchange.getRequestHeaders().getFirst("X-Sluice-Event"));
+      exchange.sendResponseHeaders(status.get(), -1);
+      exchange.close();
+    });
+    receiver.start();
+    try {
+      awaitApplied(publish("notify the team", """
+          apiVersion: sluice.io/v1
+          kind: Secret
+          metadata: {name: hook-key}
+          spec: {value: "whsec-0123456789abcdef"}
+          """, """
+          apiVersion: sluice.io/v1
+          kind: Webhook
+          metadata: {name: team}
+          spec:
+            url: http://127.0.0.1:%d/hook
+            secret: hook-key
+            events: [change.proposed]
+            retries: 0
+          """.formatted(receiver.getAddress().getPort())));
+      // A proposal is an event: the receiver refuses it, and it is a dead letter.
+      send("POST", "/api/v1/changes", "title: \"another route\"\nobjects:\n  -\n" + route("other", "/other").strip().lines()
+          .map(l -> "    " + l).collect(Collectors.joining("\n")) + "\n", "application/yaml", ALICE, 201);
+      await().atMost(Duration.ofSeconds(30)).until(() -> get("/api/v1/webhooks/deliveries?failed=true", BOB).path("items").size() == 1);
+      String id = get("/api/v1/webhooks/deliveries?failed=true", BOB).at("/items/0/id").asText();
+
+      WebDriver b = browser();
+      signIn(ALICE, "alice (editor, reviewer)");
+      b.get(admin + "/console/#/deliveries");
+      WebElement row = wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#deliveries tr[data-id='" + id + "']")));
+      assertThat(row.findElement(By.className("webhook")).getText()).isEqualTo("team");
+      assertThat(row.findElement(By.className("event")).getText()).isEqualTo("change.proposed");
+      assertThat(row.findElement(By.className("state")).getText()).isEqualTo("failed");
+      assertThat(row.findElement(By.className("last")).getText()).isEqualTo("answered 503");
+      shot("dead-letters");
+      status.set(200);
+      row.findElement(By.className("redeliver")).click();
+      wait(b).until(ExpectedConditions.textToBe(By.id("deliveries-result"), "Sent change.proposed to team again."));
+      wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("no-deliveries")));
+      await().atMost(Duration.ofSeconds(30)).until(() -> events.size() == 2);
+      assertThat(events).containsExactly("change.proposed", "change.proposed");
+      await().atMost(Duration.ofSeconds(30)).until(() -> get("/api/v1/webhooks/deliveries", BOB).at("/items/0/state").asText().equals("delivered"));
+      assertThat(get("/api/v1/webhooks/deliveries?failed=true", BOB).path("items")).isEmpty();
+    } finally {
+      receiver.stop(0);
+    }
   }
 
   // ---- the browser

@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.sluice.server.webhook.Signature;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -198,6 +199,55 @@ class WebhookTest {
       assertThat(listed.stdoutLines()).hasSize(2);
       assertThat(listed.stdoutLines().get(0)).matches("TIME +WEBHOOK +EVENT +STATE +ATTEMPTS +LAST");
       assertThat(listed.stdoutLines().get(1)).matches("\\S+ +down +rollback +failed +3 +answered 503");
+    }
+  }
+
+  @Test
+  void aDeadLetterSurvivesARestartAndRedeliveryToAReceiverThatNowAcceptsClearsIt() throws Exception {
+    alwaysByPath.put("/down", 503);
+    try (ControlPlane cp = ControlPlane.start()) {
+      ServerProcess.Result setup = cp.sluice("apply", "-f", webhook("down", "/down", "[rollback]", "  retries: 1\n").toString());
+      assertThat(setup.exitCode()).as(setup.stderr()).isZero();
+      rollBackAnUpstream(cp);
+      await().atMost(WAIT).until(() -> cp.get("/api/v1/webhooks/deliveries?failed=true").get("items").size() == 1);
+      JsonNode dead = cp.get("/api/v1/webhooks/deliveries?failed=true").at("/items/0");
+      String id = dead.get("id").asText();
+      String payload = dead.get("payload").asText();
+      assertThat(received).hasSize(2);
+
+      cp.restart();
+      JsonNode kept = cp.get("/api/v1/webhooks/deliveries?failed=true").get("items");
+      assertThat(kept).hasSize(1);
+      assertThat(kept.at("/0/id").asText()).isEqualTo(id);
+      assertThat(kept.at("/0/webhook").asText()).isEqualTo("down");
+      assertThat(kept.at("/0/event").asText()).isEqualTo("rollback");
+      assertThat(kept.at("/0/state").asText()).isEqualTo("failed");
+      assertThat(kept.at("/0/attempts").asInt()).isEqualTo(2);
+      assertThat(kept.at("/0/lastStatus").asInt()).isEqualTo(503);
+      assertThat(kept.at("/0/lastError").asText()).isEqualTo("answered 503");
+      assertThat(kept.at("/0/time").asText()).isEqualTo(dead.get("time").asText());
+      assertThat(kept.at("/0/payload").asText()).isEqualTo(payload);
+
+      // The receiver accepts now: redelivered as it was, signed again, and no longer a dead letter.
+      alwaysByPath.remove("/down");
+      received.clear();
+      HttpResponse<String> again = cp.send("POST", "/api/v1/webhooks/deliveries/redeliver", "{\"id\": \"" + id + "\"}", null);
+      assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
+      assertThat(ControlPlane.JSON.readTree(again.body()).get("state").asText()).isEqualTo("pending");
+      await().atMost(WAIT).until(() -> cp.get("/api/v1/webhooks/deliveries?failed=true").get("items").isEmpty());
+      assertThat(received).hasSize(1);
+      assertThat(received.get(0).delivery()).isEqualTo(id);
+      assertThat(received.get(0).event()).isEqualTo("rollback");
+      assertThat(received.get(0).body()).isEqualTo(payload);
+      assertSigned(received.get(0));
+      assertThat(cp.get("/api/v1/webhooks/deliveries").at("/items/0/state").asText()).isEqualTo("delivered");
+
+      cp.restart();
+      assertThat(cp.get("/api/v1/webhooks/deliveries?failed=true").get("items")).isEmpty();
+      HttpResponse<String> gone = cp.send("POST", "/api/v1/webhooks/deliveries/redeliver", "{\"id\": \"" + id + "\"}", null);
+      assertThat(gone.statusCode()).isEqualTo(404);
+      assertThat(ControlPlane.JSON.readTree(gone.body()).get("message").asText())
+          .isEqualTo("no dead letter '" + id + "' on this node: GET /api/v1/webhooks/deliveries?failed=true lists them");
     }
   }
 

@@ -452,6 +452,38 @@ async function change(c, [id]) {
   c.append(out, h('h2', {}, `Diff against revision ${x.baseRevision}`), changesView(x.changes, 'change-diff'));
 }
 
+// ---- webhook deliveries and dead letters
+
+async function deliveries(c, args, query) {
+  const all = query.get('all') === 'true';
+  const items = (await call(`/api/v1/webhooks/deliveries${all ? '' : '?failed=true'}`)).items.slice().reverse();
+  c.append(h('h1', {}, all ? 'Webhook deliveries' : 'Dead letters'),
+    h('p', { class: 'muted' }, all
+      ? 'The last webhook deliveries of this node, newest first.'
+      : 'Webhook events every attempt failed to deliver, newest first; kept across restarts (the last 1,000 deliveries of this node).'),
+    h('div', { class: 'toolbar' }, h('a', { id: 'deliveries-toggle', href: all ? '#/deliveries' : '#/deliveries?all=true' }, all ? 'Only the dead letters' : 'All recent deliveries')));
+  const out = h('div', { id: 'deliveries-result', role: 'status' });
+  const rows = items.map((d) => {
+    const cells = [h('td', {}, time(d.time)), h('td', { class: 'webhook' }, d.webhook), h('td', { class: 'event' }, d.event),
+      h('td', { class: `state state-${d.state}` }, d.state), h('td', { class: 'attempts' }, String(d.attempts)),
+      h('td', { class: 'last' }, d.lastError || (d.lastStatus ? String(d.lastStatus) : ''))];
+    const again = h('button', { type: 'button', class: 'redeliver', 'data-id': d.id, disabled: !sessionSync.write || d.state !== 'failed' }, 'Redeliver');
+    again.addEventListener('click', async () => {
+      try {
+        await call('/api/v1/webhooks/deliveries/redeliver', { method: 'POST', body: { id: d.id } });
+        out.replaceChildren(`Sent ${d.event} to ${d.webhook} again.`);
+        setTimeout(() => window.dispatchEvent(new HashChangeEvent('hashchange')), 1000);
+      } catch (e) {
+        out.replaceChildren(failure(e));
+      }
+    });
+    const payload = h('details', {}, h('summary', {}, 'payload'), h('pre', { class: 'diff' }, d.payload));
+    return h('tr', { 'data-id': d.id }, ...cells, h('td', {}, payload), h('td', {}, again));
+  });
+  c.append(out, table('deliveries', ['Time', 'Webhook', 'Event', 'State', 'Attempts', 'Last error', 'Payload', ''], h('tbody', {}, rows)));
+  if (!rows.length) c.append(h('p', { class: 'muted', id: 'no-deliveries' }, all ? 'No deliveries yet.' : 'No dead letters.'));
+}
+
 // ---- traffic
 
 async function traffic(c) {
@@ -462,7 +494,7 @@ async function traffic(c) {
   const upstreams = h('tbody');
   c.append(h('div', { class: 'toolbar' }, h('label', { for: 'traffic-pick' }, 'Charts for '), pick), charts,
     h('h2', {}, 'Routes'), table('traffic-routes', ['Route', 'Requests', 'req/s', 'errors/s', 'p50', 'p95', 'p99', 'Status codes'], routes),
-    h('h2', {}, 'Upstreams and endpoints'), table('traffic-upstreams', ['Upstream / endpoint', 'Requests', 'req/s', 'errors/s', 'p50', 'p95', 'p99', 'Health'], upstreams));
+    h('h2', {}, 'Upstreams and endpoints'), table('traffic-upstreams', ['Upstream / endpoint', 'Requests', 'req/s', 'errors/s', 'p50', 'p95', 'p99', 'Health and breaker'], upstreams));
   const samples = new Map(); // "route:web" -> [{t, requests, errors, p50, p95, p99}]
   let timer = null;
   let stopped = false;
@@ -507,8 +539,9 @@ async function traffic(c) {
       upstreams.replaceChildren(...stats.upstreams.flatMap((u) => {
         record(`upstream ${u.name}`, u.traffic, t);
         keys.push(`upstream ${u.name}`);
-        return [row(u.name, u.traffic, '', u.name), ...u.endpoints.map((e) => row(h('span', { class: 'endpoint' }, e.address), e.traffic,
-          h('span', { class: e.healthy ? 'ok' : 'bad' }, `${e.healthy ? 'healthy' : 'out of rotation'}, ${e.openConnections} connections, ${e.activeRequests} active`), `${u.name} ${e.address}`))];
+        return [row(u.name, u.traffic, breaker(u.breaker, 'upstream breaker'), u.name), ...u.endpoints.map((e) => row(h('span', { class: 'endpoint' }, e.address), e.traffic,
+          h('span', {}, h('span', { class: e.healthy ? 'ok' : 'bad' }, `${e.healthy ? 'healthy' : 'out of rotation'}, ${e.openConnections} connections, ${e.activeRequests} active`),
+            breaker(e.breaker, 'breaker')), `${u.name} ${e.address}`))];
       }));
       const chosen = pick.value;
       if (pick.options.length !== keys.length || [...pick.options].some((o, i) => o.value !== keys[i])) {
@@ -527,6 +560,12 @@ async function traffic(c) {
     stopped = true;
     clearTimeout(timer);
   };
+}
+
+/** A circuit breaker's state (closed, open, half-open), or nothing where none is configured. */
+function breaker(state, label) {
+  if (!state) return '';
+  return h('span', { class: `breaker breaker-${state}`, 'data-breaker': state }, `${label} ${state}`);
 }
 
 function table(id, heads, body) {
@@ -607,7 +646,9 @@ async function fleet(c) {
     };
     promote.addEventListener('click', () => act('promote'));
     abort.addEventListener('click', () => act('abort'));
-    box.append(h('div', { class: 'toolbar' }, promote, abort), out);
+    // Promote and abort are the editor's (and admin's); viewers and reviewers only watch.
+    if (sessionSync.write) box.append(h('div', { class: 'toolbar' }, promote, abort));
+    box.append(out);
   }
   if (status.history.length) {
     box.append(h('h3', {}, 'Earlier canaries'), table('canary-history', ['Canary', 'State', 'By', 'Reason', 'Time'], h('tbody', {},
@@ -624,4 +665,4 @@ async function missing(c) {
 }
 
 /** Page name (the hash's first segment) → page. New pages (change requests) are one more entry. */
-export const pages = { overview, kind, object, new: create, history, changes, change, traffic, tester, fleet, missing };
+export const pages = { overview, kind, object, new: create, history, changes, change, deliveries, traffic, tester, fleet, missing };
