@@ -252,6 +252,83 @@ class WebhookTest {
   }
 
   @Test
+  void aNodesEventsReachTheReceiverSignedBreakerOpenThenCloseThenRevisionFailed() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger status = new java.util.concurrent.atomic.AtomicInteger(500);
+    try (io.sluice.proxy.testing.TestUpstream backend = io.sluice.proxy.testing.TestUpstream.start("backend",
+            (req, ex) -> ex.respond(status.get(), Map.of(), "backend"));
+        java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        ControlPlane cp = ControlPlane.start()) {
+      ServerProcess.Result hook = cp.sluice("apply", "-f",
+          webhook("node", "/node", "[revision.failed, breaker.open, breaker.close]", "").toString());
+      assertThat(hook.exitCode()).as(hook.stderr()).isZero();
+      Path config = ControlPlane.write(dir, "gateway.yaml", """
+          apiVersion: sluice.io/v1
+          kind: Listener
+          metadata: {name: main}
+          spec: {address: 127.0.0.1:0}
+          ---
+          apiVersion: sluice.io/v1
+          kind: Upstream
+          metadata: {name: backend}
+          spec:
+            endpoints: [{address: "%s"}]
+            circuitBreaker:
+              endpoint: {failureRateThreshold: 50, minimumCalls: 4, slidingWindow: {type: count, size: 4}, waitInOpen: 3s, halfOpenCalls: 1}
+          ---
+          apiVersion: sluice.io/v1
+          kind: Route
+          metadata: {name: all}
+          spec:
+            match: {path: {prefix: /}}
+            upstream: backend
+          """.formatted(backend.address()));
+      assertThat(cp.sluice("apply", "-f", config.toString()).exitCode()).isZero();
+      int port = BoundListeners.awaitPort(() -> cp.get("/api/v1/status"), "main");
+      java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+      java.util.concurrent.Callable<Integer> call = () -> client.send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create("http://127.0.0.1:" + port + "/x")).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+      for (int i = 0; i < 4; i++) assertThat(call.call()).isEqualTo(500);
+      await().atMost(WAIT).until(() -> received.stream().anyMatch(r -> "breaker.open".equals(r.event())));
+
+      // The endpoint recovers: after waitInOpen one good trial call closes the breaker.
+      status.set(200);
+      await().atMost(WAIT).until(() -> call.call() == 200);
+      await().atMost(WAIT).until(() -> received.stream().anyMatch(r -> "breaker.close".equals(r.event())));
+
+      // A listener on a port in use: stored, but the node cannot apply it.
+      Path bad = ControlPlane.write(dir, "bad.yaml", """
+          apiVersion: sluice.io/v1
+          kind: Listener
+          metadata: {name: taken}
+          spec: {address: 127.0.0.1:%d}
+          """.formatted(taken.getLocalPort()));
+      assertThat(cp.sluice("apply", "-f", bad.toString()).exitCode()).isZero();
+      long failedRevision = cp.get("/api/v1/status").path("storeRevision").asLong();
+      await().atMost(WAIT).until(() -> received.stream().anyMatch(r -> "revision.failed".equals(r.event())));
+
+      assertThat(received).extracting(Received::event).containsExactly("breaker.open", "breaker.close", "revision.failed");
+      String node = received.get(0).json().get("node").asText();
+      assertThat(node).isNotEmpty();
+      for (Received r : received) {
+        assertThat(r.path()).isEqualTo("/node");
+        assertSigned(r);
+        JsonNode e = r.json();
+        assertThat(e.properties()).extracting(Map.Entry::getKey).containsExactly("id", "type", "time", "node", "data");
+        assertThat(e.get("type").asText()).isEqualTo(r.event());
+        assertThat(e.get("node").asText()).isEqualTo(node);
+      }
+      assertThat(received.get(0).json().get("data").toString())
+          .isEqualTo("{\"upstream\":\"backend\",\"endpoint\":\"" + backend.address() + "\",\"node\":\"" + node + "\"}");
+      assertThat(received.get(1).json().get("data").toString())
+          .isEqualTo("{\"upstream\":\"backend\",\"endpoint\":\"" + backend.address() + "\",\"node\":\"" + node + "\"}");
+      JsonNode failed = received.get(2).json().get("data");
+      assertThat(failed.get("revision").asLong()).isEqualTo(failedRevision);
+      assertThat(failed.get("message").asText()).startsWith("Listener/taken: cannot bind /127.0.0.1:" + taken.getLocalPort() + ": ");
+      assertThat(failed.get("node").asText()).isEqualTo(node);
+    }
+  }
+
+  @Test
   void aWebhookWithoutItsSecretIsRefusedNamingTheField() throws Exception {
     Path bad = ControlPlane.write(dir, "bad.yaml", """
         apiVersion: sluice.io/v1
