@@ -107,13 +107,13 @@ public final class AdminServer implements AutoCloseable {
     RouteTester tester = Objects.requireNonNull(b.routeTester, "routeTester: AdminServer.builder().routeTester(...) is required");
     Supplier<?> stats = Objects.requireNonNull(b.stats, "stats: AdminServer.builder().stats(...) is required");
     this.routes = AdminApi.routes(store, status, tester, stats, b.clock, b.endpoints, b.configDir, b.nodes, b.writeRefusal, b.canary,
-        b.changeReview, b.events, b.deliveries);
+        b.changeReview, b.events, b.deliveries, b.redeliver);
     boolean loopback = !address.isUnresolved() && address.getAddress().isLoopbackAddress();
     ConsoleSessions sessions = new ConsoleSessions(b.clock);
     this.authenticator = new Authenticator(tokens, sessions::authenticate);
     this.guard = new BrowserGuard(b.access, loopback);
     // Off loopback browsers reach the admin API through a TLS-terminating proxy (docs/security.md).
-    this.console = new ConsoleHandler(store, guard, authenticator, sessions, !loopback);
+    this.console = new ConsoleHandler(store, guard, authenticator, sessions, !loopback, b.changeReview);
   }
 
   public static Builder builder() {
@@ -240,6 +240,7 @@ public final class AdminServer implements AutoCloseable {
     private ChangeReview changeReview = ChangeReview.OFF;
     private AdminEvents events = AdminEvents.NONE;
     private java.util.function.Function<Boolean, List<WebhookDelivery>> deliveries = failedOnly -> List.of();
+    private java.util.function.Function<String, @Nullable WebhookDelivery> redeliver = id -> null;
 
     private Builder() {}
 
@@ -274,6 +275,16 @@ public final class AdminServer implements AutoCloseable {
      */
     public Builder webhookDeliveries(java.util.function.Function<Boolean, List<WebhookDelivery>> deliveries) {
       this.deliveries = Objects.requireNonNull(deliveries, "deliveries");
+      return this;
+    }
+
+    /**
+     * What {@code POST /api/v1/webhooks/deliveries/redeliver} does with a dead letter's id: sends it
+     * again (as it was, with a new signature) and returns it as it is now (pending), or null when no
+     * dead letter has that id. Default: none has.
+     */
+    public Builder webhookRedelivery(java.util.function.Function<String, @Nullable WebhookDelivery> redeliver) {
+      this.redeliver = Objects.requireNonNull(redeliver, "redeliver");
       return this;
     }
 

@@ -370,7 +370,7 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     String node = nodeId != null ? nodeId : hostName();
-    io.sluice.server.webhook.WebhookNotifier hooks = webhooks = Webhooks.notifier(store, node);
+    io.sluice.server.webhook.WebhookNotifier hooks = webhooks = Webhooks.notifier(store, node, data.toAbsolutePath().normalize());
     String version = Main.version();
     Membership membership = etcd != null ? EtcdMembership.open(etcd, EtcdMembership.DEFAULT_TTL) : Membership.local();
     io.sluice.server.canary.CanaryService canary = null;
@@ -396,7 +396,7 @@ final class ServeCommand implements Callable<Integer> {
       if (!role.takesWrites()) admin.refuseWrites(new WriteRefusal(membership, node));
       if (configDir != null) admin.configDir(configDir.toString());
       admin.changeReview(changeReview);
-      admin.events(hooks).webhookDeliveries(hooks::deliveries);
+      admin.events(hooks).webhookDeliveries(hooks::deliveries).webhookRedelivery(hooks::redeliver);
       adminServer = this.adminServer = admin
           .address(adminSocket)
           .store(store)

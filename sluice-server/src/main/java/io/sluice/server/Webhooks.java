@@ -16,11 +16,11 @@ final class Webhooks {
 
   private Webhooks() {}
 
-  /** A notifier that sends to the Webhook objects {@code store} holds at each event. */
-  static WebhookNotifier notifier(ConfigStore store, String node) {
+  /** A notifier that sends to the Webhook objects {@code store} holds at each event, its dead letters kept in {@code dataDir}. */
+  static WebhookNotifier notifier(ConfigStore store, String node, java.nio.file.Path dataDir) {
     return new WebhookNotifier(store::get,
         () -> store.snapshot().objects().stream().filter(o -> o.kind() == Kind.WEBHOOK).<ConfigObject<?>>map(o -> o).toList(),
-        node, Clock.systemUTC());
+        node, Clock.systemUTC(), dataDir);
   }
 
   /** Watches what {@code sync} applies and {@code metrics} shows of the breakers, and tells {@code notifier}. */

@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.sluice.server.webhook.Signature;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -198,6 +199,132 @@ class WebhookTest {
       assertThat(listed.stdoutLines()).hasSize(2);
       assertThat(listed.stdoutLines().get(0)).matches("TIME +WEBHOOK +EVENT +STATE +ATTEMPTS +LAST");
       assertThat(listed.stdoutLines().get(1)).matches("\\S+ +down +rollback +failed +3 +answered 503");
+    }
+  }
+
+  @Test
+  void aDeadLetterSurvivesARestartAndRedeliveryToAReceiverThatNowAcceptsClearsIt() throws Exception {
+    alwaysByPath.put("/down", 503);
+    try (ControlPlane cp = ControlPlane.start()) {
+      ServerProcess.Result setup = cp.sluice("apply", "-f", webhook("down", "/down", "[rollback]", "  retries: 1\n").toString());
+      assertThat(setup.exitCode()).as(setup.stderr()).isZero();
+      rollBackAnUpstream(cp);
+      await().atMost(WAIT).until(() -> cp.get("/api/v1/webhooks/deliveries?failed=true").get("items").size() == 1);
+      JsonNode dead = cp.get("/api/v1/webhooks/deliveries?failed=true").at("/items/0");
+      String id = dead.get("id").asText();
+      String payload = dead.get("payload").asText();
+      assertThat(received).hasSize(2);
+
+      cp.restart();
+      JsonNode kept = cp.get("/api/v1/webhooks/deliveries?failed=true").get("items");
+      assertThat(kept).hasSize(1);
+      assertThat(kept.at("/0/id").asText()).isEqualTo(id);
+      assertThat(kept.at("/0/webhook").asText()).isEqualTo("down");
+      assertThat(kept.at("/0/event").asText()).isEqualTo("rollback");
+      assertThat(kept.at("/0/state").asText()).isEqualTo("failed");
+      assertThat(kept.at("/0/attempts").asInt()).isEqualTo(2);
+      assertThat(kept.at("/0/lastStatus").asInt()).isEqualTo(503);
+      assertThat(kept.at("/0/lastError").asText()).isEqualTo("answered 503");
+      assertThat(kept.at("/0/time").asText()).isEqualTo(dead.get("time").asText());
+      assertThat(kept.at("/0/payload").asText()).isEqualTo(payload);
+
+      // The receiver accepts now: redelivered as it was, signed again, and no longer a dead letter.
+      alwaysByPath.remove("/down");
+      received.clear();
+      HttpResponse<String> again = cp.send("POST", "/api/v1/webhooks/deliveries/redeliver", "{\"id\": \"" + id + "\"}", null);
+      assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
+      assertThat(ControlPlane.JSON.readTree(again.body()).get("state").asText()).isEqualTo("pending");
+      await().atMost(WAIT).until(() -> cp.get("/api/v1/webhooks/deliveries?failed=true").get("items").isEmpty());
+      assertThat(received).hasSize(1);
+      assertThat(received.get(0).delivery()).isEqualTo(id);
+      assertThat(received.get(0).event()).isEqualTo("rollback");
+      assertThat(received.get(0).body()).isEqualTo(payload);
+      assertSigned(received.get(0));
+      assertThat(cp.get("/api/v1/webhooks/deliveries").at("/items/0/state").asText()).isEqualTo("delivered");
+
+      cp.restart();
+      assertThat(cp.get("/api/v1/webhooks/deliveries?failed=true").get("items")).isEmpty();
+      HttpResponse<String> gone = cp.send("POST", "/api/v1/webhooks/deliveries/redeliver", "{\"id\": \"" + id + "\"}", null);
+      assertThat(gone.statusCode()).isEqualTo(404);
+      assertThat(ControlPlane.JSON.readTree(gone.body()).get("message").asText())
+          .isEqualTo("no dead letter '" + id + "' on this node: GET /api/v1/webhooks/deliveries?failed=true lists them");
+    }
+  }
+
+  @Test
+  void aNodesEventsReachTheReceiverSignedBreakerOpenThenCloseThenRevisionFailed() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger status = new java.util.concurrent.atomic.AtomicInteger(500);
+    try (io.sluice.proxy.testing.TestUpstream backend = io.sluice.proxy.testing.TestUpstream.start("backend",
+            (req, ex) -> ex.respond(status.get(), Map.of(), "backend"));
+        java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        ControlPlane cp = ControlPlane.start()) {
+      ServerProcess.Result hook = cp.sluice("apply", "-f",
+          webhook("node", "/node", "[revision.failed, breaker.open, breaker.close]", "").toString());
+      assertThat(hook.exitCode()).as(hook.stderr()).isZero();
+      Path config = ControlPlane.write(dir, "gateway.yaml", """
+          apiVersion: sluice.io/v1
+          kind: Listener
+          metadata: {name: main}
+          spec: {address: 127.0.0.1:0}
+          ---
+          apiVersion: sluice.io/v1
+          kind: Upstream
+          metadata: {name: backend}
+          spec:
+            endpoints: [{address: "%s"}]
+            circuitBreaker:
+              endpoint: {failureRateThreshold: 50, minimumCalls: 4, slidingWindow: {type: count, size: 4}, waitInOpen: 3s, halfOpenCalls: 1}
+          ---
+          apiVersion: sluice.io/v1
+          kind: Route
+          metadata: {name: all}
+          spec:
+            match: {path: {prefix: /}}
+            upstream: backend
+          """.formatted(backend.address()));
+      assertThat(cp.sluice("apply", "-f", config.toString()).exitCode()).isZero();
+      int port = BoundListeners.awaitPort(() -> cp.get("/api/v1/status"), "main");
+      java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+      java.util.concurrent.Callable<Integer> call = () -> client.send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create("http://127.0.0.1:" + port + "/x")).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+      for (int i = 0; i < 4; i++) assertThat(call.call()).isEqualTo(500);
+      await().atMost(WAIT).until(() -> received.stream().anyMatch(r -> "breaker.open".equals(r.event())));
+
+      // The endpoint recovers: after waitInOpen one good trial call closes the breaker.
+      status.set(200);
+      await().atMost(WAIT).until(() -> call.call() == 200);
+      await().atMost(WAIT).until(() -> received.stream().anyMatch(r -> "breaker.close".equals(r.event())));
+
+      // A listener on a port in use: stored, but the node cannot apply it.
+      Path bad = ControlPlane.write(dir, "bad.yaml", """
+          apiVersion: sluice.io/v1
+          kind: Listener
+          metadata: {name: taken}
+          spec: {address: 127.0.0.1:%d}
+          """.formatted(taken.getLocalPort()));
+      assertThat(cp.sluice("apply", "-f", bad.toString()).exitCode()).isZero();
+      long failedRevision = cp.get("/api/v1/status").path("storeRevision").asLong();
+      await().atMost(WAIT).until(() -> received.stream().anyMatch(r -> "revision.failed".equals(r.event())));
+
+      assertThat(received).extracting(Received::event).containsExactly("breaker.open", "breaker.close", "revision.failed");
+      String node = received.get(0).json().get("node").asText();
+      assertThat(node).isNotEmpty();
+      for (Received r : received) {
+        assertThat(r.path()).isEqualTo("/node");
+        assertSigned(r);
+        JsonNode e = r.json();
+        assertThat(e.properties()).extracting(Map.Entry::getKey).containsExactly("id", "type", "time", "node", "data");
+        assertThat(e.get("type").asText()).isEqualTo(r.event());
+        assertThat(e.get("node").asText()).isEqualTo(node);
+      }
+      assertThat(received.get(0).json().get("data").toString())
+          .isEqualTo("{\"upstream\":\"backend\",\"endpoint\":\"" + backend.address() + "\",\"node\":\"" + node + "\"}");
+      assertThat(received.get(1).json().get("data").toString())
+          .isEqualTo("{\"upstream\":\"backend\",\"endpoint\":\"" + backend.address() + "\",\"node\":\"" + node + "\"}");
+      JsonNode failed = received.get(2).json().get("data");
+      assertThat(failed.get("revision").asLong()).isEqualTo(failedRevision);
+      assertThat(failed.get("message").asText()).startsWith("Listener/taken: cannot bind /127.0.0.1:" + taken.getLocalPort() + ": ");
+      assertThat(failed.get("node").asText()).isEqualTo(node);
     }
   }
 

@@ -102,7 +102,7 @@ public final class AdminApi {
   public static RouteTable routes(ConfigStore store, Supplier<NodeStatus> nodeStatus, RouteTester routeTester,
       Supplier<?> stats, Clock clock, Map<String, AdminEndpoint> endpoints, @Nullable String configDir) {
     return routes(store, nodeStatus, routeTester, stats, clock, endpoints, configDir, null, null, null,
-        io.sluice.admin.ChangeReview.OFF, io.sluice.admin.AdminEvents.NONE, failedOnly -> List.of());
+        io.sluice.admin.ChangeReview.OFF, io.sluice.admin.AdminEvents.NONE, failedOnly -> List.of(), id -> null);
   }
 
   /**
@@ -114,12 +114,14 @@ public final class AdminApi {
    * @param canary the fleet's config canary; null: no fleet, canary requests are refused
    * @param review the change workflow's settings; {@code events} hears its state changes and rollbacks
    * @param deliveries the recent webhook deliveries ({@code true}: only the dead letters)
+   * @param redeliver sends the dead letter with the given id again; null when there is none
    */
   public static RouteTable routes(ConfigStore store, Supplier<NodeStatus> nodeStatus, RouteTester routeTester,
       Supplier<?> stats, Clock clock, Map<String, AdminEndpoint> endpoints, @Nullable String configDir,
       @Nullable Supplier<List<NodeRecord>> nodes, @Nullable Supplier<String> writeRefusal, io.sluice.admin.@Nullable CanaryControl canary,
       io.sluice.admin.ChangeReview review, io.sluice.admin.AdminEvents events,
-      Function<Boolean, List<io.sluice.admin.WebhookDelivery>> deliveries) {
+      Function<Boolean, List<io.sluice.admin.WebhookDelivery>> deliveries,
+      Function<String, io.sluice.admin.@Nullable WebhookDelivery> redeliver) {
     AdminApi api = new AdminApi(store, nodeStatus, routeTester, stats, clock, configDir, new CanaryApi(canary),
         new ChangeRequestsApi(store, review, clock, events));
     Fleet fleet = new Fleet(store, nodes != null ? nodes : () -> List.of(api.self()), canary != null ? canary::active : () -> null,
@@ -149,7 +151,7 @@ public final class AdminApi {
     endpoints.forEach((path, endpoint) -> b.add(route(HttpMethod.GET, path, null, VIEWER,
         r -> new ApiResponse(HttpResponseStatus.OK, endpoint.contentType(), Wire.utf8(endpoint.get())))));
     api.changes.register(b);
-    b.add(DeliveriesApi.route(deliveries));
+    b.add(DeliveriesApi.route(deliveries)).add(DeliveriesApi.redeliverRoute(redeliver));
     RouteTable table = api.canary.guardingWrites(api.changes.guardingWrites(b.build()));
     return writeRefusal == null ? table : Fleet.refusingWrites(table, writeRefusal);
   }

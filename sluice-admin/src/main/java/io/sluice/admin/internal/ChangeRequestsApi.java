@@ -83,7 +83,9 @@ final class ChangeRequestsApi {
     if (!settings.required()) return table;
     RouteTable.Builder b = RouteTable.builder();
     for (RouteTable.Route route : table.routes()) {
-      if (route.template().startsWith(PATH) || route.template().startsWith("/api/v1/canary")) {
+      // Redelivering a webhook's dead letter changes no configuration.
+      if (route.template().startsWith(PATH) || route.template().startsWith("/api/v1/canary")
+          || route.template().equals(DeliveriesApi.REDELIVER)) {
         b.add(route);
         continue;
       }

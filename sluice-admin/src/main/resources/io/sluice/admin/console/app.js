@@ -36,7 +36,7 @@ async function start() {
   const s = await session();
   const links = [['overview', 'Overview', '#/']];
   for (const kind of s.kinds) links.push(['kind', kind, `#/kind/${kind}`, kind]);
-  links.push(['history', 'History', '#/history'], ['traffic', 'Traffic', '#/traffic'], ['tester', 'Route tester', '#/tester'],
+  links.push(['history', 'History', '#/history'], ['changes', 'Changes', '#/changes'], ['deliveries', 'Dead letters', '#/deliveries'], ['traffic', 'Traffic', '#/traffic'], ['tester', 'Route tester', '#/tester'],
     ['fleet', 'Fleet', '#/fleet']);
   nav.replaceChildren(...links.map(([p, label, href, arg]) => h('a', { href, 'data-page': p, ...(arg ? { 'data-arg': arg } : {}) }, label)));
   const user = document.getElementById('user');

@@ -150,7 +150,11 @@ function editor(c, kinds, name, yaml) {
   const diff = h('div', { id: 'diff-box' });
   const message = h('input', { id: 'message', type: 'text', placeholder: 'change message (shown in history)' });
   const check = h('button', { id: 'check', type: 'button' }, 'Check and show diff');
-  const apply = h('button', { id: 'apply', type: 'button', disabled: true, class: 'primary' }, 'Apply');
+  // With change review on the API refuses direct writes: the save proposes a change request instead.
+  const review = Boolean(s.review && s.review.required);
+  const apply = h('button', { id: review ? 'propose' : 'apply', type: 'button', disabled: true, class: 'primary' }, review ? 'Propose' : 'Apply');
+  const title = h('input', { id: 'change-title', type: 'text', placeholder: 'title: one line saying what the change does' });
+  const description = h('textarea', { id: 'change-description', rows: 3, placeholder: 'description (why, how to check it)', 'aria-label': 'description' });
   const result = h('p', { id: 'result', role: 'status' });
   let checked = null; // the text the shown diff is for
 
@@ -201,6 +205,18 @@ function editor(c, kinds, name, yaml) {
 
   apply.addEventListener('click', async () => {
     apply.disabled = true;
+    if (review) {
+      try {
+        const c = await call('/api/v1/changes', { method: 'POST', body: proposal(title.value, description.value, checked), type: 'application/yaml' });
+        result.replaceChildren(`Proposed as change ${c.id}. `, h('a', { id: 'proposed-change', href: `#/change/${c.id}` }, `See change ${c.id}`));
+        result.dataset.change = c.id;
+      } catch (e) {
+        apply.disabled = false;
+        if (e instanceof ApiFailure && e.body.errors) showErrors(e);
+        else result.replaceChildren(failure(e));
+      }
+      return;
+    }
     try {
       const r = await call(`/api/v1/apply?message=${encodeURIComponent(message.value || `console: edit ${singular(kinds)} ${name || ''}`.trim())}`,
         { method: 'POST', body: checked, type: 'application/yaml' });
@@ -212,8 +228,20 @@ function editor(c, kinds, name, yaml) {
     }
   });
 
-  c.append(h('div', { class: 'editor' }, gutter, text), errors, h('div', { class: 'toolbar' }, check, message, apply), result, diff);
+  const toolbar = review
+    ? [h('div', { class: 'toolbar' }, check, title, apply), h('div', { class: 'toolbar' }, description)]
+    : [h('div', { class: 'toolbar' }, check, message, apply)];
+  c.append(h('div', { class: 'editor' }, gutter, text), errors, ...toolbar, result, diff);
   lines();
+}
+
+/**
+ * The body of POST /api/v1/changes for one object's YAML, as YAML: the title and description as
+ * JSON strings (valid YAML scalars, whatever they hold), the object indented as the list's item.
+ */
+function proposal(title, description, yaml) {
+  const object = yaml.replace(/^---\s*\n/, '').replace(/\n+$/, '').split('\n').map((l) => `    ${l}`).join('\n');
+  return `title: ${JSON.stringify(title)}\ndescription: ${JSON.stringify(description)}\nobjects:\n  -\n${object}\n`;
 }
 
 let sessionSync = { roles: ['viewer'], write: false };
@@ -230,11 +258,13 @@ function select(textarea, line) {
 
 async function history(c, [kinds, name]) {
   if (kinds) return objectHistory(c, kinds, name);
-  const revs = (await call(`/console/data/revisions?limit=${PAGE_SIZE}`)).items;
+  const [revs, byRevision] = await Promise.all([call(`/console/data/revisions?limit=${PAGE_SIZE}`).then((d) => d.items), publishedChanges()]);
   c.append(h('h1', {}, 'History'), h('p', { class: 'muted' }, `The last ${revs.length} revisions of the configuration, newest first. Pick two to compare.`));
-  revisionTable(c, revs.map((r) => ({ ...r, what: objectsOf(r.objects, r.objectCount) })), (from, to) => call(`/console/data/diff?from=${from}&to=${to}`).then((d) => d.changes),
+  revisionTable(c, revs.map((r) => ({ ...r, what: objectsOf(r.objects, r.objectCount), change: byRevision.get(r.revision) })),
+    (from, to) => call(`/console/data/diff?from=${from}&to=${to}`).then((d) => d.changes),
     async (rev) => {
       const preview = await call('/api/v1/rollback?dryRun=true', { method: 'POST', body: { to: rev } });
+      if (sessionSync.review && sessionSync.review.required) return proposeRollback(rev, preview.changes, `Roll the configuration back to revision ${rev}`);
       if (!(await confirmDialog(`Roll the whole configuration back to revision ${rev}?`, changesView(preview.changes), `Roll back to ${rev}`))) return null;
       return call(`/api/v1/rollback?message=${encodeURIComponent(`console: rollback to ${rev}`)}`, { method: 'POST', body: { to: rev } });
     });
@@ -250,21 +280,58 @@ async function objectHistory(c, kinds, name) {
   const entries = (await call(`/api/v1/${encodeURIComponent(kinds)}/${encodeURIComponent(name)}/history`)).items.slice().reverse();
   c.append(h('h1', {}, `History of ${kindName(kinds)} ${name}`), h('p', {}, h('a', { href: `#/object/${kinds}/${encodeURIComponent(name)}` }, 'Back to the object')));
   const kind = kindName(kinds);
-  revisionTable(c, entries.map((e) => ({ ...e, what: e.deleted ? 'deleted' : 'changed' })),
+  revisionTable(c, entries.map((e) => ({ ...e, what: e.deleted ? 'deleted' : 'changed', change: e.change })),
     (from, to) => call(`/console/data/diff?from=${from}&to=${to}`).then((d) => d.changes.filter((x) => x.name === name && x.kind.toLowerCase() === kind.toLowerCase())),
     async (rev) => {
       const path = `/api/v1/${encodeURIComponent(kinds)}/${encodeURIComponent(name)}/rollback`;
       const preview = await call(`${path}?dryRun=true`, { method: 'POST', body: { to: rev } });
+      if (sessionSync.review && sessionSync.review.required) return proposeRollback(rev, preview.changes, `Roll ${kind} ${name} back to revision ${rev}`);
       if (!(await confirmDialog(`Roll ${kind} ${name} back to revision ${rev}?`, changesView(preview.changes), `Roll back to ${rev}`))) return null;
       return call(`${path}?message=${encodeURIComponent(`console: rollback ${name} to ${rev}`)}`, { method: 'POST', body: { to: rev } });
     });
+}
+
+/** The published change requests by the revision that published them ({id, title, author, approvedBy, publishedBy}). */
+async function publishedChanges() {
+  const items = (await call('/api/v1/changes?state=published')).items;
+  return new Map(items.map((x) => [x.publishedRevision, { id: x.id, title: x.title, proposedBy: x.author, approvedBy: x.approvedBy, publishedBy: x.publishedBy }]));
+}
+
+/** "change 3: proposed by alice, approved by bob", linked to the change request. */
+function changeLink(ch) {
+  if (!ch) return '';
+  return h('span', {}, h('a', { href: `#/change/${ch.id}`, 'data-change': ch.id }, `change ${ch.id}`),
+    `: proposed by ${ch.proposedBy}, approved by ${ch.approvedBy.join(', ') || 'nobody'}`);
+}
+
+/**
+ * With change review on a rollback is a change request like any other: the objects as they were at
+ * revision `rev` (from their history), and deletions of those that did not exist then. Asks for a
+ * confirmation showing what it would change; resolves to the change request, or null.
+ */
+async function proposeRollback(rev, changes, title) {
+  const shown = changes.filter((x) => x.op !== 'unchanged');
+  if (!(await confirmDialog(`${title}: propose it as a change request?`, changesView(shown), 'Propose rollback'))) return null;
+  const plurals = new Map(sessionSync.kinds.map((k) => [kindName(k).toLowerCase(), k]));
+  const objects = [];
+  const deletions = [];
+  for (const x of shown) {
+    const entries = (await call(`/api/v1/${encodeURIComponent(plurals.get(x.kind.toLowerCase()))}/${encodeURIComponent(x.name)}/history`)).items;
+    const then = entries.filter((e) => e.revision <= rev).pop();
+    if (!then || then.deleted) deletions.push({ kind: x.kind, name: x.name });
+    else objects.push(then.object);
+  }
+  const proposed = await call('/api/v1/changes', { method: 'POST', body: { title, description: `Proposed from the console's history: the configuration as it was at revision ${rev}.`, objects, deletions } });
+  location.hash = `#/change/${proposed.id}`;
+  return null;
 }
 
 function revisionTable(c, rows, diffOf, rollback) {
   const out = h('div', { id: 'history-result', role: 'status' });
   const diffBox = h('div', { id: 'compare-box' });
   const body = h('tbody', {}, rows.map((r, i) => {
-    const button = h('button', { type: 'button', class: 'rollback', 'data-revision': r.revision }, 'Roll back to this');
+    const button = h('button', { type: 'button', class: 'rollback', 'data-revision': r.revision },
+      sessionSync.review && sessionSync.review.required ? 'Propose rollback to this' : 'Roll back to this');
     button.addEventListener('click', async () => {
       try {
         const done = await rollback(r.revision);
@@ -281,7 +348,8 @@ function revisionTable(c, rows, diffOf, rollback) {
       h('td', {}, h('input', { type: 'radio', name: 'from', value: r.revision, checked: i === 1, 'aria-label': `from ${r.revision}` }),
         h('input', { type: 'radio', name: 'to', value: r.revision, checked: i === 0, 'aria-label': `to ${r.revision}` })),
       h('td', { class: 'rev' }, String(r.revision)), h('td', { class: 'author' }, r.author), h('td', {}, time(r.time)),
-      h('td', { class: 'message' }, r.message), h('td', { class: 'what' }, r.what), h('td', {}, i === 0 ? '' : button));
+      h('td', { class: 'message' }, r.message), h('td', { class: 'change' }, changeLink(r.change)), h('td', { class: 'what' }, r.what),
+      h('td', {}, i === 0 ? '' : button));
   }));
   const compare = h('button', { id: 'compare', type: 'button' }, 'Compare selected');
   compare.addEventListener('click', async () => {
@@ -291,8 +359,129 @@ function revisionTable(c, rows, diffOf, rollback) {
     diffBox.replaceChildren(h('h2', {}, `From revision ${from.value} to ${to.value}`), changesView(await diffOf(from.value, to.value), 'compare-diff'));
   });
   c.append(h('table', { id: 'revisions' },
-    h('thead', {}, h('tr', {}, h('th', {}, 'from / to'), h('th', {}, 'Revision'), h('th', {}, 'Author'), h('th', {}, 'Time'), h('th', {}, 'Message'), h('th', {}, 'Objects'), h('th', {}, ''))),
+    h('thead', {}, h('tr', {}, h('th', {}, 'from / to'), h('th', {}, 'Revision'), h('th', {}, 'Author'), h('th', {}, 'Time'), h('th', {}, 'Message'), h('th', {}, 'Change request'), h('th', {}, 'Objects'), h('th', {}, ''))),
     body), h('div', { class: 'toolbar' }, compare), out, diffBox);
+}
+
+// ---- change requests
+
+async function changes(c, args, query) {
+  const state = query.get('state') || '';
+  const data = await call(`/api/v1/changes${state ? `?state=${encodeURIComponent(state)}` : ''}`);
+  const filter = h('select', { id: 'change-state', 'aria-label': 'state' },
+    ['', 'open', 'approved', 'rejected', 'published'].map((v) => h('option', { value: v, selected: v === state }, v || 'all states')));
+  filter.addEventListener('change', () => { location.hash = `#/changes${filter.value ? `?state=${filter.value}` : ''}`; });
+  const on = sessionSync.review && sessionSync.review.required;
+  c.append(h('h1', {}, 'Change requests'),
+    h('p', { class: 'muted' }, on
+      ? `Change review is on: the configuration changes only by publishing change requests with ${sessionSync.review.approvals} approval(s). The live configuration is at revision ${data.revision}.`
+      : `Change review is off: edits apply at once; change requests proposed through the API or CLI are listed here. The live configuration is at revision ${data.revision}.`),
+    h('div', { class: 'toolbar' }, h('label', { for: 'change-state' }, 'Show '), filter));
+  const rows = data.items.slice().reverse().map((x) => h('tr', { 'data-change': x.id },
+    h('td', {}, h('a', { href: `#/change/${x.id}` }, `#${x.id}`)),
+    h('td', { class: 'title' }, x.title),
+    h('td', {}, h('span', { class: `state state-${x.state}` }, x.state), x.stale ? h('span', { class: 'badge stale', title: `based on revision ${x.baseRevision}, the configuration is at ${data.revision}` }, 'stale') : ''),
+    h('td', { class: 'author' }, x.author),
+    h('td', { class: 'approvals' }, `${x.approvals}/${x.approvalsRequired}${x.approvedBy.length ? ` (${x.approvedBy.join(', ')})` : ''}`),
+    h('td', { class: 'base' }, String(x.baseRevision)),
+    h('td', {}, x.publishedRevision ? `revision ${x.publishedRevision} by ${x.publishedBy}` : ''),
+    h('td', {}, time(x.created))));
+  c.append(table('changes', ['Change', 'Title', 'State', 'Author', 'Approvals', 'Base', 'Published', 'Proposed'], h('tbody', {}, rows)));
+  if (!rows.length) c.append(h('p', { class: 'muted' }, 'No change requests.'));
+}
+
+async function change(c, [id]) {
+  const x = await call(`/api/v1/changes/${encodeURIComponent(id)}`);
+  const me = sessionSync.name;
+  const roles = sessionSync.roles || [];
+  const reviewer = roles.includes('reviewer') || roles.includes('admin');
+  const editor = Boolean(sessionSync.write);
+  const open = x.state === 'open' || x.state === 'approved';
+  c.append(h('h1', {}, `Change ${x.id}: ${x.title}`), h('p', {}, h('a', { href: '#/changes' }, 'All change requests')));
+  c.append(h('dl', { class: 'facts', id: 'change-facts' },
+    h('dt', {}, 'State'), h('dd', { id: 'change-state-value' }, h('span', { class: `state state-${x.state}` }, x.state),
+      x.stale ? h('span', { class: 'badge stale', id: 'stale' }, 'stale') : ''),
+    h('dt', {}, 'Proposed by'), h('dd', { id: 'change-author' }, `${x.author}, ${time(x.created)}`),
+    h('dt', {}, 'Base revision'), h('dd', {}, String(x.baseRevision) + (x.stale ? ' (the configuration has moved on: rebase before publishing)' : '')),
+    h('dt', {}, 'Approvals'), h('dd', { id: 'change-approvals' }, `${x.approvals} of ${x.approvalsRequired}${x.approvedBy.length ? `: ${x.approvedBy.join(', ')}` : ''}`),
+    ...(x.publishedRevision ? [h('dt', {}, 'Published'), h('dd', { id: 'change-published' }, h('a', { href: '#/history' }, `revision ${x.publishedRevision}`), ` by ${x.publishedBy}`)] : [])));
+  if (x.description) c.append(h('h2', {}, 'Description'), h('p', { class: 'description', id: 'change-description-text' }, x.description));
+  if (x.reviews.length) {
+    c.append(h('h2', {}, 'Reviews'), table('reviews', ['Reviewer', 'Verdict', 'Comment', 'Time'], h('tbody', {}, x.reviews.map((v) =>
+      h('tr', {}, h('td', {}, v.reviewer), h('td', { class: `verdict-${v.verdict}` }, v.verdict), h('td', {}, v.comment), h('td', {}, time(v.time)))))));
+  }
+  const out = h('div', { id: 'change-result', role: 'status' });
+  const act = async (what, body) => {
+    try {
+      await call(`/api/v1/changes/${encodeURIComponent(x.id)}/${what}`, { method: 'POST', body });
+      window.dispatchEvent(new HashChangeEvent('hashchange'));
+    } catch (e) {
+      out.replaceChildren(failure(e));
+    }
+  };
+  if (open) {
+    const actions = h('div', { class: 'toolbar', id: 'change-actions' });
+    if (reviewer) {
+      const own = x.author === me;
+      const already = x.approvedBy.includes(me);
+      const comment = h('input', { id: 'review-comment', type: 'text', placeholder: 'comment (a rejection needs one)' });
+      const why = own ? `${me} proposed this change: approvals come from other reviewers` : already ? `${me} approved it already` : null;
+      const approve = h('button', { id: 'approve', type: 'button', class: 'primary', disabled: Boolean(why), title: why }, 'Approve');
+      const reject = h('button', { id: 'reject', type: 'button', class: 'danger' }, 'Reject');
+      approve.addEventListener('click', () => act('approve', { comment: comment.value }));
+      reject.addEventListener('click', () => act('reject', { comment: comment.value }));
+      actions.append(comment, approve, reject);
+      if (why) actions.append(h('span', { class: 'hint', id: 'approve-why' }, why));
+    }
+    if (editor && x.stale) {
+      const rebase = h('button', { id: 'rebase', type: 'button' }, `Rebase onto the live revision`);
+      rebase.addEventListener('click', () => act('rebase', {}));
+      actions.append(rebase);
+    }
+    if (editor) {
+      const ready = x.state === 'approved' && !x.stale;
+      const publish = h('button', { id: 'publish', type: 'button', class: 'primary', disabled: !ready,
+        title: ready ? null : x.stale ? 'rebase first' : `needs ${x.approvalsRequired} approval(s)` }, 'Publish');
+      publish.addEventListener('click', async () => {
+        if (await confirmDialog(`Publish change ${x.id}?`, changesView(x.changes), 'Publish')) await act('publish', {});
+      });
+      actions.append(publish);
+    }
+    c.append(actions);
+  }
+  c.append(out, h('h2', {}, `Diff against revision ${x.baseRevision}`), changesView(x.changes, 'change-diff'));
+}
+
+// ---- webhook deliveries and dead letters
+
+async function deliveries(c, args, query) {
+  const all = query.get('all') === 'true';
+  const items = (await call(`/api/v1/webhooks/deliveries${all ? '' : '?failed=true'}`)).items.slice().reverse();
+  c.append(h('h1', {}, all ? 'Webhook deliveries' : 'Dead letters'),
+    h('p', { class: 'muted' }, all
+      ? 'The last webhook deliveries of this node, newest first.'
+      : 'Webhook events every attempt failed to deliver, newest first; kept across restarts (the last 1,000 deliveries of this node).'),
+    h('div', { class: 'toolbar' }, h('a', { id: 'deliveries-toggle', href: all ? '#/deliveries' : '#/deliveries?all=true' }, all ? 'Only the dead letters' : 'All recent deliveries')));
+  const out = h('div', { id: 'deliveries-result', role: 'status' });
+  const rows = items.map((d) => {
+    const cells = [h('td', {}, time(d.time)), h('td', { class: 'webhook' }, d.webhook), h('td', { class: 'event' }, d.event),
+      h('td', { class: `state state-${d.state}` }, d.state), h('td', { class: 'attempts' }, String(d.attempts)),
+      h('td', { class: 'last' }, d.lastError || (d.lastStatus ? String(d.lastStatus) : ''))];
+    const again = h('button', { type: 'button', class: 'redeliver', 'data-id': d.id, disabled: !sessionSync.write || d.state !== 'failed' }, 'Redeliver');
+    again.addEventListener('click', async () => {
+      try {
+        await call('/api/v1/webhooks/deliveries/redeliver', { method: 'POST', body: { id: d.id } });
+        out.replaceChildren(`Sent ${d.event} to ${d.webhook} again.`);
+        setTimeout(() => window.dispatchEvent(new HashChangeEvent('hashchange')), 1000);
+      } catch (e) {
+        out.replaceChildren(failure(e));
+      }
+    });
+    const payload = h('details', {}, h('summary', {}, 'payload'), h('pre', { class: 'diff' }, d.payload));
+    return h('tr', { 'data-id': d.id }, ...cells, h('td', {}, payload), h('td', {}, again));
+  });
+  c.append(out, table('deliveries', ['Time', 'Webhook', 'Event', 'State', 'Attempts', 'Last error', 'Payload', ''], h('tbody', {}, rows)));
+  if (!rows.length) c.append(h('p', { class: 'muted', id: 'no-deliveries' }, all ? 'No deliveries yet.' : 'No dead letters.'));
 }
 
 // ---- traffic
@@ -305,7 +494,7 @@ async function traffic(c) {
   const upstreams = h('tbody');
   c.append(h('div', { class: 'toolbar' }, h('label', { for: 'traffic-pick' }, 'Charts for '), pick), charts,
     h('h2', {}, 'Routes'), table('traffic-routes', ['Route', 'Requests', 'req/s', 'errors/s', 'p50', 'p95', 'p99', 'Status codes'], routes),
-    h('h2', {}, 'Upstreams and endpoints'), table('traffic-upstreams', ['Upstream / endpoint', 'Requests', 'req/s', 'errors/s', 'p50', 'p95', 'p99', 'Health'], upstreams));
+    h('h2', {}, 'Upstreams and endpoints'), table('traffic-upstreams', ['Upstream / endpoint', 'Requests', 'req/s', 'errors/s', 'p50', 'p95', 'p99', 'Health and breaker'], upstreams));
   const samples = new Map(); // "route:web" -> [{t, requests, errors, p50, p95, p99}]
   let timer = null;
   let stopped = false;
@@ -350,8 +539,9 @@ async function traffic(c) {
       upstreams.replaceChildren(...stats.upstreams.flatMap((u) => {
         record(`upstream ${u.name}`, u.traffic, t);
         keys.push(`upstream ${u.name}`);
-        return [row(u.name, u.traffic, '', u.name), ...u.endpoints.map((e) => row(h('span', { class: 'endpoint' }, e.address), e.traffic,
-          h('span', { class: e.healthy ? 'ok' : 'bad' }, `${e.healthy ? 'healthy' : 'out of rotation'}, ${e.openConnections} connections, ${e.activeRequests} active`), `${u.name} ${e.address}`))];
+        return [row(u.name, u.traffic, breaker(u.breaker, 'upstream breaker'), u.name), ...u.endpoints.map((e) => row(h('span', { class: 'endpoint' }, e.address), e.traffic,
+          h('span', {}, h('span', { class: e.healthy ? 'ok' : 'bad' }, `${e.healthy ? 'healthy' : 'out of rotation'}, ${e.openConnections} connections, ${e.activeRequests} active`),
+            breaker(e.breaker, 'breaker')), `${u.name} ${e.address}`))];
       }));
       const chosen = pick.value;
       if (pick.options.length !== keys.length || [...pick.options].some((o, i) => o.value !== keys[i])) {
@@ -370,6 +560,12 @@ async function traffic(c) {
     stopped = true;
     clearTimeout(timer);
   };
+}
+
+/** A circuit breaker's state (closed, open, half-open), or nothing where none is configured. */
+function breaker(state, label) {
+  if (!state) return '';
+  return h('span', { class: `breaker breaker-${state}`, 'data-breaker': state }, `${label} ${state}`);
 }
 
 function table(id, heads, body) {
@@ -450,7 +646,9 @@ async function fleet(c) {
     };
     promote.addEventListener('click', () => act('promote'));
     abort.addEventListener('click', () => act('abort'));
-    box.append(h('div', { class: 'toolbar' }, promote, abort), out);
+    // Promote and abort are the editor's (and admin's); viewers and reviewers only watch.
+    if (sessionSync.write) box.append(h('div', { class: 'toolbar' }, promote, abort));
+    box.append(out);
   }
   if (status.history.length) {
     box.append(h('h3', {}, 'Earlier canaries'), table('canary-history', ['Canary', 'State', 'By', 'Reason', 'Time'], h('tbody', {},
@@ -467,4 +665,4 @@ async function missing(c) {
 }
 
 /** Page name (the hash's first segment) → page. New pages (change requests) are one more entry. */
-export const pages = { overview, kind, object, new: create, history, traffic, tester, fleet, missing };
+export const pages = { overview, kind, object, new: create, history, changes, change, deliveries, traffic, tester, fleet, missing };

@@ -305,9 +305,9 @@ public final class Observability implements GatewayMetrics, AutoCloseable {
         if (m == null) continue;
         all.add(m);
         eps.add(new GatewayStats.Endpoint(e.address(), e.isAvailable(), e.openConnections(), e.activeRequests(),
-            StatsCalculator.traffic(List.of(m), now)));
+            StatsCalculator.traffic(List.of(m), now), u.endpointBreakerState(e)));
       }
-      upstreams.add(new GatewayStats.Upstream(u.name, StatsCalculator.traffic(all, now), eps));
+      upstreams.add(new GatewayStats.Upstream(u.name, StatsCalculator.traffic(all, now), eps, u.breakerState()));
     }
     return new GatewayStats(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString(), listeners, routes, upstreams);
   }

@@ -104,6 +104,23 @@ final class UpstreamRuntime {
     return guards.isEmpty() ? null : guards.get(e);
   }
 
+  /** The upstream's breaker's state for the stats ({@code closed}, {@code open}, {@code half-open}); null without one. */
+  @Nullable String breakerState() {
+    Breaker b = breaker;
+    return b == null ? null : stateName(b);
+  }
+
+  /** The endpoint's breaker's state for the stats; null when the upstream has no endpoint breakers. */
+  @Nullable String endpointBreakerState(Endpoint e) {
+    EndpointGuard g = guard(e);
+    Breaker b = g == null ? null : g.breaker();
+    return b == null ? null : stateName(b);
+  }
+
+  private static String stateName(Breaker b) {
+    return b.state().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+  }
+
   /**
    * Feeds one attempt's outcome to the upstream's breaker, the endpoint's breaker and outlier
    * detection. The breakers' permissions must have been acquired by the caller.

@@ -2,6 +2,7 @@ package io.sluice.proxy.metrics;
 
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Traffic statistics for people (an admin endpoint, {@code sluice top}): per listener, route,
@@ -34,8 +35,11 @@ public record GatewayStats(String time, List<Listener> listeners, List<Route> ro
    * @param name the upstream
    * @param traffic its endpoints' attempts together
    * @param endpoints by address
+   * @param breaker the state of the upstream's own circuit breaker ({@code closed}: requests pass;
+   *     {@code open}: refused until its wait ends; {@code half-open}: a few trial requests decide);
+   *     null when its {@code circuitBreaker.upstream} is not configured
    */
-  public record Upstream(String name, Traffic traffic, List<Endpoint> endpoints) {}
+  public record Upstream(String name, Traffic traffic, List<Endpoint> endpoints, @Nullable String breaker) {}
 
   /**
    * @param address {@code host:port} as configured
@@ -43,8 +47,12 @@ public record GatewayStats(String time, List<Listener> listeners, List<Route> ro
    * @param openConnections connections open to it from the whole gateway, idle and busy
    * @param activeRequests requests in flight to it
    * @param traffic its upstream attempts
+   * @param breaker the state of the endpoint's circuit breaker ({@code closed}, {@code open} or
+   *     {@code half-open}); null when the upstream's {@code circuitBreaker.endpoint} is not configured
    */
-  public record Endpoint(String address, boolean healthy, int openConnections, int activeRequests, Traffic traffic) {}
+  public record Endpoint(String address, boolean healthy, int openConnections, int activeRequests, Traffic traffic,
+      @Nullable String breaker) {}
+
 
   /**
    * @param requests total since the object was applied

@@ -101,6 +101,47 @@ class StatsTest {
     }
   }
 
+  @Test
+  void statsShowAnEndpointsBreakerOpenOnceItsFailuresOpenItAndNoneWhereNoBreakerIsConfigured() throws Exception {
+    try (TestUpstream up = TestUpstream.start("failing", (req, ex) -> ex.respond(500, Map.of(), "down"));
+        GatewayFixture gw = GatewayFixture.start("""
+            apiVersion: sluice.io/v1
+            kind: Listener
+            metadata: {name: main}
+            spec: {address: 127.0.0.1:0}
+            ---
+            apiVersion: sluice.io/v1
+            kind: Upstream
+            metadata: {name: failing}
+            spec:
+              endpoints: [{address: "%s"}]
+              circuitBreaker:
+                endpoint: {failureRateThreshold: 50, minimumCalls: 4, slidingWindow: {type: count, size: 4}, waitInOpen: 60s}
+            ---
+            apiVersion: sluice.io/v1
+            kind: Route
+            metadata: {name: all}
+            spec:
+              match: {path: {prefix: /}}
+              upstream: failing
+            """.formatted(up.address()))) {
+      GatewayStats.Upstream before = upstream(gw.gateway().stats(), "failing");
+      assertThat(before.breaker()).isNull();
+      assertThat(before.endpoints().get(0).breaker()).isEqualTo("closed");
+      for (int i = 0; i < 4; i++) assertThat(gw.get(gw.port(), "/fail/" + i).statusCode()).isEqualTo(500);
+      await().atMost(Duration.ofSeconds(10)).until(() -> "open".equals(upstream(gw.gateway().stats(), "failing").endpoints().get(0).breaker()));
+      GatewayStats.Endpoint ep = upstream(gw.gateway().stats(), "failing").endpoints().get(0);
+      assertThat(ep.healthy()).isFalse();
+      JsonNode json = new ObjectMapper().valueToTree(gw.gateway().stats());
+      assertThat(json.at("/upstreams/0/endpoints/0/breaker").asText()).isEqualTo("open");
+      assertThat(json.at("/upstreams/0/breaker").isNull()).isTrue();
+    }
+  }
+
+  private static GatewayStats.Upstream upstream(GatewayStats s, String name) {
+    return s.upstreams().stream().filter(u -> u.name().equals(name)).findFirst().orElseThrow();
+  }
+
   private static GatewayStats.Route route(GatewayStats s, String name) {
     return s.routes().stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow();
   }

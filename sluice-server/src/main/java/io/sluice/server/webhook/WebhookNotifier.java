@@ -9,7 +9,9 @@ import io.sluice.api.Kind;
 import io.sluice.api.ObjectRef;
 import io.sluice.api.secret.SecretSpec;
 import io.sluice.api.webhook.WebhookSpec;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -57,6 +59,8 @@ public final class WebhookNotifier implements AdminEvents, AutoCloseable {
   private final HttpClient http;
   /** Guarded by itself. */
   private final Deque<Attempted> kept = new ArrayDeque<>();
+  /** Where the dead letters outlive a restart; null: kept in memory only. */
+  private final @Nullable DeadLetterFile deadLetters;
 
   /** A delivery as it goes; its fields change on the scheduler thread, read under {@link #kept}'s lock. */
   private static final class Attempted {
@@ -69,6 +73,8 @@ public final class WebhookNotifier implements AdminEvents, AutoCloseable {
     int attempts;
     int lastStatus;
     @Nullable String lastError;
+    /** A dead letter sent again: it stays in the dead-letter file until delivered. */
+    boolean redelivered;
 
     Attempted(String id, String webhook, String event, Instant time, String payload) {
       this.id = id;
@@ -83,9 +89,10 @@ public final class WebhookNotifier implements AdminEvents, AutoCloseable {
    * @param objects the configuration's object by reference, as stored now (the Webhooks and their Secrets)
    * @param webhooks the Webhook objects now
    * @param node this node's id, sent in every event
+   * @param dataDir where the dead letters are kept across restarts ({@link DeadLetterFile}); null: in memory only
    */
   public WebhookNotifier(Function<ObjectRef, @Nullable ConfigObject<?>> objects,
-      java.util.function.Supplier<Collection<ConfigObject<?>>> webhooks, String node, Clock clock) {
+      java.util.function.Supplier<Collection<ConfigObject<?>>> webhooks, String node, Clock clock, @Nullable Path dataDir) {
     this.objects = Objects.requireNonNull(objects, "objects");
     this.webhooks = Objects.requireNonNull(webhooks, "webhooks");
     this.node = Objects.requireNonNull(node, "node");
@@ -94,6 +101,22 @@ public final class WebhookNotifier implements AdminEvents, AutoCloseable {
         Thread.ofPlatform().daemon().priority(Thread.MIN_PRIORITY).name("sluice-webhooks").factory());
     this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
         .followRedirects(HttpClient.Redirect.NEVER).executor(scheduler).build();
+    this.deadLetters = dataDir == null ? null : new DeadLetterFile(dataDir);
+    if (deadLetters != null) {
+      try {
+        for (WebhookDelivery d : deadLetters.load()) {
+          Attempted a = new Attempted(d.id(), d.webhook(), d.event(), d.time(), d.payload());
+          a.state = "failed";
+          a.attempts = d.attempts();
+          a.lastStatus = d.lastStatus();
+          a.lastError = d.lastError();
+          kept.addLast(a);
+        }
+      } catch (IOException e) {
+        // The notifier must not keep the server from starting; the next dead letter rewrites the file.
+        LOG.warn("webhook dead letters not loaded: {}", e.getMessage());
+      }
+    }
   }
 
   /** The scheduler the notifier's work runs on, for the watchers that feed it ({@link FleetWatcher}). */
@@ -118,10 +141,12 @@ public final class WebhookNotifier implements AdminEvents, AutoCloseable {
       if (!w.wants(type)) continue;
       String payload = payload(w, eventId, type, data, time);
       Attempted a = new Attempted(eventId + "/" + o.name(), o.name(), type, time, payload);
+      boolean droppedDead;
       synchronized (kept) {
         kept.addLast(a);
-        if (kept.size() > KEPT) kept.removeFirst();
+        droppedDead = kept.size() > KEPT && isDead(kept.removeFirst());
       }
+      if (droppedDead) saveDeadLetters();
       attempt(a);
     }
   }
@@ -222,11 +247,67 @@ public final class WebhookNotifier implements AdminEvents, AutoCloseable {
   }
 
   private void finish(Attempted a, String state, int status, @Nullable String error) {
+    boolean save;
     synchronized (kept) {
       a.state = state;
       a.lastStatus = status;
       a.lastError = error;
+      save = state.equals("failed") || a.redelivered;
+      if (!state.equals("failed")) a.redelivered = false;
     }
+    if (save) saveDeadLetters();
+  }
+
+  /** A dead letter, or one being sent again (it stays one in the file until delivered). Under {@link #kept}'s lock. */
+  private static boolean isDead(Attempted a) {
+    return a.state.equals("failed") || a.redelivered;
+  }
+
+  /** Writes the dead letters kept now to the file (on the scheduler thread, or on the caller's when closing). */
+  private void saveDeadLetters() {
+    DeadLetterFile file = deadLetters;
+    if (file == null) return;
+    List<WebhookDelivery> dead = new ArrayList<>();
+    synchronized (kept) {
+      for (Attempted a : kept) {
+        if (isDead(a)) dead.add(new WebhookDelivery(a.id, a.webhook, a.event, "failed", a.attempts, a.lastStatus, a.lastError, a.time, a.payload));
+      }
+    }
+    try {
+      file.save(dead);
+    } catch (java.io.UncheckedIOException e) {
+      LOG.warn("{}", e.getMessage(), e.getCause());
+    }
+  }
+
+  /**
+   * Sends the dead letter {@code id} again, as it was (its payload, a new signature, the Webhook's
+   * URL and retries as they are now); null when no dead letter has that id. Delivered, it is a dead
+   * letter no more; failed again, it stays one. Any thread.
+   */
+  public @Nullable WebhookDelivery redeliver(String id) {
+    Objects.requireNonNull(id, "id");
+    Attempted found = null;
+    WebhookDelivery now;
+    synchronized (kept) {
+      for (Attempted a : kept) {
+        if (a.id.equals(id) && a.state.equals("failed")) found = a;
+      }
+      if (found == null) return null;
+      found.state = "pending";
+      found.attempts = 0;
+      found.lastStatus = 0;
+      found.lastError = null;
+      found.redelivered = true;
+      now = new WebhookDelivery(found.id, found.webhook, found.event, found.state, 0, 0, null, found.time, found.payload);
+    }
+    Attempted a = found;
+    try {
+      scheduler.execute(() -> attempt(a));
+    } catch (RejectedExecutionException closing) {
+      finish(a, "failed", 0, "the server is stopping");
+    }
+    return now;
   }
 
   /** The deliveries kept, oldest first; only the dead letters when {@code failedOnly}. */

@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.sluice.admin.AdminToken;
+import io.sluice.admin.ChangeReview;
 import io.sluice.admin.internal.AdminHttpHandler;
 import io.sluice.admin.internal.ApiError;
 import io.sluice.admin.internal.ApiResponse;
@@ -66,15 +67,19 @@ public final class ConsoleHandler implements AdminHttpHandler.Mount {
   private final Authenticator authenticator;
   private final ConsoleSessions sessions;
   private final boolean secureCookie;
+  private final ChangeReview review;
   private final ConsoleAssets assets = new ConsoleAssets();
 
   /**
    * @param secureCookie whether the session cookie carries {@code Secure}: when browsers reach the
    *     admin API over HTTPS (off loopback, through a TLS-terminating proxy); docs/security.md says
    *     why a loopback listener's cookie does not
+   * @param review the change workflow's settings: the session tells the pages whether the editor
+   *     proposes instead of applying, and how many approvals a change request needs
    */
   public ConsoleHandler(ConfigStore store, BrowserGuard guard, Authenticator authenticator, ConsoleSessions sessions,
-      boolean secureCookie) {
+      boolean secureCookie, ChangeReview review) {
+    this.review = review;
     this.store = store;
     this.guard = guard;
     this.authenticator = authenticator;
@@ -211,6 +216,8 @@ public final class ConsoleHandler implements AdminHttpHandler.Mount {
     // Whether the pages offer Apply and Rollback: the API decides, this only spares a refusal.
     n.put("write", who.may(AdminToken.Role.EDITOR));
     n.put("login", !authenticator.open());
+    // Whether the editor's save proposes a change request (the API refuses direct writes then).
+    n.putObject("review").put("required", review.required()).put("approvals", review.approvals());
     if (s != null) n.put("csrf", s.csrf());
     ArrayNode kinds = n.putArray("kinds");
     Kinds.plurals().forEach(kinds::add);

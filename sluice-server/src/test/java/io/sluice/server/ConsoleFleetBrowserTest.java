@@ -1,0 +1,210 @@
+package io.sluice.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sluice.store.etcd.EtcdProcess;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The console's fleet page on a real fleet: etcd (the store module's {@link EtcdProcess}), a control
+ * plane and two data-plane nodes (zone=a and zone=b), in a real headless Chromium. The page lists
+ * the nodes with their roles and revisions; a viewer sees a running config canary without Promote and Abort; an editor
+ * promotes it from the page, and it ends. Skipped where etcd or the browser is not installed.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ConsoleFleetBrowserTest {
+  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  private static final String EDITOR = "fleet-editor-secret-0123456789";
+  private static final String VIEWER = "fleet-viewer-secret-0123456789";
+  private static final Pattern ADMIN_URL = Pattern.compile("admin API on (http://127\\.0\\.0\\.1:\\d+)");
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5)).build();
+
+  private @Nullable EtcdProcess etcd;
+  private @Nullable ServerProcess cp;
+  private @Nullable ServerProcess n1;
+  private @Nullable ServerProcess n2;
+  private @Nullable WebDriver browser;
+  private String admin = "";
+  private Path dir = Path.of("");
+  private Path screenshots = Path.of("target", "console-screenshots");
+
+  @BeforeAll
+  void start(@TempDir Path tmp) throws Exception {
+    assumeTrue(Files.isExecutable(CHROMEDRIVER) && Files.isExecutable(CHROMIUM),
+        "no headless Chromium: the console's browser tests need Debian's chromium and chromium-driver");
+    EtcdProcess.assumeInstalled();
+    dir = tmp;
+    String shots = System.getProperty("sluice.console.screenshots");
+    if (shots != null && !shots.isBlank()) screenshots = Path.of(shots);
+    Files.createDirectories(screenshots);
+    etcd = EtcdProcess.start(dir.resolve("etcd"));
+    String url = etcd.url("/sluice/console-fleet");
+    Path tokens = ControlPlane.write(dir, "tokens.yaml", """
+        tokens:
+          - {name: erin, role: editor, token: "%s"}
+          - {name: vic, role: viewer, token: "%s"}
+        """.formatted(EDITOR, VIEWER));
+    cp = ServerProcess.start("serve", "--store", url, "--data-dir", dir.resolve("cp").toString(), "--admin-address", "127.0.0.1:0",
+        "--admin-tokens", tokens.toString(), "--event-loops", "1", "--node-id", "cp", "--role", "control-plane",
+        "--store-connect-timeout", "30s");
+    admin = awaitAdminUrl(cp);
+    n1 = ServerProcess.start("serve", "--store", url, "--data-dir", dir.resolve("n1").toString(), "--admin-address", "127.0.0.1:0",
+        "--event-loops", "1", "--node-id", "n1", "--role", "data-plane", "--node-label", "zone=a", "--store-connect-timeout", "30s");
+    awaitAdminUrl(n1);
+    // A canary must leave some node out: n2 (zone=b) keeps the live revision.
+    n2 = ServerProcess.start("serve", "--store", url, "--data-dir", dir.resolve("n2").toString(), "--admin-address", "127.0.0.1:0",
+        "--event-loops", "1", "--node-id", "n2", "--role", "data-plane", "--node-label", "zone=b", "--store-connect-timeout", "30s");
+    awaitAdminUrl(n2);
+    await().atMost(Duration.ofSeconds(30)).until(() -> get("/api/v1/nodes").path("items").size() == 3);
+    send("/api/v1/apply", """
+        [{"apiVersion":"sluice.io/v1","kind":"Route","metadata":{"name":"hello"},
+          "spec":{"match":{"path":{"prefix":"/"}},"directResponse":{"status":200,"body":"v1"}}}]""");
+    await().atMost(Duration.ofSeconds(30)).until(() -> get("/api/v1/nodes").path("converged").asBoolean());
+    browser = chromium();
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    if (browser != null) browser.quit();
+    if (n2 != null) n2.close();
+    if (n1 != null) n1.close();
+    if (cp != null) cp.close();
+    if (etcd != null) etcd.close();
+  }
+
+  @Test
+  void theFleetPageListsTheNodesAndTheirRevisionsHidesPromoteFromViewersAndAnEditorPromotesTheCanaryFromIt() throws Exception {
+    WebDriver b = browser();
+    long revision = get("/api/v1/status").path("storeRevision").asLong();
+
+    // A viewer sees the nodes and the canary, without the buttons.
+    signIn(VIEWER, "vic (viewer)");
+    b.get(admin + "/console/#/fleet");
+    WebElement cpRow = wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#nodes tr[data-node='cp']")));
+    WebElement n1Row = b.findElement(By.cssSelector("#nodes tr[data-node='n1']"));
+    assertThat(cpRow.findElements(By.tagName("td")).get(1).getText()).isEqualTo("control-plane");
+    assertThat(n1Row.findElements(By.tagName("td")).get(1).getText()).isEqualTo("data-plane");
+    assertThat(cpRow.findElements(By.tagName("td")).get(4).getText()).isEqualTo(String.valueOf(revision));
+    assertThat(n1Row.findElements(By.tagName("td")).get(4).getText()).isEqualTo(String.valueOf(revision));
+    WebElement n2Row = b.findElement(By.cssSelector("#nodes tr[data-node='n2']"));
+    assertThat(n2Row.findElements(By.tagName("td")).get(4).getText()).isEqualTo(String.valueOf(revision));
+    assertThat(b.findElement(By.id("convergence")).getText()).isEqualTo("Converged on revision " + revision + ".");
+    wait(b).until(ExpectedConditions.textToBe(By.cssSelector("#canary > p.muted"), "No canary is running."));
+
+    JsonNode started = send("/api/v1/apply?canary=zone%3Da", """
+        [{"apiVersion":"sluice.io/v1","kind":"Route","metadata":{"name":"hello"},
+          "spec":{"match":{"path":{"prefix":"/"}},"directResponse":{"status":200,"body":"v2"}}}]""");
+    String id = started.path("id").asText();
+    assertThat(id).isNotEmpty();
+    b.navigate().refresh();
+    assertThat(wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#canary dl"))).getText()).contains(id + " on zone=a");
+    assertThat(b.findElements(By.id("promote"))).isEmpty();
+    assertThat(b.findElements(By.id("abort"))).isEmpty();
+
+    // An editor promotes it from the page: the canary ends, its objects are the next revision.
+    b.findElement(By.id("logout")).click();
+    wait(b).until(ExpectedConditions.urlToBe(admin + "/console/login"));
+    signIn(EDITOR, "erin (editor)");
+    b.get(admin + "/console/#/fleet");
+    wait(b).until(ExpectedConditions.elementToBeClickable(By.id("promote")));
+    shot("fleet-canary");
+    b.findElement(By.id("promote")).click();
+    wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm")));
+    b.findElement(By.id("confirm-yes")).click();
+    wait(b).until(ExpectedConditions.textToBe(By.cssSelector("#canary > p.muted"), "No canary is running."));
+    assertThat(b.findElement(By.cssSelector("#canary-history tbody tr")).getText()).startsWith(id + " promoted erin");
+    JsonNode status = get("/api/v1/canary");
+    assertThat(status.path("canary").isNull()).isTrue();
+    assertThat(status.at("/history/0/state").asText()).isEqualTo("promoted");
+    assertThat(get("/api/v1/status").path("storeRevision").asLong()).isEqualTo(revision + 1);
+  }
+
+  private void signIn(String token, String who) {
+    WebDriver b = browser();
+    b.get(admin + "/console/login");
+    wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("token"))).sendKeys(token);
+    b.findElement(By.cssSelector("#login button")).click();
+    wait(b).until(ExpectedConditions.textToBe(By.id("who"), who));
+  }
+
+  private WebDriver browser() {
+    if (browser == null) throw new IllegalStateException("no browser");
+    return browser;
+  }
+
+  private WebDriver chromium() throws IOException {
+    System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM.toFile());
+    options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900",
+        "--no-first-run", "--no-default-browser-check", "--user-data-dir=" + Files.createDirectories(dir.resolve("chromium")));
+    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
+        .usingAnyFreePort().build();
+    return new ChromeDriver(service, options);
+  }
+
+  private static WebDriverWait wait(WebDriver b) {
+    return new WebDriverWait(b, Duration.ofSeconds(20));
+  }
+
+  private void shot(String name) throws IOException {
+    Files.write(screenshots.resolve(name + ".png"), ((TakesScreenshot) browser()).getScreenshotAs(OutputType.BYTES));
+  }
+
+  private static String awaitAdminUrl(ServerProcess p) {
+    String[] url = new String[1];
+    await().atMost(Duration.ofSeconds(60)).until(() -> {
+      if (!p.isAlive()) throw new AssertionError("sluice serve exited:\n" + p.stderr());
+      Matcher m = ADMIN_URL.matcher(p.stderr());
+      if (!m.find()) return false;
+      url[0] = m.group(1);
+      return true;
+    });
+    return url[0];
+  }
+
+  private JsonNode get(String path) throws Exception {
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(admin + path)).timeout(Duration.ofSeconds(30))
+        .header("Authorization", "Bearer " + EDITOR).build(), HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) throw new AssertionError("GET " + path + " answered " + r.statusCode() + ": " + r.body());
+    return ControlPlane.JSON.readTree(r.body());
+  }
+
+  private JsonNode send(String path, String json) throws Exception {
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(admin + path)).timeout(Duration.ofSeconds(60))
+        .header("Authorization", "Bearer " + EDITOR).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as("POST " + path + ": " + r.body()).isEqualTo(200);
+    return ControlPlane.JSON.readTree(r.body());
+  }
+}
