@@ -25,8 +25,9 @@ import org.jspecify.annotations.Nullable;
  * @param failurePolicy what a request gets when the plugin fails (a trap, out of memory, over its
  *     CPU budget): {@code closed} (default) answers 500 {@code wasm_failure}, {@code open} lets the
  *     request go on as if the plugin were not there
- * @param cpuBudget the longest one call into the plugin may run on an event loop before it is
- *     stopped and the request fails; default 50ms, 1ms to 10s
+ * @param cpuBudget the most CPU time one call into the plugin may use on an event loop before it
+ *     is stopped and the request fails (the thread's CPU time, not wall time: a loop the OS does not
+ *     run uses none of it; stopped within 1 ms past it); default 50ms, 1ms to 10s
  * @param maxMemory the most linear memory one instance of the plugin may grow to; default 16MiB,
  *     at most 256MiB
  * @param responseBody the largest upstream response body the plugin's {@code on_response_body}

@@ -83,6 +83,13 @@ final class HostFunctions {
   private final byte[] vmConfiguration;
   private @Nullable HttpContext current;
   private final HttpCallouts callouts;
+  private final long[] result = new long[1];
+
+  /** One host function's body: its arguments as the ABI passes them, its proxy_result_t (or value). */
+  @FunctionalInterface
+  private interface HostCall {
+    int apply(long[] args);
+  }
 
   HostFunctions(PluginVm vm, PluginSettings settings) {
     this.vm = vm;
@@ -104,10 +111,15 @@ final class HostFunctions {
     for (int i = 0; i < module.importSection().importCount(); i++) {
       Import imp = module.importSection().getImport(i);
       FunctionType type = module.typeSection().getType(((FunctionImport) imp).typeIndex());
-      String name = imp.name();
-      b.addFunction(new HostFunction(imp.module(), name, type, (instance, args) -> {
-        int r = dispatch(name, args);
-        return type.returns().isEmpty() ? null : new long[] {r};
+      HostCall call = handler(imp.name());
+      boolean returns = !type.returns().isEmpty();
+      b.addFunction(new HostFunction(imp.module(), imp.name(), type, (instance, args) -> {
+        int r = call.apply(args);
+        if (!returns) return null;
+        // One result array per VM: the compiled caller reads it as soon as the host call returns,
+        // and a host call nested in this one (the allocator logging) set its result before ours.
+        result[0] = r;
+        return result;
       }));
     }
     return b.build();
@@ -121,39 +133,42 @@ final class HostFunctions {
     current = null;
   }
 
-  private int dispatch(String name, long[] a) {
+  /** The handler of the import {@code name}, chosen once when the module is bound, not on every call. */
+  private HostCall handler(String name) {
     return switch (name) {
-      case "proc_exit" -> throw new PluginFailure("exit", "the plugin exited with code " + (int) a[0]);
-      case "proxy_log" -> log((int) a[0], (int) a[1], (int) a[2]);
-      case "proxy_get_log_level" -> writeI32((int) a[0], logLevel());
-      case "proxy_get_current_time_nanoseconds" -> currentTime((int) a[0]);
-      case "proxy_define_metric" -> defineMetric((int) a[0], (int) a[1], (int) a[2], (int) a[3]);
-      case "proxy_increment_metric" -> incrementMetric((int) a[0], a[1]);
-      case "proxy_record_metric" -> recordMetric((int) a[0], a[1]);
-      case "proxy_get_metric" -> getMetric((int) a[0], (int) a[1]);
-      case "proxy_register_shared_queue" -> registerQueue((int) a[0], (int) a[1], (int) a[2]);
-      case "proxy_resolve_shared_queue" -> resolveQueue((int) a[2], (int) a[3], (int) a[4]);
-      case "proxy_enqueue_shared_queue" -> enqueue((int) a[0], (int) a[1], (int) a[2]);
-      case "proxy_dequeue_shared_queue" -> dequeue((int) a[0], (int) a[1], (int) a[2]);
-      case "proxy_get_property" -> getProperty((int) a[0], (int) a[1], (int) a[2], (int) a[3]);
-      case "proxy_get_buffer_bytes" -> getBufferBytes((int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4]);
-      case "proxy_get_buffer_status" -> getBufferStatus((int) a[0], (int) a[1], (int) a[2]);
-      case "proxy_set_buffer_bytes" -> setBufferBytes((int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4]);
-      case "proxy_get_header_map_pairs" -> getHeaderPairs((int) a[0], (int) a[1], (int) a[2]);
-      case "proxy_set_header_map_pairs" -> setHeaderPairs((int) a[0], (int) a[1], (int) a[2]);
-      case "proxy_get_header_map_value" -> getHeader((int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4]);
-      case "proxy_add_header_map_value" -> editHeader((int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4], true);
-      case "proxy_replace_header_map_value" -> editHeader((int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4], false);
-      case "proxy_remove_header_map_value" -> removeHeader((int) a[0], (int) a[1], (int) a[2]);
-      case "proxy_get_header_map_size" -> headerMapSize((int) a[0], (int) a[1]);
-      case "proxy_send_local_response" -> sendLocalResponse((int) a[0], (int) a[3], (int) a[4], (int) a[5], (int) a[6]);
-      case "proxy_continue_stream", "proxy_continue_request", "proxy_continue_response" -> continueStream();
-      case "proxy_set_effective_context" -> setEffectiveContext((int) a[0]);
-      case "proxy_done" -> OK;
-      case "proxy_get_shared_data" -> getSharedData((int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4]);
-      case "proxy_set_shared_data" -> setSharedData((int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4]);
-      case "proxy_set_tick_period_milliseconds" -> setTickPeriod(a[0] & 0xffffffffL);
-      case "proxy_http_call" -> httpCall((int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4], (int) a[5],
+      case "proc_exit" -> a -> {
+        throw new PluginFailure("exit", "the plugin exited with code " + (int) a[0]);
+      };
+      case "proxy_log" -> a -> log((int) a[0], (int) a[1], (int) a[2]);
+      case "proxy_get_log_level" -> a -> writeI32((int) a[0], logLevel());
+      case "proxy_get_current_time_nanoseconds" -> a -> currentTime((int) a[0]);
+      case "proxy_define_metric" -> a -> defineMetric((int) a[0], (int) a[1], (int) a[2], (int) a[3]);
+      case "proxy_increment_metric" -> a -> incrementMetric((int) a[0], a[1]);
+      case "proxy_record_metric" -> a -> recordMetric((int) a[0], a[1]);
+      case "proxy_get_metric" -> a -> getMetric((int) a[0], (int) a[1]);
+      case "proxy_register_shared_queue" -> a -> registerQueue((int) a[0], (int) a[1], (int) a[2]);
+      case "proxy_resolve_shared_queue" -> a -> resolveQueue((int) a[2], (int) a[3], (int) a[4]);
+      case "proxy_enqueue_shared_queue" -> a -> enqueue((int) a[0], (int) a[1], (int) a[2]);
+      case "proxy_dequeue_shared_queue" -> a -> dequeue((int) a[0], (int) a[1], (int) a[2]);
+      case "proxy_get_property" -> a -> getProperty((int) a[0], (int) a[1], (int) a[2], (int) a[3]);
+      case "proxy_get_buffer_bytes" -> a -> getBufferBytes((int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4]);
+      case "proxy_get_buffer_status" -> a -> getBufferStatus((int) a[0], (int) a[1], (int) a[2]);
+      case "proxy_set_buffer_bytes" -> a -> setBufferBytes((int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4]);
+      case "proxy_get_header_map_pairs" -> a -> getHeaderPairs((int) a[0], (int) a[1], (int) a[2]);
+      case "proxy_set_header_map_pairs" -> a -> setHeaderPairs((int) a[0], (int) a[1], (int) a[2]);
+      case "proxy_get_header_map_value" -> a -> getHeader((int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4]);
+      case "proxy_add_header_map_value" -> a -> editHeader((int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4], true);
+      case "proxy_replace_header_map_value" -> a -> editHeader((int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4], false);
+      case "proxy_remove_header_map_value" -> a -> removeHeader((int) a[0], (int) a[1], (int) a[2]);
+      case "proxy_get_header_map_size" -> a -> headerMapSize((int) a[0], (int) a[1]);
+      case "proxy_send_local_response" -> a -> sendLocalResponse((int) a[0], (int) a[3], (int) a[4], (int) a[5], (int) a[6]);
+      case "proxy_continue_stream", "proxy_continue_request", "proxy_continue_response" -> a -> continueStream();
+      case "proxy_set_effective_context" -> a -> setEffectiveContext((int) a[0]);
+      case "proxy_done" -> a -> OK;
+      case "proxy_get_shared_data" -> a -> getSharedData((int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4]);
+      case "proxy_set_shared_data" -> a -> setSharedData((int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4]);
+      case "proxy_set_tick_period_milliseconds" -> a -> setTickPeriod(a[0] & 0xffffffffL);
+      case "proxy_http_call" -> a -> httpCall((int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4], (int) a[5],
           a[8] & 0xffffffffL, (int) a[9]);
       default -> throw new IllegalStateException("no host function " + name + " (the module check should have refused it)");
     };
