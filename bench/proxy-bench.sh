@@ -20,10 +20,12 @@
 # examples/bench-java-header: the same header edits with the built-in header filter. The gateway
 # then starts in the repository root, where bench-wasm's module path is relative to.
 #
-# The gateway runs as the harness pins it: alone on one core. The JVM then sees one CPU, so the
-# flags are chosen for that: one event loop, SerialGC (no GC threads to compete with the loop),
-# a fixed 256 MiB heap touched up front, and one pooled-buffer arena. Control-plane and JIT threads
-# run at a lower OS priority than the event loop, as `bin/sluice serve` runs them (bin/find-java).
+# The gateway runs as the harness pins it, alone on one core, and is started by `bin/sluice serve`
+# with the launcher's own defaults (bin/find-java, server_memory_opts and server_priority_opts): on
+# the one CPU it then sees, one event loop, SerialGC with a 16 MiB young generation, a heap that
+# grows from 32 MiB, one pooled-buffer arena; control-plane and JIT threads at a lower OS priority.
+# What is measured is what a user runs; the script adds only the config dir, a fresh data dir and
+# the TLS certificates.
 set -euo pipefail
 config=bench
 tls=0
@@ -65,13 +67,13 @@ JAVA_HOME=$(find_jdk) || exit 1
 export JAVA_HOME
 (cd "$root" && ./mvnw -q -B -DskipTests -pl sluice-server -am package)
 jar=$(ls "$root"/sluice-server/target/sluice-server-*.jar | grep -v -- '-tests.jar' | head -n 1)
-# SLUICE_BENCH_JAVA_OPTS adds JVM options after the script's own (so they win), e.g.
-# -XX:StartFlightRecording=filename=/tmp/sluice.jfr for a profile, or -XX:CompilerThreadPriority=0.
+# SLUICE_BENCH_JAVA_OPTS adds JVM options after the launcher's (so they win; it is the launcher's
+# SLUICE_JAVA_OPTS), e.g. -XX:StartFlightRecording=filename=/tmp/sluice.jfr for a profile, or
+# -XX:CompilerThreadPriority=0.
 # SLUICE_BENCH_CONFIG replaces the config directory (e.g. examples/bench-observability: access log on).
 config=$(cd "${SLUICE_BENCH_CONFIG:-$root/examples/$config}" && pwd)
 # A fresh store each run, so that nothing left by an earlier run is served.
 data=$(mktemp -d /tmp/sluice-bench-data.XXXXXX)
-cmd="cd $root && exec $JAVA_HOME/bin/java $(netty_unsafe_opt "$JAVA_HOME") $(server_priority_opts) -XX:+UseSerialGC -Xms256m -Xmx256m -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED ${SLUICE_BENCH_JAVA_OPTS:-} \
- -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1 \
- -cp $jar:$root/sluice-server/target/lib/* io.sluice.server.Main serve --event-loops 1 --config-dir $config --data-dir $data $extra"
+cmd="cd $root && SLUICE_CLASSPATH='$jar:$root/sluice-server/target/lib/*' SLUICE_JAVA_OPTS='${SLUICE_BENCH_JAVA_OPTS:-}' \
+ exec bin/sluice serve --config-dir $config --data-dir $data $extra"
 exec "$bench" --gateway-cmd "$cmd" "$@"

@@ -16,13 +16,21 @@ import org.jspecify.annotations.Nullable;
  */
 public final class FieldLocations {
   /** For objects not read from a text (built in code, or copied without their places). */
-  public static final FieldLocations NONE = new FieldLocations("", Map.of());
+  public static final FieldLocations NONE = new FieldLocations("", new String[0], new long[0]);
 
   private final String file;
-  private final Map<String, Long> positions;
+  /**
+   * Field paths, interned, and their positions at the same index. Every object keeps its places for
+   * as long as it is configured, and objects of a kind write the same few paths: a map of boxed
+   * positions under each object's own copies of its paths held about a third of the heap that
+   * 10,000 routes retain (docs/benchmarks.md, "Footprint"). Read only on error paths: a linear scan.
+   */
+  private final String[] fields;
+  private final long[] positions;
 
-  private FieldLocations(String file, Map<String, Long> positions) {
+  private FieldLocations(String file, String[] fields, long[] positions) {
     this.file = file;
+    this.fields = fields;
     this.positions = positions;
   }
 
@@ -32,7 +40,16 @@ public final class FieldLocations {
    */
   public static FieldLocations of(String file, Map<String, Long> positions) {
     Objects.requireNonNull(file, "file");
-    return positions.isEmpty() ? NONE : new FieldLocations(file, Map.copyOf(positions));
+    if (positions.isEmpty()) return NONE;
+    String[] fields = new String[positions.size()];
+    long[] at = new long[fields.length];
+    int i = 0;
+    for (Map.Entry<String, Long> e : positions.entrySet()) {
+      fields[i] = Objects.requireNonNull(e.getKey(), "field path").intern();
+      at[i] = Objects.requireNonNull(e.getValue(), "position of " + e.getKey());
+      i++;
+    }
+    return new FieldLocations(file.intern(), fields, at);
   }
 
   /** A line and column (both 1-based) as one value, as {@link #of} takes them. */
@@ -48,8 +65,9 @@ public final class FieldLocations {
   public @Nullable String sourceOf(String field) {
     String p = field;
     while (!p.isEmpty()) {
-      Long at = positions.get(p);
-      if (at != null) return file + ":" + (at >>> 32) + ":" + (int) (long) at;
+      for (int i = 0; i < fields.length; i++) {
+        if (fields[i].equals(p)) return file + ":" + (positions[i] >>> 32) + ":" + (int) positions[i];
+      }
       p = p.substring(0, Math.max(0, Math.max(p.lastIndexOf('.'), p.lastIndexOf('['))));
     }
     return null;
@@ -67,6 +85,6 @@ public final class FieldLocations {
 
   @Override
   public String toString() {
-    return positions.isEmpty() ? "FieldLocations[none]" : "FieldLocations[" + file + ", " + positions.size() + " fields]";
+    return fields.length == 0 ? "FieldLocations[none]" : "FieldLocations[" + file + ", " + fields.length + " fields]";
   }
 }

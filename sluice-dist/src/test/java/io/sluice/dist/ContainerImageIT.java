@@ -82,7 +82,7 @@ class ContainerImageIT {
     assertThat(manifest.path("mediaType").asText()).isEqualTo("application/vnd.oci.image.manifest.v1+json");
     JsonNode config = JSON.readTree(blob(oci, manifest.path("config").path("digest").asText()).toFile()).path("config");
 
-    assertThat(strings(config.path("Entrypoint"))).containsExactly("java", "-XX:+UseParallelGC", "-Xms256m",
+    assertThat(strings(config.path("Entrypoint"))).containsExactly("java", "-XX:+UseParallelGC", "-XX:MaxRAMPercentage=50", "-Xms32m",
         "--enable-native-access=ALL-UNNAMED", "-XX:ThreadPriorityPolicy=1", "-XX:JavaPriority1_To_OSPriority=10",
         "-XX:CompilerThreadPriority=10", "-cp", "@/app/jib-classpath-file", "io.sluice.server.Main");
     assertThat(strings(config.path("Cmd"))).containsExactly("serve", "--config-dir", "/etc/sluice", "--data-dir", "/var/lib/sluice");

@@ -56,7 +56,12 @@ public final class WebhookNotifier implements AdminEvents, AutoCloseable {
   private final String node;
   private final Clock clock;
   private final ScheduledExecutorService scheduler;
-  private final HttpClient http;
+  /**
+   * Built at the first delivery, on the scheduler thread (the only one that sends): a JDK HttpClient
+   * starts its selector thread and loads the TLS stack and the trusted certificates when built,
+   * about 300 classes and their memory in every server, most of which never send a webhook.
+   */
+  private volatile @Nullable HttpClient http;
   /** Guarded by itself. */
   private final Deque<Attempted> kept = new ArrayDeque<>();
   /** Where the dead letters outlive a restart; null: kept in memory only. */
@@ -99,8 +104,6 @@ public final class WebhookNotifier implements AdminEvents, AutoCloseable {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.scheduler = Executors.newSingleThreadScheduledExecutor(
         Thread.ofPlatform().daemon().priority(Thread.MIN_PRIORITY).name("sluice-webhooks").factory());
-    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
-        .followRedirects(HttpClient.Redirect.NEVER).executor(scheduler).build();
     this.deadLetters = dataDir == null ? null : new DeadLetterFile(dataDir);
     if (deadLetters != null) {
       try {
@@ -117,6 +120,19 @@ public final class WebhookNotifier implements AdminEvents, AutoCloseable {
         LOG.warn("webhook dead letters not loaded: {}", e.getMessage());
       }
     }
+  }
+
+  /** The client, built on first use; on the scheduler thread only. */
+  private HttpClient http() {
+    HttpClient h = http;
+    if (h == null) {
+      h = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
+          .followRedirects(HttpClient.Redirect.NEVER).executor(scheduler).build();
+      http = h;
+      // close() may have run between the scheduler starting this task and the field being set.
+      if (scheduler.isShutdown()) h.shutdownNow();
+    }
+    return h;
   }
 
   /** The scheduler the notifier's work runs on, for the watchers that feed it ({@link FleetWatcher}). */
@@ -213,7 +229,7 @@ public final class WebhookNotifier implements AdminEvents, AutoCloseable {
     synchronized (kept) {
       a.attempts++;
     }
-    http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
+    http().sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
       if (e == null && r.statusCode() / 100 == 2) {
         finish(a, "delivered", r.statusCode(), null);
         return;
@@ -326,6 +342,7 @@ public final class WebhookNotifier implements AdminEvents, AutoCloseable {
   @Override
   public void close() {
     scheduler.shutdownNow();
-    http.shutdownNow();
+    HttpClient h = http;
+    if (h != null) h.shutdownNow();
   }
 }
