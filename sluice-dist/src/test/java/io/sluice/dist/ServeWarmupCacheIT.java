@@ -123,6 +123,36 @@ class ServeWarmupCacheIT {
   }
 
   @Test
+  void serveRunsWithoutNettysLeakSamplingAndClientCommandsAreUnchanged() throws Exception {
+    // The leak detector's stack walks on the event loop (docs/benchmarks.md, "Warm-up"); the tests
+    // run Netty's paranoid level instead.
+    Path jdk = fakeJdk("25.0.1");
+
+    List<String> serve = fakeServe(jdk);
+    Distribution.runWith(home, dir, List.of("JAVA_HOME=" + jdk), "get", "routes");
+    List<String> client = Files.readAllLines(dir.resolve("java-args.txt"));
+
+    assertThat(serve).contains("-Dio.netty.leakDetection.level=disabled");
+    assertThat(client).contains("get").noneMatch(a -> a.startsWith("-Dio.netty.leakDetection"));
+  }
+
+  @Test
+  void aCacheDirectoryOthersCanWriteIsNotUsed() throws Exception {
+    // Class data in the cache runs as the gateway's code (docs/security.md, "The AOT/CDS cache").
+    Path jdk = fakeJdk("25.0.1");
+    Files.createDirectories(cache());
+    Files.setPosixFilePermissions(cache(), PosixFilePermissions.fromString("rwxrwxrwx"));
+
+    Distribution.Result r = Distribution.runWith(home, dir, List.of("JAVA_HOME=" + jdk), "serve", "--config-dir", "conf");
+    List<String> args = Files.readAllLines(dir.resolve("java-args.txt"));
+
+    assertThat(r.exitCode()).isZero();
+    assertThat(r.stderr()).isEqualTo("sluice: " + cache() + " is not owned by this user or is writable by others;"
+        + " serving without the AOT/CDS cache (chmod go-w it, or set SLUICE_CACHE_DIR)\n");
+    assertThat(args).contains("serve").noneMatch(a -> a.startsWith("-XX:AOT") || a.startsWith("-XX:SharedArchiveFile"));
+  }
+
+  @Test
   void serveWritesItsAotCacheAtTheFirstStopAndTheNextStartMapsTheDataPlaneFromIt() throws Exception {
     // Only a JDK with JEP 514's -XX:AOTCacheOutput runs this; on 21-24 the launcher's CDS path is the
     // one checked above, and the JVM's AutoCreateSharedArchive by ReleaseArchiveIT's client archives.
