@@ -145,6 +145,7 @@ run() {
   done
   tl=$(date +%s%N)
   left=$(( SECONDS_N - (tl - t0) / 1000000000 ))
+  ((left >= 1)) || die "$name listened only $(( (tl - t0) / 1000000 )) ms after its start, after the last window: give more --seconds"
   taskset -c "$LOAD_CPU" h2load --h1 -t1 -c"$CONC" -m1 -D "$left" --log-file="$WORK/$name.log" \
     "http://127.0.0.1:$port$BPATH" >"$WORK/$name-h2load.log" 2>&1 || true
   stop "$TARGET_PID"; TARGET_PID=""
@@ -176,7 +177,8 @@ summary() {
           for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (s[j] < s[i]) { t = s[i]; s[i] = s[j]; s[j] = t }
           steady = (s[5] + s[6]) / 2; first = -1; stays = -1
           for (w = 0; w < n; w++) { if (r[w] >= 0.9 * steady) { if (first < 0) first = w + 1; if (stays < 0) stays = w + 1 } else stays = -1 }
-          printf "%s: steady %.0f rps (median of the last 10 windows); >= 90%% first in second %d, stays from second %d\n", name, steady, first, stays }' "$WORK/$1.tsv"
+          printf "%s: steady %.0f rps (median of the last 10 windows); >= 90%% first in second %s, stays from second %s\n", name, steady,
+            (first < 0 ? "never" : first), (stays < 0 ? "never (the last window is below)" : stays) }' "$WORK/$1.tsv"
 }
 
 echo "warmup.sh $(date -u +%FT%TZ): h2load --h1 -c$CONC, path $BPATH, $SECONDS_N s from a cold start; proxy on CPU $PROXY_CPU," \
