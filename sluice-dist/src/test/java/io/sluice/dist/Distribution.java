@@ -71,6 +71,11 @@ final class Distribution {
     return launch(home, work, List.of(), args);
   }
 
+  /** Starts {@code home/bin/sluice args...} in {@code work} with {@code env} (NAME=value) added. */
+  static Process startWith(Path home, Path work, List<String> env, String... args) throws IOException {
+    return launch(home, work, env, args);
+  }
+
   /** What the last process started in {@code work} printed, for failure messages. */
   static String output(Path work) {
     try {

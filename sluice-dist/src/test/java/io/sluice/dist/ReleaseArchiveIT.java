@@ -98,9 +98,10 @@ class ReleaseArchiveIT {
     assertThat(response.body()).isEqualTo("upstream saw /hello");
 
     // Stopped by its PID, as an init system would: SIGTERM drains and exits 0. The launcher execs
-    // java, so the PID is the JVM's.
+    // java, so the PID is the JVM's. A first stop also writes serve's AOT cache (ServeWarmupCacheIT):
+    // a child JVM, tens of seconds on a busy machine.
     new ProcessBuilder("kill", "-TERM", Long.toString(server.pid())).inheritIO().start().waitFor();
-    assertThat(server.waitFor(30, TimeUnit.SECONDS)).as("exited after SIGTERM").isTrue();
+    assertThat(server.waitFor(180, TimeUnit.SECONDS)).as("exited after SIGTERM").isTrue();
     assertThat(server.exitValue()).as(Distribution.output(dir)).isZero();
   }
 
