@@ -16,7 +16,7 @@ class WebhookNotifierFootprintTest {
   @Test
   void startsNoHttpClientUntilAWebhookIsDelivered() throws Exception {
     long before = httpClientSelectorThreads();
-    try (WebhookNotifier notifier = new WebhookNotifier(ref -> null, List::of, "node-1", Clock.systemUTC())) {
+    try (WebhookNotifier notifier = new WebhookNotifier(ref -> null, List::of, "node-1", Clock.systemUTC(), null)) {
       // An event with no Webhook configured: nothing to deliver.
       notifier.emit("config.applied", Map.of("revision", 1));
       notifier.scheduler().submit(() -> { }).get();
