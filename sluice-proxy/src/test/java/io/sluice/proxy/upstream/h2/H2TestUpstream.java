@@ -201,8 +201,12 @@ public final class H2TestUpstream implements AutoCloseable {
               // GOAWAY with last stream id 0, written past the codec (which would name the stream it
               // just created): this stream was not processed.
               byte[] goAway = {0, 0, 8, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-              ctx.channel().parent().pipeline().firstContext().writeAndFlush(Unpooled.wrappedBuffer(goAway))
-                  .addListener(f -> ctx.channel().parent().close());
+              // Closed a moment later, as a server lingers after its GOAWAY: closed at once with the
+              // gateway's later frames unread, the kernel resets the connection, and a reset may
+              // discard the GOAWAY before the gateway reads it.
+              Channel parent = ctx.channel().parent();
+              parent.pipeline().firstContext().writeAndFlush(Unpooled.wrappedBuffer(goAway))
+                  .addListener(f -> parent.eventLoop().schedule(() -> parent.close(), 200, TimeUnit.MILLISECONDS));
               return;
             }
           } else {
