@@ -9,9 +9,6 @@ import io.sluice.filter.FilterEnvironment;
 import io.sluice.filter.FilterFactory;
 import io.sluice.filters.grpcjson.Bindings.InvalidBindingsException;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import io.sluice.api.ConfigObject;
@@ -52,9 +49,18 @@ public final class GrpcJsonFilterFactory implements FilterFactory<GrpcJsonConfig
       return;
     }
     String file = c.descriptorSetFile();
-    if (file == null) return; // a Secret is read when the configuration is applied
+    String sha256 = c.descriptorSetSha256();
+    if (file == null) {
+      if (sha256 != null) problems.add("descriptorSetSha256", "only with descriptorSetFile");
+      return; // a Secret is read when the configuration is applied
+    }
+    if (sha256 == null || !DescriptorFile.isSha256(sha256)) {
+      problems.add("descriptorSetSha256", (sha256 == null ? "missing" : "'" + sha256 + "' is not a SHA-256")
+          + "; expected the 64 hex digits sha256sum prints for descriptorSetFile");
+      return;
+    }
     try {
-      Bindings.of(readFile(file), "descriptorSetFile '" + file + "'", c.serviceList());
+      Bindings.of(DescriptorFile.read(file, sha256), "descriptorSetFile '" + file + "'", c.serviceList());
     } catch (IOException e) {
       problems.add("descriptorSetFile", String.valueOf(e.getMessage()));
     } catch (InvalidBindingsException e) {
@@ -74,22 +80,13 @@ public final class GrpcJsonFilterFactory implements FilterFactory<GrpcJsonConfig
     String place = environment.owner() + " " + environment.field() + ".config.";
     try {
       Bindings bindings = file != null
-          ? Bindings.of(readFile(file), "descriptorSetFile '" + file + "'", c.serviceList())
+          ? Bindings.of(DescriptorFile.read(file, java.util.Objects.requireNonNull(c.descriptorSetSha256())), "descriptorSetFile '" + file + "'", c.serviceList())
           : Bindings.of(readSecret(java.util.Objects.requireNonNull(c.descriptorSetSecret()), environment), "Secret '" + c.descriptorSetSecret() + "'", c.serviceList());
       return new GrpcJsonFilter(bindings);
     } catch (IOException e) {
       throw new IllegalArgumentException(place + (file != null ? "descriptorSetFile: " : "descriptorSetSecret: ") + e.getMessage(), e);
     } catch (InvalidBindingsException e) {
       throw new IllegalArgumentException(place + e.field() + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static byte[] readFile(String file) throws IOException {
-    try {
-      return Files.readAllBytes(Path.of(file));
-    } catch (InvalidPathException | IOException e) {
-      throw new IOException("cannot read '" + file + "' (" + e.getClass().getSimpleName() + ": " + e.getMessage()
-          + "); expected a FileDescriptorSet file (protoc --descriptor_set_out --include_imports)", e);
     }
   }
 

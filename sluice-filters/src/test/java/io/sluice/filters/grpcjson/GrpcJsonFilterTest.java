@@ -160,6 +160,7 @@ class GrpcJsonFilterTest {
             - kind: grpc-json
               config:
                 descriptorSetFile: %s
+                descriptorSetSha256: %s
                 services: [test.things.Things]
         ---
         apiVersion: sluice.io/v1
@@ -173,7 +174,8 @@ class GrpcJsonFilterTest {
               config:
                 descriptorSetSecret: things-descriptors
                 services: [test.things.Things]
-        """.formatted(server.getPort(), Base64.getEncoder().encodeToString(Files.readAllBytes(descriptorSet)), descriptorSet));
+        """.formatted(server.getPort(), Base64.getEncoder().encodeToString(Files.readAllBytes(descriptorSet)), descriptorSet,
+        sha256(descriptorSet)));
   }
 
   @AfterAll
@@ -257,33 +259,59 @@ class GrpcJsonFilterTest {
   void badConfigIsRefusedNamingTheFileServiceOrRule() throws Exception {
     assertThat(Configs.routeErrors("""
         - kind: grpc-json
-          config: {descriptorSetFile: /nonexistent/things.pb, services: [test.things.Things]}
-        """)).singleElement().asString()
+          config: {descriptorSetFile: /nonexistent/things.pb, descriptorSetSha256: %s, services: [test.things.Things]}
+        """.formatted(sha256(descriptorSet)))).singleElement().asString()
         .startsWith("Route/r: spec.filters[0].config.descriptorSetFile: cannot read '/nonexistent/things.pb'");
     assertThat(Configs.routeErrors("""
         - kind: grpc-json
-          config: {descriptorSetFile: %s, services: [test.things.Nope]}
-        """.formatted(descriptorSet))).containsExactly("Route/r: spec.filters[0].config.services[0]: service 'test.things.Nope' "
+          config: {descriptorSetFile: %s, descriptorSetSha256: %s, services: [test.things.Nope]}
+        """.formatted(descriptorSet, sha256(descriptorSet)))).containsExactly("Route/r: spec.filters[0].config.services[0]: service 'test.things.Nope' "
         + "is not in the descriptor set (descriptorSetFile '" + descriptorSet + "'); expected a fully qualified name such as package.Service");
     Path bad = tmp.resolve("bad-rule.pb");
     Files.write(bad, withRule("GetThing", "v1/things/{id}").toByteArray());
     assertThat(Configs.routeErrors("""
         - kind: grpc-json
-          config: {descriptorSetFile: %s, services: [test.things.Things]}
-        """.formatted(bad))).containsExactly("Route/r: spec.filters[0].config.services[0] (test.things.Things.GetThing, google.api.http): "
+          config: {descriptorSetFile: %s, descriptorSetSha256: %s, services: [test.things.Things]}
+        """.formatted(bad, sha256(bad)))).containsExactly("Route/r: spec.filters[0].config.services[0] (test.things.Things.GetThing, google.api.http): "
         + "path template 'v1/things/{id}' must start with /");
     Files.write(bad, withRule("GetThing", "/v1/things/{nope}").toByteArray());
     assertThat(Configs.routeErrors("""
         - kind: grpc-json
-          config: {descriptorSetFile: %s, services: [test.things.Things]}
-        """.formatted(bad))).containsExactly("Route/r: spec.filters[0].config.services[0] (test.things.Things.GetThing, google.api.http): "
+          config: {descriptorSetFile: %s, descriptorSetSha256: %s, services: [test.things.Things]}
+        """.formatted(bad, sha256(bad)))).containsExactly("Route/r: spec.filters[0].config.services[0] (test.things.Things.GetThing, google.api.http): "
         + "path variable 'nope' of '/v1/things/{nope}' is not a singular scalar field of test.things.GetThingRequest");
     Files.write(bad, new byte[] {1, 2, 3});
     assertThat(Configs.routeErrors("""
         - kind: grpc-json
-          config: {descriptorSetFile: %s, services: [test.things.Things]}
-        """.formatted(bad))).singleElement().asString()
+          config: {descriptorSetFile: %s, descriptorSetSha256: %s, services: [test.things.Things]}
+        """.formatted(bad, sha256(bad)))).singleElement().asString()
         .startsWith("Route/r: spec.filters[0].config.descriptorSetFile: not a FileDescriptorSet");
+  }
+
+  @Test
+  void descriptorFileIsUsedOnlyWithItsSha256() throws Exception {
+    String zeros = "0".repeat(64);
+    assertThat(Configs.routeErrors("""
+        - kind: grpc-json
+          config: {descriptorSetFile: %s, services: [test.things.Things]}
+        """.formatted(descriptorSet))).containsExactly("Route/r: spec.filters[0].config.descriptorSetSha256: missing; "
+        + "expected the 64 hex digits sha256sum prints for descriptorSetFile");
+    assertThat(Configs.routeErrors("""
+        - kind: grpc-json
+          config: {descriptorSetFile: %s, descriptorSetSha256: %s, services: [test.things.Things]}
+        """.formatted(descriptorSet, "'" + zeros + "'"))).containsExactly("Route/r: spec.filters[0].config.descriptorSetFile: '" + descriptorSet
+        + "' has SHA-256 " + sha256(descriptorSet) + ", expected descriptorSetSha256 " + zeros);
+    Path link = tmp.resolve("link.pb");
+    Files.createSymbolicLink(link, descriptorSet);
+    assertThat(Configs.routeErrors("""
+        - kind: grpc-json
+          config: {descriptorSetFile: %s, descriptorSetSha256: %s, services: [test.things.Things]}
+        """.formatted(link, sha256(descriptorSet)))).containsExactly("Route/r: spec.filters[0].config.descriptorSetFile: '" + link
+        + "' is not a regular file (links, FIFOs and devices are refused)");
+  }
+
+  private static String sha256(Path file) throws Exception {
+    return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
   }
 
   /** things.pb with {@code method}'s http rule replaced by {@code get: path}. */
