@@ -7,14 +7,18 @@ import org.jspecify.annotations.Nullable;
  * The {@code grpc-json} filter's config: where the descriptors are and which services are exposed.
  * Exactly one of {@code descriptorSetFile} and {@code descriptorSetSecret} is set.
  *
- * @param descriptorSetFile a binary {@code FileDescriptorSet} (protoc {@code --descriptor_set_out
- *     --include_imports}), an absolute path or one relative to the gateway's working directory
- * @param descriptorSetSha256 the SHA-256 of {@code descriptorSetFile} as 64 hex digits (as
- *     {@code sha256sum} prints it); required with it: the file is used only if it matches
- * @param descriptorSetSecret the name of a Secret whose {@code value} is the {@code FileDescriptorSet}
- *     in base64
- * @param services the fully qualified gRPC services exposed as JSON ({@code package.Service}); each
- *     must be in the descriptor set
+ * @param descriptorSetFile a binary {@code FileDescriptorSet} file (absolute, or relative to the
+ *     gateway's working directory): a regular file (not a link) of at most 16 MiB; read and checked at
+ *     validation
+ * @param descriptorSetSha256 the file's SHA-256 (64 hex digits, as {@code sha256sum} prints; quote
+ *     it in YAML); required with {@code descriptorSetFile}: the file is used only if it matches, so a
+ *     configuration change cannot make the gateway read a file its author does not know
+ *     (docs/security.md, "Paths")
+ * @param descriptorSetSecret instead: a Secret whose {@code value} is the {@code
+ *     FileDescriptorSet} in base64 ({@code base64 -w0 things.pb}); checked when the configuration is
+ *     applied
+ * @param services the fully qualified services to expose ({@code package.Service}); required, each
+ *     must be in the set
  */
 public record GrpcJsonConfig(@Nullable String descriptorSetFile, @Nullable String descriptorSetSha256, @Nullable String descriptorSetSecret,
     @Nullable List<String> services) {
