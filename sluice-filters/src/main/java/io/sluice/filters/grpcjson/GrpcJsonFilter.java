@@ -36,12 +36,11 @@ import org.jspecify.annotations.Nullable;
  * <p>Response phase: the reply message becomes its JSON with 200 ({@code application/json});
  * a server-streaming method's messages become a JSON array, written as they arrive. A non-OK
  * {@code grpc-status} becomes the HTTP status of {@link GrpcStatusHttp} with
- * {@code {"code":N,"message":...}}. A unary reply is held until its trailers (at most
- * {@link #MAX_BODY} bytes, held by the gateway with {@link ChunkResult#PAUSE}). A non-OK status in
- * the trailers of a response that has a body is sent as the error object with the head's status
- * (200): the filter SPI cannot change an upstream response's status (gRPC servers send an error
- * without messages as a trailers-only response, which is mapped). A server stream's array ends with
- * the error object as its last element then.
+ * {@code {"code":N,"message":...}}, whether the status comes in the head (trailers-only) or in
+ * the trailers ({@link io.sluice.filter.Response#setStatus} while the head waits). A unary reply is
+ * held until its trailers (at most {@link #MAX_BODY} bytes, held by the gateway with
+ * {@link ChunkResult#PAUSE}). A server stream whose array is under way (status 200 sent) and then
+ * fails ends the array with the error object as its last element.
  *
  * <p>Threading: immutable; per-call state is an exchange attribute, so one instance serves every
  * event loop.
@@ -239,17 +238,22 @@ final class GrpcJsonFilter implements Filter {
       code = 13;
       message = problem;
     }
-    if (call.serverStreaming) {
-      // The array may be under way with status 200: an error ends it as its last element.
+    if (call.serverStreaming && call.sent > 0) {
+      // The array is under way with status 200: an error ends it as its last element.
       if (code != 0) {
-        out.writeBytes(call.sent++ == 0 ? OPEN : COMMA);
+        out.writeBytes(COMMA);
         out.writeBytes(errorJson(code, message));
       }
-      if (call.sent == 0) out.writeBytes(OPEN);
       out.writeBytes(CLOSE);
     } else if (code != 0) {
+      // Nothing went out yet (a unary reply is held; a stream sent no message): the head still waits.
+      x.response().setStatus(GrpcStatusHttp.of(code));
       out.writeBytes(errorJson(code, message));
+    } else if (call.serverStreaming) {
+      out.writeBytes(OPEN);
+      out.writeBytes(CLOSE);
     } else if (messages.size() != 1) {
+      x.response().setStatus(500);
       out.writeBytes(errorJson(13, "the upstream answered a unary call with " + messages.size() + " messages"));
     } else {
       out.writeBytes(toJson(call.output, messages.get(0)));

@@ -106,6 +106,12 @@ class GrpcJsonFilterTest {
     ServerServiceDefinition service = ServerServiceDefinition.builder("test.things.Things")
         .addMethod(method("GetThing", MethodDescriptor.MethodType.UNARY), ServerCalls.asyncUnaryCall((req, out) -> {
           String id = (String) field(req, "id");
+          if (id.equals("half")) {
+            // A message, then an error in the trailers: the status arrives after the body began.
+            out.onNext(thing(id, "half a thing", 0));
+            out.onError(Status.ABORTED.withDescription("changed meanwhile").asRuntimeException());
+            return;
+          }
           if (id.equals("missing")) {
             out.onError(Status.NOT_FOUND.withDescription("thing 'missing' does not exist").asRuntimeException());
             return;
@@ -226,6 +232,14 @@ class GrpcJsonFilterTest {
     assertThat(r.statusCode()).isEqualTo(404);
     assertThat(r.headers().firstValue("content-type")).hasValue("application/json");
     assertThat(r.body()).isEqualTo("{\"code\":5,\"message\":\"thing 'missing' does not exist\"}");
+  }
+
+  @Test
+  void errorInTheTrailersAfterAMessageSetsTheHttpStatus() throws Exception {
+    HttpResponse<String> r = send("GET", "/v1/things/half", null);
+    assertThat(r.statusCode()).isEqualTo(409);
+    assertThat(r.headers().firstValue("content-type")).hasValue("application/json");
+    assertThat(r.body()).isEqualTo("{\"code\":10,\"message\":\"changed meanwhile\"}");
   }
 
   @Test
