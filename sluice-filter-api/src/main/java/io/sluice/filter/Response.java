@@ -31,4 +31,17 @@ public interface Response {
    * @throws IllegalStateException outside {@link Filter#onResponseBody}
    */
   void setBody(byte[] bytes);
+
+  /**
+   * Replaces the status of an upstream's response before its head goes out: in the response
+   * phase, in {@link Filter#onResponseBody}, or in {@link Filter#onResponseChunk} while no byte of
+   * the body has been let through (the streaming filters hold it with {@link ChunkResult#PAUSE} or
+   * drop it). For filters that turn one protocol into another, such as {@code grpc-json}, which
+   * maps a gRPC status that arrives in the trailers to the HTTP status.
+   *
+   * @throws IllegalArgumentException when {@code status} is not 200 to 599
+   * @throws IllegalStateException for a response the gateway made (answer with
+   *     {@link FilterResult#respond} instead), or once the response head has gone out
+   */
+  void setStatus(int status);
 }

@@ -153,7 +153,7 @@ class ExplainCommandTest {
       assertThat(rows).as("the README table of " + f.kind()).containsExactlyInAnyOrderEntriesOf(described);
       checked++;
     }
-    assertThat(checked).isEqualTo(19);
+    assertThat(checked).isEqualTo(21);
   }
 
   private static void walk(List<SchemaField> fields, String prefix, Map<String, String> out) {

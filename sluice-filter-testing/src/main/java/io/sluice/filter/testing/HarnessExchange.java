@@ -88,6 +88,8 @@ final class HarnessExchange implements Exchange {
   private @Nullable UpstreamRequest upstreamRequest;
 
   private @Nullable TestResponse upstream;
+  /** A filter's {@link Response#setStatus}, or 0. */
+  private int statusOverride;
   private List<HeaderField> upstreamFields = List.of();
   private boolean[] upstreamHopByHop = new boolean[0];
   private @Nullable LocalResponse local;
@@ -417,13 +419,13 @@ final class HarnessExchange implements Exchange {
         return;
       }
       byte[] b = responseBody;
-      clientResponse = new ClientResponse(up.status(), upstreamFieldsForClient(b.length), b, false);
+      clientResponse = new ClientResponse(statusOverride != 0 ? statusOverride : up.status(), upstreamFieldsForClient(b.length), b, false);
     } else if (!bodiless && upBody.length > 0 && responseVisible && responseStreamLimit > 0) {
       streamResponse(up);
       return;
     } else {
       // No body phase: the body streams to the client as it came (also one over the limit).
-      clientResponse = new ClientResponse(up.status(), upstreamFieldsForClient(-1),
+      clientResponse = new ClientResponse(statusOverride != 0 ? statusOverride : up.status(), upstreamFieldsForClient(-1),
           isHead() ? new byte[0] : upBody.clone(), false);
     }
     end();
@@ -462,7 +464,7 @@ final class HarnessExchange implements Exchange {
       if (!f.name().equalsIgnoreCase("content-length")) fields.add(f);
     }
     fields.add(new HeaderField("Transfer-Encoding", "chunked"));
-    clientResponse = new ClientResponse(up.status(), fields, stream.body(), false);
+    clientResponse = new ClientResponse(statusOverride != 0 ? statusOverride : up.status(), fields, stream.body(), false);
     end();
   }
 
@@ -801,7 +803,17 @@ final class HarnessExchange implements Exchange {
     @Override
     public int status() {
       LocalResponse l = local;
-      return l != null ? l.status() : Objects.requireNonNull(upstream, "upstream").status();
+      return l != null ? l.status() : statusOverride != 0 ? statusOverride : Objects.requireNonNull(upstream, "upstream").status();
+    }
+
+    @Override
+    public void setStatus(int status) {
+      if (status < 200 || status > 599) throw new IllegalArgumentException("status " + status + " is not 200 to 599");
+      if (local != null || upstream == null) {
+        throw new IllegalStateException("setStatus is for an upstream's response; answer with FilterResult.respond instead");
+      }
+      if (clientResponse != null) throw new IllegalStateException("the response head has gone out; its status can no longer change");
+      statusOverride = status;
     }
 
     @Override

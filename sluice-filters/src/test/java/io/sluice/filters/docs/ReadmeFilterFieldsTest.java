@@ -31,7 +31,7 @@ class ReadmeFilterFieldsTest {
       assertThat(rows).as("the README table of " + f.kind()).containsExactlyElementsOf(fields);
       checked++;
     }
-    assertThat(checked).isEqualTo(19);
+    assertThat(checked).isEqualTo(21);
   }
 
   private static String section(String readme, String kind) {

@@ -13,7 +13,9 @@ import java.util.Locale;
  * method and target become {@code :method} and {@code :path}, Host becomes {@code :authority},
  * names are lower-cased, and the connection-specific fields (Connection, Keep-Alive,
  * Proxy-Connection, Transfer-Encoding, Upgrade, and TE other than {@code trailers}) are dropped
- * (RFC 9113 §8.2.2). {@code te: trailers} is sent when the client sent it (gRPC needs it).
+ * (RFC 9113 §8.2.2). {@code te: trailers} is sent when the client sent it, and with every gRPC
+ * request ({@code content-type: application/grpc...}), which needs it: a filter that turns another
+ * protocol into gRPC ({@code grpc-web}) cannot write the hop-by-hop TE itself.
  *
  * <p>Stateless; the caller's event loop.
  */
@@ -46,6 +48,7 @@ public final class Http2UpstreamHeads {
     boolean first = true;
     boolean chunked = false;
     long contentLength = -1;
+    boolean grpc = false;
     for (int i = start; i < end; i++) {
       if (head.getByte(i) != '\n') continue;
       int lineEnd = i > lineStart && head.getByte(i - 1) == '\r' ? i - 1 : i;
@@ -53,7 +56,7 @@ public final class Http2UpstreamHeads {
       lineStart = i + 1;
       if (line.isEmpty()) {
         if (first) throw new IllegalArgumentException("no request line");
-        if (teTrailers) h.add("te", "trailers");
+        if (teTrailers || grpc) h.add("te", "trailers");
         return new Request(h, lineStart - start, chunked, contentLength);
       }
       if (first) {
@@ -74,6 +77,11 @@ public final class Http2UpstreamHeads {
         case "connection", "keep-alive", "proxy-connection", "upgrade", "te" -> {}
         case "content-length" -> {
           contentLength = Long.parseLong(value);
+          h.add(name, value);
+        }
+        case "content-type" -> {
+          grpc = value.regionMatches(true, 0, "application/grpc", 0, 16)
+              && (value.length() == 16 || value.charAt(16) == '+' || value.charAt(16) == ';');
           h.add(name, value);
         }
         default -> h.add(name, value);

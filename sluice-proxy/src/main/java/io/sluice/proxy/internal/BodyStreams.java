@@ -153,6 +153,7 @@ final class BodyStreams {
     FilterExchange x = responseFilters;
     if (head == null || x == null) return;
     pendingHead = null;
+    head = x.headToWrite(head);
     exchange.streamedHeadWritten(head.status(), down.writeResponseHead(head, x.responseEdits(), false, Downstream.BODY_STREAMED));
     responseChunkedOut = down.responseBodyFramed();
   }

@@ -640,7 +640,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
       return UpstreamStream.BODY_DECODED;
     }
     responseHead = null;
-    writeResponseHead(head, x == null ? null : x.responseEdits(), noBody, Downstream.BODY_AS_RECEIVED);
+    writeResponseHead(x == null ? head : x.headToWrite(head), x == null ? null : x.responseEdits(), noBody, Downstream.BODY_AS_RECEIVED);
     return down.responseBodyFramed() ? UpstreamStream.BODY_FRAMED : UpstreamStream.BODY_DECODED;
   }
 
@@ -668,7 +668,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
     collecting = false;
     ResponseMessage head = responseHead();
     responseHead = null;
-    writeResponseHead(head, x.responseEdits(), false, Downstream.BODY_UNTIL_END);
+    writeResponseHead(x.headToWrite(head), x.responseEdits(), false, Downstream.BODY_UNTIL_END);
     ByteBuf sofar = x.takeResponseBody();
     if (sofar != null) down.write(obs.out(sofar));
     down.write(obs.out(data));
@@ -704,7 +704,7 @@ final class ProxyExchange implements ExchangeHost, UpstreamStream.Events {
       responseHead = null;
       ByteBuf body = x.takeResponseBody();
       int length = body == null ? 0 : body.readableBytes();
-      writeResponseHead(head, x.responseEditsWithLength(length), false, length);
+      writeResponseHead(x.headToWrite(head), x.responseEditsWithLength(length), false, length);
       if (body != null) down.write(obs.out(body));
     }
     down.flush();

@@ -56,6 +56,19 @@ class ResponseBodySpiTest {
   }
 
   @Test
+  void theBodyPhaseSetsTheStatusOfTheUpstreamsResponse() throws Exception {
+    try (TestUpstream up = TestUpstream.start("up", (req, ex) -> ex.respond(200, Map.of("Content-Type", "text/plain"), "hello"));
+        GatewayFixture gw = gateway(up.address(), route("[{kind: test-response-body, config: {limit: 16, status: 418}}]"));
+        RawConnection c = RawConnection.open(gw.port())) {
+      RawConnection.Response r = get(c, "/a");
+      assertThat(r.status()).isEqualTo(418);
+      assertThat(r.body()).isEqualTo("hello");
+      assertThat(r.header("content-type")).isEqualTo("text/plain");
+      assertThat(r.header("x-response-body-length")).isEqualTo("5");
+    }
+  }
+
+  @Test
   void aChunkedBodyIsDechunkedAndSentWithAContentLength() throws Exception {
     try (TestUpstream up = TestUpstream.start("up", (req, ex) -> ex.respondChunked(200, Map.of("X-Up", "1"), List.of("ab", "cd", "e")));
         GatewayFixture gw = gateway(up.address(), UPPER);

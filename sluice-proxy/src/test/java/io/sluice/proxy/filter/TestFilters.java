@@ -406,9 +406,10 @@ public final class TestFilters {
 
   /**
    * {@code test-response-body}: buffers the response body (up to {@code limit}), reports its length
-   * in {@code X-Response-Body-Length}, and with {@code upper: true} replaces it with its upper case.
+   * in {@code X-Response-Body-Length}, with {@code upper: true} replaces it with its upper case, and
+   * with {@code status} sets that status ({@code Response.setStatus}).
    */
-  public record ResponseBodyConfig(ByteSize limit, @Nullable Boolean upper) {}
+  public record ResponseBodyConfig(ByteSize limit, @Nullable Boolean upper, @Nullable Integer status) {}
 
   public static final class ResponseBodyReader implements FilterFactory<ResponseBodyConfig> {
     @Override
@@ -440,6 +441,7 @@ public final class TestFilters {
           Body b = x.response().body();
           x.response().headers().set("X-Response-Body-Length", Integer.toString(b.length()));
           if (upper) x.response().setBody(b.toString(StandardCharsets.UTF_8).toUpperCase(java.util.Locale.ROOT).getBytes(StandardCharsets.UTF_8));
+          if (c.status() != null) x.response().setStatus(c.status());
         }
       };
     }

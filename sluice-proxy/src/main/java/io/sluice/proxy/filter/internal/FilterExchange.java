@@ -109,6 +109,10 @@ public final class FilterExchange implements Exchange {
   private long bodyLimit = Long.MAX_VALUE;
 
   private @Nullable ResponseMessage upstreamHead;
+  /** A filter's {@link Response#setStatus} for the upstream's head, or 0. */
+  private int statusOverride;
+  /** Whether the upstream's head went out ({@link #headToWrite}): its status can no longer change. */
+  private boolean upstreamHeadOut;
   private @Nullable LocalResponse local;
   private int responseIndex;
   private @Nullable Runnable resume;
@@ -238,6 +242,8 @@ public final class FilterExchange implements Exchange {
    */
   public int filterUpstreamResponse(ResponseMessage h, Runnable resume) {
     upstreamHead = h;
+    statusOverride = 0;
+    upstreamHeadOut = false;
     responseVisible = visitedCount;
     if (!hasResponsePhase()) return RESPONSE_CONTINUE;
     phase = RESPONSE;
@@ -257,6 +263,16 @@ public final class FilterExchange implements Exchange {
   }
 
   /** The response filters' header edits for the upstream's head, or null when there are none. */
+  /**
+   * The upstream's head as it is to be written: with the status a filter set
+   * ({@link Response#setStatus}), if any. Called once, when the head goes out; later
+   * {@code setStatus} calls are refused.
+   */
+  public ResponseMessage headToWrite(ResponseMessage head) {
+    upstreamHeadOut = true;
+    return statusOverride == 0 ? head : new StatusReplacedHead(head, statusOverride);
+  }
+
   public @Nullable HeaderEdits responseEdits() {
     return phase == RESPONSE && !responseEdits.isEmpty() ? responseEdits : null;
   }
@@ -875,7 +891,17 @@ public final class FilterExchange implements Exchange {
     @Override
     public int status() {
       LocalResponse l = local;
-      return l != null ? l.status() : upstreamHead.status();
+      return l != null ? l.status() : statusOverride != 0 ? statusOverride : upstreamHead.status();
+    }
+
+    @Override
+    public void setStatus(int status) {
+      if (status < 200 || status > 599) throw new IllegalArgumentException("status " + status + " is not 200 to 599");
+      if (local != null || upstreamHead == null) {
+        throw new IllegalStateException("setStatus is for an upstream's response; answer with FilterResult.respond instead");
+      }
+      if (upstreamHeadOut) throw new IllegalStateException("the response head has gone out; its status can no longer change");
+      statusOverride = status;
     }
 
     @Override
