@@ -74,6 +74,9 @@ jar=$(ls "$root"/sluice-server/target/sluice-server-*.jar | grep -v -- '-tests.j
 config=$(cd "${SLUICE_BENCH_CONFIG:-$root/examples/$config}" && pwd)
 # A fresh store each run, so that nothing left by an earlier run is served.
 data=$(mktemp -d /tmp/sluice-bench-data.XXXXXX)
-cmd="cd $root && SLUICE_CLASSPATH='$jar:$root/sluice-server/target/lib/*' SLUICE_JAVA_OPTS='${SLUICE_BENCH_JAVA_OPTS:-}' \
+# SLUICE_AOT=off: the package step above writes a new jar each run, so serve's AOT cache (keyed by the
+# jars) would be recorded anew by every run and written at its stop; the harness measures the steady
+# state after its own warm-up, and bench/warmup.sh measures what the cache buys at start.
+cmd="cd $root && SLUICE_AOT=off SLUICE_CLASSPATH='$jar:$root/sluice-server/target/lib/*' SLUICE_JAVA_OPTS='${SLUICE_BENCH_JAVA_OPTS:-}' \
  exec bin/sluice serve --config-dir $config --data-dir $data $extra"
 exec "$bench" --gateway-cmd "$cmd" "$@"
