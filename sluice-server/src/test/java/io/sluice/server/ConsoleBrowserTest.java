@@ -1,5 +1,6 @@
 package io.sluice.server;
 
+import static io.sluice.server.HeadlessChromium.waitFor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -30,12 +31,8 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The web console in a real headless Chromium (Debian's {@code chromium} and {@code chromium-driver},
@@ -49,8 +46,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * README's).
  */
 class ConsoleBrowserTest {
-  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   private static final String EDITOR = "console-editor-secret-0123456789";
   private static final Pattern ADMIN_URL = Pattern.compile("admin API on (http://127\\.0\\.0\\.1:\\d+)");
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -66,7 +61,7 @@ class ConsoleBrowserTest {
 
   @BeforeEach
   void start() throws Exception {
-    assumeTrue(Files.isExecutable(CHROMEDRIVER) && Files.isExecutable(CHROMIUM),
+    assumeTrue(HeadlessChromium.installed(),
         "no headless Chromium: the console's browser tests need Debian's chromium and chromium-driver"
             + " (apt-get install chromium chromium-driver; bin/test installs them when run as root)");
     String shots = System.getProperty("sluice.console.screenshots");
@@ -84,7 +79,7 @@ class ConsoleBrowserTest {
     admin = awaitAdminUrl(server);
     applyAndWait(config(backend.address()));
     dataPort = BoundListeners.awaitPort(() -> get("/api/v1/status"), "main");
-    browser = chromium();
+    browser = HeadlessChromium.start(dir);
   }
 
   @AfterEach
@@ -98,32 +93,32 @@ class ConsoleBrowserTest {
   void operatorEditsARouteUntilItValidatesAppliesItSeesItInHistoryAndTrafficAndRollsBack() throws Exception {
     WebDriver b = browser();
     b.get(admin + "/console/");
-    wait(b).until(ExpectedConditions.urlToBe(admin + "/console/login"));
+    waitFor(b).until(ExpectedConditions.urlToBe(admin + "/console/login"));
     shot("login");
     b.findElement(By.id("token")).sendKeys("wrong-token");
     b.findElement(By.cssSelector("#login button")).click();
-    assertThat(wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("login-error"))).getText()).isEqualTo("unknown token");
+    assertThat(waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("login-error"))).getText()).isEqualTo("unknown token");
     b.findElement(By.id("token")).clear();
     b.findElement(By.id("token")).sendKeys(EDITOR);
     b.findElement(By.cssSelector("#login button")).click();
-    wait(b).until(ExpectedConditions.textToBe(By.id("who"), "alice (editor)"));
-    assertThat(wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("store-revision"))).getText()).isEqualTo("1");
+    waitFor(b).until(ExpectedConditions.textToBe(By.id("who"), "alice (editor)"));
+    assertThat(waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("store-revision"))).getText()).isEqualTo("1");
     shot("overview");
 
     // Browse the routes, open one.
     b.get(admin + "/console/#/kind/routes");
-    wait(b).until(ExpectedConditions.textToBe(By.id("page-info"), "1–1 of 1"));
+    waitFor(b).until(ExpectedConditions.textToBe(By.id("page-info"), "1–1 of 1"));
     shot("routes");
     b.findElement(By.cssSelector("#objects tr[data-name=api] a")).click();
-    WebElement yaml = wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("yaml")));
-    wait(b).until(d -> yaml.getDomProperty("value").contains("prefix: /api"));
+    WebElement yaml = waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("yaml")));
+    waitFor(b).until(d -> yaml.getDomProperty("value").contains("prefix: /api"));
     String original = yaml.getDomProperty("value");
 
     // A prefix without its slash: refused, and the error is shown at the field's line.
     String broken = original.replace("prefix: /api", "prefix: v2");
-    setText(yaml, broken);
+    HeadlessChromium.setText(browser(), yaml, broken);
     b.findElement(By.id("check")).click();
-    WebElement error = wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#errors li")));
+    WebElement error = waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#errors li")));
     int line = lineOf(broken, "prefix: v2");
     assertThat(error.getDomAttribute("data-field")).isEqualTo("spec.match.path.prefix");
     assertThat(error.getDomAttribute("data-line")).isEqualTo(String.valueOf(line));
@@ -133,75 +128,75 @@ class ConsoleBrowserTest {
     shot("edit-error");
 
     // Fixed: the diff against the live route, then apply.
-    setText(yaml, original.replace("prefix: /api", "prefix: /v2"));
+    HeadlessChromium.setText(browser(), yaml, original.replace("prefix: /api", "prefix: /v2"));
     b.findElement(By.id("check")).click();
-    WebElement diff = wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("diff")));
+    WebElement diff = waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("diff")));
     assertThat(diff.getText()).contains("Route api: updated").doesNotContain("Route api: unchanged");
     assertThat(b.findElement(By.cssSelector("#diff pre.diff")).getText()).contains("-      prefix: /api\n+      prefix: /v2");
     assertThat(b.findElements(By.cssSelector("#errors li"))).isEmpty();
     b.findElement(By.id("message")).sendKeys("move api to /v2");
     shot("diff");
     b.findElement(By.id("apply")).click();
-    wait(b).until(ExpectedConditions.textToBePresentInElementLocated(By.id("result"), "Applied as revision 2."));
+    waitFor(b).until(ExpectedConditions.textToBePresentInElementLocated(By.id("result"), "Applied as revision 2."));
     awaitApplied(2);
     assertThat(route("api").path("spec").path("match").path("path").path("prefix").asText()).isEqualTo("/v2");
 
     // History: the new revision with its author and message, and its diff.
     b.get(admin + "/console/#/history");
-    WebElement rev2 = wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#revisions tr[data-revision='2']")));
+    WebElement rev2 = waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#revisions tr[data-revision='2']")));
     assertThat(rev2.findElement(By.className("author")).getText()).isEqualTo("alice");
     assertThat(rev2.findElement(By.className("message")).getText()).isEqualTo("move api to /v2");
     assertThat(rev2.findElement(By.className("what")).getText()).isEqualTo("Route/api");
     b.findElement(By.id("compare")).click();
-    assertThat(wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("compare-diff"))).getText())
+    assertThat(waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("compare-diff"))).getText())
         .contains("Route api: updated").contains("-      prefix: /api\n+      prefix: /v2");
     shot("history");
 
     // Traffic: the chart's numbers move with requests sent through the data plane.
     b.get(admin + "/console/#/traffic");
-    Select pick = new Select(wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("traffic-pick"))));
-    wait(b).until(d -> pick.getOptions().stream().anyMatch(o -> o.getText().equals("route api")));
+    Select pick = new Select(waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("traffic-pick"))));
+    waitFor(b).until(d -> pick.getOptions().stream().anyMatch(o -> o.getText().equals("route api")));
     pick.selectByVisibleText("route api");
-    wait(b).until(ExpectedConditions.textToBe(By.id("chart-total"), "route api: 0 requests, 0 errors"));
+    waitFor(b).until(ExpectedConditions.textToBe(By.id("chart-total"), "route api: 0 requests, 0 errors"));
     for (int i = 0; i < 7; i++) {
       HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + dataPort + "/v2/items/" + i)).build(),
           HttpResponse.BodyHandlers.ofString());
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(r.body()).isEqualTo("backend");
     }
-    wait(b).until(ExpectedConditions.textToBe(By.id("chart-total"), "route api: 7 requests, 0 errors"));
-    wait(b).until(ExpectedConditions.textToBe(By.cssSelector("#traffic-routes tr[data-name=api] td.requests"), "7"));
-    wait(b).until(d -> d.findElements(By.cssSelector("#charts svg text[data-code='200']")).size() == 1);
+    waitFor(b).until(ExpectedConditions.textToBe(By.id("chart-total"), "route api: 7 requests, 0 errors"));
+    waitFor(b).until(ExpectedConditions.textToBe(By.cssSelector("#traffic-routes tr[data-name=api] td.requests"), "7"));
+    waitFor(b).until(d -> d.findElements(By.cssSelector("#charts svg text[data-code='200']")).size() == 1);
     shot("traffic");
 
     // Route tester: the request goes to route api, upstream backend.
     b.get(admin + "/console/#/tester");
-    WebElement url = wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("rt-url")));
+    WebElement url = waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("rt-url")));
     url.clear();
     url.sendKeys("http://127.0.0.1:" + dataPort + "/v2/items/1");
     b.findElement(By.id("rt-send")).click();
-    wait(b).until(ExpectedConditions.textToBe(By.id("rt-route"), "api"));
+    waitFor(b).until(ExpectedConditions.textToBe(By.id("rt-route"), "api"));
     assertThat(b.findElement(By.id("rt-upstream")).getText()).isEqualTo("backend");
     shot("tester");
 
     b.get(admin + "/console/#/fleet");
-    wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#nodes tr[data-node='console-node']")));
+    waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#nodes tr[data-node='console-node']")));
     shot("fleet");
 
     // Roll back to revision 1: the dialog shows what it changes and waits for a confirmation.
     b.get(admin + "/console/#/history");
-    wait(b).until(ExpectedConditions.elementToBeClickable(By.cssSelector(".rollback[data-revision='1']"))).click();
-    WebElement dialog = wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm")));
+    waitFor(b).until(ExpectedConditions.elementToBeClickable(By.cssSelector(".rollback[data-revision='1']"))).click();
+    WebElement dialog = waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm")));
     assertThat(b.findElement(By.id("confirm-title")).getText()).isEqualTo("Roll the whole configuration back to revision 1?");
     assertThat(b.findElement(By.id("confirm-body")).getText()).contains("-      prefix: /v2\n+      prefix: /api");
     shot("rollback-confirm");
     b.findElement(By.id("confirm-no")).click();
-    wait(b).until(ExpectedConditions.invisibilityOf(dialog));
+    waitFor(b).until(ExpectedConditions.invisibilityOf(dialog));
     assertThat(get("/api/v1/status").path("storeRevision").asLong()).isEqualTo(2);
     b.findElement(By.cssSelector(".rollback[data-revision='1']")).click();
-    wait(b).until(ExpectedConditions.visibilityOf(dialog));
+    waitFor(b).until(ExpectedConditions.visibilityOf(dialog));
     b.findElement(By.id("confirm-yes")).click();
-    wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#revisions tr[data-revision='3']")));
+    waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#revisions tr[data-revision='3']")));
     awaitApplied(3);
     assertThat(route("api").path("spec").path("match").path("path").path("prefix").asText()).isEqualTo("/api");
     JsonNode rev3 = get("/api/v1/revisions?after=2").path("items").get(0);
@@ -210,9 +205,9 @@ class ConsoleBrowserTest {
 
     // Signing out ends the session: the console sends the browser back to the login page.
     b.findElement(By.id("logout")).click();
-    wait(b).until(ExpectedConditions.urlToBe(admin + "/console/login"));
+    waitFor(b).until(ExpectedConditions.urlToBe(admin + "/console/login"));
     b.get(admin + "/console/");
-    wait(b).until(ExpectedConditions.urlToBe(admin + "/console/login"));
+    waitFor(b).until(ExpectedConditions.urlToBe(admin + "/console/login"));
   }
 
   /**
@@ -242,7 +237,7 @@ class ConsoleBrowserTest {
     b.get(admin + "/console/login");
     b.findElement(By.id("token")).sendKeys(EDITOR);
     b.findElement(By.cssSelector("#login button")).click();
-    wait(b).until(ExpectedConditions.textToBe(By.id("who"), "alice (editor)"));
+    waitFor(b).until(ExpectedConditions.textToBe(By.id("who"), "alice (editor)"));
 
     List<String> lines = new ArrayList<>();
     for (String[] page : List.of(new String[] {"overview", "#/"}, new String[] {"routes", "#/kind/routes"},
@@ -251,7 +246,7 @@ class ConsoleBrowserTest {
         // A full load each time: a new document, the (cached) assets, the page's API calls.
         b.get("about:blank");
         b.get(admin + "/console/" + page[1]);
-        wait(b).until(d -> !((JavascriptExecutor) d).executeScript("return performance.getEntriesByName('sluice:rendered')").toString().equals("[]"));
+        waitFor(b).until(d -> !((JavascriptExecutor) d).executeScript("return performance.getEntriesByName('sluice:rendered')").toString().equals("[]"));
         @SuppressWarnings("unchecked")
         Map<String, Object> t = (Map<String, Object>) ((JavascriptExecutor) b).executeScript("""
             const n = performance.getEntriesByType('navigation')[0];
@@ -263,7 +258,7 @@ class ConsoleBrowserTest {
     }
     lines.forEach(System.out::println);
     b.get(admin + "/console/#/kind/routes?offset=7450");
-    wait(b).until(ExpectedConditions.textToBe(By.id("page-info"), "7451–7500 of 10000"));
+    waitFor(b).until(ExpectedConditions.textToBe(By.id("page-info"), "7451–7500 of 10000"));
     assertThat(b.findElements(By.cssSelector("#objects tbody tr"))).hasSize(50);
     assertThat(b.findElement(By.cssSelector("#objects tbody tr")).getDomAttribute("data-name")).isEqualTo("r07449");
   }
@@ -282,28 +277,7 @@ class ConsoleBrowserTest {
     return backend;
   }
 
-  /** Chromium, headless, through the system's chromedriver; Selenium Manager never runs (it would download). */
-  private WebDriver chromium() throws IOException {
-    System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM.toFile());
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900",
-        "--no-first-run", "--no-default-browser-check", "--user-data-dir=" + Files.createDirectories(dir.resolve("chromium")));
-    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-        .usingAnyFreePort().build();
-    return new ChromeDriver(service, options);
-  }
-
-  private static WebDriverWait wait(WebDriver b) {
-    return new WebDriverWait(b, Duration.ofSeconds(20));
-  }
-
   /** Replaces a textarea's text as typing would: the value, then the input event the page listens to. */
-  private void setText(WebElement textarea, String text) {
-    ((JavascriptExecutor) browser()).executeScript(
-        "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'));", textarea, text);
-  }
-
   private void shot(String name) throws IOException {
     byte[] png = ((TakesScreenshot) browser()).getScreenshotAs(OutputType.BYTES);
     Files.write(screenshots.resolve(name + ".png"), png);

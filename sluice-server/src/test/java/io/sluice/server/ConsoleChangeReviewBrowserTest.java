@@ -1,5 +1,6 @@
 package io.sluice.server;
 
+import static io.sluice.server.HeadlessChromium.waitFor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -28,17 +29,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The console's change workflow in a real headless Chromium against a real {@code sluice serve
@@ -55,8 +49,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleChangeReviewBrowserTest {
-  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   private static final String ALICE = "console-alice-secret-0123456789";
   private static final String BOB = "console-bob-secret-0123456789";
   private static final Pattern ADMIN_URL = Pattern.compile("admin API on (http://127\\.0\\.0\\.1:\\d+)");
@@ -74,7 +66,7 @@ class ConsoleChangeReviewBrowserTest {
   @BeforeAll
   void start(@TempDir Path tmp) throws Exception {
     dir = tmp;
-    assumeTrue(Files.isExecutable(CHROMEDRIVER) && Files.isExecutable(CHROMIUM),
+    assumeTrue(HeadlessChromium.installed(),
         "no headless Chromium: the console's browser tests need Debian's chromium and chromium-driver"
             + " (apt-get install chromium chromium-driver; bin/test installs them when run as root)");
     String shots = System.getProperty("sluice.console.screenshots");
@@ -91,7 +83,7 @@ class ConsoleChangeReviewBrowserTest {
     admin = awaitAdminUrl(server);
     awaitApplied(publish("the gateway", LISTENER, upstream(backend.address()), route("api", "/api")));
     dataPort = BoundListeners.awaitPort(() -> get("/api/v1/status", ALICE), "main");
-    browser = chromium();
+    browser = HeadlessChromium.start(dir);
   }
 
   @AfterAll
@@ -109,32 +101,32 @@ class ConsoleChangeReviewBrowserTest {
 
     // Edit route api: a prefix without its slash is refused at its line; fixed, the diff; propose.
     b.get(admin + "/console/#/object/routes/api");
-    WebElement yaml = wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("yaml")));
-    wait(b).until(d -> yaml.getDomProperty("value").contains("prefix: /api"));
+    WebElement yaml = waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("yaml")));
+    waitFor(b).until(d -> yaml.getDomProperty("value").contains("prefix: /api"));
     String original = yaml.getDomProperty("value");
     assertThat(b.findElements(By.id("apply"))).isEmpty();
     String broken = original.replace("prefix: /api", "prefix: v2");
-    setText(yaml, broken);
+    HeadlessChromium.setText(browser(), yaml, broken);
     b.findElement(By.id("check")).click();
-    WebElement error = wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#errors li")));
+    WebElement error = waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#errors li")));
     assertThat(error.getDomAttribute("data-field")).isEqualTo("spec.match.path.prefix");
     assertThat(error.getDomAttribute("data-line")).isEqualTo(String.valueOf(lineOf(broken, "prefix: v2")));
     assertThat(b.findElement(By.id("propose")).isEnabled()).isFalse();
-    setText(yaml, original.replace("prefix: /api", "prefix: /v2"));
+    HeadlessChromium.setText(browser(), yaml, original.replace("prefix: /api", "prefix: /v2"));
     b.findElement(By.id("check")).click();
-    WebElement diff = wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("diff")));
+    WebElement diff = waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("diff")));
     assertThat(b.findElement(By.cssSelector("#diff pre.diff")).getText()).contains("-      prefix: /api\n+      prefix: /v2");
     assertThat(diff.getText()).contains("Route api: updated");
     b.findElement(By.id("change-title")).sendKeys("move api to /v2");
     b.findElement(By.id("change-description")).sendKeys("the v2 clients call /v2");
     shot("propose");
     b.findElement(By.id("propose")).click();
-    wait(b).until(ExpectedConditions.textToBePresentInElementLocated(By.id("result"), "Proposed as change 2."));
+    waitFor(b).until(ExpectedConditions.textToBePresentInElementLocated(By.id("result"), "Proposed as change 2."));
     assertThat(get("/api/v1/status", ALICE).path("storeRevision").asLong()).isEqualTo(1);
 
     // The list: open, by alice, no approvals yet, on revision 1. The proposer may not approve.
     b.get(admin + "/console/#/changes");
-    WebElement row = wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#changes tr[data-change='2']")));
+    WebElement row = waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#changes tr[data-change='2']")));
     assertThat(row.findElement(By.className("title")).getText()).isEqualTo("move api to /v2");
     assertThat(row.findElement(By.className("state")).getText()).isEqualTo("open");
     assertThat(row.findElement(By.className("author")).getText()).isEqualTo("alice");
@@ -142,7 +134,7 @@ class ConsoleChangeReviewBrowserTest {
     assertThat(row.findElement(By.className("base")).getText()).isEqualTo("1");
     assertThat(row.findElements(By.className("stale"))).isEmpty();
     row.findElement(By.cssSelector("a")).click();
-    wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("change-diff")));
+    waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("change-diff")));
     assertThat(b.findElement(By.id("change-diff")).getText()).contains("-      prefix: /api\n+      prefix: /v2");
     assertThat(b.findElement(By.id("approve")).isEnabled()).isFalse();
     assertThat(b.findElement(By.id("approve-why")).getText()).isEqualTo("alice proposed this change: approvals come from other reviewers");
@@ -151,22 +143,22 @@ class ConsoleChangeReviewBrowserTest {
     // Another change published meanwhile: this one is stale until rebased.
     awaitApplied(publish("add the health route", route("health", "/health")));
     b.navigate().refresh();
-    wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("stale")));
+    waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("stale")));
     shot("change-stale");
     b.findElement(By.id("rebase")).click();
-    wait(b).until(ExpectedConditions.invisibilityOfElementLocated(By.id("stale")));
+    waitFor(b).until(ExpectedConditions.invisibilityOfElementLocated(By.id("stale")));
     assertThat(get("/api/v1/changes/2", ALICE).path("baseRevision").asLong()).isEqualTo(2);
 
     // Bob, a reviewer, approves; he may not publish (not an editor).
     signOut();
     signIn(BOB, "bob (reviewer)");
     b.get(admin + "/console/#/change/2");
-    WebElement approve = wait(b).until(ExpectedConditions.elementToBeClickable(By.id("approve")));
+    WebElement approve = waitFor(b).until(ExpectedConditions.elementToBeClickable(By.id("approve")));
     assertThat(b.findElements(By.id("publish"))).isEmpty();
     b.findElement(By.id("review-comment")).sendKeys("looks right");
     shot("change-review");
     approve.click();
-    wait(b).until(ExpectedConditions.textToBe(By.id("change-approvals"), "1 of 1: bob"));
+    waitFor(b).until(ExpectedConditions.textToBe(By.id("change-approvals"), "1 of 1: bob"));
     assertThat(b.findElement(By.cssSelector("#change-state-value .state")).getText()).isEqualTo("approved");
     assertThat(b.findElement(By.cssSelector("#reviews tbody tr")).getText()).startsWith("bob approved looks right");
 
@@ -174,20 +166,20 @@ class ConsoleChangeReviewBrowserTest {
     signOut();
     signIn(ALICE, "alice (editor, reviewer)");
     b.get(admin + "/console/#/change/2");
-    wait(b).until(ExpectedConditions.elementToBeClickable(By.id("publish"))).click();
-    wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm")));
+    waitFor(b).until(ExpectedConditions.elementToBeClickable(By.id("publish"))).click();
+    waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm")));
     b.findElement(By.id("confirm-yes")).click();
-    wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("change-published")));
+    waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("change-published")));
     assertThat(b.findElement(By.id("change-published")).getText()).isEqualTo("revision 3 by alice");
     awaitApplied(3);
     assertThat(get("/api/v1/routes/api", ALICE).at("/spec/match/path/prefix").asText()).isEqualTo("/v2");
     b.get(admin + "/console/#/changes");
-    wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#changes tr[data-change='2']")));
+    waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#changes tr[data-change='2']")));
     shot("changes");
 
     // History: revision 3 is linked to change 2, with who proposed and who approved it.
     b.get(admin + "/console/#/history");
-    WebElement rev3 = wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#revisions tr[data-revision='3']")));
+    WebElement rev3 = waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#revisions tr[data-revision='3']")));
     assertThat(rev3.findElement(By.className("change")).getText()).isEqualTo("change 2: proposed by alice, approved by bob");
     assertThat(rev3.findElement(By.className("message")).getText())
         .isEqualTo("change 2: move api to /v2 (proposed by alice; approved by bob; published by alice)");
@@ -195,8 +187,8 @@ class ConsoleChangeReviewBrowserTest {
 
     // Traffic: requests to /v2 reach the backend through route api.
     b.get(admin + "/console/#/traffic");
-    Select pick = new Select(wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("traffic-pick"))));
-    wait(b).until(d -> pick.getOptions().stream().anyMatch(o -> o.getText().equals("route api")));
+    Select pick = new Select(waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("traffic-pick"))));
+    waitFor(b).until(d -> pick.getOptions().stream().anyMatch(o -> o.getText().equals("route api")));
     pick.selectByVisibleText("route api");
     for (int i = 0; i < 3; i++) {
       HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + dataPort + "/v2/items/" + i)).build(),
@@ -204,31 +196,31 @@ class ConsoleChangeReviewBrowserTest {
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(r.body()).isEqualTo("backend");
     }
-    wait(b).until(ExpectedConditions.textToBe(By.id("chart-total"), "route api: 3 requests, 0 errors"));
+    waitFor(b).until(ExpectedConditions.textToBe(By.id("chart-total"), "route api: 3 requests, 0 errors"));
 
     // Roll back to revision 2: proposed as a change request, which bob approves and alice publishes.
     b.get(admin + "/console/#/history");
-    WebElement rollback = wait(b).until(ExpectedConditions.elementToBeClickable(By.cssSelector(".rollback[data-revision='2']")));
+    WebElement rollback = waitFor(b).until(ExpectedConditions.elementToBeClickable(By.cssSelector(".rollback[data-revision='2']")));
     assertThat(rollback.getText()).isEqualTo("Propose rollback to this");
     rollback.click();
-    wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm")));
+    waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm")));
     assertThat(b.findElement(By.id("confirm-body")).getText()).contains("-      prefix: /v2\n+      prefix: /api");
     b.findElement(By.id("confirm-yes")).click();
-    wait(b).until(ExpectedConditions.urlToBe(admin + "/console/#/change/4"));
-    wait(b).until(ExpectedConditions.textToBe(By.tagName("h1"), "Change 4: Roll the configuration back to revision 2"));
+    waitFor(b).until(ExpectedConditions.urlToBe(admin + "/console/#/change/4"));
+    waitFor(b).until(ExpectedConditions.textToBe(By.tagName("h1"), "Change 4: Roll the configuration back to revision 2"));
     assertThat(b.findElement(By.id("change-diff")).getText()).contains("Route api: updated").contains("+      prefix: /api");
     signOut();
     signIn(BOB, "bob (reviewer)");
     b.get(admin + "/console/#/change/4");
-    wait(b).until(ExpectedConditions.elementToBeClickable(By.id("approve"))).click();
-    wait(b).until(ExpectedConditions.textToBe(By.id("change-approvals"), "1 of 1: bob"));
+    waitFor(b).until(ExpectedConditions.elementToBeClickable(By.id("approve"))).click();
+    waitFor(b).until(ExpectedConditions.textToBe(By.id("change-approvals"), "1 of 1: bob"));
     signOut();
     signIn(ALICE, "alice (editor, reviewer)");
     b.get(admin + "/console/#/change/4");
-    wait(b).until(ExpectedConditions.elementToBeClickable(By.id("publish"))).click();
-    wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm")));
+    waitFor(b).until(ExpectedConditions.elementToBeClickable(By.id("publish"))).click();
+    waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm")));
     b.findElement(By.id("confirm-yes")).click();
-    wait(b).until(ExpectedConditions.textToBe(By.id("change-published"), "revision 4 by alice"));
+    waitFor(b).until(ExpectedConditions.textToBe(By.id("change-published"), "revision 4 by alice"));
     awaitApplied(4);
     assertThat(get("/api/v1/routes/api", ALICE).at("/spec/match/path/prefix").asText()).isEqualTo("/api");
     JsonNode rev4 = get("/api/v1/revisions?after=3", BOB).path("items").get(0);
@@ -263,7 +255,7 @@ class ConsoleChangeReviewBrowserTest {
       signIn(BOB, "bob (reviewer)");
       b.get(admin + "/console/#/traffic");
       String row = "#traffic-upstreams tr[data-name='failing " + failing.address() + "'] [data-breaker]";
-      assertThat(wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(row))).getText()).isEqualTo("breaker closed");
+      assertThat(waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(row))).getText()).isEqualTo("breaker closed");
       for (int i = 0; i < 4; i++) {
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + dataPort + "/failing/" + i)).build(),
             HttpResponse.BodyHandlers.ofString());
@@ -277,7 +269,7 @@ class ConsoleChangeReviewBrowserTest {
       assertThat(upstream.at("/endpoints/0/breaker").asText()).isEqualTo("open");
       assertThat(upstream.at("/endpoints/0/healthy").asBoolean()).isFalse();
       assertThat(upstream.path("breaker").isNull()).isTrue();
-      wait(b).until(ExpectedConditions.textToBe(By.cssSelector(row), "breaker open"));
+      waitFor(b).until(ExpectedConditions.textToBe(By.cssSelector(row), "breaker open"));
       shot("traffic-breaker");
     }
   }
@@ -322,7 +314,7 @@ class ConsoleChangeReviewBrowserTest {
       WebDriver b = browser();
       signIn(ALICE, "alice (editor, reviewer)");
       b.get(admin + "/console/#/deliveries");
-      WebElement row = wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#deliveries tr[data-id='" + id + "']")));
+      WebElement row = waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#deliveries tr[data-id='" + id + "']")));
       assertThat(row.findElement(By.className("webhook")).getText()).isEqualTo("team");
       assertThat(row.findElement(By.className("event")).getText()).isEqualTo("change.proposed");
       assertThat(row.findElement(By.className("state")).getText()).isEqualTo("failed");
@@ -330,8 +322,8 @@ class ConsoleChangeReviewBrowserTest {
       shot("dead-letters");
       status.set(200);
       row.findElement(By.className("redeliver")).click();
-      wait(b).until(ExpectedConditions.textToBe(By.id("deliveries-result"), "Sent change.proposed to team again."));
-      wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("no-deliveries")));
+      waitFor(b).until(ExpectedConditions.textToBe(By.id("deliveries-result"), "Sent change.proposed to team again."));
+      waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("no-deliveries")));
       await().atMost(Duration.ofSeconds(30)).until(() -> events.size() == 2);
       assertThat(events).containsExactly("change.proposed", "change.proposed");
       await().atMost(Duration.ofSeconds(30)).until(() -> get("/api/v1/webhooks/deliveries", BOB).at("/items/0/state").asText().equals("delivered"));
@@ -346,15 +338,15 @@ class ConsoleChangeReviewBrowserTest {
   private void signIn(String token, String who) {
     WebDriver b = browser();
     b.get(admin + "/console/login");
-    wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("token"))).sendKeys(token);
+    waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("token"))).sendKeys(token);
     b.findElement(By.cssSelector("#login button")).click();
-    wait(b).until(ExpectedConditions.textToBe(By.id("who"), who));
+    waitFor(b).until(ExpectedConditions.textToBe(By.id("who"), who));
   }
 
   private void signOut() {
     WebDriver b = browser();
-    wait(b).until(ExpectedConditions.elementToBeClickable(By.id("logout"))).click();
-    wait(b).until(ExpectedConditions.urlToBe(admin + "/console/login"));
+    waitFor(b).until(ExpectedConditions.elementToBeClickable(By.id("logout"))).click();
+    waitFor(b).until(ExpectedConditions.urlToBe(admin + "/console/login"));
   }
 
   private WebDriver browser() {
@@ -362,29 +354,8 @@ class ConsoleChangeReviewBrowserTest {
     return browser;
   }
 
-  /** Chromium, headless, through the system's chromedriver; Selenium Manager never runs (it would download). */
-  private WebDriver chromium() throws IOException {
-    System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM.toFile());
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900",
-        "--no-first-run", "--no-default-browser-check", "--user-data-dir=" + Files.createDirectories(dir.resolve("chromium")));
-    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-        .usingAnyFreePort().build();
-    return new ChromeDriver(service, options);
-  }
-
-  private static WebDriverWait wait(WebDriver b) {
-    return new WebDriverWait(b, Duration.ofSeconds(20));
-  }
-
-  private void setText(WebElement textarea, String text) {
-    ((JavascriptExecutor) browser()).executeScript(
-        "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'));", textarea, text);
-  }
-
   private void shot(String name) throws IOException {
-    Files.write(screenshots.resolve(name + ".png"), ((TakesScreenshot) browser()).getScreenshotAs(OutputType.BYTES));
+    HeadlessChromium.screenshot(browser(), screenshots.resolve(name + ".png"));
   }
 
   private static int lineOf(String text, String needle) {

@@ -1,5 +1,6 @@
 package io.sluice.server;
 
+import static io.sluice.server.HeadlessChromium.waitFor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -23,15 +24,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The console's fleet page on a real fleet: etcd (the store module's {@link EtcdProcess}), a control
@@ -41,8 +36,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ConsoleFleetBrowserTest {
-  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   private static final String EDITOR = "fleet-editor-secret-0123456789";
   private static final String VIEWER = "fleet-viewer-secret-0123456789";
   private static final Pattern ADMIN_URL = Pattern.compile("admin API on (http://127\\.0\\.0\\.1:\\d+)");
@@ -60,7 +53,7 @@ class ConsoleFleetBrowserTest {
 
   @BeforeAll
   void start(@TempDir Path tmp) throws Exception {
-    assumeTrue(Files.isExecutable(CHROMEDRIVER) && Files.isExecutable(CHROMIUM),
+    assumeTrue(HeadlessChromium.installed(),
         "no headless Chromium: the console's browser tests need Debian's chromium and chromium-driver");
     EtcdProcess.assumeInstalled();
     dir = tmp;
@@ -90,7 +83,7 @@ class ConsoleFleetBrowserTest {
         [{"apiVersion":"sluice.io/v1","kind":"Route","metadata":{"name":"hello"},
           "spec":{"match":{"path":{"prefix":"/"}},"directResponse":{"status":200,"body":"v1"}}}]""");
     await().atMost(Duration.ofSeconds(30)).until(() -> get("/api/v1/nodes").path("converged").asBoolean());
-    browser = chromium();
+    browser = HeadlessChromium.start(dir);
   }
 
   @AfterAll
@@ -110,7 +103,7 @@ class ConsoleFleetBrowserTest {
     // A viewer sees the nodes and the canary, without the buttons.
     signIn(VIEWER, "vic (viewer)");
     b.get(admin + "/console/#/fleet");
-    WebElement cpRow = wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#nodes tr[data-node='cp']")));
+    WebElement cpRow = waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#nodes tr[data-node='cp']")));
     WebElement n1Row = b.findElement(By.cssSelector("#nodes tr[data-node='n1']"));
     assertThat(cpRow.findElements(By.tagName("td")).get(1).getText()).isEqualTo("control-plane");
     assertThat(n1Row.findElements(By.tagName("td")).get(1).getText()).isEqualTo("data-plane");
@@ -119,7 +112,7 @@ class ConsoleFleetBrowserTest {
     WebElement n2Row = b.findElement(By.cssSelector("#nodes tr[data-node='n2']"));
     assertThat(n2Row.findElements(By.tagName("td")).get(4).getText()).isEqualTo(String.valueOf(revision));
     assertThat(b.findElement(By.id("convergence")).getText()).isEqualTo("Converged on revision " + revision + ".");
-    wait(b).until(ExpectedConditions.textToBe(By.cssSelector("#canary > p.muted"), "No canary is running."));
+    waitFor(b).until(ExpectedConditions.textToBe(By.cssSelector("#canary > p.muted"), "No canary is running."));
 
     JsonNode started = send("/api/v1/apply?canary=zone%3Da", """
         [{"apiVersion":"sluice.io/v1","kind":"Route","metadata":{"name":"hello"},
@@ -127,21 +120,21 @@ class ConsoleFleetBrowserTest {
     String id = started.path("id").asText();
     assertThat(id).isNotEmpty();
     b.navigate().refresh();
-    assertThat(wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#canary dl"))).getText()).contains(id + " on zone=a");
+    assertThat(waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#canary dl"))).getText()).contains(id + " on zone=a");
     assertThat(b.findElements(By.id("promote"))).isEmpty();
     assertThat(b.findElements(By.id("abort"))).isEmpty();
 
     // An editor promotes it from the page: the canary ends, its objects are the next revision.
     b.findElement(By.id("logout")).click();
-    wait(b).until(ExpectedConditions.urlToBe(admin + "/console/login"));
+    waitFor(b).until(ExpectedConditions.urlToBe(admin + "/console/login"));
     signIn(EDITOR, "erin (editor)");
     b.get(admin + "/console/#/fleet");
-    wait(b).until(ExpectedConditions.elementToBeClickable(By.id("promote")));
+    waitFor(b).until(ExpectedConditions.elementToBeClickable(By.id("promote")));
     shot("fleet-canary");
     b.findElement(By.id("promote")).click();
-    wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm")));
+    waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm")));
     b.findElement(By.id("confirm-yes")).click();
-    wait(b).until(ExpectedConditions.textToBe(By.cssSelector("#canary > p.muted"), "No canary is running."));
+    waitFor(b).until(ExpectedConditions.textToBe(By.cssSelector("#canary > p.muted"), "No canary is running."));
     assertThat(b.findElement(By.cssSelector("#canary-history tbody tr")).getText()).startsWith(id + " promoted erin");
     JsonNode status = get("/api/v1/canary");
     assertThat(status.path("canary").isNull()).isTrue();
@@ -152,9 +145,9 @@ class ConsoleFleetBrowserTest {
   private void signIn(String token, String who) {
     WebDriver b = browser();
     b.get(admin + "/console/login");
-    wait(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("token"))).sendKeys(token);
+    waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("token"))).sendKeys(token);
     b.findElement(By.cssSelector("#login button")).click();
-    wait(b).until(ExpectedConditions.textToBe(By.id("who"), who));
+    waitFor(b).until(ExpectedConditions.textToBe(By.id("who"), who));
   }
 
   private WebDriver browser() {
@@ -162,23 +155,8 @@ class ConsoleFleetBrowserTest {
     return browser;
   }
 
-  private WebDriver chromium() throws IOException {
-    System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM.toFile());
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900",
-        "--no-first-run", "--no-default-browser-check", "--user-data-dir=" + Files.createDirectories(dir.resolve("chromium")));
-    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-        .usingAnyFreePort().build();
-    return new ChromeDriver(service, options);
-  }
-
-  private static WebDriverWait wait(WebDriver b) {
-    return new WebDriverWait(b, Duration.ofSeconds(20));
-  }
-
   private void shot(String name) throws IOException {
-    Files.write(screenshots.resolve(name + ".png"), ((TakesScreenshot) browser()).getScreenshotAs(OutputType.BYTES));
+    HeadlessChromium.screenshot(browser(), screenshots.resolve(name + ".png"));
   }
 
   private static String awaitAdminUrl(ServerProcess p) {
