@@ -154,6 +154,7 @@ class KubectlHabitsTest {
         "globalfilters   globalfilter   GlobalFilter   sluice.io/v1   /api/v1/globalfilters",
         "listeners       listener       Listener       sluice.io/v1   /api/v1/listeners",
         "pipelines       pipeline       Pipeline       sluice.io/v1   /api/v1/pipelines",
+        "plugins         plugin         Plugin         sluice.io/v1   /api/v1/plugins",
         "routes          route          Route          sluice.io/v1   /api/v1/routes",
         "secrets         secret         Secret         sluice.io/v1   /api/v1/secrets",
         "upstreams       upstream       Upstream       sluice.io/v1   /api/v1/upstreams",
@@ -175,7 +176,7 @@ class KubectlHabitsTest {
     assertThat(fish.exitCode()).isZero();
     assertThat(fish.stdoutLines()).contains(
         "complete -c sluice -n __fish_use_subcommand -a 'revisions' -d 'Show the revision log: each revision\\'s time, author, objects and message, oldest first.'",
-        "complete -c sluice -n '__fish_seen_subcommand_from get' -a 'secrets upstreams functions consumers pipelines routes listeners globalfilters webhooks all'");
+        "complete -c sluice -n '__fish_seen_subcommand_from get' -a 'secrets plugins upstreams functions consumers pipelines routes listeners globalfilters webhooks all'");
     // The change workflow's commands complete too.
     assertThat(bash.stdout()).contains("propose", "approve", "publish", "rebase");
     assertThat(fish.stdout()).contains("complete -c sluice -n __fish_use_subcommand -a 'approve'");

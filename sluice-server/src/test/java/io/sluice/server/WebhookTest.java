@@ -234,13 +234,14 @@ class WebhookTest {
       HttpResponse<String> again = cp.send("POST", "/api/v1/webhooks/deliveries/redeliver", "{\"id\": \"" + id + "\"}", null);
       assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
       assertThat(ControlPlane.JSON.readTree(again.body()).get("state").asText()).isEqualTo("pending");
-      await().atMost(WAIT).until(() -> cp.get("/api/v1/webhooks/deliveries?failed=true").get("items").isEmpty());
+      // A redelivery is pending (no longer failed) at once; it is sent on the notifier's thread.
+      await().atMost(WAIT).until(() -> cp.get("/api/v1/webhooks/deliveries").at("/items/0/state").asText().equals("delivered"));
+      assertThat(cp.get("/api/v1/webhooks/deliveries?failed=true").get("items")).isEmpty();
       assertThat(received).hasSize(1);
       assertThat(received.get(0).delivery()).isEqualTo(id);
       assertThat(received.get(0).event()).isEqualTo("rollback");
       assertThat(received.get(0).body()).isEqualTo(payload);
       assertSigned(received.get(0));
-      assertThat(cp.get("/api/v1/webhooks/deliveries").at("/items/0/state").asText()).isEqualTo("delivered");
 
       cp.restart();
       assertThat(cp.get("/api/v1/webhooks/deliveries?failed=true").get("items")).isEmpty();
