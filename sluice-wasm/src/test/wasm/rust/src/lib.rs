@@ -8,8 +8,10 @@
 //! `sluice_rust.path` and in the response phase it returns it as `x-rust-property`. A request
 //! carrying `x-deny` is answered locally: 403, `x-denied-by: rust`, body `denied by rust`. A
 //! buffered request body `B` of `n` bytes is replaced by `rust read n bytes: B` (read and written
-//! with the SDK's "to the end" size, `usize::MAX`). An empty configuration is refused in
-//! `on_configure`.
+//! with the SDK's "to the end" size, `usize::MAX`). A request carrying `x-set-properties: n` has
+//! the plugin set `n` more properties (`sluice_rust.p0`...), and one carrying `x-set-property:
+//! a.b` sets that one: a host refusal makes the SDK panic, which fails the request. An empty
+//! configuration is refused in `on_configure`.
 
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, ContextType, LogLevel};
@@ -73,6 +75,16 @@ impl HttpContext for Stream {
             .and_then(|bytes| String::from_utf8(bytes).ok())
             .unwrap_or_default();
         self.set_property(vec!["sluice_rust", "path"], Some(path.as_bytes()));
+        let extra: usize = self
+            .get_http_request_header("x-set-properties")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        for i in 0..extra {
+            self.set_property(vec!["sluice_rust", &format!("p{}", i)], Some(b"x"));
+        }
+        if let Some(name) = self.get_http_request_header("x-set-property") {
+            self.set_property(name.split('.').collect(), Some(b"x"));
+        }
         let value = format!("{} {} {}", self.configuration, path, route);
         self.add_http_request_header("x-rust-request", &value);
         self.set_http_request_header("x-remove-me", None);

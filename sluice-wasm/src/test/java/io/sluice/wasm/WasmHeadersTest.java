@@ -50,7 +50,7 @@ class WasmHeadersTest {
    * The Rust SDK's plugin (src/test/wasm/rust, proxy-wasm 0.2.0): its dispatcher imports every ABI
    * function (gRPC, foreign functions, set_property, close_stream) and reads its configuration,
    * pseudo-headers and properties its own way, and asks for whole buffers with the size
-   * usize::MAX; one gateway for its headers, property round trip, local reply and body rewrite.
+   * usize::MAX; one gateway for its headers, properties, local reply and body rewrite.
    */
   @Test
   void aRustSdkPluginEditsHeadersBothWaysKeepsAPropertyAnswersLocallyAndRewritesTheBody() throws Exception {
@@ -82,6 +82,19 @@ class WasmHeadersTest {
       assertThat(body.target()).isEqualTo("/c");
       assertThat(body.bodyText()).isEqualTo("rust read 5 bytes: hello");
       assertThat(body.header("Content-Length")).isEqualTo("24");
+
+      // proxy_set_property: up to 64 per request (sluice_rust.path and 63 more), none of Sluice's own;
+      // a refusal (BadArgument) panics the Rust SDK, which fails the request closed
+      assertThat(Plugins.get(gw, "/d", "X-Set-Properties: 63").status()).isEqualTo(200);
+      assertThat(up.take().target()).isEqualTo("/d");
+      RawConnection.Response tooMany = Plugins.get(gw, "/e", "X-Set-Properties: 64");
+      assertThat(tooMany.status()).isEqualTo(500);
+      assertThat(tooMany.header("X-Sluice-Reason")).isEqualTo("wasm_failure");
+      Plugins.assertNotReceived(up, "/e");
+      RawConnection.Response readOnly = Plugins.get(gw, "/f", "X-Set-Property: request.path");
+      assertThat(readOnly.status()).isEqualTo(500);
+      assertThat(readOnly.header("X-Sluice-Reason")).isEqualTo("wasm_failure");
+      Plugins.assertNotReceived(up, "/f");
     }
   }
 }
