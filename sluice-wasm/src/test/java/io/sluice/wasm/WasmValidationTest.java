@@ -58,4 +58,11 @@ class WasmValidationTest {
     assertThat(e).hasSize(1);
     assertThat(e.get(0)).startsWith("Route/r: spec.filters[0].config.configuration: the plugin ");
   }
+
+  @Test
+  void aRustSdkPluginRefusingAnEmptyConfigurationIsRefused() throws Exception {
+    Path p = Plugins.path("rust");
+    assertThat(errors("{kind: wasm, config: {file: \"" + p + "\", sha256: " + Plugins.sha256(p) + ", rootId: rust}}")).containsExactly(
+        "Route/r: spec.filters[0].config.configuration: the plugin's proxy_on_configure refused its configuration");
+  }
 }

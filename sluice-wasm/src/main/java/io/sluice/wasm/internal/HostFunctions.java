@@ -74,6 +74,16 @@ final class HostFunctions {
   /** Shared queues (see {@link SharedQueues}). */
   private static final Set<String> ENV_QUEUES = Set.of(
       "proxy_register_shared_queue", "proxy_resolve_shared_queue", "proxy_enqueue_shared_queue", "proxy_dequeue_shared_queue");
+
+  /**
+   * Functions an SDK's dispatcher imports whether or not the plugin uses them (the Rust SDK
+   * references every ABI function through its context traits), answered as the ABI lets a host
+   * without the feature answer, so such a plugin loads: there is no gRPC service to call, no
+   * foreign function and no L4 stream.
+   */
+  private static final Set<String> ENV_SDK = Set.of(
+      "proxy_set_property", "proxy_grpc_call", "proxy_grpc_stream", "proxy_grpc_send", "proxy_grpc_cancel",
+      "proxy_grpc_close", "proxy_get_status", "proxy_call_foreign_function", "proxy_close_stream");
   static final int EMPTY = 7;
   static final int INTERNAL_FAILURE = 10;
 
@@ -101,7 +111,7 @@ final class HostFunctions {
 
   /** Whether the host provides the import {@code module.name}. */
   static boolean provides(String module, String name) {
-    if (module.equals("env")) return ENV.contains(name) || ENV_METRICS.contains(name) || ENV_QUEUES.contains(name);
+    if (module.equals("env")) return ENV.contains(name) || ENV_METRICS.contains(name) || ENV_QUEUES.contains(name) || ENV_SDK.contains(name);
     return (module.equals("wasi_unstable") || module.equals("wasi_snapshot_preview1")) && name.equals("proc_exit");
   }
 
@@ -151,9 +161,16 @@ final class HostFunctions {
       case "proxy_enqueue_shared_queue" -> a -> enqueue((int) a[0], (int) a[1], (int) a[2]);
       case "proxy_dequeue_shared_queue" -> a -> dequeue((int) a[0], (int) a[1], (int) a[2]);
       case "proxy_get_property" -> a -> getProperty((int) a[0], (int) a[1], (int) a[2], (int) a[3]);
-      case "proxy_get_buffer_bytes" -> a -> getBufferBytes((int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4]);
+      case "proxy_set_property" -> a -> setProperty((int) a[0], (int) a[1], (int) a[2], (int) a[3]);
+      // no gRPC service can be named (as an unknown cluster), so no token, and no status, ever exists
+      case "proxy_grpc_call", "proxy_grpc_stream" -> a -> BAD_ARGUMENT;
+      case "proxy_grpc_send", "proxy_grpc_cancel", "proxy_grpc_close", "proxy_get_status" -> a -> NOT_FOUND;
+      // Sluice registers no foreign functions, and runs HTTP contexts only: a request ends with
+      // proxy_send_local_response, there is no L4 stream to close
+      case "proxy_call_foreign_function", "proxy_close_stream" -> a -> NOT_FOUND;
+      case "proxy_get_buffer_bytes" -> a -> getBufferBytes((int) a[0], a[1] & 0xffffffffL, a[2] & 0xffffffffL, (int) a[3], (int) a[4]);
       case "proxy_get_buffer_status" -> a -> getBufferStatus((int) a[0], (int) a[1], (int) a[2]);
-      case "proxy_set_buffer_bytes" -> a -> setBufferBytes((int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4]);
+      case "proxy_set_buffer_bytes" -> a -> setBufferBytes((int) a[0], a[1] & 0xffffffffL, a[2] & 0xffffffffL, (int) a[3], (int) a[4]);
       case "proxy_get_header_map_pairs" -> a -> getHeaderPairs((int) a[0], (int) a[1], (int) a[2]);
       case "proxy_set_header_map_pairs" -> a -> setHeaderPairs((int) a[0], (int) a[1], (int) a[2]);
       case "proxy_get_header_map_value" -> a -> getHeader((int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4]);
@@ -251,6 +268,25 @@ final class HostFunctions {
     return give(value.getBytes(StandardCharsets.UTF_8), ptrOut, sizeOut);
   }
 
+  /**
+   * Sets (or, with no value, removes) a property of the current request, which {@code
+   * proxy_get_property} then returns for the rest of that request, as Envoy's filter state does.
+   * The properties Sluice serves are read only ({@code BadArgument}); outside a request there is
+   * nothing to set it on ({@code NotFound}). A request holds at most {@link
+   * HttpContext#MAX_PROPERTIES} of them, each path and value at most {@link
+   * HttpContext#MAX_PROPERTY_BYTES} ({@code BadArgument} beyond), so a plugin cannot grow the heap
+   * without bound.
+   */
+  private int setProperty(int pathPtr, int pathSize, int valuePtr, int valueSize) {
+    HttpContext c = current;
+    if (c == null) return NOT_FOUND;
+    String path = readString(pathPtr, pathSize).replace('\0', '.');
+    if (Properties.NAMES.contains(path) || pathSize > HttpContext.MAX_PROPERTY_BYTES || valueSize > HttpContext.MAX_PROPERTY_BYTES) {
+      return BAD_ARGUMENT;
+    }
+    return c.setProperty(path, valueSize == 0 && valuePtr == 0 ? null : readString(valuePtr, valueSize)) ? OK : BAD_ARGUMENT;
+  }
+
   // ---- buffers
 
   private byte @Nullable [] buffer(int type) {
@@ -264,12 +300,16 @@ final class HostFunctions {
     };
   }
 
-  private int getBufferBytes(int type, int start, int length, int ptrOut, int sizeOut) {
+  /**
+   * {@code start} and {@code length} are the ABI's unsigned 32-bit sizes: a plugin asks for
+   * "everything from start" with the largest one (the Rust SDK passes {@code usize::MAX}).
+   */
+  private int getBufferBytes(int type, long start, long length, int ptrOut, int sizeOut) {
     byte[] b = buffer(type);
     if (b == null) return NOT_FOUND;
-    if (start < 0 || length < 0 || start > b.length) return BAD_ARGUMENT;
-    int end = (int) Math.min(b.length, (long) start + length);
-    byte[] slice = start == 0 && end == b.length ? b : java.util.Arrays.copyOfRange(b, start, end);
+    if (start > b.length) return BAD_ARGUMENT;
+    int end = (int) Math.min(b.length, start + length);
+    byte[] slice = start == 0 && end == b.length ? b : java.util.Arrays.copyOfRange(b, (int) start, end);
     return give(slice, ptrOut, sizeOut);
   }
 
@@ -281,18 +321,20 @@ final class HostFunctions {
     return OK;
   }
 
-  private int setBufferBytes(int type, int start, int length, int dataPtr, int dataSize) {
+  /** {@code start} and {@code length} are unsigned, as in {@link #getBufferBytes}: the largest length replaces all from start. */
+  private int setBufferBytes(int type, long start, long length, int dataPtr, int dataSize) {
     if ((type != RESPONSE_BODY && type != REQUEST_BODY) || current == null) return NOT_FOUND;
     int which = type == REQUEST_BODY ? HttpContext.REQUEST : HttpContext.RESPONSE;
     byte[] b = current.body(which);
     if (b == null) return NOT_FOUND;
-    if (start < 0 || length < 0 || start > b.length) return BAD_ARGUMENT;
-    int end = (int) Math.min(b.length, (long) start + length);
+    if (start > b.length) return BAD_ARGUMENT;
+    int from = (int) start;
+    int end = (int) Math.min(b.length, start + length);
     byte[] data = read(dataPtr, dataSize);
-    byte[] out = new byte[b.length - (end - start) + data.length];
-    System.arraycopy(b, 0, out, 0, start);
-    System.arraycopy(data, 0, out, start, data.length);
-    System.arraycopy(b, end, out, start + data.length, b.length - end);
+    byte[] out = new byte[b.length - (end - from) + data.length];
+    System.arraycopy(b, 0, out, 0, from);
+    System.arraycopy(data, 0, out, from, data.length);
+    System.arraycopy(b, end, out, from + data.length, b.length - end);
     current.setBody(which, out);
     return OK;
   }

@@ -4,6 +4,8 @@ import io.sluice.filter.Exchange;
 import io.sluice.filter.FilterResult;
 import io.sluice.filter.Headers;
 import io.sluice.filter.LocalResponse;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 
@@ -29,6 +31,11 @@ final class HttpContext {
   /** The trailers of the body being ended, during an {@code on_*_trailers} call only. */
   private @Nullable Headers trailers;
   private boolean responseTrailers;
+  /** How many properties a plugin can set on one request, and how long each path and value can be. */
+  static final int MAX_PROPERTIES = 64;
+  static final int MAX_PROPERTY_BYTES = 16 * 1024;
+  /** Properties the plugin set on this request ({@code proxy_set_property}); made on the first set. */
+  private @Nullable Map<String, String> properties;
 
   HttpContext(PluginVm vm, int id, Exchange exchange) {
     this.vm = vm;
@@ -116,6 +123,26 @@ final class HttpContext {
   void setTrailers(@Nullable Headers trailers, boolean response) {
     this.trailers = trailers;
     this.responseTrailers = response;
+  }
+
+  /** The property {@code path} the plugin set on this request; null if it set none. */
+  @Nullable String property(String path) {
+    return properties == null ? null : properties.get(path);
+  }
+
+  /**
+   * Sets the request's property {@code path} to {@code value}, or removes it when null; false
+   * (nothing changed) when it would be a property past {@link #MAX_PROPERTIES}.
+   */
+  boolean setProperty(String path, @Nullable String value) {
+    if (value == null) {
+      if (properties != null) properties.remove(path);
+      return true;
+    }
+    if (properties == null) properties = new HashMap<>();
+    if (properties.size() >= MAX_PROPERTIES && !properties.containsKey(path)) return false;
+    properties.put(path, value);
+    return true;
   }
 
   /** Marks the context ended; true the first time. */

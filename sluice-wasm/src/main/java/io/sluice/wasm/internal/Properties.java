@@ -18,7 +18,10 @@ final class Properties {
 
   private Properties() {}
 
-  /** The value of {@code path}, or null when the property is unknown or has no value here. */
+  /**
+   * The value of {@code path}: a property Sluice serves, else one the plugin set on this request
+   * ({@code proxy_set_property}); null when unknown or without a value here.
+   */
   static @Nullable String get(String path, PluginSettings settings, @Nullable HttpContext context) {
     switch (path) {
       case "plugin_root_id", "plugin_name" -> {
@@ -40,7 +43,7 @@ final class Properties {
       case "response.code" -> context.responsePhase() ? Integer.toString(x.response().status()) : null;
       case "route_name" -> x.route();
       case "listener_name" -> x.listener();
-      default -> null;
+      default -> context.property(path);
     };
   }
 }
