@@ -9,7 +9,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
  * on its executor, by default {@code ForkJoinPool.commonPool()}: a cache read on every request then
  * hands a task to another thread every few requests and wakes it. On a gateway pinned to one core
  * that thread runs on the event loop's core, so each drain costs two context switches and delays
- * the requests behind it (session 11 measured it at a tenth of the event loop's CPU time with
+ * the requests behind it (session 11 measured a tenth of the gateway's CPU samples there with
  * rate-limit on the route; docs/benchmarks.md "Five filters, session 11"). The builders here run
  * the drain on the thread that triggered it instead: Caffeine guards it with a try-lock, so one
  * caller does the (small, amortised) work and the others go on.
