@@ -1,12 +1,12 @@
 package io.sluice.filters.basicauth;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.sluice.api.ConfigObject;
 import io.sluice.api.consumer.ConsumerSpec;
 import io.sluice.api.filter.FilterConfigValidator.Problems;
 import io.sluice.api.filter.FilterConfigValidator.Reference;
 import io.sluice.filters.common.ConsumerRefs;
+import io.sluice.filters.common.LoopCaches;
 import io.sluice.filter.Attributes;
 import io.sluice.filter.Exchange;
 import io.sluice.filter.Filter;
@@ -115,7 +115,7 @@ public final class BasicAuthFilterFactory implements FilterFactory<BasicAuthConf
     // Compared against when the user is unknown, so that the answer takes as long as for a wrong password.
     byte[] decoy = new byte[32];
     // Successful bcrypt checks, by user and SHA-256 of the password given.
-    Cache<String, Boolean> verified = Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(10)).build();
+    Cache<String, Boolean> verified = LoopCaches.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(10)).build();
     Semaphore hashChecks = new Semaphore(CONCURRENT_HASH_CHECKS);
     Executor blocking = env.blockingExecutor();
     return new Filter() {

@@ -1,8 +1,8 @@
 package io.sluice.filters.cache;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.sluice.api.filter.FilterConfigValidator.Problems;
+import io.sluice.filters.common.LoopCaches;
 import io.sluice.filter.Attribute;
 import io.sluice.filter.Body;
 import io.sluice.filter.Exchange;
@@ -88,7 +88,7 @@ public final class CacheFilterFactory implements FilterFactory<CacheConfig> {
   @Override
   public Filter create(CacheConfig c, FilterEnvironment env) {
     long maxBytes = c.maxBytes();
-    Cache<String, Object> cache = env.shared("cache-" + maxBytes, () -> Caffeine.newBuilder()
+    Cache<String, Object> cache = env.shared("cache-" + maxBytes, () -> LoopCaches.newBuilder()
         .maximumWeight(maxBytes)
         .<String, Object>weigher((k, v) -> k.length() + (v instanceof Entry e ? e.weight() : 64))
         .build());

@@ -1,12 +1,12 @@
 package io.sluice.filters.ratelimit;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.sluice.api.ConfigObject;
 import io.sluice.api.codec.Durations;
 import io.sluice.api.consumer.ConsumerSpec;
 import io.sluice.api.filter.FilterConfigValidator.Problems;
 import io.sluice.filters.common.ClientAddress;
+import io.sluice.filters.common.LoopCaches;
 import io.sluice.filters.common.Values;
 import io.sluice.filter.Attribute;
 import io.sluice.filter.Attributes;
@@ -92,10 +92,7 @@ public final class RateLimitFilterFactory implements FilterFactory<RateLimitConf
     // A changed rate starts with full buckets: an operator who raises a limit means it to apply now.
     String sharedKey = c.key().configName() + "|" + c.header() + "|" + c.maxKeys() + "|" + c.requests() + "/" + c.per()
         + "|" + c.effectiveBurst() + "|" + consumerRates;
-    Cache<String, TokenBucket> buckets = env.shared(sharedKey, () -> Caffeine.newBuilder()
-        .maximumSize(c.maxKeys())
-        .expireAfterAccess(idle)
-        .build());
+    Cache<String, TokenBucket> buckets = env.shared(sharedKey, () -> newBuckets(c.maxKeys(), idle));
     // One key per place: a chain may limit per consumer and per route, each reporting its own bucket.
     // The bucket and rate (objects that exist anyway) are kept, not an outcome: nothing is allocated.
     Attribute<TokenBucket> takenFrom = env.shared("bucket", () -> Attribute.of("rate-limit.bucket"));
@@ -163,6 +160,15 @@ public final class RateLimitFilterFactory implements FilterFactory<RateLimitConf
         return FilterResult.CONTINUE;
       }
     };
+  }
+
+  /**
+   * The buckets of one filter place: at most {@code maxKeys}, each dropped after {@code idle}
+   * without a request. Read by every request on the event loops, so its maintenance runs on them
+   * ({@link LoopCaches}) rather than waking another thread every few requests.
+   */
+  static Cache<String, TokenBucket> newBuckets(int maxKeys, Duration idle) {
+    return LoopCaches.newBuilder().maximumSize(maxKeys).expireAfterAccess(idle).build();
   }
 
   /**
