@@ -52,7 +52,7 @@ public final class ChangeCanaries implements Canaries {
     boolean finished = canaries.finish(outcome);
     if (finished) {
       try {
-        settle(outcome);
+        settle(store, events, outcome);
       } catch (StoreException e) {
         // The canary has ended either way; the change request says canary until an operator looks (README).
         log.warn("canary {} ended ({}) but its change request could not be updated: {}", outcome.id(), outcome.state(),
@@ -62,9 +62,15 @@ public final class ChangeCanaries implements Canaries {
     return finished;
   }
 
-  private void settle(CanaryOutcome o) {
+  /**
+   * Settles the change request in canary {@code o.id()}, if one is, as {@code o} ended it; a change request another caller
+   * settled first is left as it is.
+   *
+   * @throws StoreException when the store cannot be read or written
+   */
+  public static void settle(ConfigStore store, AdminEvents events, CanaryOutcome o) {
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-      ChangeRequest c = inCanary(o.id());
+      ChangeRequest c = inCanary(store, o.id());
       if (c == null) return;
       boolean promoted = o.state().equals(CanaryOutcome.PROMOTED);
       ChangeRequest next = promoted ? c.published(o.revision(), o.by())
@@ -74,13 +80,13 @@ public final class ChangeCanaries implements Canaries {
         if (promoted) ChangeEvents.emit(events, "change.published", stored, o.by(), "");
         return;
       } catch (StoreConflictException e) {
-        // A reviewer's request wrote it at the same time (and was refused, the change being in canary): read again.
+        // Another node or request settled it at the same time, or a reviewer's refused request wrote it: read again.
       }
     }
     log.warn("canary {} ended ({}) but its change request kept changing under the update; it still says canary", o.id(), o.state());
   }
 
-  private @Nullable ChangeRequest inCanary(String canaryId) {
+  private static @Nullable ChangeRequest inCanary(ConfigStore store, String canaryId) {
     for (ChangeRequest c : store.changeRequests().list()) {
       if (c.state() == ChangeRequest.State.CANARY && c.canary().equals(canaryId)) return c;
     }

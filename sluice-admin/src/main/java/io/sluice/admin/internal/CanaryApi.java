@@ -102,6 +102,18 @@ final class CanaryApi {
     return control().start(objects, selector.strip(), policy, r.principal().name(), message, change);
   }
 
+  /** How the canary {@code id} ended, from the canary history; null while it runs, without a fleet, or when it is not there. */
+  @Nullable CanaryOutcome ended(String id) {
+    CanaryControl c = control;
+    if (c == null) return null;
+    Canary running = c.active();
+    if (running != null && running.id().equals(id)) return null;
+    for (CanaryOutcome o : c.status().history()) {
+      if (o.id().equals(id)) return o;
+    }
+    return null;
+  }
+
   /** Aborts the canary {@code id} that was started for a change request that could not be marked as in canary. */
   void abandon(String id, String by, String reason) {
     control().abort(id, by, reason);

@@ -389,6 +389,20 @@ final class ChangeRequestsApi {
     }
     ChangeRequest c = n < 1 ? null : store.changeRequests().get(n);
     if (c == null) throw ApiError.notFound("no change request " + id);
+    if (c.state() == State.CANARY) {
+      // Its canary ended but the node that ended it could not update it (the store was away): settle it now.
+      io.sluice.store.CanaryOutcome ended = canary.ended(c.canary());
+      if (ended != null) {
+        try {
+          io.sluice.admin.ChangeCanaries.settle(store, events, ended);
+        } catch (io.sluice.store.StoreException e) {
+          // Still away, or a node whose store takes no writes: answer it as stored; a later request settles it.
+          return c;
+        }
+        ChangeRequest settled = store.changeRequests().get(n);
+        if (settled != null) c = settled;
+      }
+    }
     return c;
   }
 
