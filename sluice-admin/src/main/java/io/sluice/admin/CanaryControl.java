@@ -25,11 +25,12 @@ public interface CanaryControl {
    *
    * @param selector {@code key=value[,key=value...]} (every label equal) or {@code N%} (1 to 99 percent of the data-plane
    *     nodes, at least one)
+   * @param change the change request published as this canary, 0 for none
    * @throws ConfigException when the objects would make the configuration invalid
    * @throws StoreConflictException when a compare-and-set precondition of an object fails
    * @throws Refused when a canary runs, the selector is malformed or selects no node or every node, or nothing would change
    */
-  Canary start(List<ConfigObject<?>> objects, String selector, Canary.AutoAbort autoAbort, String author, String message)
+  Canary start(List<ConfigObject<?>> objects, String selector, Canary.AutoAbort autoAbort, String author, String message, long change)
       throws ConfigException, StoreConflictException;
 
   /** The running canary with both sides' numbers, and the latest that ended. */

@@ -378,6 +378,8 @@ final class ServeCommand implements Callable<Integer> {
       // The config canary: its controller runs on the fleet's leader, its followers on the nodes that serve traffic.
       Canaries canaries = new io.sluice.server.webhook.NotifyingCanaries(
           java.util.Objects.requireNonNull(fleetCanaries, "opened above for a store on etcd"), hooks);
+      // A canary's end settles the change request it was published for (after canary.promoted/aborted is told).
+      canaries = new io.sluice.admin.ChangeCanaries(canaries, store, hooks);
       CanaryController controller = new CanaryController(canaries, store, membership, java.time.Clock.systemUTC());
       io.sluice.store.LeaderElection controllerElection = null;
       if (role.takesWrites()) {

@@ -56,6 +56,11 @@ class ChangeReviewCliTest {
 
       assertThat(cp.sluiceWithToken(BOB, "approve", "1", "-m", "ok").stdoutLines()).containsExactly("change 1: approved (1 of 1 approvals: bob)");
       assertThat(cp.sluiceWithToken(BOB, "approve", "2").exitCode()).isZero();
+      ServerProcess.Result noFleet = cp.sluiceWithToken(ALICE, "publish", "2", "--canary", "zone=a");
+      assertThat(noFleet.exitCode()).isEqualTo(1);
+      assertThat(noFleet.stderrLines()).containsExactly("error: 409 conflict (no_fleet): change 2 cannot be published as a canary:"
+          + " this node runs on the embedded store (--data-dir) and has no fleet to canary it on; publish it without --canary, or"
+          + " serve the nodes on etcd (--store etcd://...) with data-plane nodes");
       assertThat(cp.sluiceWithToken(ALICE, "publish", "2").stdoutLines()).containsExactly("change 2 published as revision 1");
 
       ServerProcess.Result stale = cp.sluiceWithToken(ALICE, "publish", "1");

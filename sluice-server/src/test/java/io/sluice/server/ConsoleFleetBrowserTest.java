@@ -38,6 +38,7 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 class ConsoleFleetBrowserTest {
   private static final String EDITOR = "fleet-editor-secret-0123456789";
   private static final String VIEWER = "fleet-viewer-secret-0123456789";
+  private static final String REVIEWER = "fleet-reviewer-secret-0123456789";
   private static final Pattern ADMIN_URL = Pattern.compile("admin API on (http://127\\.0\\.0\\.1:\\d+)");
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
@@ -66,7 +67,8 @@ class ConsoleFleetBrowserTest {
         tokens:
           - {name: erin, role: editor, token: "%s"}
           - {name: vic, role: viewer, token: "%s"}
-        """.formatted(EDITOR, VIEWER));
+          - {name: rita, role: reviewer, token: "%s"}
+        """.formatted(EDITOR, VIEWER, REVIEWER));
     cp = ServerProcess.start("serve", "--store", url, "--data-dir", dir.resolve("cp").toString(), "--admin-address", "127.0.0.1:0",
         "--admin-tokens", tokens.toString(), "--event-loops", "1", "--node-id", "cp", "--role", "control-plane",
         "--store-connect-timeout", "30s");
@@ -140,6 +142,51 @@ class ConsoleFleetBrowserTest {
     assertThat(status.path("canary").isNull()).isTrue();
     assertThat(status.at("/history/0/state").asText()).isEqualTo("promoted");
     assertThat(get("/api/v1/status").path("storeRevision").asLong()).isEqualTo(revision + 1);
+  }
+
+  @Test
+  void anApprovedChangeIsPublishedAsACanaryFromItsPageLinkedFromTheFleetPageAndPromotingItThereMarksItPublished() throws Exception {
+    WebDriver b = browser();
+    JsonNode proposed = post(EDITOR, "/api/v1/changes", """
+        {"title":"greet v3","objects":[{"apiVersion":"sluice.io/v1","kind":"Route","metadata":{"name":"hello"},
+          "spec":{"match":{"path":{"prefix":"/"}},"directResponse":{"status":200,"body":"v3"}}}]}""", 201);
+    long change = proposed.path("id").asLong();
+    post(REVIEWER, "/api/v1/changes/" + change + "/approve", "{}", 200);
+
+    // Whatever session the other test left: this one is erin's.
+    b.manage().deleteAllCookies();
+    signIn(EDITOR, "erin (editor)");
+    b.get(admin + "/console/#/change/" + change);
+    waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("canary-selector"))).sendKeys("zone=a");
+    b.findElement(By.id("publish-canary")).click();
+    waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm")));
+    b.findElement(By.id("confirm-yes")).click();
+    String canary = waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#change-canary a"))).getText();
+    assertThat(canary).startsWith("c-");
+    assertThat(b.findElement(By.id("change-state-value")).getText()).isEqualTo("canary");
+    assertThat(b.findElements(By.id("publish"))).isEmpty();
+
+    // The fleet page's canary links to the change; promoting it there publishes the change.
+    b.findElement(By.cssSelector("#change-canary a")).click();
+    WebElement link = waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#canary-change a")));
+    assertThat(link.getText()).isEqualTo("change " + change);
+    assertThat(link.getAttribute("href")).endsWith("#/change/" + change);
+    b.findElement(By.id("promote")).click();
+    waitFor(b).until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm")));
+    b.findElement(By.id("confirm-yes")).click();
+    waitFor(b).until(ExpectedConditions.textToBe(By.cssSelector("#canary > p.muted"), "No canary is running."));
+    long revision = get("/api/v1/status").path("storeRevision").asLong();
+    b.get(admin + "/console/#/change/" + change);
+    waitFor(b).until(ExpectedConditions.textToBe(By.id("change-state-value"), "published"));
+    assertThat(b.findElement(By.id("change-published")).getText()).isEqualTo("revision " + revision + " by erin");
+  }
+
+  private JsonNode post(String token, String path, String json, int status) throws Exception {
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(admin + path)).timeout(Duration.ofSeconds(60))
+        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as("POST " + path + ": " + r.body()).isEqualTo(status);
+    return ControlPlane.JSON.readTree(r.body());
   }
 
   private void signIn(String token, String who) {

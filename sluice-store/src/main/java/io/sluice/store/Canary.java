@@ -21,9 +21,10 @@ import java.util.regex.Pattern;
  * @param message why, as given; recorded with the promoted revision
  * @param startedAt when it started
  * @param autoAbort when the leader aborts it by itself
+ * @param change the change request published as this canary (README "Review changes"); 0 for a canary applied directly
  */
 public record Canary(String id, long baseRevision, List<ConfigObject<?>> objects, String selector, List<String> nodes, String author,
-    String message, Instant startedAt, AutoAbort autoAbort) {
+    String message, Instant startedAt, AutoAbort autoAbort, long change) {
   private static final Pattern ID = Pattern.compile("c-[A-Za-z0-9-]{1,64}");
 
   public Canary {
@@ -39,6 +40,7 @@ public record Canary(String id, long baseRevision, List<ConfigObject<?>> objects
     Objects.requireNonNull(message, "message");
     Objects.requireNonNull(startedAt, "startedAt");
     Objects.requireNonNull(autoAbort, "autoAbort");
+    if (change < 0) throw new IllegalArgumentException("change must be a change request's id or 0, got " + change);
   }
 
   /** Whether the canary is served by the node {@code id}. */

@@ -122,8 +122,9 @@ public final class AdminApi {
       io.sluice.admin.ChangeReview review, io.sluice.admin.AdminEvents events,
       Function<Boolean, List<io.sluice.admin.WebhookDelivery>> deliveries,
       Function<String, io.sluice.admin.@Nullable WebhookDelivery> redeliver) {
-    AdminApi api = new AdminApi(store, nodeStatus, routeTester, stats, clock, configDir, new CanaryApi(canary),
-        new ChangeRequestsApi(store, review, clock, events));
+    CanaryApi canaryApi = new CanaryApi(canary);
+    AdminApi api = new AdminApi(store, nodeStatus, routeTester, stats, clock, configDir, canaryApi,
+        new ChangeRequestsApi(store, review, clock, events, canaryApi));
     Fleet fleet = new Fleet(store, nodes != null ? nodes : () -> List.of(api.self()), canary != null ? canary::active : () -> null,
         clock);
     Set<String> out = Set.of("output");

@@ -59,6 +59,20 @@ final class CanaryApi {
 
   /** {@code POST /api/v1/apply?canary=...}: starts the canary of {@code objects}. */
   ApiResponse start(ApiRequest r, List<ConfigObject<?>> objects, String message) throws ConfigException, StoreConflictException {
+    return Wire.render(r, HttpResponseStatus.OK, canary(start(r, objects, message, 0)));
+  }
+
+  /** Whether this node can start canaries (it has a fleet). */
+  boolean available() {
+    return control != null;
+  }
+
+  /**
+   * Starts the canary of {@code objects} that {@code r}'s canary parameters ask for (as {@code apply?canary=} takes them),
+   * for the change request {@code change} (0: none).
+   */
+  Canary start(ApiRequest r, List<ConfigObject<?>> objects, String message, long change) throws ConfigException,
+      StoreConflictException {
     String selector = r.query().get("canary");
     if (selector == null || selector.isBlank()) {
       throw ApiError.badRequest("query parameter canary is required with the other canary parameters: a label selector such as"
@@ -85,8 +99,24 @@ final class CanaryApi {
     } catch (IllegalArgumentException e) {
       throw ApiError.badRequest(String.valueOf(e.getMessage()));
     }
-    Canary c = control().start(objects, selector.strip(), policy, r.principal().name(), message);
-    return Wire.render(r, HttpResponseStatus.OK, canary(c));
+    return control().start(objects, selector.strip(), policy, r.principal().name(), message, change);
+  }
+
+  /** How the canary {@code id} ended, from the canary history; null while it runs, without a fleet, or when it is not there. */
+  @Nullable CanaryOutcome ended(String id) {
+    CanaryControl c = control;
+    if (c == null) return null;
+    Canary running = c.active();
+    if (running != null && running.id().equals(id)) return null;
+    for (CanaryOutcome o : c.status().history()) {
+      if (o.id().equals(id)) return o;
+    }
+    return null;
+  }
+
+  /** Aborts the canary {@code id} that was started for a change request that could not be marked as in canary. */
+  void abandon(String id, String by, String reason) {
+    control().abort(id, by, reason);
   }
 
   private static double percent(String name, String v) {
@@ -229,6 +259,11 @@ final class CanaryApi {
     n.put("author", c.author());
     n.put("message", c.message());
     n.put("startedAt", c.startedAt().toString());
+    if (c.change() > 0) {
+      n.put("change", c.change());
+    } else {
+      n.putNull("change");
+    }
     Canary.AutoAbort a = c.autoAbort();
     n.putObject("autoAbort").put("enabled", a.enabled()).put("errorRateMargin", a.errorRateMargin())
         .put("p99MarginMillis", a.p99Margin().toMillis()).put("windowSeconds", a.window().toMillis() / 1000.0)

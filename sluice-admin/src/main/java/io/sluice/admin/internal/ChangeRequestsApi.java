@@ -54,24 +54,28 @@ final class ChangeRequestsApi {
   private final ChangeReview settings;
   private final Clock clock;
   private final AdminEvents events;
+  private final CanaryApi canary;
 
-  ChangeRequestsApi(ConfigStore store, ChangeReview settings, Clock clock, AdminEvents events) {
+  ChangeRequestsApi(ConfigStore store, ChangeReview settings, Clock clock, AdminEvents events, CanaryApi canary) {
     this.store = store;
     this.settings = settings;
     this.clock = clock;
     this.events = events;
+    this.canary = canary;
   }
 
   /** Adds the change requests' routes to {@code b}. */
   void register(RouteTable.Builder b) {
     Set<String> out = Set.of("output");
+    Set<String> publish = new HashSet<>(CanaryApi.APPLY_PARAMETERS);
+    publish.add("output");
     b.add(new RouteTable.Route(HttpMethod.GET, PATH, Set.of("state", "output"), q -> Role.VIEWER, this::list))
         .add(new RouteTable.Route(HttpMethod.POST, PATH, out, q -> Role.EDITOR, this::propose))
         .add(new RouteTable.Route(HttpMethod.GET, PATH + "/{id}", out, q -> Role.VIEWER, this::show))
         .add(new RouteTable.Route(HttpMethod.POST, PATH + "/{id}/approve", out, q -> Role.REVIEWER, r -> review(r, Verdict.APPROVED)))
         .add(new RouteTable.Route(HttpMethod.POST, PATH + "/{id}/reject", out, q -> Role.REVIEWER, r -> review(r, Verdict.REJECTED)))
         .add(new RouteTable.Route(HttpMethod.POST, PATH + "/{id}/rebase", out, q -> Role.EDITOR, this::rebase))
-        .add(new RouteTable.Route(HttpMethod.POST, PATH + "/{id}/publish", out, q -> Role.EDITOR, this::publish));
+        .add(new RouteTable.Route(HttpMethod.POST, PATH + "/{id}/publish", Set.copyOf(publish), q -> Role.EDITOR, this::publish));
   }
 
   /**
@@ -123,7 +127,7 @@ final class ChangeRequestsApi {
     for (State s : State.values()) {
       if (s.displayName().equals(wanted)) return s;
     }
-    throw ApiError.badRequest("query parameter state must be open, approved, rejected or published, got '" + wanted + "'");
+    throw ApiError.badRequest("query parameter state must be open, approved, rejected, published or canary, got '" + wanted + "'");
   }
 
   private ApiResponse propose(ApiRequest r) throws ConfigException, StoreConflictException {
@@ -200,6 +204,7 @@ final class ChangeRequestsApi {
     if (c.state() == State.PUBLISHED || c.state() == State.REJECTED) {
       throw ApiError.conflict("change_closed", "change " + c.id() + " is " + c.state().displayName() + "; there is nothing to " + verb, List.of());
     }
+    if (c.state() == State.CANARY) throw inCanary(c, verb + " it");
     if (verdict == Verdict.APPROVED && who.equals(c.author())) {
       throw ApiError.refused("self_approval", "change " + c.id() + " was proposed by " + who
           + "; its approvals must come from other reviewers");
@@ -237,6 +242,7 @@ final class ChangeRequestsApi {
       throw ApiError.conflict("change_closed", "change " + c.id() + " is " + c.state().displayName() + "; only open or approved"
           + " changes are rebased", List.of());
     }
+    if (c.state() == State.CANARY) throw inCanary(c, "rebase it");
     long live = store.revision();
     if (c.baseRevision() == live) return Wire.render(r, HttpResponseStatus.OK, full(c, r.principal()));
     check(c.changes(), live, c.author());
@@ -254,6 +260,7 @@ final class ChangeRequestsApi {
           + c.publishedRevision() + " by " + c.publishedBy(), List.of());
       case OPEN -> throw ApiError.conflict("not_approved", "change " + c.id() + " has " + c.approvers().size() + " of "
           + settings.approvals() + " approvals; it is published once approved", List.of());
+      case CANARY -> throw inCanary(c, "publish it again");
       case APPROVED -> { }
     }
     long live = store.revision();
@@ -263,12 +270,56 @@ final class ChangeRequestsApi {
           + c.id() + "/rebase), which checks it again and asks for approvals again", List.of());
     }
     String by = r.principal().name();
+    if (CanaryApi.wantsCanary(r)) return publishAsCanary(r, c, by);
     ChangeSet.Builder b = ChangeSet.builder().author(c.author()).message(revisionMessage(c, by)).baseRevision(c.baseRevision());
     c.changes().forEach(b::change);
     Applied applied = store.apply(b.build());
     ChangeRequest published = store.changeRequests().update(c.published(applied.revision(), by));
     emit("change.published", published, by, "");
     return Wire.render(r, HttpResponseStatus.OK, full(published, r.principal()));
+  }
+
+  /**
+   * Starts the config canary of an approved change request on its live base, instead of committing it: the change is in
+   * canary until the canary ends, when {@link io.sluice.admin.ChangeCanaries} publishes it (promoted) or approves it again
+   * (aborted). The canary's revision message is the one a plain publish writes, so history reads the same either way.
+   */
+  private ApiResponse publishAsCanary(ApiRequest r, ChangeRequest c, String by) throws ConfigException, StoreConflictException {
+    if (!canary.available()) {
+      throw ApiError.conflict("no_fleet", "change " + c.id() + " cannot be published as a canary: this node runs on the embedded"
+          + " store (--data-dir) and has no fleet to canary it on; publish it without --canary, or serve the nodes on etcd"
+          + " (--store etcd://...) with data-plane nodes", List.of());
+    }
+    List<ConfigObject<?>> objects = new ArrayList<>();
+    List<String> deletes = new ArrayList<>();
+    for (Change ch : c.changes()) {
+      if (ch instanceof Change.Put p) {
+        objects.add(p.object());
+      } else {
+        deletes.add(ch.ref().toString());
+      }
+    }
+    if (!deletes.isEmpty()) {
+      throw ApiError.conflict("canary_deletes", "change " + c.id() + " deletes " + String.join(", ", deletes) + "; a config canary"
+          + " only creates and changes objects: publish it without --canary", List.of());
+    }
+    io.sluice.store.Canary started = canary.start(r, objects, revisionMessage(c, by), c.id());
+    ChangeRequest marked;
+    try {
+      marked = store.changeRequests().update(c.inCanary(started.id()));
+    } catch (StoreConflictException | RuntimeException e) {
+      // Reviewed or rebased while the canary started: what runs is no longer what the change request says.
+      canary.abandon(started.id(), by, "change " + c.id() + " changed while its canary started");
+      throw e;
+    }
+    ObjectNode n = full(marked, r.principal());
+    n.set("canaryStarted", CanaryApi.canary(started));
+    return Wire.render(r, HttpResponseStatus.OK, n);
+  }
+
+  private static ApiError inCanary(ChangeRequest c, String what) {
+    return ApiError.conflict("change_in_canary", "change " + c.id() + " runs as config canary " + c.canary() + "; promote it"
+        + " (sluice canary promote) to publish the change or abort it (sluice canary abort) before you " + what, List.of());
   }
 
   /** Tells {@code events} of a rollback that wrote {@code revision} ({@code object} empty: the whole configuration). */
@@ -338,6 +389,20 @@ final class ChangeRequestsApi {
     }
     ChangeRequest c = n < 1 ? null : store.changeRequests().get(n);
     if (c == null) throw ApiError.notFound("no change request " + id);
+    if (c.state() == State.CANARY) {
+      // Its canary ended but the node that ended it could not update it (the store was away): settle it now.
+      io.sluice.store.CanaryOutcome ended = canary.ended(c.canary());
+      if (ended != null) {
+        try {
+          io.sluice.admin.ChangeCanaries.settle(store, events, ended);
+        } catch (io.sluice.store.StoreException e) {
+          // Still away, or a node whose store takes no writes: answer it as stored; a later request settles it.
+          return c;
+        }
+        ChangeRequest settled = store.changeRequests().get(n);
+        if (settled != null) c = settled;
+      }
+    }
     return c;
   }
 
@@ -370,17 +435,7 @@ final class ChangeRequestsApi {
   }
 
   private void emit(String type, ChangeRequest c, String by, String comment) {
-    Map<String, Object> data = new LinkedHashMap<>();
-    data.put("id", c.id());
-    data.put("title", c.title());
-    data.put("author", c.author());
-    data.put("state", c.state().displayName());
-    data.put("by", by);
-    data.put("approvedBy", c.approvers());
-    if (!comment.isEmpty()) data.put("comment", comment);
-    data.put("baseRevision", c.baseRevision());
-    if (c.publishedRevision() > 0) data.put("revision", c.publishedRevision());
-    events.emit(type, data);
+    io.sluice.admin.ChangeEvents.emit(events, type, c, by, comment);
   }
 
   private ObjectNode summary(ChangeRequest c, long live) {
@@ -405,7 +460,17 @@ final class ChangeRequestsApi {
     }
     ArrayNode objects = n.putArray("objects");
     c.changes().forEach(ch -> objects.add(ch.ref().toString()));
+    putOrNull(n, "canary", c.canary());
+    putOrNull(n, "canaryAborted", c.canaryAbort());
     return n;
+  }
+
+  private static void putOrNull(ObjectNode n, String field, String value) {
+    if (value.isEmpty()) {
+      n.putNull(field);
+    } else {
+      n.put(field, value);
+    }
   }
 
   /** The change request with its reviews and its diff against its base revision, redacted for readers who may not see credentials. */

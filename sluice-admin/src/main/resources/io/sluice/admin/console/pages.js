@@ -369,7 +369,7 @@ async function changes(c, args, query) {
   const state = query.get('state') || '';
   const data = await call(`/api/v1/changes${state ? `?state=${encodeURIComponent(state)}` : ''}`);
   const filter = h('select', { id: 'change-state', 'aria-label': 'state' },
-    ['', 'open', 'approved', 'rejected', 'published'].map((v) => h('option', { value: v, selected: v === state }, v || 'all states')));
+    ['', 'open', 'approved', 'canary', 'rejected', 'published'].map((v) => h('option', { value: v, selected: v === state }, v || 'all states')));
   filter.addEventListener('change', () => { location.hash = `#/changes${filter.value ? `?state=${filter.value}` : ''}`; });
   const on = sessionSync.review && sessionSync.review.required;
   c.append(h('h1', {}, 'Change requests'),
@@ -404,7 +404,9 @@ async function change(c, [id]) {
     h('dt', {}, 'Proposed by'), h('dd', { id: 'change-author' }, `${x.author}, ${time(x.created)}`),
     h('dt', {}, 'Base revision'), h('dd', {}, String(x.baseRevision) + (x.stale ? ' (the configuration has moved on: rebase before publishing)' : '')),
     h('dt', {}, 'Approvals'), h('dd', { id: 'change-approvals' }, `${x.approvals} of ${x.approvalsRequired}${x.approvedBy.length ? `: ${x.approvedBy.join(', ')}` : ''}`),
-    ...(x.publishedRevision ? [h('dt', {}, 'Published'), h('dd', { id: 'change-published' }, h('a', { href: '#/history' }, `revision ${x.publishedRevision}`), ` by ${x.publishedBy}`)] : [])));
+    ...(x.publishedRevision ? [h('dt', {}, 'Published'), h('dd', { id: 'change-published' }, h('a', { href: '#/history' }, `revision ${x.publishedRevision}`), ` by ${x.publishedBy}`)] : []),
+    ...(x.state === 'canary' ? [h('dt', {}, 'Canary'), h('dd', { id: 'change-canary' }, h('a', { href: '#/fleet' }, x.canary), ' runs: promote it on the fleet page to publish the change, or abort it')] : []),
+    ...(x.canaryAborted ? [h('dt', {}, 'Canary aborted'), h('dd', { id: 'change-canary-aborted' }, x.canaryAborted)] : [])));
   if (x.description) c.append(h('h2', {}, 'Description'), h('p', { class: 'description', id: 'change-description-text' }, x.description));
   if (x.reviews.length) {
     c.append(h('h2', {}, 'Reviews'), table('reviews', ['Reviewer', 'Verdict', 'Comment', 'Time'], h('tbody', {}, x.reviews.map((v) =>
@@ -446,10 +448,37 @@ async function change(c, [id]) {
         if (await confirmDialog(`Publish change ${x.id}?`, changesView(x.changes), 'Publish')) await act('publish', {});
       });
       actions.append(publish);
+      if (ready && await hasFleet()) {
+        // A config canary of the change instead: the same rules, published when the canary is promoted.
+        const selector = h('input', { id: 'canary-selector', type: 'text', placeholder: 'zone=a or 10%', 'aria-label': 'canary selector' });
+        const canary = h('button', { id: 'publish-canary', type: 'button' }, 'Publish as canary');
+        canary.addEventListener('click', async () => {
+          const sel = selector.value.trim();
+          if (!sel) {
+            out.replaceChildren(h('p', { class: 'error' }, 'Give the canary nodes: a label selector such as zone=a or a percentage such as 10%.'));
+            return;
+          }
+          if (await confirmDialog(`Publish change ${x.id} as a canary on ${sel}?`, changesView(x.changes), 'Start canary')) {
+            await act(`publish?canary=${encodeURIComponent(sel)}`, {});
+          }
+        });
+        actions.append(selector, canary);
+      }
     }
     c.append(actions);
   }
   c.append(out, h('h2', {}, `Diff against revision ${x.baseRevision}`), changesView(x.changes, 'change-diff'));
+}
+
+/** Whether the server has a fleet to canary on (GET /api/v1/canary answers 409 no_fleet without one). */
+async function hasFleet() {
+  try {
+    await call('/api/v1/canary');
+    return true;
+  } catch (e) {
+    if (e instanceof ApiFailure && e.status === 409) return false;
+    throw e;
+  }
 }
 
 // ---- webhook deliveries and dead letters
@@ -629,6 +658,8 @@ async function fleet(c) {
     const cmp = status.comparison;
     box.append(h('dl', { class: 'facts' },
       h('dt', {}, 'Canary'), h('dd', {}, `${k.id} on ${k.selector}, base revision ${k.baseRevision}, by ${k.author}: ${k.message}`),
+      ...(k.change ? [h('dt', {}, 'Change request'), h('dd', { id: 'canary-change' }, h('a', { href: `#/change/${k.change}` }, `change ${k.change}`),
+        ': promoting the canary publishes it, aborting it makes it approved again')] : []),
       h('dt', {}, 'Started'), h('dd', {}, time(k.startedAt)),
       ...(cmp ? [h('dt', {}, 'Canary nodes'), h('dd', {}, side(cmp.canary)), h('dt', {}, 'Other nodes'), h('dd', {}, side(cmp.rest)),
         h('dt', {}, 'Verdict'), h('dd', { id: 'verdict' }, cmp.verdict)] : [])));

@@ -59,8 +59,8 @@ public final class CanaryService implements CanaryControl {
   }
 
   @Override
-  public Canary start(List<ConfigObject<?>> objects, String selector, Canary.AutoAbort autoAbort, String author, String message)
-      throws ConfigException, StoreConflictException {
+  public Canary start(List<ConfigObject<?>> objects, String selector, Canary.AutoAbort autoAbort, String author, String message,
+      long change) throws ConfigException, StoreConflictException {
     Canary running = canaries.active();
     if (running != null) throw running(running);
     List<String> nodes = NodeSelection.resolve(selector, membership.nodes());
@@ -74,7 +74,7 @@ public final class CanaryService implements CanaryControl {
     }
     Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
     String id = "c-" + ID_TIME.format(now) + "-" + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
-    Canary c = new Canary(id, checked.revision(), objects, selector, nodes, author, message, now, autoAbort);
+    Canary c = new Canary(id, checked.revision(), objects, selector, nodes, author, message, now, autoAbort, change);
     try {
       canaries.start(c);
     } catch (StoreConflictException e) {

@@ -12,6 +12,11 @@ abstract class ChangeActionCommand extends ClientCommand {
   /** {@code approve}, {@code reject}, ...: the last segment of the action's path. */
   abstract String action();
 
+  /** The action's query string ({@code ?...}), or empty. */
+  String query() {
+    return "";
+  }
+
   /** The action's comment, or null. */
   @Nullable String comment() {
     return null;
@@ -22,7 +27,7 @@ abstract class ChangeActionCommand extends ClientCommand {
     String comment = comment();
     // Always a JSON body: the admin API changes nothing on a body-less POST.
     String body = comment == null ? "{}" : "{\"comment\":" + ProposeCommand.quote(comment) + "}";
-    JsonNode c = client.post("/api/v1/changes/" + id + "/" + action(), body);
+    JsonNode c = client.post("/api/v1/changes/" + id + "/" + action() + query(), body);
     System.out.println(result(c));
     return 0;
   }

@@ -18,6 +18,12 @@ public final class ChangeCommand extends ClientCommand {
     System.out.println("author:   " + c.path("author").asText() + " at " + c.path("created").asText());
     System.out.println("base:     revision " + c.path("baseRevision").asLong()
         + (c.path("stale").asBoolean() ? " (stale: the configuration moved since; sluice rebase " + id + ")" : ""));
+    if (c.path("state").asText().equals("canary")) {
+      System.out.println("canary:   " + c.path("canary").asText() + " runs (sluice canary status; promote publishes the change)");
+    }
+    if (!c.path("canaryAborted").isNull() && !c.path("canaryAborted").isMissingNode()) {
+      System.out.println("canary aborted: " + c.path("canaryAborted").asText());
+    }
     if (!c.path("publishedRevision").isNull()) {
       System.out.println("published: revision " + c.path("publishedRevision").asLong() + " by " + c.path("publishedBy").asText());
     }

@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 @Command(name = "changes", description = {"List the change requests: id, state, title, author, approvals and base revision",
     "(stale: the configuration moved since; 'sluice rebase N' before publishing)."})
 public final class ChangesCommand extends ClientCommand {
-  @Option(names = "--state", paramLabel = "STATE", description = "only those open, approved, rejected or published")
+  @Option(names = "--state", paramLabel = "STATE", description = "only those open, approved, rejected, published or canary")
   @Nullable String state;
 
   @Override

@@ -14,7 +14,8 @@ import org.jspecify.annotations.Nullable;
  * The fleet's canary record, telling {@code events} when this node starts a canary
  * ({@code canary.started}) or ends one ({@code canary.promoted}, {@code canary.aborted}): every way a
  * canary starts or ends (an operator's request, the controller's automatic abort, a forced write)
- * goes through {@link #start} and {@link #finish}, and only the node whose call succeeded tells.
+ * goes through {@link #start} and {@link #finish}, and only the node whose call succeeded tells. A
+ * canary published from a change request names it ({@code change}) in all three.
  * Thread-safe as the wrapped one is.
  */
 public final class NotifyingCanaries implements Canaries {
@@ -41,11 +42,15 @@ public final class NotifyingCanaries implements Canaries {
     data.put("baseRevision", canary.baseRevision());
     data.put("by", canary.author());
     if (!canary.message().isEmpty()) data.put("message", canary.message());
+    if (canary.change() > 0) data.put("change", canary.change());
     events.emit("canary.started", data);
   }
 
   @Override
   public boolean finish(CanaryOutcome outcome) {
+    // Read before it ends: the outcome does not name the change request the canary was published for.
+    Canary ending = canaries.active();
+    long change = ending != null && ending.id().equals(outcome.id()) ? ending.change() : 0;
     boolean finished = canaries.finish(outcome);
     if (finished) {
       Map<String, Object> data = new LinkedHashMap<>();
@@ -55,6 +60,7 @@ public final class NotifyingCanaries implements Canaries {
       data.put("revision", outcome.revision());
       data.put("by", outcome.by());
       data.put("message", outcome.reason());
+      if (change > 0) data.put("change", change);
       events.emit(outcome.state().equals("promoted") ? "canary.promoted" : "canary.aborted", data);
     }
     return finished;

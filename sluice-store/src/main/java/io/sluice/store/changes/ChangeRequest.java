@@ -27,9 +27,13 @@ import java.util.Set;
  * @param reviews the approvals and rejections since the last rebase, oldest first
  * @param publishedRevision the revision publishing it created; 0 until it is published
  * @param publishedBy who published it; empty until it is published
+ * @param canary the id of the latest config canary it was published as ({@link State#CANARY} while that runs); empty when
+ *     it never was
+ * @param canaryAbort why its latest canary was aborted (who, and the reason given or measured); empty when none was
  */
 public record ChangeRequest(long id, long version, String title, String description, String author, Instant created, State state,
-    long baseRevision, List<Change> changes, List<Review> reviews, long publishedRevision, String publishedBy) {
+    long baseRevision, List<Change> changes, List<Review> reviews, long publishedRevision, String publishedBy, String canary,
+    String canaryAbort) {
 
   /** Where a change request is in the workflow. */
   public enum State {
@@ -40,7 +44,12 @@ public record ChangeRequest(long id, long version, String title, String descript
     /** A reviewer rejected it: it can never be published (propose a new one). */
     REJECTED,
     /** Applied as {@link #publishedRevision()}. */
-    PUBLISHED;
+    PUBLISHED,
+    /**
+     * Published as the config canary {@link #canary()}, which runs: promoting it publishes the change, aborting it makes it
+     * {@link #APPROVED} again.
+     */
+    CANARY;
 
     /** {@code open}, {@code approved}, ... as the API and the CLI write it. */
     public String displayName() {
@@ -80,6 +89,9 @@ public record ChangeRequest(long id, long version, String title, String descript
     Objects.requireNonNull(created, "created");
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(publishedBy, "publishedBy");
+    Objects.requireNonNull(canary, "canary");
+    Objects.requireNonNull(canaryAbort, "canaryAbort");
+    if (state == State.CANARY && canary.isEmpty()) throw new IllegalArgumentException("a change request in canary names its canary");
     changes = List.copyOf(changes);
     reviews = List.copyOf(reviews);
     if (id < 0) throw new IllegalArgumentException("id must be >= 0, got " + id);
@@ -96,7 +108,7 @@ public record ChangeRequest(long id, long version, String title, String descript
   /** A new change request, not yet stored: {@link ChangeRequests#create} gives it its id. */
   public static ChangeRequest proposed(String title, String description, String author, Instant created, long baseRevision,
       List<Change> changes) {
-    return new ChangeRequest(0, 0, title, description, author, created, State.OPEN, baseRevision, changes, List.of(), 0, "");
+    return new ChangeRequest(0, 0, title, description, author, created, State.OPEN, baseRevision, changes, List.of(), 0, "", "", "");
   }
 
   /** The reviewers who approved it since the last rebase, in order. */
@@ -107,23 +119,36 @@ public record ChangeRequest(long id, long version, String title, String descript
   /** This change request with {@code state} and {@code reviews}. */
   public ChangeRequest withReviews(State state, List<Review> reviews) {
     return new ChangeRequest(id, version, title, description, author, created, state, baseRevision, changes, reviews,
-        publishedRevision, publishedBy);
+        publishedRevision, publishedBy, canary, canaryAbort);
   }
 
   /** This change request based on {@code revision}, open again with no reviews. */
   public ChangeRequest rebased(long revision) {
-    return new ChangeRequest(id, version, title, description, author, created, State.OPEN, revision, changes, List.of(), 0, "");
+    return new ChangeRequest(id, version, title, description, author, created, State.OPEN, revision, changes, List.of(), 0, "", canary,
+        canaryAbort);
   }
 
   /** This change request published as {@code revision} by {@code by}. */
   public ChangeRequest published(long revision, String by) {
     return new ChangeRequest(id, version, title, description, author, created, State.PUBLISHED, baseRevision, changes, reviews,
-        revision, by);
+        revision, by, canary, canaryAbort);
+  }
+
+  /** This change request published as the config canary {@code canaryId}, which now runs. */
+  public ChangeRequest inCanary(String canaryId) {
+    return new ChangeRequest(id, version, title, description, author, created, State.CANARY, baseRevision, changes, reviews, 0, "",
+        canaryId, "");
+  }
+
+  /** This change request approved again after its canary was aborted, {@code why} saying by whom and why. */
+  public ChangeRequest canaryAborted(String why) {
+    return new ChangeRequest(id, version, title, description, author, created, State.APPROVED, baseRevision, changes, reviews, 0, "",
+        canary, why);
   }
 
   /** The same change request as stored under {@code id} at {@code version}. */
   public ChangeRequest stored(long id, long version) {
     return new ChangeRequest(id, version, title, description, author, created, state, baseRevision, changes, reviews,
-        publishedRevision, publishedBy);
+        publishedRevision, publishedBy, canary, canaryAbort);
   }
 }

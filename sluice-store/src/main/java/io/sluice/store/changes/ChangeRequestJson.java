@@ -56,6 +56,8 @@ public final class ChangeRequestJson {
     }
     o.put("publishedRevision", c.publishedRevision());
     o.put("publishedBy", c.publishedBy());
+    if (!c.canary().isEmpty()) o.put("canary", c.canary());
+    if (!c.canaryAbort().isEmpty()) o.put("canaryAbort", c.canaryAbort());
     return o.toString();
   }
 
@@ -86,7 +88,8 @@ public final class ChangeRequestJson {
       }
       return new ChangeRequest(id, version, o.path("title").asText(), o.path("description").asText(), o.path("author").asText(),
           Instant.parse(o.path("created").asText()), ChangeRequest.State.valueOf(o.path("state").asText()),
-          o.path("baseRevision").asLong(), changes, reviews, o.path("publishedRevision").asLong(), o.path("publishedBy").asText());
+          o.path("baseRevision").asLong(), changes, reviews, o.path("publishedRevision").asLong(), o.path("publishedBy").asText(),
+          o.path("canary").asText(""), o.path("canaryAbort").asText(""));
     } catch (JsonProcessingException | ConfigException | RuntimeException e) {
       throw new StoreException("change request " + id + " is damaged in the store: " + e.getMessage(), e);
     }

@@ -143,6 +143,7 @@ public final class EtcdCanaries implements Canaries {
     Canary.AutoAbort a = c.autoAbort();
     o.putObject("autoAbort").put("enabled", a.enabled()).put("errorRateMargin", a.errorRateMargin())
         .put("p99Margin", a.p99Margin().toString()).put("window", a.window().toString()).put("minRequests", a.minRequests());
+    if (c.change() > 0) o.put("change", c.change());
     return o.toString();
   }
 
@@ -157,7 +158,8 @@ public final class EtcdCanaries implements Canaries {
       return new Canary(o.path("id").asText(), o.path("baseRevision").asLong(), objects, o.path("selector").asText(), nodes,
           o.path("author").asText(), o.path("message").asText(), Instant.parse(o.path("startedAt").asText()),
           new Canary.AutoAbort(a.path("enabled").asBoolean(true), a.path("errorRateMargin").asDouble(),
-              Duration.parse(a.path("p99Margin").asText()), Duration.parse(a.path("window").asText()), a.path("minRequests").asInt(1)));
+              Duration.parse(a.path("p99Margin").asText()), Duration.parse(a.path("window").asText()), a.path("minRequests").asInt(1)),
+          o.path("change").asLong(0));
     } catch (JsonProcessingException | ConfigException | RuntimeException e) {
       throw new StoreException("the canary record <prefix>/canary is damaged (" + e.getMessage()
           + "); deleting that key (etcdctl del) ends the canary", e);
