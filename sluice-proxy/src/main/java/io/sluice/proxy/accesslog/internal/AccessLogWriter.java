@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * <p>The event loops never wait: {@link #offer} is a lock-free array-queue insertion, and when the
  * queue is full the entry is dropped (the caller counts it). The writer does not wake up per entry
  * either: when the queue is empty it flushes its outputs and sleeps, from 1 ms up to 50 ms while it
- * stays idle, so a burst waits at most that long to be written.
+ * stays idle, so a burst waits at most that long to be written. While no listener logs at all it
+ * sleeps until one does (no wake-ups on a gateway that logs nothing: on a core pinned to the
+ * event loop each one would interrupt it).
  *
  * <p>Outputs ({@link #sink}) are shared by every listener logging to the same file, created at apply
  * time and opened on first write by the writer thread.
@@ -41,6 +43,8 @@ public final class AccessLogWriter implements AutoCloseable {
   private final LineBuffer line = new LineBuffer();
   private final Set<AccessLogSink> dirty = Collections.newSetFromMap(new IdentityHashMap<>());
   private volatile boolean running = true;
+  /** Whether any output exists; written under this object's lock, read by the writer thread. */
+  private volatile boolean hasSinks;
 
   public AccessLogWriter(int capacity) {
     this.queue = new MpscArrayQueue<>(capacity);
@@ -71,10 +75,19 @@ public final class AccessLogWriter implements AutoCloseable {
    */
   public synchronized AccessLogSink sink(AccessLog spec, PathPolicy paths) {
     AccessLog.FileOutput f = spec.file();
-    if (f == null) return sinks.computeIfAbsent("stdout", k -> new StdoutSink());
-    Path path = paths.resolve(PathPolicy.Directory.LOGS, f.path());
-    return sinks.computeIfAbsent(path.toString(),
-        k -> new RotatingFileSink(path, paths, f.maxSize().bytes(), f.rotateEvery(), f.keep()));
+    AccessLogSink sink;
+    if (f == null) {
+      sink = sinks.computeIfAbsent("stdout", k -> new StdoutSink());
+    } else {
+      Path path = paths.resolve(PathPolicy.Directory.LOGS, f.path());
+      sink = sinks.computeIfAbsent(path.toString(),
+          k -> new RotatingFileSink(path, paths, f.maxSize().bytes(), f.rotateEvery(), f.keep()));
+    }
+    if (!hasSinks) {
+      hasSinks = true;
+      LockSupport.unpark(thread);
+    }
+    return sink;
   }
 
   /**
@@ -88,6 +101,13 @@ public final class AccessLogWriter implements AutoCloseable {
         retired.add(e.getValue());
       }
     }
+    hasSinks = !sinks.isEmpty();
+    LockSupport.unpark(thread);
+  }
+
+  /** The writer thread's state, for tests: it waits without a timeout while nothing logs. */
+  Thread.State writerState() {
+    return thread.getState();
   }
 
   private void run() {
@@ -102,6 +122,12 @@ public final class AccessLogWriter implements AutoCloseable {
       AccessLogSink s;
       while ((s = retired.poll()) != null) s.close();
       if (!running && queue.isEmpty()) break;
+      if (!hasSinks && retired.isEmpty() && queue.isEmpty()) {
+        // sink() and close() unpark; a permit given before this park makes it return at once.
+        LockSupport.park(this);
+        idle = 0;
+        continue;
+      }
       idle = idle == 0 ? TimeUnit.MILLISECONDS.toNanos(1) : Math.min(idle * 2, MAX_IDLE_NANOS);
       LockSupport.parkNanos(this, idle);
     }
