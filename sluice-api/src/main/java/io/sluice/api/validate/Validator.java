@@ -115,7 +115,10 @@ public final class Validator {
           ListenerTls tls = ((ListenerSpec) o.spec()).tls();
           if (tls != null) tlsChecks.listener(o, tls, refs::exists);
         }
-        case SECRET -> tlsChecks.secret(o);
+        case SECRET -> {
+          tlsChecks.secret(o);
+          io.sluice.api.secret.SecretData.check((io.sluice.api.secret.SecretSpec) o.spec(), r::error);
+        }
         case PLUGIN -> {} // checked and loaded above, by PluginChecks
         case ROUTE -> route(r, o, refs::exists, filterChecks);
         case UPSTREAM -> {
