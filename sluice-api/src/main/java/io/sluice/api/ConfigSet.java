@@ -374,6 +374,11 @@ public final class ConfigSet {
       }
 
       @Override
+      public @Nullable ConfigObject<?> object(ObjectRef ref) {
+        return ConfigSet.this.get(ref);
+      }
+
+      @Override
       public List<ConfigObject<GlobalFilterSpec>> globalFilters() {
         return ConfigSet.this.globalFilters();
       }

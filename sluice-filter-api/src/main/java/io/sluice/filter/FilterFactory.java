@@ -1,5 +1,6 @@
 package io.sluice.filter;
 
+import io.sluice.api.filter.FilterConfigValidator;
 import io.sluice.api.filter.FilterConfigValidator.Problems;
 import io.sluice.api.filter.FilterConfigValidator.Reference;
 import java.util.List;
@@ -46,6 +47,15 @@ public interface FilterFactory<C> {
   default List<Reference> references(C config) {
     return List.of();
   }
+
+  /**
+   * Checks a valid config against the objects its {@link #references} name, once they are known to
+   * exist: what only their content can tell, such as a Secret's key that holds the bytes the filter
+   * loads. Report problems with the field's path inside the config, as {@link #validate} does. The
+   * configuration being validated is not in force yet: read {@code objects}, not
+   * {@link FilterEnvironment#config()}. Runs when a configuration is validated, never per request.
+   */
+  default void validateReferenced(C config, FilterConfigValidator.ReferencedObjects objects, Problems problems) {}
 
   /**
    * Creates the filter for one place in the configuration, when the configuration is applied (off

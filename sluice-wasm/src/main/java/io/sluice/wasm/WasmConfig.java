@@ -11,13 +11,20 @@ import org.jspecify.annotations.Nullable;
  * The {@code wasm} filter's config: a proxy-wasm plugin, where its module comes from, and how the
  * gateway bounds it.
  *
- * @param file the module: a {@code .wasm} file (a regular file, not a link); this or {@code url}
+ * @param file the module: a {@code .wasm} file (a regular file, not a link); exactly one of
+ *     {@code file}, {@code url} and {@code secret}
  * @param url the module: an {@code http} or {@code https} URL, fetched when the configuration is
  *     validated and applied (10 s, 64 MiB at most, no redirects) and cached by its SHA-256 in the
  *     data directory ({@code <data-dir>/wasm-cache}), so a restart without network still starts;
- *     this or {@code file}
- * @param sha256 the module's SHA-256 as 64 hex digits; required: the module is run only if it matches,
- *     and a changed hash is a changed module (new requests get it, requests in flight finish on the old one)
+ *     instead of {@code file}
+ * @param secret the module: the bytes of a key of a Secret's {@code data} ({@code {name: plugins,
+ *     key: auth.wasm}}), instead of {@code file}; the Secret must exist, have the key and the key
+ *     a loadable module, and cannot be deleted while the filter names it. Changing the Secret's
+ *     bytes changes the module: new requests get it, requests in flight finish on the old one
+ * @param sha256 the module's SHA-256 as 64 hex digits; required with {@code file} and {@code url},
+ *     optional with {@code secret} (then the Secret's bytes must match it): the module is run only
+ *     if it matches, and a changed hash is a changed module (new requests get it, requests in flight
+ *     finish on the old one)
  * @param rootId the root id the plugin registered its root context under (the AssemblyScript SDK's
  *     {@code registerRootContext(..., "name")}); default empty
  * @param configuration the plugin configuration the plugin reads in {@code on_configure}; default empty
@@ -50,6 +57,7 @@ import org.jspecify.annotations.Nullable;
 public record WasmConfig(
     @Nullable String file,
     @Nullable String url,
+    @Nullable ModuleSecret secret,
     @Nullable String sha256,
     String rootId,
     String configuration,
@@ -75,6 +83,14 @@ public record WasmConfig(
     streamRequestBody = streamRequestBody == null ? new ByteSize(0) : streamRequestBody;
     streamResponseBody = streamResponseBody == null ? new ByteSize(0) : streamResponseBody;
   }
+
+  /**
+   * Where in a Secret the module is.
+   *
+   * @param name the Secret's name
+   * @param key the key of its {@code data} whose (base64) value is the {@code .wasm} module
+   */
+  public record ModuleSecret(@Nullable String name, @Nullable String key) {}
 
   /** What a request gets when its plugin fails. */
   public enum FailurePolicy {

@@ -98,7 +98,7 @@ class WasmModuleUrlTest {
       Path module = Plugins.path("headers");
       assertThatThrownBy(() -> Plugins.gateway(up.address(), "{kind: wasm, config: {file: \"" + module + "\", url: \"http://127.0.0.1:1/m.wasm\", sha256: "
               + Plugins.sha256(module) + "}}"))
-          .hasMessageContaining("Route/r: spec.filters[0].config.url: set with file; expected one of file and url");
+          .hasMessageContaining("Route/r: spec.filters[0].config.url: set with file; expected one of file, url and secret");
     }
   }
 }

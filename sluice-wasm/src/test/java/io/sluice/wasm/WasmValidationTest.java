@@ -44,7 +44,8 @@ class WasmValidationTest {
   @Test
   void missingFieldsAndBoundsAreNamed() throws Exception {
     assertThat(errors("{kind: wasm, config: {sha256: xyz, cpuBudget: 20s, maxMemory: 1GiB}}")).containsExactly(
-        "Route/r: spec.filters[0].config.file: missing; expected the path of a .wasm module (file) or its http(s) URL (url)",
+        "Route/r: spec.filters[0].config.file: missing; expected the path of a .wasm module (file), its http(s) URL (url), or a Secret's key"
+            + " (secret: {name, key})",
         "Route/r: spec.filters[0].config.sha256: 'xyz' is not a SHA-256; expected 64 hex digits, as sha256sum prints them",
         "Route/r: spec.filters[0].config.cpuBudget: PT20S is out of range; expected 1ms to 10s",
         "Route/r: spec.filters[0].config.maxMemory: 1073741824 bytes is out of range; expected 64KiB to 256MiB");

@@ -106,10 +106,22 @@ public final class ObjectCodec {
       // Strings that look like numbers or booleans stay strings when read back.
       .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
       .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
+      .loaderOptions(yamlLoaderOptions())
       .build());
   private static final ObjectMapper JSON = new ObjectMapper(new JsonFactory());
 
   private ObjectCodec() {}
+
+  /**
+   * SnakeYAML's defaults but for the size of one document: 16 Mi code points, the admin API's
+   * request body bound, instead of 3 Mi, so that a Secret's {@code data} (up to 8 MiB, about 11 Mi
+   * characters of base64) can be written in YAML as in JSON.
+   */
+  private static org.yaml.snakeyaml.LoaderOptions yamlLoaderOptions() {
+    org.yaml.snakeyaml.LoaderOptions o = new org.yaml.snakeyaml.LoaderOptions();
+    o.setCodePointLimit(16 * 1024 * 1024);
+    return o;
+  }
 
   /**
    * Reads every object of a multi-document YAML text ({@code ---} between documents); empty

@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  * Hides credentials in an object's written form (the tree {@link ObjectCodec#toJson} writes): every
  * value of a record component marked {@link Credential}, in the spec and in the {@code config} of
  * every filter whose kind the installed {@link FilterConfigValidator} knows, becomes
- * {@link #REDACTED}; the whole {@code config} of a filter whose kind no installed validator knows
+ * {@link #REDACTED} (of a credential that is a map, such as a Secret's {@code data}, each value, the keys
+ * staying visible); the whole {@code config} of a filter whose kind no installed validator knows
  * becomes {@link #REDACTED} (fail closed: its credentials cannot be told apart). A credential that is left out or {@code null} stays so, so a reader can still
  * tell which credentials an object has. Stateless and thread-safe.
  */
@@ -67,7 +68,13 @@ public final class Redaction {
       for (RecordComponent c : raw.getRecordComponents()) {
         JsonNode child = o.get(c.getName());
         if (child == null || child.isNull()) continue;
-        if (c.isAnnotationPresent(Credential.class)) {
+        if (c.isAnnotationPresent(Credential.class) && child instanceof ObjectNode values && Map.class.isAssignableFrom(c.getType())) {
+          // Keyed credentials (a Secret's data): the keys say what the object holds, the values are hidden.
+          for (Iterator<Map.Entry<String, JsonNode>> it = values.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getValue().isNull()) e.setValue(values.textNode(REDACTED));
+          }
+        } else if (c.isAnnotationPresent(Credential.class)) {
           o.put(c.getName(), REDACTED);
         } else {
           walk(child, c.getGenericType(), filters);

@@ -59,6 +59,27 @@ public interface FilterConfigValidator {
   }
 
   /**
+   * The configuration's objects, by kind and name, as a config is validated against those it
+   * refers to ({@link #validateReferenced}).
+   */
+  @FunctionalInterface
+  interface ReferencedObjects {
+    /**
+     * The object {@code ref} names, or null when the configuration has none or it could not be
+     * read (its own errors are reported with it); the caller then has nothing to check against.
+     */
+    @Nullable ConfigObject<?> get(ObjectRef ref);
+  }
+
+  /**
+   * Checks a config against the objects it refers to: what only their content can tell (the key a
+   * filter reads from a Secret is there, the bytes in it are what the filter needs). Only called
+   * with a config that {@link #validate} accepted and whose {@link #references} all exist; reports
+   * with the same field paths as {@link #validate}. The default checks nothing.
+   */
+  default void validateReferenced(String kind, @Nullable JsonNode config, ReferencedObjects objects, Problems problems) {}
+
+  /**
    * The record (or other type) a known kind's {@code config} binds to, or null for an unknown kind.
    * {@link io.sluice.api.codec.Redaction} reads the {@link io.sluice.api.Credential} components of
    * it to hide a config's secrets from those who may only read the configuration.

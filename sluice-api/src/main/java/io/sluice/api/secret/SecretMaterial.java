@@ -73,8 +73,10 @@ public record SecretMaterial(List<X509Certificate> chain, @Nullable PrivateKey k
       // A shared secret (a Webhook's key) holds no TLS material: a Listener or Upstream naming it is told so.
       return new SecretMaterial(List.of(), null, List.of());
     }
+    // Keyed data (SecretData checks it) holds no TLS material either.
+    if (tls == null && !spec.data().isEmpty()) return new SecretMaterial(List.of(), null, List.of());
     if (tls == null) throw new Problem("spec.tls", "missing; expected certificate and privateKey (or certificateFile and privateKeyFile), or ca;"
-        + " or value (a shared secret)");
+        + " or value (a shared secret); or data (keyed base64 values)");
     String cert = text(tls.certificate(), tls.certificateFile(), "spec.tls.certificate", paths);
     String key = text(tls.privateKey(), tls.privateKeyFile(), "spec.tls.privateKey", paths);
     String ca = text(tls.ca(), tls.caFile(), "spec.tls.ca", paths);

@@ -2,6 +2,9 @@ package io.sluice.api.secret;
 
 import io.sluice.api.Credential;
 import io.sluice.api.Spec;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -23,10 +26,33 @@ import org.jspecify.annotations.Nullable;
  *   value: "a-long-random-string"
  * }</pre>
  *
- * @param tls the TLS material; one of tls and value is required
+ * <p>Or keyed data, as a Kubernetes Secret holds it: each key's bytes in base64 (a {@code wasm}
+ * filter's module is read from one key, {@code secret: {name: plugins, key: auth.wasm}}):
+ *
+ * <pre>{@code
+ * spec:
+ *   data:
+ *     auth.wasm: AGFzbQEAAAAB...
+ * }</pre>
+ *
+ * <p>{@link SecretData} states the bounds of {@code data} and decodes it.
+ *
+ * @param tls the TLS material; at least one of tls, value and data is required
  * @param value a shared secret, such as a Webhook's signing key; shown to viewers as {@code <redacted>}
+ * @param data keyed bytes, each value base64 (RFC 4648, with padding); keys are {@code [-._a-zA-Z0-9]+}
+ *     as in Kubernetes; viewers see the keys, each value as {@code <redacted>}; empty when left out
  */
-public record SecretSpec(@Nullable Tls tls, @Credential @Nullable String value) implements Spec {
+public record SecretSpec(@Nullable Tls tls, @Credential @Nullable String value, @Credential Map<String, String> data) implements Spec {
+  public SecretSpec {
+    // Insertion order kept, so an export writes the keys as they were given.
+    data = data == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(data));
+  }
+
+  /** A Secret with TLS material or a shared value and no keyed data. */
+  public SecretSpec(@Nullable Tls tls, @Nullable String value) {
+    this(tls, value, Map.of());
+  }
+
   /**
    * PEM text inline or in a file inside the certificate directory ({@code --cert-dir}); of each pair
    * at most one is set. A certificate comes with its private key; a Secret may hold only a CA bundle.

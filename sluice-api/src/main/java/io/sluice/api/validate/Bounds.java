@@ -76,6 +76,14 @@ public final class Bounds {
           errors.accept(join(path, c.getName()), "is " + Redaction.REDACTED
               + ", the placeholder a viewer reads in place of a credential; give the credential itself");
         }
+        if (v instanceof Map<?, ?> keyed && c.isAnnotationPresent(Credential.class)) {
+          for (Map.Entry<?, ?> e : keyed.entrySet()) {
+            if (Redaction.REDACTED.equals(e.getValue())) {
+              errors.accept(join(join(path, c.getName()), String.valueOf(e.getKey())), "is " + Redaction.REDACTED
+                  + ", the placeholder a viewer reads in place of a credential; give the credential itself");
+            }
+          }
+        }
         check(v, join(path, c.getName()), errors);
       }
     } else if (value instanceof List<?> list) {

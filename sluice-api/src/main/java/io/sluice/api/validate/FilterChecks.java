@@ -35,26 +35,30 @@ final class FilterChecks {
   private final List<ConfigError> errors;
   private final @Nullable FilterConfigValidator validator;
   private final BiPredicate<Kind, String> exists;
+  private final FilterConfigValidator.ReferencedObjects objects;
   private final Function<String, @Nullable ConfigObject<PipelineSpec>> pipelines;
   private final List<ConfigObject<GlobalFilterSpec>> globalFilters;
 
   /**
    * @param exists whether the configuration has an object of a kind and name
+   * @param objects the configuration's object of a kind and name, for configs checked against what they refer to
    * @param pipelines the configuration's Pipeline of a name, or null
    * @param globalFilters the configuration's GlobalFilters, sorted by name
    */
   FilterChecks(List<ConfigError> errors, @Nullable FilterConfigValidator validator, BiPredicate<Kind, String> exists,
-      Function<String, @Nullable ConfigObject<PipelineSpec>> pipelines, List<ConfigObject<GlobalFilterSpec>> globalFilters) {
+      FilterConfigValidator.ReferencedObjects objects, Function<String, @Nullable ConfigObject<PipelineSpec>> pipelines,
+      List<ConfigObject<GlobalFilterSpec>> globalFilters) {
     this.errors = errors;
     this.validator = validator;
     this.exists = exists;
+    this.objects = objects;
     this.pipelines = pipelines;
     this.globalFilters = globalFilters;
   }
 
   /** Checks of a whole set of objects: their pipelines and global filters are the configuration's. */
   static FilterChecks of(List<ConfigError> errors, @Nullable FilterConfigValidator validator,
-      BiPredicate<Kind, String> exists, Iterable<? extends ConfigObject<?>> objects) {
+      BiPredicate<Kind, String> exists, FilterConfigValidator.ReferencedObjects byRef, Iterable<? extends ConfigObject<?>> objects) {
     Map<String, ConfigObject<PipelineSpec>> pipelines = new HashMap<>();
     List<ConfigObject<GlobalFilterSpec>> globalFilters = new ArrayList<>();
     for (ConfigObject<?> o : objects) {
@@ -65,7 +69,7 @@ final class FilterChecks {
       }
     }
     globalFilters.sort((a, b) -> a.name().compareTo(b.name()));
-    return new FilterChecks(errors, validator, exists, pipelines::get, globalFilters);
+    return new FilterChecks(errors, validator, exists, byRef, pipelines::get, globalFilters);
   }
 
   @SuppressWarnings("unchecked")
@@ -320,6 +324,8 @@ final class FilterChecks {
         error(o, at + ".config" + suffix(r.field()), r.target().kind() + " '" + r.target().name() + "' does not exist");
       }
     }
+    if (errors.size() > before) return;
+    validator.validateReferenced(f.kind(), f.config(), objects, (field, message) -> error(o, at + ".config" + suffix(field), message));
   }
 
   private static String suffix(String field) {

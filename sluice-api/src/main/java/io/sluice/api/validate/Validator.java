@@ -100,7 +100,7 @@ public final class Validator {
     References refs = new References(byRef.keySet(), unreadable);
     // Before the filter lists: the kinds a Plugin provides are known only once its jar is loaded.
     filters = PluginChecks.load(errors, objects, filters);
-    FilterChecks filterChecks = FilterChecks.of(errors, filters, refs::exists, objects);
+    FilterChecks filterChecks = FilterChecks.of(errors, filters, refs::exists, ref -> byRef.get(ref.kind().displayName() + "/" + ref.name()), objects);
     List<Bound> bound = new ArrayList<>();
     for (ConfigObject<?> o : objects) {
       Report r = new Report(errors, o);
@@ -115,7 +115,10 @@ public final class Validator {
           ListenerTls tls = ((ListenerSpec) o.spec()).tls();
           if (tls != null) tlsChecks.listener(o, tls, refs::exists);
         }
-        case SECRET -> tlsChecks.secret(o);
+        case SECRET -> {
+          tlsChecks.secret(o);
+          io.sluice.api.secret.SecretData.check((io.sluice.api.secret.SecretSpec) o.spec(), r::error);
+        }
         case PLUGIN -> {} // checked and loaded above, by PluginChecks
         case ROUTE -> route(r, o, refs::exists, filterChecks);
         case UPSTREAM -> {
@@ -151,6 +154,15 @@ public final class Validator {
     /** Every GlobalFilter of the configuration, sorted by name. */
     List<ConfigObject<GlobalFilterSpec>> globalFilters();
 
+    /**
+     * The configuration's object {@code ref} names, for filter configs checked against what they
+     * refer to ({@link FilterConfigValidator#validateReferenced}); null when there is none. The
+     * default knows no objects: those checks are then skipped.
+     */
+    default @Nullable ConfigObject<?> object(io.sluice.api.ObjectRef ref) {
+      return null;
+    }
+
     /** Every Plugin of the configuration (all valid), sorted by name: the filter kinds they provide are known. */
     default List<ConfigObject<io.sluice.api.plugin.PluginSpec>> plugins() {
       return List.of();
@@ -184,7 +196,7 @@ public final class Validator {
     }
     // The Plugins were valid: a jar that no longer loads shows as its routes' unknown filter kinds.
     if (filters != null && !context.plugins().isEmpty()) filters = filters.withPlugins(context.plugins(), (p, field, message) -> {});
-    FilterChecks filterChecks = new FilterChecks(errors, filters, context::exists, context::pipeline, context.globalFilters());
+    FilterChecks filterChecks = new FilterChecks(errors, filters, context::exists, context::object, context::pipeline, context.globalFilters());
     for (ConfigObject<?> o : routes) {
       Report r = new Report(errors, o);
       bounds(r, o);

@@ -37,4 +37,17 @@ class RedactionTest {
     assertThat(shown.at("/spec/filters").toString())
         .isEqualTo("[{\"kind\":\"plugin-auth\",\"name\":\"a\",\"config\":\"<redacted>\"},{\"kind\":\"cors\"}]");
   }
+
+  @Test
+  void theValuesOfASecretsDataAreRedactedAndItsKeysAreNot() throws Exception {
+    JsonNode secret = JSON.readTree("""
+        {"apiVersion": "sluice.io/v1", "kind": "Secret", "metadata": {"name": "plugins"},
+         "spec": {"data": {"auth.wasm": "AGFzbQEAAAA=", "headers.wasm": "AGFzbQ=="}}}
+        """);
+
+    JsonNode shown = Redaction.redactObject(secret);
+
+    assertThat(shown.at("/spec").toString())
+        .isEqualTo("{\"data\":{\"auth.wasm\":\"<redacted>\",\"headers.wasm\":\"<redacted>\"}}");
+  }
 }

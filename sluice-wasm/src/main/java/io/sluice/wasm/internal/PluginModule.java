@@ -95,7 +95,7 @@ public final class PluginModule {
   }
 
   /** The SHA-256 of {@code bytes}, lower-case hex. */
-  static String sha256(byte[] bytes) {
+  public static String sha256(byte[] bytes) {
     return HexFormat.of().formatHex(digest(bytes));
   }
 

@@ -3,6 +3,7 @@ package io.sluice.proxy.filter.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.api.validate.FilterConfigBinding;
+import io.sluice.api.filter.FilterConfigValidator;
 import io.sluice.api.filter.FilterConfigValidator.Problems;
 import io.sluice.api.filter.FilterConfigValidator.Reference;
 import io.sluice.filter.Filter;
@@ -137,6 +138,23 @@ public final class FilterRegistry {
     FilterFactory<?> f = factory(kind);
     if (f == null) return List.of();
     return referencesOf(f, effective(kind, config));
+  }
+
+  /** Checks a config that {@link #validate} accepted against the objects it refers to ({@link FilterFactory#validateReferenced}). */
+  public void validateReferenced(String kind, @Nullable JsonNode config, FilterConfigValidator.ReferencedObjects objects, Problems problems) {
+    FilterFactory<?> f = factory(kind);
+    if (f != null) referenced(f, effective(kind, config), objects, problems);
+  }
+
+  private static <C> void referenced(FilterFactory<C> f, @Nullable JsonNode config, FilterConfigValidator.ReferencedObjects objects,
+      Problems problems) {
+    C c = bound(f, config, (field, message) -> {});
+    if (c == null) return;
+    try {
+      f.validateReferenced(c, objects, problems);
+    } catch (RuntimeException e) {
+      problems.add("", "cannot be checked: " + f.getClass().getName() + ".validateReferenced failed: " + e);
+    }
   }
 
   private static <C> List<Reference> referencesOf(FilterFactory<C> f, @Nullable JsonNode config) {

@@ -47,6 +47,11 @@ public final class ProxyFilterConfigValidator implements FilterConfigValidator {
   }
 
   @Override
+  public void validateReferenced(String kind, @Nullable JsonNode config, ReferencedObjects objects, Problems problems) {
+    registry().validateReferenced(kind, config, objects, problems);
+  }
+
+  @Override
   public @Nullable Class<?> configType(String kind) {
     var f = registry().factory(kind);
     return f == null ? null : f.configType();
