@@ -10,8 +10,9 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
- * examples/bench-wasm (bench/proxy-bench.sh --wasm) runs its committed module (the sha256 in it is
- * the file's) and makes the header edits examples/bench-java-header makes with the header filter.
+ * examples/bench-wasm (bench/proxy-bench.sh --wasm) and examples/bench-wasm-raw (the same edits by a
+ * plugin without an SDK) run their committed modules (the sha256 in each is the file's) and make the
+ * header edits examples/bench-java-header makes with the header filter.
  */
 class WasmBenchExampleTest {
   private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
@@ -26,7 +27,7 @@ class WasmBenchExampleTest {
 
   @Test
   void theWasmBenchConfigSetsTheHeadersTheJavaHeaderBenchConfigSets() throws Exception {
-    for (String name : new String[] {"bench-wasm"}) {
+    for (String name : new String[] {"bench-wasm", "bench-wasm-raw"}) {
       try (TestUpstream up = Plugins.upstream(); GatewayFixture gw = GatewayFixture.start(example(name, up.address()))) {
         RawConnection.Response r;
         try (RawConnection c = RawConnection.open(gw.port("bench"))) {
