@@ -12,8 +12,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Sluice's operational log, configured in code: what {@code logback.xml} configured, without
- * Logback's XML configuration machinery (Joran, its model classes and the JDK's XML parser: ~400
- * classes and ~60 ms at every start; docs/benchmarks.md, "Footprint, session 11").
+ * Logback's XML configuration machinery (Joran, its model classes and the JDK's XML parser: ~480
+ * classes loaded at every start; docs/benchmarks.md, "Footprint, session 11").
  *
  * <p>Logback finds this class through {@code META-INF/services} and runs it before its own
  * configurators. The log goes to stderr as {@code HH:mm:ss.SSS LEVEL Logger - message}; the root level is
