@@ -3,7 +3,8 @@
 # goal 1). Every gateway here is started by bin/sluice serve itself (SLUICE_CLASSPATH: the built
 # jars), pinned to PROXY_CPU (1) as ../shared/bench/proxy-bench pins it, so the JVM sees what a
 # one-CPU container shows it; the backend nginx and the clients run on LOAD_CPU (0). Reports:
-#   - idle RSS after start (VmRSS once the listener answers and the start-up work has settled);
+#   - idle RSS after start (VmRSS once the listener answers and the start-up work has settled), split
+#     into RssAnon and RssFile;
 #   - peak RSS (VmHWM) under wrk -t1 -c64 (the harness's load: CONC, WARMUP s + DUR s), with the
 #     requests per second, beside an nginx proxy (1 worker, as the harness configures it) under the
 #     same load on the same core;
@@ -135,7 +136,9 @@ rows=()
 make_config base 0
 start_gateway base
 idle_rss=$(kib "$gw" VmRSS) idle_heap=$(heap_kib "$gw")
-rows+=("idle after start | $(mib "$idle_rss") | $(mib "$idle_heap") |")
+# Anonymous memory (heap, metaspace, code, malloc) and file pages (libjvm.so, the CDS archive or AOT
+# cache, mapped while classes load): the cache moves class metadata from the one to the other.
+rows+=("idle after start | $(mib "$idle_rss") (anon $(mib "$(kib "$gw" RssAnon)") + file $(mib "$(kib "$gw" RssFile)")) | $(mib "$idle_heap") |")
 if ((load)); then
   wrk_rps "http://127.0.0.1:$gw_port/" "$WARMUP" >/dev/null
   rps=$(wrk_rps "http://127.0.0.1:$gw_port/" "$DUR")

@@ -83,6 +83,7 @@ class ContainerImageIT {
     JsonNode config = JSON.readTree(blob(oci, manifest.path("config").path("digest").asText()).toFile()).path("config");
 
     assertThat(strings(config.path("Entrypoint"))).containsExactly("java", "-XX:+UseParallelGC", "-XX:MaxRAMPercentage=50", "-Xms32m",
+        "-Dio.netty.allocator.maxOrder=7", "-Dio.netty.jfr.enabled=false",
         "--enable-native-access=ALL-UNNAMED", "-XX:ThreadPriorityPolicy=1", "-XX:JavaPriority1_To_OSPriority=10",
         "-XX:CompilerThreadPriority=10", "-cp", "@/app/jib-classpath-file", "io.sluice.server.Main");
     assertThat(strings(config.path("Cmd"))).containsExactly("serve", "--config-dir", "/etc/sluice", "--data-dir", "/var/lib/sluice");

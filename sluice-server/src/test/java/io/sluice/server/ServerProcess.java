@@ -26,7 +26,7 @@ import java.util.stream.Stream;
  *
  * <p>The child runs {@link Main} with the same java binary as the test JVM and the module's runtime
  * class path (the test class path without test classes and test jars, so it logs with the server's
- * own {@code logback.xml}). Its stdout and stderr go to files, readable at any time.
+ * own log configuration, {@code logging.LogConfigurator}). Its stdout and stderr go to files, readable at any time.
  * {@link #close()} sends SIGTERM, waits for the graceful exit, and kills only this process if it
  * does not come.
  */
@@ -151,7 +151,7 @@ final class ServerProcess implements AutoCloseable {
   private int awaitLoggedPort(String what, Pattern line) throws InterruptedException {
     long deadline = System.nanoTime() + START_WAIT.toNanos();
     while (true) {
-      // The server logs to stderr (logback.xml); the log line comes only after the socket is bound.
+      // The server logs to stderr (logging.LogConfigurator); the log line comes only after the socket is bound.
       Matcher m = line.matcher(stderr());
       if (m.find()) return Integer.parseInt(m.group(1));
       if (!process.isAlive()) {
