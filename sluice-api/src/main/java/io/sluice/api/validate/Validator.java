@@ -4,6 +4,7 @@ import io.sluice.api.ByteSize;
 import io.sluice.api.ConfigError;
 import io.sluice.api.ConfigObject;
 import io.sluice.api.Kind;
+import io.sluice.api.ObjectRef;
 import io.sluice.api.codec.Durations;
 import io.sluice.api.consumer.ConsumerSpec;
 import io.sluice.api.function.FunctionSpec;
@@ -19,6 +20,8 @@ import io.sluice.api.route.KeyMatch;
 import io.sluice.api.route.PathMatch;
 import io.sluice.api.route.Rewrite;
 import io.sluice.api.route.RouteSpec;
+import io.sluice.api.secret.SecretData;
+import io.sluice.api.secret.SecretSpec;
 import io.sluice.api.upstream.LoadBalancer;
 import io.sluice.api.upstream.UpstreamSpec;
 import io.sluice.api.upstream.UpstreamTls;
@@ -117,7 +120,7 @@ public final class Validator {
         }
         case SECRET -> {
           tlsChecks.secret(o);
-          io.sluice.api.secret.SecretData.check((io.sluice.api.secret.SecretSpec) o.spec(), r::error);
+          SecretData.check((SecretSpec) o.spec(), r::error);
         }
         case PLUGIN -> {} // checked and loaded above, by PluginChecks
         case ROUTE -> route(r, o, refs::exists, filterChecks);
@@ -159,7 +162,7 @@ public final class Validator {
      * refer to ({@link FilterConfigValidator#validateReferenced}); null when there is none. The
      * default knows no objects: those checks are then skipped.
      */
-    default @Nullable ConfigObject<?> object(io.sluice.api.ObjectRef ref) {
+    default @Nullable ConfigObject<?> object(ObjectRef ref) {
       return null;
     }
 
