@@ -375,6 +375,7 @@ public final class DataPlane {
     if (closed) return;
     closed = true;
     certificateFiles.shutdownNow();
+    tunnels.shutDown();
     Duration drainTimeout = Duration.ZERO;
     for (ListenerRuntime l : listeners.values()) {
       Channel sc = l.serverChannel;
@@ -383,10 +384,11 @@ public final class DataPlane {
       if (c != null && c.spec.timeouts().drain().compareTo(drainTimeout) > 0) drainTimeout = c.spec.timeouts().drain();
       drain(l);
     }
-    // WebSocket tunnels close at the end of the drain timeout, then get a moment for their close frames.
-    long deadline = System.nanoTime() + drainTimeout.toNanos()
-        + (tunnels.openCount() > 0 ? WebSocketTunnels.CLOSE_WAIT.toNanos() : 0);
-    while (System.nanoTime() < deadline && listeners.values().stream().anyMatch(l -> !l.connections().isEmpty())) {
+    // WebSocket tunnels close at the end of the drain timeout, then get a moment for their close
+    // frames (asked each time: a tunnel whose 101 was on its way registers after shutDown()).
+    long drained = System.nanoTime() + drainTimeout.toNanos();
+    while (System.nanoTime() < drained + (tunnels.openCount() > 0 ? WebSocketTunnels.CLOSE_WAIT.toNanos() : 0)
+        && listeners.values().stream().anyMatch(l -> !l.connections().isEmpty())) {
       try {
         Thread.sleep(20);
       } catch (InterruptedException e) {

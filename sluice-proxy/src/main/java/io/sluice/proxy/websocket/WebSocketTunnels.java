@@ -19,6 +19,7 @@ public final class WebSocketTunnels {
   public static final Duration CLOSE_WAIT = Tunnel.CLOSE_WAIT;
 
   private final Set<Tunnel> open = ConcurrentHashMap.newKeySet();
+  private volatile boolean shuttingDown;
   private final LongAdder[] closed = new LongAdder[CloseCause.values().length];
 
   public WebSocketTunnels() {
@@ -41,11 +42,15 @@ public final class WebSocketTunnels {
    */
   public void open(String listener, String route, TunnelSettings settings, Duration grace, TunnelSide client,
       TunnelSide upstream, Observer observer) {
-    Tunnel.open(listener, route, settings, grace, client, upstream, (t, by, fromClient, fromUpstream) -> {
-      open.remove(t);
+    Tunnel t = Tunnel.open(listener, route, settings, grace, client, upstream, (ended, by, fromClient, fromUpstream) -> {
+      open.remove(ended);
       closed[by.ordinal()].increment();
       observer.closed(by, fromClient, fromUpstream);
-    }).register(open);
+    });
+    t.register(open);
+    // A tunnel whose 101 was on its way when the gateway began to shut down was not in the set
+    // shutDown() drained; registered first and checked second, it cannot be missed by both.
+    if (shuttingDown) t.drain();
   }
 
   /** Tunnels open now. */
@@ -68,7 +73,16 @@ public final class WebSocketTunnels {
     }
   }
 
-  /** The listener is removed or the gateway shuts down: its tunnels are drained. */
+  /**
+   * The gateway shuts down: every tunnel open now, and any opened from now on, is drained (closed
+   * with 1001 after its listener's drain timeout).
+   */
+  public void shutDown() {
+    shuttingDown = true;
+    for (Tunnel t : open) t.drain();
+  }
+
+  /** The listener is removed: its tunnels are drained. */
   public void drain(String listener) {
     for (Tunnel t : open) {
       if (t.listener().equals(listener)) t.drain();

@@ -69,7 +69,7 @@ class GrpcHealthCheckTest {
         spec:
           endpoints: [{address: 127.0.0.1:%d}, {address: 127.0.0.1:%d}]
           protocol: h2c
-          healthCheck: {grpc: {service: test.Echo}, interval: 500ms, timeout: 500ms, unhealthyThreshold: 2, healthyThreshold: 1}
+          healthCheck: {grpc: {service: test.Echo}, interval: 1s, timeout: 1s, unhealthyThreshold: 3, healthyThreshold: 1}
         ---
         apiVersion: sluice.io/v1
         kind: Route
