@@ -11,9 +11,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * examples/bench-wasm (bench/proxy-bench.sh --wasm), examples/bench-wasm-raw (the same edits by a
- * plugin without an SDK) and examples/bench-wasm-rust (by one built with the Rust SDK) run their committed modules (the sha256 in each is the file's) and make the
- * header edits examples/bench-java-header makes with the header filter.
+ * examples/bench-wasm (bench/proxy-bench.sh --wasm), examples/bench-wasm-raw (--wasm-raw: the same
+ * edits by a plugin without an SDK) and examples/bench-wasm-rust (--wasm-rust: by one built with the
+ * Rust SDK) run their committed modules (the sha256 in each is the file's) and make the header edits
+ * examples/bench-java-header makes with the header filter.
  */
 class WasmBenchExampleTest {
   private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
