@@ -19,6 +19,9 @@
 # proxy-wasm plugin (sluice-wasm/src/test/wasm/setheader); --java-header (first argument) serves
 # examples/bench-java-header: the same header edits with the built-in header filter. The gateway
 # then starts in the repository root, where bench-wasm's module path is relative to.
+# --wasm-rust (first argument) serves examples/bench-wasm-rust: the same edits by a plugin built with
+# the proxy-wasm Rust SDK (sluice-wasm/src/test/wasm/setheader-rust); --wasm-raw (first argument)
+# serves examples/bench-wasm-raw: by one written against the ABI without an SDK (setheader-raw).
 #
 # The gateway runs as the harness pins it, alone on one core, and is started by `bin/sluice serve`
 # with the launcher's own defaults (bin/find-java, server_memory_opts and server_priority_opts): on
@@ -47,6 +50,12 @@ if [[ ${1:-} == --filters ]]; then
 elif [[ ${1:-} == --wasm ]]; then
   shift
   config=bench-wasm
+elif [[ ${1:-} == --wasm-rust ]]; then
+  shift
+  config=bench-wasm-rust
+elif [[ ${1:-} == --wasm-raw ]]; then
+  shift
+  config=bench-wasm-raw
 elif [[ ${1:-} == --java-header ]]; then
   shift
   config=bench-java-header
