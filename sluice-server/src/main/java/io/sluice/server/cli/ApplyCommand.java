@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code sluice apply -f FILE|DIR|-}: creates or updates objects as one revision, all or nothing. */
@@ -29,32 +30,13 @@ public final class ApplyCommand extends ClientCommand {
       + " selector (zone=a) or a percentage (10%); the rest keep the current revision until sluice canary promote")
   @Nullable String canary;
 
-  @Option(names = "--canary-window", paramLabel = "DURATION", description = "how long the canary must stay worse than the rest"
-      + " before it is aborted by itself (default: 30s)")
-  @Nullable String canaryWindow;
-
-  @Option(names = "--canary-error-margin", paramLabel = "PERCENT", description = "how much higher the canary's 5xx rate may be"
-      + " than the rest's, in percentage points (default: 5%)")
-  @Nullable String canaryErrorMargin;
-
-  @Option(names = "--canary-p99-margin", paramLabel = "DURATION", description = "how much higher the canary's p99 latency may be"
-      + " than the rest's (default: 250ms)")
-  @Nullable String canaryP99Margin;
-
-  @Option(names = "--canary-min-requests", paramLabel = "N", description = "the fewest canary requests in the nodes' 10s"
-      + " window a verdict is made on (default: 20)")
-  @Nullable Integer canaryMinRequests;
-
-  @Option(names = "--no-canary-auto-abort", description = "only an operator ends the canary: no automatic abort")
-  boolean noAutoAbort;
+  @Mixin CanaryOptions canaryOptions = new CanaryOptions();
 
   @Override
   int run(AdminClient client) {
     ObjectFiles in = ObjectFiles.read(files, System.in);
-    if (canary != null) return startCanary(client, in, canary);
-    if (canaryWindow != null || canaryErrorMargin != null || canaryP99Margin != null || canaryMinRequests != null || noAutoAbort) {
-      throw new CliException(2, List.of("error: the --canary-... options need --canary SELECTOR"));
-    }
+    String canaryQuery = canaryOptions.query(canary);
+    if (!canaryQuery.isEmpty()) return startCanary(client, in, canaryQuery);
     StringBuilder path = new StringBuilder("/api/v1/apply?dryRun=").append(dryRun);
     if (message != null) path.append("&message=").append(AdminClient.encode(message));
     if (force) path.append("&force=true");
@@ -64,19 +46,12 @@ public final class ApplyCommand extends ClientCommand {
     return 0;
   }
 
-  private int startCanary(AdminClient client, ObjectFiles in, String selector) {
+  /** @param canaryQuery the canary's query parameters ({@link CanaryOptions#query}) */
+  private int startCanary(AdminClient client, ObjectFiles in, String canaryQuery) {
     if (dryRun) throw new CliException(2, List.of("error: --dry-run and --canary do not go together: check the change with --dry-run first"));
-    StringBuilder path = new StringBuilder("/api/v1/apply?canary=").append(AdminClient.encode(selector));
+    StringBuilder path = new StringBuilder("/api/v1/apply?").append(canaryQuery);
     if (message != null) path.append("&message=").append(AdminClient.encode(message));
     if (force) path.append("&force=true");
-    if (canaryWindow != null) path.append("&canaryWindow=").append(AdminClient.encode(canaryWindow));
-    if (canaryErrorMargin != null) {
-      String m = canaryErrorMargin.endsWith("%") ? canaryErrorMargin : canaryErrorMargin + "%";
-      path.append("&canaryErrorMargin=").append(AdminClient.encode(m));
-    }
-    if (canaryP99Margin != null) path.append("&canaryP99Margin=").append(AdminClient.encode(canaryP99Margin));
-    if (canaryMinRequests != null) path.append("&canaryMinRequests=").append(canaryMinRequests);
-    if (noAutoAbort) path.append("&canaryAutoAbort=false");
     JsonNode c = client.send("POST", path.toString(), in.toJsonArray(), in.sources());
     List<String> nodes = new java.util.ArrayList<>();
     c.path("nodes").forEach(n -> nodes.add(n.asText()));

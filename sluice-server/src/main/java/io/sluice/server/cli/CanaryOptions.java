@@ -5,14 +5,10 @@ import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /**
- * The options that publish a change request as a config canary ({@code sluice publish N --canary SELECTOR}), as the admin
- * API's canary query parameters take them ({@code apply --canary} has the same ones).
+ * How a config canary is judged ({@code --canary-window} and the rest), shared by the commands that start one
+ * ({@code apply --canary}, {@code publish N --canary}), each of which declares {@code --canary} itself with its own help.
  */
 final class CanaryOptions {
-  @Option(names = "--canary", paramLabel = "SELECTOR", description = "start a config canary of the change on some data-plane nodes"
-      + " instead of committing it: a label selector (zone=a) or a percentage (10%); sluice canary promote publishes it")
-  @Nullable String canary;
-
   @Option(names = "--canary-window", paramLabel = "DURATION", description = "how long the canary must stay worse than the rest"
       + " before it is aborted by itself (default: 30s)")
   @Nullable String canaryWindow;
@@ -33,19 +29,19 @@ final class CanaryOptions {
   boolean noAutoAbort;
 
   /**
-   * The query string ({@code ?canary=...&...}) asking for the canary, or empty without {@code --canary}.
+   * The query parameters ({@code canary=...&...}, no leading separator) asking for a canary on {@code selector}, or empty
+   * when it is null.
    *
-   * @throws CliException (usage) when a {@code --canary-...} option is given without {@code --canary}
+   * @throws CliException (usage) when a {@code --canary-...} option is given without a selector
    */
-  String query() {
-    String selector = canary;
+  String query(@Nullable String selector) {
     if (selector == null) {
       if (canaryWindow != null || canaryErrorMargin != null || canaryP99Margin != null || canaryMinRequests != null || noAutoAbort) {
         throw new CliException(2, List.of("error: the --canary-... options need --canary SELECTOR"));
       }
       return "";
     }
-    StringBuilder q = new StringBuilder("?canary=").append(AdminClient.encode(selector));
+    StringBuilder q = new StringBuilder("canary=").append(AdminClient.encode(selector));
     if (canaryWindow != null) q.append("&canaryWindow=").append(AdminClient.encode(canaryWindow));
     if (canaryErrorMargin != null) {
       String m = canaryErrorMargin.endsWith("%") ? canaryErrorMargin : canaryErrorMargin + "%";

@@ -3,15 +3,21 @@ package io.sluice.server.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code sluice publish N [--canary SELECTOR ...]}. */
 @Command(name = "publish", description = {"Apply approved change request N as one revision (its base must be the live revision).",
     "With --canary, start a config canary of it instead: promoting the canary publishes the change, aborting it makes the change"
         + " approved again."})
 public final class PublishCommand extends ChangeActionCommand {
-  @Mixin CanaryOptions canary = new CanaryOptions();
+  @Option(names = "--canary", paramLabel = "SELECTOR", description = "start a config canary of the change on some data-plane nodes"
+      + " instead of committing it: a label selector (zone=a) or a percentage (10%); sluice canary promote publishes it")
+  @Nullable String canary;
+
+  @Mixin CanaryOptions canaryOptions = new CanaryOptions();
 
   @Override
   String action() {
@@ -20,7 +26,8 @@ public final class PublishCommand extends ChangeActionCommand {
 
   @Override
   String query() {
-    return canary.query();
+    String q = canaryOptions.query(canary);
+    return q.isEmpty() ? "" : "?" + q;
   }
 
   @Override
