@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
-import io.sluice.proxy.testing.GatewayFixture;
 import io.sluice.proxy.testing.RawConnection;
 import io.sluice.server.FleetTest.Node;
 import io.sluice.server.webhook.Signature;
@@ -86,20 +85,20 @@ class ChangeCanaryTest {
     String url = etcd.url("/sluice/change-canary");
     String[] wait = {"--store-connect-timeout", "30s"};
     cp = start(url, "cp", "control-plane", wait[0], wait[1], "--admin-tokens", tokens.toString(), "--change-review");
-    start(url, "n1", "data-plane", wait[0], wait[1], "--node-label", "zone=a", "--node-label", "node=n1");
-    start(url, "n2", "data-plane", wait[0], wait[1], "--node-label", "zone=b", "--node-label", "node=n2");
-    port1 = GatewayFixture.freePort();
-    port2 = GatewayFixture.freePort();
+    Node n1 = start(url, "n1", "data-plane", wait[0], wait[1], "--node-label", "zone=a", "--node-label", "node=n1");
+    Node n2 = start(url, "n2", "data-plane", wait[0], wait[1], "--node-label", "zone=b", "--node-label", "node=n2");
     await().atMost(WAIT).until(() -> json(send(BOB, "GET", "/api/v1/nodes", null)).path("items").size() == 3);
 
     // The fleet's first configuration goes through review too: listeners, the route, the webhook.
-    long base = reviewedChange("set up", listener("n1", port1), listener("n2", port2), route("v1"), """
+    long base = reviewedChange("set up", listener("n1"), listener("n2"), route("v1"), """
         {"apiVersion":"sluice.io/v1","kind":"Secret","metadata":{"name":"hook-key"},"spec":{"value":"%s"}}""".formatted(KEY), """
         {"apiVersion":"sluice.io/v1","kind":"Webhook","metadata":{"name":"audit"},
          "spec":{"url":"http://127.0.0.1:%d/audit","secret":"hook-key","events":["change.*","canary.*"],"retryBackoff":"100ms"}}"""
         .formatted(receiver.getAddress().getPort()));
     HttpResponse<String> published = send(ALICE, "POST", "/api/v1/changes/" + base + "/publish", "{}");
     assertThat(published.statusCode()).as(published.body()).isEqualTo(200);
+    port1 = BoundListeners.awaitPort(() -> n1.get("/api/v1/status"), "l-n1");
+    port2 = BoundListeners.awaitPort(() -> n2.get("/api/v1/status"), "l-n2");
     await().atMost(WAIT).ignoreExceptions().until(() -> answers().equals(List.of("200 v1", "200 v1")));
   }
 
@@ -317,10 +316,11 @@ class ChangeCanaryTest {
     }
   }
 
-  private static String listener(String node, int port) {
+  /** A listener on port 0 that only {@code node} binds ({@link BoundListeners} reads the port it got). */
+  private static String listener(String node) {
     return """
         {"apiVersion":"sluice.io/v1","kind":"Listener","metadata":{"name":"l-%s"},
-         "spec":{"address":"127.0.0.1:%d","nodeSelector":{"node":"%s"}}}""".formatted(node, port, node);
+         "spec":{"address":"127.0.0.1:0","nodeSelector":{"node":"%s"}}}""".formatted(node, node);
   }
 
   private static String route(String body) {
