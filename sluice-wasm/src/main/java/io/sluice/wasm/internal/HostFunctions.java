@@ -280,10 +280,13 @@ final class HostFunctions {
   private int setProperty(int pathPtr, int pathSize, int valuePtr, int valueSize) {
     HttpContext c = current;
     if (c == null) return NOT_FOUND;
-    String path = readString(pathPtr, pathSize).replace('\0', '.');
-    if (Properties.NAMES.contains(path) || pathSize > HttpContext.MAX_PROPERTY_BYTES || valueSize > HttpContext.MAX_PROPERTY_BYTES) {
+    // Sizes are unsigned: checked before anything is read, so an oversized one copies nothing.
+    if (Integer.compareUnsigned(pathSize, HttpContext.MAX_PROPERTY_BYTES) > 0
+        || Integer.compareUnsigned(valueSize, HttpContext.MAX_PROPERTY_BYTES) > 0) {
       return BAD_ARGUMENT;
     }
+    String path = readString(pathPtr, pathSize).replace('\0', '.');
+    if (Properties.NAMES.contains(path)) return BAD_ARGUMENT;
     return c.setProperty(path, valueSize == 0 && valuePtr == 0 ? null : readString(valuePtr, valueSize)) ? OK : BAD_ARGUMENT;
   }
 
