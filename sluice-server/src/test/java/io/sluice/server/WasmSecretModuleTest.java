@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * requests, the Secret cannot be deleted while the route names it, and bad bytes are refused with
  * the field named while the running configuration serves on. The modules are sluice-wasm's test
  * fixtures {@code swap1} and {@code swap2}: the same root id, responses get {@code X-Module: v1}
- * or {@code v2}. (Requests in flight finishing on the old module: sluice-wasm's WasmSecretHotSwapTest.)
+ * or {@code v2}. (Requests in flight finishing on the old module: sluice-wasm's WasmHotSwapTest.)
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WasmSecretModuleTest {
